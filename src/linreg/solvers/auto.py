@@ -1,0 +1,63 @@
+"""``solver="auto"``: the fastest path whose digits can be vouched for.
+
+1. Longdouble input asks for extended precision: the ``extended`` path.
+2. Otherwise the Moments (one pass, no copy of X) and Cholesky on the equilibrated
+   Gram matrix, with LAPACK's condition estimate ``kappa(G)``.  When
+   ``kappa(G) <= FAST_KAPPA`` its error ``~kappa(G) * eps`` is already at the level of
+   an SVD solve, and it is returned: this is the common, well-conditioned case.
+3. With X in memory and a harder problem: small problems take the ``extended`` path
+   (exact solution of the given data to ~1e-16 for condition numbers up to ~1e6, and
+   far better than double-precision QR beyond); large ones take one or two steps of
+   corrected semi-normal equations (``cholesky+refine``, two passes over X each) while
+   ``kappa(G) * eps`` is small enough for them to converge, and Householder QR after.
+4. With only the Moments (out-of-core, distributed): Cholesky, with an
+   :class:`~linreg.AccuracyWarning` stating the digits it can vouch for when that is
+   fewer than about eight; a singular Gram matrix gives the minimum-norm solution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..solution import Solution
+from . import cholesky, eigh, extended, qr
+from .problem import EPS, LeastSquaresProblem
+
+NAME = "auto"
+NEEDS_DATA = False
+
+#: Accept the plain Cholesky answer up to this condition number of the equilibrated
+#: Gram matrix (the design's condition number squared): its error is then within a
+#: small factor of a backward-stable solve.
+FAST_KAPPA = 1e2
+
+#: Corrected semi-normal equations converge by a factor ``kappa(G) * eps`` per step.
+REFINE_MAX_CONTRACTION = 1e-6
+
+#: Problems with at most this many design entries take the extended-precision path.
+EXTENDED_MAX_ENTRIES = 4_000_000
+
+
+def solve(problem: LeastSquaresProblem) -> Solution:
+    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
+        from .combine import per_target
+
+        return per_target(problem, solve)
+    if problem.has_data and problem.X.dtype == np.longdouble:
+        return extended.solve(problem)
+    try:
+        factor = cholesky.CholeskyFactor(problem)
+    except cholesky.NotPositiveDefinite:
+        factor = None
+    if factor is not None and factor.kappa <= FAST_KAPPA:
+        return factor.solution(factor.solve(factor.rhs))
+    if problem.has_data:
+        if problem.n_samples * problem.n_features <= EXTENDED_MAX_ENTRIES:
+            return extended.solve(problem)
+        if factor is not None and factor.kappa * EPS <= REFINE_MAX_CONTRACTION:
+            beta, steps, error = cholesky.refine(factor, factor.solve(factor.rhs))
+            return factor.solution(beta, name="cholesky+refine", n_iter=steps, error=error)
+        return qr.solve(problem)
+    if factor is None or factor.kappa * EPS > 1e-2:
+        return eigh.solve(problem)
+    return factor.solution(factor.solve(factor.rhs))

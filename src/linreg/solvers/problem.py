@@ -1,0 +1,202 @@
+"""The least-squares problem every solver receives.
+
+Objective (scikit-learn's scaling, so ``alpha`` means the same as in ``sklearn.Ridge``)::
+
+    minimize over (b, c)   sum_i w_i (y_i - c - x_i' b)^2 + alpha * ||b||^2
+
+for each target column, with the intercept ``c`` unpenalized (and fixed at 0 when
+``fit_intercept`` is false).  ``alpha = 0`` is ordinary (weighted) least squares.
+
+Solvers work on the *equilibrated* problem: centred (when there is an intercept),
+weighted, and with every feature column scaled to unit norm, which makes condition
+numbers meaningful and rank decisions scale-free.  This module holds that shared
+transformation and its inverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..moments import Moments
+
+EPS = np.finfo(np.float64).eps
+
+
+@dataclass
+class LeastSquaresProblem:
+    """Data (in memory or only as Moments) and the options of one fit.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features) or None
+        The design, when it is in memory (float32, float64 or longdouble).  Solvers
+        that need X (QR, extended, SVD) cannot run without it.
+    Y : ndarray of shape (n_samples, n_targets) or None
+    weights : ndarray of shape (n_samples,) or None
+    fit_intercept : bool
+    alpha : ndarray of shape (n_targets,)
+        L2 penalty per target; zeros for OLS.
+    moments : Moments or None
+        Computed from X on first use when not given.
+    """
+
+    X: np.ndarray | None
+    Y: np.ndarray | None
+    weights: np.ndarray | None = None
+    fit_intercept: bool = True
+    alpha: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    moments: Moments | None = None
+
+    def __post_init__(self):
+        if self.moments is None and self.X is None:
+            raise ValueError("a least-squares problem needs either X and Y or their Moments")
+        self.alpha = np.broadcast_to(np.asarray(self.alpha, dtype=np.float64), (self.n_targets,))
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0] if self.X is not None else self.moments.n_samples
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1] if self.X is not None else self.moments.n_features
+
+    @property
+    def n_targets(self) -> int:
+        return self.Y.shape[1] if self.Y is not None else self.moments.n_targets
+
+    @property
+    def has_data(self) -> bool:
+        return self.X is not None
+
+    @property
+    def penalized(self) -> bool:
+        return bool(np.any(self.alpha > 0))
+
+    @property
+    def rank_rtol(self) -> float:
+        """Relative tolerance below which a column counts as dependent on earlier ones
+        (LAPACK's and NumPy's default ``max(n, p) * eps``, on unit-norm columns)."""
+        return max(self.n_samples, self.n_features) * EPS
+
+    def get_moments(self) -> Moments:
+        if self.moments is None:
+            self.moments = Moments.from_arrays(self.X, self.Y, self.weights)
+        return self.moments
+
+    # ------------------------------------------------------------- the Gram view
+    def gram(self):
+        """Equilibrated normal equations from the Moments.
+
+        Returns ``(G, B, scale, active)``: ``G = D^-1 X'WX D^-1`` over the active
+        (non-constant) columns, ``B = D^-1 X'WY``, the column norms ``scale`` (D) and
+        the boolean mask of active columns.  Centred when there is an intercept.
+        """
+        m = self.get_moments()
+        p = self.n_features
+        cross = m.cross if self.fit_intercept else m.uncentred()
+        xtx, xty = cross[:p, :p], cross[:p, p:]
+        sq = np.diag(xtx).copy()
+        active = self._active_columns(sq, m)
+        scale = np.sqrt(np.where(active, sq, 1.0))
+        g = xtx[np.ix_(active, active)] / np.outer(scale[active], scale[active])
+        b = xty[active] / scale[active, None]
+        return g, b, scale, active
+
+    def _active_columns(self, sq, m: Moments) -> np.ndarray:
+        """Columns with non-zero (centred) norm.  A column that is constant up to
+        rounding is aliased with the intercept and takes no part in the solve."""
+        if self.fit_intercept:
+            floor = (64 * EPS) ** 2 * m.weight_sum * m.x_mean**2
+        else:
+            floor = np.zeros_like(sq)
+        return sq > np.maximum(floor, np.finfo(np.float64).tiny)
+
+    # ------------------------------------------------------------- the data view
+    def design(self, dtype=np.float64, augment: bool = True):
+        """Equilibrated design and right-hand side as arrays (a copy of X).
+
+        Returns ``(A, B, scale, active, x_mean, y_mean)`` with ``A = W^1/2 (X - x_mean)
+        D^-1`` over the active columns in ``dtype``; for a penalized problem with a
+        single alpha the rows ``sqrt(alpha) D^-1`` are appended (and zeros to B), so
+        ridge becomes plain least squares.
+        """
+        if not self.has_data:
+            raise ValueError("this solver needs X in memory; only Moments were given")
+        X = self.X.astype(dtype, copy=False)
+        Y = self.Y.astype(dtype, copy=False)
+        if self.fit_intercept:
+            if self.weights is None:
+                x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
+            else:
+                w = self.weights.astype(dtype)
+                x_mean = (w @ X) / w.sum()
+                y_mean = (w @ Y) / w.sum()
+            A = X - x_mean
+            B = Y - y_mean
+        else:
+            x_mean = np.zeros(X.shape[1], dtype=dtype)
+            y_mean = np.zeros(Y.shape[1], dtype=dtype)
+            A = X.copy()
+            B = Y.copy()
+        if self.weights is not None:
+            sw = np.sqrt(self.weights.astype(dtype))[:, None]
+            A *= sw
+            B *= sw
+        sq = np.einsum("ij,ij->j", A, A)
+        m = self.get_moments() if self.moments is not None else None
+        if m is not None:
+            active = self._active_columns(np.asarray(sq, dtype=np.float64), m)
+        else:
+            active = sq > 0
+        scale = np.sqrt(np.where(active, sq, 1)).astype(dtype)
+        A = A[:, active] / scale[active]
+        if augment and self.penalized:
+            if not np.all(self.alpha == self.alpha[0]):
+                raise ValueError("design(augment=True) needs one alpha for all targets")
+            q = int(active.sum())
+            penalty_rows = np.diag(np.sqrt(dtype(self.alpha[0])) / scale[active])
+            A = np.vstack([A, penalty_rows])
+            B = np.vstack([B, np.zeros((q, B.shape[1]), dtype=dtype)])
+        return A, B, scale, active, x_mean, y_mean
+
+    def single_target(self, j: int) -> LeastSquaresProblem:
+        """The sub-problem of target ``j`` (used when alphas differ between targets)."""
+        moments = None
+        if self.moments is not None:
+            m = self.moments
+            p = m.n_features
+            keep = np.r_[np.arange(p), p + j]
+            moments = Moments(
+                m.n_samples, m.weight_sum, m.mean[keep], m.cross[np.ix_(keep, keep)], p
+            )
+        return LeastSquaresProblem(
+            self.X,
+            None if self.Y is None else self.Y[:, [j]],
+            self.weights,
+            self.fit_intercept,
+            self.alpha[[j]],
+            moments,
+        )
+
+    # ---------------------------------------------------------- back-transform
+    def to_user_units(self, beta, scale, active, x_mean=None, y_mean=None):
+        """Coefficients ``(n_targets, n_features)`` and intercepts from the solution
+        ``beta`` (active columns x targets) of the equilibrated problem."""
+        beta = np.asarray(beta)
+        dt = np.result_type(beta.dtype, np.float64)  # keep extended precision to the end
+        beta = beta.astype(dt)
+        if beta.ndim == 1:
+            beta = beta[:, None]
+        coef = np.zeros((beta.shape[1], self.n_features), dtype=dt)
+        coef[:, active] = (beta / np.asarray(scale, dtype=dt)[active, None]).T
+        if self.fit_intercept:
+            if x_mean is None:
+                m = self.get_moments()
+                x_mean, y_mean = m.x_mean, m.y_mean
+            intercept = np.asarray(y_mean, dtype=dt) - coef @ np.asarray(x_mean, dtype=dt)
+        else:
+            intercept = np.zeros(beta.shape[1], dtype=dt)
+        return coef.astype(np.float64), intercept.astype(np.float64)

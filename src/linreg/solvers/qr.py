@@ -1,0 +1,77 @@
+"""Householder QR of the equilibrated design: the stable path in double precision.
+
+Backward stable, so its forward error is that of an SVD solve, ``kappa(X) * eps`` plus
+a residual term, instead of the ``kappa(X)^2 * eps`` of the normal equations.  It needs
+X in memory and one copy of it (the centred, scaled design that LAPACK factors).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+
+from ..solution import Solution
+from .aliasing import aliased_from_r
+from .problem import EPS, LeastSquaresProblem
+
+NAME = "qr"
+NEEDS_DATA = True
+
+
+def factorize(problem: LeastSquaresProblem, dtype=np.float64):
+    """Equilibrated design (in ``dtype``) and its thin QR factorization in float64.
+
+    Returns ``(design, Q, R)`` where ``design = (A, B, scale, active, x_mean, y_mean)``
+    as :meth:`LeastSquaresProblem.design` gives it.
+    """
+    design = problem.design(dtype=dtype)
+    A = design[0]
+    Q, R = sla.qr(A.astype(np.float64, copy=False), mode="economic", check_finite=False)
+    return design, Q, R
+
+
+def rank_deficient(problem: LeastSquaresProblem, R, active) -> np.ndarray | None:
+    """Indices (into all features) of aliased columns, or None when R has full rank."""
+    if problem.penalized or R.shape[0] == 0:
+        return None
+    aliased = aliased_from_r(np.diag(R), problem.rank_rtol)
+    if aliased.size == 0 and R.shape[0] == R.shape[1]:
+        return None
+    columns = np.flatnonzero(active)
+    extra = columns[aliased] if aliased.size else np.zeros(0, dtype=int)
+    if R.shape[0] < R.shape[1]:  # fewer rows than columns: the trailing ones are aliased
+        extra = np.union1d(extra, columns[R.shape[0] :])
+    return np.union1d(extra, np.flatnonzero(~active)).astype(int)
+
+
+def condition_of_r(R) -> float:
+    if R.shape[0] == 0:
+        return 1.0
+    s = np.linalg.svd(R, compute_uv=False)
+    return float(s[0] / s[-1]) if s[-1] > 0 else np.inf
+
+
+def solve(problem: LeastSquaresProblem) -> Solution:
+    """Least squares by Householder QR (LAPACK ``geqrf``) of the equilibrated design."""
+    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
+        from .combine import per_target
+
+        return per_target(problem, solve)
+    (A, B, scale, active, x_mean, y_mean), Q, R = factorize(problem)
+    aliased = rank_deficient(problem, R, active)
+    if aliased is not None:
+        from . import svd
+
+        return svd.solve(problem, aliased=aliased)
+    beta = sla.solve_triangular(R, Q.T @ B, check_finite=False)
+    coef, intercept = problem.to_user_units(beta, scale, active, x_mean, y_mean)
+    kappa = condition_of_r(R)
+    return Solution(
+        coef=coef,
+        intercept=intercept,
+        solver=NAME,
+        rank=int(active.sum()),
+        aliased=tuple(np.flatnonzero(~active)),
+        condition_number=kappa,
+        error_estimate=kappa * EPS * np.sqrt(R.shape[0] + 1),
+    )
