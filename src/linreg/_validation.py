@@ -102,7 +102,6 @@ def validate_training_data(estimator, X, y, sample_weight):
             f"{type(estimator).__name__} requires y to be passed, but the target y is None"
         )
     X = validate_X(estimator, X, reset=True)
-    names = getattr(estimator, "feature_names_in_", None)
     y = check_array(
         y,
         ensure_2d=False,
