@@ -124,6 +124,8 @@ class Moments:
             # A cheap guess from the first rows; the correction below fixes the rest.
             head = min(m, 64)
             shift = np.concatenate([X[:head].mean(axis=0), Y[:head].mean(axis=0)])
+        # float64 shift: float32 data minus a float32 shift would be rounded to float32
+        shift = np.asarray(shift, dtype=np.float64)
         with np.errstate(all="ignore"):  # non-finite input is reported by the caller
             np.subtract(X, shift[:p], out=Z[:, :p])
             np.subtract(Y, shift[p:], out=Z[:, p:])

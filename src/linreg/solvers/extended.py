@@ -21,7 +21,7 @@ import scipy.linalg as sla
 
 from ..solution import Solution
 from . import qr
-from .problem import LeastSquaresProblem
+from .problem import EPS, LeastSquaresProblem
 
 NAME = "extended"
 NEEDS_DATA = True
@@ -54,7 +54,13 @@ def _refine(A, B, Q, R, max_steps: int = 12):
             break
         previous = size
         error = size
-    return x, steps, error
+    # The attainable accuracy with residuals rounded to EPS_LD (Higham, Accuracy and
+    # Stability of Numerical Algorithms, 20.5): kappa*u + kappa^2*u*||r||/(||A|| ||x||).
+    kappa = qr.condition_of_r(R)
+    xnorm = max(float(np.linalg.norm(x.astype(np.float64))), 1e-300)
+    ratio = float(np.linalg.norm(r.astype(np.float64))) / (np.sqrt(A.shape[1]) * xnorm)
+    floor = kappa * EPS_LD * np.sqrt(A.shape[1]) + kappa**2 * EPS_LD * ratio
+    return x, steps, max(error, floor)
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:
@@ -86,7 +92,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         rank=int(active.sum()),
         aliased=tuple(np.flatnonzero(~active)),
         condition_number=kappa,
-        error_estimate=max(error, EPS_LD),
+        error_estimate=max(error, EPS),
         n_iter=steps,
         status=status,
         message=message,
