@@ -146,9 +146,7 @@ class TestLinearRegressionReferences:
         exog = sm.add_constant(X) if fit_intercept else X
         for j in range(3):
             res = sm.WLS(Y[:, j], exog, weights=1.0 if w is None else w).fit()
-            params = (
-                np.r_[ours.intercept_[j], ours.coef_[j]] if fit_intercept else ours.coef_[j]
-            )
+            params = np.r_[ours.intercept_[j], ours.coef_[j]] if fit_intercept else ours.coef_[j]
             assert_allclose(params, res.params, rtol=RTOL, atol=ATOL)
         if not fit_intercept:
             assert_allclose(ours.intercept_, np.zeros(3), atol=0)
@@ -498,6 +496,22 @@ def test_aliased_column_multi_target():
     assert_allclose(ours.intercept_, intercept, rtol=1e-8)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_aliased_column_weighted(solver):
+    """Weighted, rank deficient: coef_ = pinv(W^1/2 (X - x_w)) @ W^1/2 (y - y_w)."""
+    X, y = _aliased_frame()
+    w = make_weights(len(y))
+    with pytest.warns(RankDeficientWarning, match="'x3'"):
+        ours = LinearRegression(solver=solver).fit(X, y, sample_weight=w)
+    Xa = X.to_numpy()
+    xm, ym = weighted_centre(Xa, w), weighted_centre(y, w)
+    sw = np.sqrt(w)
+    coef = np.linalg.pinv(sw[:, None] * (Xa - xm)) @ (sw * (y - ym))
+    assert_allclose(ours.coef_, coef, rtol=1e-8)
+    assert_allclose(ours.intercept_, ym - xm @ coef, rtol=1e-8)
+    assert ours.rank_ == 2
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_fewer_samples_than_features(fit_intercept, solver):
@@ -514,6 +528,20 @@ def test_fewer_samples_than_features(fit_intercept, solver):
     assert ours.rank_ == (5 if fit_intercept else 6)
     ref = sklm.LinearRegression(fit_intercept=fit_intercept).fit(X, Y)
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_ridge_fewer_samples_than_features(solver):
+    """Ridge with n < p has a unique answer: no warning, equal to sklearn Ridge."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(6, 10)) + 1.0
+    y = rng.normal(size=6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankDeficientWarning)
+        ours = Ridge(alpha=0.7, solver=solver).fit(X, y)
+    ref = sklm.Ridge(alpha=0.7, solver="cholesky").fit(X, y)
+    assert_allclose(ours.coef_, ref.coef_, rtol=RTOL, atol=ATOL)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=RTOL, atol=ATOL)
 
 
 # ============================================================ 8. exact answer
