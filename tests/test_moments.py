@@ -67,8 +67,10 @@ def test_merge_in_any_order_and_tree(data):
     for p in reversed(parts):
         sequential = sequential.merge(p)
     while len(parts) > 1:  # a tree of merges, as a cluster would reduce
-        parts = [parts[i] + parts[i + 1] if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
+        parts = [
+            parts[i] + parts[i + 1] if i + 1 < len(parts) else parts[i]
+            for i in range(0, len(parts), 2)
+        ]
     for m in (sequential, parts[0]):
         assert m.n_samples == len(X)
         assert_matches(m, ref, rtol=1e-13)

@@ -6,8 +6,8 @@
    ``kappa(G) <= FAST_KAPPA`` its error ``~kappa(G) * eps`` is already at the level of
    an SVD solve, and it is returned: this is the common, well-conditioned case.
 3. With X in memory and a harder problem: small problems take the ``extended`` path
-   (exact solution of the given data to ~1e-16 for condition numbers up to ~1e6, and
-   far better than double-precision QR beyond); large ones take one or two steps of
+   (the exact solution of the given data, rounded once to float64, for condition
+   numbers up to ~1e14); large ones take one or two steps of
    corrected semi-normal equations (``cholesky+refine``, two passes over X each) while
    ``kappa(G) * eps`` is small enough for them to converge, and Householder QR after.
 4. With only the Moments (out-of-core, distributed): Cholesky, with an
@@ -34,8 +34,9 @@ FAST_KAPPA = 1e2
 #: Corrected semi-normal equations converge by a factor ``kappa(G) * eps`` per step.
 REFINE_MAX_CONTRACTION = 1e-6
 
-#: Problems with at most this many design entries take the extended-precision path.
-EXTENDED_MAX_ENTRIES = 4_000_000
+#: Problems with at most this many design entries take the extended-precision path
+#: (it costs about 0.5 s per million entries and refinement step on our machines).
+EXTENDED_MAX_ENTRIES = 250_000
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:

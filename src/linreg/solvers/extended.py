@@ -1,17 +1,22 @@
-"""Mixed-precision least squares: QR in double, residuals and updates in extended.
+"""Mixed-precision least squares: QR in double, residuals in double-longdouble.
 
-Iterative refinement of the augmented system ``[I A; A' 0] [r; x] = [b; 0]``
-(Bjorck 1967) with the double-precision QR factor as preconditioner and every residual
-computed in ``numpy.longdouble`` (64-bit mantissa on x86-64, eps ~ 1.1e-19).  Each
-step shrinks the error by about ``kappa(A) * eps_double``, so it converges for
+Iterative refinement of the augmented system ``[I A; A' 0] [r; z] = [b; 0]``
+(Bjorck 1967) for the *uncentred* design ``A = [1, X D^-1]`` (weighted, with the ridge
+rows appended), so the intercept is an unknown like any other and is never recovered
+by cancellation from large means.  Every residual is computed with error-free
+transformations in ``numpy.longdouble`` (:mod:`.compensated`), i.e. in about 128 bits,
+from the data exactly as given; the correction equations are solved with a double
+precision Householder QR of the *centred* design, which is the same matrix up to the
+unit triangular change of variables ``T`` (intercept -> intercept + mean'coef) and is
+far better conditioned when the data has an offset.
+
+Each step shrinks the error by about ``kappa(A) * 1e-16``, so it converges for
 condition numbers up to ~1e14, to the exact least-squares solution of the data as
-given, up to about ``kappa(A) * eps_longdouble``.  Longdouble input is used as is,
-so data given in extended precision is solved in extended precision.
-
-LAPACK has no extended-precision QR, and no maintained Python library offers this
-refinement, so it is written here; its cost is a longdouble copy of the design
-(16 bytes per entry), which is why :mod:`~linreg.solvers.auto` takes it only for
-small problems.
+given (float64 or longdouble), rounded once to float64.  LAPACK has no
+extended-precision least squares and no maintained Python library offers this, so it
+is written here.  Its cost is a few longdouble copies of X (16 bytes per entry) and a
+few dozen extended-precision operations per entry and step, which is why
+:mod:`~linreg.solvers.auto` takes it only for small problems.
 """
 
 from __future__ import annotations
@@ -21,79 +26,137 @@ import scipy.linalg as sla
 
 from ..solution import Solution
 from . import qr
+from .compensated import residual, transposed_product
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "extended"
 NEEDS_DATA = True
 LD = np.longdouble
 EPS_LD = float(np.finfo(LD).eps)
+MAX_STEPS = 30
 
 
-def _refine(A, B, Q, R, max_steps: int = 12):
-    """Refine ``x`` and ``r`` for every column of B; returns ``(x, steps, error)``."""
-    x = sla.solve_triangular(R, Q.T @ B.astype(np.float64), check_finite=False).astype(LD)
-    r = B - A @ x
-    previous = np.inf
-    error = np.inf
-    steps = 0
-    for steps in range(1, max_steps + 1):
-        f = (B - r - A @ x).astype(np.float64)
-        g = (-(A.T @ r)).astype(np.float64)
-        h = sla.solve_triangular(R, g, trans="T", check_finite=False)
-        d1 = Q.T @ f
-        dx = sla.solve_triangular(R, d1 - h, check_finite=False)
-        dr = Q @ h + f - Q @ d1
-        x = x + dx.astype(LD)
+class _Design:
+    """The uncentred extended-precision system and its centred double-precision QR."""
+
+    def __init__(self, problem: LeastSquaresProblem):
+        _, _, scale, active = problem.gram()
+        # Powers of two, so scaling the data is exact.
+        self.scale = 2.0 ** np.round(np.log2(scale[active]))
+        self.active = active
+        X = problem.X[:, active].astype(LD) / self.scale.astype(LD)
+        Y = problem.Y.astype(LD)
+        n = X.shape[0]
+        sw = None if problem.weights is None else np.sqrt(problem.weights.astype(LD))
+        ones = np.ones(n, dtype=LD) if sw is None else sw
+        if sw is not None:
+            X = X * sw[:, None]
+            Y = Y * sw[:, None]
+        self.intercept = problem.fit_intercept
+        q = X.shape[1]
+        penalty = None
+        if problem.penalized:
+            penalty = np.diag(np.sqrt(LD(problem.alpha[0])) / self.scale.astype(LD))
+        # Full uncentred system: columns [ones (if intercept), X], rows [data; penalty].
+        blocks = [X] if not self.intercept else [ones[:, None], X]
+        A = np.hstack(blocks)
+        B = Y
+        if penalty is not None:
+            pad = np.zeros((q, A.shape[1] - q), dtype=LD)
+            A = np.vstack([A, np.hstack([pad, penalty])])
+            B = np.vstack([B, np.zeros((q, B.shape[1]), dtype=LD)])
+        self.A, self.B = A, B
+        # Centred design for the preconditioner.
+        if self.intercept:
+            self.weight_sum = float(ones @ ones)
+            self.x_bar = ((ones @ X) / LD(self.weight_sum)).astype(np.float64)
+            centred = (X - ones[:, None] * self.x_bar.astype(LD)).astype(np.float64)
+            self.ones = np.r_[ones.astype(np.float64), np.zeros(q if penalty is not None else 0)]
+            self.ones /= np.sqrt(self.weight_sum)
+        else:
+            centred = X.astype(np.float64)
+        self.data_norms = np.linalg.norm(centred, axis=0)
+        if penalty is not None:
+            centred = np.vstack([centred, penalty.astype(np.float64)])
+        self.Q, self.R = sla.qr(centred, mode="economic", check_finite=False)
+
+    def correction(self, f, g):
+        """Solve ``dr + A dz = f, A' dr = g`` with the preconditioner (all float64)."""
+        Q, R = self.Q, self.R
+        if self.intercept:
+            g0, gb = g[:1], g[1:] - self.x_bar[:, None] * g[:1]  # T^-T g
+            root = np.sqrt(self.weight_sum)
+            h0 = g0 / root
+            d0 = self.ones @ f
+            hb = sla.solve_triangular(R, gb, trans="T", check_finite=False)
+            db = Q.T @ f
+            dzb = sla.solve_triangular(R, db - hb, check_finite=False)
+            dz0 = (d0 - h0) / root - self.x_bar @ dzb  # T^-1 back to the intercept
+            dr = np.outer(self.ones, h0 - d0) + Q @ (hb - db) + f
+            return dr, np.vstack([dz0, dzb])
+        hb = sla.solve_triangular(R, g, trans="T", check_finite=False)
+        db = Q.T @ f
+        dz = sla.solve_triangular(R, db - hb, check_finite=False)
+        return Q @ (hb - db) + f, dz
+
+
+def _refine(design: _Design):
+    """Refine ``z`` (intercept first when fitted) from zero; returns (z, steps, size)."""
+    A, B = design.A, design.B
+    z = np.zeros((A.shape[1], B.shape[1]), dtype=LD)
+    r = np.zeros_like(B)
+    previous, size, steps = np.inf, np.inf, 0
+    for steps in range(1, MAX_STEPS + 1):
+        f = residual(B, A, z, r).astype(np.float64)
+        g = (-transposed_product(A, r)).astype(np.float64)
+        dr, dz = design.correction(f, g)
+        z = z + dz.astype(LD)
         r = r + dr.astype(LD)
-        size = float(np.linalg.norm(dx) / max(float(np.linalg.norm(x.astype(np.float64))), 1e-300))
-        if size <= 4 * EPS_LD:
-            error = size
-            break
-        if size > 0.5 * previous:  # stagnated at the precision of the residuals
-            error = min(previous, size)
+        # Componentwise relative change, with a floor at double rounding of the norm.
+        zf = np.abs(z.astype(np.float64))
+        floor = EPS * np.linalg.norm(zf, axis=0)
+        size = float(np.max(np.abs(dz) / np.maximum(zf, np.maximum(floor, 1e-300)), initial=0.0))
+        if size <= EPS_LD or (steps > 2 and size > 0.5 * previous):
             break
         previous = size
-        error = size
-    # The attainable accuracy with residuals rounded to EPS_LD (Higham, Accuracy and
-    # Stability of Numerical Algorithms, 20.5): kappa*u + kappa^2*u*||r||/(||A|| ||x||).
-    kappa = qr.condition_of_r(R)
-    xnorm = max(float(np.linalg.norm(x.astype(np.float64))), 1e-300)
-    ratio = float(np.linalg.norm(r.astype(np.float64))) / (np.sqrt(A.shape[1]) * xnorm)
-    floor = kappa * EPS_LD * np.sqrt(A.shape[1]) + kappa**2 * EPS_LD * ratio
-    return x, steps, max(error, floor)
+    return z, steps, size
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:
-    """Least squares to extended precision (see the module docstring)."""
+    """Least squares to the exact solution of the data as given (module docstring)."""
     if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
         from .combine import per_target
 
         return per_target(problem, solve)
-    (A, B, scale, active, x_mean, y_mean), Q, R = qr.factorize(problem, dtype=LD)
-    aliased = qr.rank_deficient(problem, R, active)
+    design = _Design(problem)
+    q = int(design.active.sum())
+    unit_r = design.R / np.maximum(design.data_norms, 1e-300)
+    aliased = qr.rank_deficient(problem, unit_r, design.active)
     if aliased is not None:
         from . import svd
 
         return svd.solve(problem, aliased=aliased)
-    x, steps, error = _refine(A, B, Q, R)
-    coef, intercept = problem.to_user_units(x, scale, active, x_mean, y_mean)
-    kappa = qr.condition_of_r(R)
-    status, message = "ok", ""
-    if not error < 1e-6:
-        status = "inaccurate"
-        message = (
-            f"iterative refinement did not converge (condition number {kappa:.2e}); "
-            "the design is too close to rank deficient for double-precision QR"
-        )
+    z, steps, size = _refine(design)
+    beta = z[1:] if design.intercept else z
+    coef = np.zeros((problem.n_targets, problem.n_features))
+    coef[:, design.active] = (beta / design.scale.astype(LD)[:, None]).T.astype(np.float64)
+    intercept = z[0].astype(np.float64) if design.intercept else np.zeros(problem.n_targets)
+    kappa = qr.condition_of_r(unit_r)
+    converged = size <= 1e-8
     return Solution(
         coef=coef,
         intercept=intercept,
         solver=NAME,
-        rank=int(active.sum()),
-        aliased=tuple(np.flatnonzero(~active)),
+        rank=q,
+        aliased=tuple(np.flatnonzero(~design.active)),
         condition_number=kappa,
-        error_estimate=max(error, EPS),
+        error_estimate=max(size, EPS / 2),
         n_iter=steps,
-        status=status,
-        message=message,
+        status="ok" if converged else "inaccurate",
+        message=""
+        if converged
+        else (
+            f"iterative refinement did not converge (condition number {kappa:.2e}); "
+            "the design is too close to rank deficient for double-precision QR"
+        ),
     )
