@@ -141,3 +141,17 @@ def test_float32_is_accumulated_in_float64():
 def test_merge_rejects_other_shapes():
     with pytest.raises(ValueError, match="cannot merge"):
         Moments.empty(3, 1).merge(Moments.empty(2, 1))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_parallel_blocks_give_the_same_statistics(data, weighted, monkeypatch):
+    """Large inputs are reduced by one thread per core; force that path on small data."""
+    import linreg.moments
+
+    monkeypatch.setattr(linreg.moments, "PARALLEL_MIN_ENTRIES", 0)
+    monkeypatch.setattr(linreg.moments.os, "cpu_count", lambda: 3)
+    X, Y, w = data
+    w = w if weighted else None
+    m = Moments.from_arrays(X, Y, w, chunk_rows=300)
+    assert m.n_samples == len(X)
+    assert_matches(m, reference_moments(X, Y, w), rtol=1e-13)
