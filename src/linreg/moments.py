@@ -28,7 +28,7 @@ CHUNK_BYTES = 16 * 2**20
 
 #: Rows per chunk for the copy-free path are chosen so a chunk of X stays in the
 #: last-level cache between the two BLAS calls that read it.
-DIRECT_CHUNK_BYTES = 8 * 2**20
+DIRECT_CHUNK_BYTES = 16 * 2**20
 
 #: Largest ratio of raw to centred sum of squares accepted on the copy-free path
 #: (about one decimal digit lost in the centred cross-products).

@@ -25,6 +25,9 @@ from .problem import EPS, LeastSquaresProblem
 NAME = "cholesky"
 NEEDS_DATA = False
 
+#: Up to this many features the condition number is computed exactly (eigvalsh).
+EXACT_CONDITION_MAX_FEATURES = 500
+
 
 class NotPositiveDefinite(np.linalg.LinAlgError):
     """The equilibrated Gram matrix is singular to working precision."""
@@ -48,9 +51,16 @@ class CholeskyFactor:
         factor, info = lapack.dpotrf(g, lower=0, clean=1)
         if info != 0:
             raise NotPositiveDefinite(f"leading minor {info} of the Gram matrix is not positive")
-        rcond, info = lapack.dpocon(factor, anorm)
         self.factor = factor
-        self.kappa = np.inf if rcond == 0 else 1.0 / rcond
+        if g.shape[0] <= EXACT_CONDITION_MAX_FEATURES:
+            # The 2-norm condition number exactly (O(p^3), like the factorization).
+            eig = np.linalg.eigvalsh(g)
+            self.kappa = np.inf if eig[0] <= 0 else float(eig[-1] / eig[0])
+        else:
+            # LAPACK's O(p^2) estimate of the 1-norm condition number, an upper bound
+            # on the 2-norm one (it can overstate it by a factor up to p).
+            rcond, info = lapack.dpocon(factor, anorm)
+            self.kappa = np.inf if rcond == 0 else 1.0 / rcond
 
     def solve(self, rhs):
         if rhs.shape[0] == 0:
