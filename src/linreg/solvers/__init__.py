@@ -2,12 +2,15 @@
 
 Every solver is a function ``solve(problem: LeastSquaresProblem) -> Solution`` in its
 own module, with ``NAME`` and ``NEEDS_DATA`` (whether it needs X in memory rather
-than only the Moments).  :data:`SOLVERS` maps names to modules.
+than only the Moments); solvers take one alpha for all targets, and :func:`solve`
+splits problems whose targets have different alphas.  :data:`SOLVERS` maps names to
+modules.
 """
 
 from __future__ import annotations
 
 from . import auto, cholesky, eigh, extended, qr, svd
+from .combine import per_target
 from .problem import LeastSquaresProblem
 
 SOLVERS = {m.NAME: m for m in (auto, cholesky, qr, extended, svd, eigh)}
@@ -25,6 +28,9 @@ def solve(problem: LeastSquaresProblem, solver: str = "auto"):
         ) from None
     if module.NEEDS_DATA and not problem.has_data:
         raise ValueError(f"solver {solver!r} needs X in memory; only Moments were given")
+    if not problem.single_alpha:
+        # Ridge with a different alpha per target: one solve per target, stacked.
+        return per_target(problem, lambda single: solve(single, solver))
     if module is cholesky:
         try:
             return cholesky.solve(problem)

@@ -59,10 +59,6 @@ def _intercept_cancellation(problem: LeastSquaresProblem, solution: Solution) ->
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:
-    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
-        from .combine import per_target
-
-        return per_target(problem, solve)
     if problem.has_data and problem.X.dtype == np.longdouble:
         return extended.solve(problem)
     try:

@@ -37,6 +37,8 @@ class CholeskyFactor:
     """A factorized equilibrated normal-equation system of one problem (one alpha)."""
 
     def __init__(self, problem: LeastSquaresProblem):
+        if not problem.single_alpha:
+            raise ValueError("CholeskyFactor needs one alpha for all targets")
         g, b, scale, active = problem.gram()
         alpha = problem.alpha[0]
         if alpha > 0:
@@ -142,9 +144,5 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     precision (rank-deficient design): :mod:`~linreg.solvers.auto` then takes the
     minimum-norm path.
     """
-    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
-        from .combine import per_target
-
-        return per_target(problem, solve)
     factor = CholeskyFactor(problem)
     return factor.solution(factor.solve(factor.rhs))

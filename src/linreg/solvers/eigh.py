@@ -19,10 +19,8 @@ NEEDS_DATA = False
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:
-    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
-        from .combine import per_target
-
-        return per_target(problem, solve)
+    if not problem.single_alpha:
+        raise ValueError("the eigh solver needs one alpha for all targets")
     g, b, scale, active = problem.gram()
     s = scale[active]
     tol = max(problem.rank_rtol**2, 10 * g.shape[0] * EPS)

@@ -40,6 +40,8 @@ class _Design:
     """The uncentred extended-precision system and its centred double-precision QR."""
 
     def __init__(self, problem: LeastSquaresProblem):
+        if not problem.single_alpha:
+            raise ValueError("the extended solver needs one alpha for all targets")
         _, _, scale, active = problem.gram()
         # Powers of two, so scaling the data is exact.
         self.scale = 2.0 ** np.round(np.log2(scale[active]))
@@ -124,10 +126,6 @@ def _refine(design: _Design):
 
 def solve(problem: LeastSquaresProblem) -> Solution:
     """Least squares to the exact solution of the data as given (module docstring)."""
-    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
-        from .combine import per_target
-
-        return per_target(problem, solve)
     design = _Design(problem)
     q = int(design.active.sum())
     unit_r = design.R / np.maximum(design.data_norms, 1e-300)

@@ -72,6 +72,11 @@ class LeastSquaresProblem:
         return self.X is not None
 
     @property
+    def single_alpha(self) -> bool:
+        """Whether every target has the same penalty (what each solver handles)."""
+        return bool(np.all(self.alpha == self.alpha[0]))
+
+    @property
     def penalized(self) -> bool:
         return bool(np.any(self.alpha > 0))
 
@@ -154,7 +159,7 @@ class LeastSquaresProblem:
         scale = np.sqrt(np.where(active, sq, 1)).astype(dtype)
         A = A[:, active] / scale[active]
         if augment and self.penalized:
-            if not np.all(self.alpha == self.alpha[0]):
+            if not self.single_alpha:
                 raise ValueError("design(augment=True) needs one alpha for all targets")
             q = int(active.sum())
             penalty_rows = np.diag(np.sqrt(dtype(self.alpha[0])) / scale[active])

@@ -53,10 +53,6 @@ def condition_of_r(R) -> float:
 
 def solve(problem: LeastSquaresProblem) -> Solution:
     """Least squares by Householder QR (LAPACK ``geqrf``) of the equilibrated design."""
-    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
-        from .combine import per_target
-
-        return per_target(problem, solve)
     (A, B, scale, active, x_mean, y_mean), Q, R = factorize(problem)
     aliased = rank_deficient(problem, R, active)
     if aliased is not None:

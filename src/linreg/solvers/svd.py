@@ -19,10 +19,6 @@ NEEDS_DATA = True
 
 def solve(problem: LeastSquaresProblem, aliased=None) -> Solution:
     """Minimum-norm solution; ``aliased`` names the dependent columns when known."""
-    if problem.n_targets > 1 and not np.all(problem.alpha == problem.alpha[0]):
-        from .combine import per_target
-
-        return per_target(problem, solve)
     A, B, scale, active, x_mean, y_mean = problem.design(dtype=np.float64)
     A = A * scale[active]  # back to the user's units: minimum norm there
     x, _, rank, sv = sla.lstsq(
