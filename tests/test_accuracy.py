@@ -133,3 +133,21 @@ def test_moments_only_problem_warns_about_digits_it_cannot_vouch_for():
     assert solution.status == "inaccurate" and "digits" in solution.message
     assert solution.error_estimate > 1e-6
     assert issubclass(AccuracyWarning, UserWarning)
+
+
+@pytest.mark.parametrize("alpha", [1e-6, 1e-2])
+def test_large_problem_refine_path_for_ridge(alpha, monkeypatch):
+    """Ridge beyond the extended path's size limit on a moderately ill-conditioned
+    design takes corrected semi-normal equations; reference: the ridge solution in
+    40-digit arithmetic (least squares on the design with sqrt(alpha) I appended)."""
+    monkeypatch.setattr(auto, "EXTENDED_MAX_ENTRIES", 0)
+    X, y = ill_conditioned(300, 5, 3, offset=2.0, seed=4)
+    model = linreg.Ridge(alpha=alpha).fit(X, y)
+    assert model.solver_ == "cholesky+refine"
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    with mpmath.workdps(40):
+        rows = [[mpmath.mpf(float(v)) for v in row] for row in Xc]
+        rows += [[mpmath.sqrt(alpha) if i == j else 0 for j in range(5)] for i in range(5)]
+        rhs = [mpmath.mpf(float(v)) for v in yc] + [0] * 5
+        exact = np.array([float(v) for v in mpmath.qr_solve(mpmath.matrix(rows), rhs)[0]])
+    np.testing.assert_allclose(model.coef_, exact, rtol=1e-11)

@@ -13,7 +13,7 @@
    ``kappa(G) * eps`` is small enough for them to converge, and Householder QR after.
 4. With only the Moments (out-of-core, distributed): Cholesky, with an
    :class:`~linreg.AccuracyWarning` stating the digits it can vouch for when that is
-   fewer than about eight; a singular Gram matrix gives the minimum-norm solution.
+   fewer than six; a singular Gram matrix gives the minimum-norm solution.
 """
 
 from __future__ import annotations
