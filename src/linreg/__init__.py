@@ -8,6 +8,7 @@ from .linear_regression import LinearRegression
 from .moments import Moments
 from .ridge import Ridge
 from .solution import AccuracyWarning, RankDeficientWarning, Solution
+from .summary import Summary
 
 __version__ = "0.1.0"
 
@@ -18,5 +19,6 @@ __all__ = [
     "RankDeficientWarning",
     "Ridge",
     "Solution",
+    "Summary",
     "__version__",
 ]

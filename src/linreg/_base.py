@@ -54,6 +54,9 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         solution = solve(problem, self.solver)
         self._warn_about(solution, names, X.shape[0])
         self.solution_ = solution
+        self.moments_ = moments
+        # A reference (not a copy) for the second passes of summary(); not pickled.
+        self._training = (X, Y, w)
         self.solver_ = solution.solver
         self.rank_ = solution.rank
         self.condition_number_ = solution.condition_number
@@ -79,14 +82,94 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if solution.status == "inaccurate":
             warnings.warn(solution.message, AccuracyWarning, stacklevel=3)
 
-    def predict(self, X):
-        """Predicted values ``X @ coef_.T + intercept_``."""
+    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust"):
+        """Predicted values ``X @ coef_.T + intercept_``, optionally with intervals.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        interval : {None, "confidence", "prediction"}
+            ``"confidence"``: for the mean response; ``"prediction"``: for a new
+            observation (adds the residual variance), as statsmodels'
+            ``get_prediction().summary_frame()`` computes them.
+        level : float, default 0.95
+        cov_type : str, default "nonrobust"
+            Covariance of the coefficients used for the intervals (see ``summary``).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets) without ``interval``;
+        with it, (n_samples, 3) columns fit, lower, upper (for several targets
+        (n_samples, n_targets, 3)).
+        """
         check_is_fitted(self)
         X = validate_X(self, X, reset=False)
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        coef = np.asarray(self.coef_, dtype=np.float64)
-        out = X @ coef.T + self.intercept_
-        return np.asarray(out, dtype=np.float64)
+        if interval is None:
+            coef = np.asarray(self.coef_, dtype=np.float64)
+            out = X @ coef.T + self.intercept_
+            return np.asarray(out, dtype=np.float64)
+        from .intervals import prediction_intervals
+
+        return prediction_intervals(self, X, interval, level, cov_type)
+
+    def summary(
+        self,
+        cov_type="nonrobust",
+        alpha=0.05,
+        target=0,
+        *,
+        use_t=None,
+        X=None,
+        y=None,
+        sample_weight=None,
+    ):
+        """Statistical inference with statsmodels' names (see :class:`linreg.Summary`).
+
+        Parameters
+        ----------
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+            Robust (HC) covariances take a second pass over the training data, which
+            the fitted model references (it is not copied or pickled); after
+            unpickling, pass ``X, y`` (and ``sample_weight``) again.
+        alpha : float, default 0.05
+            ``conf_int`` and the printed table use level ``1 - alpha``.
+        target : int, default 0
+            Which column of a 2-D ``y``.
+        use_t : bool or None
+            t (True) or normal (False) reference distribution for tests and intervals;
+            None follows statsmodels: t for "nonrobust", normal for the HC types.
+        """
+        from .summary import summarize
+
+        check_is_fitted(self)
+        return summarize(
+            self, self._inference_problem(X, y, sample_weight), target, cov_type, alpha, use_t
+        )
+
+    def _inference_problem(self, X=None, y=None, sample_weight=None):
+        """The fitted problem again: Moments plus the training data when available."""
+        if X is not None:
+            X, Y, w, _ = validate_training_data(
+                self.__class__(**self.get_params()), X, y, sample_weight
+            )
+        else:
+            X, Y, w = getattr(self, "_training", (None, None, None))
+        n_targets = self.moments_.n_targets
+        return LeastSquaresProblem(
+            X, Y, w, self.fit_intercept, self._penalty(n_targets), self.moments_
+        )
+
+    def _feature_labels(self):
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return [str(n) for n in names]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_training", None)
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

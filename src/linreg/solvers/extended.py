@@ -39,10 +39,13 @@ MAX_STEPS = 30
 class _Design:
     """The uncentred extended-precision system and its centred double-precision QR."""
 
-    def __init__(self, problem: LeastSquaresProblem):
+    def __init__(self, problem: LeastSquaresProblem, columns=None):
         if not problem.single_alpha:
             raise ValueError("the extended solver needs one alpha for all targets")
         _, _, scale, active = problem.gram()
+        if columns is not None:  # a subset (e.g. without aliased columns)
+            scale = np.where(active, scale, 1.0)
+            active = active & columns
         # Powers of two, so scaling the data is exact.
         self.scale = 2.0 ** np.round(np.log2(scale[active]))
         self.active = active
@@ -102,15 +105,21 @@ class _Design:
         return Q @ (hb - db) + f, dz
 
 
-def _refine(design: _Design):
-    """Refine ``z`` (intercept first when fitted) from zero; returns (z, steps, size)."""
-    A, B = design.A, design.B
-    z = np.zeros((A.shape[1], B.shape[1]), dtype=LD)
+def _refine(design: _Design, B=None, C=None):
+    """Solve ``r + A z = B, A'r = C`` by refinement from zero (``B`` defaults to the
+    data's right-hand side, ``C`` to 0: least squares); returns (z, steps, size)."""
+    A = design.A
+    B = design.B if B is None else B
+    k = B.shape[1]
+    z = np.zeros((A.shape[1], k), dtype=LD)
     r = np.zeros_like(B)
     previous, size, steps = np.inf, np.inf, 0
     for steps in range(1, MAX_STEPS + 1):
         f = residual(B, A, z, r).astype(np.float64)
-        g = (-transposed_product(A, r)).astype(np.float64)
+        g = -transposed_product(A, r)
+        if C is not None:
+            g = g + C
+        g = g.astype(np.float64)
         dr, dz = design.correction(f, g)
         z = z + dz.astype(LD)
         r = r + dr.astype(LD)
@@ -158,3 +167,33 @@ def solve(problem: LeastSquaresProblem) -> Solution:
             "the design is too close to rank deficient for double-precision QR"
         ),
     )
+
+
+def _scaled_parameters(design: _Design, coef, intercept):
+    """(intercept, coef * D) over the design's columns, in longdouble."""
+    beta = (np.atleast_2d(coef)[:, design.active].astype(LD) * design.scale.astype(LD)).T
+    if design.intercept:
+        return np.vstack([np.atleast_1d(intercept).astype(LD)[None, :], beta])
+    return beta
+
+
+def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np.ndarray:
+    """Weighted residual sum of squares of the given coefficients, per target, from
+    residuals computed in double-longdouble (exact to ~1e-30 relative)."""
+    design = _Design(problem)
+    z = _scaled_parameters(design, coef, intercept)
+    n = problem.n_samples
+    r = residual(design.B[:n], design.A[:n], z)
+    return np.sum(r * r, axis=0).astype(np.float64)
+
+
+def gram_inverse(problem: LeastSquaresProblem, columns) -> np.ndarray:
+    """``(X'WX)^-1`` over (intercept, ``columns``) in the user's units, to extended
+    accuracy: the refinement above with right-hand sides ``B = 0, C = -I``."""
+    design = _Design(problem, columns)
+    q = design.A.shape[1]
+    zeros = np.zeros((design.A.shape[0], q), dtype=LD)
+    z, _, _ = _refine(design, B=zeros, C=-np.eye(q, dtype=LD))
+    unscale = np.ones(q, dtype=LD)
+    unscale[int(design.intercept) :] = 1 / design.scale.astype(LD)
+    return (z * unscale[:, None] * unscale[None, :]).astype(np.float64)

@@ -1,0 +1,165 @@
+"""The pieces of a coefficient covariance: residual sum of squares, bread, meat.
+
+All in the parametrization of the user: ``theta = (intercept, coef over the kept
+columns)`` with the intercept first when fitted.  Computed in centred coordinates
+``theta' = (intercept + mean'coef, coef)``, where the cross-product matrix is block
+diagonal (``W`` and the centred ``S = X'WX``), and mapped back with the unit
+triangular ``T^-1 = [[1, -mean'], [0, I]]``, so that no offset in the data cancels.
+
+Where the design is small and in memory, the bread ``(X'WX)^-1`` and the residuals come
+from the extended-precision machinery of :mod:`linreg.solvers.extended` (certified
+NIST standard errors need that: Filip's Gram matrix has condition number ~1e19);
+otherwise from the Moments' Cholesky factor and one chunked pass over the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import cho_solve
+
+from .solvers import LeastSquaresProblem, extended
+from .solvers.auto import EXTENDED_MAX_ENTRIES
+
+#: Robust covariance types (White's HC0 and MacKinnon and White's HC1-HC3).
+HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
+
+CHUNK_ROWS = 65536
+
+
+def _kept(problem: LeastSquaresProblem, aliased) -> np.ndarray:
+    keep = np.ones(problem.n_features, dtype=bool)
+    keep[list(aliased)] = False
+    return keep
+
+
+def _uses_extended(problem: LeastSquaresProblem) -> bool:
+    return problem.has_data and problem.n_samples * problem.n_features <= EXTENDED_MAX_ENTRIES
+
+
+def _theta_transform(problem, keep) -> np.ndarray:
+    """``T^-1`` mapping centred-coordinate parameters to (intercept, coef)."""
+    q = int(keep.sum())
+    if not problem.fit_intercept:
+        return np.eye(q)
+    t = np.eye(q + 1)
+    t[0, 1:] = -problem.get_moments().x_mean[keep]
+    return t
+
+
+def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np.ndarray:
+    """Weighted residual sum of squares per target, as exactly as the data allows.
+
+    From the data (a chunked pass; compensated extended precision for small
+    problems) when it is in memory, else from the Moments:
+    ``S_yy - 2 b'S_xy + b'S_xx b``, which cancels when R^2 is close to 1.
+    """
+    coef = np.atleast_2d(coef)
+    if _uses_extended(problem):
+        return extended.residual_sum_of_squares(problem, coef, intercept)
+    if problem.has_data:
+        X, Y, w = problem.X, problem.Y, problem.weights
+        m = problem.get_moments()
+        x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
+        y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
+        offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
+        total = np.zeros(problem.n_targets)
+        for start in range(0, X.shape[0], CHUNK_ROWS):
+            rows = slice(start, start + CHUNK_ROWS)
+            r = (Y[rows] - y_shift) - (X[rows] - x_shift) @ coef.T - offset
+            total += (r * r).T @ (np.ones(r.shape[0]) if w is None else w[rows])
+        return total
+    m = problem.get_moments()
+    cross = m.cross if problem.fit_intercept else m.uncentred()
+    p = m.n_features
+    sxx, sxy, syy = cross[:p, :p], cross[:p, p:], cross[p:, p:]
+    rss = (
+        np.diag(syy)
+        - 2 * np.einsum("kj,jk->k", coef, sxy)
+        + np.einsum("kj,jl,kl->k", coef, sxx, coef)
+    )
+    return np.maximum(rss, 0.0)
+
+
+def bread(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
+    """``(X'WX + penalty)^-1`` over (intercept, kept columns), in the user's units."""
+    keep = _kept(problem, aliased)
+    if _uses_extended(problem) and not problem.penalized:
+        return extended.gram_inverse(problem, keep)
+    m = problem.get_moments()
+    s = m.xtx[np.ix_(keep, keep)] if problem.fit_intercept else m.uncentred()[np.ix_(keep, keep)]
+    d = np.sqrt(np.diag(s))
+    g = s / np.outer(d, d) + np.diag(problem.alpha[0] / d**2)
+    factor = np.linalg.cholesky(g)
+    s_inv = cho_solve((factor, True), np.eye(len(d))) / np.outer(d, d)
+    if not problem.fit_intercept:
+        return s_inv
+    q = len(d)
+    centred = np.zeros((q + 1, q + 1))
+    centred[0, 0] = 1.0 / m.weight_sum
+    centred[1:, 1:] = s_inv
+    t = _theta_transform(problem, keep)
+    return t @ centred @ t.T
+
+
+def penalized_sandwich(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
+    """``B S B`` with ``B = (S + alpha I)^-1``: the unscaled covariance of the ridge
+    estimator given alpha (it is biased; the covariance is around its expectation)."""
+    keep = _kept(problem, aliased)
+    b = bread(problem, aliased)
+    m = problem.get_moments()
+    if problem.fit_intercept:
+        q = int(keep.sum())
+        centred = np.zeros((q + 1, q + 1))
+        centred[0, 0] = m.weight_sum
+        centred[1:, 1:] = m.xtx[np.ix_(keep, keep)]
+        t_inv = np.linalg.inv(_theta_transform(problem, keep))
+        xtx = t_inv.T @ centred @ t_inv
+    else:
+        xtx = m.uncentred()[np.ix_(keep, keep)]
+    return b @ xtx @ b
+
+
+def hc_meat(problem: LeastSquaresProblem, coef, intercept, bread_matrix, kind: str, aliased=()):
+    """``sum_i u_i^2 x_i x_i'`` with ``x_i = sqrt(w_i) (1, x_i)`` and ``u_i`` the weighted
+    residual, scaled per ``kind`` (HC0: as is; HC1: n/df_resid outside; HC2: /(1-h_ii);
+    HC3: /(1-h_ii)^2), accumulated over chunks in centred coordinates.
+
+    Returns the meat for (intercept, kept coef) for every target: shape (k, q, q).
+    """
+    if not problem.has_data:
+        raise ValueError(
+            f"cov_type={kind!r} needs a second pass over the data, which this model no "
+            "longer holds; pass X, y (and sample_weight) to summary()"
+        )
+    keep = _kept(problem, aliased)
+    m = problem.get_moments()
+    X, Y, w = problem.X, problem.Y, problem.weights
+    coef = np.atleast_2d(coef)
+    x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
+    y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
+    offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
+    t = _theta_transform(problem, keep)
+    centred_bread = np.linalg.solve(t, np.linalg.solve(t, bread_matrix.T).T)  # T b T'
+    k = problem.n_targets
+    q = centred_bread.shape[0]
+    meat = np.zeros((k, q, q))
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        rows = slice(start, start + CHUNK_ROWS)
+        xc = np.asarray(X[rows], dtype=np.float64) - x_shift
+        u = (np.asarray(Y[rows], dtype=np.float64) - y_shift) - xc @ coef.T - offset
+        z = xc[:, keep]
+        if problem.fit_intercept:
+            z = np.column_stack([np.ones(z.shape[0]), z])
+        if w is not None:
+            sw = np.sqrt(w[rows])
+            z = z * sw[:, None]
+            u = u * sw[:, None]
+        if kind in ("HC2", "HC3"):
+            h = np.einsum("ij,jk,ik->i", z, centred_bread, z)
+            u = u / (1.0 - h)[:, None] ** (0.5 if kind == "HC2" else 1.0)
+        for j in range(k):
+            zu = z * u[:, j : j + 1]
+            meat[j] += zu.T @ zu
+    # Rows are x = T' z in user coordinates, so the meat there is T' M T, T = t^-1.
+    T = np.linalg.inv(t)
+    return np.einsum("ba,kbc,cd->kad", T, meat, T)
