@@ -1,0 +1,201 @@
+"""Inference against NIST certified values and statsmodels on the same data."""
+
+import pickle
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+import linreg
+from linreg.datasets import load_nist, nist_names
+from linreg.solvers import auto
+
+COV_TYPES = ["nonrobust", "HC0", "HC1", "HC2", "HC3"]
+SCALARS = [
+    "rsquared",
+    "rsquared_adj",
+    "fvalue",
+    "f_pvalue",
+    "llf",
+    "aic",
+    "bic",
+    "df_resid",
+    "df_model",
+    "mse_resid",
+    "ssr",
+    "condition_number",
+]
+VECTORS = ["params", "bse", "tvalues", "pvalues"]
+
+
+def log_relative_error(estimate, certified):
+    estimate = np.asarray(estimate, dtype=np.float64)
+    certified = np.asarray(certified, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.abs(estimate - certified) / np.abs(certified)
+    err = np.where(certified == 0, np.abs(estimate), relative)
+    return -np.log10(np.maximum(err, 1e-300))
+
+
+@pytest.mark.parametrize("name", nist_names())
+def test_nist_certified_statistics_to_9_digits(name):
+    """Standard errors, residual standard deviation and R^2 (certified zero: |x| < 1e-9)."""
+    data = load_nist(name, dtype=np.longdouble)
+    model = linreg.LinearRegression(fit_intercept=data.fit_intercept).fit(data.X, data.y)
+    s = model.summary()
+    assert log_relative_error(s.bse, data.bse).min() >= 9
+    assert log_relative_error(np.sqrt(s.mse_resid), data.residual_sd) >= 9
+    assert log_relative_error(s.rsquared, data.rsquared) >= 9
+
+
+def heteroscedastic(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4)) + np.array([5.0, -2.0, 0.0, 100.0])
+    noise = rng.normal(size=n) * (0.2 + np.abs(X[:, 0] - 5))
+    y = 3 + X @ np.array([1.0, -0.5, 0.25, 0.01]) + noise
+    return X, y
+
+
+def diabetes():
+    from sklearn.datasets import load_diabetes
+
+    return load_diabetes(return_X_y=True)
+
+
+CASES = {
+    "diabetes": lambda: (*diabetes(), None),
+    "heteroscedastic": lambda: (*heteroscedastic(), None),
+    "weighted": lambda: (*heteroscedastic(seed=1), np.random.default_rng(2).uniform(0.2, 3.0, 400)),
+}
+
+
+def statsmodels_fit(X, y, w, cov_type, fit_intercept=True):
+    exog = sm.add_constant(X) if fit_intercept else X
+    model = sm.OLS(y, exog) if w is None else sm.WLS(y, exog, weights=w)
+    return model.fit(cov_type=cov_type)
+
+
+def assert_matches_statsmodels(s, ref, rtol=1e-8):
+    for name in VECTORS:
+        np.testing.assert_allclose(getattr(s, name), getattr(ref, name), rtol=rtol, err_msg=name)
+    for name in SCALARS:
+        np.testing.assert_allclose(getattr(s, name), getattr(ref, name), rtol=rtol, err_msg=name)
+    # Entries near zero are rounding noise in both: compare relative to the diagonal.
+    norm = np.sqrt(np.outer(ref.bse, ref.bse))
+    np.testing.assert_allclose(s.cov_params() / norm, ref.cov_params() / norm, rtol=0, atol=rtol)
+    for level in (0.05, 0.2):
+        np.testing.assert_allclose(s.conf_int(level), ref.conf_int(level), rtol=rtol)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("cov_type", COV_TYPES)
+@pytest.mark.parametrize("large_path", [False, True])
+def test_matches_statsmodels(case, cov_type, large_path, monkeypatch):
+    """Both the small-problem (extended precision) and the large-problem (Moments,
+    Cholesky, chunked passes) implementations."""
+    if large_path:
+        monkeypatch.setattr(auto, "EXTENDED_MAX_ENTRIES", 0)
+        monkeypatch.setattr("linreg.covariance.EXTENDED_MAX_ENTRIES", 0)
+    X, y, w = CASES[case]()
+    model = linreg.LinearRegression().fit(X, y, sample_weight=w)
+    ref = statsmodels_fit(X, y, w, cov_type)
+    assert_matches_statsmodels(model.summary(cov_type=cov_type), ref)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("interval", ["confidence", "prediction"])
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC3"])
+def test_prediction_intervals_match_statsmodels(case, interval, cov_type):
+    X, y, w = CASES[case]()
+    model = linreg.LinearRegression().fit(X, y, sample_weight=w)
+    ref = statsmodels_fit(X, y, w, cov_type)
+    Xnew = X[:25] * 1.1
+    frame = ref.get_prediction(sm.add_constant(Xnew, has_constant="add")).summary_frame(0.1)
+    ours = model.predict(Xnew, interval=interval, level=0.9, cov_type=cov_type)
+    assert ours.shape == (25, 3)
+    kind = "mean_ci" if interval == "confidence" else "obs_ci"
+    expected = frame[["mean", f"{kind}_lower", f"{kind}_upper"]].to_numpy()
+    np.testing.assert_allclose(ours, expected, rtol=1e-8)
+
+
+def test_no_intercept_uses_uncentred_statistics():
+    X, y, _ = CASES["heteroscedastic"]()
+    model = linreg.LinearRegression(fit_intercept=False).fit(X, y)
+    ref = sm.OLS(y, X).fit()
+    s = model.summary()
+    assert s.names == ["x0", "x1", "x2", "x3"]
+    assert_matches_statsmodels(s, ref)
+
+
+def test_several_targets_summary_per_target():
+    X, y, _ = CASES["heteroscedastic"]()
+    Y = np.column_stack([y, 2 * y - X[:, 1]])
+    model = linreg.LinearRegression().fit(X, Y)
+    for t in range(2):
+        assert_matches_statsmodels(
+            model.summary(target=t), statsmodels_fit(X, Y[:, t], None, "nonrobust")
+        )
+
+
+def test_aliased_terms_are_na_and_the_rest_is_the_reduced_fit():
+    """R's convention: NA for the aliased term, the others fitted without it."""
+    import pandas as pd
+
+    X, y, _ = CASES["heteroscedastic"]()
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(e=lambda f: f.a + f.b)
+    with pytest.warns(linreg.RankDeficientWarning, match="'e'"):
+        model = linreg.LinearRegression().fit(frame, y)
+    s = model.summary()
+    assert s.names == ["const", "a", "b", "c", "d", "e"]
+    assert np.isnan(s.params[5]) and np.isnan(s.bse[5])
+    ref = statsmodels_fit(X, y, None, "nonrobust")
+    np.testing.assert_allclose(s.params[:5], ref.params, rtol=1e-8)
+    np.testing.assert_allclose(s.bse[:5], ref.bse, rtol=1e-8)
+    assert s.df_resid == ref.df_resid and s.df_model == ref.df_model
+    assert "NA (aliased)" in str(s) and "'e'" not in str(s)
+
+
+def test_summary_table_prints_names_and_statistics():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    text = str(linreg.LinearRegression().fit(X, y).summary())
+    for token in ("const", "bmi", "s5", "R-squared", "std err", "P>|t|", "[95%", "AIC"):
+        assert token in text
+
+
+def test_ridge_summary_states_the_penalized_covariance():
+    """Ridge: cov = s^2 (S + aI)^-1 S (S + aI)^-1 on the centred design, by hand."""
+    X, y, _ = CASES["heteroscedastic"]()
+    alpha = 50.0
+    model = linreg.Ridge(alpha=alpha).fit(X, y)
+    s = model.summary()
+    Xc = X - X.mean(axis=0)
+    A = np.linalg.inv(Xc.T @ Xc + alpha * np.eye(4))
+    r = y - model.predict(X)
+    sigma2 = r @ r / (len(y) - 5)
+    np.testing.assert_allclose(s.bse[1:], np.sqrt(np.diag(sigma2 * A @ Xc.T @ Xc @ A)), rtol=1e-9)
+    assert "Penalized estimator" in str(s)
+
+
+def test_robust_covariance_after_unpickling_needs_the_data():
+    X, y, _ = CASES["heteroscedastic"]()
+    model = pickle.loads(pickle.dumps(linreg.LinearRegression().fit(X, y)))
+    np.testing.assert_allclose(
+        model.summary().bse, statsmodels_fit(X, y, None, "nonrobust").bse, rtol=1e-8
+    )
+    with pytest.raises(ValueError, match="pass X, y"):
+        model.summary(cov_type="HC1")
+    ref = statsmodels_fit(X, y, None, "HC1")
+    np.testing.assert_allclose(model.summary(cov_type="HC1", X=X, y=y).bse, ref.bse, rtol=1e-8)
+
+
+def test_bad_options():
+    X, y, _ = CASES["heteroscedastic"]()
+    model = linreg.LinearRegression().fit(X, y)
+    with pytest.raises(ValueError, match="unknown cov_type 'HC9'"):
+        model.summary(cov_type="HC9")
+    with pytest.raises(ValueError, match="interval must be one of"):
+        model.predict(X, interval="credible")
+    with pytest.raises(ValueError, match="target must be in"):
+        model.summary(target=3)
