@@ -1,0 +1,394 @@
+"""Diagnostic plots for fitted linear models, written straight to PNG or SVG files.
+
+Every function takes the data explicitly, draws on a fresh
+:class:`matplotlib.figure.Figure` (no pyplot state, no display needed), saves it to
+``path`` in the format named by the file extension and returns the path written.
+matplotlib is imported only when a plot is drawn, so ``import linreg.plots`` is cheap.
+
+>>> from linreg import LinearRegression, plots
+>>> model = LinearRegression().fit(X, y)                       # doctest: +SKIP
+>>> plots.all_plots(model, X, y, "figures")                    # doctest: +SKIP
+{'fitted_line': PosixPath('figures/fitted_line.png'), ...}
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "all_plots",
+    "coefficients",
+    "fitted_line",
+    "loss_curve",
+    "predicted_vs_actual",
+    "qq_plot",
+    "residuals_vs_fitted",
+]
+
+FIGSIZE = (6.0, 4.0)
+DPI = 100
+POINTS = {"s": 14, "alpha": 0.6, "color": "C0", "edgecolor": "none", "zorder": 3}
+REFERENCE = {"color": "0.35", "linestyle": "--", "linewidth": 1.0}
+
+
+# --------------------------------------------------------------------------- helpers
+def _figure(title=None, xlabel=None, ylabel=None):
+    """A new (Figure, Axes) of the module's size, with title and axis labels set."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set(title=title or "", xlabel=xlabel or "", ylabel=ylabel or "")
+    ax.grid(True, alpha=0.3)
+    return fig, ax
+
+
+def _save(fig, path) -> Path:
+    """Save ``fig`` to ``path`` in the format of its extension; return the Path."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    supported = fig.canvas.get_supported_filetypes()
+    if fmt not in supported:
+        raise ValueError(
+            f"cannot tell the image format from {str(path)!r}: use an extension among "
+            f"{', '.join(sorted(supported))} (for example .png or .svg)"
+        )
+    fig.savefig(path, format=fmt, dpi=DPI)
+    return path
+
+
+def _feature_labels(model) -> list[str]:
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names]
+    return [f"x{j}" for j in range(model.n_features_in_)]
+
+
+def _feature_index(model, feature) -> int:
+    """Column index of ``feature`` (an int or a feature name) in the model's features."""
+    labels = _feature_labels(model)
+    if isinstance(feature, (int, np.integer)) and not isinstance(feature, bool):
+        if not -len(labels) <= feature < len(labels):
+            raise ValueError(
+                f"feature index {feature} is out of range for {len(labels)} feature(s)"
+            )
+        return int(feature) % len(labels)
+    if feature in labels:
+        return labels.index(feature)
+    raise ValueError(f"unknown feature {feature!r}; the model's features are {labels}")
+
+
+def _as_array(model, X) -> np.ndarray:
+    """X validated as ``model.predict`` validates it (feature names, count), as floats."""
+    from ._validation import validate_X
+
+    return np.asarray(validate_X(model, X, reset=False), dtype=np.float64)
+
+
+def _predict_array(model, grid, **kwargs):
+    """``model.predict`` on a constructed array whose columns follow the model's order.
+
+    A model fitted on a DataFrame warns that an array has no feature names; the grid
+    is built in the model's column order, so that warning does not apply here.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return model.predict(grid, **kwargs)
+
+
+def _fit_and_residuals(model, X, y):
+    """(y, fitted, residuals) as 1-D float arrays; only single-target models plot."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"plots need a 1-D y (one target), got shape {y.shape}")
+    fitted = np.asarray(model.predict(X), dtype=np.float64)
+    return y, fitted, y - fitted
+
+
+def _identity_line(ax, a, b) -> None:
+    """The line y = x over the range covering both ``a`` and ``b``."""
+    lo = min(np.min(a), np.min(b))
+    hi = max(np.max(a), np.max(b))
+    ax.plot([lo, hi], [lo, hi], **REFERENCE, label="y = x")
+
+
+# --------------------------------------------------------------------------- plots
+def loss_curve(history, path, *, title=None, log_scale=True) -> Path:
+    """Training (and validation) loss per epoch.
+
+    Parameters
+    ----------
+    history : dict
+        ``"train_loss"``: sequence of floats, one per epoch; optional ``"val_loss"``
+        likewise.
+    path : str or os.PathLike
+        Output file; its extension (``.png``, ``.svg``, ...) sets the format.
+    title : str, optional
+        Figure title; default ``"Loss curve"``.
+    log_scale : bool, default True
+        Logarithmic loss axis (used only when every loss is positive).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    if "train_loss" not in history:
+        raise ValueError("history needs a 'train_loss' entry (one loss per epoch)")
+    curves = {"train": history["train_loss"], "validation": history.get("val_loss")}
+    curves = {k: np.asarray(v, dtype=np.float64) for k, v in curves.items() if v is not None}
+    fig, ax = _figure(title or "Loss curve", "epoch", "loss")
+    for label, losses in curves.items():
+        ax.plot(np.arange(1, len(losses) + 1), losses, marker=".", label=label)
+    if log_scale and all(np.all(losses > 0) for losses in curves.values()):
+        ax.set_yscale("log")
+    ax.legend()
+    return _save(fig, path)
+
+
+def fitted_line(model, X, y, path, *, feature=0, interval="confidence", level=0.95) -> Path:
+    """Scatter of one feature against y with the fitted line and its interval band.
+
+    With one feature the line is the model itself; with several, the other features
+    are held at their means over ``X`` (said in the title and the axis label).
+
+    Parameters
+    ----------
+    model : fitted LinearRegression or Ridge
+        Fitted on a single target.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    path : str or os.PathLike
+        Output file; its extension sets the format.
+    feature : int or str, default 0
+        Column index or feature name (``feature_names_in_``, else ``x0, x1, ...``).
+    interval : {"confidence", "prediction", None}, default "confidence"
+        Band drawn around the line (see ``model.predict``); None for no band.
+    level : float, default 0.95
+        Coverage of the band.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        For an unknown feature name or an index out of range.
+    """
+    j = _feature_index(model, feature)
+    name = _feature_labels(model)[j]
+    Xa = _as_array(model, X)
+    y = np.asarray(y, dtype=np.float64)
+    x = Xa[:, j]
+    grid = np.tile(Xa.mean(axis=0), (200, 1))
+    grid[:, j] = np.linspace(x.min(), x.max(), 200)
+    others = Xa.shape[1] > 1
+    title = f"Fitted line: y against {name}"
+    if others:
+        title += f"\n(other {Xa.shape[1] - 1} features held at their means)"
+    xlabel = f"{name} (others at their means)" if others else name
+    fig, ax = _figure(title, xlabel, "y")
+    ax.scatter(x, y, **POINTS, label="data")
+    if interval is None:
+        ax.plot(grid[:, j], _predict_array(model, grid), color="C1", label="fit")
+    else:
+        band = _predict_array(model, grid, interval=interval, level=level)
+        ax.plot(grid[:, j], band[:, 0], color="C1", label="fit")
+        ax.fill_between(
+            grid[:, j],
+            band[:, 1],
+            band[:, 2],
+            color="C1",
+            alpha=0.25,
+            label=f"{level:.0%} {interval} interval",
+        )
+    ax.legend()
+    return _save(fig, path)
+
+
+def predicted_vs_actual(model, X, y, path) -> Path:
+    """Predicted against actual values with the identity line; R^2 in the title.
+
+    Parameters
+    ----------
+    model : fitted LinearRegression or Ridge
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    path : str or os.PathLike
+        Output file; its extension sets the format.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    from sklearn.metrics import r2_score
+
+    y, fitted, _ = _fit_and_residuals(model, X, y)
+    title = f"Predicted vs actual (R² = {r2_score(y, fitted):.3f})"
+    fig, ax = _figure(title, "actual y", "predicted y")
+    ax.scatter(y, fitted, **POINTS)
+    _identity_line(ax, y, fitted)
+    ax.legend()
+    return _save(fig, path)
+
+
+def residuals_vs_fitted(model, X, y, path) -> Path:
+    """Residuals against fitted values, with a horizontal line at zero.
+
+    Parameters
+    ----------
+    model : fitted LinearRegression or Ridge
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    path : str or os.PathLike
+        Output file; its extension sets the format.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    _, fitted, resid = _fit_and_residuals(model, X, y)
+    fig, ax = _figure("Residuals vs fitted", "fitted value", "residual (y - fitted)")
+    ax.scatter(fitted, resid, **POINTS)
+    ax.axhline(0.0, **REFERENCE)
+    return _save(fig, path)
+
+
+def qq_plot(model, X, y, path) -> Path:
+    """Normal QQ plot of the standardized residuals with the reference line y = x.
+
+    Residuals are divided by the residual standard error ``sqrt(summary().scale)``
+    (no leverage adjustment) and plotted against the normal quantiles of the
+    plotting positions ``(i - 0.5) / n``.
+
+    Parameters
+    ----------
+    model : fitted LinearRegression or Ridge
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    path : str or os.PathLike
+        Output file; its extension sets the format.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    _, _, resid = _fit_and_residuals(model, X, y)
+    standardized = np.sort(resid / np.sqrt(model.summary().scale))
+    n = len(standardized)
+    theoretical = stats.norm.ppf((np.arange(1, n + 1) - 0.5) / n)
+    fig, ax = _figure(
+        "Normal QQ plot of standardized residuals",
+        "theoretical normal quantile",
+        "standardized residual",
+    )
+    ax.scatter(theoretical, standardized, **POINTS)
+    _identity_line(ax, theoretical, standardized)
+    ax.legend()
+    return _save(fig, path)
+
+
+def coefficients(summary, path, *, alpha=0.05, include_const=False) -> Path:
+    """Estimates with their ``1 - alpha`` confidence intervals, one row per term.
+
+    Aliased terms (NaN estimates) are left out, and so is ``const`` unless
+    ``include_const``.
+
+    Parameters
+    ----------
+    summary : linreg.Summary
+        From ``model.summary(...)``; its covariance type sets the intervals.
+    path : str or os.PathLike
+        Output file; its extension sets the format.
+    alpha : float, default 0.05
+        Intervals at level ``1 - alpha``.
+    include_const : bool, default False
+        Whether to show the intercept, often on another scale than the slopes.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    ci = summary.conf_int(alpha)
+    keep = [
+        i
+        for i, name in enumerate(summary.names)
+        if np.isfinite(summary.params[i])
+        and (include_const or not (summary.k_constant and name == "const"))
+    ]
+    params = summary.params[keep]
+    rows = np.arange(len(keep))[::-1]  # first term at the top
+    fig, ax = _figure(
+        f"Coefficients with {1 - alpha:.0%} confidence intervals",
+        "estimate",
+    )
+    ax.errorbar(
+        params,
+        rows,
+        xerr=np.abs(ci[keep].T - params),
+        fmt="o",
+        color="C0",
+        ecolor="C0",
+        capsize=3,
+    )
+    ax.axvline(0.0, **REFERENCE)
+    ax.set_yticks(rows, [summary.names[i] for i in keep])
+    ax.set_ylim(-0.7, len(keep) - 0.3)
+    return _save(fig, path)
+
+
+# --------------------------------------------------------------------------- all
+PLOT_NAMES = (
+    "loss_curve",
+    "fitted_line",
+    "predicted_vs_actual",
+    "residuals_vs_fitted",
+    "qq_plot",
+    "coefficients",
+)
+
+
+def all_plots(model, X, y, directory, *, history=None, fmt="png") -> dict[str, Path]:
+    """Write every applicable plot into ``directory`` as ``<name>.<fmt>``.
+
+    Parameters
+    ----------
+    model : fitted LinearRegression or Ridge
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    directory : str or os.PathLike
+        Created (with parents) if needed.
+    history : dict, optional
+        Loss history for :func:`loss_curve`, which is drawn only when given.
+    fmt : str, default "png"
+        File extension, hence format, of every file.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Plot name (as in :data:`PLOT_NAMES`) to the file written.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    fmt = fmt.lstrip(".")
+    draw = {
+        "loss_curve": lambda p: loss_curve(history, p),
+        "fitted_line": lambda p: fitted_line(model, X, y, p),
+        "predicted_vs_actual": lambda p: predicted_vs_actual(model, X, y, p),
+        "residuals_vs_fitted": lambda p: residuals_vs_fitted(model, X, y, p),
+        "qq_plot": lambda p: qq_plot(model, X, y, p),
+        "coefficients": lambda p: coefficients(model.summary(), p),
+    }
+    if history is None:
+        del draw["loss_curve"]
+    return {name: plot(directory / f"{name}.{fmt}") for name, plot in draw.items()}
