@@ -41,6 +41,7 @@ def _demo(args) -> int:
         f"condition number {ols.condition_number_:.3g}, "
         f"vouched digits {ols.solution_.correct_digits:.1f}"
     )
+    console.print(str(ols.summary(cov_type="HC3")), markup=False, highlight=False)
 
     nist = Table(title="NIST StRD: certified parameters reproduced (digits, min over params)")
     nist.add_column("dataset")
@@ -69,6 +70,20 @@ def _demo(args) -> int:
         "Filip in float64: rounding x**10 to float64 moves the exact solution in the 8th "
         "digit; read the data in longdouble for the certified values."
     )
+    from pathlib import Path
+
+    from linreg import plots
+
+    written = plots.all_plots(ols, X, y, Path(args.output))
+    written["fitted_line"] = plots.fitted_line(
+        linreg.LinearRegression().fit(X[["bmi"]], y),
+        X[["bmi"]],
+        y,
+        Path(args.output) / "fitted_line.png",
+    )
+    console.print(f"Plots written to {Path(args.output).resolve()}/:")
+    for name, path in sorted(written.items()):
+        console.print(f"  {name}: {path.name}")
     return 0
 
 
@@ -86,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="linreg 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="fit the built-in datasets and show what linreg does")
+    demo.add_argument(
+        "--output", default="linreg-demo", help="folder for the plots (default: linreg-demo)"
+    )
     demo.set_defaults(run=_demo)
     return parser
 
