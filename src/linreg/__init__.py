@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccuracyWarning",
+    "FormulaModel",
     "LinearRegression",
     "Moments",
     "RankDeficientWarning",
@@ -21,4 +22,17 @@ __all__ = [
     "Solution",
     "Summary",
     "__version__",
+    "ols",
 ]
+
+# ``linreg.ridge`` is the Ridge module; the formula version is ``linreg.formula.ridge``.
+_FORMULA_NAMES = ("FormulaModel", "ols")
+
+
+def __getattr__(name):
+    # The formula interface (formulaic) is imported on first use only.
+    if name in _FORMULA_NAMES:
+        from . import formula
+
+        return getattr(formula, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,271 @@
+"""Formula interface: ``linreg.ols("y ~ x1 + np.log(x2) + C(group)", data=df)``.
+
+Built on `formulaic <https://matthewwardrop.github.io/formulaic/>`_ (the ``formula``
+extra), imported only when a formula is first used.  The model matrix becomes the
+DataFrame passed to :class:`linreg.LinearRegression` or :class:`linreg.Ridge`, so its
+column names (``"np.log(x2)"``, ``"C(group)[T.b]"``) are the estimator's
+``feature_names_in_`` and the term names of its summary.  formulaic's
+``"Intercept"`` column is not passed: it becomes ``fit_intercept=True`` (and a
+formula with ``- 1`` or ``+ 0`` fits without an intercept).  The stored model spec
+transforms new data as the training data was (categorical levels, stateful
+transforms such as ``center(x)``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .linear_regression import LinearRegression
+from .ridge import Ridge
+
+__all__ = ["FormulaModel", "ols", "ridge"]
+
+INTERCEPT = "Intercept"
+
+
+def ols(formula, data, *, weights=None, solver="auto", drop_missing=False):
+    """Least squares from a formula.
+
+    Objective (as :class:`linreg.LinearRegression`)::
+
+        minimize over (coef, intercept)   sum_i w_i (y_i - intercept - x_i' coef)^2
+
+    where ``x_i`` is row i of the formula's model matrix and ``w_i = 1`` unless
+    ``weights`` is given (weighted least squares, statsmodels' WLS).
+
+    Parameters
+    ----------
+    formula : str
+        Wilkinson formula in formulaic's grammar, for example
+        ``"y ~ x1 + np.log(x2) + C(group)"``; ``- 1`` or ``+ 0`` drops the intercept.
+        Functions are looked up in the caller's namespace.
+    data : pandas.DataFrame
+    weights : str or array-like of shape (n_samples,), optional
+        A column of ``data`` or an array of non-negative weights, one per row of
+        ``data``.
+    solver : str, default "auto"
+        See :class:`linreg.LinearRegression`.
+    drop_missing : bool, default False
+        Rows holding missing values in the variables the formula uses (or in the
+        weights) raise a ValueError naming the columns unless this is True; then
+        they are dropped (also rows whose transformed values are missing, such as
+        ``np.log`` of a negative number) and counted in ``n_dropped``.
+
+    Returns
+    -------
+    FormulaModel
+    """
+    context = _formulaic("ols").utils.context.capture_context(1)  # the caller's namespace
+    return _fit(LinearRegression(solver=solver), formula, data, weights, drop_missing, context)
+
+
+def ridge(formula, data, *, alpha=1.0, weights=None, solver="auto", drop_missing=False):
+    """Ridge regression from a formula.
+
+    Objective (as :class:`linreg.Ridge`, scikit-learn's)::
+
+        minimize over (coef, intercept)
+            sum_i w_i (y_i - intercept - x_i' coef)^2 + alpha * ||coef||_2^2
+
+    on the formula's model matrix; the intercept is not penalized.  The columns are
+    penalized as the formula builds them (not standardized).
+
+    Parameters
+    ----------
+    formula, data, weights, solver, drop_missing
+        As in :func:`ols`.
+    alpha : float or array-like of shape (n_targets,), default 1.0
+        Non-negative penalty strength.
+
+    Returns
+    -------
+    FormulaModel
+    """
+    context = _formulaic("ridge").utils.context.capture_context(1)  # the caller's namespace
+    return _fit(Ridge(alpha=alpha, solver=solver), formula, data, weights, drop_missing, context)
+
+
+class FormulaModel:
+    """A LinearRegression or Ridge fitted on the model matrix of a formula.
+
+    Create it with :func:`linreg.ols` or :func:`linreg.ridge`.
+
+    Attributes
+    ----------
+    formula : str
+        The formula as given.
+    model : LinearRegression or Ridge
+        The fitted estimator.
+    model_spec : formulaic.ModelSpecs
+        Specs of the response (``.lhs``) and the model matrix (``.rhs``).
+    feature_names : list of str
+        Columns of the model matrix passed to the estimator (without the intercept).
+    response_names : list of str
+        Columns of the response.
+    n_dropped : int
+        Rows dropped for missing values (``drop_missing=True``).
+    """
+
+    def __init__(self, formula, model, model_spec, feature_names, response_names, n_dropped=0):
+        self.formula = formula
+        self.model = model
+        self.model_spec = model_spec
+        self.feature_names = list(feature_names)
+        self.response_names = list(response_names)
+        self.n_dropped = int(n_dropped)
+
+    @property
+    def coef_(self):
+        return self.model.coef_
+
+    @property
+    def intercept_(self):
+        return self.model.intercept_
+
+    @property
+    def params(self):
+        """Intercept (``"const"``, when fitted) and coefficients, indexed by term name.
+
+        A Series for one response, a DataFrame (one column per response) for several.
+        """
+        import pandas as pd
+
+        names = (["const"] if self.model.fit_intercept else []) + self.feature_names
+        coef = np.atleast_2d(self.model.coef_)
+        if self.model.fit_intercept:
+            coef = np.column_stack([np.atleast_1d(self.model.intercept_), coef])
+        if np.ndim(self.model.coef_) == 1:
+            return pd.Series(coef[0], index=names, name=self.response_names[0])
+        return pd.DataFrame(coef.T, index=names, columns=self.response_names)
+
+    def model_matrix(self, data):
+        """The model matrix of ``data`` (without the intercept column) as fitted.
+
+        The response need not be present.  Raises ValueError for missing values in
+        the variables used, or for categories not seen in training.
+        """
+        context = _formulaic("FormulaModel").utils.context.capture_context(1)
+        return self._model_matrix(data, context)
+
+    def predict(self, data, interval=None, level=0.95):
+        """Predictions for new data, optionally with intervals.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Holds the variables of the formula's right-hand side.
+        interval : {None, "confidence", "prediction"}
+        level : float, default 0.95
+
+        Returns
+        -------
+        ndarray, as :meth:`linreg.LinearRegression.predict`.
+        """
+        context = _formulaic("FormulaModel").utils.context.capture_context(1)
+        X = self._model_matrix(data, context)
+        return self.model.predict(X, interval=interval, level=level)
+
+    def summary(self, **kwargs):
+        """Inference with the formula's term names (see :meth:`LinearRegression.summary`)."""
+        return self.model.summary(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"FormulaModel({self.formula!r}, model={self.model!r})"
+
+    def _model_matrix(self, data, context):
+        formulaic = _formulaic("FormulaModel")
+        data = _as_frame(data)
+        spec = self.model_spec.rhs
+        missing = _missing_counts(data, spec.required_variables)
+        if missing:
+            raise ValueError(f"{_describe(missing)}; predictions need complete rows")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", formulaic.errors.DataMismatchWarning)
+            try:
+                X = spec.get_model_matrix(data, context=context, na_action="raise")
+            except formulaic.errors.DataMismatchWarning as err:
+                raise ValueError(f"data do not match the training data: {err}") from err
+        return X[self.feature_names]
+
+
+def _fit(estimator, formula, data, weights, drop_missing, context):
+    import formulaic  # present: the callers captured the context with it
+
+    parsed = formulaic.Formula(formula)
+    if not hasattr(parsed, "lhs"):
+        raise ValueError(f"formula {str(formula)!r} has no response: write it as 'y ~ ...'")
+    data = _as_frame(data).reset_index(drop=True)  # rows are positions from here on
+    w = _weights(weights, data)
+    variables = {str(v) for v in parsed.required_variables}
+    if isinstance(weights, str):
+        variables.add(weights)
+    missing = _missing_counts(data, variables)
+    if w is not None and not isinstance(weights, str) and np.isnan(w).any():
+        missing["weights"] = int(np.isnan(w).sum())
+    if missing and not drop_missing:
+        raise ValueError(f"{_describe(missing)}; pass drop_missing=True to drop those rows")
+    frame = data if w is None else data[~np.isnan(w)]
+    matrices = formulaic.model_matrix(
+        parsed, frame, na_action="drop" if drop_missing else "raise", context=context
+    )
+    X, Y = matrices.rhs, matrices.lhs
+    fit_intercept = INTERCEPT in X.columns
+    if fit_intercept:
+        X = X.drop(columns=INTERCEPT)
+    y = Y.to_numpy(dtype=np.float64)
+    estimator.set_params(fit_intercept=fit_intercept)
+    estimator.fit(
+        X,
+        y[:, 0] if y.shape[1] == 1 else y,
+        sample_weight=None if w is None else w[X.index.to_numpy()],
+    )
+    return FormulaModel(
+        formula,
+        estimator,
+        matrices.model_spec,
+        feature_names=[str(c) for c in X.columns],
+        response_names=[str(c) for c in Y.columns],
+        n_dropped=len(data) - len(X),
+    )
+
+
+def _formulaic(caller):
+    try:
+        import formulaic
+        import formulaic.errors
+        import formulaic.utils.context
+    except ImportError as err:
+        raise ImportError(
+            f"linreg.{caller} needs the 'formula' extra: pip install 'linreg[formula]'"
+        ) from err
+    return formulaic
+
+
+def _as_frame(data):
+    import pandas as pd
+
+    return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+
+
+def _weights(weights, data):
+    if weights is None:
+        return None
+    w = data[weights] if isinstance(weights, str) else weights
+    w = np.asarray(w, dtype=np.float64).ravel()
+    if w.shape[0] != len(data):
+        raise ValueError(f"weights has {w.shape[0]} values but data has {len(data)} rows")
+    return w
+
+
+def _missing_counts(data, variables):
+    """``{column: rows missing}`` for the columns of ``data`` among ``variables``."""
+    names = {str(v) for v in variables}
+    counts = {c: int(data[c].isna().sum()) for c in data.columns if str(c) in names}
+    return {c: n for c, n in counts.items() if n}
+
+
+def _describe(missing):
+    items = [f"{str(c)!r} ({n} row{'s' if n != 1 else ''})" for c, n in missing.items()]
+    return f"missing values in column(s) {', '.join(items)}"
