@@ -104,7 +104,7 @@ def test_matches_statsmodels(case, cov_type, large_path, monkeypatch):
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("interval", ["confidence", "prediction"])
-@pytest.mark.parametrize("cov_type", ["nonrobust", "HC3"])
+@pytest.mark.parametrize("cov_type", COV_TYPES)
 def test_prediction_intervals_match_statsmodels(case, interval, cov_type):
     X, y, w = CASES[case]()
     model = linreg.LinearRegression().fit(X, y, sample_weight=w)
