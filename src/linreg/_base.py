@@ -9,8 +9,9 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, assert_no_overflow, validate_training_data, validate_X
-from .solution import AccuracyWarning, RankDeficientWarning
+from .solution import AccuracyWarning, RankDeficientWarning, Solution
 from .solvers import LeastSquaresProblem, solve
+from .training import TRAINERS, TrainingConfig, standardize, train
 
 
 class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -19,7 +20,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _penalty(self, n_targets: int) -> np.ndarray:
         return np.zeros(n_targets)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model.
 
         Parameters
@@ -30,6 +31,9 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; the weighted objective multiplies each squared
             residual by its weight.
+        validation_data : tuple (X_val, y_val), optional
+            Iterative solvers only: validation loss per epoch in ``history_`` and, with
+            ``early_stopping=True``, stopping on it.
 
         Returns
         -------
@@ -51,6 +55,8 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 RankDeficientWarning,
                 stacklevel=2,
             )
+        if self.solver in TRAINERS:
+            return self._fit_iterative(problem, y_was_1d, validation_data)
         solution = solve(problem, self.solver)
         self._warn_about(solution, names, X.shape[0])
         self.solution_ = solution
@@ -60,12 +66,77 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.solver_ = solution.solver
         self.rank_ = solution.rank
         self.condition_number_ = solution.condition_number
+        # Exact paths: refinement steps, a direct solve counting as one.
+        self.n_iter_ = max(1, solution.n_iter)
+        self.history_ = {}
         self.coef_ = solution.coef[0] if y_was_1d else solution.coef
         self.intercept_ = float(solution.intercept[0]) if y_was_1d else solution.intercept
         if not self.fit_intercept and not y_was_1d:
             self.intercept_ = np.zeros(Y.shape[1])
         elif not self.fit_intercept:
             self.intercept_ = 0.0
+        return self
+
+    def _training_config(self) -> TrainingConfig:
+        return TrainingConfig(
+            lr=self.lr,
+            max_iter=100_000 if self.max_iter is None else int(self.max_iter),
+            tol=1e-9 if self.tol is None else float(self.tol),
+            optimizer=self.optimizer,
+            batch_size=self.batch_size,
+            lr_scheduler=self.lr_scheduler,
+            device=self.device,
+            random_state=self.random_state,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            progress=self.progress,
+        )
+
+    def _fit_iterative(self, problem, y_was_1d, validation_data):
+        """Fit with one of the iterative trainers (``solver`` in ``TRAINERS``)."""
+        if self.lr is not None and not self.lr > 0:
+            raise ValueError(f"lr must be positive (or None for automatic), got {self.lr!r}")
+        config = self._training_config()
+        X, Y, w = problem.X, problem.Y, problem.weights
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        sp = standardize(X, Y, w, self.fit_intercept, problem.alpha, problem.get_moments(), dtype)
+        validation = None
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            X_val = validate_X(self, X_val, reset=False)
+            y_val = np.asarray(y_val, dtype=np.float64).reshape(X_val.shape[0], -1)
+            validation = (
+                (np.asarray(X_val, dtype=np.float64) - sp.x_shift) / sp.x_scale,
+                (y_val - sp.y_shift) / sp.y_scale,
+            )
+        trainer = TRAINERS[self.solver](sp, config)
+        result = train(trainer, sp, config, validation, name=f"solver={self.solver!r}")
+        coef, intercept = sp.to_user_units(result.coef, result.intercept)
+        self.solution_ = Solution(
+            coef=coef,
+            intercept=intercept if self.fit_intercept else np.zeros(len(intercept)),
+            solver=self.solver,
+            rank=sp.rank,
+            condition_number=float(np.sqrt(sp.lipschitz / sp.strong_convexity))
+            if sp.strong_convexity > 0
+            else np.inf,
+            error_estimate=result.error_bound,
+            n_iter=result.n_iter,
+            status="ok" if result.converged else "inaccurate",
+        )
+        self.solver_ = self.solver
+        self.rank_ = sp.rank
+        self.condition_number_ = self.solution_.condition_number
+        self.n_iter_ = result.n_iter
+        self.history_ = result.history
+        self.moments_ = problem.get_moments()
+        self._training = (X, Y, w)
+        self.coef_ = self.solution_.coef[0] if y_was_1d else self.solution_.coef
+        if self.fit_intercept:
+            icpt = self.solution_.intercept
+            self.intercept_ = float(icpt[0]) if y_was_1d else icpt
+        else:
+            self.intercept_ = 0.0 if y_was_1d else np.zeros(Y.shape[1])
         return self
 
     def _warn_about(self, solution, names, n_samples) -> None:

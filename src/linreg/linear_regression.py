@@ -23,6 +23,36 @@ class LinearRegression(ExactLinearModel):
         ``"auto"`` takes the fastest path whose digits it can vouch for and records
         it in ``solver_`` (see :mod:`linreg.solvers.auto`).
 
+    Iterative solvers (``solver="gd"``: gradient descent in NumPy; ``"autograd"``:
+    the same on torch tensors with ``backward()``; ``"torch"``: ``nn.Linear`` with
+    ``torch.optim``) minimize the same objective on internally standardized data and
+    report coefficients in the data's units; these parameters apply to them only:
+
+    lr : float or None
+        Learning rate on the standardized problem; None picks ``1/L`` from the
+        largest eigenvalue L of the Hessian (the safe step of gradient descent).
+    max_iter : int or None
+        Epoch cap (default 100,000).
+    tol : float or None
+        Stop when the certified bound ``||grad|| / mu`` on the relative distance to the
+        optimum is below ``tol`` (default 1e-9).
+    optimizer : {"sgd", "momentum", "nesterov", "adam", "adamw", "lbfgs"}
+        ``solver="torch"`` only.
+    batch_size : int or None
+        Minibatch size (shuffled each epoch) for ``solver="torch"``; None: full batch.
+    lr_scheduler : {None, "plateau", "cosine", "step"}
+        ``solver="torch"`` only.
+    device : {"auto", "cpu", "cuda"}
+        ``"auto"`` is CUDA when available.
+    random_state : int or None
+        Seed of the initialization and the shuffling.
+    early_stopping : bool
+        Stop when the validation loss (``fit(..., validation_data=...)``) has not
+        improved for ``n_iter_no_change`` epochs, and keep the best epoch.
+    n_iter_no_change : int
+    progress : {"auto", True, False}
+        Progress bar on stderr; "auto" shows it only on a terminal.
+
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
@@ -45,6 +75,33 @@ class LinearRegression(ExactLinearModel):
     aliased columns and return the minimum-norm solution.
     """
 
-    def __init__(self, *, fit_intercept=True, solver="auto"):
+    def __init__(
+        self,
+        *,
+        fit_intercept=True,
+        solver="auto",
+        lr=None,
+        max_iter=None,
+        tol=None,
+        optimizer="sgd",
+        batch_size=None,
+        lr_scheduler=None,
+        device="auto",
+        random_state=None,
+        early_stopping=False,
+        n_iter_no_change=10,
+        progress="auto",
+    ):
         self.fit_intercept = fit_intercept
         self.solver = solver
+        self.lr = lr
+        self.max_iter = max_iter
+        self.tol = tol
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.lr_scheduler = lr_scheduler
+        self.device = device
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.progress = progress

@@ -1,0 +1,30 @@
+"""Iterative trainers: the tutorials' methods as verified solvers.
+
+``TRAINERS`` maps a solver name to a factory ``(problem, config) -> trainer``; the
+shared epoch loop is :func:`linreg.training.loop.train`.  Torch is imported only by
+the torch-based trainers, on first use.
+"""
+
+from __future__ import annotations
+
+from .loop import DivergenceError, TrainingConfig, TrainingResult, train
+from .problem import StandardizedProblem, standardize
+
+
+def _gd(problem, config):
+    from .gd import GradientDescent
+
+    return GradientDescent(problem, config)
+
+
+TRAINERS = {"gd": _gd}
+
+__all__ = [
+    "TRAINERS",
+    "DivergenceError",
+    "StandardizedProblem",
+    "TrainingConfig",
+    "TrainingResult",
+    "standardize",
+    "train",
+]

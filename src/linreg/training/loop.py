@@ -1,0 +1,149 @@
+"""The epoch loop every trainer shares: stopping, divergence, history, early stopping.
+
+A trainer is an object with
+
+- ``run_epoch() -> (mse, grad_norm) | None``: one pass over the data (full batch or
+  minibatches); it may return the standardized training MSE per target and the norm
+  of J's full gradient at the parameters it started from, else the loop asks
+- ``full_gradient() -> (mse, grad_norm)`` at the current parameters;
+- ``parameters() -> (coef (k, p), intercept (k,))`` standardized, float64;
+- ``set_parameters(coef, intercept)`` (used to restore the best validation epoch);
+- ``lr``: the learning rate it uses (for messages).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .problem import StandardizedProblem
+
+
+class DivergenceError(RuntimeError):
+    """Training diverged: the message names the epoch, the learning rate and a stable one."""
+
+
+@dataclass
+class TrainingConfig:
+    """Options shared by the trainers (see the estimators' docstrings)."""
+
+    lr: float | None = None
+    max_iter: int = 100_000
+    tol: float = 1e-9
+    optimizer: str = "sgd"
+    batch_size: int | None = None
+    lr_scheduler: str | None = None
+    device: str = "auto"
+    random_state: int | None = None
+    early_stopping: bool = False
+    n_iter_no_change: int = 10
+    progress: bool | str = "auto"
+
+
+@dataclass
+class TrainingResult:
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: int
+    converged: bool
+    error_bound: float
+    history: dict = field(default_factory=dict)
+
+
+#: Divergence: the loss grew this many times over its starting value.
+DIVERGENCE_FACTOR = 1e4
+
+
+def _progress(config: TrainingConfig, name: str):
+    show = config.progress is True or (
+        config.progress == "auto" and sys.stderr.isatty() and config.max_iter >= 1000
+    )
+    if not show:
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=None)
+    task = bar.add_task(f"training ({name})", total=config.max_iter)
+    return bar, task
+
+
+def train(
+    trainer,
+    problem: StandardizedProblem,
+    config: TrainingConfig,
+    validation=None,
+    name: str = "trainer",
+) -> TrainingResult:
+    """Run epochs until the certified error bound is below ``tol`` (or ``max_iter``).
+
+    The bound is ``||grad J|| / mu`` on the standardized parameters, relative to their
+    norm; when J is not strongly convex (mu = 0) it never certifies and training stops
+    at ``max_iter`` with a ConvergenceWarning.
+    """
+    history = {"train_loss": []}
+    if validation is not None:
+        history["val_loss"] = []
+    mse0, _ = trainer.full_gradient()
+    start = float(np.mean(mse0))
+    best = (np.inf, None)
+    stale = 0
+    converged = False
+    bound = np.inf
+    progress = _progress(config, name)
+    if progress:
+        progress[0].start()
+    try:
+        epoch = 0
+        for epoch in range(1, config.max_iter + 1):
+            stats = trainer.run_epoch()
+            mse, grad_norm = stats if stats is not None else trainer.full_gradient()
+            loss = float(np.mean(mse))
+            if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(start, 1e-300):
+                raise DivergenceError(
+                    f"{name} diverged at epoch {epoch} with lr={trainer.lr:.4g}: the training "
+                    f"loss grew from {start:.3g} to {loss:.3g} (standardized units). The "
+                    f"largest stable step of plain gradient descent on this problem is "
+                    f"{problem.largest_stable_lr:.4g}; use lr={problem.auto_lr:.4g}, or "
+                    "lr=None to choose it automatically."
+                )
+            history["train_loss"].append(float(np.mean(problem.user_mse(mse))))
+            coef, intercept = trainer.parameters()
+            size = np.sqrt(np.sum(coef**2) + np.sum(intercept**2))
+            if problem.strong_convexity > 0:
+                bound = grad_norm / problem.strong_convexity / max(size, 1e-300)
+            if validation is not None:
+                Zv, Tv = validation
+                resid = Tv - Zv @ coef.T - intercept
+                val = float(np.mean(problem.user_mse(np.mean(resid**2, axis=0))))
+                history["val_loss"].append(val)
+                if config.early_stopping:
+                    if val < best[0] * (1 - 1e-12):
+                        best, stale = (val, (coef.copy(), intercept.copy())), 0
+                    else:
+                        stale += 1
+                    if stale >= config.n_iter_no_change:
+                        trainer.set_parameters(*best[1])
+                        converged = True
+                        break
+            if progress and epoch % 100 == 0:
+                progress[0].update(progress[1], completed=epoch)
+            if bound <= config.tol:
+                converged = True
+                break
+    finally:
+        if progress:
+            progress[0].stop()
+    if not converged:
+        warnings.warn(
+            f"{name} stopped at max_iter={config.max_iter} before reaching tol={config.tol:g} "
+            f"(certified relative error bound {bound:.2e}); raise max_iter or use an exact "
+            "solver",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    coef, intercept = trainer.parameters()
+    return TrainingResult(coef, intercept, epoch, converged, float(bound), history)
