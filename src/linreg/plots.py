@@ -143,7 +143,11 @@ def loss_curve(history, path, *, title=None, log_scale=True) -> Path:
     curves = {k: np.asarray(v, dtype=np.float64) for k, v in curves.items() if v is not None}
     fig, ax = _figure(title or "Loss curve", "epoch", "loss")
     for label, losses in curves.items():
-        ax.plot(np.arange(1, len(losses) + 1), losses, marker=".", label=label)
+        # Markers only while they can be told apart; long runs read better on log epochs.
+        marker = "." if len(losses) <= 100 else None
+        ax.plot(np.arange(1, len(losses) + 1), losses, marker=marker, label=label)
+        if len(losses) > 100:
+            ax.set_xscale("log")
     if log_scale and all(np.all(losses > 0) for losses in curves.values()):
         ax.set_yscale("log")
     ax.legend()
