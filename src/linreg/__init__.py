@@ -4,6 +4,7 @@ Exact, fast, scalable least squares with scikit-learn's estimator contract.  Hea
 optional libraries (torch, dask, matplotlib) are imported only when first used.
 """
 
+from .compare import compare
 from .linear_regression import LinearRegression
 from .moments import Moments
 from .ridge import Ridge
@@ -22,6 +23,7 @@ __all__ = [
     "Solution",
     "Summary",
     "__version__",
+    "compare",
     "ols",
 ]
 

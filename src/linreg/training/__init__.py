@@ -17,7 +17,19 @@ def _gd(problem, config):
     return GradientDescent(problem, config)
 
 
-TRAINERS = {"gd": _gd}
+def _autograd(problem, config):
+    from .autograd import AutogradTrainer
+
+    return AutogradTrainer(problem, config)
+
+
+def _torch(problem, config):
+    from .torch_module import TorchTrainer
+
+    return TorchTrainer(problem, config)
+
+
+TRAINERS = {"gd": _gd, "autograd": _autograd, "torch": _torch}
 
 __all__ = [
     "TRAINERS",

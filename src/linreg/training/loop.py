@@ -82,13 +82,16 @@ def train(
 
     The bound is ``||grad J|| / mu`` on the standardized parameters, relative to their
     norm; when J is not strongly convex (mu = 0) it never certifies and training stops
-    at ``max_iter`` with a ConvergenceWarning.
+    at ``max_iter`` with a ConvergenceWarning.  When ``run_epoch`` reports the gradient
+    at the parameters it started from, the bound for the parameters it ended on adds
+    the epoch's step, ``||theta - theta*|| <= ||grad(theta_0)|| / mu + ||theta - theta_0||``.
     """
     history = {"train_loss": []}
     if validation is not None:
         history["val_loss"] = []
     mse0, _ = trainer.full_gradient()
     start = float(np.mean(mse0))
+    previous = trainer.parameters()
     best = (np.inf, None)
     stale = 0
     converged = False
@@ -100,9 +103,19 @@ def train(
         epoch = 0
         for epoch in range(1, config.max_iter + 1):
             stats = trainer.run_epoch()
-            mse, grad_norm = stats if stats is not None else trainer.full_gradient()
+            coef, intercept = trainer.parameters()
+            if stats is None:
+                mse, grad_norm = trainer.full_gradient()
+                step = 0.0
+            else:  # the gradient at ``previous``
+                mse, grad_norm = stats
+                step = np.sqrt(
+                    np.sum((coef - previous[0]) ** 2) + np.sum((intercept - previous[1]) ** 2)
+                )
+            previous = (coef, intercept)
             loss = float(np.mean(mse))
-            if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(start, 1e-300):
+            finite = np.isfinite(coef).all() and np.isfinite(intercept).all()
+            if not finite or not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(start, 1e-300):
                 raise DivergenceError(
                     f"{name} diverged at epoch {epoch} with lr={trainer.lr:.4g}: the training "
                     f"loss grew from {start:.3g} to {loss:.3g} (standardized units). The "
@@ -111,10 +124,9 @@ def train(
                     "lr=None to choose it automatically."
                 )
             history["train_loss"].append(float(np.mean(problem.user_mse(mse))))
-            coef, intercept = trainer.parameters()
             size = np.sqrt(np.sum(coef**2) + np.sum(intercept**2))
             if problem.strong_convexity > 0:
-                bound = grad_norm / problem.strong_convexity / max(size, 1e-300)
+                bound = (grad_norm / problem.strong_convexity + step) / max(size, 1e-300)
             if validation is not None:
                 Zv, Tv = validation
                 resid = Tv - Zv @ coef.T - intercept

@@ -1,4 +1,4 @@
-"""Built-in datasets that need no network.
+"""NIST's Statistical Reference Datasets for linear least squares.
 
 ``load_nist`` reads NIST's Statistical Reference Datasets for linear least squares
 (StRD: Norris, Pontius, NoInt1, NoInt2, Filip, Longley, Wampler1-5), shipped
@@ -47,6 +47,7 @@ class NistDataset:
 
 
 def nist_names() -> list[str]:
+    """Names of the StRD linear-regression problems, in NIST's order of difficulty."""
     return list(NIST_MODELS)
 
 
@@ -62,6 +63,17 @@ def load_nist(name: str, dtype=np.float64) -> NistDataset:
         formed.  ``numpy.longdouble`` keeps the digits that rounding the data (and
         ``x**10``) to float64 would lose: on Filip that rounding alone moves the exact
         least-squares solution in the 8th significant digit.
+
+    Returns
+    -------
+    NistDataset
+        The design as NIST's model defines it (polynomial terms formed, no column of
+        ones) and the certified values.
+
+    Raises
+    ------
+    ValueError
+        For a name not in :func:`nist_names`.
     """
     if name not in NIST_MODELS:
         raise ValueError(f"unknown NIST dataset {name!r}; choose one of {', '.join(NIST_MODELS)}")
