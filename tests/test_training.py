@@ -242,7 +242,9 @@ def test_float32_trains_in_float32(multi_output):
     assert coef.dtype == np.float64 and intercept.dtype == np.float64
 
     exact = LinearRegression().fit(X32.astype(np.float64), Y)
-    model = fit(LinearRegression(solver="torch", tol=1e-5), X32, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # float32's default tol is reachable
+        model = fit(LinearRegression(solver="torch"), X32, Y)
     assert isinstance(model.coef_, np.ndarray) and model.coef_.dtype == np.float64
     assert model.intercept_.dtype == np.float64
     assert_allclose(model.coef_, exact.coef_, rtol=1e-4)
@@ -374,3 +376,10 @@ def test_import_linreg_does_not_import_torch():
 
 def test_trainers_registered():
     assert {"gd", "autograd", "torch"} <= set(linreg.training.TRAINERS)
+
+
+def test_iterative_solvers_reject_per_target_alphas():
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    Y = np.column_stack([X @ [1.0, 2.0, 3.0], X @ [3.0, 2.0, 1.0]])
+    with pytest.raises(ValueError, match="one alpha for all targets"):
+        linreg.Ridge(alpha=[1.0, 2.0], solver="gd").fit(X, Y)

@@ -96,9 +96,16 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """Fit with one of the iterative trainers (``solver`` in ``TRAINERS``)."""
         if self.lr is not None and not self.lr > 0:
             raise ValueError(f"lr must be positive (or None for automatic), got {self.lr!r}")
-        config = self._training_config()
+        if not problem.single_alpha:
+            raise ValueError(
+                f"solver={self.solver!r} takes one alpha for all targets; fit each target "
+                "separately or use an exact solver for per-target alphas"
+            )
         X, Y, w = problem.X, problem.Y, problem.weights
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        config = self._training_config()
+        if self.tol is None and dtype == np.float32:
+            config.tol = 1e-5  # float32 gradients cannot certify more
         sp = standardize(X, Y, w, self.fit_intercept, problem.alpha, problem.get_moments(), dtype)
         validation = None
         if validation_data is not None:
