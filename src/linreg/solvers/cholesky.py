@@ -49,7 +49,6 @@ class CholeskyFactor:
         if g.shape[0] == 0:
             self.factor, self.kappa = g, 1.0
             return
-        anorm = np.abs(g).sum(axis=0).max()
         factor, info = lapack.dpotrf(g, lower=0, clean=1)
         if info != 0:
             raise NotPositiveDefinite(f"leading minor {info} of the Gram matrix is not positive")
@@ -61,7 +60,7 @@ class CholeskyFactor:
         else:
             # LAPACK's O(p^2) estimate of the 1-norm condition number, an upper bound
             # on the 2-norm one (it can overstate it by a factor up to p).
-            rcond, info = lapack.dpocon(factor, anorm)
+            rcond, info = lapack.dpocon(factor, np.abs(g).sum(axis=0).max())
             self.kappa = np.inf if rcond == 0 else 1.0 / rcond
 
     def solve(self, rhs):

@@ -151,9 +151,8 @@ class LeastSquaresProblem:
             A *= sw
             B *= sw
         sq = np.einsum("ij,ij->j", A, A)
-        m = self.get_moments() if self.moments is not None else None
-        if m is not None:
-            active = self._active_columns(np.asarray(sq, dtype=np.float64), m)
+        if self.moments is not None:
+            active = self._active_columns(np.asarray(sq, dtype=np.float64), self.moments)
         else:
             active = sq > 0
         scale = np.sqrt(np.where(active, sq, 1)).astype(dtype)
