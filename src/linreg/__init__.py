@@ -1,40 +1,45 @@
 """linreg: linear regression done completely.
 
-Exact, fast, scalable least squares with scikit-learn's estimator contract.  Heavy
-optional libraries (torch, dask, matplotlib) are imported only when first used.
+Exact, fast, scalable least squares with scikit-learn's estimator contract.
+
+Every public name is imported on first use (PEP 562): ``import linreg`` itself loads
+nothing heavy, so ``linreg --help`` answers at once, and torch, dask, numba, matplotlib
+and formulaic are only imported by the features that need them.
 """
 
-from .compare import compare
-from .linear_regression import LinearRegression
-from .moments import Moments
-from .ridge import Ridge
-from .solution import AccuracyWarning, RankDeficientWarning, Solution
-from .summary import Summary
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AccuracyWarning",
-    "FormulaModel",
-    "LinearRegression",
-    "Moments",
-    "RankDeficientWarning",
-    "Ridge",
-    "Solution",
-    "Summary",
-    "__version__",
-    "compare",
-    "ols",
-]
+#: Public name -> submodule that defines it.
+_LAZY = {
+    "AccuracyWarning": ".solution",
+    "RankDeficientWarning": ".solution",
+    "Solution": ".solution",
+    "LinearRegression": ".linear_regression",
+    "Ridge": ".ridge",
+    "Moments": ".moments",
+    "Summary": ".summary",
+    "compare": ".compare",
+    "save": ".model_io",
+    "load": ".model_io",
+    "ModelFileError": ".model_io",
+    # ``linreg.ridge`` is the Ridge module; the formula version is ``linreg.formula.ridge``.
+    "FormulaModel": ".formula",
+    "ols": ".formula",
+}
 
-# ``linreg.ridge`` is the Ridge module; the formula version is ``linreg.formula.ridge``.
-_FORMULA_NAMES = ("FormulaModel", "ols")
+__all__ = sorted([*_LAZY, "__version__"])
 
 
 def __getattr__(name):
-    # The formula interface (formulaic) is imported on first use only.
-    if name in _FORMULA_NAMES:
-        from . import formula
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
 
-        return getattr(formula, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

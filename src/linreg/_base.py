@@ -221,9 +221,18 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         from .summary import summarize
 
         check_is_fitted(self)
+        stored = getattr(self, "_stored_summaries", None)
+        if stored is not None and X is None:
+            return _stored_summary(stored, cov_type, target, alpha, use_t)
         return summarize(
             self, self._inference_problem(X, y, sample_weight), target, cov_type, alpha, use_t
         )
+
+    def save(self, path, *, cov_types=("nonrobust",), metrics=None):
+        """Write the fitted model to a JSON model file (see :func:`linreg.save`)."""
+        from .model_io import save
+
+        return save(self, path, cov_types=cov_types, metrics=metrics)
 
     def _inference_problem(self, X=None, y=None, sample_weight=None):
         """The fitted problem again: Moments plus the training data when available."""
@@ -253,3 +262,23 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _stored_summary(stored: dict, cov_type, target, alpha, use_t):
+    """The summary a model file holds for ``(cov_type, target)``, at level ``1 - alpha``."""
+    import copy
+
+    if (cov_type, target) not in stored:
+        kinds = sorted({k for k, _ in stored})
+        raise ValueError(
+            f"this model was loaded from a file holding the {', '.join(kinds) or 'no'} "
+            f"summaries; cov_type={cov_type!r} (target {target}) needs the training data: "
+            "pass X= and y= to summary()"
+        )
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    s = copy.copy(stored[(cov_type, target)])
+    s.alpha = alpha
+    if use_t is not None:
+        s.use_t = bool(use_t)
+    return s

@@ -154,9 +154,41 @@ class Summary:
     def bic(self) -> float:
         return -2 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant)
 
+    # ------------------------------------------------------------ storage
+    def to_dict(self) -> dict:
+        """Everything the summary is computed from, as plain Python values (for model
+        files); :meth:`from_dict` rebuilds an equal Summary."""
+        return {
+            "names": list(self.names),
+            "params": self.params.tolist(),
+            "cov": self._cov.tolist(),
+            "ssr": self.ssr,
+            "tss": self._tss,
+            "nobs": self.nobs,
+            "df_model": self.df_model,
+            "df_resid": self.df_resid,
+            "k_constant": self.k_constant,
+            "weight_log_sum": self._weight_log_sum,
+            "cov_type": self.cov_type,
+            "alpha": self.alpha,
+            "aliased": [int(i) for i in self.aliased],
+            "condition_number": self.condition_number,
+            "penalized": bool(self.penalized),
+            "use_t": self.use_t,
+            "fvalue": self._fvalue,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Summary:
+        """The Summary that :meth:`to_dict` described."""
+        data = dict(data)
+        data["params"] = np.asarray(data["params"], dtype=np.float64)
+        data["cov"] = np.asarray(data["cov"], dtype=np.float64)
+        return cls(**data)
+
     # ------------------------------------------------------------ printing
     def __str__(self) -> str:
-        return format_summary(self)
+        return format_summary(self, self.alpha)
 
     def __repr__(self) -> str:
         return f"<linreg.Summary: {len(self.params)} params, cov_type={self.cov_type!r}>"
