@@ -1,0 +1,264 @@
+"""LassoCV and ElasticNetCV: k-fold cross-validation from per-fold Moments.
+
+In the Gram layout the data are read once: the Moments of each test fold are computed,
+the total is their merge, and each training set's Moments are ``total.subtract(fold)``
+(with its own, weighted, centring, as scikit-learn centres each training fold).  The
+held-out mean squared error of ``(w, b)`` is a quadratic form in the fold's Moments::
+
+    MSE_f = (yty_f - 2 w'xty_f + w'xtx_f w) / W_f + (ybar_f - b - xbar_f'w)^2
+
+so no fold is ever re-read, and the final refit at the chosen alpha starts from the
+total Moments.  In the design layout (p > n, sparse X) each training fold is copied,
+as scikit-learn does.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+
+from ..moments import Moments
+from .estimators import (
+    ElasticNet,
+    check_l1_ratio,
+    choose_layout,
+    make_data,
+    sparse_moments,
+    validate_penalized_data,
+)
+from .path import path_on_data, resolve_alphas
+from .solve import MAX_ITER, TOL, GramData, solve_enet
+
+
+def _fold_mse_from_moments(m: Moments, coefs, intercepts, fit_intercept):
+    """Weighted held-out MSE for each column of coefs (p, A), intercepts (A,)."""
+    xtx, xty, yty = m.xtx, m.xty[:, 0], m.yty[0, 0]
+    quad = np.einsum("ia,ia->a", coefs, xtx @ coefs)
+    centred = (yty - 2.0 * (xty @ coefs) + quad) / m.weight_sum
+    offset = m.y_mean[0] - intercepts - m.x_mean @ coefs
+    return np.maximum(centred, 0.0) + offset**2
+
+
+def _partition(folds, n):
+    """True when the test sets are disjoint and cover every row."""
+    seen = np.zeros(n, dtype=int)
+    for _, test in folds:
+        seen[test] += 1
+    return bool(np.all(seen == 1))
+
+
+class ElasticNetCV(ElasticNet):
+    """ElasticNet with alpha (and l1_ratio) chosen by k-fold cross-validation.
+
+    Objective of each fit as in :class:`ElasticNet`.  The criterion is scikit-learn's:
+    the mean over folds of each fold's (weighted) held-out mean squared error; the
+    best ``(alpha, l1_ratio)`` is refitted on all data.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+    eps : float, default=1e-3
+    alphas : int or array-like, default=100
+        A number of grid points (scikit-learn's grid from the full data, one per
+        l1_ratio) or the values themselves.
+    fit_intercept : bool, default=True
+    solver : {"auto", "gram", "design"}, default="auto"
+    tol, max_iter, screening : as in :class:`ElasticNet`.
+    cv : int, cross-validation splitter or iterable, default=None (5-fold KFold)
+
+    Attributes
+    ----------
+    alpha_, l1_ratio_ : the chosen penalty
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+    coef_, intercept_, dual_gap_, n_iter_, solver_ : of the refit
+    """
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        solver="auto",
+        tol=None,
+        max_iter=None,
+        screening=True,
+        cv=None,
+    ):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.screening = screening
+        self.cv = cv
+
+    def _l1_ratios(self):
+        return [check_l1_ratio(r) for r in np.atleast_1d(self.l1_ratio).tolist()]
+
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate over the alpha grid, then refit at the best alpha.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Used in every fit and in each fold's held-out MSE (weighted mean).
+        """
+        if self.solver not in ("auto", "gram", "design"):
+            raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {self.solver!r}")
+        l1_ratios = self._l1_ratios()
+        X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
+        if not y_was_1d and Y.shape[1] != 1:
+            raise ValueError(
+                f"{type(self).__name__} takes one target (y of shape (n_samples,)); got "
+                f"{Y.shape[1]} targets. Cross-validate each target separately."
+            )
+        tol = TOL if self.tol is None else float(self.tol)
+        max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
+        n, p = X.shape
+        is_sparse = sparse.issparse(X)
+        folds = list(check_cv(self.cv).split(X, Y[:, 0]))
+        n_train = max(len(train) for train, _ in folds)
+        layout = self.solver
+        if layout == "auto":
+            layout = choose_layout(n_train, p, is_sparse)
+
+        def moments_of(rows):
+            ww = None if w is None else w[rows]
+            if is_sparse:
+                return sparse_moments(X[rows], Y[rows], ww)
+            return Moments.from_arrays(X[rows], Y[rows], ww)
+
+        # The full data (for the alpha grid and the refit) and, in the Gram layout,
+        # the Moments of every test fold.
+        fold_moments = None
+        if layout == "gram":
+            fold_moments = [moments_of(test) for _, test in folds]
+            if _partition(folds, n):
+                total = fold_moments[0]
+                for m in fold_moments[1:]:
+                    total = total.merge(m)
+            else:
+                total = moments_of(np.arange(n))
+            full = GramData.from_moments(total, self.fit_intercept)
+        else:
+            full = make_data(X, Y, w, self.fit_intercept, "design")
+        grids = [resolve_alphas(self.alphas, 100, full, r, self.eps) for r in l1_ratios]
+
+        mse = np.empty((len(l1_ratios), len(folds), len(grids[0])))
+        converged = True
+        for f, (train, test) in enumerate(folds):
+            if layout == "gram":
+                if _partition(folds, n):
+                    train_m = total.subtract(fold_moments[f])
+                else:
+                    train_m = moments_of(train)
+                data = GramData.from_moments(train_m, self.fit_intercept)
+            else:
+                ww = None if w is None else w[train]
+                data = make_data(X[train], Y[train], ww, self.fit_intercept, "design")
+            for r, ratio in enumerate(l1_ratios):
+                coefs, icpts, _, _, ok = path_on_data(
+                    data, grids[r], ratio, None, tol, max_iter, self.screening
+                )
+                converged &= ok
+                if not self.fit_intercept:
+                    icpts = np.zeros_like(icpts)
+                if layout == "gram":
+                    mse[r, f] = _fold_mse_from_moments(
+                        fold_moments[f], coefs[0], icpts[0], self.fit_intercept
+                    )
+                else:
+                    resid = Y[test] - (X[test] @ coefs[0] + icpts[0])
+                    weights = None if w is None else w[test]
+                    mse[r, f] = np.average(resid**2, axis=0, weights=weights)
+        if not converged:
+            warnings.warn(
+                "coordinate descent did not converge for some alphas and folds; raise "
+                "max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        mean = mse.mean(axis=1)  # (n_l1, n_alphas)
+        best = (np.inf, None, None)
+        for r, ratio in enumerate(l1_ratios):
+            i = int(np.argmin(mean[r]))
+            if mean[r, i] < best[0]:
+                best = (mean[r, i], grids[r][i], ratio)
+        self.alpha_ = float(best[1])
+        self.l1_ratio_ = float(best[2])
+        self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
+        if isinstance(self.alphas, numbers.Integral):
+            self.alphas_ = np.asarray(grids) if len(grids) > 1 else grids[0]
+        else:
+            self.alphas_ = grids[0]
+
+        result = solve_enet(full, self.alpha_, self.l1_ratio_, None, tol, max_iter, self.screening)
+        if not result.converged:
+            warnings.warn(
+                "the refit at the chosen alpha did not converge", ConvergenceWarning, stacklevel=2
+            )
+        self.solver_ = layout
+        self.n_iter_ = int(result.n_iter)
+        self.coef_ = result.coef[0]
+        self.intercept_ = float(result.intercept[0]) if self.fit_intercept else 0.0
+        self.dual_gap_ = float(result.dual_gap[0])
+        self.objective_ = float(result.objective[0])
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by k-fold cross-validation (see :class:`ElasticNetCV`).
+
+    Objective of each fit: ``1/(2W) ||y - b - Xw||_W^2 + alpha ||w||_1``.
+
+    Attributes
+    ----------
+    alpha_, alphas_ (n_alphas,), mse_path_ (n_alphas, n_folds), coef_, intercept_,
+    dual_gap_, n_iter_, solver_
+    """
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        solver="auto",
+        tol=None,
+        max_iter=None,
+        screening=True,
+        cv=None,
+    ):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.screening = screening
+        self.cv = cv
+
+    def _l1_ratios(self):
+        return [1.0]
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight)
+        del self.l1_ratio_
+        return self

@@ -1,0 +1,307 @@
+"""Lasso and ElasticNet estimators (coordinate descent on Moments or on X)."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import assert_finite, validate_training_data, validate_X
+from ..moments import Moments
+from .solve import MAX_ITER, TOL, DesignData, GramData, solve_enet
+
+SOLVERS = ("auto", "gram", "design", "gd", "torch")
+
+
+def choose_layout(n_samples: int, n_features: int, is_sparse: bool) -> str:
+    """ "gram" (Moments, one pass) when rows outnumber columns, else "design"."""
+    if is_sparse:
+        return "design"
+    return "gram" if n_samples >= n_features else "design"
+
+
+def check_l1_ratio(l1_ratio) -> float:
+    if not isinstance(l1_ratio, numbers.Real) or not 0.0 <= l1_ratio <= 1.0:
+        raise ValueError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
+    return float(l1_ratio)
+
+
+def check_alpha(alpha, name="alpha") -> float:
+    if not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"{name} must be a finite non-negative number, got {alpha!r}")
+    return float(alpha)
+
+
+def validate_penalized_data(estimator, X, y, sample_weight):
+    """``validate_training_data`` that also accepts scipy.sparse X (as CSC float64)."""
+    if not sparse.issparse(X):
+        X, Y, w, y_was_1d = validate_training_data(estimator, X, y, sample_weight)
+        if X.dtype != np.float64:
+            X = np.asarray(X, dtype=np.float64)
+            Y = np.asarray(Y, dtype=np.float64)
+        assert_finite(X, "X", getattr(estimator, "feature_names_in_", None))
+        return X, Y, w, y_was_1d
+    from sklearn.utils.validation import validate_data
+
+    Xs = validate_data(
+        estimator, X, reset=True, accept_sparse="csc", dtype=np.float64, ensure_all_finite=True
+    )
+    # y and weights: the dense checks on a stand-in with the right number of rows
+    _, Y, w, y_was_1d = validate_training_data(
+        _Shape(), np.zeros((Xs.shape[0], 1)), y, sample_weight
+    )
+    return sparse.csc_matrix(Xs), Y, w, y_was_1d
+
+
+class _Shape(BaseEstimator):
+    """A throwaway estimator for validating y and weights alone."""
+
+
+def make_data(X, Y, w, fit_intercept, layout):
+    """GramData (via Moments) or DesignData for the chosen layout."""
+    if layout == "gram":
+        if sparse.issparse(X):
+            return GramData.from_moments(sparse_moments(X, Y, w), fit_intercept)
+        return GramData.from_moments(Moments.from_arrays(X, Y, w), fit_intercept)
+    if sparse.issparse(X):
+        from .sparse import SparseDesignData
+
+        return SparseDesignData.from_arrays(X, Y, w, fit_intercept)
+    return DesignData.from_arrays(X, Y, w, fit_intercept)
+
+
+def sparse_moments(X, Y, w=None) -> Moments:
+    """Moments of sparse X (centred afterwards; sparse columns rarely carry an offset)."""
+    n, p = X.shape
+    wv = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    W = float(wv.sum())
+    Xw = sparse.diags(wv) @ X
+    sx = np.asarray(Xw.sum(axis=0)).ravel()
+    sy = wv @ Y
+    mean = np.concatenate([sx, sy]) / W
+    xtx = np.asarray((X.T @ Xw).todense())
+    xty = np.asarray(Xw.T @ Y)
+    yty = (Y * wv[:, None]).T @ Y
+    raw = np.block([[xtx, xty], [xty.T, yty]])
+    cross = raw - W * np.outer(mean, mean)
+    return Moments(n, W, mean, cross, p)
+
+
+class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Linear regression with combined L1 and L2 penalties, by coordinate descent.
+
+    Objective (scikit-learn's, so ``alpha`` and ``l1_ratio`` mean the same there)::
+
+        1/(2 W) sum_i w_i (y_i - b - x_i'coef)^2
+            + alpha * l1_ratio * ||coef||_1 + alpha * (1 - l1_ratio) / 2 * ||coef||_2^2
+
+    with ``W = sum_i w_i`` (``n_samples`` unweighted); the intercept ``b`` is not
+    penalized.  Several targets are independent problems with the same penalty.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+    l1_ratio : float in [0, 1], default=0.5
+    fit_intercept : bool, default=True
+    solver : {"auto", "gram", "design", "gd", "torch"}, default="auto"
+        ``"gram"``: coordinate descent on the (centred) Gram matrix from one pass of
+        :class:`linreg.Moments` (cost independent of n after that pass); ``"design"``:
+        coordinate descent on X (large p, scipy.sparse input); ``"auto"``: "gram" when
+        n_samples >= n_features and X is dense, else "design".  ``"gd"`` and
+        ``"torch"`` run proximal gradient (see ``lr``, ``optimizer``) on the
+        standardized problem of the iterative trainers; they are slower and exist so
+        that the textbook methods can be checked against coordinate descent.
+    tol : float or None, default=None
+        Stop when the duality gap is at most ``tol`` times the objective (default
+        1e-13: the objective is then within 1e-13 of the optimum, relative).  Note that
+        scikit-learn's ``tol`` is relative to ``||y||^2/n`` instead.
+    max_iter : int or None, default=None
+        Sweeps over the coordinates (default 100,000).
+    screening : bool, default=True
+        Gap-safe screening: drop features whose optimal coefficient is provably zero.
+    warm_start : bool, default=False
+        Start from the previous ``coef_``.
+    lr, optimizer, device, random_state, progress :
+        For ``solver="gd"`` / ``"torch"`` only (see :class:`linreg.Ridge`).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap at the solution, in the objective's scaling (as scikit-learn's).
+    objective_ : float or ndarray of shape (n_targets,)
+        The objective at the solution.
+    n_iter_ : int
+        Sweeps (coordinate descent) or epochs (gd, torch) taken.
+    solver_ : str
+        The layout or trainer used ("gram", "design", "gd", "torch").
+    n_features_in_, feature_names_in_
+    """
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        fit_intercept=True,
+        solver="auto",
+        tol=None,
+        max_iter=None,
+        screening=True,
+        warm_start=False,
+        lr=None,
+        optimizer="sgd",
+        device="auto",
+        random_state=None,
+        progress="auto",
+    ):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.screening = screening
+        self.warm_start = warm_start
+        self.lr = lr
+        self.optimizer = optimizer
+        self.device = device
+        self.random_state = random_state
+        self.progress = progress
+
+    def _l1_ratio(self) -> float:
+        return check_l1_ratio(self.l1_ratio)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model (see the class docstring for the objective).
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or scipy.sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights (equivalent to repeating rows).
+
+        Returns
+        -------
+        self
+        """
+        alpha = check_alpha(self.alpha)
+        l1_ratio = self._l1_ratio()
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
+        tol = TOL if self.tol is None else float(self.tol)
+        if not tol >= 0:
+            raise ValueError(f"tol must be non-negative, got {self.tol!r}")
+        max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
+        if max_iter < 1:
+            raise ValueError(f"max_iter must be at least 1, got {self.max_iter!r}")
+        X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
+        if self.solver in ("gd", "torch"):
+            from .proximal import fit_proximal
+
+            result, layout = fit_proximal(self, X, Y, w, alpha, l1_ratio), self.solver
+        else:
+            layout = self.solver
+            if layout == "auto":
+                layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
+            if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
+                raise ValueError("solver='gram' on sparse X with many columns: use 'design'")
+            data = make_data(X, Y, w, self.fit_intercept, layout)
+            coef_init = None
+            if self.warm_start and hasattr(self, "coef_"):
+                coef_init = np.atleast_2d(self.coef_)
+                if coef_init.shape != (Y.shape[1], X.shape[1]):
+                    coef_init = None
+            result = solve_enet(data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening)
+        if not result.converged:
+            warnings.warn(
+                f"{type(self).__name__} did not converge in max_iter={max_iter} sweeps: "
+                f"duality gap {np.max(result.dual_gap):.3g} > tol * objective "
+                f"({tol:g} * {np.max(result.objective):.3g}); raise max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.solver_ = layout
+        self.n_iter_ = int(result.n_iter)
+        self.coef_ = result.coef[0] if y_was_1d else result.coef
+        intercept = result.intercept if self.fit_intercept else np.zeros(Y.shape[1])
+        self.intercept_ = float(intercept[0]) if y_was_1d else intercept
+        self.dual_gap_ = float(result.dual_gap[0]) if y_was_1d else result.dual_gap
+        self.objective_ = float(result.objective[0]) if y_was_1d else result.objective
+        return self
+
+    @property
+    def sparse_coef_(self):
+        """``coef_`` as a scipy.sparse matrix."""
+        return sparse.csr_matrix(np.atleast_2d(self.coef_))
+
+    def predict(self, X):
+        """Predicted values ``X @ coef_.T + intercept_``."""
+        check_is_fitted(self)
+        if sparse.issparse(X):
+            from sklearn.utils.validation import validate_data
+
+            X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"])
+            return np.asarray(X @ np.asarray(self.coef_).T + self.intercept_)
+        X = validate_X(self, X, reset=False)
+        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        return np.asarray(X @ np.asarray(self.coef_).T + self.intercept_, dtype=np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class Lasso(ElasticNet):
+    """Linear regression with an L1 penalty, by coordinate descent.
+
+    Objective (scikit-learn's)::
+
+        1/(2 W) sum_i w_i (y_i - b - x_i'coef)^2 + alpha * ||coef||_1
+
+    ``ElasticNet`` with ``l1_ratio=1``; the parameters and attributes are the same
+    (see :class:`ElasticNet`) without ``l1_ratio``.
+    """
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        solver="auto",
+        tol=None,
+        max_iter=None,
+        screening=True,
+        warm_start=False,
+        lr=None,
+        optimizer="sgd",
+        device="auto",
+        random_state=None,
+        progress="auto",
+    ):
+        # l1_ratio is not a parameter of Lasso (scikit-learn's contract: __init__ sets
+        # exactly the constructor's parameters); _l1_ratio() supplies it.
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.screening = screening
+        self.warm_start = warm_start
+        self.lr = lr
+        self.optimizer = optimizer
+        self.device = device
+        self.random_state = random_state
+        self.progress = progress
+
+    def _l1_ratio(self) -> float:
+        return 1.0

@@ -1,0 +1,177 @@
+"""Regularization paths: ``lasso_path`` and ``enet_path`` with warm starts.
+
+The alpha grid is scikit-learn's: ``alpha_max = max_j ||x_j'WY||_2 / (W l1_ratio)``
+(the smallest alpha with all coefficients zero), then ``n_alphas`` values log-spaced
+down to ``eps * alpha_max``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+
+from .estimators import (
+    _Shape,
+    check_alpha,
+    check_l1_ratio,
+    choose_layout,
+    make_data,
+    validate_penalized_data,
+)
+from .solve import MAX_ITER, TOL, solve_enet
+
+RESOLUTION = np.finfo(np.float64).resolution
+
+
+def alpha_grid(data, l1_ratio: float, eps: float = 1e-3, n_alphas: int = 100) -> np.ndarray:
+    """scikit-learn's grid from GramData / DesignData (decreasing)."""
+    if l1_ratio <= 0:
+        raise ValueError(
+            "an automatic alpha grid needs l1_ratio > 0 (alpha_max is infinite for pure "
+            "L2); pass alphas= explicitly"
+        )
+    if not (isinstance(n_alphas, numbers.Integral) and n_alphas >= 1):
+        raise ValueError(f"the number of alphas must be a positive integer, got {n_alphas!r}")
+    if not 0 < eps:
+        raise ValueError(f"eps must be positive, got {eps!r}")
+    alpha_max = float(np.max(data.xty_max(), initial=0.0)) / l1_ratio
+    if alpha_max <= RESOLUTION:
+        return np.full(n_alphas, RESOLUTION)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def resolve_alphas(alphas, n_alphas, data, l1_ratio, eps) -> np.ndarray:
+    """``alphas``: None (grid of ``n_alphas``), an int (grid of that many) or values."""
+    if alphas is None:
+        return alpha_grid(data, l1_ratio, eps, n_alphas)
+    if isinstance(alphas, numbers.Integral):
+        return alpha_grid(data, l1_ratio, eps, int(alphas))
+    values = np.asarray(alphas, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise ValueError("alphas is empty")
+    for i, a in enumerate(values):
+        check_alpha(float(a), f"alphas[{i}]")
+    return np.sort(values)[::-1]
+
+
+def path_on_data(
+    data, alphas, l1_ratio, coef_init=None, tol=TOL, max_iter=MAX_ITER, screening=True
+):
+    """Solve along ``alphas`` (decreasing), each fit warm-started from the previous.
+
+    Returns coefs (k, p, n_alphas), intercepts (k, n_alphas), gaps (k, n_alphas),
+    n_iters (n_alphas,), converged (bool).
+    """
+    k, p = data.y_mean.shape[0], data.n_features
+    A = len(alphas)
+    coefs = np.empty((k, p, A))
+    intercepts = np.empty((k, A))
+    gaps = np.empty((k, A))
+    n_iters = np.empty(A, dtype=int)
+    coef = coef_init
+    converged = True
+    for i, alpha in enumerate(alphas):
+        res = solve_enet(data, alpha, l1_ratio, coef, tol, max_iter, screening)
+        coef = res.coef
+        coefs[:, :, i] = res.coef
+        intercepts[:, i] = res.intercept
+        gaps[:, i] = res.dual_gap
+        n_iters[i] = res.n_iter
+        converged &= res.converged
+    return coefs, intercepts, gaps, n_iters, converged
+
+
+def enet_path(
+    X,
+    y,
+    *,
+    l1_ratio=0.5,
+    eps=1e-3,
+    n_alphas=100,
+    alphas=None,
+    coef_init=None,
+    return_n_iter=False,
+    fit_intercept=False,
+    sample_weight=None,
+    solver="auto",
+    tol=None,
+    max_iter=None,
+    screening=True,
+):
+    """Elastic-net path by coordinate descent with warm starts.
+
+    Objective at each alpha (scikit-learn's)::
+
+        1/(2W) ||y - b - Xw||_W^2 + alpha l1_ratio ||w||_1 + alpha (1-l1_ratio)/2 ||w||^2
+
+    As scikit-learn's ``enet_path``, no intercept is fitted by default (the data are
+    taken as centred); ``fit_intercept=True`` centres (weighted) first.
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    l1_ratio : float in (0, 1]
+    eps, n_alphas : float, int
+        The grid when ``alphas`` is None: ``n_alphas`` values from alpha_max down to
+        ``eps * alpha_max``, log-spaced.
+    alphas : array-like, int or None
+        Values (sorted decreasing, as scikit-learn does) or a number of grid points.
+    coef_init : array-like of shape (n_features,) or (n_targets, n_features), optional
+    return_n_iter : bool
+    fit_intercept : bool, default=False
+    sample_weight : array-like of shape (n_samples,), optional
+    solver : {"auto", "gram", "design"}
+    tol, max_iter, screening : as in :class:`linreg.ElasticNet`.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,) (for several targets, the largest over them)
+    n_iters : ndarray of shape (n_alphas,), only with ``return_n_iter``
+    """
+    l1_ratio = check_l1_ratio(l1_ratio)
+    X, Y, w, y_was_1d = validate_penalized_data(_Shape(), X, y, sample_weight)
+    layout = solver
+    if layout == "auto":
+        layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
+    if layout not in ("gram", "design"):
+        raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {solver!r}")
+    data = make_data(X, Y, w, fit_intercept, layout)
+    alphas = resolve_alphas(alphas, n_alphas, data, l1_ratio, eps)
+    if coef_init is not None:
+        coef_init = np.asarray(coef_init, dtype=np.float64).reshape(Y.shape[1], X.shape[1])
+    coefs, _, gaps, n_iters, converged = path_on_data(
+        data,
+        alphas,
+        l1_ratio,
+        coef_init,
+        TOL if tol is None else float(tol),
+        MAX_ITER if max_iter is None else int(max_iter),
+        screening,
+    )
+    if not converged:
+        warnings.warn(
+            "coordinate descent did not converge for some alphas; raise max_iter or tol",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    coefs = coefs[0] if y_was_1d else coefs
+    dual_gaps = gaps.max(axis=0)
+    if return_n_iter:
+        return alphas, coefs, dual_gaps, n_iters
+    return alphas, coefs, dual_gaps
+
+
+def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):
+    """Lasso path: :func:`enet_path` with ``l1_ratio=1``.
+
+    Objective at each alpha: ``1/(2W) ||y - Xw||_W^2 + alpha ||w||_1``.
+    Returns ``(alphas, coefs, dual_gaps)`` (and ``n_iters`` with ``return_n_iter``).
+    """
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas, **params)
