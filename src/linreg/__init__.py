@@ -18,6 +18,7 @@ _LAZY = {
     "Solution": ".solution",
     "LinearRegression": ".linear_regression",
     "Ridge": ".ridge",
+    "RidgeCV": ".ridge_cv",
     "Moments": ".moments",
     "Summary": ".summary",
     "compare": ".compare",

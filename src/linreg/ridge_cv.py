@@ -1,0 +1,597 @@
+"""Ridge regression with the penalty chosen by cross-validation, every alpha at once.
+
+scikit-learn's :class:`~sklearn.linear_model.RidgeCV` solves one linear system per
+alpha (and, with ``cv=k``, re-fits every fold from the raw data).  Here one
+eigendecomposition serves every alpha:
+
+* ``cv=None`` (efficient leave-one-out, scikit-learn's ``_RidgeGCV``).  With
+  ``X~ = sqrt(w) (X - mean)`` and ``y~ = sqrt(w) (y - mean)`` (the intercept and the
+  weights folded in), the LOO error of row i is ``c_i / d_i`` with
+  ``c = y~ - X~ H^-1 X~'y~``, ``d = 1 - diag(X~ H^-1 X~') - w_i / sum(w)``,
+  ``H = X~'X~ + alpha I`` (Rifkin and Lippert 2007).  For n > p the centred Gram is
+  decomposed once, ``X~'X~ = V diag(s) V'``, and with ``U = X~ V`` (formed chunk by
+  chunk, never whole) the hat diagonals and fitted values of all alphas are two matrix
+  products: ``(U*U) @ D`` and ``U @ (V'X~'y~ * D)`` with ``D[j, a] = 1/(s_j + alpha_a)``.
+  For n <= p the n x n Gram ``X~X~'`` is decomposed instead, as scikit-learn does.
+* ``cv=k`` or a splitter.  For n_train >= p, each fold's training Moments are the
+  total Moments minus the fold's (:meth:`linreg.Moments.subtract`), their Gram is
+  decomposed once, and the held-out squared error of every alpha is a quadratic form
+  in the fold's own Moments: X is read once, not once per fold and alpha.  For
+  n_train < p, the n x n Gram of all rows is formed once and every fold's centred
+  training kernel and cross-kernel are read out of it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import assert_finite, validate_training_data, validate_X
+from .moments import Moments
+
+__all__ = ["RidgeCV"]
+
+#: Float64 entries of each per-chunk work array of the leave-one-out pass (4 MiB).
+CHUNK_ENTRIES = 2**19
+
+
+class _Identity(RegressorMixin, BaseEstimator):
+    """A "model" whose predictions are its input: lets a scorer score given predictions."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def predict(self, X):
+        return X
+
+
+class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Ridge regression with built-in cross-validation of ``alpha``.
+
+    For each candidate ``alpha`` the model minimizes scikit-learn's ridge objective::
+
+        sum_i w_i (y_i - intercept - x_i' coef)^2 + alpha * ||coef||_2^2
+
+    (the intercept unpenalized) and ``alpha_`` is the candidate with the best
+    cross-validated score; ``coef_`` and ``intercept_`` are the fit on all the data at
+    ``alpha_``.  Parameters, attributes and the choice of ``alpha_`` follow
+    :class:`sklearn.linear_model.RidgeCV` (ties go to the first candidate in
+    ``alphas``' order); the computation does not (see :mod:`linreg.ridge_cv`).
+
+    Parameters
+    ----------
+    alphas : float or array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        Candidate penalties; positive for leave-one-out, non-negative with ``cv``.
+    fit_intercept : bool, default=True
+    scoring : str, callable or None, default=None
+        None: negative mean squared leave-one-out error (``cv=None``; with sample
+        weights, of ``sqrt(w_i) * error_i`` as scikit-learn does), or the mean R^2 over
+        the folds (``cv`` given, unweighted, as scikit-learn's grid search does).  A
+        scorer name or callable is applied to the held-out predictions.
+    cv : None, int, cross-validation splitter or iterable of (train, test), default=None
+        None: efficient leave-one-out.  An int k: ``KFold(k)`` (no shuffling).
+    gcv_mode : {None, "auto", "eigen", "svd"}, default=None
+        Accepted for compatibility; every mode decomposes the Gram matrix of the
+        smaller side (``X'X`` when n_samples > n_features, else ``XX'``), which gives
+        scikit-learn's ``"svd"`` numbers to rounding.
+    store_cv_results : bool, default=False
+        Keep the per-sample leave-one-out values in ``cv_results_`` (``cv=None`` only).
+    alpha_per_target : bool, default=False
+        Choose one alpha per target (``cv=None`` only).
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+    best_score_ : float or ndarray of shape (n_targets,)
+        Score at ``alpha_`` (see ``scoring``).
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    cv_results_ : ndarray of shape (n_samples, n_alphas) or (n_samples, n_targets, n_alphas)
+        With ``store_cv_results``: squared LOO errors (``scoring=None``) or LOO
+        predictions (otherwise).
+    alphas_ : ndarray of shape (n_alphas,)
+        The candidates, in the order given.
+    cv_mse_ : ndarray of shape (n_alphas,)
+        Mean cross-validated squared error per alpha, averaged over targets: the mean
+        of the (weighted) squared LOO errors for ``cv=None``, the mean over folds of
+        each fold's held-out mean squared error otherwise.  What :func:`linreg.plots.
+        cv_curve` draws.
+    cv_mse_std_err_ : ndarray of shape (n_alphas,)
+        Its standard error: standard deviation (ddof=1) over samples (LOO) or folds,
+        divided by the square root of their number.
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Held-out mean squared error of each fold (``cv`` given only), as in
+        :class:`sklearn.linear_model.LassoCV`.
+    coef_path_ : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+        Coefficients fitted on all the data for every alpha, shaped like
+        :func:`sklearn.linear_model.lasso_path`'s; drawn by
+        :func:`linreg.plots.regularization_path`.
+    n_features_in_, feature_names_in_ : as scikit-learn sets them.
+    """
+
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
+    ):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> np.ndarray:
+        loo = self.cv is None
+        if self.gcv_mode not in (None, "auto", "eigen", "svd"):
+            raise ValueError(
+                f"gcv_mode must be None, 'auto', 'eigen' or 'svd', got {self.gcv_mode!r}"
+            )
+        if not loo and self.store_cv_results:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
+        if not loo and self.alpha_per_target:
+            raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        try:
+            alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"alphas must be numbers, got {self.alphas!r}") from err
+        if alphas.size == 0:
+            raise ValueError("alphas is empty: give at least one candidate penalty")
+        bad = ~np.isfinite(alphas) | (alphas <= 0 if loo else alphas < 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            need = "> 0 (leave-one-out needs a positive penalty)" if loo else ">= 0"
+            raise ValueError(f"alphas[{i}] == {alphas[i]!r}, must be finite and {need}")
+        return alphas
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None):
+        """Choose ``alpha_`` by cross-validation and fit on all the data with it.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights of the objective (and of the LOO score, as in
+            scikit-learn; the ``cv`` scores are unweighted, as in scikit-learn).
+
+        Returns
+        -------
+        self
+        """
+        alphas = self._check_params()
+        X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        X = np.asarray(X, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        k = Y.shape[1]
+        full = _Decomposition.of(X, Y, w, self.fit_intercept)
+        self.alphas_ = alphas
+        if self.cv is None:
+            scores, chosen = self._leave_one_out(full, X, Y, w, y_was_1d, alphas)
+        else:
+            scores, chosen = self._k_fold(X, Y, w, y_was_1d, alphas)
+        self.coef_path_ = full.coef_path(alphas)  # (k, p, n_alphas)
+        coef = np.stack([self.coef_path_[t, :, chosen[t]] for t in range(k)])
+        intercept = full.y_mean - coef @ full.x_mean
+        if y_was_1d:
+            self.coef_path_ = self.coef_path_[0]
+        if y_was_1d or k == 1:
+            self.coef_ = coef[0]
+        else:
+            self.coef_ = coef
+        if not self.fit_intercept:
+            self.intercept_ = 0.0
+        elif y_was_1d:
+            self.intercept_ = float(intercept[0])
+        else:
+            self.intercept_ = intercept
+        return self
+
+    def _choose(self, scores: np.ndarray, per_target: bool):
+        """First best alpha index (NaN scores never win), overall or per target."""
+        s = np.where(np.isnan(scores), -np.inf, scores)
+        if per_target:
+            return np.argmax(s, axis=0)  # scores of shape (n_alphas, n_targets)
+        return int(np.argmax(s))
+
+    def _leave_one_out(self, full, X, Y, w, y_was_1d, alphas):
+        n, k = Y.shape
+        scorer = self._scorer()
+        per_target = bool(self.alpha_per_target)
+        loo = full.leave_one_out(
+            X,
+            Y,
+            w,
+            alphas,
+            keep=self.store_cv_results or scorer is not None,
+            predictions=scorer is not None,
+        )
+        # loo.sum_sq: (n_alphas, k) sums of squared (weighted) errors
+        self.cv_mse_ = loo.sum_sq.sum(axis=1) / (n * k)
+        var = (loo.sum_sq4.sum(axis=1) - (n * k) * self.cv_mse_**2) / max(n * k - 1, 1)
+        self.cv_mse_std_err_ = np.sqrt(np.maximum(var, 0.0) / (n * k))
+        if scorer is None:
+            scores = -(loo.sum_sq / n)  # (n_alphas, k)
+            if not per_target:
+                scores = scores.mean(axis=1)
+            if self.store_cv_results:
+                self.cv_results_ = loo.kept  # squared errors
+        else:
+            kw = {} if w is None else {"sample_weight": w}
+            pred = loo.kept  # (n, k, n_alphas) predictions in the data's units
+            target = Y[:, 0] if y_was_1d else Y
+            if per_target:
+                scores = np.array(
+                    [
+                        [scorer(_Identity(), pred[:, t, a], Y[:, t], **kw) for t in range(k)]
+                        for a in range(len(alphas))
+                    ]
+                )
+            else:
+                scores = np.array(
+                    [
+                        scorer(
+                            _Identity(), pred[:, 0, a] if y_was_1d else pred[:, :, a], target, **kw
+                        )
+                        for a in range(len(alphas))
+                    ]
+                )
+            if self.store_cv_results:
+                self.cv_results_ = pred
+        if self.store_cv_results and y_was_1d:
+            self.cv_results_ = self.cv_results_[:, 0, :]
+        if per_target:
+            best = self._choose(scores, True)
+            cols = np.arange(scores.shape[1])
+            if k > 1:
+                self.alpha_ = alphas[best]
+                self.best_score_ = scores[best, cols]
+            else:  # scikit-learn: one alpha, the score as an array when y is 2-D
+                self.alpha_ = float(alphas[best[0]])
+                self.best_score_ = float(scores[best[0], 0]) if y_was_1d else scores[best[0]]
+            return scores, np.broadcast_to(best, (k,))
+        best = self._choose(scores, False)
+        self.alpha_ = float(alphas[best])
+        self.best_score_ = float(scores[best])
+        return scores, np.full(k, best)
+
+    def _k_fold(self, X, Y, w, y_was_1d, alphas):
+        from sklearn.model_selection import check_cv
+
+        k = Y.shape[1]
+        cv = check_cv(self.cv, Y[:, 0] if y_was_1d else Y, classifier=False)
+        splits = list(cv.split(X, Y[:, 0] if y_was_1d else Y))
+        scorer = self._scorer()
+        folds = _Folds(X, Y, w, self.fit_intercept, splits)
+        # scikit-learn's grid search passes the weights to a scorer that takes them.
+        weighted = scorer is not None and _accepts_weights(scorer)
+        scores = np.empty((len(alphas), len(splits)))
+        mse = np.empty((len(alphas), len(splits)))
+        for f, (train, test) in enumerate(splits):
+            pred = folds.predictions(f, alphas) if scorer is not None else None
+            sse, sst = folds.held_out_errors(f, alphas)  # (n_alphas, k), (k,)
+            n_test = len(test)
+            mse[:, f] = sse.mean(axis=1) / n_test
+            if scorer is None:
+                scores[:, f] = _r2(sse, sst).mean(axis=1)
+            else:
+                y_test = Y[test, 0] if y_was_1d else Y[test]
+                kw = {} if w is None or not weighted else {"sample_weight": w[test]}
+                scores[:, f] = [
+                    scorer(_Identity(), pred[:, 0, a] if y_was_1d else pred[:, :, a], y_test, **kw)
+                    for a in range(len(alphas))
+                ]
+        mean_scores = scores.mean(axis=1)
+        self.mse_path_ = mse
+        self.cv_mse_ = mse.mean(axis=1)
+        n_folds = len(splits)
+        spread = mse.std(axis=1, ddof=1) if n_folds > 1 else np.zeros(len(alphas))
+        self.cv_mse_std_err_ = spread / np.sqrt(n_folds)
+        best = self._choose(mean_scores, False)
+        self.alpha_ = float(alphas[best])
+        self.best_score_ = float(mean_scores[best])
+        return mean_scores, np.full(k, best)
+
+    def _scorer(self):
+        if self.scoring is None:
+            return None
+        from sklearn.metrics import check_scoring
+
+        return check_scoring(_Identity(), scoring=self.scoring)
+
+    # ----------------------------------------------------------------- predict
+    def predict(self, X):
+        """Predicted values ``X @ coef_.T + intercept_``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_X(self, X, reset=False)
+        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        out = np.asarray(X, dtype=np.float64) @ np.asarray(self.coef_).T + self.intercept_
+        return np.asarray(out, dtype=np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _accepts_weights(scorer) -> bool:
+    from inspect import signature
+
+    if hasattr(scorer, "_accept_sample_weight"):
+        return bool(scorer._accept_sample_weight())
+    return "sample_weight" in signature(scorer).parameters
+
+
+def _r2(sse: np.ndarray, sst: np.ndarray) -> np.ndarray:
+    """scikit-learn's R^2 per target (``force_finite``: constant y gives 1 or 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = 1.0 - sse / sst
+    zero = sst == 0
+    if zero.any():
+        r2[:, zero] = np.where(sse[:, zero] == 0, 1.0, 0.0)
+    return r2
+
+
+class _LOO:
+    """Leave-one-out results for every alpha."""
+
+    def __init__(self, sum_sq, sum_sq4, kept):
+        self.sum_sq = sum_sq  # (n_alphas, k): sum over rows of squared errors
+        self.sum_sq4 = sum_sq4  # (n_alphas, k): sum of their squares (for the std error)
+        self.kept = kept  # (n, k, n_alphas) or None
+
+
+class _Decomposition:
+    """One eigendecomposition of the (weighted, centred) data serving every alpha.
+
+    ``mode == "cov"``: ``X~'X~ = V diag(s) V'`` (n > p); ``mode == "gram"``:
+    ``X~X~' = Q diag(s) Q'`` (n <= p), where ``X~ = sqrt(w) (X - x_mean)``.
+    """
+
+    @classmethod
+    def of(cls, X, Y, w, fit_intercept):
+        self = cls()
+        n, p = X.shape
+        self.fit_intercept = fit_intercept
+        self.sqrt_w = None if w is None else np.sqrt(w)
+        self.weight_sum = float(n if w is None else w.sum())
+        self.mode = "gram" if n <= p else "cov"
+        if self.mode == "cov":
+            m = Moments.from_arrays(X, Y, w)
+            if fit_intercept:
+                cross, mean = m.cross, m.mean
+            else:
+                cross, mean = m.uncentred(), np.zeros_like(m.mean)
+            self.x_mean, self.y_mean = mean[:p], mean[p:]
+            self.s, self.V = np.linalg.eigh(cross[:p, :p])
+            self.b = self.V.T @ cross[:p, p:]  # V' X~'y~, (p, k)
+        else:
+            if fit_intercept:
+                self.x_mean = X.mean(axis=0) if w is None else (w @ X) / self.weight_sum
+                self.y_mean = Y.mean(axis=0) if w is None else (w @ Y) / self.weight_sum
+            else:
+                self.x_mean, self.y_mean = np.zeros(p), np.zeros(Y.shape[1])
+            self.Xt = self._tilde(X, self.x_mean, self.sqrt_w)
+            self.Yt = self._tilde(Y, self.y_mean, self.sqrt_w)
+            self.s, self.Q = np.linalg.eigh(self.Xt @ self.Xt.T)
+            self.g = self.Q.T @ self.Yt  # (n, k)
+            sw = np.ones(n) if w is None else self.sqrt_w
+            self.g_sw = self.Q.T @ sw
+        return self
+
+    @staticmethod
+    def _tilde(A, mean, sqrt_w):
+        out = A - mean
+        if sqrt_w is not None:
+            out *= sqrt_w[:, None]
+        return out
+
+    def _inverse(self, alphas):
+        return 1.0 / (self.s[:, None] + alphas[None, :])  # (r, n_alphas)
+
+    def coef_path(self, alphas) -> np.ndarray:
+        """Coefficients for every alpha, shape (n_targets, n_features, n_alphas)."""
+        D = self._inverse(alphas)
+        if self.mode == "cov":
+            # coef = V diag(1/(s + alpha)) V' X~'y~
+            return np.einsum("pj,jka->kpa", self.V, self.b[:, :, None] * D[:, None, :])
+        # coef = X~' c with c = Q diag(1/(s + alpha)) Q' y~
+        k = self.g.shape[1]
+        c = self.Q @ (self.g[:, :, None] * D[:, None, :]).reshape(len(self.s), -1)
+        coef = self.Xt.T @ c  # (p, k * n_alphas)
+        return coef.reshape(-1, k, len(alphas)).transpose(1, 0, 2)
+
+    def leave_one_out(self, X, Y, w, alphas, keep: bool, predictions: bool) -> _LOO:
+        """Squared LOO errors (sklearn's: of ``sqrt(w_i) * error_i``) for every alpha.
+
+        With ``keep``, also the per-row values: squared errors, or, when
+        ``predictions``, LOO predictions in the data's units (for a scorer).
+        """
+        n, k = Y.shape
+        A = len(alphas)
+        kept = np.empty((n, k, A)) if keep else None
+        sum_sq = np.zeros((A, k))
+        sum_sq4 = np.zeros((A, k))
+        D = self._inverse(alphas)
+        want_pred = keep and predictions
+
+        def consume(lo, hi, looe, y_t):
+            # looe: (m, k, A) errors of sqrt(w)-scaled rows
+            sq = looe * looe
+            sum_sq[...] += sq.sum(axis=0).T
+            sum_sq4[...] += (sq * sq).sum(axis=0).T
+            if keep:
+                if want_pred:
+                    pred = y_t[:, :, None] - looe
+                    if self.sqrt_w is not None:
+                        with np.errstate(divide="ignore", invalid="ignore"):
+                            pred /= self.sqrt_w[lo:hi, None, None]
+                    kept[lo:hi] = pred + self.y_mean[None, :, None]
+                else:
+                    kept[lo:hi] = sq
+
+        if self.mode == "cov":
+            bD = (self.b[:, :, None] * D[:, None, :]).reshape(len(self.s), k * A)
+            rows = max(64, CHUNK_ENTRIES // max(X.shape[1], k * A, 1))
+            for lo in range(0, n, rows):
+                hi = min(lo + rows, n)
+                sw = None if self.sqrt_w is None else self.sqrt_w[lo:hi]
+                U = self._tilde(X[lo:hi], self.x_mean, sw) @ self.V
+                # alpha * d = 1 - diag(X~ H^-1 X~') - w_i / sum(w)  (the last: intercept)
+                alpha_d = 1.0 - (U * U) @ D
+                if self.fit_intercept:
+                    wi = np.ones(hi - lo) if sw is None else sw * sw
+                    alpha_d -= (wi / self.weight_sum)[:, None]
+                y_t = self._tilde(Y[lo:hi], self.y_mean, sw)
+                # alpha * c = y~ - X~ H^-1 X~'y~
+                alpha_c = y_t[:, :, None] - (U @ bD).reshape(hi - lo, k, A)
+                consume(lo, hi, alpha_c / alpha_d[:, None, :], y_t)
+        else:
+            Q = self.Q
+            r = len(self.s)
+            c = (Q @ (self.g[:, :, None] * D[:, None, :]).reshape(r, k * A)).reshape(n, k, A)
+            d = (Q * Q) @ D
+            if self.fit_intercept:
+                sw = np.ones(n) if self.sqrt_w is None else self.sqrt_w
+                d -= (Q @ (self.g_sw[:, None] * D)) * (sw / self.weight_sum)[:, None]
+            consume(0, n, c / d[:, None, :], self.Yt)
+        return _LOO(sum_sq, sum_sq4, kept)
+
+
+class _Folds:
+    """Held-out errors of every alpha on every fold, without re-fitting from X."""
+
+    def __init__(self, X, Y, w, fit_intercept, splits):
+        n, p = X.shape
+        self.X, self.Y, self.w = X, Y, w
+        self.fit_intercept = fit_intercept
+        self.splits = splits
+        self.p = p
+        self.kernel = any(len(train) < p for train, _ in splits)
+        if self.kernel:
+            # n x n Gram of the rows, shifted by their mean (any shift: it cancels in the
+            # per-fold centring, and a shift near the mean keeps the products accurate).
+            self.shift = X.mean(axis=0) if fit_intercept else np.zeros(p)
+            Xs = X - self.shift
+            self.R = Xs @ Xs.T
+            self.Ys = Y
+        else:
+            self.total = Moments.from_arrays(X, Y, w)
+        self._cache = {}
+        self._moments = {}
+
+    def _test_moments(self, f) -> Moments:
+        """(Weighted) Moments of the held-out rows of fold ``f``."""
+        if f not in self._moments:
+            test = self.splits[f][1]
+            w = None if self.w is None else self.w[test]
+            self._moments[f] = Moments.from_arrays(self.X[test], self.Y[test], w)
+        return self._moments[f]
+
+    def _fold(self, f, alphas):
+        """Per fold: training (x_mean, y_mean, coef path (k, p, A)) and helpers."""
+        if f in self._cache:
+            return self._cache[f]
+        train, test = self.splits[f]
+        p = self.p
+        if not self.kernel:
+            m_train = self.total.subtract(self._test_moments(f))
+            if self.fit_intercept:
+                cross, mean = m_train.cross, m_train.mean
+            else:
+                cross, mean = m_train.uncentred(), np.zeros_like(m_train.mean)
+            s, V = np.linalg.eigh(cross[:p, :p])
+            b = V.T @ cross[:p, p:]  # (p, k)
+            out = ("moments", mean[:p], mean[p:], s, V, b)
+        else:
+            out = ("kernel", *self._kernel_fold(train, test))
+        self._cache[f] = out
+        return out
+
+    def _kernel_fold(self, train, test):
+        w = np.ones(len(train)) if self.w is None else self.w[train]
+        R_tt = self.R[np.ix_(train, train)]
+        R_st = self.R[np.ix_(test, train)]
+        Y_t = self.Ys[train]
+        W = w.sum()
+        if self.fit_intercept:
+            # Training mean mu (in shifted coordinates), read off the Gram:
+            # X_t mu = R_tt w / W, X_s mu = R_st w / W, mu'mu = w'R_tt w / W^2.
+            r_t = R_tt @ w / W
+            r_s = R_st @ w / W
+            mm = w @ r_t / W
+            Kc = R_tt - r_t[:, None] - r_t[None, :] + mm
+            Kc_st = R_st - r_s[:, None] - r_t[None, :] + mm
+            y_mean = w @ Y_t / W
+        else:
+            Kc, Kc_st = R_tt, R_st
+            y_mean = np.zeros(Y_t.shape[1])
+        sw = np.sqrt(w)
+        K = Kc * sw[:, None] * sw[None, :]  # X~_t X~_t'
+        s, Q = np.linalg.eigh(K)
+        g = Q.T @ ((Y_t - y_mean) * sw[:, None])  # Q' y~, (n_t, k)
+        M = (Kc_st * sw[None, :]) @ Q  # (x_s - mu)' X~_t' Q, (n_s, n_t)
+        return y_mean, s, g, M
+
+    def predictions(self, f, alphas) -> np.ndarray:
+        """Held-out predictions of every alpha, shape (n_test, k, n_alphas)."""
+        train, test = self.splits[f]
+        kind, *parts = self._fold(f, alphas)
+        D = 1.0 / (parts[-3 if kind == "kernel" else 2][:, None] + alphas[None, :])
+        k = self.Y.shape[1]
+        A = len(alphas)
+        if kind == "moments":
+            x_mean, y_mean, s, V, b = parts
+            coef = V @ (b[:, :, None] * D[:, None, :]).reshape(len(s), k * A)  # (p, k*A)
+            out = (self.X[test] - x_mean) @ coef
+            return out.reshape(len(test), k, A) + y_mean[None, :, None]
+        y_mean, s, g, M = parts
+        out = M @ (g[:, :, None] * D[:, None, :]).reshape(len(s), k * A)
+        return out.reshape(len(test), k, A) + y_mean[None, :, None]
+
+    def held_out_errors(self, f, alphas):
+        """Held-out sums of squared errors (n_alphas, k) and total sums of squares (k,)."""
+        train, test = self.splits[f]
+        kind, *parts = self._fold(f, alphas)
+        if kind == "kernel":
+            Y_s = self.Y[test]
+            w = np.ones(len(test)) if self.w is None else self.w[test]
+            sst = w @ (Y_s - w @ Y_s / w.sum()) ** 2
+            err = Y_s[:, :, None] - self.predictions(f, alphas)
+            return np.einsum("i,ika->ak", w, err * err), sst
+        x_mean, y_mean, s, V, b = parts
+        ms = self._test_moments(f)
+        sst = np.diag(ms.yty).copy()
+        # e_i = (y_i - ybar_s) - (x_i - xbar_s)'W + delta,
+        # delta = ybar_s - y_mean - (xbar_s - x_mean)'W: with W = V beta,
+        # sum e^2 = beta'(V'Cxx V)beta - 2 beta'V'Cxy + Cyy + n_s delta^2.
+        P = V.T @ ms.xtx @ V
+        q = V.T @ ms.xty  # (p, k)
+        dx = V.T @ (ms.x_mean - x_mean)
+        dy = ms.y_mean - y_mean
+        D = 1.0 / (s[:, None] + alphas[None, :])
+        k = self.Y.shape[1]
+        n_s = ms.weight_sum
+        sse = np.empty((len(alphas), k))
+        for t in range(k):
+            beta = b[:, t, None] * D  # (p, A)
+            quad = np.einsum("ja,ja->a", beta, P @ beta)
+            delta = dy[t] - dx @ beta
+            sse[:, t] = quad - 2 * (q[:, t] @ beta) + ms.yty[t, t] + n_s * delta**2
+        return np.maximum(sse, 0.0), sst
