@@ -150,7 +150,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if bad.any():
             i = int(np.argmax(bad))
             need = "> 0 (leave-one-out needs a positive penalty)" if loo else ">= 0"
-            raise ValueError(f"alphas[{i}] == {alphas[i]!r}, must be finite and {need}")
+            raise ValueError(f"alphas[{i}] == {float(alphas[i])!r}, must be finite and {need}")
         return alphas
 
     # --------------------------------------------------------------------- fit
