@@ -1,0 +1,240 @@
+"""``linreg fit``: fit a model to a CSV or Parquet file, summarize, test, plot, save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import DataError, UsageError
+
+EXACT_SOLVERS = ("auto", "cholesky", "qr", "extended", "svd", "eigh")
+ITERATIVE_SOLVERS = ("gd", "autograd", "torch")
+MODELS = ("ols", "ridge", "lasso", "elasticnet")
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "fit",
+        help="fit a model to a CSV or Parquet file",
+        description=(
+            "Fit a linear model to DATA, print its summary and held-out metrics, and "
+            "optionally write plots and a JSON model file."
+        ),
+    )
+    p.add_argument("data", metavar="DATA", help="a .csv or .parquet file")
+    p.add_argument("--target", "-t", metavar="COL", help="the column to predict")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
+        "--features", metavar="A,B,C", help="feature columns (default: all but target/weights)"
+    )
+    what.add_argument("--formula", metavar='"y ~ a + b"', help="a formulaic formula")
+    p.add_argument("--model", choices=MODELS, help="default: ols; ridge with --alpha")
+    p.add_argument(
+        "--solver",
+        metavar="S",
+        help=f"exact: {', '.join(EXACT_SOLVERS)}; iterative: {', '.join(ITERATIVE_SOLVERS)}",
+    )
+    p.add_argument("--alpha", type=float, metavar="A", help="penalty strength")
+    p.add_argument("--l1-ratio", type=float, metavar="R", help="elastic-net mixing (0..1)")
+    p.add_argument("--no-intercept", action="store_true", help="fit through the origin")
+    p.add_argument("--weights", metavar="COL", help="column of sample weights")
+    p.add_argument("--test-size", type=float, default=0.2, metavar="F", help="default 0.2")
+    p.add_argument("--val-size", type=float, default=0.0, metavar="F", help="default 0")
+    p.add_argument("--random-state", type=int, default=0, metavar="N", help="split seed")
+    p.add_argument("--cov-type", choices=COV_TYPES, default="nonrobust")
+    p.add_argument(
+        "--drop-missing", action="store_true", help="drop rows with missing values (reported)"
+    )
+    p.add_argument("--plots", metavar="DIR", help="write diagnostic plots into DIR")
+    p.add_argument("--save", metavar="MODEL.json", help="write the fitted model as JSON")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    it = p.add_argument_group("iterative solvers (gd, autograd, torch)")
+    it.add_argument("--optimizer", help="torch: sgd, momentum, nesterov, adam, adamw, lbfgs")
+    it.add_argument("--lr", type=float, help="learning rate (default: automatic, 1/L)")
+    it.add_argument("--max-iter", type=int, help="epoch cap")
+    it.add_argument("--batch-size", type=int, help="minibatch size (torch)")
+    p.set_defaults(run=run)
+
+
+def build_estimator(args):
+    """The estimator the options ask for, or a usage error naming the conflict."""
+    import linreg
+
+    model = args.model or (
+        "elasticnet" if args.l1_ratio is not None else "ridge" if args.alpha is not None else "ols"
+    )
+    if model == "ols" and args.alpha is not None:
+        raise UsageError("--alpha needs a penalized model (--model ridge, lasso or elasticnet)")
+    if args.l1_ratio is not None and model != "elasticnet":
+        raise UsageError(f"--l1-ratio applies to --model elasticnet, not {model}")
+    if args.l1_ratio is not None and not 0 <= args.l1_ratio <= 1:
+        raise UsageError(f"--l1-ratio must be in [0, 1], got {args.l1_ratio}")
+    if args.alpha is not None and not args.alpha >= 0:
+        raise UsageError(f"--alpha must be non-negative, got {args.alpha}")
+    params = {"fit_intercept": not args.no_intercept}
+    solver = args.solver
+    if solver is not None:
+        if model in ("ols", "ridge") and solver not in EXACT_SOLVERS + ITERATIVE_SOLVERS:
+            raise UsageError(
+                f"unknown --solver {solver!r}; choose one of "
+                f"{', '.join(EXACT_SOLVERS + ITERATIVE_SOLVERS)}"
+            )
+        params["solver"] = solver
+    iterative = {
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "max_iter": args.max_iter,
+        "batch_size": args.batch_size,
+    }
+    given = {k: v for k, v in iterative.items() if v is not None}
+    if given and solver not in ITERATIVE_SOLVERS:
+        options = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise UsageError(f"{options} apply to the iterative solvers (--solver gd/autograd/torch)")
+    if solver in ITERATIVE_SOLVERS:
+        params.update(given, random_state=args.random_state)
+    alpha = 1.0 if args.alpha is None else args.alpha
+    if model == "ols":
+        return linreg.LinearRegression(**params)
+    if model == "ridge":
+        return linreg.Ridge(alpha=alpha, **params)
+    name = "Lasso" if model == "lasso" else "ElasticNet"
+    try:
+        cls = getattr(linreg, name)
+    except AttributeError:
+        raise UsageError(f"--model {model}: this linreg version has no {name}") from None
+    if model == "lasso":
+        return cls(alpha=alpha, **params)
+    return cls(alpha=alpha, l1_ratio=0.5 if args.l1_ratio is None else args.l1_ratio, **params)
+
+
+def load_design(args):
+    """``(X, y, w, feature_names, target_name, formula_rhs)`` from the options."""
+    from .data import read_table, select
+
+    if args.formula is None and args.target is None:
+        raise UsageError('give --target COL (or --formula "y ~ ...")')
+    table = read_table(args.data)
+    if args.formula is not None:
+        from .formula_data import formula_design
+
+        return formula_design(table, args)
+    features = None
+    if args.features is not None:
+        features = [f.strip() for f in args.features.split(",") if f.strip()]
+    cols = select(
+        table,
+        args.data,
+        target=args.target,
+        features=features,
+        weights=args.weights,
+        drop_missing=args.drop_missing,
+    )
+    return cols.X, cols.y, cols.weights, cols.feature_names, cols.target_name, None
+
+
+def run(args) -> int:
+    import numpy as np
+
+    from linreg.split import train_val_test_split
+
+    from . import report
+
+    estimator = build_estimator(args)
+    X, y, w, names, target, rhs = load_design(args)
+    estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
+    index = np.arange(len(y))
+    try:
+        train, val, test = train_val_test_split(
+            index,
+            index,
+            val_size=args.val_size,
+            test_size=args.test_size,
+            random_state=args.random_state,
+        )[:3]
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    parts = {"train": train, "validation": val, "test": test}
+
+    def rows(idx):
+        return X[idx], y[idx], None if w is None else w[idx]
+
+    Xt, yt, wt = rows(train)
+    fit_kwargs = {"sample_weight": wt}
+    if len(val) and getattr(estimator, "solver", None) in ITERATIVE_SOLVERS:
+        fit_kwargs["validation_data"] = (X[val], y[val])
+    _fit_named(estimator, Xt, yt, names, **fit_kwargs)
+
+    metrics = {}
+    for part, idx in parts.items():
+        if len(idx):
+            Xp, yp, wp = rows(idx)
+            metrics[part] = report.metrics(yp, report.predict(estimator, Xp), wp)
+    summary = estimator.summary(cov_type=args.cov_type) if hasattr(estimator, "summary") else None
+
+    plots = {}
+    if args.plots:
+        plots = _plots(estimator, Xt, yt, args.plots)
+    saved = None
+    if args.save:
+        from linreg.model_io import save
+
+        cov_types = tuple(dict.fromkeys(["nonrobust", args.cov_type]))
+        saved = save(
+            estimator,
+            args.save,
+            cov_types=cov_types if summary is not None else (),
+            metrics=metrics,
+            formula=rhs,
+            extra={"target": target, "data": str(args.data)},
+        )
+
+    title = (
+        f"{type(estimator).__name__} of {target!r} on {len(names)} feature(s), "
+        f"{len(train)} training rows (solver_={estimator.solver_!r})"
+    )
+    if args.format == "json":
+        doc = {
+            "model": type(estimator).__name__,
+            "target": target,
+            "features": names,
+            "solver_": estimator.solver_,
+            "n_iter_": int(getattr(estimator, "n_iter_", 0)),
+            "summary": None if summary is None else report.summary_dict(summary),
+            "metrics": metrics,
+            "plots": {k: str(v) for k, v in plots.items()},
+            "saved": None if saved is None else str(saved),
+        }
+        print(report.dump_json(doc))
+        return 0
+    print(title)
+    print(str(summary) if summary is not None else report.coefficient_table(estimator))
+    print()
+    print(report.metrics_table(metrics))
+    if plots:
+        print(f"\nPlots written to {Path(args.plots).resolve()}/: {', '.join(sorted(plots))}")
+    if saved is not None:
+        print(f"Model saved to {saved}")
+    return 0
+
+
+def _fit_named(estimator, X, y, names, **kwargs):
+    """Fit on a plain array, then record the column names (read from the file)."""
+    import numpy as np
+
+    estimator.fit(X, y, **kwargs)
+    estimator.feature_names_in_ = np.asarray(names, dtype=object)
+
+
+def _plots(model, X, y, directory):
+    import warnings
+
+    from linreg import plots
+
+    history = getattr(model, "history_", None) or None
+    # The plots call predict on arrays whose columns are the model's features in order.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        try:
+            return plots.all_plots(model, X, y, directory, history=history)
+        except OSError as err:
+            raise DataError(f"cannot write plots to {directory}: {err}") from None

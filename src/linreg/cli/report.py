@@ -1,0 +1,101 @@
+"""What the commands print: summaries and metrics as text tables or JSON."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+
+
+def predict(model, X, **kwargs):
+    """``model.predict`` on a plain array for a model fitted with feature names.
+
+    The command reads columns by name, so the array's columns are the model's features
+    in order; scikit-learn's warning about unnamed columns does not apply.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return model.predict(X, **kwargs)
+
+
+def metrics(y, prediction, weights=None) -> dict:
+    """n, R^2, RMSE and MAE of ``prediction`` (weighted means with ``weights``)."""
+    y = np.asarray(y, dtype=np.float64)
+    residual = y - prediction
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
+    sw = w.sum()
+    mean = (w @ y) / sw
+    tss = w @ (y - mean) ** 2
+    return {
+        "n": int(len(y)),
+        "r2": float(1 - (w @ residual**2) / tss) if tss > 0 else float("nan"),
+        "rmse": float(np.sqrt((w @ residual**2) / sw)),
+        "mae": float((w @ np.abs(residual)) / sw),
+    }
+
+
+def metrics_table(all_metrics: dict) -> str:
+    """A small text table, one row per part (train, validation, test)."""
+    lines = [f"{'part':<12}{'n':>9}{'R^2':>12}{'RMSE':>14}{'MAE':>14}"]
+    for part, m in all_metrics.items():
+        lines.append(f"{part:<12}{m['n']:>9}{m['r2']:>12.5f}{m['rmse']:>14.6g}{m['mae']:>14.6g}")
+    return "\n".join(lines)
+
+
+def summary_dict(summary, alpha: float = 0.05) -> dict:
+    """A Summary's statistics by statsmodels' names, as JSON-ready values."""
+    ci = summary.conf_int(alpha)
+
+    def vector(values):
+        return {n: _number(v) for n, v in zip(summary.names, values)}
+
+    return {
+        "cov_type": summary.cov_type,
+        "params": vector(summary.params),
+        "bse": vector(summary.bse),
+        "tvalues": vector(summary.tvalues),
+        "pvalues": vector(summary.pvalues),
+        "conf_int": {n: [_number(a), _number(b)] for n, (a, b) in zip(summary.names, ci)},
+        "conf_level": 1 - alpha,
+        **{
+            key: _number(getattr(summary, key))
+            for key in (
+                "nobs",
+                "df_model",
+                "df_resid",
+                "rsquared",
+                "rsquared_adj",
+                "fvalue",
+                "f_pvalue",
+                "llf",
+                "aic",
+                "bic",
+                "mse_resid",
+                "ssr",
+                "condition_number",
+            )
+        },
+    }
+
+
+def _number(value):
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def dump_json(document) -> str:
+    return json.dumps(document, indent=2, allow_nan=False)
+
+
+def coefficient_table(model) -> str:
+    """Intercept and coefficients of a model without a summary (penalized by L1)."""
+    names = ["const", *model._feature_labels()] if hasattr(model, "_feature_labels") else None
+    coef = np.atleast_2d(model.coef_)
+    intercept = np.atleast_1d(model.intercept_)
+    if names is None:
+        names = ["const", *(f"x{j}" for j in range(coef.shape[1]))]
+    lines = [f"{'term':<24}{'coef':>16}"]
+    for name, value in zip(names, np.r_[intercept[0], coef[0]]):
+        lines.append(f"{name:<24}{value:>16.8g}")
+    return "\n".join(lines)
