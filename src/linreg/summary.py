@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from .covariance import HC_TYPES, bread, hc_meat, penalized_sandwich, residual_sum_of_squares
+from .sources.base import weight_log_sum as _weight_log_sum
 
 COV_TYPES = ("nonrobust", *HC_TYPES)
 
@@ -123,6 +124,8 @@ class Summary:
 
     @property
     def rsquared_adj(self) -> float:
+        if self.df_resid <= 0:
+            return np.nan  # a saturated fit: no residual degrees of freedom
         return 1 - (self.nobs - self.k_constant) / self.df_resid * (1 - self.rsquared)
 
     @property
@@ -321,8 +324,7 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     all_params[index] = params
     all_cov = np.full((full, full), np.nan)
     all_cov[np.ix_(index, index)] = cov
-    w = single.weights
-    weight_log_sum = 0.0 if w is None else float(np.sum(np.log(w[w > 0])))
+    weight_log_sum = _weight_log_sum(single)
     return Summary(
         names=names,
         params=all_params,

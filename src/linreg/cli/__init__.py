@@ -9,6 +9,7 @@ with 2 (usage) or 1 (data); ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import compare, datasets, demo, fit, predict, summary
@@ -34,9 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    import warnings
+
     args = build_parser().parse_args(argv)
+    if not args.debug:
+        # Warnings (rank deficiency, accuracy, convergence) as one line each.
+        warnings.formatwarning = lambda message, category, *a, **k: (
+            f"linreg {args.command}: warning: {message}\n"
+        )
     try:
         return args.run(args)
+    except BrokenPipeError:
+        # The reader of our output went away (``linreg predict ... | head``): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:  # user errors become one line; anything else is a bug
         if args.debug or not _is_user_error(err):
             raise

@@ -143,9 +143,22 @@ def _numeric(table, name, path) -> np.ndarray:
         or pa.types.is_boolean(kind)
         or pa.types.is_decimal(kind)
     ):
-        sample = next((v for v in column.to_pylist() if v is not None), None)
+        r, value = _first_non_number(column.to_pylist())
+        where = f"line {r + 2}" if file_format(Path(path)) == "csv" else f"row {r + 1}"
         raise DataError(
-            f"{path}: column {name!r} is not numeric ({kind}, e.g. {sample!r}); leave it out "
+            f"{path}: column {name!r} is not numeric ({value!r} at {where}); leave it out "
             "with --features, or encode it with --formula (C(...) for categories)"
         )
     return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def _first_non_number(values) -> tuple[int, object]:
+    """Row index and value of the first entry that does not read as a number."""
+    for r, v in enumerate(values):
+        if v is None:
+            continue
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            return r, v
+    return 0, values[0] if values else None

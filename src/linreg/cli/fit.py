@@ -218,10 +218,22 @@ def run(args) -> int:
 
 
 def _fit_named(estimator, X, y, names, **kwargs):
-    """Fit on a plain array, then record the column names (read from the file)."""
+    """Fit with the column names read from the file as the feature names.
+
+    A pandas DataFrame view carries them when pandas is installed (so warnings name
+    the columns); otherwise the names are recorded after fitting the array.
+    """
     import numpy as np
 
-    estimator.fit(X, y, **kwargs)
+    try:
+        import pandas as pd
+    except ImportError:
+        estimator.fit(X, y, **kwargs)
+    else:
+        if "validation_data" in kwargs:
+            X_val, y_val = kwargs["validation_data"]
+            kwargs["validation_data"] = (pd.DataFrame(X_val, columns=names), y_val)
+        estimator.fit(pd.DataFrame(X, columns=names, copy=False), y, **kwargs)
     estimator.feature_names_in_ = np.asarray(names, dtype=object)
 
 
