@@ -22,6 +22,8 @@ _LAZY = {
     "Moments": ".moments",
     "Summary": ".summary",
     "compare": ".compare",
+    "scan": ".sources",
+    "Scan": ".sources",
     "save": ".model_io",
     "load": ".model_io",
     "ModelFileError": ".model_io",

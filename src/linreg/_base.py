@@ -20,14 +20,19 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _penalty(self, n_targets: int) -> np.ndarray:
         return np.zeros(n_targets)
 
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Fit the model.
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            float32 is computed in float64; ``numpy.longdouble`` in extended precision.
+        X : array-like, DataFrame, :func:`linreg.scan` source or Dask collection
+            Of shape (n_samples, n_features).  float32 is computed in float64;
+            ``numpy.longdouble`` in extended precision.  A scan (files read in
+            batches; y and weights come from its columns) and a Dask array or
+            DataFrame (per-partition Moments, merged) are fitted in one pass from
+            their Moments, without holding the rows in memory.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            A Dask array or Series when X is a Dask collection; not given with a scan.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; the weighted objective multiplies each squared
             residual by its weight.
@@ -39,6 +44,11 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
+        from .sources import as_source
+
+        source = as_source(X, y, sample_weight)
+        if source is not None:
+            return self._fit_source(source, validation_data)
         X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
         names = getattr(self, "feature_names_in_", None)
         problem = LeastSquaresProblem(X, Y, w, self.fit_intercept, self._penalty(Y.shape[1]))
@@ -75,6 +85,51 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.intercept_ = np.zeros(Y.shape[1])
         elif not self.fit_intercept:
             self.intercept_ = 0.0
+        return self
+
+    def _fit_source(self, source, validation_data=None):
+        """Fit from a chunked source (file scan, Dask): one pass for the Moments, then
+        the solve on them; the source is kept for the second passes of summary()."""
+        from .sources import SourceProblem
+
+        if self.solver in TRAINERS:
+            raise ValueError(
+                f"solver={self.solver!r} does not stream over a {type(source).__name__} "
+                "yet; use an exact solver (solver='auto' or 'cholesky'), which needs one "
+                "pass, or load the data into memory"
+            )
+        if validation_data is not None:
+            raise ValueError("validation_data applies to the iterative solvers only")
+        for attr in ("feature_names_in_", "_training", "_source", "_stored_summaries"):
+            self.__dict__.pop(attr, None)
+        moments = source.moments()
+        alpha = self._penalty(moments.n_targets)
+        problem = SourceProblem(None, None, None, self.fit_intercept, alpha, moments, source=source)
+        self.n_features_in_ = moments.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        if moments.n_samples - int(self.fit_intercept) < moments.n_features and alpha.max() == 0:
+            warnings.warn(
+                f"n_samples ({moments.n_samples}) < n_features ({moments.n_features}) "
+                "(plus the intercept): the problem is underdetermined; returning the "
+                "minimum-norm solution",
+                RankDeficientWarning,
+                stacklevel=3,
+            )
+        solution = solve(problem, self.solver)
+        self._warn_about(solution, getattr(self, "feature_names_in_", None), moments.n_samples)
+        self.solution_ = solution
+        self.moments_ = moments
+        self._source = source  # a reference for summary(); not pickled
+        self.solver_ = solution.solver
+        self.rank_ = solution.rank
+        self.condition_number_ = solution.condition_number
+        self.n_iter_ = max(1, solution.n_iter)
+        self.history_ = {}
+        one = source.y_was_1d
+        self.coef_ = solution.coef[0] if one else solution.coef
+        intercept = solution.intercept if self.fit_intercept else np.zeros(moments.n_targets)
+        self.intercept_ = float(intercept[0]) if one else intercept
         return self
 
     def _training_config(self) -> TrainingConfig:
@@ -243,6 +298,14 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         else:
             X, Y, w = getattr(self, "_training", (None, None, None))
         n_targets = self.moments_.n_targets
+        if X is None and getattr(self, "_source", None) is not None:
+            from .sources import SourceProblem
+
+            alpha = self._penalty(n_targets)
+            source = self._source
+            return SourceProblem(
+                None, None, None, self.fit_intercept, alpha, self.moments_, source=source
+            )
         return LeastSquaresProblem(
             X, Y, w, self.fit_intercept, self._penalty(n_targets), self.moments_
         )
@@ -256,6 +319,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_training", None)
+        state.pop("_source", None)
         return state
 
     def __sklearn_tags__(self):

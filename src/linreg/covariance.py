@@ -19,11 +19,49 @@ from scipy.linalg import cho_solve
 
 from .solvers import LeastSquaresProblem, extended
 from .solvers.auto import EXTENDED_MAX_ENTRIES
+from .sources.base import chunk_sum, has_chunks
 
 #: Robust covariance types (White's HC0 and MacKinnon and White's HC1-HC3).
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
 
-CHUNK_ROWS = 65536
+
+class _ChunkRSS:
+    """Weighted residual sum of squares of one chunk, per target (picklable for Dask)."""
+
+    def __init__(self, coef, x_shift, y_shift, offset):
+        self.coef, self.x_shift, self.y_shift, self.offset = coef, x_shift, y_shift, offset
+
+    def __call__(self, X, Y, w):
+        r = (Y - self.y_shift) - (X - self.x_shift) @ self.coef.T - self.offset
+        return (r * r).T @ (np.ones(r.shape[0]) if w is None else w)
+
+
+class _ChunkMeat:
+    """HC meat of one chunk in centred coordinates, shape (k, q, q) (see hc_meat)."""
+
+    def __init__(self, coef, x_shift, y_shift, offset, keep, fit_intercept, bread, kind):
+        self.coef, self.x_shift, self.y_shift, self.offset = coef, x_shift, y_shift, offset
+        self.keep, self.fit_intercept, self.bread, self.kind = keep, fit_intercept, bread, kind
+
+    def __call__(self, X, Y, w):
+        xc = X - self.x_shift
+        u = (Y - self.y_shift) - xc @ self.coef.T - self.offset
+        z = xc[:, self.keep]
+        if self.fit_intercept:
+            z = np.column_stack([np.ones(z.shape[0]), z])
+        if w is not None:
+            sw = np.sqrt(w)
+            z = z * sw[:, None]
+            u = u * sw[:, None]
+        if self.kind in ("HC2", "HC3"):
+            h = np.einsum("ij,jk,ik->i", z, self.bread, z)
+            u = u / (1.0 - h)[:, None] ** (0.5 if self.kind == "HC2" else 1.0)
+        q = z.shape[1]
+        meat = np.zeros((u.shape[1], q, q))
+        for j in range(u.shape[1]):
+            zu = z * u[:, j : j + 1]
+            meat[j] = zu.T @ zu
+        return meat
 
 
 def _kept(problem: LeastSquaresProblem, aliased) -> np.ndarray:
@@ -56,18 +94,12 @@ def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np
     coef = np.atleast_2d(coef)
     if _uses_extended(problem):
         return extended.residual_sum_of_squares(problem, coef, intercept)
-    if problem.has_data:
-        X, Y, w = problem.X, problem.Y, problem.weights
+    if has_chunks(problem):
         m = problem.get_moments()
         x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
         y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
         offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
-        total = np.zeros(problem.n_targets)
-        for start in range(0, X.shape[0], CHUNK_ROWS):
-            rows = slice(start, start + CHUNK_ROWS)
-            r = (Y[rows] - y_shift) - (X[rows] - x_shift) @ coef.T - offset
-            total += (r * r).T @ (np.ones(r.shape[0]) if w is None else w[rows])
-        return total
+        return chunk_sum(problem, _ChunkRSS(coef, x_shift, y_shift, offset))
     m = problem.get_moments()
     cross = m.cross if problem.fit_intercept else m.uncentred()
     p = m.n_features
@@ -126,40 +158,23 @@ def hc_meat(problem: LeastSquaresProblem, coef, intercept, bread_matrix, kind: s
 
     Returns the meat for (intercept, kept coef) for every target: shape (k, q, q).
     """
-    if not problem.has_data:
+    if not has_chunks(problem):
         raise ValueError(
             f"cov_type={kind!r} needs a second pass over the data, which this model no "
             "longer holds; pass X, y (and sample_weight) to summary()"
         )
     keep = _kept(problem, aliased)
     m = problem.get_moments()
-    X, Y, w = problem.X, problem.Y, problem.weights
     coef = np.atleast_2d(coef)
     x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
     y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
     offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
     t = _theta_transform(problem, keep)
     centred_bread = np.linalg.solve(t, np.linalg.solve(t, bread_matrix.T).T)  # T b T'
-    k = problem.n_targets
-    q = centred_bread.shape[0]
-    meat = np.zeros((k, q, q))
-    for start in range(0, X.shape[0], CHUNK_ROWS):
-        rows = slice(start, start + CHUNK_ROWS)
-        xc = np.asarray(X[rows], dtype=np.float64) - x_shift
-        u = (np.asarray(Y[rows], dtype=np.float64) - y_shift) - xc @ coef.T - offset
-        z = xc[:, keep]
-        if problem.fit_intercept:
-            z = np.column_stack([np.ones(z.shape[0]), z])
-        if w is not None:
-            sw = np.sqrt(w[rows])
-            z = z * sw[:, None]
-            u = u * sw[:, None]
-        if kind in ("HC2", "HC3"):
-            h = np.einsum("ij,jk,ik->i", z, centred_bread, z)
-            u = u / (1.0 - h)[:, None] ** (0.5 if kind == "HC2" else 1.0)
-        for j in range(k):
-            zu = z * u[:, j : j + 1]
-            meat[j] += zu.T @ zu
+    chunk_meat = _ChunkMeat(
+        coef, x_shift, y_shift, offset, keep, problem.fit_intercept, centred_bread, kind
+    )
+    meat = chunk_sum(problem, chunk_meat)
     # Rows are x = T' z in user coordinates, so the meat there is T' M T, T = t^-1.
     T = np.linalg.inv(t)
     return np.einsum("ba,kbc,cd->kad", T, meat, T)

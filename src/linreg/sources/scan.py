@@ -1,0 +1,558 @@
+"""``linreg.scan``: a lazy, chunked source over CSV and Parquet files.
+
+Files are read with pyarrow in record batches (``ParquetFile.iter_batches`` with a small
+read buffer, ``pyarrow.csv.open_csv``'s streaming reader), so memory stays bounded by a
+few batches whatever the file size.  A reader thread decodes and converts the next
+batch (pyarrow and NumPy release the GIL) while the calling thread multiplies the
+current one, so the fit costs about what reading the file to NumPy costs.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+import queue
+import threading
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+
+from ..moments import Moments
+from . import accumulate
+from .base import ChunkSource
+
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".csv.lz4")
+
+#: Default batch: this many bytes of float64 per batch (about 20,000 rows of 100 columns).
+BATCH_BYTES = 16 * 2**20
+
+#: Batches decoded ahead of the one being multiplied.
+PREFETCH = 2
+
+#: Parquet read buffer per column: pages are streamed instead of whole row groups
+#: being loaded (a 1,000,000-row group of 100 float64 columns is 800 MB).
+PARQUET_BUFFER = 64 * 2**10
+
+
+def scan(path, target, features=None, weights=None, batch_size=None, *, progress=None):
+    """A lazy source over a CSV or Parquet file, a folder of them, or a glob.
+
+    Nothing is read but the schemas until the source is iterated or fitted:
+    ``LinearRegression().fit(linreg.scan("data/*.parquet", target="y"))`` makes one
+    pass over the files with bounded memory and gives the same coefficients as an
+    in-memory fit of the same rows.
+
+    Parameters
+    ----------
+    path : str or os.PathLike or list of them
+        A file (``.parquet``/``.pq``/``.parq``, or ``.csv``, optionally compressed:
+        ``.csv.gz``), a folder (every such file under it, recursively, sorted by path;
+        names starting with ``.`` or ``_`` are skipped), or a glob pattern
+        (``"data/part-*.csv"``, ``**`` recursive).
+    target : str or list of str
+        Column(s) of y.  A list gives a 2-D y (several targets).
+    features : list of str, optional
+        Columns of X, in this order; default: every other column except ``weights``.
+    weights : str, optional
+        Column of non-negative sample weights.
+    batch_size : int, optional
+        Rows per batch; default about 16 MB of float64 per batch.
+    progress : callable, optional
+        Called as ``progress(bytes_read, total_bytes)`` after each batch.
+
+    Returns
+    -------
+    Scan
+    """
+    return Scan(path, target, features, weights, batch_size, progress=progress)
+
+
+def _is_glob(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
+def _format_of(path: str) -> str | None:
+    name = path.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    return None
+
+
+def _resolve(path) -> list[str]:
+    """The data files ``path`` names, sorted; clear errors when there are none."""
+    if isinstance(path, (list, tuple)):
+        files = []
+        for p in path:
+            files += _resolve(p)
+        if not files:
+            raise FileNotFoundError("linreg.scan: an empty list of paths was given")
+        return files
+    text = os.fspath(path)
+    if _is_glob(text):
+        matches = sorted(_glob.glob(text, recursive=True))
+        files = [m for m in matches if os.path.isfile(m) and _format_of(m)]
+        if not files:
+            extra = f" ({len(matches)} other files matched)" if matches else ""
+            raise FileNotFoundError(f"linreg.scan: no CSV or Parquet files match {text!r}{extra}")
+        return files
+    p = Path(text)
+    if p.is_dir():
+        files = sorted(
+            str(f)
+            for f in p.rglob("*")
+            if f.is_file()
+            and _format_of(f.name)
+            and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)
+        )
+        if not files:
+            raise FileNotFoundError(
+                f"linreg.scan: folder {text!r} holds no CSV or Parquet files "
+                f"(suffixes {', '.join(PARQUET_SUFFIXES + CSV_SUFFIXES)})"
+            )
+        return files
+    if not p.exists():
+        raise FileNotFoundError(f"linreg.scan: no such file or folder: {text!r}")
+    if _format_of(text) is None:
+        raise ValueError(
+            f"linreg.scan: cannot tell the format of {text!r}; expected a suffix among "
+            f"{', '.join(PARQUET_SUFFIXES + CSV_SUFFIXES)}"
+        )
+    return [text]
+
+
+def _numeric(arrow_type) -> bool:
+    import pyarrow as pa
+
+    t = arrow_type
+    return (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_null(t)
+    )
+
+
+def _csv_header(path: str) -> list[str]:
+    import csv
+    import io
+
+    import pyarrow as pa
+
+    with pa.input_stream(path) as stream:
+        head = stream.read(1 << 20)
+    text = head.decode("utf-8-sig", errors="replace")
+    line = next(csv.reader(io.StringIO(text)), None)
+    if not line:
+        raise ValueError(f"linreg.scan: CSV file {path!r} is empty (no header line)")
+    return line
+
+
+class Scan(ChunkSource):
+    """A lazy, chunked source over CSV/Parquet files (create it with :func:`linreg.scan`).
+
+    Iterating yields ``(X, y, w)`` float64 NumPy batches (``w`` None when unweighted).
+
+    Attributes
+    ----------
+    files : list of str
+    format : {"parquet", "csv", "mixed"}
+    feature_names, target_names : list of str
+    weights_name : str or None
+    batch_size : int
+        Rows per batch.
+    total_bytes : int
+        Sum of the file sizes (what a progress bar counts towards).
+    """
+
+    def __init__(
+        self, path, target, features=None, weights=None, batch_size=None, *, progress=None
+    ):
+        self.path = path
+        self.files = _resolve(path)
+        self.formats = [_format_of(f) for f in self.files]
+        kinds = set(self.formats)
+        self.format = kinds.pop() if len(kinds) == 1 else "mixed"
+        self.y_was_1d = isinstance(target, str)
+        self.target_names = [target] if self.y_was_1d else list(target)
+        if not self.target_names:
+            raise ValueError("linreg.scan: target names no column")
+        self.weights_name = weights
+        self.progress = progress
+        self.total_bytes = sum(os.path.getsize(f) for f in self.files)
+        self._columns = self._read_columns()
+        first = self._columns[0]
+        names = list(first)
+        special = set(self.target_names) | ({weights} if weights is not None else set())
+        if features is None:
+            self.feature_names = [c for c in names if c not in special]
+        else:
+            if isinstance(features, str):
+                raise ValueError(
+                    f"linreg.scan: features must be a list of column names, got the "
+                    f"string {features!r} (write features=[{features!r}])"
+                )
+            self.feature_names = list(features)
+            both = special.intersection(self.feature_names)
+            if both:
+                raise ValueError(
+                    f"linreg.scan: column(s) {sorted(both)} are both features and the "
+                    "target or weights"
+                )
+        if not self.feature_names:
+            raise ValueError(f"linreg.scan: no feature columns left in {self.files[0]!r}")
+        self._used = (
+            self.feature_names + self.target_names + ([weights] if weights is not None else [])
+        )
+        self._check_columns(features is None)
+        self.n_features = len(self.feature_names)
+        self.n_targets = len(self.target_names)
+        self.weighted = weights is not None
+        width = self.n_features + self.n_targets + 1
+        if batch_size is None:
+            batch_size = max(1024, BATCH_BYTES // (8 * width))
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.batch_size = int(batch_size)
+
+    # ------------------------------------------------------------- schemas
+    def _read_columns(self) -> list[dict]:
+        """Per file, {column name: arrow type or None (CSV: types come from parsing)}."""
+        import pyarrow.parquet as pq
+
+        out = []
+        for f, kind in zip(self.files, self.formats):
+            if kind == "parquet":
+                try:
+                    schema = pq.read_schema(f)
+                except Exception as err:
+                    raise ValueError(f"linreg.scan: cannot read Parquet file {f!r}: {err}") from err
+                out.append({name: schema.field(name).type for name in schema.names})
+            else:
+                out.append(dict.fromkeys(_csv_header(f)))
+        return out
+
+    def _check_columns(self, all_columns: bool) -> None:
+        first_names = list(self._columns[0])
+        for f, cols in zip(self.files, self._columns):
+            missing = [c for c in self._used if c not in cols]
+            if missing:
+                them = "them" if len(missing) > 1 else "it"
+                where = (
+                    ""
+                    if f == self.files[0]
+                    else f" (schema mismatch: {self.files[0]!r} has {them})"
+                )
+                raise ValueError(
+                    f"linreg.scan: unknown column(s) {', '.join(map(repr, missing))} in "
+                    f"{f!r}{where}; available columns: {', '.join(map(repr, cols))}"
+                )
+            if all_columns and list(cols) != first_names:
+                extra = [c for c in cols if c not in first_names]
+                lacking = [c for c in first_names if c not in cols]
+                raise ValueError(
+                    f"linreg.scan: schema mismatch: {f!r} has columns different from "
+                    f"{self.files[0]!r} (extra: {extra}, missing: {lacking}); pass "
+                    "features=[...] to choose the columns to use"
+                )
+            for c in self._used:
+                t = cols[c]
+                if t is not None and not _numeric(t):
+                    raise ValueError(
+                        f"linreg.scan: column {c!r} in {f!r} is not numeric (type {t}); "
+                        "encode it or leave it out of features"
+                    )
+
+    # ------------------------------------------------------------- reading
+    def _record_batches(self, stop: threading.Event | None = None):
+        """Yield ``(record_batch, file_index, first_row_in_file, bytes_read)``."""
+        done_bytes = 0
+        for i, (f, kind) in enumerate(zip(self.files, self.formats)):
+            size = os.path.getsize(f)
+            row = 0
+            if kind == "parquet":
+                import pyarrow.parquet as pq
+
+                pf = pq.ParquetFile(f, buffer_size=PARQUET_BUFFER, pre_buffer=False)
+                n_rows = max(pf.metadata.num_rows, 1)
+                for batch in pf.iter_batches(batch_size=self.batch_size, columns=self._used):
+                    if stop is not None and stop.is_set():
+                        return
+                    yield batch, i, row, done_bytes + int(size * (row + batch.num_rows) / n_rows)
+                    row += batch.num_rows
+            else:
+                for block, nbytes in self._csv_batches(f):
+                    # CSV blocks are cut by bytes: re-cut them to at most batch_size rows.
+                    for start in range(0, block.num_rows, self.batch_size):
+                        if stop is not None and stop.is_set():
+                            return
+                        batch = block.slice(start, self.batch_size)
+                        yield batch, i, row, done_bytes + nbytes
+                        row += batch.num_rows
+            done_bytes += size
+
+    def _csv_batches(self, f: str):
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        row_bytes = 16 * len(self._columns[self.files.index(f)])
+        read = pcsv.ReadOptions(block_size=max(1 << 20, self.batch_size * row_bytes))
+        convert = pcsv.ConvertOptions(
+            include_columns=self._used,
+            column_types=dict.fromkeys(self._used, pa.float64()),
+        )
+        raw = pa.OSFile(f, "r")
+        compressed = not f.lower().endswith(".csv")
+        stream = pa.CompressedInputStream(raw, pa.Codec.detect(f).name) if compressed else raw
+        try:
+            try:
+                reader = pcsv.open_csv(stream, read_options=read, convert_options=convert)
+                for batch in reader:
+                    yield batch, raw.tell()
+            except pa.ArrowInvalid as err:
+                if "conversion error" in str(err):
+                    raise _locate_csv_error(f, self._used, err) from err
+                raise ValueError(f"linreg.scan: cannot read CSV file {f!r}: {err}") from err
+        finally:
+            raw.close()
+
+    def _columns_of(self, batch, i: int, row: int):
+        """The used columns of a record batch as float64-convertible NumPy arrays."""
+        import pyarrow as pa
+
+        out = []
+        for name in self._used:
+            col = batch.column(name)
+            if col.null_count:
+                import pyarrow.compute as pc
+
+                bad = int(pc.index(pc.is_null(col), True).as_py())
+                raise ValueError(
+                    self._where(f"column {name!r} has a missing value (null)", i, row + bad)
+                )
+            if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)):
+                col = col.cast(pa.float64())
+            out.append(col.to_numpy(zero_copy_only=False))
+        return out
+
+    def _where(self, what: str, i: int, row: int) -> str:
+        f = self.files[i]
+        line = f"; line {row + 2} of the file" if self.formats[i] == "csv" else ""
+        return f"linreg.scan: {what} at row {row} of {f!r} (0-based data row{line})"
+
+    def _check_batch(self, Z, columns, w, i, row) -> None:
+        """Name the first non-finite value (or negative weight) of a bad batch."""
+        if w is not None and (w < 0).any():
+            r = int(np.argmax(w < 0))
+            raise ValueError(
+                self._where(
+                    f"weights column {self.weights_name!r} is negative ({w[r]:g})", i, row + r
+                )
+            )
+        for name, col in zip(self._used, columns):
+            finite = np.isfinite(col)
+            if not finite.all():
+                r = int(np.argmax(~finite))
+                kind = "NaN" if np.isnan(col[r]) else "infinity"
+                raise ValueError(self._where(f"column {name!r} holds {kind}", i, row + r))
+        raise ValueError(self._where("values too large to square in float64 in the batch", i, row))
+
+    def _prefetched(self, make):
+        """Run ``make(batch, i, row, nbytes)`` on a reader thread, PREFETCH ahead."""
+        q: queue.Queue = queue.Queue(PREFETCH)
+        stop = threading.Event()
+        done = object()
+
+        def produce():
+            try:
+                for item in self._record_batches(stop):
+                    out = make(*item)
+                    while not stop.is_set():
+                        try:
+                            q.put(out, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                q.put(done)
+            except BaseException as err:  # handed to the consumer
+                q.put(err)
+
+        thread = threading.Thread(target=produce, name="linreg-scan-reader", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = q.get()
+                if item is done:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while thread.is_alive():
+                try:
+                    q.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            thread.join()
+
+    def _report(self, nbytes: int) -> None:
+        if self.progress is not None:
+            self.progress(nbytes, self.total_bytes)
+
+    # ------------------------------------------------------------- batches
+    def _buffers(self, weighted: bool):
+        """A ring of reusable buffers: one being filled, PREFETCH queued, one in use."""
+        ring = [
+            accumulate.new_buffer(self.batch_size, len(self._used) - self.weighted, weighted)
+            for _ in range(PREFETCH + 2)
+        ]
+        counter = iter(range(1 << 62))
+        return lambda: ring[next(counter) % len(ring)]
+
+    def _split(self, columns):
+        if self.weighted:
+            return columns[:-1], columns[-1]
+        return columns, None
+
+    def __iter__(self):
+        """Yield ``(X, y, w)``: float64 arrays of one batch (fresh arrays each time)."""
+        p = self.n_features
+
+        def make(batch, i, row, nbytes):
+            columns, w = self._split(self._columns_of(batch, i, row))
+            Z = accumulate.fill(
+                accumulate.new_buffer(batch.num_rows, len(columns), True),
+                columns,
+                np.zeros(len(columns)),
+            )
+            X, Y = Z[:, 1 : 1 + p], Z[:, 1 + p :]
+            w = None if w is None else np.asarray(w, dtype=np.float64)
+            return X, (Y[:, 0] if self.y_was_1d else Y), w, nbytes
+
+        with closing(self._prefetched(make)) as batches:
+            for X, y, w, nbytes in batches:
+                yield X, y, w
+                self._report(nbytes)
+
+    def moments(self) -> Moments:
+        """The Moments of all rows: one pass over the files."""
+        from threadpoolctl import threadpool_limits
+
+        p, k = self.n_features, self.n_targets
+        next_buffer = self._buffers(self.weighted)
+        # The reader shifts each batch by the running mean as the consumer last saw it
+        # (any shift is exact; a good one keeps the correction small).
+        state = {"shift": None}
+
+        def make(batch, i, row, nbytes):
+            columns, w = self._split(self._columns_of(batch, i, row))
+            shift = state["shift"]
+            if shift is None:
+                shift = np.array(
+                    [c[: min(len(c), 64)].mean() if len(c) else 0.0 for c in columns],
+                    dtype=np.float64,
+                )
+                state["shift"] = shift
+            if w is not None:
+                w = np.asarray(w, dtype=np.float64)
+                if (w < 0).any():
+                    self._check_batch(None, [], w, i, row)
+            Z = accumulate.fill(next_buffer(), columns, shift, w)
+            return Z, shift, columns, w, i, row, nbytes
+
+        total = Moments.empty(p, k)
+        # One BLAS thread: the reader thread keeps the other core busy.
+        with threadpool_limits(1, user_api="blas"), closing(self._prefetched(make)) as batches:
+            for Z, shift, columns, w, i, row, nbytes in batches:
+                part = accumulate.moments_of(Z, shift, p)
+                if not np.isfinite(part.cross).all():
+                    self._check_batch(Z, columns, w, i, row)
+                total = total.merge(part)
+                if total.weight_sum > 0:
+                    state["shift"] = total.mean
+                self._report(nbytes)
+        if total.n_samples == 0:
+            raise ValueError(f"linreg.scan: {self._describe()} holds no rows")
+        if self.weighted and not total.weight_sum > 0:
+            raise ValueError(
+                f"linreg.scan: the weights column {self.weights_name!r} sums to zero: "
+                "there is nothing to fit"
+            )
+        return total
+
+    def reduce(self, func):
+        """``sum(func(X, Y, w))`` over the batches (a second pass over the files)."""
+        p = self.n_features
+        next_buffer = self._buffers(True)
+        zeros = np.zeros(len(self._used))
+
+        def make(batch, i, row, nbytes):
+            columns, w = self._split(self._columns_of(batch, i, row))
+            Z = accumulate.fill(next_buffer(), columns, zeros)
+            return Z, None if w is None else np.asarray(w, dtype=np.float64), nbytes
+
+        total = None
+        with closing(self._prefetched(make)) as batches:
+            for Z, w, nbytes in batches:
+                part = func(Z[:, 1 : 1 + p], Z[:, 1 + p :], w)
+                total = part if total is None else total + part
+                self._report(nbytes)
+        return total
+
+    def _describe(self) -> str:
+        if len(self.files) == 1:
+            return repr(self.files[0])
+        return f"{len(self.files)} files ({os.fspath(self.path)!r})"
+
+    def __repr__(self) -> str:
+        return (
+            f"<linreg.Scan {self._describe()}: {self.n_features} features, "
+            f"target {self.target_names[0] if self.y_was_1d else self.target_names!r}"
+            f"{', weights ' + repr(self.weights_name) if self.weighted else ''}, "
+            f"batches of {self.batch_size} rows>"
+        )
+
+    @property
+    def n_files(self) -> int:
+        return len(self.files)
+
+
+def _locate_csv_error(f: str, used: list[str], err) -> ValueError:
+    """Re-read ``f`` with the used columns as text to name the value that is not a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    convert = pcsv.ConvertOptions(
+        include_columns=used, column_types=dict.fromkeys(used, pa.string())
+    )
+    row = 0
+    with pcsv.open_csv(f, convert_options=convert) as reader:
+        for batch in reader:
+            for name in used:
+                col = batch.column(name)
+                try:
+                    pc.cast(col, pa.float64())
+                    continue
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    pass
+                for r, value in enumerate(col.to_pylist()):
+                    if value is None or value == "":
+                        continue
+                    try:
+                        float(value)
+                    except ValueError:
+                        return ValueError(
+                            f"linreg.scan: column {name!r} is not numeric: row {row + r} of "
+                            f"{f!r} (0-based data row; line {row + r + 2} of the file) holds "
+                            f"{value!r}; encode it or leave the column out of features"
+                        )
+            row += batch.num_rows
+    return ValueError(f"linreg.scan: cannot read CSV file {f!r}: {err}")
