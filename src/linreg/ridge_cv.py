@@ -32,8 +32,8 @@ from .moments import Moments
 
 __all__ = ["RidgeCV"]
 
-#: Float64 entries of each per-chunk work array of the leave-one-out pass (4 MiB).
-CHUNK_ENTRIES = 2**19
+#: Float64 entries of each per-chunk work array of the leave-one-out pass (1 MiB).
+CHUNK_ENTRIES = 2**17
 
 
 class _Identity(RegressorMixin, BaseEstimator):
@@ -432,19 +432,18 @@ class _Decomposition:
         want_pred = keep and predictions
 
         def consume(lo, hi, looe, y_t):
-            # looe: (m, k, A) errors of sqrt(w)-scaled rows
-            sq = looe * looe
+            # looe: (m, k, A) errors of sqrt(w)-scaled rows; overwritten by their squares
+            if want_pred:
+                pred = y_t[:, :, None] - looe
+                if self.sqrt_w is not None:
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        pred /= self.sqrt_w[lo:hi, None, None]
+                kept[lo:hi] = pred + self.y_mean[None, :, None]
+            sq = np.square(looe, out=looe)
             sum_sq[...] += sq.sum(axis=0).T
-            sum_sq4[...] += (sq * sq).sum(axis=0).T
-            if keep:
-                if want_pred:
-                    pred = y_t[:, :, None] - looe
-                    if self.sqrt_w is not None:
-                        with np.errstate(divide="ignore", invalid="ignore"):
-                            pred /= self.sqrt_w[lo:hi, None, None]
-                    kept[lo:hi] = pred + self.y_mean[None, :, None]
-                else:
-                    kept[lo:hi] = sq
+            sum_sq4[...] += np.einsum("ika,ika->ak", sq, sq)
+            if keep and not want_pred:
+                kept[lo:hi] = sq
 
         if self.mode == "cov":
             bD = (self.b[:, :, None] * D[:, None, :]).reshape(len(self.s), k * A)
@@ -453,15 +452,18 @@ class _Decomposition:
                 hi = min(lo + rows, n)
                 sw = None if self.sqrt_w is None else self.sqrt_w[lo:hi]
                 U = self._tilde(X[lo:hi], self.x_mean, sw) @ self.V
-                # alpha * d = 1 - diag(X~ H^-1 X~') - w_i / sum(w)  (the last: intercept)
-                alpha_d = 1.0 - (U * U) @ D
-                if self.fit_intercept:
-                    wi = np.ones(hi - lo) if sw is None else sw * sw
-                    alpha_d -= (wi / self.weight_sum)[:, None]
                 y_t = self._tilde(Y[lo:hi], self.y_mean, sw)
                 # alpha * c = y~ - X~ H^-1 X~'y~
-                alpha_c = y_t[:, :, None] - (U @ bD).reshape(hi - lo, k, A)
-                consume(lo, hi, alpha_c / alpha_d[:, None, :], y_t)
+                alpha_c = (U @ bD).reshape(hi - lo, k, A)
+                np.subtract(y_t[:, :, None], alpha_c, out=alpha_c)
+                # alpha * d = 1 - diag(X~ H^-1 X~') - w_i / sum(w)  (the last: intercept)
+                alpha_d = np.square(U, out=U) @ D
+                one = np.ones(hi - lo)
+                if self.fit_intercept:
+                    one -= (one if sw is None else sw * sw) / self.weight_sum
+                np.subtract(one[:, None], alpha_d, out=alpha_d)
+                alpha_c /= alpha_d[:, None, :]
+                consume(lo, hi, alpha_c, y_t)
         else:
             Q = self.Q
             r = len(self.s)
@@ -470,7 +472,8 @@ class _Decomposition:
             if self.fit_intercept:
                 sw = np.ones(n) if self.sqrt_w is None else self.sqrt_w
                 d -= (Q @ (self.g_sw[:, None] * D)) * (sw / self.weight_sum)[:, None]
-            consume(0, n, c / d[:, None, :], self.Yt)
+            c /= d[:, None, :]
+            consume(0, n, c, self.Yt)
         return _LOO(sum_sq, sum_sq4, kept)
 
 
