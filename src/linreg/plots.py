@@ -396,3 +396,197 @@ def all_plots(model, X, y, directory, *, history=None, fmt="png") -> dict[str, P
     if history is None:
         del draw["loss_curve"]
     return {name: plot(directory / f"{name}.{fmt}") for name, plot in draw.items()}
+
+
+# ------------------------------------------------------------------ regularization
+__all__ += ["cv_curve", "regularization_path"]
+
+
+def _finish(fig, path):
+    """Save to ``path`` and return it, or return the Figure itself when ``path`` is None."""
+    return fig if path is None else _save(fig, path)
+
+
+def _pick_target(array, target: int, what: str) -> np.ndarray:
+    """The ``target``-th slice of a per-target stack (n_targets, ...)."""
+    if not -array.shape[0] <= target < array.shape[0]:
+        raise ValueError(f"target {target} is out of range for {array.shape[0]} {what}")
+    return array[target]
+
+
+def _l1_index(model) -> int | None:
+    """Row of the chosen ``l1_ratio_`` in an ElasticNetCV's per-l1_ratio arrays."""
+    ratios = np.atleast_1d(np.asarray(getattr(model, "l1_ratio", 1.0), dtype=np.float64))
+    if ratios.size < 2:
+        return None
+    return int(np.argmin(np.abs(ratios - float(model.l1_ratio_))))
+
+
+def _chosen_alpha(model, target: int):
+    alpha = getattr(model, "alpha_", None)
+    if alpha is None:
+        return None
+    alpha = np.asarray(alpha, dtype=np.float64)
+    return float(alpha) if alpha.ndim == 0 else float(_pick_target(alpha, target, "alphas"))
+
+
+def _coefficient_path(model_or_result, X, y, target: int):
+    """(alphas, coefs of shape (n_features, n_alphas), chosen alpha or None, model or None)."""
+    if isinstance(model_or_result, (tuple, list)):
+        if len(model_or_result) < 2:
+            raise ValueError(
+                "a path result is (alphas, coefs[, dual_gaps]) as lasso_path returns it"
+            )
+        alphas = np.asarray(model_or_result[0], dtype=np.float64)
+        coefs = np.asarray(model_or_result[1], dtype=np.float64)
+        model, chosen = None, None
+    else:
+        model = model_or_result
+        if not hasattr(model, "alphas_"):
+            raise ValueError(
+                f"{type(model).__name__} has no alphas_: pass a fitted RidgeCV, LassoCV or "
+                "ElasticNetCV, or the (alphas, coefs, dual_gaps) tuple of lasso_path/enet_path"
+            )
+        alphas = np.asarray(model.alphas_, dtype=np.float64)
+        row = _l1_index(model)
+        if alphas.ndim == 2:
+            alphas = alphas[row if row is not None else 0]
+        chosen = _chosen_alpha(model, target)
+        if getattr(model, "coef_path_", None) is not None:
+            coefs = np.asarray(model.coef_path_, dtype=np.float64)
+        elif X is None or y is None:
+            raise ValueError(
+                f"{type(model).__name__} does not store its coefficient path: pass the "
+                "training X and y (regularization_path(model, path, X=X, y=y)) to recompute "
+                "it, or pass the tuple returned by lasso_path/enet_path"
+            )
+        else:
+            coefs = _recompute_enet_path(model, X, y, alphas)
+    if coefs.ndim == 3:
+        coefs = _pick_target(coefs, target, "targets")
+    if coefs.ndim != 2 or coefs.shape[1] != alphas.shape[0]:
+        raise ValueError(
+            f"coefs of shape {coefs.shape} do not match {alphas.shape[0]} alphas: expected "
+            "(n_features, n_alphas) or (n_targets, n_features, n_alphas)"
+        )
+    return alphas, coefs, chosen, model
+
+
+def _recompute_enet_path(model, X, y, alphas):
+    """The Lasso/ElasticNet path of a CV model on its centred training data."""
+    from sklearn.linear_model import enet_path
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if getattr(model, "fit_intercept", True):
+        X = X - X.mean(axis=0)
+        y = y - y.mean(axis=0)
+    l1_ratio = float(getattr(model, "l1_ratio_", 1.0))
+    _, coefs, _ = enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas)
+    return coefs
+
+
+def regularization_path(model_or_result, path=None, *, X=None, y=None, target=0):
+    """Coefficients against the penalty ``alpha`` (log axis), one line per feature.
+
+    Parameters
+    ----------
+    model_or_result : fitted RidgeCV, LassoCV or ElasticNetCV, or tuple
+        A model with ``alphas_`` and ``coef_path_`` (:class:`linreg.RidgeCV` stores it),
+        a scikit-learn LassoCV/ElasticNetCV (its path is recomputed from ``X, y`` with
+        ``enet_path`` at the chosen ``l1_ratio_``), or the ``(alphas, coefs,
+        dual_gaps)`` tuple of ``lasso_path``/``enet_path`` with ``coefs`` of shape
+        (n_features, n_alphas) or (n_targets, n_features, n_alphas).
+    path : str or os.PathLike, optional
+        Output file (extension sets the format); None returns the Figure unsaved.
+    X, y : array-like, optional
+        Training data, needed only for models that do not store their path.
+    target : int, default 0
+        Which target of a multi-target path (and of per-target ``alpha_``).
+
+    Returns
+    -------
+    pathlib.Path or matplotlib.figure.Figure
+        The file written, or the Figure when ``path`` is None.  A vertical line marks
+        the model's ``alpha_`` when there is one.
+    """
+    alphas, coefs, chosen, model = _coefficient_path(model_or_result, X, y, target)
+    if model is not None and hasattr(model, "n_features_in_"):
+        labels = _feature_labels(model)
+    else:
+        labels = [f"x{j}" for j in range(coefs.shape[0])]
+    name = type(model).__name__ if model is not None else "path"
+    fig, ax = _figure(f"Regularization path ({name})", "alpha (log scale)", "coefficient")
+    for j in range(coefs.shape[0]):
+        ax.plot(alphas, coefs[j], linewidth=1.2, label=labels[j])
+    ax.set_xscale("log")
+    if chosen is not None:
+        ax.axvline(chosen, **REFERENCE, label=f"alpha_ = {chosen:.3g}")
+    if coefs.shape[0] <= 10 or chosen is not None:
+        handles, names = ax.get_legend_handles_labels()
+        keep = [i for i, n in enumerate(names) if coefs.shape[0] <= 10 or n.startswith("alpha_")]
+        ax.legend([handles[i] for i in keep], [names[i] for i in keep], fontsize="small")
+    return _finish(fig, path)
+
+
+def _cv_errors(model):
+    """(alphas, mean CV MSE, its standard error, description) of a fitted CV model."""
+    if not hasattr(model, "alphas_"):
+        raise ValueError(
+            f"{type(model).__name__} has no alphas_: cv_curve needs a fitted RidgeCV, "
+            "LassoCV or ElasticNetCV"
+        )
+    alphas = np.asarray(model.alphas_, dtype=np.float64)
+    if getattr(model, "cv_mse_", None) is not None:  # linreg.RidgeCV
+        mean = np.asarray(model.cv_mse_, dtype=np.float64)
+        se = np.asarray(model.cv_mse_std_err_, dtype=np.float64)
+        kind = "leave-one-out" if getattr(model, "cv", None) is None else "k-fold"
+        return alphas, mean, se, kind
+    mse = getattr(model, "mse_path_", None)
+    if mse is None:
+        raise ValueError(
+            f"{type(model).__name__} has no mse_path_ or cv_mse_: fit it first (RidgeCV "
+            "with scikit-learn's own class does not keep per-alpha errors; use linreg.RidgeCV)"
+        )
+    mse = np.asarray(mse, dtype=np.float64)
+    if mse.ndim == 3:  # (n_l1_ratio, n_alphas, n_folds)
+        row = _l1_index(model) or 0
+        mse = mse[row]
+        if alphas.ndim == 2:
+            alphas = alphas[row]
+    n_folds = mse.shape[1]
+    se = mse.std(axis=1, ddof=1) / np.sqrt(n_folds) if n_folds > 1 else np.zeros(len(mse))
+    return alphas, mse.mean(axis=1), se, f"{n_folds}-fold"
+
+
+def cv_curve(model, path=None):
+    """Mean cross-validated squared error against ``alpha`` (log axis), +- one standard error.
+
+    The band is one standard error of the mean over the folds (over the samples for
+    leave-one-out); a vertical line marks the chosen ``alpha_``.
+
+    Parameters
+    ----------
+    model : fitted linreg.RidgeCV, or a LassoCV/ElasticNetCV (``mse_path_``)
+        For an ElasticNetCV with several ``l1_ratio``, the curve of the chosen
+        ``l1_ratio_``.
+    path : str or os.PathLike, optional
+        Output file (extension sets the format); None returns the Figure unsaved.
+
+    Returns
+    -------
+    pathlib.Path or matplotlib.figure.Figure
+    """
+    alphas, mean, se, kind = _cv_errors(model)
+    title = f"Cross-validation curve ({type(model).__name__}, {kind})"
+    fig, ax = _figure(title, "alpha (log scale)", "mean squared error")
+    order = np.argsort(alphas)
+    a, m, s = alphas[order], mean[order], se[order]
+    ax.plot(a, m, color="C0", marker="." if len(a) <= 50 else None, label="mean CV error")
+    ax.fill_between(a, m - s, m + s, color="C0", alpha=0.25, label="± 1 standard error")
+    ax.set_xscale("log")
+    chosen = _chosen_alpha(model, 0)
+    if chosen is not None and np.ndim(getattr(model, "alpha_", 0)) == 0:
+        ax.axvline(chosen, **REFERENCE, label=f"alpha_ = {chosen:.3g}")
+    ax.legend(fontsize="small")
+    return _finish(fig, path)
