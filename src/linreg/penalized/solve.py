@@ -134,7 +134,7 @@ def solve_enet(
         else:
             y = np.ascontiguousarray(data.Y[t])
             out = _kernels.cd_design(
-                data.X, y, data.weight_sum, l1, l2, w, max_iter, tol, screening, 10
+                data.X.T, y, data.weight_sum, l1, l2, w, max_iter, tol, screening, 10
             )
         gaps[t], objectives[t], it, ok = out
         coef[t] = w
