@@ -180,7 +180,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if self.cv is None:
             scores, chosen = self._leave_one_out(full, X, Y, w, y_was_1d, alphas)
         else:
-            scores, chosen = self._k_fold(X, Y, w, y_was_1d, alphas)
+            scores, chosen = self._k_fold(X, Y, w, y_was_1d, alphas, full.moments)
         self.coef_path_ = full.coef_path(alphas)  # (k, p, n_alphas)
         coef = np.stack([self.coef_path_[t, :, chosen[t]] for t in range(k)])
         intercept = full.y_mean - coef @ full.x_mean
@@ -266,14 +266,14 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.best_score_ = float(scores[best])
         return scores, np.full(k, best)
 
-    def _k_fold(self, X, Y, w, y_was_1d, alphas):
+    def _k_fold(self, X, Y, w, y_was_1d, alphas, moments=None):
         from sklearn.model_selection import check_cv
 
         k = Y.shape[1]
         cv = check_cv(self.cv, Y[:, 0] if y_was_1d else Y, classifier=False)
         splits = list(cv.split(X, Y[:, 0] if y_was_1d else Y))
         scorer = self._scorer()
-        folds = _Folds(X, Y, w, self.fit_intercept, splits)
+        folds = _Folds(X, Y, w, self.fit_intercept, splits, moments)
         # scikit-learn's grid search passes the weights to a scorer that takes them.
         weighted = scorer is not None and _accepts_weights(scorer)
         scores = np.empty((len(alphas), len(splits)))
@@ -372,8 +372,9 @@ class _Decomposition:
         self.sqrt_w = None if w is None else np.sqrt(w)
         self.weight_sum = float(n if w is None else w.sum())
         self.mode = "gram" if n <= p else "cov"
+        self.moments = None
         if self.mode == "cov":
-            m = Moments.from_arrays(X, Y, w)
+            m = self.moments = Moments.from_arrays(X, Y, w)
             if fit_intercept:
                 cross, mean = m.cross, m.mean
             else:
@@ -480,7 +481,7 @@ class _Decomposition:
 class _Folds:
     """Held-out errors of every alpha on every fold, without re-fitting from X."""
 
-    def __init__(self, X, Y, w, fit_intercept, splits):
+    def __init__(self, X, Y, w, fit_intercept, splits, moments=None):
         n, p = X.shape
         self.X, self.Y, self.w = X, Y, w
         self.fit_intercept = fit_intercept
@@ -495,7 +496,7 @@ class _Folds:
             self.R = Xs @ Xs.T
             self.Ys = Y
         else:
-            self.total = Moments.from_arrays(X, Y, w)
+            self.total = moments if moments is not None else Moments.from_arrays(X, Y, w)
         self._cache = {}
         self._moments = {}
 
