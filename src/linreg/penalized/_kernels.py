@@ -255,8 +255,8 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, screening, check_every):
     """Coordinate descent on ``1/(2W)||y - Xw||^2 + l1|w|_1 + l2/2|w|^2`` with working sets.
 
     ``XT`` is X transposed, C-ordered (each feature's column contiguous), already
-    centred and weight-scaled; ``w`` is updated in place.  Each outer iteration computes the full gradient and
-    duality gap from a freshly recomputed residual, screens (gap-safe), and picks a
+    centred and weight-scaled; ``w`` is updated in place.  Each outer iteration
+    computes the full gradient and duality gap from a freshly recomputed residual, screens (gap-safe), and picks a
     working set: the nonzero coefficients plus the features closest to violating
     optimality, ``(l1 - |x_j'theta|) / ||x_j||`` smallest, at least twice the nonzeros
     and doubling each time (Massias, Gramfort, Salmon 2018).  The subproblem on the
