@@ -256,12 +256,13 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, screening, check_every):
 
     ``XT`` is X transposed, C-ordered (each feature's column contiguous), already
     centred and weight-scaled; ``w`` is updated in place.  Each outer iteration
-    computes the full gradient and duality gap from a freshly recomputed residual, screens (gap-safe), and picks a
-    working set: the nonzero coefficients plus the features closest to violating
-    optimality, ``(l1 - |x_j'theta|) / ||x_j||`` smallest, at least twice the nonzeros
-    and doubling each time (Massias, Gramfort, Salmon 2018).  The subproblem on the
-    working set is swept until its own gap is below 0.3 of the full one.  Sweeps of the
-    inner problems count towards ``max_iter``.  Returns ``(gap, primal, n_iter, converged)``.
+    computes the full gradient and duality gap from a freshly recomputed residual,
+    screens (gap-safe), and picks a working set: the nonzero coefficients plus the
+    features closest to violating optimality, ``(l1 - |x_j'theta|) / ||x_j||``
+    smallest; at least twice the nonzeros, doubling each time (Massias, Gramfort,
+    Salmon 2018).  The subproblem is swept, with Anderson extrapolation every
+    ``ANDERSON + 1`` sweeps, until its own gap is ``INNER_RATIO`` of the full one.
+    Inner sweeps count towards ``max_iter``.  Returns ``(gap, primal, n_iter, converged)``.
     """
     p, n = XT.shape
     diag = np.empty(p)
