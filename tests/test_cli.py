@@ -1,25 +1,322 @@
-"""The command line, run as a user would (subprocess)."""
+"""The command line, run as a user would (subprocess), on built-in datasets exported
+by ``linreg datasets`` to CSV and Parquet; results checked against statsmodels,
+scikit-learn and in-process fits of the same data."""
 
+import json
 import subprocess
 import sys
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
 
-def run(*args):
+import linreg
+from linreg.datasets import load
+
+TARGET = "disease progression"
+
+
+def run(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "linreg.cli", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "linreg.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
     )
 
 
-def test_demo_fits_the_builtin_datasets(tmp_path):
-    out = run("demo", "--output", str(tmp_path))
+def ok(*args, cwd=None):
+    out = run(*args, cwd=cwd)
     assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """diabetes and seed003 exported by the command, in both formats."""
+    folder = tmp_path_factory.mktemp("data")
+    paths = {}
+    for name in ("diabetes", "seed003"):
+        for suffix in ("csv", "parquet"):
+            path = folder / f"{name}.{suffix}"
+            ok("datasets", name, "-o", path)
+            paths[name, suffix] = path
+    return paths
+
+
+def read(path):
+    return pacsv.read_csv(path) if path.suffix == ".csv" else pq.read_table(path)
+
+
+def test_datasets_lists_and_exports_exactly(files):
+    listing = ok("datasets").stdout
+    for name in linreg.datasets.builtin_names():
+        assert name in listing
+    d = load("diabetes")
+    for suffix in ("csv", "parquet"):
+        table = read(files["diabetes", suffix])
+        assert table.column_names == [*d.feature_names, *d.target_names]
+        X = np.column_stack([table.column(c).to_numpy() for c in d.feature_names])
+        np.testing.assert_array_equal(X, d.X)  # CSV keeps every digit (shortest repr)
+        np.testing.assert_array_equal(table.column(TARGET).to_numpy(), d.y)
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_fit_matches_statsmodels_and_saved_predictions_match_in_process(files, suffix, tmp_path):
+    sm = pytest.importorskip("statsmodels.api")
+    d = load("diabetes")
+    model_path = tmp_path / "model.json"
+    out = ok(
+        "fit", files["diabetes", suffix], "--target", TARGET, "--test-size", 0,
+        "--cov-type", "HC3", "--save", model_path, "--format", "json",
+    )  # fmt: skip
+    doc = json.loads(out.stdout)
+    ref = sm.OLS(d.y, sm.add_constant(d.X)).fit(cov_type="HC3")
+    names = ["const", *d.feature_names]
+    params = np.array([doc["summary"]["params"][n] for n in names])
+    bse = np.array([doc["summary"]["bse"][n] for n in names])
+    np.testing.assert_allclose(params, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(bse, ref.bse, rtol=1e-8)
+    assert doc["summary"]["rsquared"] == pytest.approx(ref.rsquared, rel=1e-10)
+    assert doc["metrics"]["train"]["r2"] == pytest.approx(ref.rsquared, rel=1e-10)
+
+    # predict from the file, with and without intervals, equals the in-process model
+    pred_path = tmp_path / "pred.csv"
+    ok("predict", model_path, files["diabetes", suffix], "-o", pred_path)
+    pred = pacsv.read_csv(pred_path)
+    assert pred.column_names == ["prediction"]
+    in_process = linreg.LinearRegression().fit(d.X, d.y)
+    np.testing.assert_allclose(pred.column(0).to_numpy(), in_process.predict(d.X), rtol=1e-13)
+    np.testing.assert_array_equal(
+        pred.column(0).to_numpy(), linreg.load(model_path).predict(d.X)
+    )
+    out = ok("predict", model_path, files["diabetes", suffix], "--interval", "prediction")
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "prediction,lower,upper" and len(lines) == 443
+    got = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    np.testing.assert_allclose(got, in_process.predict(d.X, interval="prediction"), rtol=1e-10)
+    frame = ref.get_prediction(sm.add_constant(d.X)).summary_frame(alpha=0.05)
+    # statsmodels' robust fit gives its own HC3 intervals; ours used the nonrobust ones.
+    ols = sm.OLS(d.y, sm.add_constant(d.X)).fit()
+    frame = ols.get_prediction(sm.add_constant(d.X)).summary_frame(alpha=0.05)
+    np.testing.assert_allclose(got[:, 1], frame["obs_ci_lower"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_summary_of_a_saved_model(files, suffix, tmp_path):
+    model_path = tmp_path / "m.json"
+    ok("fit", files["diabetes", suffix], "-t", TARGET, "--save", model_path, "--cov-type", "HC1")
+    text = ok("summary", model_path).stdout
+    for word in ("LinearRegression", "const", "bmi", "R-squared", "test", "train"):
+        assert word in text
+    doc = json.loads(ok("summary", model_path, "--cov-type", "HC1", "--format", "json").stdout)
+    m = linreg.load(model_path)
+    np.testing.assert_allclose(
+        [doc["summary"]["bse"][n] for n in ("const", "bmi")],
+        m.summary(cov_type="HC1").bse[[0, 3]],
+        rtol=1e-15,
+    )
+    bad = run("summary", model_path, "--cov-type", "HC2")
+    assert bad.returncode == 2 and "holds the HC1, nonrobust summaries" in bad.stderr
+
+
+def test_held_out_metrics_follow_the_seeded_split(files):
+    """--test-size holds out round(0.25 n) rows chosen by the seed; the test R^2 equals
+    scikit-learn's r2_score of a fit on the other rows."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.metrics import r2_score
+
+    from linreg.split import train_val_test_split
+
+    d = load("diabetes")
+    doc = json.loads(
+        ok("fit", files["diabetes", "csv"], "-t", TARGET, "--test-size", 0.25,
+           "--random-state", 3, "--format", "json").stdout
+    )  # fmt: skip
+    Xtr, _, Xte, ytr, _, yte = train_val_test_split(d.X, d.y, test_size=0.25, random_state=3)
+    ref = LinearRegression().fit(Xtr, ytr)
+    assert doc["metrics"]["test"]["n"] == len(yte)
+    assert doc["metrics"]["test"]["r2"] == pytest.approx(r2_score(yte, ref.predict(Xte)), 1e-10)
+
+
+def test_ridge_weights_and_features(files, tmp_path):
+    from sklearn.linear_model import Ridge
+
+    d = load("diabetes")
+    table = read(files["diabetes", "csv"])
+    w = np.random.default_rng(0).uniform(0.5, 2.0, d.n_samples)
+    pacsv.write_csv(table.append_column("w", pa.array(w)), tmp_path / "w.csv")
+    doc = json.loads(
+        ok("fit", tmp_path / "w.csv", "-t", TARGET, "--features", "bmi,bp,s5", "--alpha", 0.5,
+           "--weights", "w", "--test-size", 0, "--format", "json").stdout
+    )  # fmt: skip
+    assert doc["model"] == "Ridge" and doc["features"] == ["bmi", "bp", "s5"]
+    ref = Ridge(alpha=0.5).fit(d.X[:, [2, 3, 8]], d.y, sample_weight=w)
+    got = [doc["summary"]["params"][n] for n in ("bmi", "bp", "s5")]
+    np.testing.assert_allclose(got, ref.coef_, rtol=1e-10)
+
+
+def test_formula_fit_and_predict(tmp_path):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    n = 120
+    df = pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.uniform(1, 5, n), "g": rng.choice(["u", "v", "w"], n)}
+    )
+    df["y"] = 1 + 2 * df.a + 3 * np.log(df.b) + 1.5 * (df.g == "v") + rng.normal(size=n) / 10
+    df.to_csv(tmp_path / "f.csv", index=False)
+    formula = "y ~ a + np.log(b) + C(g) + center(b)"
+    ok("fit", tmp_path / "f.csv", "--formula", formula, "--test-size", 0,
+       "--save", tmp_path / "f.json")  # fmt: skip
+    new = df.sample(10, random_state=1).drop(columns="y")
+    new.to_parquet(tmp_path / "new.parquet")
+    out = ok("predict", tmp_path / "f.json", tmp_path / "new.parquet")
+    got = np.array([float(v) for v in out.stdout.split()[1:]])
+    reference = linreg.ols(formula, df).predict(new)
+    np.testing.assert_allclose(got, reference, rtol=1e-10)
+    # a category never seen in training is an error, not a silent NaN
+    new.iloc[0, new.columns.get_loc("g")] = "zebra"
+    new.to_csv(tmp_path / "zebra.csv", index=False)
+    bad = run("predict", tmp_path / "f.json", tmp_path / "zebra.csv")
+    assert bad.returncode == 1 and "zebra" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_iterative_solver_plots_and_loss_curve(files, tmp_path):
+    out = ok(
+        "fit", files["seed003", "parquet"], "-t", "y", "--solver", "gd", "--val-size", 0.2,
+        "--plots", tmp_path / "plots", "--format", "json",
+    )  # fmt: skip
+    doc = json.loads(out.stdout)
+    assert doc["solver_"] == "gd" and doc["n_iter_"] > 1
+    assert set(doc["metrics"]) == {"train", "validation", "test"}
+    for name in ("loss_curve", "coefficients", "residuals_vs_fitted", "qq_plot"):
+        assert (tmp_path / "plots" / f"{name}.png").stat().st_size > 5_000
+
+
+def test_compare_every_solver_agrees(files):
+    out = ok("compare", files["seed003", "csv"], "-t", "y", "--format", "json")
+    rows = {r["solver"]: r for r in json.loads(out.stdout)["rows"]}
+    assert {"cholesky", "qr", "extended", "svd", "gd"} <= set(rows)
+    for name, row in rows.items():
+        assert row["max_rel_dev"] < 1e-5, name
+    text = ok("compare", files["seed003", "parquet"], "-t", "y").stdout
+    assert "max rel dev" in text and "gd" in text
+
+
+def test_drop_missing_reports_and_fits_the_complete_rows(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 2))
+    y = X @ [1.0, -2.0] + 3 + rng.normal(size=50) / 10
+    a = X[:, 0].copy()
+    a[[4, 9, 30]] = np.nan
+    pacsv.write_csv(pa.table({"a": a, "b": X[:, 1], "y": y}), tmp_path / "m.csv")
+    bad = run("fit", tmp_path / "m.csv", "-t", "y")
+    assert bad.returncode == 1
+    assert "missing value in column 'a' at line 6" in bad.stderr  # row 4 + header + 1
+    assert "3 rows" in bad.stderr
+    out = ok("fit", tmp_path / "m.csv", "-t", "y", "--drop-missing", "--test-size", 0,
+             "--format", "json")  # fmt: skip
+    assert "Dropped 3 of 50 rows" in out.stderr
+    keep = ~np.isnan(a)
+    ref = linreg.LinearRegression().fit(X[keep], y[keep])
+    doc = json.loads(out.stdout)
+    np.testing.assert_allclose([doc["summary"]["params"][n] for n in "ab"], ref.coef_, 1e-12)
+
+
+def test_demo_fits_the_builtin_datasets(tmp_path):
+    out = ok("demo", "--output", tmp_path)
     for word in ("diabetes", "bmi", "Filip", "Wampler5", "solver_", "R-squared", "Plots written"):
         assert word in out.stdout
-    for name in ("coefficients", "fitted_line", "predicted_vs_actual", "qq_plot"):
+    for word in ("gd", "torch/adam", "max rel dev"):
+        assert word in out.stdout
+    for name in ("coefficients", "fitted_line", "predicted_vs_actual", "qq_plot", "loss_curve"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+    assert out.stdout.rstrip().splitlines()[-1].strip().endswith(".png")
 
 
-def test_help_and_unknown_command():
-    assert run("--help").returncode == 0
-    bad = run("frobnicate")
-    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+# ------------------------------------------------------------------- bad input
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory, files):
+    folder = tmp_path_factory.mktemp("bad")
+    (folder / "text.csv").write_text("a,b,y\n1,2,3\n2,3,4\n3,4,oops\n")
+    (folder / "nan.csv").write_text("a,b,y\n1,2,3\n2,,4\n3,4,5\n")
+    (folder / "empty.csv").write_text("")
+    (folder / "header.csv").write_text("a,b,y\n")
+    (folder / "garbage.parquet").write_bytes(b"not parquet at all")
+    (folder / "notmodel.json").write_text('{"coef": [1, 2]}')
+    (folder / "corrupt.json").write_text('{"format": "linreg-model", "sch')
+    model = folder / "model.json"
+    ok("fit", files["seed003", "csv"], "-t", "y", "--save", model)
+    doc = json.loads(model.read_text())
+    (folder / "future.json").write_text(json.dumps({**doc, "schema_version": 99}))
+    (folder / "typed.json").write_text(json.dumps({**doc, "coef": ["1.0"]}))
+    (folder / "evil.json").write_text(
+        json.dumps({**doc, "estimator": {"class": "os.system", "params": {}}})
+    )
+    return folder
+
+
+BAD_INPUTS = [
+    # (arguments, exit code, words the one-line message must contain)
+    (["fit", "missing.csv", "-t", "y"], 1, ["missing.csv", "no such file"]),
+    (["fit", "{seed}", "-t", "nope"], 1, ["no column named 'nope'", "x, y"]),
+    (["fit", "text.csv", "-t", "y"], 1, ["column 'y' is not numeric", "'oops' at line 4"]),
+    (["fit", "nan.csv", "-t", "y"], 1, ["missing value in column 'b' at line 3", "--drop-missing"]),
+    (["fit", "empty.csv", "-t", "y"], 1, ["empty.csv", "empty"]),
+    (["fit", "header.csv", "-t", "y"], 1, ["no data rows"]),
+    (["fit", "garbage.parquet", "-t", "y"], 1, ["cannot be read as Parquet"]),
+    (["fit", "{seed}", "-t", "y", "--cov-type", "HC9"], 2, ["invalid choice: 'HC9'"]),
+    (["fit", "{seed}", "-t", "y", "--solver", "magic"], 2, ["unknown --solver 'magic'"]),
+    (["fit", "{seed}"], 2, ["--target"]),
+    (["fit", "{seed}", "-t", "y", "--l1-ratio", "0.5", "--model", "ridge"], 2, ["--l1-ratio"]),
+    (["fit", "{seed}", "-t", "y", "--test-size", "1.5"], 2, ["test_size"]),
+    (["fit", "data.txt", "-t", "y"], 2, ["unknown file type"]),
+    (["predict", "missing.json", "{seed}"], 1, ["no such model file"]),
+    (["predict", "notmodel.json", "{seed}"], 1, ["not a linreg model file"]),
+    (["predict", "corrupt.json", "{seed}"], 1, ["corrupted or not JSON", "line 1"]),
+    (["predict", "future.json", "{seed}"], 1, ["schema version 99 is not supported"]),
+    (["predict", "typed.json", "{seed}"], 1, ["'coef' must hold numbers"]),
+    (["predict", "evil.json", "{seed}"], 1, ["unknown estimator class 'os.system'"]),
+    (["predict", "model.json", "{seed}", "--interval", "sideways"], 2, ["invalid choice"]),
+    (["datasets", "nope"], 2, ["unknown dataset 'nope'"]),
+    (["frobnicate"], 2, ["invalid choice"]),
+]
+
+
+@pytest.mark.parametrize("args, code, words", BAD_INPUTS, ids=lambda v: str(v)[:40])
+def test_bad_input_is_one_clear_line(bad_files, files, args, code, words):
+    args = [a.replace("{seed}", str(files["seed003", "csv"])) for a in args]
+    out = run(*args, cwd=bad_files)
+    assert out.returncode == code, out.stderr
+    assert "Traceback" not in out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("linreg"), out.stderr
+    for word in words:
+        assert word in last, out.stderr
+    if code == 1:  # our own errors are exactly one line
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_debug_shows_the_traceback(bad_files):
+    out = run("--debug", "fit", "nan.csv", "-t", "y", cwd=bad_files)
+    assert out.returncode != 0 and "Traceback" in out.stderr
+
+
+def test_help_imports_nothing_heavy():
+    """``linreg --help`` must answer at once: the parser loads no numpy or scikit-learn
+    (the timing itself is in benchmarks/bench_cli.py)."""
+    code = (
+        "import sys; from linreg.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('numpy', 'sklearn', 'scipy', 'pyarrow', 'torch') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
+    assert "fit" in ok("--help").stdout
+    for command in ("fit", "predict", "summary", "compare", "datasets", "demo"):
+        assert ok(command, "--help").stdout.startswith("usage: linreg " + command)

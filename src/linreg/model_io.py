@@ -226,8 +226,9 @@ def _numbers(value, path, where: str, shape_ndim: int | None = None) -> np.ndarr
             return _NON_FINITE[v]
         return float(v)
 
+    converted = convert(value)
     try:
-        array = np.asarray(convert(value), dtype=np.float64)
+        array = np.asarray(converted, dtype=np.float64)
     except ValueError:
         _fail(path, f"'{where}' is a ragged array")
     if shape_ndim is not None and array.ndim != shape_ndim:

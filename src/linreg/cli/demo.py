@@ -37,7 +37,7 @@ def run(args) -> int:
     y = d.y
     console.rule("diabetes (442 x 10): every method, exact and iterative")
     comparison = linreg.compare(X, y, test_size=0.2, random_state=0)
-    console.print(comparison)
+    print(str(comparison))
 
     ols = linreg.LinearRegression().fit(X, y)
     console.rule("the exact fit: summary with HC3 (robust) standard errors")
