@@ -29,6 +29,9 @@ EPS = np.finfo(np.float64).eps
 #: Working-set subproblems are solved until their gap is this fraction of the full gap.
 INNER_RATIO = 1e-3
 
+#: Also required to stop: the KKT conditions hold to this fraction of alpha.
+KKT_TOL = 1e-8
+
 #: Iterates combined by Anderson extrapolation in the design layout.
 ANDERSON = 5
 
@@ -94,6 +97,33 @@ def duality_gap(w, g, rr, l1, l2):
 
 
 @njit(cache=True)
+def kkt_violation(w, g, l1, l2):
+    """Largest violation of the optimality conditions: ``g_j - l2 w_j = l1 sign(w_j)``
+    where ``w_j != 0``, ``|g_j| <= l1`` where ``w_j = 0``."""
+    worst = 0.0
+    for j in range(w.shape[0]):
+        if w[j] > 0.0:
+            v = abs(g[j] - l2 * w[j] - l1)
+        elif w[j] < 0.0:
+            v = abs(g[j] - l2 * w[j] + l1)
+        else:
+            v = abs(g[j]) - l1
+        if v > worst:
+            worst = v
+    return worst
+
+
+@njit(cache=True)
+def _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
+    """Converged: gap <= tol * objective (or at its rounding floor) and the KKT
+    conditions hold to ``KKT_TOL * alpha`` (or to the rounding error of the gradient,
+    ``gscale`` being a bound on the size of its terms, ``max_j ||x_j|| ||y|| / W``)."""
+    if not (gap <= tol * primal or gap <= floor):
+        return False
+    return kkt_violation(w, g, l1, l2) <= max(KKT_TOL * (l1 + l2), 1e3 * EPS * gscale)
+
+
+@njit(cache=True)
 def _screen(w, g, diag, gap, s, l1, active):
     """Gap-safe sphere test: ``|x_j' theta*| <= s|g_j| + sqrt(2 gap G_jj) < l1`` ->
     ``w_j* = 0``.  Returns the indices of features newly screened out (their current
@@ -121,6 +151,7 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, screening):
     diag = np.empty(p)
     for j in range(p):
         diag[j] = G[j, j]
+    gscale = np.sqrt(max(np.max(diag), 0.0) * max(c, 0.0)) if p else 0.0
     active = np.ones(p, dtype=np.bool_)
     for j in range(p):
         if diag[j] <= 0.0:  # a constant column: its coefficient is zero
@@ -145,12 +176,12 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, screening):
                     g[k] -= d * row[k]
         rr = c - (q @ w) - (w @ g)
         gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-        if gap <= tol * primal or gap <= floor:
+        if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
             # accept only on an exactly recomputed gradient (the kept one drifts)
             g = q - G @ w
             rr = c - (q @ w) - (w @ g)
             gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-            if gap <= tol * primal or gap <= floor:
+            if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
                 return gap, primal, n_iter, True
         if screening:
             for j in _screen(w, g, diag, gap, s, l1, active):
@@ -273,6 +304,7 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, screening, check_every):
         if diag[j] <= 0.0:
             active[j] = False
             w[j] = 0.0
+    gscale = np.sqrt(max(np.max(diag), 0.0) * (y @ y) / W) if p else 0.0
     gap = np.inf
     primal = np.inf
     n_iter = 0
@@ -282,7 +314,7 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, screening, check_every):
         g = (XT @ R) / W
         rr = (R @ R) / W
         gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-        if gap <= tol * primal or gap <= floor:
+        if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
             return gap, primal, n_iter, True
         if n_iter >= max_iter:
             return gap, primal, n_iter, False

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import check_cv
 
 from ..moments import Moments
@@ -123,6 +123,12 @@ class ElasticNetCV(ElasticNet):
             raise ValueError(
                 f"{type(self).__name__} takes one target (y of shape (n_samples,)); got "
                 f"{Y.shape[1]} targets. Cross-validate each target separately."
+            )
+        if not y_was_1d:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; using y[:, 0]",
+                DataConversionWarning,
+                stacklevel=2,
             )
         tol = TOL if self.tol is None else float(self.tol)
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)

@@ -15,7 +15,7 @@ from .._validation import assert_finite, validate_training_data, validate_X
 from ..moments import Moments
 from .solve import MAX_ITER, TOL, DesignData, GramData, solve_enet
 
-SOLVERS = ("auto", "gram", "design", "gd", "torch")
+SOLVERS = ("auto", "gram", "design")
 
 
 def choose_layout(n_samples: int, n_features: int, is_sparse: bool) -> str:
@@ -108,14 +108,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     alpha : float, default=1.0
     l1_ratio : float in [0, 1], default=0.5
     fit_intercept : bool, default=True
-    solver : {"auto", "gram", "design", "gd", "torch"}, default="auto"
+    solver : {"auto", "gram", "design"}, default="auto"
         ``"gram"``: coordinate descent on the (centred) Gram matrix from one pass of
         :class:`linreg.Moments` (cost independent of n after that pass); ``"design"``:
         coordinate descent on X (large p, scipy.sparse input); ``"auto"``: "gram" when
-        n_samples >= n_features and X is dense, else "design".  ``"gd"`` and
-        ``"torch"`` run proximal gradient (see ``lr``, ``optimizer``) on the
-        standardized problem of the iterative trainers; they are slower and exist so
-        that the textbook methods can be checked against coordinate descent.
+        n_samples >= n_features and X is dense, else "design".  (The iterative
+        trainers, "gd" and "torch", do not take an L1 penalty yet.)
     tol : float or None, default=None
         Stop when the duality gap is at most ``tol`` times the objective (default
         1e-13: the objective is then within 1e-13 of the optimum, relative).  Note that
@@ -126,8 +124,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Gap-safe screening: drop features whose optimal coefficient is provably zero.
     warm_start : bool, default=False
         Start from the previous ``coef_``.
-    lr, optimizer, device, random_state, progress :
-        For ``solver="gd"`` / ``"torch"`` only (see :class:`linreg.Ridge`).
 
     Attributes
     ----------
@@ -138,9 +134,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     objective_ : float or ndarray of shape (n_targets,)
         The objective at the solution.
     n_iter_ : int
-        Sweeps (coordinate descent) or epochs (gd, torch) taken.
+        Coordinate sweeps taken (the largest over targets).
     solver_ : str
-        The layout or trainer used ("gram", "design", "gd", "torch").
+        The layout used ("gram" or "design").
     n_features_in_, feature_names_in_
     """
 
@@ -155,11 +151,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         max_iter=None,
         screening=True,
         warm_start=False,
-        lr=None,
-        optimizer="sgd",
-        device="auto",
-        random_state=None,
-        progress="auto",
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -169,11 +160,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.screening = screening
         self.warm_start = warm_start
-        self.lr = lr
-        self.optimizer = optimizer
-        self.device = device
-        self.random_state = random_state
-        self.progress = progress
 
     def _l1_ratio(self) -> float:
         return check_l1_ratio(self.l1_ratio)
@@ -203,23 +189,18 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if max_iter < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter!r}")
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
-        if self.solver in ("gd", "torch"):
-            from .proximal import fit_proximal
-
-            result, layout = fit_proximal(self, X, Y, w, alpha, l1_ratio), self.solver
-        else:
-            layout = self.solver
-            if layout == "auto":
-                layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
-            if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
-                raise ValueError("solver='gram' on sparse X with many columns: use 'design'")
-            data = make_data(X, Y, w, self.fit_intercept, layout)
-            coef_init = None
-            if self.warm_start and hasattr(self, "coef_"):
-                coef_init = np.atleast_2d(self.coef_)
-                if coef_init.shape != (Y.shape[1], X.shape[1]):
-                    coef_init = None
-            result = solve_enet(data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening)
+        layout = self.solver
+        if layout == "auto":
+            layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
+        if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
+            raise ValueError("solver='gram' on sparse X with over 20,000 columns: use 'design'")
+        data = make_data(X, Y, w, self.fit_intercept, layout)
+        coef_init = None
+        if self.warm_start and hasattr(self, "coef_"):
+            coef_init = np.atleast_2d(self.coef_)
+            if coef_init.shape != (Y.shape[1], X.shape[1]):
+                coef_init = None
+        result = solve_enet(data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening)
         if not result.converged:
             warnings.warn(
                 f"{type(self).__name__} did not converge in max_iter={max_iter} sweeps: "
@@ -282,11 +263,6 @@ class Lasso(ElasticNet):
         max_iter=None,
         screening=True,
         warm_start=False,
-        lr=None,
-        optimizer="sgd",
-        device="auto",
-        random_state=None,
-        progress="auto",
     ):
         # l1_ratio is not a parameter of Lasso (scikit-learn's contract: __init__ sets
         # exactly the constructor's parameters); _l1_ratio() supplies it.
@@ -297,11 +273,6 @@ class Lasso(ElasticNet):
         self.max_iter = max_iter
         self.screening = screening
         self.warm_start = warm_start
-        self.lr = lr
-        self.optimizer = optimizer
-        self.device = device
-        self.random_state = random_state
-        self.progress = progress
 
     def _l1_ratio(self) -> float:
         return 1.0

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 from scipy import sparse
 
-from ._kernels import _screen, duality_gap
+from ._kernels import _done, _screen, duality_gap
 
 
 @dataclass
@@ -119,6 +119,7 @@ def cd_sparse(data, indices, indptr, n, s, m, y, W, l1, l2, w, max_iter, tol, sc
     Rs = _residual(data, indices, indptr, n, y, w)
     shift = m @ w
     sR = s @ Rs
+    gscale = np.sqrt(max(np.max(diag), 0.0) * (y @ y) / W) if p else 0.0
     gap = np.inf
     primal = np.inf
     n_iter = 0
@@ -158,7 +159,7 @@ def cd_sparse(data, indices, indptr, n, s, m, y, W, l1, l2, w, max_iter, tol, sc
                 g[j] = (dot - m[j] * sRt) / W
             rr = (R @ R) / W
             gap, primal, sc, floor = duality_gap(w, g, rr, l1, l2)
-            if gap <= tol * primal or gap <= floor:
+            if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
                 return gap, primal, n_iter, True
             if screening:
                 for j in _screen(w, g, diag, gap, sc, l1, active):
