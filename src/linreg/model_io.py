@@ -251,6 +251,13 @@ def _restore_plain(value):
     return value
 
 
+def _restore_list(value):
+    """A stored parameter list as a list again, non-finite strings back to floats."""
+    if isinstance(value, list):
+        return [_restore_list(v) for v in value]
+    return _NON_FINITE.get(value, value) if isinstance(value, str) else value
+
+
 def _all_numeric(value) -> bool:
     if isinstance(value, list):
         return all(_all_numeric(v) for v in value)
@@ -351,7 +358,7 @@ def _build_model(doc: dict, path):
     unknown = sorted(set(params) - valid)
     if unknown:
         _fail(path, f"{cls_name} has no parameter(s) {', '.join(unknown)}")
-    model = cls(**{k: _restore_plain(v) if isinstance(v, list) else v for k, v in params.items()})
+    model = cls(**{k: _restore_list(v) if isinstance(v, list) else v for k, v in params.items()})
 
     n_features = _require(doc, "n_features_in", int, path)
     coef = _numbers(_require(doc, "coef", list, path), path, "coef")
@@ -386,7 +393,13 @@ def _build_model(doc: dict, path):
     if not isinstance(fitted, dict):
         _fail(path, "'fitted' must be an object")
     for name, value in fitted.items():
-        if not (isinstance(name, str) and name.endswith("_") and name.isidentifier()):
+        if not (
+            isinstance(name, str)
+            and name.isidentifier()
+            and name.endswith("_")
+            and not name.startswith("_")
+            and not hasattr(type(model), name)  # never shadow a method or property
+        ):
             _fail(path, f"'fitted' has an invalid attribute name {name!r}")
         setattr(model, name, _restore_plain(value))
 
