@@ -1,0 +1,67 @@
+"""LassoCV / ElasticNetCV from per-fold Moments against scikit-learn's re-fits."""
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk
+from sklearn.model_selection import KFold
+
+from linreg import ElasticNetCV, LassoCV
+
+
+def make(n, p, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + rng.uniform(-3, 3, p)
+    beta = np.zeros(p)
+    beta[: max(3, p // 8)] = rng.standard_normal(max(3, p // 8))
+    return X, X @ beta + 2 * rng.standard_normal(n) + 5
+
+
+@pytest.mark.parametrize(
+    "n, p, solver", [(300, 15, "auto"), (60, 120, "auto"), (300, 15, "design")]
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lasso_cv_matches_sklearn(n, p, solver, weighted):
+    X, y = make(n, p)
+    w = np.random.default_rng(1).uniform(0.2, 2, n) if weighted else None
+    cv = KFold(5, shuffle=True, random_state=0)
+    # p > n: the path stops at 1e-2 alpha_max (near interpolation CD needs ~1e5 sweeps)
+    eps = 1e-3 if n > p else 1e-2
+    ref = sk.LassoCV(cv=cv, alphas=30, eps=eps, tol=1e-12, max_iter=1_000_000)
+    ref.fit(X, y, sample_weight=w)
+    ours = LassoCV(cv=cv, alphas=30, eps=eps, solver=solver).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
+    assert ours.mse_path_.shape == ref.mse_path_.shape == (30, 5)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)  # the same grid point
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-7)
+    assert not hasattr(ours, "l1_ratio_")
+
+
+def test_elastic_net_cv_several_l1_ratios():
+    X, y = make(200, 10, seed=3)
+    cv = KFold(4)
+    kw = dict(l1_ratio=[0.2, 0.9], alphas=20, cv=cv)
+    ref = sk.ElasticNetCV(**kw, tol=1e-12, max_iter=1_000_000).fit(X, y)
+    ours = ElasticNetCV(**kw).fit(X, y)
+    assert ours.mse_path_.shape == ref.mse_path_.shape == (2, 20, 4)
+    assert ours.alphas_.shape == ref.alphas_.shape == (2, 20)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
+    assert ours.l1_ratio_ == ref.l1_ratio_
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+
+
+def test_given_alphas_and_iterable_cv():
+    X, y = make(100, 6, seed=4)
+    folds = list(KFold(3).split(X))[:2]  # test sets that do not cover every row
+    ref = sk.LassoCV(cv=folds, alphas=[0.5, 0.01, 0.1], tol=1e-12).fit(X, y)
+    ours = LassoCV(cv=folds, alphas=[0.5, 0.01, 0.1]).fit(X, y)
+    np.testing.assert_array_equal(ours.alphas_, [0.5, 0.1, 0.01])
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)  # the same grid point
+
+
+def test_several_targets_are_refused():
+    X, y = make(50, 4)
+    with pytest.raises(ValueError, match="one target"):
+        LassoCV().fit(X, np.column_stack([y, y]))
