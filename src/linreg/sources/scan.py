@@ -25,11 +25,11 @@ from .base import ChunkSource
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".csv.lz4")
 
-#: Default batch: this many bytes of float64 per batch (about 20,000 rows of 100 columns).
-BATCH_BYTES = 16 * 2**20
+#: Default batch: this many bytes of float64 per batch (about 10,000 rows of 100 columns).
+BATCH_BYTES = 8 * 2**20
 
 #: Batches decoded ahead of the one being multiplied.
-PREFETCH = 2
+PREFETCH = 1
 
 #: Parquet read buffer per column: pages are streamed instead of whole row groups
 #: being loaded (a 1,000,000-row group of 100 float64 columns is 800 MB).
@@ -344,20 +344,17 @@ class Scan(ChunkSource):
         line = f"; line {row + 2} of the file" if self.formats[i] == "csv" else ""
         return f"linreg.scan: {what} at row {row} of {f!r} (0-based data row{line})"
 
-    def _check_batch(self, Z, columns, w, i, row) -> None:
-        """Name the first non-finite value (or negative weight) of a bad batch."""
-        if w is not None and (w < 0).any():
-            r = int(np.argmax(w < 0))
-            raise ValueError(
-                self._where(
-                    f"weights column {self.weights_name!r} is negative ({w[r]:g})", i, row + r
-                )
-            )
-        for name, col in zip(self._used, columns):
-            finite = np.isfinite(col)
-            if not finite.all():
+    def _check_batch(self, Z, i: int, row: int) -> None:
+        """Name the first non-finite value of a bad batch (in the filled buffer, where
+        NaN and infinity survive the shift and the weighting)."""
+        names = ([self.weights_name] if self.weighted else [None]) + self._used[
+            : len(self._used) - self.weighted
+        ]
+        for j, name in enumerate(names):
+            finite = np.isfinite(Z[:, j])
+            if name is not None and not finite.all():
                 r = int(np.argmax(~finite))
-                kind = "NaN" if np.isnan(col[r]) else "infinity"
+                kind = "NaN" if np.isnan(Z[r, j]) else "infinity"
                 raise ValueError(self._where(f"column {name!r} holds {kind}", i, row + r))
         raise ValueError(self._where("values too large to square in float64 in the batch", i, row))
 
@@ -463,17 +460,19 @@ class Scan(ChunkSource):
             if w is not None:
                 w = np.asarray(w, dtype=np.float64)
                 if (w < 0).any():
-                    self._check_batch(None, [], w, i, row)
+                    r = int(np.argmax(w < 0))
+                    what = f"weights column {self.weights_name!r} is negative ({w[r]:g})"
+                    raise ValueError(self._where(what, i, row + r))
             Z = accumulate.fill(next_buffer(), columns, shift, w)
-            return Z, shift, columns, w, i, row, nbytes
+            return Z, shift, i, row, nbytes  # not the columns: their memory is released
 
         total = Moments.empty(p, k)
         # One BLAS thread: the reader thread keeps the other core busy.
         with threadpool_limits(1, user_api="blas"), closing(self._prefetched(make)) as batches:
-            for Z, shift, columns, w, i, row, nbytes in batches:
+            for Z, shift, i, row, nbytes in batches:
                 part = accumulate.moments_of(Z, shift, p)
                 if not np.isfinite(part.cross).all():
-                    self._check_batch(Z, columns, w, i, row)
+                    self._check_batch(Z, i, row)
                 total = total.merge(part)
                 if total.weight_sum > 0:
                     state["shift"] = total.mean
