@@ -320,3 +320,24 @@ def test_help_imports_nothing_heavy():
     assert "fit" in ok("--help").stdout
     for command in ("fit", "predict", "summary", "compare", "datasets", "demo"):
         assert ok(command, "--help").stdout.startswith("usage: linreg " + command)
+
+
+@pytest.mark.parametrize("model, extra", [("lasso", []), ("elasticnet", ["--l1-ratio", "0.3"])])
+def test_l1_models_match_scikit_learn_and_round_trip(files, tmp_path, model, extra):
+    from sklearn import linear_model
+
+    d = load("diabetes")
+    path = tmp_path / "l1.json"
+    out = ok("fit", files["diabetes", "parquet"], "-t", TARGET, "--model", model, "--alpha",
+             0.05, *extra, "--test-size", 0, "--save", path, "--format", "json")  # fmt: skip
+    doc = json.loads(out.stdout)
+    ref = (
+        linear_model.Lasso(alpha=0.05, tol=1e-12, max_iter=100_000)
+        if model == "lasso"
+        else linear_model.ElasticNet(alpha=0.05, l1_ratio=0.3, tol=1e-12, max_iter=100_000)
+    ).fit(d.X, d.y)
+    np.testing.assert_allclose(list(doc["coef"].values()), ref.coef_, rtol=1e-6, atol=1e-6)
+    assert doc["intercept"] == pytest.approx(ref.intercept_, rel=1e-8)
+    pred = ok("predict", path, files["diabetes", "csv"]).stdout.split()[1:]
+    np.testing.assert_allclose(np.array(pred, dtype=float), ref.predict(d.X), rtol=1e-7)
+    assert "coefficients are nonzero" in ok("summary", path).stdout

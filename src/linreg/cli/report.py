@@ -89,13 +89,16 @@ def dump_json(document) -> str:
 
 
 def coefficient_table(model) -> str:
-    """Intercept and coefficients of a model without a summary (penalized by L1)."""
-    names = ["const", *model._feature_labels()] if hasattr(model, "_feature_labels") else None
+    """Intercept and coefficients of a model without a summary (L1-penalized fits:
+    no standard errors are reported for them)."""
     coef = np.atleast_2d(model.coef_)
     intercept = np.atleast_1d(model.intercept_)
+    names = getattr(model, "feature_names_in_", None)
     if names is None:
-        names = ["const", *(f"x{j}" for j in range(coef.shape[1]))]
+        names = [f"x{j}" for j in range(coef.shape[1])]
     lines = [f"{'term':<24}{'coef':>16}"]
-    for name, value in zip(names, np.r_[intercept[0], coef[0]]):
+    for name, value in zip(["const", *map(str, names)], np.r_[intercept[0], coef[0]]):
         lines.append(f"{name:<24}{value:>16.8g}")
+    nonzero = int(np.count_nonzero(coef[0]))
+    lines.append(f"{nonzero} of {coef.shape[1]} coefficients are nonzero.")
     return "\n".join(lines)
