@@ -31,6 +31,15 @@ BATCH_BYTES = 8 * 2**20
 #: Batches decoded ahead of the one being multiplied.
 PREFETCH = 1
 
+#: CSV text per parsed block.  pyarrow's threaded CSV reader parses blocks ahead of
+#: the consumer, so peak memory grows with the block size.
+CSV_BLOCK_BYTES = 4 * 2**20
+
+#: Parse CSV blocks on pyarrow's thread pool: off, because that reader then parses ahead of
+#: the consumer without bound (828 MiB peak on a loaded machine); the reader thread
+#: of :meth:`Scan._prefetched` overlaps parsing with the products instead.
+CSV_THREADS = False
+
 #: Parquet read buffer per column: pages are streamed instead of whole row groups
 #: being loaded (a 1,000,000-row group of 100 float64 columns is 800 MB).
 PARQUET_BUFFER = 64 * 2**10
@@ -299,8 +308,7 @@ class Scan(ChunkSource):
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
-        row_bytes = 16 * len(self._columns[self.files.index(f)])
-        read = pcsv.ReadOptions(block_size=max(1 << 20, self.batch_size * row_bytes))
+        read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=CSV_THREADS)
         convert = pcsv.ConvertOptions(
             include_columns=self._used,
             column_types=dict.fromkeys(self._used, pa.float64()),
