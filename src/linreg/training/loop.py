@@ -77,6 +77,7 @@ def train(
     config: TrainingConfig,
     validation=None,
     name: str = "trainer",
+    certificate=None,
 ) -> TrainingResult:
     """Run epochs until the certified error bound is below ``tol`` (or ``max_iter``).
 
@@ -85,6 +86,11 @@ def train(
     at ``max_iter`` with a ConvergenceWarning.  When ``run_epoch`` reports the gradient
     at the parameters it started from, the bound for the parameters it ended on adds
     the epoch's step, ``||theta - theta*|| <= ||grad(theta_0)|| / mu + ||theta - theta_0||``.
+
+    ``certificate`` replaces that bound for non-smooth objectives (the L1 penalty, see
+    :mod:`.proximal`): a callable ``(coef, intercept) -> (measure, converged)`` run after
+    every epoch on the standardized parameters, whose ``what`` attribute names the
+    measure in messages; training stops when it reports ``converged``.
     """
     history = {"train_loss": []}
     if validation is not None:
@@ -125,7 +131,9 @@ def train(
                 )
             history["train_loss"].append(float(np.mean(problem.user_mse(mse))))
             size = np.sqrt(np.sum(coef**2) + np.sum(intercept**2))
-            if problem.strong_convexity > 0:
+            if certificate is not None:
+                bound, certified = certificate(coef, intercept)
+            elif problem.strong_convexity > 0:
                 bound = (grad_norm / problem.strong_convexity + step) / max(size, 1e-300)
             if validation is not None:
                 Zv, Tv = validation
@@ -143,7 +151,7 @@ def train(
                         break
             if progress and epoch % 100 == 0:
                 progress[0].update(progress[1], completed=epoch)
-            if bound <= config.tol:
+            if certified if certificate is not None else bound <= config.tol:
                 converged = True
                 break
     finally:
@@ -152,7 +160,8 @@ def train(
     if not converged:
         warnings.warn(
             f"{name} stopped at max_iter={config.max_iter} before reaching tol={config.tol:g} "
-            f"(certified relative error bound {bound:.2e}); raise max_iter or use an exact "
+            f"({getattr(certificate, 'what', 'certified relative error bound')} {bound:.2e}); "
+            "raise max_iter or use an exact "
             "solver",
             ConvergenceWarning,
             stacklevel=3,
