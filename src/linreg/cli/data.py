@@ -77,12 +77,15 @@ class Columns:
     n_dropped: int = 0
 
 
-def select(table, path, *, target=None, features=None, weights=None, drop_missing=False):
+def select(
+    table, path, *, target=None, features=None, weights=None, drop_missing=False, first_row=0
+):
     """Pick the target, features and weights of ``table`` as float64 arrays.
 
     ``features=None`` takes every column but the target and the weights.  Missing or
     non-finite values are an error naming the first one, unless ``drop_missing``, which
-    drops those rows and reports how many on stderr.
+    drops those rows and reports how many on stderr.  ``first_row`` is the table's
+    first row in the file (for the line numbers of a batch).
     """
     available = list(table.column_names)
     for name in [target, weights, *(features or [])]:
@@ -97,14 +100,14 @@ def select(table, path, *, target=None, features=None, weights=None, drop_missin
     if target is not None and target in features:
         raise UsageError(f"column {target!r} is both the target and a feature")
     names = list(features) + [c for c in (target, weights) if c is not None]
-    data = np.column_stack([_numeric(table, c, path) for c in names])
+    data = np.column_stack([_numeric(table, c, path, first_row) for c in names])
     bad = ~np.isfinite(data)
     n_dropped = 0
     if bad.any():
         rows = bad.any(axis=1)
         if not drop_missing:
             r, j = np.argwhere(bad)[0]
-            where = f"line {r + 2}" if file_format(Path(path)) == "csv" else f"row {r + 1}"
+            where = _where(path, first_row + r)
             what = "missing value" if np.isnan(data[r, j]) else "infinite value"
             raise DataError(
                 f"{path}: {what} in column {names[j]!r} at {where} "
@@ -124,11 +127,16 @@ def select(table, path, *, target=None, features=None, weights=None, drop_missin
     w = data[:, -1] if weights is not None else None
     if w is not None and (w < 0).any():
         r = int(np.flatnonzero(w < 0)[0])
-        raise DataError(f"{path}: negative weight in column {weights!r} (data row {r + 1})")
+        raise DataError(f"{path}: negative weight in column {weights!r} at {_where(path, r)}")
     return Columns(np.ascontiguousarray(data[:, :k]), y, w, list(features), target, n_dropped)
 
 
-def _numeric(table, name, path) -> np.ndarray:
+def _where(path, r: int) -> str:
+    """Where data row ``r`` (0-based) is: its CSV line (the header is line 1), or row."""
+    return f"line {r + 2}" if file_format(Path(path)) == "csv" else f"row {r + 1}"
+
+
+def _numeric(table, name, path, first_row=0) -> np.ndarray:
     """One column as float64, nulls as NaN; text columns are an error."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -144,7 +152,7 @@ def _numeric(table, name, path) -> np.ndarray:
         or pa.types.is_decimal(kind)
     ):
         r, value = _first_non_number(column.to_pylist())
-        where = f"line {r + 2}" if file_format(Path(path)) == "csv" else f"row {r + 1}"
+        where = _where(path, first_row + r)
         raise DataError(
             f"{path}: column {name!r} is not numeric ({value!r} at {where}); leave it out "
             "with --features, or encode it with --formula (C(...) for categories)"
@@ -162,3 +170,62 @@ def _first_non_number(values) -> tuple[int, object]:
         except (TypeError, ValueError):
             return r, v
     return 0, values[0] if values else None
+
+
+def column_names(path) -> list[str]:
+    """The file's column names, read from its header or schema only."""
+    import pyarrow as pa
+
+    path = Path(path)
+    kind = file_format(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty")
+    try:
+        if kind == "csv":
+            from pyarrow import csv
+
+            with csv.open_csv(path, parse_options=_csv_parse(path)) as reader:
+                return list(reader.schema.names)
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowInvalid, OSError) as err:
+        what = "CSV" if kind == "csv" else "Parquet"
+        raise DataError(f"{path}: cannot be read as {what}: {_first_line(err)}") from err
+
+
+def batches(path, columns, rows: int = 65536):
+    """Yield ``(first_row, pyarrow.Table)`` of the given columns, a batch at a time
+    (bounded memory whatever the file size)."""
+    import pyarrow as pa
+
+    path = Path(path)
+    kind = file_format(path)
+    row = 0
+    try:
+        if kind == "csv":
+            from pyarrow import csv
+
+            options = csv.ConvertOptions(include_columns=list(columns))
+            with csv.open_csv(
+                path, parse_options=_csv_parse(path), convert_options=options
+            ) as reader:
+                for batch in reader:
+                    yield row, pa.Table.from_batches([batch])
+                    row += batch.num_rows
+        else:
+            import pyarrow.parquet as pq
+
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=columns):
+                yield row, pa.Table.from_batches([batch])
+                row += batch.num_rows
+    except pa.ArrowInvalid as err:
+        raise DataError(f"{path}: {_first_line(err)} (after data row {row})") from err
+
+
+def _csv_parse(path):
+    from pyarrow import csv
+
+    return csv.ParseOptions(delimiter="\t" if Path(path).name.lower().endswith(".tsv") else ",")

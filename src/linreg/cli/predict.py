@@ -27,20 +27,40 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def design(model_file, data_path):
-    """The model's features, in order, read from ``data_path``."""
+def _needed_columns(model_file, data_path) -> list[str]:
+    """The columns of DATA the model reads (checked against the file's header)."""
+    from .data import column_names
 
-    from .data import read_table, select
-
-    table = read_table(data_path)
+    available = column_names(data_path)
     if model_file.formula is not None:
-        from .formula_data import design_from_stored
+        import formulaic
 
-        return design_from_stored(model_file.formula, table, data_path)
+        needed = {str(v) for v in formulaic.Formula(model_file.formula["rhs"]).required_variables}
+        return [c for c in available if c in needed]
     names = getattr(model_file.model, "feature_names_in_", None)
     if names is None:
         raise DataError(f"{model_file.path}: the model has no feature names to read columns by")
-    return select(table, data_path, features=[str(n) for n in names]).X
+    missing = [str(n) for n in names if str(n) not in available]
+    if missing:
+        raise DataError(
+            f"{data_path}: the model needs column(s) {', '.join(map(repr, missing))}; "
+            f"the columns are: {', '.join(available)}"
+        )
+    return [str(n) for n in names]
+
+
+def designs(model_file, data_path):
+    """The model's design matrix for DATA, one batch of rows at a time."""
+    from .data import batches, select
+
+    columns = _needed_columns(model_file, data_path)
+    for first_row, table in batches(data_path, columns):
+        if model_file.formula is not None:
+            from .formula_data import design_from_stored
+
+            yield design_from_stored(model_file.formula, table, data_path)
+        else:
+            yield select(table, data_path, features=columns, first_row=first_row).X
 
 
 def run(args) -> int:
@@ -56,31 +76,31 @@ def run(args) -> int:
     model = model_file.model
     if np.ndim(model.coef_) != 1:
         raise UsageError("linreg predict handles single-target models")
-    X = design(model_file, args.data)
-    if args.interval is None:
-        columns = {"prediction": predict(model, X)}
-    else:
-        out = predict(model, X, interval=args.interval, level=args.level, cov_type=args.cov_type)
-        columns = {"prediction": out[:, 0], "lower": out[:, 1], "upper": out[:, 2]}
-    _write(columns, args.output)
+    header = ["prediction"] if args.interval is None else ["prediction", "lower", "upper"]
+    out = sys.stdout if args.output is None else _open(args.output)
+    n = 0
+    try:
+        out.write(",".join(header) + "\n")
+        for X in designs(model_file, args.data):
+            if args.interval is None:
+                values = predict(model, X)[:, None]
+            else:
+                values = predict(
+                    model, X, interval=args.interval, level=args.level, cov_type=args.cov_type
+                )
+            # repr: every digit of each float, so files round-trip exactly
+            out.write("".join(",".join(map(repr, row)) + "\n" for row in values.tolist()))
+            n += len(X)
+    finally:
+        if args.output is not None:
+            out.close()
     if args.output:
-        print(f"Wrote {len(X)} predictions to {args.output}", file=sys.stderr)
+        print(f"Wrote {n} predictions to {args.output}", file=sys.stderr)
     return 0
 
 
-def _write(columns: dict, output) -> None:
-    """CSV with full precision (repr of each float), to a file or standard output."""
-    import numpy as np
-
-    header = ",".join(columns)
-    rows = np.column_stack(list(columns.values()))
-    lines = [header, *(",".join(repr(float(v)) for v in row) for row in rows)]
-    text = "\n".join(lines) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-        return
+def _open(output):
     try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        return open(output, "w", encoding="utf-8")
     except OSError as err:
         raise DataError(f"cannot write {output}: {err.strerror}") from None
