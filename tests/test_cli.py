@@ -126,22 +126,34 @@ def test_summary_of_a_saved_model(files, suffix, tmp_path):
 
 
 def test_held_out_metrics_follow_the_seeded_split(files):
-    """--test-size holds out round(0.25 n) rows chosen by the seed; the test R^2 equals
-    scikit-learn's r2_score of a fit on the other rows."""
+    """Each row is held out when its uniform draw from default_rng(seed), in file order,
+    is below --test-size; the test R^2 equals scikit-learn's r2_score of a fit on the
+    other rows."""
     from sklearn.linear_model import LinearRegression
     from sklearn.metrics import r2_score
-
-    from linreg.split import train_val_test_split
 
     d = load("diabetes")
     doc = json.loads(
         ok("fit", files["diabetes", "csv"], "-t", TARGET, "--test-size", 0.25,
            "--random-state", 3, "--format", "json").stdout
     )  # fmt: skip
-    Xtr, _, Xte, ytr, _, yte = train_val_test_split(d.X, d.y, test_size=0.25, random_state=3)
-    ref = LinearRegression().fit(Xtr, ytr)
-    assert doc["metrics"]["test"]["n"] == len(yte)
-    assert doc["metrics"]["test"]["r2"] == pytest.approx(r2_score(yte, ref.predict(Xte)), 1e-10)
+    test = np.random.default_rng(3).random(d.n_samples) < 0.25
+    ref = LinearRegression().fit(d.X[~test], d.y[~test])
+    assert doc["metrics"]["test"]["n"] == test.sum()
+    assert doc["metrics"]["train"]["n"] == (~test).sum()
+    assert doc["metrics"]["test"]["r2"] == pytest.approx(
+        r2_score(d.y[test], ref.predict(d.X[test])), rel=1e-10
+    )
+
+
+def test_holdout_draws_do_not_depend_on_batches():
+    from linreg.cli.holdout import HoldOut
+
+    whole = HoldOut(0.2, 0.1, seed=7).labels(1000)
+    split = HoldOut(0.2, 0.1, seed=7)
+    pieces = np.concatenate([split.labels(n) for n in (1, 333, 0, 666)])
+    np.testing.assert_array_equal(whole, pieces)
+    assert 150 < (whole == 2).sum() < 250 and 50 < (whole == 1).sum() < 150
 
 
 def test_ridge_weights_and_features(files, tmp_path):
@@ -274,7 +286,7 @@ BAD_INPUTS = [
     (["fit", "{seed}", "-t", "y", "--solver", "magic"], 2, ["unknown --solver 'magic'"]),
     (["fit", "{seed}"], 2, ["--target"]),
     (["fit", "{seed}", "-t", "y", "--l1-ratio", "0.5", "--model", "ridge"], 2, ["--l1-ratio"]),
-    (["fit", "{seed}", "-t", "y", "--test-size", "1.5"], 2, ["test_size"]),
+    (["fit", "{seed}", "-t", "y", "--test-size", "1.5"], 2, ["--test-size must be in [0, 1)"]),
     (["fit", "data.txt", "-t", "y"], 2, ["unknown file type"]),
     (["predict", "missing.json", "{seed}"], 1, ["no such model file"]),
     (["predict", "notmodel.json", "{seed}"], 1, ["not a linreg model file"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import DataError, UsageError
+from .holdout import PART_NAMES, TEST, TRAIN, VALIDATION, HoldOut
 
 EXACT_SOLVERS = ("auto", "cholesky", "qr", "extended", "svd", "eigh")
 ITERATIVE_SOLVERS = ("gd", "autograd", "torch")
@@ -135,25 +136,17 @@ def load_design(args):
 def run(args) -> int:
     import numpy as np
 
-    from linreg.split import train_val_test_split
-
     from . import report
 
     estimator = build_estimator(args)
+    holdout = HoldOut(args.test_size, args.val_size, args.random_state)
     X, y, w, names, target, rhs = load_design(args)
     estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
-    index = np.arange(len(y))
-    try:
-        train, val, test = train_val_test_split(
-            index,
-            index,
-            val_size=args.val_size,
-            test_size=args.test_size,
-            random_state=args.random_state,
-        )[:3]
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    parts = {"train": train, "validation": val, "test": test}
+    labels = holdout.labels(len(y))
+    parts = {PART_NAMES[k]: np.flatnonzero(labels == k) for k in (TRAIN, VALIDATION, TEST)}
+    train, val = parts["train"], parts["validation"]
+    if len(train) == 0:
+        raise UsageError(f"no rows left to train on ({len(y)} rows); lower --test-size/--val-size")
 
     def rows(idx):
         return X[idx], y[idx], None if w is None else w[idx]
