@@ -16,6 +16,8 @@ from ..moments import Moments
 from .solve import MAX_ITER, TOL, DesignData, GramData, solve_enet
 
 SOLVERS = ("auto", "gram", "design")
+#: Iterative trainers (proximal gradient, :mod:`linreg.training.proximal`).
+ITERATIVE = ("gd", "torch")
 
 
 def choose_layout(n_samples: int, n_features: int, is_sparse: bool) -> str:
@@ -108,22 +110,38 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     alpha : float, default=1.0
     l1_ratio : float in [0, 1], default=0.5
     fit_intercept : bool, default=True
-    solver : {"auto", "gram", "design"}, default="auto"
+    solver : {"auto", "gram", "design", "gd", "torch"}, default="auto"
         ``"gram"``: coordinate descent on the (centred) Gram matrix from one pass of
         :class:`linreg.Moments` (cost independent of n after that pass); ``"design"``:
         coordinate descent on X (large p, scipy.sparse input); ``"auto"``: "gram" when
-        n_samples >= n_features and X is dense, else "design".  (The iterative
-        trainers, "gd" and "torch", do not take an L1 penalty yet.)
+        n_samples >= n_features and X is dense, else "design".  The iterative trainers
+        (dense X) minimize the same objective on internally standardized data by
+        proximal gradient: ``"gd"`` FISTA with restart in NumPy, ``"torch"``
+        ``nn.Linear`` + ``torch.optim.SGD`` with soft-thresholding after every step
+        (see :mod:`linreg.training.proximal`); they also set ``history_``.
     tol : float or None, default=None
         Stop when the duality gap is at most ``tol`` times the objective (default
-        1e-13: the objective is then within 1e-13 of the optimum, relative).  Note that
-        scikit-learn's ``tol`` is relative to ``||y||^2/n`` instead.
+        1e-13: the objective is then within 1e-13 of the optimum, relative) and the
+        optimality conditions hold to 1e-8 alpha; the same rule for every solver.  Note
+        that scikit-learn's ``tol`` is relative to ``||y||^2/n`` instead.
     max_iter : int or None, default=None
-        Sweeps over the coordinates (default 100,000).
+        Sweeps over the coordinates, or epochs of "gd"/"torch" (default 100,000).
     screening : bool, default=True
         Gap-safe screening: drop features whose optimal coefficient is provably zero.
     warm_start : bool, default=False
-        Start from the previous ``coef_``.
+        Start from the previous ``coef_`` (coordinate descent only).
+    lr : float or None, default=None
+        "gd"/"torch": step on the standardized problem; None is ``1/L``, L the largest
+        eigenvalue of the smooth part's Hessian (known from the Moments).
+    optimizer : {"sgd"}, default="sgd"
+        "gd"/"torch" only; momentum and Adam do not combine with the L1 prox.
+    batch_size : int or None, default=None
+        "torch" only: minibatch size (proximal SGD, which only converges in the mean);
+        None is full batch.
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        "torch" only.
+    random_state : int or None, default=None
+        "torch" only: seed of the minibatch shuffling.
 
     Attributes
     ----------
@@ -136,7 +154,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int
         Coordinate sweeps taken (the largest over targets).
     solver_ : str
-        The layout used ("gram" or "design").
+        The layout used ("gram" or "design"), or "gd"/"torch".
+    history_ : dict
+        "gd"/"torch" only: ``train_loss`` (MSE at the start of each epoch), ``objective``
+        (the objective after each epoch), ``val_loss`` with ``validation_data``.
     n_features_in_, feature_names_in_
     """
 
@@ -151,6 +172,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         max_iter=None,
         screening=True,
         warm_start=False,
+        lr=None,
+        optimizer="sgd",
+        batch_size=None,
+        device="auto",
+        random_state=None,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -160,11 +186,16 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.screening = screening
         self.warm_start = warm_start
+        self.lr = lr
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
 
     def _l1_ratio(self) -> float:
         return check_l1_ratio(self.l1_ratio)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model (see the class docstring for the objective).
 
         Parameters
@@ -173,6 +204,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights (equivalent to repeating rows).
+        validation_data : tuple (X_val, y_val), optional
+            "gd"/"torch" only: validation MSE per epoch in ``history_["val_loss"]``.
 
         Returns
         -------
@@ -180,8 +213,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         alpha = check_alpha(self.alpha)
         l1_ratio = self._l1_ratio()
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
+        if self.solver not in SOLVERS + ITERATIVE:
+            raise ValueError(f"solver must be one of {SOLVERS + ITERATIVE}, got {self.solver!r}")
         tol = TOL if self.tol is None else float(self.tol)
         if not tol >= 0:
             raise ValueError(f"tol must be non-negative, got {self.tol!r}")
@@ -189,6 +222,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if max_iter < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter!r}")
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
+        if self.solver in ITERATIVE:
+            return self._fit_iterative(
+                X, Y, w, y_was_1d, alpha, l1_ratio, tol, max_iter, validation_data
+            )
+        if validation_data is not None:
+            raise ValueError("validation_data applies to solver='gd' or 'torch' only")
         layout = self.solver
         if layout == "auto":
             layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
@@ -216,6 +255,44 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.intercept_ = float(intercept[0]) if y_was_1d else intercept
         self.dual_gap_ = float(result.dual_gap[0]) if y_was_1d else result.dual_gap
         self.objective_ = float(result.objective[0]) if y_was_1d else result.objective
+        return self
+
+    def _fit_iterative(self, X, Y, w, y_was_1d, alpha, l1_ratio, tol, max_iter, validation):
+        """Proximal gradient with solver "gd" or "torch" (linreg.training.proximal)."""
+        from ..training import TrainingConfig
+        from ..training.proximal import fit_enet_iterative
+
+        if sparse.issparse(X):
+            raise ValueError(f"solver={self.solver!r} needs dense X; use 'design' for sparse X")
+        config = TrainingConfig(
+            lr=self.lr,
+            max_iter=max_iter,
+            tol=tol,
+            optimizer=self.optimizer,
+            batch_size=self.batch_size,
+            device=self.device,
+            random_state=self.random_state,
+        )
+        fit = fit_enet_iterative(
+            X,
+            Y,
+            w,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=self.fit_intercept,
+            solver=self.solver,
+            config=config,
+            validation_data=validation,
+            validate_X=lambda Xv: validate_X(self, Xv, reset=False),
+        )
+        one = (lambda a: float(a[0])) if y_was_1d else (lambda a: a)
+        self.solver_ = self.solver
+        self.n_iter_ = int(fit.n_iter)
+        self.history_ = fit.history
+        self.coef_ = fit.coef[0] if y_was_1d else fit.coef
+        self.intercept_ = one(fit.intercept if self.fit_intercept else np.zeros(Y.shape[1]))
+        self.dual_gap_ = one(fit.dual_gap)
+        self.objective_ = one(fit.objective)
         return self
 
     @property
@@ -263,6 +340,11 @@ class Lasso(ElasticNet):
         max_iter=None,
         screening=True,
         warm_start=False,
+        lr=None,
+        optimizer="sgd",
+        batch_size=None,
+        device="auto",
+        random_state=None,
     ):
         # l1_ratio is not a parameter of Lasso (scikit-learn's contract: __init__ sets
         # exactly the constructor's parameters); _l1_ratio() supplies it.
@@ -273,6 +355,11 @@ class Lasso(ElasticNet):
         self.max_iter = max_iter
         self.screening = screening
         self.warm_start = warm_start
+        self.lr = lr
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
 
     def _l1_ratio(self) -> float:
         return 1.0
