@@ -117,6 +117,13 @@ def bread(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
     keep = _kept(problem, aliased)
     if _uses_extended(problem) and not problem.penalized:
         return extended.gram_inverse(problem, keep)
+    t = _theta_transform(problem, keep)
+    return t @ _centred_bread(problem, keep) @ t.T
+
+
+def _centred_bread(problem: LeastSquaresProblem, keep) -> np.ndarray:
+    """The bread in centred coordinates, ``diag(1/W, (S_c + penalty)^-1)`` (just the
+    second block without an intercept), from the Moments' Cholesky factor."""
     m = problem.get_moments()
     s = m.xtx[np.ix_(keep, keep)] if problem.fit_intercept else m.uncentred()[np.ix_(keep, keep)]
     d = np.sqrt(np.diag(s))
@@ -129,8 +136,7 @@ def bread(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
     centred = np.zeros((q + 1, q + 1))
     centred[0, 0] = 1.0 / m.weight_sum
     centred[1:, 1:] = s_inv
-    t = _theta_transform(problem, keep)
-    return t @ centred @ t.T
+    return centred
 
 
 def penalized_sandwich(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
@@ -151,12 +157,21 @@ def penalized_sandwich(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
     return b @ xtx @ b
 
 
-def hc_meat(problem: LeastSquaresProblem, coef, intercept, bread_matrix, kind: str, aliased=()):
+def hc_meat(
+    problem: LeastSquaresProblem,
+    coef,
+    intercept,
+    bread_matrix,
+    kind: str,
+    aliased=(),
+    centred=False,
+):
     """``sum_i u_i^2 x_i x_i'`` with ``x_i = sqrt(w_i) (1, x_i)`` and ``u_i`` the weighted
     residual, scaled per ``kind`` (HC0: as is; HC1: n/df_resid outside; HC2: /(1-h_ii);
     HC3: /(1-h_ii)^2), accumulated over chunks in centred coordinates.
 
-    Returns the meat for (intercept, kept coef) for every target: shape (k, q, q).
+    Returns the meat for (intercept, kept coef) for every target: shape (k, q, q);
+    with ``centred=True``, ``(meat, bread, t)`` in centred coordinates instead.
     """
     if not has_chunks(problem):
         raise ValueError(
@@ -170,11 +185,30 @@ def hc_meat(problem: LeastSquaresProblem, coef, intercept, bread_matrix, kind: s
     y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
     offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
     t = _theta_transform(problem, keep)
-    centred_bread = np.linalg.solve(t, np.linalg.solve(t, bread_matrix.T).T)  # T b T'
+    if _uses_extended(problem) and not problem.penalized:
+        centred_bread = np.linalg.solve(t, np.linalg.solve(t, bread_matrix.T).T)  # T b T'
+    else:
+        # Directly, not back from user coordinates: with a column's mean 1e4 times its
+        # spread, that round trip would cost the leverages ~(1e4)^2 eps.
+        centred_bread = _centred_bread(problem, keep)
     chunk_meat = _ChunkMeat(
         coef, x_shift, y_shift, offset, keep, problem.fit_intercept, centred_bread, kind
     )
     meat = chunk_sum(problem, chunk_meat)
+    if centred:
+        return meat, centred_bread, t
     # Rows are x = T' z in user coordinates, so the meat there is T' M T, T = t^-1.
     T = np.linalg.inv(t)
     return np.einsum("ba,kbc,cd->kad", T, meat, T)
+
+
+def hc_covariance(problem: LeastSquaresProblem, coef, intercept, kind: str, aliased=()):
+    """Robust covariance of (intercept, kept coef) for one target, ``B M B``.
+
+    Formed in centred coordinates, ``t (B_c M_c B_c) t'``: the product in the user's
+    coordinates would cancel when a column's mean is large against its spread.
+    """
+    b = bread(problem, aliased)
+    meat, centred_bread, t = hc_meat(problem, coef, intercept, b, kind, aliased, centred=True)
+    cov_c = centred_bread @ meat[0] @ centred_bread
+    return t @ cov_c @ t.T

@@ -20,7 +20,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .covariance import HC_TYPES, bread, hc_meat, penalized_sandwich, residual_sum_of_squares
+from .covariance import (
+    HC_TYPES,
+    bread,
+    hc_covariance,
+    penalized_sandwich,
+    residual_sum_of_squares,
+)
 from .sources.base import weight_log_sum as _weight_log_sum
 
 COV_TYPES = ("nonrobust", *HC_TYPES)
@@ -304,9 +310,7 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     if cov_type == "nonrobust":
         cov = scale * unscaled
     else:
-        b = bread(single, aliased)
-        meat = hc_meat(single, coef[None, :], np.array([intercept]), b, cov_type, aliased)[0]
-        cov = b @ meat @ b
+        cov = hc_covariance(single, coef[None, :], np.array([intercept]), cov_type, aliased)
         if cov_type == "HC1":
             cov *= n / df_resid
     params = np.r_[intercept, coef[keep]] if k_const else coef[keep]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .errors import DataError, UsageError
@@ -22,7 +23,9 @@ def add_parser(sub) -> None:
             "optionally write plots and a JSON model file."
         ),
     )
-    p.add_argument("data", metavar="DATA", help="a .csv or .parquet file")
+    p.add_argument(
+        "data", metavar="DATA", help="a .csv or .parquet file, a folder of them, or a glob"
+    )
     p.add_argument("--target", "-t", metavar="COL", help="the column to predict")
     what = p.add_mutually_exclusive_group()
     what.add_argument(
@@ -49,6 +52,11 @@ def add_parser(sub) -> None:
     p.add_argument("--plots", metavar="DIR", help="write diagnostic plots into DIR")
     p.add_argument("--save", metavar="MODEL.json", help="write the fitted model as JSON")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="read DATA in batches (automatic for folders, globs and files over 256 MB)",
+    )
     it = p.add_argument_group("iterative solvers (gd, autograd, torch)")
     it.add_argument("--optimizer", help="torch: sgd, momentum, nesterov, adam, adamw, lbfgs")
     it.add_argument("--lr", type=float, help="learning rate (default: automatic, 1/L)")
@@ -134,12 +142,20 @@ def load_design(args):
 
 
 def run(args) -> int:
+    from .stream import should_stream
+
+    estimator = build_estimator(args)
+    holdout = HoldOut(args.test_size, args.val_size, args.random_state)
+    if should_stream(args):
+        return _run_streaming(args, estimator, holdout)
+    return _run_in_memory(args, estimator, holdout)
+
+
+def _run_in_memory(args, estimator, holdout) -> int:
     import numpy as np
 
     from . import report
 
-    estimator = build_estimator(args)
-    holdout = HoldOut(args.test_size, args.val_size, args.random_state)
     X, y, w, names, target, rhs = load_design(args)
     estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
     labels = holdout.labels(len(y))
@@ -163,10 +179,59 @@ def run(args) -> int:
             Xp, yp, wp = rows(idx)
             metrics[part] = report.metrics(yp, report.predict(estimator, Xp), wp)
     summary = estimator.summary(cov_type=args.cov_type) if hasattr(estimator, "summary") else None
+    plots = _plots(estimator, Xt, yt, args.plots) if args.plots else {}
+    return _finish(args, estimator, names, target, rhs, len(train), metrics, summary, plots)
 
+
+def _run_streaming(args, estimator, holdout) -> int:
+    """Fit a large file, folder or glob in passes of record batches (bounded memory)."""
+    import linreg
+
+    from .stream import ByteProgress, HeldOutSource, part_metrics
+
+    if args.formula is not None:
+        raise UsageError("--formula reads the data into memory; stream with --features")
+    if args.drop_missing:
+        raise UsageError("--drop-missing is not available when streaming; drop the rows first")
+    if args.target is None:
+        raise UsageError("give --target COL")
+    features = None
+    if args.features is not None:
+        features = [f.strip() for f in args.features.split(",") if f.strip()]
+    progress = ByteProgress("reading")
+    scan = linreg.scan(
+        args.data, target=args.target, features=features, weights=args.weights, progress=progress
+    )
+    try:
+        estimator.fit(HeldOutSource(scan, holdout) if holdout.splits else scan)
+        metrics = part_metrics(estimator, scan, holdout)
+        summary = (
+            estimator.summary(cov_type=args.cov_type) if hasattr(estimator, "summary") else None
+        )
+    finally:
+        progress.close()
     plots = {}
     if args.plots:
-        plots = _plots(estimator, Xt, yt, args.plots)
+        # The data is not in memory: the plots that need only the fit.
+        from linreg import plots as plotting
+
+        Path(args.plots).mkdir(parents=True, exist_ok=True)
+        if summary is not None:
+            plots["coefficients"] = plotting.coefficients(
+                summary, Path(args.plots) / "coefficients.png"
+            )
+        print("Streamed data: only the coefficient plot is drawn.", file=sys.stderr)
+    names = list(scan.feature_names)
+    n_train = metrics.get("train", {}).get("n", 0)
+    return _finish(args, estimator, names, args.target, None, n_train, metrics, summary, plots)
+
+
+def _finish(args, estimator, names, target, rhs, n_train, metrics, summary, plots) -> int:
+    """Save the model if asked, and print the summary and metrics (table or JSON)."""
+    import numpy as np
+
+    from . import report
+
     saved = None
     if args.save:
         from linreg.model_io import save
@@ -180,11 +245,6 @@ def run(args) -> int:
             formula=rhs,
             extra={"target": target, "data": str(args.data)},
         )
-
-    title = (
-        f"{type(estimator).__name__} of {target!r} on {len(names)} feature(s), "
-        f"{len(train)} training rows (solver_={estimator.solver_!r})"
-    )
     if args.format == "json":
         doc = {
             "model": type(estimator).__name__,
@@ -201,7 +261,10 @@ def run(args) -> int:
         }
         print(report.dump_json(doc))
         return 0
-    print(title)
+    print(
+        f"{type(estimator).__name__} of {target!r} on {len(names)} feature(s), "
+        f"{n_train} training rows (solver_={estimator.solver_!r})"
+    )
     print(str(summary) if summary is not None else report.coefficient_table(estimator))
     print()
     print(report.metrics_table(metrics))

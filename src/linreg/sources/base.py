@@ -166,6 +166,10 @@ def as_source(X, y=None, sample_weight=None):
                 "name their column with linreg.scan(..., weights='column')"
             )
         return X
+    if isinstance(X, ChunkSource):  # any other source (e.g. the CLI's held-out parts)
+        if y is not None or sample_weight is not None:
+            raise ValueError("fit(source, ...): y and the weights come from the source")
+        return X
     if is_dask_collection(X) or is_dask_collection(y) or is_dask_collection(sample_weight):
         from .dask import DaskSource
 

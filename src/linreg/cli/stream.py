@@ -1,0 +1,146 @@
+"""``linreg fit`` on data larger than memory: one streaming pass per statistic.
+
+Large files, folders and globs are read with :func:`linreg.scan` in record batches:
+the training rows' Moments in one pass (the fit), one more for the summary's exact
+residual sum of squares (and one for a robust covariance), and one for the held-out
+metrics of every part.  Memory stays at a few batches whatever the data size.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from linreg.moments import Moments
+from linreg.sources.base import ChunkSource
+
+from .holdout import PART_NAMES, TRAIN, HoldOut
+
+#: Data files larger than this are streamed rather than read into memory.
+STREAM_BYTES = 256 * 2**20
+
+
+class HeldOutSource(ChunkSource):
+    """The rows of one part (train, validation or test) of a scan, as a source.
+
+    Every pass draws the same labels (the hold-out restarts its seeded stream), so the
+    part is the same set of rows in every pass.
+    """
+
+    def __init__(self, scan, holdout: HoldOut, part: int = TRAIN):
+        self.scan = scan
+        self.holdout = holdout
+        self.part = part
+        self.feature_names = scan.feature_names
+        self.target_names = scan.target_names
+        self.n_features = scan.n_features
+        self.n_targets = scan.n_targets
+        self.weighted = scan.weighted
+        self.y_was_1d = scan.y_was_1d
+
+    def batches(self):
+        """Yield ``(X, Y, w)`` of this part's rows, Y 2-D."""
+        self.holdout.restart()
+        for X, y, w in self.scan:
+            keep = self.holdout.labels(len(X)) == self.part
+            Y = y.reshape(len(X), -1)
+            yield X[keep], Y[keep], None if w is None else w[keep]
+
+    def moments(self) -> Moments:
+        total = Moments.empty(self.n_features, self.n_targets)
+        for X, Y, w in self.batches():
+            if len(X):
+                total = total.merge(Moments.from_arrays(X, Y, w))
+        if total.n_samples == 0:
+            raise ValueError("no rows left to train on; lower --test-size/--val-size")
+        return total
+
+    def reduce(self, func):
+        total = None
+        for X, Y, w in self.batches():
+            part = func(X, Y, w)
+            total = part if total is None else total + part
+        return total
+
+
+def should_stream(args) -> bool:
+    """Stream when asked, for folders and globs, and for files over STREAM_BYTES."""
+    from pathlib import Path
+
+    path = Path(args.data)
+    if args.stream or path.is_dir() or any(c in str(args.data) for c in "*?["):
+        return True
+    return path.is_file() and path.stat().st_size > STREAM_BYTES
+
+
+def part_metrics(model, scan, holdout: HoldOut) -> dict:
+    """n, R^2, RMSE and MAE of every part in one pass (weighted means with weights).
+
+    Sums are taken around the training mean of y so the total sum of squares does not
+    cancel: ``tss = sum w (y - c)^2 - (sum w (y - c))^2 / W``.
+    """
+    coef = np.atleast_2d(model.coef_)[0]
+    intercept = float(np.atleast_1d(model.intercept_)[0])
+    c = float(model.moments_.y_mean[0])
+    sums = {}  # part -> [n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]
+    holdout.restart()
+    for X, y, w in scan:
+        labels = holdout.labels(len(X))
+        y = y.reshape(len(X), -1)[:, 0]
+        r = y - (X @ coef + intercept)
+        weights = np.ones(len(X)) if w is None else w
+        for part in np.unique(labels):
+            m = labels == part
+            wm, rm, dm = weights[m], r[m], y[m] - c
+            s = np.array([m.sum(), wm.sum(), wm @ rm**2, wm @ np.abs(rm), wm @ dm, wm @ dm**2])
+            sums[int(part)] = sums.get(int(part), 0) + s
+    out = {}
+    for part in sorted(sums):
+        n, W, ssr, sar, sd, sdd = sums[part]
+        tss = sdd - sd**2 / W
+        out[PART_NAMES[part]] = {
+            "n": int(n),
+            "r2": float(1 - ssr / tss) if tss > 0 else float("nan"),
+            "rmse": float(np.sqrt(ssr / W)),
+            "mae": float(sar / W),
+        }
+    return out
+
+
+class ByteProgress:
+    """A progress bar over the bytes read, one per pass, on a terminal only."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self._progress = None
+        self._task = None
+        self._last = 0
+        self._passes = 0
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self._progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        if self._task is None or done < self._last:
+            self._passes += 1
+            if self._task is None:
+                self._progress.start()
+            else:
+                self._progress.remove_task(self._task)
+            self._task = self._progress.add_task(f"{self.label} (pass {self._passes})", total=total)
+        self._progress.update(self._task, completed=done)
+        self._last = done
+
+    def close(self) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.stop()
