@@ -18,6 +18,7 @@ from scipy import sparse
 from sklearn import linear_model
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import linreg
 from linreg.training import DivergenceError
@@ -258,3 +259,12 @@ def test_sparse_and_validation_errors():
         linreg.Lasso(0.1).fit(X, y, validation_data=(X, y))
     with pytest.raises(ValueError, match="features"):
         linreg.Lasso(0.1, solver="gd").fit(X, y, validation_data=(X[:, :3], y))
+
+
+@parametrize_with_checks(
+    [linreg.Lasso(solver="gd"), linreg.ElasticNet(l1_ratio=0.3, solver="torch")]
+)
+def test_sklearn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # checks fit odd, tiny data
+        check(estimator)
