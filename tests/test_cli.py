@@ -396,3 +396,25 @@ def test_streaming_refuses_what_needs_the_data_in_memory(offset_files):
     for extra, word in cases:
         out = run("fit", offset_files / "parts", "-t", "y", *extra)
         assert out.returncode == 2 and word in out.stderr and "Traceback" not in out.stderr
+
+
+def test_fit_on_a_dask_cluster(offset_files):
+    """--scheduler: the workers read the folder of Parquet parts; the summary and the
+    training metrics equal the in-memory fit of the same rows."""
+    distributed = pytest.importorskip("distributed")
+    common = ["-t", "y", "--weights", "w", "--cov-type", "HC1", "--format", "json"]
+    memory = json.loads(ok("fit", offset_files / "all.parquet", "--test-size", 0, *common).stdout)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        out = ok("fit", offset_files / "parts", "--scheduler", cluster.scheduler_address, *common)
+        bad = run("fit", offset_files / "parts", "--scheduler", cluster.scheduler_address,
+                  "-t", "y", "--test-size", 0.2)  # fmt: skip
+    cluster_fit = json.loads(out.stdout)
+    for key in ("params", "bse"):
+        got = np.array(list(cluster_fit["summary"][key].values()))
+        want = np.array(list(memory["summary"][key].values()))
+        np.testing.assert_allclose(got, want, rtol=1e-10, err_msg=key)
+    for k in ("n", "r2", "rmse", "mae"):
+        assert cluster_fit["metrics"]["train"][k] == pytest.approx(memory["metrics"]["train"][k])
+    assert bad.returncode == 2 and "--test-size 0" in bad.stderr

@@ -135,3 +135,26 @@ def test_local_scheduler_without_cluster(data):
     with dask.config.set(scheduler="threads"):
         model = LinearRegression().fit(da.from_array(X, chunks=(600, P)), da.from_array(y))
     assert rel(model.coef_, LinearRegression().fit(X, y).coef_) < 1e-10
+
+
+def test_columns_of_one_parquet_frame_line_up(tmp_path):
+    """df[features] and df["y"] of one dd.read_parquet frame: dask-expr fuses small
+    partitions per column selection, yet the fit must see aligned partitions."""
+    import dask.dataframe as dd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import linreg
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 6)) + 5
+    y = X @ np.arange(1.0, 7.0) + rng.normal(size=3000)
+    table = pa.table({**{f"x{j}": X[:, j] for j in range(6)}, "y": y})
+    for i in range(3):
+        pq.write_table(table.slice(1000 * i, 1000), tmp_path / f"part-{i}.parquet")
+    df = dd.read_parquet(str(tmp_path))
+    features = [f"x{j}" for j in range(6)]
+    with dask.config.set(scheduler="synchronous"):
+        model = linreg.LinearRegression().fit(df[features], df["y"])
+    expected = linreg.LinearRegression().fit(X, y)
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-12)

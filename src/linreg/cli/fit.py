@@ -42,7 +42,7 @@ def add_parser(sub) -> None:
     p.add_argument("--l1-ratio", type=float, metavar="R", help="elastic-net mixing (0..1)")
     p.add_argument("--no-intercept", action="store_true", help="fit through the origin")
     p.add_argument("--weights", metavar="COL", help="column of sample weights")
-    p.add_argument("--test-size", type=float, default=0.2, metavar="F", help="default 0.2")
+    p.add_argument("--test-size", type=float, metavar="F", help="default 0.2 (0 with --scheduler)")
     p.add_argument("--val-size", type=float, default=0.0, metavar="F", help="default 0")
     p.add_argument("--random-state", type=int, default=0, metavar="N", help="split seed")
     p.add_argument("--cov-type", choices=COV_TYPES, default="nonrobust")
@@ -56,6 +56,11 @@ def add_parser(sub) -> None:
         "--stream",
         action="store_true",
         help="read DATA in batches (automatic for folders, globs and files over 256 MB)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="fit on a Dask cluster (tcp://host:8786); the workers read DATA",
     )
     it = p.add_argument_group("iterative solvers (gd, autograd, torch)")
     it.add_argument("--optimizer", help="torch: sgd, momentum, nesterov, adam, adamw, lbfgs")
@@ -145,6 +150,22 @@ def run(args) -> int:
     from .stream import should_stream
 
     estimator = build_estimator(args)
+    if args.test_size is None:
+        args.test_size = 0.0 if args.scheduler is not None else 0.2
+    if args.scheduler is not None:
+        from .cluster import run_on_cluster
+
+        names, metrics, summary = run_on_cluster(args, estimator)
+        plots = {}
+        if args.plots and summary is not None:
+            from linreg import plots as plotting
+
+            Path(args.plots).mkdir(parents=True, exist_ok=True)
+            plots["coefficients"] = plotting.coefficients(
+                summary, Path(args.plots) / "coefficients.png"
+            )
+        n_train = metrics["train"]["n"]
+        return _finish(args, estimator, names, args.target, None, n_train, metrics, summary, plots)
     holdout = HoldOut(args.test_size, args.val_size, args.random_state)
     if should_stream(args):
         return _run_streaming(args, estimator, holdout)

@@ -154,7 +154,10 @@ class DaskSource(ChunkSource):
             self.n_features = len(columns)
             if all(isinstance(c, str) for c in columns):
                 self.feature_names = columns
-            x_parts = list(X.to_delayed())
+            # Unoptimized: dask-expr fuses small Parquet partitions differently for
+            # different column selections (df[features] and df["y"] of one frame would
+            # not line up); the logical partitions always do.
+            x_parts = list(X.to_delayed(optimize_graph=False))
             rows = None
         else:
             if X.ndim != 2:
@@ -204,7 +207,7 @@ class DaskSource(ChunkSource):
                     f"X has {n} partitions but {what} has {v.npartitions}; take both from "
                     "the same DataFrame (or repartition them alike)"
                 )
-            return list(v.to_delayed())
+            return list(v.to_delayed(optimize_graph=False))
         if _is_array(v):
             if rows is not None and not any(np.isnan(rows)) and not any(np.isnan(v.chunks[0])):
                 if v.shape[0] != sum(rows):
