@@ -11,11 +11,16 @@ standardized problem of :mod:`.problem` (``z = (x - xbar)/s``, ``t = (y - ybar)/
     J(c, B) = 1/(2W) sum_i w_i (t_i - c - z_i'B)^2
               + 1/2 sum_j (l2 / s_j^2) B_j^2 + sum_j lam_j |B_j|,   lam_j = l1 / (s_j s_y).
 
-The smooth part (data term and L2) is the standardized problem built with the ridge
-penalty ``l2 W`` (so its Lipschitz constant L, and ``lr=None`` -> ``1/L``, include the
-L2 part); the L1 part is handled by its proximal map, soft-thresholding with the
-per-coordinate thresholds ``lr * lam_j`` (exact zeros).  So the minimizer is the
-data-units optimum, whatever the columns' scales.
+The smooth part is the data term alone (the standardized problem without penalty:
+``lr=None`` is ``1/L``, L the largest eigenvalue of its Hessian, from the Moments); the
+whole penalty goes through its proximal map, per coordinate::
+
+    prox(u)_j = soft(u_j, lr lam_j) / (1 + lr pen_j),   pen_j = l2 / s_j^2,
+
+soft-thresholding (exact zeros) then shrinking.  So the minimizer is the data-units
+optimum whatever the columns' scales.  (With the L2 part in the smooth gradient
+instead, ``pen_j`` of a column with a small scale ``s_j`` would set L, and the step:
+on a 2000 x 50 problem with scales 0.1 .. 10 and l1_ratio=0.5, 20x more epochs.)
 
 - ``solver="gd"``: :class:`ProximalGradient`, FISTA (Beck and Teboulle 2009) with
   gradient and monotone (function-value) restarts, per target, in NumPy: two products with Z
@@ -52,9 +57,11 @@ TORCH_OPTIMIZERS = ("sgd",)
 RESTART_SLACK = 1e-13
 
 
-def l1_thresholds(problem: StandardizedProblem, l1: float) -> np.ndarray:
-    """``lam`` (p, k): the L1 weight of each standardized coefficient, per target."""
-    return l1 / (problem.x_scale[:, None] * problem.y_scale[None, :])
+def penalty_weights(problem: StandardizedProblem, l1: float, l2: float):
+    """``lam`` (p, k), the L1 weight of each standardized coefficient per target, and
+    ``pen`` (p, 1), its L2 weight (the same for every target)."""
+    lam = l1 / (problem.x_scale[:, None] * problem.y_scale[None, :])
+    return lam, (l2 / problem.x_scale**2)[:, None]
 
 
 def soft_threshold(u: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -83,6 +90,7 @@ class ProximalGradient:
         problem: StandardizedProblem,
         config: TrainingConfig,
         l1: float,
+        l2: float = 0.0,
         accelerate: bool = True,
     ):
         if config.optimizer not in GD_OPTIMIZERS:
@@ -93,7 +101,7 @@ class ProximalGradient:
         if config.batch_size is not None:
             raise ValueError("solver='gd' is full batch; batch_size needs solver='torch'")
         self.problem = problem
-        self.lam = l1_thresholds(problem, l1)  # (p, k)
+        self.lam, self.pen = penalty_weights(problem, l1, l2)
         self.accelerate = accelerate
         k = problem.T.shape[1]
         p = problem.Z.shape[1]
@@ -118,8 +126,8 @@ class ProximalGradient:
 
     def _objective(self, r, B):
         """J per target (standardized units)."""
-        pen = self.problem.penalty[:, None]
-        return 0.5 * self._mse(r) + np.sum(0.5 * pen * B**2 + self.lam * np.abs(B), axis=0)
+        penalty = 0.5 * self.pen * B**2 + self.lam * np.abs(B)
+        return 0.5 * self._mse(r) + np.sum(penalty, axis=0)
 
     def full_gradient(self):
         """Weighted MSE per target at the iterate (the gradient norm is not used)."""
@@ -133,8 +141,9 @@ class ProximalGradient:
         ry = self.r + beta * (self.r - self.r_prev)
         wr = p.w[:, None] * ry
         n = p.n_samples
-        grad_b = -(p.Z.T @ wr) / n + p.penalty[:, None] * By
+        grad_b = -(p.Z.T @ wr) / n
         B_new = soft_threshold(By - self.lr * grad_b, self.lr * self.lam)
+        B_new /= 1.0 + self.lr * self.pen
         c_new = cy + self.lr * wr.sum(axis=0) / n if p.fit_intercept else cy
         r_new = self._residual(B_new, c_new)
         J_new = self._objective(r_new, B_new)
@@ -168,8 +177,10 @@ class ProximalGradient:
         self._reset()
 
 
-def proximal_torch_trainer(problem: StandardizedProblem, config: TrainingConfig, l1: float):
-    """``nn.Linear`` + ``torch.optim.SGD`` with the L1 prox after every step (see module)."""
+def proximal_torch_trainer(
+    problem: StandardizedProblem, config: TrainingConfig, l1: float, l2: float = 0.0
+):
+    """``nn.Linear`` + ``torch.optim.SGD`` with the penalty's prox after every step."""
     import torch
 
     from .torch_module import TorchTrainer
@@ -182,12 +193,16 @@ def proximal_torch_trainer(problem: StandardizedProblem, config: TrainingConfig,
         )
     trainer = TorchTrainer(problem, config)
     weight = trainer.model.linear.weight  # (k, p)
-    lam = torch.as_tensor(l1_thresholds(problem, l1).T, dtype=weight.dtype, device=weight.device)
+    lam, pen = (
+        torch.as_tensor(a.T, dtype=weight.dtype, device=weight.device)
+        for a in penalty_weights(problem, l1, l2)
+    )
     group = trainer.optimizer.param_groups[0]
 
     def prox(optimizer, args, kwargs):
         with torch.no_grad():
-            shrunk = (weight.abs() - group["lr"] * lam).clamp_(min=0.0)
+            lr = group["lr"]
+            shrunk = (weight.abs() - lr * lam).clamp_(min=0.0).div_(1.0 + lr * pen)
             weight.copy_(torch.sign(weight) * shrunk)
 
     trainer.optimizer.register_step_post_hook(prox)
@@ -297,11 +312,11 @@ def fit_enet_iterative(
     l1 = alpha * l1_ratio
     l2 = alpha * (1.0 - l1_ratio)
     moments = Moments.from_arrays(X, Y, w)
-    problem = standardize(X, Y, w, fit_intercept, l2 * moments.weight_sum, moments)
+    problem = standardize(X, Y, w, fit_intercept, 0.0, moments)  # the data term alone
     if solver == "gd":
-        trainer = ProximalGradient(problem, config, l1)
+        trainer = ProximalGradient(problem, config, l1, l2)
     elif solver == "torch":
-        trainer = proximal_torch_trainer(problem, config, l1)
+        trainer = proximal_torch_trainer(problem, config, l1, l2)
     else:
         raise ValueError(f"iterative solver must be 'gd' or 'torch', got {solver!r}")
     validation = None
