@@ -87,7 +87,8 @@ def table(title, X, y, alpha, l1_ratio):
     }
     print(f"\n{title}, alpha = {alpha:.4g}, l1_ratio = {l1_ratio}")
     print(
-        "| method | time s | ratio | epochs | ms/epoch | coef diff | zeros | obj rel. to CD | peak MB |"
+        "| method | time s | ratio | epochs | ms/epoch | coef diff | zeros "
+        "| obj rel. to CD | peak MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     ref = None
