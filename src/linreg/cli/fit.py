@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from .errors import DataError, UsageError
-from .holdout import PART_NAMES, TEST, TRAIN, VALIDATION, HoldOut
 
 EXACT_SOLVERS = ("auto", "cholesky", "qr", "extended", "svd", "eigh")
 ITERATIVE_SOLVERS = ("gd", "autograd", "torch")
@@ -147,6 +146,7 @@ def load_design(args):
 
 
 def run(args) -> int:
+    from .holdout import HoldOut
     from .stream import should_stream
 
     estimator = build_estimator(args)
@@ -176,6 +176,7 @@ def _run_in_memory(args, estimator, holdout) -> int:
     import numpy as np
 
     from . import report
+    from .holdout import PART_NAMES, TEST, TRAIN, VALIDATION
 
     X, y, w, names, target, rhs = load_design(args)
     estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
