@@ -188,6 +188,17 @@ def peak_rss_mb(path):
     )
 
 
+def cli_peak_rss_mb(path):
+    """Peak RSS of ``linreg fit PATH --target y`` (held-out split, summary, metrics: four
+    passes), run as the command's own entry point in a child process."""
+    return _child_hwm_mb(
+        "import contextlib, io, linreg.cli; "
+        "f = io.StringIO(); ctx = contextlib.redirect_stdout(f); ctx.__enter__(); "
+        f"linreg.cli.main(['fit', {path!r}, '--target', 'y', '--format', 'json']); "
+        "ctx.__exit__(None, None, None)"
+    )
+
+
 def baseline_rss_mb():
     return _child_hwm_mb(
         "import linreg, linreg.sources, pyarrow.parquet, pyarrow.csv; linreg.LinearRegression"
@@ -327,9 +338,14 @@ def run(args, folder):
         f"\npeak RSS of the imports alone (linreg, sklearn, scipy, pyarrow): {base:.0f} MiB; "
         f"load average now {os.getloadavg()[0]:.1f}"
     )
+    print("\n| file | `linreg fit FILE --target y` peak RSS (MiB) |\n|---|---:|")
+    cli_rss = []
+    for name, path in zip([r[0] for r in rows], [pq_path, plain_path, csv_path]):
+        cli_rss.append(cli_peak_rss_mb(path))
+        print(f"| {name} | {cli_rss[-1]:.0f} |")
     speed = min(r[1] for r in rows[:2])
     worst = max(r[6] for r in rows)
-    rss = max(r[8] for r in rows) * 2**20 / 1e6
+    rss = max(max(r[8] for r in rows), *cli_rss) * 2**20 / 1e6
     print(
         f"verdicts: Parquet speed >= 80% of the pyarrow scan: {'PASS' if speed >= 0.8 else 'FAIL'} "
         f"({speed:.0%}); coef within 1e-10: {'PASS' if worst <= 1e-10 else 'FAIL'} ({worst:.1e}); "

@@ -54,7 +54,7 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--stream",
         action="store_true",
-        help="read DATA in batches (automatic for folders, globs and files over 256 MB)",
+        help="read DATA in batches (automatic for folders, globs and files over 32 MB)",
     )
     p.add_argument(
         "--scheduler",

@@ -18,7 +18,7 @@ from linreg.sources.base import ChunkSource
 from .holdout import PART_NAMES, TRAIN, HoldOut
 
 #: Data files larger than this are streamed rather than read into memory.
-STREAM_BYTES = 256 * 2**20
+STREAM_BYTES = 32 * 2**20
 
 
 class HeldOutSource(ChunkSource):
