@@ -44,6 +44,15 @@ def main() -> None:
         plots.qq_plot(full, X, y, DOCS / "qq_plot.png"),
         plots.coefficients(full.summary(), DOCS / "coefficients.png"),
     ]
+    from sklearn.model_selection import KFold
+
+    import linreg
+
+    lasso = linreg.LassoCV(cv=KFold(5, shuffle=True, random_state=0)).fit(X, y)
+    written += [
+        plots.regularization_path(lasso, DOCS / "regularization_path.png"),
+        plots.cv_curve(lasso, DOCS / "cv_curve.png"),
+    ]
     for path in written:
         print(f"{path.relative_to(DOCS.parent)}  {path.stat().st_size / 1024:.0f} KiB")
 
