@@ -50,7 +50,7 @@ def main() -> None:
 
     lasso = linreg.LassoCV(cv=KFold(5, shuffle=True, random_state=0)).fit(X, y)
     written += [
-        plots.regularization_path(lasso, DOCS / "regularization_path.png"),
+        plots.regularization_path(lasso, DOCS / "regularization_path.png", X=X, y=y),
         plots.cv_curve(lasso, DOCS / "cv_curve.png"),
     ]
     for path in written:
