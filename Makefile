@@ -31,6 +31,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_ols.py
 	$(PY) benchmarks/bench_accuracy.py
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_cli.py
+	$(PY) benchmarks/bench_lasso.py
+	$(PY) benchmarks/bench_lasso_iterative.py
+	$(PY) benchmarks/bench_ridge_cv.py
+	$(PY) benchmarks/bench_stream.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
