@@ -25,12 +25,15 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, DataFrame, :func:`linreg.scan` source or Dask collection
+        X : array-like, DataFrame, :func:`linreg.scan` source, Dask collection or torch tensor
             Of shape (n_samples, n_features).  float32 is computed in float64;
             ``numpy.longdouble`` in extended precision.  A scan (files read in
             batches; y and weights come from its columns) and a Dask array or
             DataFrame (per-partition Moments, merged) are fitted in one pass from
-            their Moments, without holding the rows in memory.
+            their Moments, without holding the rows in memory.  A torch tensor (and
+            NumPy input with ``device="cuda"``) has its Moments computed on its
+            device in float64 (:mod:`linreg.sources.tensor`); the exact solve runs on
+            the host from them.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             A Dask array or Series when X is a Dask collection; not given with a scan.
         sample_weight : array-like of shape (n_samples,), optional
@@ -45,8 +48,13 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self
         """
         from .sources import as_source
+        from .sources.tensor import device_source, tensors_to_numpy
 
+        if self.solver in TRAINERS:  # the trainers move host arrays to their device
+            X, y, sample_weight = tensors_to_numpy(X, y, sample_weight)
         source = as_source(X, y, sample_weight)
+        if source is None and self.solver not in TRAINERS:
+            source = device_source(self, X, y, sample_weight)
         if source is not None:
             return self._fit_source(source, validation_data)
         X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
@@ -220,7 +228,9 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like, DataFrame or torch tensor of shape (n_samples, n_features)
+            A tensor is multiplied on its device (float64); the result comes back
+            as a NumPy array.
         interval : {None, "confidence", "prediction"}
             ``"confidence"``: for the mean response; ``"prediction"``: for a new
             observation (adds the residual variance), as statsmodels'
@@ -236,6 +246,14 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         (n_samples, n_targets, 3)).
         """
         check_is_fitted(self)
+        from .device_moments import is_tensor
+
+        if is_tensor(X):  # computed on the tensor's device; a NumPy result as always
+            from .sources.tensor import predict_on_device, tensors_to_numpy
+
+            if interval is None:
+                return predict_on_device(self, X)
+            (X,) = tensors_to_numpy(X)
         X = validate_X(self, X, reset=False)
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
         if interval is None:

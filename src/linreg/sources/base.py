@@ -170,6 +170,12 @@ def as_source(X, y=None, sample_weight=None):
         if y is not None or sample_weight is not None:
             raise ValueError("fit(source, ...): y and the weights come from the source")
         return X
+    from ..device_moments import is_tensor
+
+    if is_tensor(X) or is_tensor(y) or is_tensor(sample_weight):
+        from .tensor import TensorSource
+
+        return TensorSource(X, y, sample_weight)
     if is_dask_collection(X) or is_dask_collection(y) or is_dask_collection(sample_weight):
         from .dask import DaskSource
 
