@@ -114,13 +114,13 @@ def kkt_violation(w, g, l1, l2):
 
 
 @njit(cache=True)
-def _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
-    """Converged: gap <= tol * objective (or at its rounding floor) and the KKT
-    conditions hold to ``KKT_TOL * alpha`` (or to the rounding error of the gradient,
-    ``gscale`` being a bound on the size of its terms, ``max_j ||x_j|| ||y|| / W``)."""
-    if not (gap <= tol * primal or gap <= floor):
+def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
+    """Converged: gap <= tol * objective or <= abs_tol (or at its rounding floor), and
+    the KKT conditions hold to ``kkt_tol * alpha`` (or to the rounding error of the
+    gradient, ``gscale`` being a bound on the size of its terms, ``max_j ||x_j|| ||y|| / W``)."""
+    if not (gap <= tol * primal or gap <= abs_tol or gap <= floor):
         return False
-    return kkt_violation(w, g, l1, l2) <= max(KKT_TOL * (l1 + l2), 1e3 * EPS * gscale)
+    return kkt_violation(w, g, l1, l2) <= max(kkt_tol * (l1 + l2), 1e3 * EPS * gscale)
 
 
 @njit(cache=True)
@@ -138,16 +138,52 @@ def _screen(w, g, diag, gap, s, l1, active):
 
 
 @njit(cache=True)
-def cd_gram(G, q, c, l1, l2, w, max_iter, tol, screening):
+def _gram_gradient(G, q, w, idx):
+    """``g = q - G w`` on the features ``idx`` (reading only rows of nonzero ``w``)."""
+    g = q.copy()
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            row = G[j]
+            wj = w[j]
+            for k in idx:
+                g[k] -= wj * row[k]
+    return g
+
+
+@njit(cache=True)
+def _gram_update(g, row, d, idx, full):
+    """``g -= d * row`` on ``idx`` (contiguous, vectorized, when ``idx`` is everything)."""
+    if full:
+        for k in range(g.shape[0]):
+            g[k] -= d * row[k]
+    else:
+        for k in idx:
+            g[k] -= d * row[k]
+
+
+@njit(cache=True)
+def _gram_gap(w, g, c, q, idx, l1, l2):
+    """Duality gap of the problem restricted to the features ``idx`` (the screened-out
+    ones are provably zero at the optimum, so its optimum is the full one)."""
+    wi = w[idx]
+    gi = g[idx]
+    rr = c - (q[idx] @ wi) - (wi @ gi)
+    gap, primal, s, floor = duality_gap(wi, gi, rr, l1, l2)
+    return gap, primal, s, floor, wi, gi
+
+
+@njit(cache=True)
+def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening):
     """Cyclic coordinate descent on ``1/2 w'Gw - q'w + c/2 + l1|w|_1 + l2/2|w|^2``.
 
     ``w`` (the warm start) is updated in place.  Stops when the duality gap is at most
-    ``tol * P(w)`` (checked after every sweep, with the gradient recomputed exactly
-    before accepting) or when the gap is at its rounding floor.
+    ``tol * P(w)`` and the KKT conditions hold to ``kkt_tol * alpha`` (checked after
+    every sweep, with the gradient recomputed exactly before accepting) or when the gap
+    is at its rounding floor.  The gradient ``g = q - Gw`` is kept on the features not
+    screened out only (``idx``), so an update costs O(len(idx)), not O(p).
     Returns ``(gap, primal, n_iter, converged)``.
     """
     p = q.shape[0]
-    g = q - G @ w
     diag = np.empty(p)
     for j in range(p):
         diag[j] = G[j, j]
@@ -157,41 +193,48 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, screening):
         if diag[j] <= 0.0:  # a constant column: its coefficient is zero
             active[j] = False
             w[j] = 0.0
-    g = q - G @ w
+    idx = np.flatnonzero(active)
+    full = idx.shape[0] == p
+    g = _gram_gradient(G, q, w, idx)
     gap = np.inf
     primal = np.inf
     n_iter = 0
     for it in range(max_iter):
         n_iter = it + 1
-        for j in range(p):
-            if not active[j]:
-                continue
+        for j in idx:
             wj = w[j]
             new = _soft(g[j] + diag[j] * wj, l1) / (diag[j] + l2)
             d = new - wj
             if d != 0.0:
                 w[j] = new
-                row = G[j]
-                for k in range(p):
-                    g[k] -= d * row[k]
-        rr = c - (q @ w) - (w @ g)
-        gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-        if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
+                _gram_update(g, G[j], d, idx, full)
+        gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
+        if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
             # accept only on an exactly recomputed gradient (the kept one drifts)
-            g = q - G @ w
-            rr = c - (q @ w) - (w @ g)
-            gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-            if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
+            g = _gram_gradient(G, q, w, idx)
+            gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
+            if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
                 return gap, primal, n_iter, True
         if screening:
-            for j in _screen(w, g, diag, gap, s, l1, active):
-                if w[j] != 0.0:
-                    d = -w[j]
-                    w[j] = 0.0
-                    row = G[j]
-                    for k in range(p):
-                        g[k] -= d * row[k]
+            out = _screen(w, g, diag, gap, s, l1, active)
+            if len(out) > 0:
+                idx = np.flatnonzero(active)
+                full = idx.shape[0] == p
+                for j in out:
+                    if w[j] != 0.0:
+                        d = -w[j]
+                        w[j] = 0.0
+                        _gram_update(g, G[j], d, idx, full)
     return gap, primal, n_iter, False
+
+
+@njit(cache=True, fastmath=True)
+def _dot(a, b):
+    """``a @ b`` for contiguous vectors, vectorized (reassociated sum)."""
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
 
 
 @njit(cache=True)
@@ -202,9 +245,7 @@ def _sweeps(XT, W, l1, l2, w, R, diag, ws, n_sweeps):
         for j in ws:
             col = XT[j]
             wj = w[j]
-            gj = 0.0
-            for i in range(n):
-                gj += col[i] * R[i]
+            gj = _dot(col, R)
             new = _soft(gj / W + diag[j] * wj, l1) / (diag[j] + l2)
             d = new - wj
             if d != 0.0:
@@ -282,7 +323,7 @@ def _anderson(XT, y, W, l1, l2, w, R, ws, last):
 
 
 @njit(cache=True)
-def cd_design(XT, y, W, l1, l2, w, max_iter, tol, screening, check_every):
+def cd_design(XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, check_every):
     """Coordinate descent on ``1/(2W)||y - Xw||^2 + l1|w|_1 + l2/2|w|^2`` with working sets.
 
     ``XT`` is X transposed, C-ordered (each feature's column contiguous), already
@@ -314,7 +355,7 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, screening, check_every):
         g = (XT @ R) / W
         rr = (R @ R) / W
         gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-        if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
+        if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
             return gap, primal, n_iter, True
         if n_iter >= max_iter:
             return gap, primal, n_iter, False
@@ -359,5 +400,5 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, screening, check_every):
                 gsub = _gradient_ws(XT, R, W, ws)
                 rr = (R @ R) / W
                 sub, psub, ssub, fsub = duality_gap(wsub, gsub, rr, l1, l2)
-                if sub <= target or sub <= tol * psub or sub <= fsub:
+                if sub <= target or sub <= tol * psub or sub <= abs_tol or sub <= fsub:
                     break

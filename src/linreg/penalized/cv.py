@@ -32,7 +32,17 @@ from .estimators import (
     validate_penalized_data,
 )
 from .path import path_on_data, resolve_alphas
-from .solve import MAX_ITER, TOL, GramData, solve_enet
+from .solve import KKT_TOL, MAX_ITER, TOL, GramData, solve_enet
+
+#: Default CV, first stage: every path is solved to duality gap <= PATH_NULL_TOL times
+#: the objective at w = 0 (scikit-learn's kind of criterion: its default is 2e-4), which
+#: locates the minimum of the CV curve to a few per cent in MSE.
+PATH_NULL_TOL = 1e-4
+#: Second stage: the alphas whose mean MSE is within REFINE_MARGIN of the smallest are
+#: re-solved (warm) to gap <= REFINE_TOL times the objective (KKT to 1e-6 alpha), so
+#: alpha_ is chosen on MSEs accurate to ~1e-9.  The refit at alpha_ then uses ``tol``.
+REFINE_MARGIN = 0.01
+REFINE_TOL = 1e-10
 
 
 def _fold_mse_from_moments(m: Moments, coefs, intercepts, fit_intercept):
@@ -91,6 +101,7 @@ class ElasticNetCV(ElasticNet):
         max_iter=None,
         screening=True,
         cv=None,
+        path_tol=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -101,6 +112,7 @@ class ElasticNetCV(ElasticNet):
         self.max_iter = max_iter
         self.screening = screening
         self.cv = cv
+        self.path_tol = path_tol
 
     def _l1_ratios(self):
         return [check_l1_ratio(r) for r in np.atleast_1d(self.l1_ratio).tolist()]
@@ -132,6 +144,14 @@ class ElasticNetCV(ElasticNet):
             )
         tol = TOL if self.tol is None else float(self.tol)
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
+        two_stage = self.path_tol is None
+        if two_stage:
+            path_tol, path_kkt, null_tol = 0.0, np.inf, PATH_NULL_TOL
+        else:
+            path_tol = float(self.path_tol)
+            if not path_tol >= 0:
+                raise ValueError(f"path_tol must be non-negative, got {self.path_tol!r}")
+            path_kkt, null_tol = max(KKT_TOL, min(1e-4, 1e4 * path_tol)), 0.0
         n, p = X.shape
         is_sparse = sparse.issparse(X)
         folds = list(check_cv(self.cv).split(X, Y[:, 0]))
@@ -162,33 +182,72 @@ class ElasticNetCV(ElasticNet):
             full = make_data(X, Y, w, self.fit_intercept, "design")
         grids = [resolve_alphas(self.alphas, 100, full, r, self.eps) for r in l1_ratios]
 
-        mse = np.empty((len(l1_ratios), len(folds), len(grids[0])))
-        converged = True
-        for f, (train, test) in enumerate(folds):
+        def fold_data(f):
+            train = folds[f][0]
             if layout == "gram":
                 if _partition(folds, n):
                     train_m = total.subtract(fold_moments[f])
                 else:
                     train_m = moments_of(train)
-                data = GramData.from_moments(train_m, self.fit_intercept)
-            else:
-                ww = None if w is None else w[train]
-                data = make_data(X[train], Y[train], ww, self.fit_intercept, "design")
+                return GramData.from_moments(train_m, self.fit_intercept)
+            ww = None if w is None else w[train]
+            return make_data(X[train], Y[train], ww, self.fit_intercept, "design")
+
+        def fold_mse(f, coefs, icpts):
+            """Held-out MSE of coefs (p, A), intercepts (A,) on fold f."""
+            if not self.fit_intercept:
+                icpts = np.zeros_like(icpts)
+            if layout == "gram":
+                return _fold_mse_from_moments(fold_moments[f], coefs, icpts, self.fit_intercept)
+            test = folds[f][1]
+            resid = Y[test] - (X[test] @ coefs + icpts)
+            weights = None if w is None else w[test]
+            return np.average(resid**2, axis=0, weights=weights)
+
+        A = len(grids[0])
+        mse = np.empty((len(l1_ratios), len(folds), A))
+        kept = np.empty((len(l1_ratios), len(folds), p, A)) if two_stage else None
+        converged = True
+        for f in range(len(folds)):
+            data = fold_data(f)
             for r, ratio in enumerate(l1_ratios):
                 coefs, icpts, _, _, ok = path_on_data(
-                    data, grids[r], ratio, None, tol, max_iter, self.screening
+                    data,
+                    grids[r],
+                    ratio,
+                    None,
+                    path_tol,
+                    max_iter,
+                    self.screening,
+                    path_kkt,
+                    null_tol,
                 )
                 converged &= ok
-                if not self.fit_intercept:
-                    icpts = np.zeros_like(icpts)
-                if layout == "gram":
-                    mse[r, f] = _fold_mse_from_moments(
-                        fold_moments[f], coefs[0], icpts[0], self.fit_intercept
+                mse[r, f] = fold_mse(f, coefs[0], icpts[0])
+                if two_stage:
+                    kept[r, f] = coefs[0]
+        if two_stage:
+            # Re-solve, warm-started, to REFINE_TOL every (l1_ratio, alpha) whose loose
+            # mean MSE is within REFINE_MARGIN of the smallest: the minimum is then
+            # located on accurate values.
+            mean = mse.mean(axis=1)
+            todo = np.argwhere(mean <= np.min(mean) * (1.0 + REFINE_MARGIN))
+            refine_kkt = max(KKT_TOL, min(1e-4, 1e4 * REFINE_TOL))
+            for f in range(len(folds)):
+                data = fold_data(f)
+                for r, i in todo:
+                    res = solve_enet(
+                        data,
+                        grids[r][i],
+                        l1_ratios[r],
+                        kept[r, f, :, i][None],
+                        REFINE_TOL,
+                        max_iter,
+                        self.screening,
+                        refine_kkt,
                     )
-                else:
-                    resid = Y[test] - (X[test] @ coefs[0] + icpts[0])
-                    weights = None if w is None else w[test]
-                    mse[r, f] = np.average(resid**2, axis=0, weights=weights)
+                    converged &= res.converged
+                    mse[r, f, i] = fold_mse(f, res.coef[0][:, None], res.intercept[:1])[0]
         if not converged:
             warnings.warn(
                 "coordinate descent did not converge for some alphas and folds; raise "
@@ -251,6 +310,7 @@ class LassoCV(ElasticNetCV):
         max_iter=None,
         screening=True,
         cv=None,
+        path_tol=None,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -260,6 +320,7 @@ class LassoCV(ElasticNetCV):
         self.max_iter = max_iter
         self.screening = screening
         self.cv = cv
+        self.path_tol = path_tol
 
     def _l1_ratios(self):
         return [1.0]

@@ -22,7 +22,7 @@ from .estimators import (
     make_data,
     validate_penalized_data,
 )
-from .solve import MAX_ITER, TOL, solve_enet
+from .solve import KKT_TOL, MAX_ITER, TOL, solve_enet
 
 RESOLUTION = np.finfo(np.float64).resolution
 
@@ -59,7 +59,15 @@ def resolve_alphas(alphas, n_alphas, data, l1_ratio, eps) -> np.ndarray:
 
 
 def path_on_data(
-    data, alphas, l1_ratio, coef_init=None, tol=TOL, max_iter=MAX_ITER, screening=True
+    data,
+    alphas,
+    l1_ratio,
+    coef_init=None,
+    tol=TOL,
+    max_iter=MAX_ITER,
+    screening=True,
+    kkt_tol=KKT_TOL,
+    null_tol=0.0,
 ):
     """Solve along ``alphas`` (decreasing), each fit warm-started from the previous.
 
@@ -75,7 +83,7 @@ def path_on_data(
     coef = coef_init
     converged = True
     for i, alpha in enumerate(alphas):
-        res = solve_enet(data, alpha, l1_ratio, coef, tol, max_iter, screening)
+        res = solve_enet(data, alpha, l1_ratio, coef, tol, max_iter, screening, kkt_tol, null_tol)
         coef = res.coef
         coefs[:, :, i] = res.coef
         intercepts[:, i] = res.intercept

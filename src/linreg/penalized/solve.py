@@ -27,6 +27,9 @@ from ..moments import Moments
 TOL = 1e-13
 MAX_ITER = 100_000
 
+#: Default KKT requirement of a fit: optimality conditions to this fraction of alpha.
+KKT_TOL = 1e-8
+
 
 @dataclass
 class GramData:
@@ -54,6 +57,10 @@ class GramData:
     @property
     def n_features(self) -> int:
         return self.G.shape[0]
+
+    def null_objective(self) -> np.ndarray:
+        """Per target, the objective at ``w = 0``: ``y'Wy / 2W`` (centred)."""
+        return 0.5 * self.c
 
     def xty_max(self) -> np.ndarray:
         """Per feature, the 2-norm over targets of ``X'WY/W`` (for alpha_max)."""
@@ -90,6 +97,9 @@ class DesignData:
     def n_features(self) -> int:
         return self.X.shape[1]
 
+    def null_objective(self) -> np.ndarray:
+        return 0.5 * np.sum(self.Y**2, axis=1) / self.weight_sum
+
     def xty_max(self) -> np.ndarray:
         return np.sqrt(np.sum((self.X.T @ self.Y.T / self.weight_sum) ** 2, axis=1))
 
@@ -112,8 +122,14 @@ def solve_enet(
     tol: float = TOL,
     max_iter: int = MAX_ITER,
     screening: bool = True,
+    kkt_tol: float = KKT_TOL,
+    null_tol: float = 0.0,
 ) -> CDResult:
-    """Coordinate descent for every target of ``data`` (GramData or DesignData)."""
+    """Coordinate descent for every target of ``data`` (GramData or DesignData).
+
+    Stops when the duality gap is at most ``tol`` times the objective (or at most
+    ``null_tol`` times the objective of ``w = 0``, ``y'Wy / 2W``: scikit-learn's kind of
+    tolerance, for the CV paths) and the KKT conditions hold to ``kkt_tol * alpha``."""
     from . import _kernels  # numba: compiled (or loaded from cache) on first use
 
     l1 = float(alpha) * float(l1_ratio)
@@ -124,17 +140,32 @@ def solve_enet(
     coef = coef.reshape(k, p)
     gaps, objectives = np.empty(k), np.empty(k)
     n_iter, converged = 0, True
+    null = data.null_objective()
     for t in range(k):
+        abs_tol = float(null_tol * null[t])
         w = np.ascontiguousarray(coef[t])
         if isinstance(data, GramData):
             q = np.ascontiguousarray(data.q[:, t])
-            out = _kernels.cd_gram(data.G, q, data.c[t], l1, l2, w, max_iter, tol, screening)
+            out = _kernels.cd_gram(
+                data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening
+            )
         elif hasattr(data, "solve"):  # sparse design
-            out = data.solve(t, l1, l2, w, max_iter, tol, screening)
+            out = data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening)
         else:
             y = np.ascontiguousarray(data.Y[t])
             out = _kernels.cd_design(
-                data.X.T, y, data.weight_sum, l1, l2, w, max_iter, tol, screening, 10
+                data.X.T,
+                y,
+                data.weight_sum,
+                l1,
+                l2,
+                w,
+                max_iter,
+                tol,
+                kkt_tol,
+                abs_tol,
+                screening,
+                3,
             )
         gaps[t], objectives[t], it, ok = out
         coef[t] = w

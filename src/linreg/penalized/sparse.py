@@ -64,12 +64,15 @@ class SparseDesignData:
     def n_features(self) -> int:
         return self.shape[1]
 
+    def null_objective(self) -> np.ndarray:
+        return 0.5 * np.sum(self.Y**2, axis=1) / self.weight_sum
+
     def xty_max(self) -> np.ndarray:
         Xs = sparse.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
         xty = Xs.T @ self.Y.T - np.outer(self.x_mean, self.s @ self.Y.T)
         return np.sqrt(np.sum((xty / self.weight_sum) ** 2, axis=1))
 
-    def solve(self, t, l1, l2, w, max_iter, tol, screening):
+    def solve(self, t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening):
         return cd_sparse(
             self.data,
             self.indices,
@@ -84,6 +87,8 @@ class SparseDesignData:
             w,
             max_iter,
             tol,
+            kkt_tol,
+            abs_tol,
             screening,
             10,
         )
@@ -101,7 +106,25 @@ def _residual(data, indices, indptr, n, y, w):
 
 
 @njit(cache=True)
-def cd_sparse(data, indices, indptr, n, s, m, y, W, l1, l2, w, max_iter, tol, screening, every):
+def cd_sparse(
+    data,
+    indices,
+    indptr,
+    n,
+    s,
+    m,
+    y,
+    W,
+    l1,
+    l2,
+    w,
+    max_iter,
+    tol,
+    kkt_tol,
+    abs_tol,
+    screening,
+    every,
+):
     """Coordinate descent for the centred sparse design; see the module docstring."""
     p = w.shape[0]
     xs_s = np.zeros(p)  # s'xs_j
@@ -159,7 +182,7 @@ def cd_sparse(data, indices, indptr, n, s, m, y, W, l1, l2, w, max_iter, tol, sc
                 g[j] = (dot - m[j] * sRt) / W
             rr = (R @ R) / W
             gap, primal, sc, floor = duality_gap(w, g, rr, l1, l2)
-            if _done(w, g, gap, primal, floor, tol, l1, l2, gscale):
+            if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
                 return gap, primal, n_iter, True
             if screening:
                 for j in _screen(w, g, diag, gap, sc, l1, active):
