@@ -227,3 +227,27 @@ def test_import_does_not_load_numba():
 @parametrize_with_checks([Lasso(), ElasticNet(l1_ratio=0.3), LassoCV(cv=3, alphas=5)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_auto_layout_rule():
+    from linreg.penalized.estimators import DESIGN_MAX_BYTES, GRAM_MAX_FEATURES, choose_layout
+
+    assert choose_layout(10_000, 1_000, False) == "design"  # one fit, many features
+    assert choose_layout(10_000, 1_000, False, n_fits=100) == "gram"  # amortized on a path
+    assert choose_layout(10_000, GRAM_MAX_FEATURES, False) == "gram"
+    assert choose_layout(100, 1_000, False, n_fits=100) == "design"  # p > n
+    assert choose_layout(10_000, 100, True) == "design"  # sparse
+    n_big = DESIGN_MAX_BYTES // (8 * 1_000) + 1
+    assert choose_layout(n_big, 1_000, False) == "gram"  # no copy of a huge X
+
+
+def test_auto_many_features_uses_design_with_the_gram_optimum():
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((700, 500)) + rng.uniform(-2, 2, 500)
+    y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(700)
+    a = Lasso(alpha=0.05).fit(X, y)
+    b = Lasso(alpha=0.05, solver="gram").fit(X, y)
+    assert a.solver_ == "design" and b.solver_ == "gram"
+    pa = objective(X, y, a.coef_, a.intercept_, 0.05, 1.0, None)
+    pb = objective(X, y, b.coef_, b.intercept_, 0.05, 1.0, None)
+    assert pa == pytest.approx(pb, rel=1e-12)

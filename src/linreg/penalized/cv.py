@@ -158,7 +158,7 @@ class ElasticNetCV(ElasticNet):
         n_train = max(len(train) for train, _ in folds)
         layout = self.solver
         if layout == "auto":
-            layout = choose_layout(n_train, p, is_sparse)
+            layout = choose_layout(n_train, p, is_sparse, n_fits=2)
 
         def moments_of(rows):
             ww = None if w is None else w[rows]

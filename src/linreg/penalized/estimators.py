@@ -20,11 +20,24 @@ SOLVERS = ("auto", "gram", "design")
 ITERATIVE = ("gd", "torch")
 
 
-def choose_layout(n_samples: int, n_features: int, is_sparse: bool) -> str:
-    """ "gram" (Moments, one pass) when rows outnumber columns, else "design"."""
-    if is_sparse:
+#: A single dense fit uses the Gram layout up to this many features: forming the Gram
+#: costs ~n p^2 / 2 flops (BLAS-3) once, coordinate descent on X costs ~n p per full
+#: gradient plus ~n * (working set) per sweep, a few tens of n p in all; measured on
+#: 10,000-200,000 rows the two break even near p = 300-500 (benchmarks/bench_lasso.py).
+GRAM_MAX_FEATURES = 400
+#: ...or when the centred copy of X that the design layout needs would exceed this.
+DESIGN_MAX_BYTES = 2**31
+
+
+def choose_layout(n_samples: int, n_features: int, is_sparse: bool, n_fits: int = 1) -> str:
+    """The layout ``solver="auto"`` picks: "design" for sparse X or n < p; "gram" for
+    paths and CV (``n_fits > 1``: one Gram serves every alpha), for few features, or
+    when a copy of X would be large; otherwise (one fit, many features) "design"."""
+    if is_sparse or n_samples < n_features:
         return "design"
-    return "gram" if n_samples >= n_features else "design"
+    if n_fits > 1 or n_features <= GRAM_MAX_FEATURES:
+        return "gram"
+    return "gram" if 8 * n_samples * n_features > DESIGN_MAX_BYTES else "design"
 
 
 def check_l1_ratio(l1_ratio) -> float:
@@ -113,8 +126,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     solver : {"auto", "gram", "design", "gd", "torch"}, default="auto"
         ``"gram"``: coordinate descent on the (centred) Gram matrix from one pass of
         :class:`linreg.Moments` (cost independent of n after that pass); ``"design"``:
-        coordinate descent on X (large p, scipy.sparse input); ``"auto"``: "gram" when
-        n_samples >= n_features and X is dense, else "design".  The iterative trainers
+        coordinate descent on X (large p, scipy.sparse input); ``"auto"``: "design" for sparse
+        X, n_samples < n_features, or over 400 features (unless X is over 2 GiB), else
+        "gram" (see ``choose_layout``).  The iterative trainers
         (dense X) minimize the same objective on internally standardized data by
         proximal gradient: ``"gd"`` FISTA with restart in NumPy, ``"torch"``
         ``nn.Linear`` + ``torch.optim.SGD`` with soft-thresholding after every step

@@ -147,7 +147,7 @@ def enet_path(
     X, Y, w, y_was_1d = validate_penalized_data(_Shape(), X, y, sample_weight)
     layout = solver
     if layout == "auto":
-        layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
+        layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X), n_fits=2)
     if layout not in ("gram", "design"):
         raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {solver!r}")
     data = make_data(X, Y, w, fit_intercept, layout)

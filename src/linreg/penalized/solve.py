@@ -85,13 +85,15 @@ class DesignData:
             y_mean = np.average(Y, axis=0, weights=w)
         else:
             x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-        Xc = np.asfortranarray(X - x_mean)
+        # centred and transposed in one pass: each feature's column contiguous
+        XT = np.empty((X.shape[1], X.shape[0]))
+        np.subtract(X.T, x_mean[:, None], out=XT)
         Yc = Y - y_mean
         if w is not None:
-            root = np.sqrt(np.asarray(w, dtype=np.float64))[:, None]
-            Xc *= root
-            Yc *= root
-        return cls(Xc, np.ascontiguousarray(Yc.T), x_mean, y_mean, W)
+            root = np.sqrt(np.asarray(w, dtype=np.float64))
+            XT *= root[None, :]
+            Yc *= root[:, None]
+        return cls(XT.T, np.ascontiguousarray(Yc.T), x_mean, y_mean, W)
 
     @property
     def n_features(self) -> int:
