@@ -38,6 +38,10 @@ CUDA_CHUNK_BYTES = 256 * 2**20
 #: Bytes of the float64 chunk buffer on the CPU (as :data:`linreg.moments.CHUNK_BYTES`).
 CPU_CHUNK_BYTES = 16 * 2**20
 
+#: The direct path reads X's rows in place (a view, no copy): its chunks are larger,
+#: so each GEMM is large too (64 MiB of X per chunk on the CPU, 1 GiB on CUDA).
+DIRECT_CHUNK_BYTES = {"cuda": 2**30, "cpu": 64 * 2**20}
+
 
 def is_tensor(obj) -> bool:
     """Whether ``obj`` is a torch tensor, without importing torch."""
@@ -45,9 +49,13 @@ def is_tensor(obj) -> bool:
     return (module == "torch" or module.startswith("torch.")) and hasattr(obj, "device")
 
 
-def default_chunk_rows(device, n_columns: int) -> int:
+def default_chunk_rows(device, n_columns: int, direct: bool = False) -> int:
     """Rows per chunk so that a float64 chunk of ``n_columns`` columns fills the budget."""
-    budget = CUDA_CHUNK_BYTES if device.type == "cuda" else CPU_CHUNK_BYTES
+    cuda = device.type == "cuda"
+    if direct:
+        budget = DIRECT_CHUNK_BYTES["cuda" if cuda else "cpu"]
+    else:
+        budget = CUDA_CHUNK_BYTES if cuda else CPU_CHUNK_BYTES
     return max(256, budget // (8 * n_columns))
 
 
@@ -92,15 +100,17 @@ def moments_on_device(X, Y, w=None, *, chunk_rows: int | None = None, device=Non
     n, p = X.shape
     k = Y.shape[1]
     d = p + k
+    on_device = all(is_tensor(a) and a.device == device for a in (X, Y))
+    direct = w is None and on_device and X.dtype == Y.dtype == torch.float64
+    given = chunk_rows
     if chunk_rows is None:
         chunk_rows = default_chunk_rows(device, 1 + d)
     chunk_rows = max(1, int(chunk_rows))
-    on_device = all(is_tensor(a) and a.device == device for a in (X, Y))
-    direct = w is None and on_device and X.dtype == Y.dtype == torch.float64
     with torch.no_grad():
         shift = None
         if direct:
-            R = _direct_products(X, Y, chunk_rows, device)
+            rows = default_chunk_rows(device, p, direct=True) if given is None else chunk_rows
+            R = _direct_products(X, Y, rows, device)
             moments, amplification = _centre(R, np.zeros(d), n, p)
             if amplification <= MAX_CANCELLATION:
                 return moments
@@ -121,7 +131,7 @@ def _direct_products(X, Y, chunk_rows, device):
     k = Y.shape[1]
     f64 = dict(dtype=torch.float64, device=device)
     xx = torch.zeros((p, p), **f64)
-    xb = torch.zeros((p, 1 + k), **f64)
+    bx = torch.zeros((1 + k, p), **f64)
     bb = torch.zeros((1 + k, 1 + k), **f64)
     B = torch.ones((min(chunk_rows, n), 1 + k), **f64)  # [1, Y] of one chunk
     for start in range(0, n, chunk_rows):
@@ -130,8 +140,9 @@ def _direct_products(X, Y, chunk_rows, device):
         Bc = B[: stop - start]
         Bc[:, 1:] = Y[start:stop]
         xx.addmm_(Xc.T, Xc)  # the GEMM that dominates the cost; Xc.T is a view
-        xb.addmm_(Xc.T, Bc)
+        bx.addmm_(Bc.T, Xc)  # sums and X'Y: one thin GEMM (a second read of X)
         bb.addmm_(Bc.T, Bc)
+    xb = bx.T
     # Reorder to the layout [1, X, Y] of the shifted path.
     R = torch.empty((1 + p + k, 1 + p + k), **f64)
     R[0, 0] = bb[0, 0]
