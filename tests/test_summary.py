@@ -199,3 +199,51 @@ def test_bad_options():
         model.predict(X, interval="credible")
     with pytest.raises(ValueError, match="target must be in"):
         model.summary(target=3)
+
+
+@pytest.mark.parametrize("source", ["memory", "scan"])
+@pytest.mark.parametrize("alpha", [0.0, 3.0])
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC3"])
+def test_standard_errors_with_a_huge_offset_match_long_double(alpha, cov_type, source, tmp_path):
+    """A column whose mean is 2e6 times its spread: the covariance is formed in centred
+    coordinates, so the SEs match a brute-force long-double computation, in memory and
+    from the Moments alone (a scan-like source), where user coordinates lost 1e-7..1e-5."""
+    import linreg
+
+    rng = np.random.default_rng(0)
+    n, p = 5000, 3
+    X = rng.normal(size=(n, p))
+    X[:, 1] = 0.5 * X[:, 1] + 1e6
+    y = X @ [1.0, 2.0, 3.0] + rng.standard_t(4, n) * (1 + np.abs(X[:, 0]))
+    est = linreg.Ridge(alpha=alpha) if alpha else linreg.LinearRegression()
+    if source == "memory":
+        got = est.fit(X, y).summary(cov_type=cov_type).bse
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": y})
+        pq.write_table(table, tmp_path / "d.parquet")
+        scan = linreg.scan(tmp_path / "d.parquet", target="y", batch_size=1000)
+        got = est.fit(scan).summary(cov_type=cov_type).bse
+
+    L = np.longdouble
+    m = X.astype(L).mean(axis=0)
+    Z = np.column_stack([np.ones(n, dtype=L), X.astype(L) - m])  # centred design
+    C = Z.T @ Z
+    P = np.diag(np.r_[0.0, np.full(p, alpha)]).astype(L)
+    B = np.linalg.inv((C + P).astype(np.float64)).astype(L)
+    for _ in range(3):  # Newton steps: B to long-double accuracy
+        B = B + B @ (np.eye(p + 1, dtype=L) - (C + P) @ B)
+    beta = B @ (Z.T @ y.astype(L))
+    r = y.astype(L) - Z @ beta
+    if cov_type == "nonrobust":
+        cov_c = (r @ r) / (n - p - 1) * (B @ C @ B)
+    else:
+        h = np.einsum("ij,jk,ik->i", Z, B, Z)
+        u = r / (1 - h)
+        cov_c = B @ ((Z * (u**2)[:, None]).T @ Z) @ B
+    T = np.eye(p + 1, dtype=L)
+    T[0, 1:] = -m
+    want = np.sqrt(np.diag(T @ cov_c @ T.T)).astype(np.float64)
+    np.testing.assert_allclose(got, want, rtol=1e-9)

@@ -121,6 +121,20 @@ def bread(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
     return t @ _centred_bread(problem, keep) @ t.T
 
 
+#: Equilibrated centred Gram matrices better conditioned than this give robust
+#: covariances from their Cholesky factor (error ~kappa eps <= 1e-10).
+BREAD_MAX_KAPPA = 1e6
+
+
+def _ill_conditioned(problem: LeastSquaresProblem, keep) -> bool:
+    m = problem.get_moments()
+    s = m.xtx[np.ix_(keep, keep)] if problem.fit_intercept else m.uncentred()[np.ix_(keep, keep)]
+    d = np.sqrt(np.diag(s))
+    if not np.all(d > 0):
+        return True
+    return bool(np.linalg.cond(s / np.outer(d, d)) > BREAD_MAX_KAPPA)
+
+
 def _centred_bread(problem: LeastSquaresProblem, keep) -> np.ndarray:
     """The bread in centred coordinates, ``diag(1/W, (S_c + penalty)^-1)`` (just the
     second block without an intercept), from the Moments' Cholesky factor."""
@@ -141,20 +155,23 @@ def _centred_bread(problem: LeastSquaresProblem, keep) -> np.ndarray:
 
 def penalized_sandwich(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
     """``B S B`` with ``B = (S + alpha I)^-1``: the unscaled covariance of the ridge
-    estimator given alpha (it is biased; the covariance is around its expectation)."""
+    estimator given alpha (it is biased; the covariance is around its expectation).
+
+    Formed in centred coordinates and mapped to (intercept, coef) once: the product of
+    the user-coordinate matrices cancels when a column's mean dwarfs its spread.
+    """
     keep = _kept(problem, aliased)
-    b = bread(problem, aliased)
     m = problem.get_moments()
+    centred_bread = _centred_bread(problem, keep)
     if problem.fit_intercept:
         q = int(keep.sum())
         centred = np.zeros((q + 1, q + 1))
         centred[0, 0] = m.weight_sum
         centred[1:, 1:] = m.xtx[np.ix_(keep, keep)]
-        t_inv = np.linalg.inv(_theta_transform(problem, keep))
-        xtx = t_inv.T @ centred @ t_inv
     else:
-        xtx = m.uncentred()[np.ix_(keep, keep)]
-    return b @ xtx @ b
+        centred = m.uncentred()[np.ix_(keep, keep)]
+    t = _theta_transform(problem, keep)
+    return t @ (centred_bread @ centred @ centred_bread) @ t.T
 
 
 def hc_meat(
@@ -185,7 +202,9 @@ def hc_meat(
     y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
     offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
     t = _theta_transform(problem, keep)
-    if _uses_extended(problem) and not problem.penalized:
+    if _uses_extended(problem) and not problem.penalized and _ill_conditioned(problem, keep):
+        # Collinear small problems: the extended-precision inverse, mapped to centred
+        # coordinates (the map costs ~(mean/spread)^2 eps, the Cholesky ~kappa eps).
         centred_bread = np.linalg.solve(t, np.linalg.solve(t, bread_matrix.T).T)  # T b T'
     else:
         # Directly, not back from user coordinates: with a column's mean 1e4 times its
