@@ -38,11 +38,15 @@ from .solve import KKT_TOL, MAX_ITER, TOL, GramData, solve_enet
 #: the objective at w = 0 (scikit-learn's kind of criterion: its default is 2e-4), which
 #: locates the minimum of the CV curve to a few per cent in MSE.
 PATH_NULL_TOL = 1e-4
-#: Second stage: the alphas whose mean MSE is within REFINE_MARGIN of the smallest are
-#: re-solved (warm) to gap <= REFINE_TOL times the objective (KKT to 1e-6 alpha), so
-#: alpha_ is chosen on MSEs accurate to ~1e-9.  The refit at alpha_ then uses ``tol``.
-REFINE_MARGIN = 0.01
-REFINE_TOL = 1e-10
+#: Second stage (``ElasticNetCV._refine``): the alphas whose mean MSE is within a margin
+#: of the smallest are re-solved, warm-started, REFINE_BATCH at a time, the lowest
+#: first, to duality gap <= REFINE_TOL times the objective (KKT to 1e-4 alpha; MSEs
+#: then accurate to ~1e-6 relative), until the smallest mean MSE is an accurate one and
+#: no loose one is within the margin of it.  The margin is REFINE_MARGIN or twice the
+#: largest loose error seen, whichever is larger.  The refit at alpha_ uses ``tol``.
+REFINE_MARGIN = 0.002
+REFINE_BATCH = 5
+REFINE_TOL = 1e-8
 
 
 def _fold_mse_from_moments(m: Moments, coefs, intercepts, fit_intercept):
@@ -227,27 +231,7 @@ class ElasticNetCV(ElasticNet):
                 if two_stage:
                     kept[r, f] = coefs[0]
         if two_stage:
-            # Re-solve, warm-started, to REFINE_TOL every (l1_ratio, alpha) whose loose
-            # mean MSE is within REFINE_MARGIN of the smallest: the minimum is then
-            # located on accurate values.
-            mean = mse.mean(axis=1)
-            todo = np.argwhere(mean <= np.min(mean) * (1.0 + REFINE_MARGIN))
-            refine_kkt = max(KKT_TOL, min(1e-4, 1e4 * REFINE_TOL))
-            for f in range(len(folds)):
-                data = fold_data(f)
-                for r, i in todo:
-                    res = solve_enet(
-                        data,
-                        grids[r][i],
-                        l1_ratios[r],
-                        kept[r, f, :, i][None],
-                        REFINE_TOL,
-                        max_iter,
-                        self.screening,
-                        refine_kkt,
-                    )
-                    converged &= res.converged
-                    mse[r, f, i] = fold_mse(f, res.coef[0][:, None], res.intercept[:1])[0]
+            converged &= self._refine(mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter)
         if not converged:
             warnings.warn(
                 "coordinate descent did not converge for some alphas and folds; raise "
@@ -281,6 +265,45 @@ class ElasticNetCV(ElasticNet):
         self.dual_gap_ = float(result.dual_gap[0])
         self.objective_ = float(result.objective[0])
         return self
+
+    def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter) -> bool:
+        """Second stage of the default CV: re-solve accurately the alphas that may hold
+        the minimum, in rounds, until the minimum of the fold-mean MSE is an accurate
+        value and no loose value is within ``margin`` of it.  ``margin`` starts at
+        REFINE_MARGIN and grows to twice the largest loose error seen in the re-solved
+        ones.  ``mse`` (n_l1, n_folds, n_alphas) is updated in place."""
+        refined = np.zeros((mse.shape[0], mse.shape[2]), dtype=bool)
+        kkt = max(KKT_TOL, min(1e-4, 1e4 * REFINE_TOL))
+        margin = REFINE_MARGIN
+        converged = True
+        data = {}
+        while True:
+            mean = mse.mean(axis=1)
+            cand = ~refined & (mean <= np.min(mean) * (1.0 + margin))
+            if not cand.any():
+                return converged
+            idx = np.argwhere(cand)
+            todo = idx[np.argsort(mean[cand], kind="stable")[:REFINE_BATCH]]
+            for f in range(mse.shape[1]):
+                if f not in data:
+                    data[f] = fold_data(f)
+                for r, i in todo:
+                    res = solve_enet(
+                        data[f],
+                        grids[r][i],
+                        l1_ratios[r],
+                        kept[r, f, :, i][None],
+                        REFINE_TOL,
+                        max_iter,
+                        self.screening,
+                        kkt,
+                    )
+                    converged &= res.converged
+                    mse[r, f, i] = fold_mse(f, res.coef[0][:, None], res.intercept[:1])[0]
+            for r, i in todo:
+                refined[r, i] = True
+                err = abs(mean[r, i] - mse[r, :, i].mean()) / mse[r, :, i].mean()
+                margin = max(margin, 2.0 * err)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
