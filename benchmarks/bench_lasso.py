@@ -8,7 +8,8 @@ Data: ``X`` standard normal (``default_rng(0)``), ``y = X beta + 3 + noise`` wit
 of ``beta`` nonzero.  Single fits use ``alpha = 0.1 * alpha_max`` (ElasticNet: the same
 alpha, ``l1_ratio=0.5``).  All in one process, on the same arrays.
 
-Columns: best-of-2 wall time after a warm-up run (rows over 10 s: that first run); ratio = time / linreg's (default settings) time; the
+Columns: best-of-2 wall time after a warm-up run (rows over 10 s: that first run);
+ratio = time / linreg's (default settings) time; the
 objective (scikit-learn's scaling) relative to the lowest of the row group, ``obj - min``
 over ``min``; peak extra memory from tracemalloc in a separate untimed run (NumPy
 allocations; BLAS/numba internals are not seen).  Reference settings: scikit-learn
