@@ -70,7 +70,7 @@ def test_several_targets_are_refused():
 
 @pytest.mark.parametrize("n, p, l1_ratio", [(300, 15, 1.0), (60, 120, 1.0), (200, 30, [0.3, 0.8])])
 def test_default_two_stage_path_chooses_the_exact_minimum(n, p, l1_ratio):
-    # Default: loose paths (gap <= 1e-4 of the null objective), then the alphas near the
+    # Default: loose paths (gap <= 2e-4 of the null objective), then the alphas near the
     # minimum re-solved to 1e-8: the same choice as scikit-learn at tol=1e-12, the MSE
     # at the minimum accurate, the others to a few per cent.
     X, y = make(n, p, seed=5)

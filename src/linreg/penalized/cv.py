@@ -35,9 +35,10 @@ from .path import path_on_data, resolve_alphas
 from .solve import KKT_TOL, MAX_ITER, TOL, GramData, solve_enet
 
 #: Default CV, first stage: every path is solved to duality gap <= PATH_NULL_TOL times
-#: the objective at w = 0 (scikit-learn's kind of criterion: its default is 2e-4), which
-#: locates the minimum of the CV curve to a few per cent in MSE.
-PATH_NULL_TOL = 1e-4
+#: the objective at w = 0, which is scikit-learn's own criterion at its default tol=1e-4
+#: (gap <= tol ||y||^2/n): held-out MSEs to ~1e-3..1e-2 relative, enough to find where
+#: the minimum is, not always which grid point.
+PATH_NULL_TOL = 2e-4
 #: Second stage (``ElasticNetCV._refine``): the alphas whose mean MSE is within a margin
 #: of the smallest are re-solved, warm-started, REFINE_BATCH at a time, the lowest
 #: first, to duality gap <= REFINE_TOL times the objective (KKT to 1e-4 alpha; MSEs
@@ -82,8 +83,16 @@ class ElasticNetCV(ElasticNet):
         l1_ratio) or the values themselves.
     fit_intercept : bool, default=True
     solver : {"auto", "gram", "design"}, default="auto"
-    tol, max_iter, screening : as in :class:`ElasticNet`.
+    tol, max_iter, screening : as in :class:`ElasticNet` (``tol`` is the refit's).
     cv : int, cross-validation splitter or iterable, default=None (5-fold KFold)
+    path_tol : float or None, default=None
+        Accuracy of the fold paths.  None: two stages, every path to scikit-learn's
+        criterion (duality gap <= 2e-4 of the objective at zero), then the alphas that
+        may hold the minimum re-solved to a gap of 1e-8 of the objective, in rounds,
+        until the minimum is an accurate value (``mse_path_`` is accurate to ~1e-6 there
+        and to ~1e-2 elsewhere).  A number: every path to a duality gap of ``path_tol``
+        times the objective (1e-13 reproduces tight references everywhere; slow on p > n
+        near interpolation).
 
     Attributes
     ----------
@@ -168,7 +177,8 @@ class ElasticNetCV(ElasticNet):
             ww = None if w is None else w[rows]
             if is_sparse:
                 return sparse_moments(X[rows], Y[rows], ww)
-            return Moments.from_arrays(X[rows], Y[rows], ww)
+            # one chunk: the rows are a copy already, and merging chunks costs O(p^2) each
+            return Moments.from_arrays(X[rows], Y[rows], ww, chunk_rows=max(len(rows), 1))
 
         # The full data (for the alpha grid and the refit) and, in the Gram layout,
         # the Moments of every test fold.
@@ -186,14 +196,21 @@ class ElasticNetCV(ElasticNet):
             full = make_data(X, Y, w, self.fit_intercept, "design")
         grids = [resolve_alphas(self.alphas, 100, full, r, self.eps) for r in l1_ratios]
 
+        gram_cache = {}
+
         def fold_data(f):
+            if f in gram_cache:
+                return gram_cache[f]
             train = folds[f][0]
             if layout == "gram":
                 if _partition(folds, n):
                     train_m = total.subtract(fold_moments[f])
                 else:
                     train_m = moments_of(train)
-                return GramData.from_moments(train_m, self.fit_intercept)
+                data = GramData.from_moments(train_m, self.fit_intercept)
+                if p <= 2_000:  # kept for the second stage (p x p each)
+                    gram_cache[f] = data
+                return data
             ww = None if w is None else w[train]
             return make_data(X[train], Y[train], ww, self.fit_intercept, "design")
 
@@ -276,7 +293,6 @@ class ElasticNetCV(ElasticNet):
         kkt = max(KKT_TOL, min(1e-4, 1e4 * REFINE_TOL))
         margin = REFINE_MARGIN
         converged = True
-        data = {}
         while True:
             mean = mse.mean(axis=1)
             cand = ~refined & (mean <= np.min(mean) * (1.0 + margin))
@@ -285,11 +301,10 @@ class ElasticNetCV(ElasticNet):
             idx = np.argwhere(cand)
             todo = idx[np.argsort(mean[cand], kind="stable")[:REFINE_BATCH]]
             for f in range(mse.shape[1]):
-                if f not in data:
-                    data[f] = fold_data(f)
+                data = fold_data(f)  # (cached in the Gram layout; a copy per round in design)
                 for r, i in todo:
                     res = solve_enet(
-                        data[f],
+                        data,
                         grids[r][i],
                         l1_ratios[r],
                         kept[r, f, :, i][None],
