@@ -178,9 +178,9 @@ def main(argv=None):
                 floor = shared_floor(X, args.repeat)
                 r["note"] = (
                     f"shared floor (centred Gram + eigh): {floor:.3f} s, so at most "
-                    f"{r['t_ref'] / floor:.1f}x is possible"
+                    f"{r['t_ref'] / floor:.1f}x is possible for any method built on them"
                 )
-            r["note"] += f" load {os.getloadavg()[0]:.1f}"
+            r["note"] = f"{r['note']}; load {os.getloadavg()[0]:.1f}".lstrip("; ")
             same = r["alpha_ours"] == r["alpha_ref"]
             print(
                 f"| {n:,} x {p:,} | {label} | {len(grid)} | {r['t_ours']:.3f} | "
