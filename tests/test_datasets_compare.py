@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import linreg
-from linreg.compare import (
+from linreg.comparison import (
     EXACT_SOLVERS,
     ITERATIVE_SOLVERS,
     Comparison,
@@ -420,7 +420,7 @@ def test_compare_does_not_import_heavy_libraries():
     import sys
 
     code = (
-        "import sys, linreg; from linreg.compare import compare; "
+        "import sys, linreg; from linreg.comparison import compare; "
         "print(sorted(m for m in ('torch', 'matplotlib', 'dask') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

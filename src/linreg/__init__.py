@@ -21,7 +21,7 @@ _LAZY = {
     "RidgeCV": ".ridge_cv",
     "Moments": ".moments",
     "Summary": ".summary",
-    "compare": ".compare",
+    "compare": ".comparison",
     "Lasso": ".penalized",
     "ElasticNet": ".penalized",
     "LassoCV": ".penalized",
