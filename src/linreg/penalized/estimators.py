@@ -209,13 +209,16 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _l1_ratio(self) -> float:
         return check_l1_ratio(self.l1_ratio)
 
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Fit the model (see the class docstring for the objective).
 
         Parameters
         ----------
         X : array-like, DataFrame or scipy.sparse matrix of shape (n_samples, n_features)
+            Or a :func:`linreg.scan` source or Dask collection: one pass for the Moments,
+            then coordinate descent on their Gram matrix (bounded memory).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Required unless X is a scan (its target column is y).
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights (equivalent to repeating rows).
         validation_data : tuple (X_val, y_val), optional
@@ -235,6 +238,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
         if max_iter < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter!r}")
+        from ..sources import as_source
+
+        source = as_source(X, y, sample_weight)
+        if source is not None:
+            return self._fit_source(source, alpha, l1_ratio, tol, max_iter, validation_data)
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
         if self.solver in ITERATIVE:
             return self._fit_iterative(
@@ -254,6 +262,30 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if coef_init.shape != (Y.shape[1], X.shape[1]):
                 coef_init = None
         result = solve_enet(data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening)
+        return self._set_result(result, layout, y_was_1d, Y.shape[1], tol, max_iter)
+
+    def _fit_source(self, source, alpha, l1_ratio, tol, max_iter, validation_data):
+        """One pass over a chunked source (linreg.scan, Dask, torch tensors) for the
+        Moments, then coordinate descent on their Gram matrix: bounded memory."""
+        if self.solver not in ("auto", "gram"):
+            raise ValueError(
+                f"solver={self.solver!r} needs X in memory; a {type(source).__name__} is "
+                "fitted from its Moments with solver='gram' (or 'auto')"
+            )
+        if validation_data is not None:
+            raise ValueError("validation_data applies to solver='gd' or 'torch' only")
+        for attr in ("feature_names_in_",):
+            self.__dict__.pop(attr, None)
+        moments = source.moments()
+        data = GramData.from_moments(moments, self.fit_intercept)
+        result = solve_enet(data, alpha, l1_ratio, None, tol, max_iter, self.screening)
+        self.n_features_in_ = source.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        return self._set_result(result, "gram", source.y_was_1d, source.n_targets, tol, max_iter)
+
+    def _set_result(self, result, layout, y_was_1d, n_targets, tol, max_iter):
+        """The fitted attributes from a coordinate-descent result."""
         if not result.converged:
             warnings.warn(
                 f"{type(self).__name__} did not converge in max_iter={max_iter} sweeps: "
@@ -265,7 +297,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.solver_ = layout
         self.n_iter_ = int(result.n_iter)
         self.coef_ = result.coef[0] if y_was_1d else result.coef
-        intercept = result.intercept if self.fit_intercept else np.zeros(Y.shape[1])
+        intercept = result.intercept if self.fit_intercept else np.zeros(n_targets)
         self.intercept_ = float(intercept[0]) if y_was_1d else intercept
         self.dual_gap_ = float(result.dual_gap[0]) if y_was_1d else result.dual_gap
         self.objective_ = float(result.objective[0]) if y_was_1d else result.objective
