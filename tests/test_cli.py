@@ -418,3 +418,15 @@ def test_fit_on_a_dask_cluster(offset_files):
     for k in ("n", "r2", "rmse", "mae"):
         assert cluster_fit["metrics"]["train"][k] == pytest.approx(memory["metrics"]["train"][k])
     assert bad.returncode == 2 and "--test-size 0" in bad.stderr
+
+
+def test_streaming_lasso_equals_in_memory(offset_files):
+    common = ["-t", "y", "--weights", "w", "--model", "lasso", "--alpha", "0.01",
+              "--format", "json"]  # fmt: skip
+    stream = json.loads(ok("fit", offset_files / "parts", *common).stdout)
+    memory = json.loads(ok("fit", offset_files / "all.parquet", *common).stdout)
+    np.testing.assert_allclose(
+        list(stream["coef"].values()), list(memory["coef"].values()), rtol=1e-9, atol=1e-12
+    )
+    for part in ("train", "test"):
+        assert stream["metrics"][part]["r2"] == pytest.approx(memory["metrics"][part]["r2"], 1e-10)

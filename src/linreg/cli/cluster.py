@@ -101,5 +101,6 @@ def run_on_cluster(args, estimator):
         source = as_source(X, y, w)
         coef = np.atleast_2d(estimator.coef_)[0]
         intercept = float(np.atleast_1d(estimator.intercept_)[0])
-        sums = source.reduce(MetricSums(coef, intercept, float(estimator.moments_.y_mean[0])))
+        moments = getattr(estimator, "moments_", None) or source.moments()
+        sums = source.reduce(MetricSums(coef, intercept, float(moments.y_mean[0])))
     return features, {"train": metrics_from_sums(sums)}, summary

@@ -82,12 +82,15 @@ def part_metrics(model, scan, holdout: HoldOut) -> dict:
     """
     coef = np.atleast_2d(model.coef_)[0]
     intercept = float(np.atleast_1d(model.intercept_)[0])
-    c = float(model.moments_.y_mean[0])
+    moments = getattr(model, "moments_", None)
+    c = None if moments is None else float(moments.y_mean[0])  # else: the first batch's
     sums = {}  # part -> [n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]
     holdout.restart()
     for X, y, w in scan:
         labels = holdout.labels(len(X))
         y = y.reshape(len(X), -1)[:, 0]
+        if c is None and len(y):
+            c = float(y.mean())
         r = y - (X @ coef + intercept)
         weights = np.ones(len(X)) if w is None else w
         for part in np.unique(labels):
