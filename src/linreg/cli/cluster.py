@@ -9,35 +9,8 @@ split on a cluster (each row's draw is tied to file order): use ``--test-size 0`
 
 from __future__ import annotations
 
-import numpy as np
-
 from .errors import DataError, UsageError
-
-
-class MetricSums:
-    """``[n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]`` of a chunk (a class so
-    Dask can send it to the workers)."""
-
-    def __init__(self, coef, intercept, centre):
-        self.coef, self.intercept, self.centre = coef, intercept, centre
-
-    def __call__(self, X, Y, w):
-        y = Y[:, 0]
-        r = y - (X @ self.coef + self.intercept)
-        w = np.ones(len(y)) if w is None else w
-        d = y - self.centre
-        return np.array([len(y), w.sum(), w @ r**2, w @ np.abs(r), w @ d, w @ d**2])
-
-
-def metrics_from_sums(sums) -> dict:
-    n, W, ssr, sar, sd, sdd = sums
-    tss = sdd - sd**2 / W
-    return {
-        "n": int(n),
-        "r2": float(1 - ssr / tss) if tss > 0 else float("nan"),
-        "rmse": float(np.sqrt(ssr / W)),
-        "mae": float(sar / W),
-    }
+from .report import MetricSums, metrics_from_sums
 
 
 def read_frame(args):
@@ -99,8 +72,6 @@ def run_on_cluster(args, estimator):
         from linreg.sources import as_source
 
         source = as_source(X, y, w)
-        coef = np.atleast_2d(estimator.coef_)[0]
-        intercept = float(np.atleast_1d(estimator.intercept_)[0])
         moments = getattr(estimator, "moments_", None) or source.moments()
-        sums = source.reduce(MetricSums(coef, intercept, float(moments.y_mean[0])))
+        sums = source.reduce(MetricSums.of(estimator, moments.y_mean[0]))
     return features, {"train": metrics_from_sums(sums)}, summary

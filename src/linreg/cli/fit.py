@@ -195,11 +195,10 @@ def _run_in_memory(args, estimator, holdout) -> int:
         fit_kwargs["validation_data"] = (X[val], y[val])
     _fit_named(estimator, Xt, yt, names, **fit_kwargs)
 
-    metrics = {}
-    for part, idx in parts.items():
-        if len(idx):
-            Xp, yp, wp = rows(idx)
-            metrics[part] = report.metrics(yp, report.predict(estimator, Xp), wp)
+    sums = report.MetricSums.of(estimator, np.average(yt, weights=wt))
+    metrics = {
+        part: report.metrics_from_sums(sums(*rows(idx))) for part, idx in parts.items() if len(idx)
+    }
     summary = estimator.summary(cov_type=args.cov_type) if hasattr(estimator, "summary") else None
     plots = _plots(estimator, Xt, yt, args.plots) if args.plots else {}
     return _finish(args, estimator, names, target, rhs, len(train), metrics, summary, plots)

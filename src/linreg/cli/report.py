@@ -19,19 +19,40 @@ def predict(model, X, **kwargs):
         return model.predict(X, **kwargs)
 
 
-def metrics(y, prediction, weights=None) -> dict:
-    """n, R^2, RMSE and MAE of ``prediction`` (weighted means with ``weights``)."""
-    y = np.asarray(y, dtype=np.float64)
-    residual = y - prediction
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
-    sw = w.sum()
-    mean = (w @ y) / sw
-    tss = w @ (y - mean) ** 2
+class MetricSums:
+    """``[n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]`` of a chunk of rows
+    for the model ``coef, intercept``: sums add over chunks, parts and Dask workers (a
+    class, so Dask can send it to the workers).  ``c`` is any value near the mean of y
+    (the training mean): it keeps the total sum of squares from cancelling."""
+
+    def __init__(self, coef, intercept, centre):
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = float(intercept)
+        self.centre = float(centre)
+
+    @classmethod
+    def of(cls, model, centre):
+        """The sums for the first target of a fitted model."""
+        coef = np.atleast_2d(model.coef_)[0]
+        return cls(coef, float(np.atleast_1d(model.intercept_)[0]), centre)
+
+    def __call__(self, X, Y, w):
+        y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, 0]
+        r = y - (np.asarray(X, dtype=np.float64) @ self.coef + self.intercept)
+        w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
+        d = y - self.centre
+        return np.array([len(y), w.sum(), w @ r**2, w @ np.abs(r), w @ d, w @ d**2])
+
+
+def metrics_from_sums(sums) -> dict:
+    """n, R^2, RMSE and MAE (weighted means with weights) from added MetricSums."""
+    n, W, ssr, sar, sd, sdd = sums
+    tss = sdd - sd**2 / W
     return {
-        "n": int(len(y)),
-        "r2": float(1 - (w @ residual**2) / tss) if tss > 0 else float("nan"),
-        "rmse": float(np.sqrt((w @ residual**2) / sw)),
-        "mae": float((w @ np.abs(residual)) / sw),
+        "n": int(n),
+        "r2": float(1 - ssr / tss) if tss > 0 else float("nan"),
+        "rmse": float(np.sqrt(ssr / W)),
+        "mae": float(sar / W),
     }
 
 

@@ -16,6 +16,7 @@ from linreg.moments import Moments
 from linreg.sources.base import ChunkSource
 
 from .holdout import PART_NAMES, TRAIN, HoldOut
+from .report import MetricSums, metrics_from_sums
 
 #: Data files larger than this are streamed rather than read into memory.
 STREAM_BYTES = 32 * 2**20
@@ -75,40 +76,19 @@ def should_stream(args) -> bool:
 
 
 def part_metrics(model, scan, holdout: HoldOut) -> dict:
-    """n, R^2, RMSE and MAE of every part in one pass (weighted means with weights).
-
-    Sums are taken around the training mean of y so the total sum of squares does not
-    cancel: ``tss = sum w (y - c)^2 - (sum w (y - c))^2 / W``.
-    """
-    coef = np.atleast_2d(model.coef_)[0]
-    intercept = float(np.atleast_1d(model.intercept_)[0])
+    """n, R^2, RMSE and MAE of every part (train, validation, test) in one pass."""
     moments = getattr(model, "moments_", None)
-    c = None if moments is None else float(moments.y_mean[0])  # else: the first batch's
-    sums = {}  # part -> [n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]
+    sums, per_part = None, {}
     holdout.restart()
     for X, y, w in scan:
+        if sums is None:  # centre: the training mean, or the first batch's
+            sums = MetricSums.of(model, moments.y_mean[0] if moments else np.mean(y))
         labels = holdout.labels(len(X))
-        y = y.reshape(len(X), -1)[:, 0]
-        if c is None and len(y):
-            c = float(y.mean())
-        r = y - (X @ coef + intercept)
-        weights = np.ones(len(X)) if w is None else w
         for part in np.unique(labels):
             m = labels == part
-            wm, rm, dm = weights[m], r[m], y[m] - c
-            s = np.array([m.sum(), wm.sum(), wm @ rm**2, wm @ np.abs(rm), wm @ dm, wm @ dm**2])
-            sums[int(part)] = sums.get(int(part), 0) + s
-    out = {}
-    for part in sorted(sums):
-        n, W, ssr, sar, sd, sdd = sums[part]
-        tss = sdd - sd**2 / W
-        out[PART_NAMES[part]] = {
-            "n": int(n),
-            "r2": float(1 - ssr / tss) if tss > 0 else float("nan"),
-            "rmse": float(np.sqrt(ssr / W)),
-            "mae": float(sar / W),
-        }
-    return out
+            s = sums(X[m], y[m], None if w is None else w[m])
+            per_part[int(part)] = per_part.get(int(part), 0) + s
+    return {PART_NAMES[k]: metrics_from_sums(per_part[k]) for k in sorted(per_part)}
 
 
 class ByteProgress:
