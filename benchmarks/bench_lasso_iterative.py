@@ -21,8 +21,6 @@ on the CPU with the threads torch chooses.
 from __future__ import annotations
 
 import argparse
-import time
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -30,6 +28,9 @@ from sklearn import linear_model as sk
 from sklearn.datasets import load_diabetes
 
 import linreg
+
+# Run as a script from benchmarks/: the objective and timers are bench_lasso's.
+from bench_lasso import objective, peak, timed  # noqa: E402
 
 
 def make(n, p, seed=0):
@@ -44,33 +45,6 @@ def make(n, p, seed=0):
 
 def alpha_max(X, y, l1_ratio):
     return np.max(np.abs((X - X.mean(0)).T @ (y - y.mean()))) / (len(y) * l1_ratio)
-
-
-def objective(X, y, coef, intercept, alpha, l1_ratio):
-    r = y - X @ coef - intercept
-    return (
-        r @ r / (2 * len(y))
-        + alpha * l1_ratio * np.abs(coef).sum()
-        + alpha * (1 - l1_ratio) / 2 * coef @ coef
-    )
-
-
-def timed(fn, repeat=2):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
-
-
-def peak(fn):
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    fn()
-    top = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return (top - base) / 1e6
 
 
 def table(title, X, y, alpha, l1_ratio):

@@ -100,8 +100,7 @@ def test_fit_matches_statsmodels_and_saved_predictions_match_in_process(files, s
     assert lines[0] == "prediction,lower,upper" and len(lines) == 443
     got = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
     np.testing.assert_allclose(got, in_process.predict(d.X, interval="prediction"), rtol=1e-10)
-    frame = ref.get_prediction(sm.add_constant(d.X)).summary_frame(alpha=0.05)
-    # statsmodels' robust fit gives its own HC3 intervals; ours used the nonrobust ones.
+    # Prediction intervals use the nonrobust covariance (predict's default cov_type).
     ols = sm.OLS(d.y, sm.add_constant(d.X)).fit()
     frame = ols.get_prediction(sm.add_constant(d.X)).summary_frame(alpha=0.05)
     np.testing.assert_allclose(got[:, 1], frame["obs_ci_lower"], rtol=1e-9)
