@@ -97,3 +97,24 @@ def test_path_tol_is_validated():
     X, y = make(40, 3)
     with pytest.raises(ValueError, match="path_tol"):
         LassoCV(path_tol=-1.0, alphas=3).fit(X, y)
+
+
+@pytest.mark.parametrize("n, p", [(300, 15), (60, 120)])
+def test_threads_over_folds_do_not_change_the_result(n, p):
+    # n_jobs only spreads the folds over threads: the same choice and, up to the
+    # rounding of BLAS run on one thread instead of several, the same curve.
+    X, y = make(n, p, seed=2)
+    cv = KFold(5, shuffle=True, random_state=0)
+    kw = dict(cv=cv, alphas=30, l1_ratio=[0.5, 1.0], eps=1e-3 if n > p else 1e-2)
+    one = ElasticNetCV(n_jobs=1, **kw).fit(X, y)
+    two = ElasticNetCV(n_jobs=2, **kw).fit(X, y)
+    assert (one.alpha_, one.l1_ratio_) == (two.alpha_, two.l1_ratio_)
+    np.testing.assert_allclose(two.mse_path_, one.mse_path_, rtol=1e-10)
+    np.testing.assert_allclose(two.coef_, one.coef_, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, "2"])
+def test_n_jobs_is_validated(n_jobs):
+    X, y = make(40, 3)
+    with pytest.raises(ValueError, match="n_jobs"):
+        LassoCV(n_jobs=n_jobs, alphas=3).fit(X, y)

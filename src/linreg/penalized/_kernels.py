@@ -36,7 +36,7 @@ KKT_TOL = 1e-8
 ANDERSON = 5
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _soft(z, t):
     if z > t:
         return z - t
@@ -45,7 +45,7 @@ def _soft(z, t):
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def duality_gap(w, g, rr, l1, l2):
     """Duality gap, primal value and the dual scaling at ``w``.
 
@@ -96,7 +96,7 @@ def duality_gap(w, g, rr, l1, l2):
     return gap, primal, s, floor
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def kkt_violation(w, g, l1, l2):
     """Largest violation of the optimality conditions: ``g_j - l2 w_j = l1 sign(w_j)``
     where ``w_j != 0``, ``|g_j| <= l1`` where ``w_j = 0``."""
@@ -113,7 +113,7 @@ def kkt_violation(w, g, l1, l2):
     return worst
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
     """Converged: gap <= tol * objective or <= abs_tol (or at its rounding floor), and
     the KKT conditions hold to ``kkt_tol * alpha`` (or to the rounding error of the
@@ -123,7 +123,7 @@ def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
     return kkt_violation(w, g, l1, l2) <= max(kkt_tol * (l1 + l2), 1e3 * EPS * gscale)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _screen(w, g, diag, gap, s, l1, active):
     """Gap-safe sphere test: ``|x_j' theta*| <= s|g_j| + sqrt(2 gap G_jj) < l1`` ->
     ``w_j* = 0``.  Returns the indices of features newly screened out (their current
@@ -137,7 +137,7 @@ def _screen(w, g, diag, gap, s, l1, active):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gram_gradient(G, q, w, idx):
     """``g = q - G w`` on the features ``idx`` (reading only rows of nonzero ``w``)."""
     g = q.copy()
@@ -150,7 +150,7 @@ def _gram_gradient(G, q, w, idx):
     return g
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gram_update(g, row, d, idx, full):
     """``g -= d * row`` on ``idx`` (contiguous, vectorized, when ``idx`` is everything)."""
     if full:
@@ -161,7 +161,7 @@ def _gram_update(g, row, d, idx, full):
             g[k] -= d * row[k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gram_gap(w, g, c, q, idx, l1, l2):
     """Duality gap of the problem restricted to the features ``idx`` (the screened-out
     ones are provably zero at the optimum, so its optimum is the full one)."""
@@ -172,7 +172,7 @@ def _gram_gap(w, g, c, q, idx, l1, l2):
     return gap, primal, s, floor, wi, gi
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening):
     """Cyclic coordinate descent on ``1/2 w'Gw - q'w + c/2 + l1|w|_1 + l2/2|w|^2``.
 
@@ -231,7 +231,7 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening):
     return gap, primal, n_iter, False
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def _dot(a, b):
     """``a @ b`` for contiguous vectors, vectorized (reassociated sum)."""
     s = 0.0
@@ -240,7 +240,7 @@ def _dot(a, b):
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sweeps(XT, W, l1, l2, w, R, diag, ws, n_sweeps):
     """``n_sweeps`` cyclic sweeps over the features ``ws``, updating ``w`` and ``R``."""
     n = XT.shape[1]
@@ -257,7 +257,7 @@ def _sweeps(XT, W, l1, l2, w, R, diag, ws, n_sweeps):
                     R[i] -= d * col[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _residual(XT, y, w):
     """``y - X w`` reading only the columns with a nonzero coefficient."""
     R = y.copy()
@@ -270,7 +270,7 @@ def _residual(XT, y, w):
     return R
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gradient_ws(XT, R, W, ws):
     """``X_ws' R / W`` without copying the columns."""
     g = np.empty(ws.shape[0])
@@ -279,7 +279,7 @@ def _gradient_ws(XT, R, W, ws):
     return g
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _objective_ws(XT, y, W, l1, l2, w, ws):
     """Objective and residual with only the features ``ws`` (the others are zero)."""
     R = y.copy()
@@ -293,7 +293,7 @@ def _objective_ws(XT, y, W, l1, l2, w, ws):
     return 0.5 * (R @ R) / W + pen, R
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _anderson(XT, y, W, l1, l2, w, R, ws, last):
     """Anderson extrapolation of the last iterates (Bertrand and Massias 2021): the
     combination ``sum_i c_i w_i`` (``sum c = 1``) that minimizes the norm of the
@@ -325,8 +325,21 @@ def _anderson(XT, y, W, l1, l2, w, R, ws, last):
             w[ws[i]] = saved[i]
 
 
-@njit(cache=True)
-def cd_design(XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, check_every):
+@njit(cache=True, nogil=True)
+def column_norms(XT, W):
+    """``||x_j||^2 / W`` for each row of ``XT`` (each feature's column)."""
+    p = XT.shape[0]
+    diag = np.empty(p)
+    for j in range(p):
+        col = XT[j]
+        diag[j] = (col @ col) / W
+    return diag
+
+
+@njit(cache=True, nogil=True)
+def cd_design(
+    XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, check_every, diag, R_in, g_in
+):
     """Coordinate descent on ``1/(2W)||y - Xw||^2 + l1|w|_1 + l2/2|w|^2`` with working sets.
 
     ``XT`` is X transposed, C-ordered (each feature's column contiguous), already
@@ -337,14 +350,17 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, c
     smallest; at least twice the nonzeros, doubling each time (Massias, Gramfort,
     Salmon 2018).  The subproblem is swept, with Anderson extrapolation every
     ``ANDERSON + 1`` sweeps, until its own gap is ``INNER_RATIO`` of the full one.
-    Inner sweeps count towards ``max_iter``.  Returns ``(gap, primal, n_iter, converged)``.
+    Inner sweeps count towards ``max_iter``.
+
+    ``diag`` holds ``||x_j||^2 / W`` (see :func:`column_norms`).  ``R_in``, ``g_in``: the
+    residual and gradient at the warm start when the caller has them (along a path:
+    the previous fit's, since they do not depend on alpha), else empty arrays.
+    Returns ``(gap, primal, n_iter, converged, R, g)``, the last two at the returned
+    ``w`` (exact, as the stopping test computed them).
     """
     p, n = XT.shape
-    diag = np.empty(p)
     active = np.ones(p, dtype=np.bool_)
     for j in range(p):
-        col = XT[j]
-        diag[j] = (col @ col) / W
         if diag[j] <= 0.0:
             active[j] = False
             w[j] = 0.0
@@ -353,15 +369,20 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, c
     primal = np.inf
     n_iter = 0
     ws_size = 0
+    warm = R_in.shape[0] == n and g_in.shape[0] == p
     while True:
-        R = _residual(XT, y, w)
-        g = (XT @ R) / W
+        if warm:
+            R, g = R_in.copy(), g_in.copy()
+            warm = False
+        else:
+            R = _residual(XT, y, w)
+            g = (XT @ R) / W
         rr = (R @ R) / W
         gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
         if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
-            return gap, primal, n_iter, True
+            return gap, primal, n_iter, True, R, g
         if n_iter >= max_iter:
-            return gap, primal, n_iter, False
+            return gap, primal, n_iter, False, R, g
         if screening:
             for j in _screen(w, g, diag, gap, s, l1, active):
                 if w[j] != 0.0:
@@ -382,7 +403,7 @@ def cd_design(XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, c
             else:
                 prio[j] = (l1 - s * abs(g[j])) / np.sqrt(diag[j])
                 n_active += 1
-        ws_size = min(n_active, max(2 * nnz, 2 * ws_size, 32))
+        ws_size = min(n_active, max(nnz + nnz // 4, 2 * ws_size, 32))
         ws = np.sort(np.argsort(prio)[:ws_size])
         # the subproblem needs no more accuracy than a fraction of the final target
         target = max(INNER_RATIO * gap, 0.1 * max(abs_tol, tol * primal))

@@ -39,15 +39,20 @@ from .solve import KKT_TOL, MAX_ITER, TOL, GramData, solve_enet
 #: (gap <= tol ||y||^2/n): held-out MSEs to ~1e-3..1e-2 relative, enough to find where
 #: the minimum is, not always which grid point.
 PATH_NULL_TOL = 2e-4
-#: Second stage (``ElasticNetCV._refine``): the alphas whose mean MSE is within a margin
-#: of the smallest are re-solved, warm-started, REFINE_BATCH at a time, the lowest
-#: first, to duality gap <= REFINE_TOL times the objective (KKT to 1e-4 alpha; MSEs
-#: then accurate to ~1e-6 relative), until the smallest mean MSE is an accurate one and
-#: no loose one is within the margin of it.  The margin is REFINE_MARGIN or twice the
-#: largest loose error seen, whichever is larger.  The refit at alpha_ uses ``tol``.
-REFINE_MARGIN = 0.002
+#: Second stage (``ElasticNetCV._refine``), for each ``(tol, kkt, floor)`` level in
+#: turn: the alphas whose mean MSE is within a margin of the smallest are re-solved,
+#: warm-started, REFINE_BATCH at a time, the lowest first, to a duality gap of ``tol``
+#: times the objective and the KKT conditions to ``kkt`` alpha, until the smallest mean
+#: MSE is a value of that level and no value of an earlier level is within the margin
+#: of it: ``floor``, or twice the largest change seen in the re-solved ones, whichever
+#: is larger.  The first level (loose paths have MSE errors ~1e-3; at this level they
+#: are ~2e-4) narrows the candidates cheaply; at the last MSEs are accurate to ~1e-6
+#: relative.  The refit at alpha_ uses ``tol``.
+REFINE_LEVELS = ((1e-5, np.inf, 2e-3), (1e-8, 1e-4, 1e-4))
 REFINE_BATCH = 5
-REFINE_TOL = 1e-8
+#: The design layout keeps every training fold's centred copy for the second stage
+#: when together they take at most this many bytes (else each round copies again).
+DESIGN_CACHE_BYTES = 512 * 2**20
 
 
 def _fold_mse_from_moments(m: Moments, coefs, intercepts, fit_intercept):
@@ -57,6 +62,30 @@ def _fold_mse_from_moments(m: Moments, coefs, intercepts, fit_intercept):
     centred = (yty - 2.0 * (xty @ coefs) + quad) / m.weight_sum
     offset = m.y_mean[0] - intercepts - m.x_mean @ coefs
     return np.maximum(centred, 0.0) + offset**2
+
+
+def _held_out_mse(X_test, Y_test, w_test, coefs, intercepts):
+    """(Weighted) MSE on held-out rows of each column of coefs (p, A)."""
+    resid = Y_test - (X_test @ coefs + intercepts)
+    return np.average(resid**2, axis=0, weights=w_test)
+
+
+def _map_folds(fn, n_folds, workers):
+    """``[fn(f) for f in range(n_folds)]`` on ``workers`` threads.
+
+    The coordinate-descent kernels release the GIL (numba ``nogil``) and each fold's
+    work is independent, so folds run in parallel; BLAS is held to one thread per
+    worker meanwhile, so the cores are not oversubscribed.  The results do not depend
+    on ``workers``: every fold is computed by the same operations in the same order.
+    """
+    if workers <= 1 or n_folds <= 1:
+        return [fn(f) for f in range(n_folds)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, range(n_folds)))
 
 
 def _partition(folds, n):
@@ -93,6 +122,12 @@ class ElasticNetCV(ElasticNet):
         and to ~1e-2 elsewhere).  A number: every path to a duality gap of ``path_tol``
         times the objective (1e-13 reproduces tight references everywhere; slow on p > n
         near interpolation).
+    n_jobs : int or None, default=None
+        Threads over the folds (the coordinate-descent kernels release the GIL).  None
+        or -1: one per CPU core; 1: sequential.  Unlike scikit-learn's ``n_jobs`` (None
+        means one job), the default uses the cores, as BLAS does; the results are the
+        same for every value
+        up to rounding (the workers' BLAS runs on one thread).
 
     Attributes
     ----------
@@ -115,6 +150,7 @@ class ElasticNetCV(ElasticNet):
         screening=True,
         cv=None,
         path_tol=None,
+        n_jobs=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -126,6 +162,19 @@ class ElasticNetCV(ElasticNet):
         self.screening = screening
         self.cv = cv
         self.path_tol = path_tol
+        self.n_jobs = n_jobs
+
+    def _workers(self, n_folds: int) -> int:
+        """Threads for the folds: ``n_jobs`` (None or -1: one per core), at most one
+        per fold."""
+        import os
+
+        n_jobs = self.n_jobs
+        if n_jobs is None or n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
+            raise ValueError(f"n_jobs must be None, -1 or a positive integer, got {n_jobs!r}")
+        return int(min(n_jobs, n_folds))
 
     def _l1_ratios(self):
         return [check_l1_ratio(r) for r in np.atleast_1d(self.l1_ratio).tolist()]
@@ -196,7 +245,7 @@ class ElasticNetCV(ElasticNet):
             full = make_data(X, Y, w, self.fit_intercept, "design")
         grids = [resolve_alphas(self.alphas, 100, full, r, self.eps) for r in l1_ratios]
 
-        gram_cache = {}
+        gram_cache, test_cache = {}, {}
 
         def fold_data(f):
             if f in gram_cache:
@@ -212,7 +261,10 @@ class ElasticNetCV(ElasticNet):
                     gram_cache[f] = data
                 return data
             ww = None if w is None else w[train]
-            return make_data(X[train], Y[train], ww, self.fit_intercept, "design")
+            data = make_data(X[train], Y[train], ww, self.fit_intercept, "design")
+            if not is_sparse and len(folds) * n_train * p * 8 <= DESIGN_CACHE_BYTES:
+                gram_cache[f] = data  # the second stage re-reads each fold in rounds
+            return data
 
         def fold_mse(f, coefs, icpts):
             """Held-out MSE of coefs (p, A), intercepts (A,) on fold f."""
@@ -220,19 +272,24 @@ class ElasticNetCV(ElasticNet):
                 icpts = np.zeros_like(icpts)
             if layout == "gram":
                 return _fold_mse_from_moments(fold_moments[f], coefs, icpts, self.fit_intercept)
-            test = folds[f][1]
-            resid = Y[test] - (X[test] @ coefs + icpts)
-            weights = None if w is None else w[test]
-            return np.average(resid**2, axis=0, weights=weights)
+            if f not in test_cache:
+                test = folds[f][1]
+                held = (X[test], Y[test], None if w is None else w[test])
+                if is_sparse or len(folds) * n_train * p * 8 > DESIGN_CACHE_BYTES:
+                    return _held_out_mse(*held, coefs, icpts)
+                test_cache[f] = held  # the second stage scores each fold in rounds
+            return _held_out_mse(*test_cache[f], coefs, icpts)
 
         A = len(grids[0])
         mse = np.empty((len(l1_ratios), len(folds), A))
         kept = np.empty((len(l1_ratios), len(folds), p, A)) if two_stage else None
-        converged = True
-        for f in range(len(folds)):
+
+        def fold_paths(f) -> bool:
+            """Every l1_ratio's path on fold f: its MSEs (and loose coefs) stored."""
             data = fold_data(f)
+            ok = True
             for r, ratio in enumerate(l1_ratios):
-                coefs, icpts, _, _, ok = path_on_data(
+                coefs, icpts, _, _, done = path_on_data(
                     data,
                     grids[r],
                     ratio,
@@ -243,12 +300,18 @@ class ElasticNetCV(ElasticNet):
                     path_kkt,
                     null_tol,
                 )
-                converged &= ok
+                ok &= done
                 mse[r, f] = fold_mse(f, coefs[0], icpts[0])
                 if two_stage:
                     kept[r, f] = coefs[0]
+            return ok
+
+        workers = self._workers(len(folds))
+        converged = all(_map_folds(fold_paths, len(folds), workers))
         if two_stage:
-            converged &= self._refine(mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter)
+            converged &= self._refine(
+                mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers
+            )
         if not converged:
             warnings.warn(
                 "coordinate descent did not converge for some alphas and folds; raise "
@@ -283,42 +346,51 @@ class ElasticNetCV(ElasticNet):
         self.objective_ = float(result.objective[0])
         return self
 
-    def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter) -> bool:
-        """Second stage of the default CV: re-solve accurately the alphas that may hold
-        the minimum, in rounds, until the minimum of the fold-mean MSE is an accurate
-        value and no loose value is within ``margin`` of it.  ``margin`` starts at
-        REFINE_MARGIN and grows to twice the largest loose error seen in the re-solved
-        ones.  ``mse`` (n_l1, n_folds, n_alphas) is updated in place."""
-        refined = np.zeros((mse.shape[0], mse.shape[2]), dtype=bool)
-        kkt = max(KKT_TOL, min(1e-4, 1e4 * REFINE_TOL))
-        margin = REFINE_MARGIN
+    def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:
+        """Second stage of the default CV: re-solve more accurately the alphas that may
+        hold the minimum, at each of REFINE_LEVELS in turn.  At a level, rounds of
+        REFINE_BATCH alphas (the lowest mean MSE first) are re-solved, warm-started from
+        the previous level, until the smallest mean MSE is a value of this level and no
+        value of an earlier level is within ``margin`` of it; ``margin`` starts at the
+        level's floor and grows to twice the largest change seen in the re-solved ones.
+        ``mse`` (n_l1, n_folds, n_alphas) and ``kept`` are updated in place."""
         converged = True
-        while True:
-            mean = mse.mean(axis=1)
-            cand = ~refined & (mean <= np.min(mean) * (1.0 + margin))
-            if not cand.any():
-                return converged
-            idx = np.argwhere(cand)
-            todo = idx[np.argsort(mean[cand], kind="stable")[:REFINE_BATCH]]
-            for f in range(mse.shape[1]):
-                data = fold_data(f)  # (cached in the Gram layout; a copy per round in design)
+        for tol, kkt, floor in REFINE_LEVELS:
+            refined = np.zeros((mse.shape[0], mse.shape[2]), dtype=bool)
+            margin = floor
+            while True:
+                mean = mse.mean(axis=1)
+                cand = ~refined & (mean <= np.min(mean) * (1.0 + margin))
+                if not cand.any():
+                    break
+                idx = np.argwhere(cand)
+                todo = idx[np.argsort(mean[cand], kind="stable")[:REFINE_BATCH]]
+
+                def refine_fold(f, todo=todo, tol=tol, kkt=kkt) -> bool:
+                    data = fold_data(f)  # (cached unless the folds' copies are too large)
+                    ok = True
+                    for r, i in todo:
+                        res = solve_enet(
+                            data,
+                            grids[r][i],
+                            l1_ratios[r],
+                            kept[r, f, :, i][None],
+                            tol,
+                            max_iter,
+                            self.screening,
+                            kkt,
+                        )
+                        ok &= res.converged
+                        kept[r, f, :, i] = res.coef[0]
+                        mse[r, f, i] = fold_mse(f, res.coef[0][:, None], res.intercept[:1])[0]
+                    return ok
+
+                converged &= all(_map_folds(refine_fold, mse.shape[1], workers))
                 for r, i in todo:
-                    res = solve_enet(
-                        data,
-                        grids[r][i],
-                        l1_ratios[r],
-                        kept[r, f, :, i][None],
-                        REFINE_TOL,
-                        max_iter,
-                        self.screening,
-                        kkt,
-                    )
-                    converged &= res.converged
-                    mse[r, f, i] = fold_mse(f, res.coef[0][:, None], res.intercept[:1])[0]
-            for r, i in todo:
-                refined[r, i] = True
-                err = abs(mean[r, i] - mse[r, :, i].mean()) / mse[r, :, i].mean()
-                margin = max(margin, 2.0 * err)
+                    refined[r, i] = True
+                    err = abs(mean[r, i] - mse[r, :, i].mean()) / mse[r, :, i].mean()
+                    margin = max(margin, 2.0 * err)
+        return converged
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -349,6 +421,7 @@ class LassoCV(ElasticNetCV):
         screening=True,
         cv=None,
         path_tol=None,
+        n_jobs=None,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -359,6 +432,7 @@ class LassoCV(ElasticNetCV):
         self.screening = screening
         self.cv = cv
         self.path_tol = path_tol
+        self.n_jobs = n_jobs
 
     def _l1_ratios(self):
         return [1.0]

@@ -80,11 +80,13 @@ def path_on_data(
     intercepts = np.empty((k, A))
     gaps = np.empty((k, A))
     n_iters = np.empty(A, dtype=int)
-    coef = coef_init
+    coef, state = coef_init, None
     converged = True
     for i, alpha in enumerate(alphas):
-        res = solve_enet(data, alpha, l1_ratio, coef, tol, max_iter, screening, kkt_tol, null_tol)
-        coef = res.coef
+        res = solve_enet(
+            data, alpha, l1_ratio, coef, tol, max_iter, screening, kkt_tol, null_tol, state=state
+        )
+        coef, state = res.coef, res.state
         coefs[:, :, i] = res.coef
         intercepts[:, i] = res.intercept
         gaps[:, i] = res.dual_gap

@@ -95,6 +95,10 @@ class DesignData:
             Yc *= root[:, None]
         return cls(XT.T, np.ascontiguousarray(Yc.T), x_mean, y_mean, W)
 
+    def __post_init__(self):
+        # ||x_j||^2 / W, the coordinate-descent step of every fit on these data
+        self.col_norms = np.einsum("ij,ij->j", self.X, self.X) / self.weight_sum
+
     @property
     def n_features(self) -> int:
         return self.X.shape[1]
@@ -114,6 +118,48 @@ class CDResult:
     objective: np.ndarray  # (k,)
     n_iter: int  # the largest over targets
     converged: bool
+    #: design layout: per target, the residual and gradient at ``coef`` (a warm start's
+    #: for the next alpha of a path: they do not depend on alpha); else None
+    state: list | None = None
+
+
+_NONE = np.empty(0)
+
+
+def _coordinate_descent(data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state=None):
+    """The layout's kernel for target t (``w`` updated in place):
+    ``(gap, primal, n_iter, converged, state)``, ``state`` the design layout's
+    ``(R, g)`` at ``w`` (and taken as those at the warm start when given)."""
+    from . import _kernels  # numba: compiled (or loaded from cache) on first use
+
+    if isinstance(data, GramData):
+        q = np.ascontiguousarray(data.q[:, t])
+        out = _kernels.cd_gram(
+            data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening
+        )
+        return (*out, None)
+    if hasattr(data, "solve"):  # sparse design
+        return (*data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening), None)
+    y = np.ascontiguousarray(data.Y[t])
+    R_in, g_in = (_NONE, _NONE) if state is None else state
+    *out, R, g = _kernels.cd_design(
+        data.X.T,
+        y,
+        data.weight_sum,
+        l1,
+        l2,
+        w,
+        max_iter,
+        tol,
+        kkt_tol,
+        abs_tol,
+        screening,
+        3,
+        data.col_norms,
+        R_in,
+        g_in,
+    )
+    return (*out, (R, g))
 
 
 def solve_enet(
@@ -126,14 +172,16 @@ def solve_enet(
     screening: bool = True,
     kkt_tol: float = KKT_TOL,
     null_tol: float = 0.0,
+    state: list | None = None,
 ) -> CDResult:
     """Coordinate descent for every target of ``data`` (GramData or DesignData).
 
     Stops when the duality gap is at most ``tol`` times the objective (or at most
     ``null_tol`` times the objective of ``w = 0``, ``y'Wy / 2W``: scikit-learn's kind of
-    tolerance, for the CV paths) and the KKT conditions hold to ``kkt_tol * alpha``."""
-    from . import _kernels  # numba: compiled (or loaded from cache) on first use
+    tolerance, for the CV paths) and the KKT conditions hold to ``kkt_tol * alpha``.
 
+    ``state``: the ``CDResult.state`` of a fit on the same data whose ``coef`` is
+    ``coef_init`` (the previous alpha of a path), saving the first gradient."""
     l1 = float(alpha) * float(l1_ratio)
     l2 = float(alpha) * (1.0 - float(l1_ratio))
     p = data.n_features
@@ -143,35 +191,18 @@ def solve_enet(
     gaps, objectives = np.empty(k), np.empty(k)
     n_iter, converged = 0, True
     null = data.null_objective()
+    states = []
     for t in range(k):
         abs_tol = float(null_tol * null[t])
         w = np.ascontiguousarray(coef[t])
-        if isinstance(data, GramData):
-            q = np.ascontiguousarray(data.q[:, t])
-            out = _kernels.cd_gram(
-                data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening
-            )
-        elif hasattr(data, "solve"):  # sparse design
-            out = data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening)
-        else:
-            y = np.ascontiguousarray(data.Y[t])
-            out = _kernels.cd_design(
-                data.X.T,
-                y,
-                data.weight_sum,
-                l1,
-                l2,
-                w,
-                max_iter,
-                tol,
-                kkt_tol,
-                abs_tol,
-                screening,
-                3,
-            )
-        gaps[t], objectives[t], it, ok = out
+        gap, primal, it, ok, st = _coordinate_descent(
+            data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state and state[t]
+        )
+        states.append(st)
+        gaps[t], objectives[t] = gap, primal
         coef[t] = w
         n_iter = max(n_iter, int(it))
         converged &= bool(ok)
     intercept = data.y_mean - coef @ data.x_mean
-    return CDResult(coef, intercept, gaps, objectives, n_iter, converged)
+    kept = states if all(st is not None for st in states) else None
+    return CDResult(coef, intercept, gaps, objectives, n_iter, converged, kept)

@@ -94,7 +94,7 @@ class SparseDesignData:
         )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _residual(data, indices, indptr, n, y, w):
     """``y - Xs w`` (the sparse part of the residual)."""
     R = y.copy()
@@ -105,7 +105,7 @@ def _residual(data, indices, indptr, n, y, w):
     return R
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cd_sparse(
     data,
     indices,
