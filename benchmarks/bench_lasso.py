@@ -16,7 +16,8 @@ allocations; BLAS/numba internals are not seen).  Reference settings: scikit-lea
 ``tol=1e-6`` (its gap tolerance relative to ``||y||^2/n``), skglm ``tol=1e-6``, glum
 ``family="normal"`` with its default ``gradient_tol``.  CV rows: 5-fold KFold, 100 alphas,
 the same folds for both, chosen ``alpha_`` shown; for n >= p also scikit-learn at
-``tol=1e-8`` (which alpha its CV curve picks when solved accurately).  linreg's CV
+``tol=1e-8`` (which alpha its CV curve picks when solved accurately), and scikit-learn
+with ``n_jobs=-1`` (its folds on every core: linreg's default uses the cores too).  linreg's CV
 default: loose paths, the alphas near the minimum re-solved to 1e-10 (see
 ``linreg.penalized.cv``).  The load average is printed with each table (shared machine).
 """
@@ -174,6 +175,9 @@ def main():
                     "sklearn LassoCV": lambda X=X, y=y, cv=cv: sk.LassoCV(cv=cv, alphas=100).fit(
                         X, y
                     ),
+                    "sklearn LassoCV n_jobs=-1": lambda X=X, y=y, cv=cv: sk.LassoCV(
+                        cv=cv, alphas=100, n_jobs=-1
+                    ).fit(X, y),
                 }
             else:
                 rows = {
@@ -182,6 +186,9 @@ def main():
                     ).fit(X, y),
                     "sklearn ElasticNetCV": lambda X=X, y=y, cv=cv: sk.ElasticNetCV(
                         cv=cv, alphas=100, l1_ratio=0.5
+                    ).fit(X, y),
+                    "sklearn ElasticNetCV n_jobs=-1": lambda X=X, y=y, cv=cv: sk.ElasticNetCV(
+                        cv=cv, alphas=100, l1_ratio=0.5, n_jobs=-1
                     ).fit(X, y),
                 }
             if p <= n and not args.no_tight:

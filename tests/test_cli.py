@@ -92,9 +92,7 @@ def test_fit_matches_statsmodels_and_saved_predictions_match_in_process(files, s
     assert pred.column_names == ["prediction"]
     in_process = linreg.LinearRegression().fit(d.X, d.y)
     np.testing.assert_allclose(pred.column(0).to_numpy(), in_process.predict(d.X), rtol=1e-13)
-    np.testing.assert_array_equal(
-        pred.column(0).to_numpy(), linreg.load(model_path).predict(d.X)
-    )
+    np.testing.assert_array_equal(pred.column(0).to_numpy(), linreg.load(model_path).predict(d.X))
     out = ok("predict", model_path, files["diabetes", suffix], "--interval", "prediction")
     lines = out.stdout.strip().splitlines()
     assert lines[0] == "prediction,lower,upper" and len(lines) == 443

@@ -87,7 +87,8 @@ class DesignData:
             x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
         # centred and transposed in one pass: each feature's column contiguous
         XT = np.empty((X.shape[1], X.shape[0]))
-        np.subtract(X.T, x_mean[:, None], out=XT)
+        for j in range(0, X.shape[1], 256):  # in column blocks: the transpose stays in cache
+            np.subtract(X[:, j : j + 256].T, x_mean[j : j + 256, None], out=XT[j : j + 256])
         Yc = Y - y_mean
         if w is not None:
             root = np.sqrt(np.asarray(w, dtype=np.float64))
