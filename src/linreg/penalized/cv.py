@@ -117,11 +117,11 @@ class ElasticNetCV(ElasticNet):
     path_tol : float or None, default=None
         Accuracy of the fold paths.  None: two stages, every path to scikit-learn's
         criterion (duality gap <= 2e-4 of the objective at zero), then the alphas that
-        may hold the minimum re-solved to a gap of 1e-8 of the objective, in rounds,
-        until the minimum is an accurate value (``mse_path_`` is accurate to ~1e-6 there
-        and to ~1e-2 elsewhere).  A number: every path to a duality gap of ``path_tol``
-        times the objective (1e-13 reproduces tight references everywhere; slow on p > n
-        near interpolation).
+        may hold the minimum re-solved, in rounds, to a gap of 1e-5 and then of 1e-8 of
+        the objective (``REFINE_LEVELS``) until the minimum is an accurate value
+        (``mse_path_`` is accurate to ~1e-6 there and to ~1e-2 elsewhere).  A number:
+        every path to a duality gap of ``path_tol`` times the objective (1e-13
+        reproduces tight references everywhere; slow on p > n near interpolation).
     n_jobs : int or None, default=None
         Threads over the folds (the coordinate-descent kernels release the GIL).  None
         or -1: one per CPU core; 1: sequential.  Unlike scikit-learn's ``n_jobs`` (None
