@@ -46,7 +46,7 @@ PATH_NULL_TOL = 2e-4
 #: MSE is a value of that level and no value of an earlier level is within the margin
 #: of it: ``floor``, or twice the largest change seen in the re-solved ones, whichever
 #: is larger.  The first level (loose paths have MSE errors ~1e-3; at this level they
-#: are ~2e-4) narrows the candidates cheaply; at the last MSEs are accurate to ~1e-6
+#: are ~2e-4) narrows the candidates cheaply; at the last MSEs are accurate to ~1e-6..1e-5
 #: relative.  The refit at alpha_ uses ``tol``.
 REFINE_LEVELS = ((1e-5, np.inf, 2e-3), (1e-8, 1e-4, 1e-4))
 REFINE_BATCH = 5
@@ -119,7 +119,7 @@ class ElasticNetCV(ElasticNet):
         criterion (duality gap <= 2e-4 of the objective at zero), then the alphas that
         may hold the minimum re-solved, in rounds, to a gap of 1e-5 and then of 1e-8 of
         the objective (``REFINE_LEVELS``) until the minimum is an accurate value
-        (``mse_path_`` is accurate to ~1e-6 there and to ~1e-2 elsewhere).  A number:
+        (``mse_path_`` is accurate to ~1e-5 there and to ~1e-2 elsewhere).  A number:
         every path to a duality gap of ``path_tol`` times the objective (1e-13
         reproduces tight references everywhere; slow on p > n near interpolation).
     n_jobs : int or None, default=None
