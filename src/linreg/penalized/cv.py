@@ -75,8 +75,8 @@ def _map_folds(fn, n_folds, workers):
 
     The coordinate-descent kernels release the GIL (numba ``nogil``) and each fold's
     work is independent, so folds run in parallel; BLAS is held to one thread per
-    worker meanwhile, so the cores are not oversubscribed.  The results do not depend
-    on ``workers``: every fold is computed by the same operations in the same order.
+    worker meanwhile, so the cores are not oversubscribed.  The results depend on
+    ``workers`` only through the rounding of BLAS on one thread instead of several.
     """
     if workers <= 1 or n_folds <= 1:
         return [fn(f) for f in range(n_folds)]
@@ -126,8 +126,7 @@ class ElasticNetCV(ElasticNet):
         Threads over the folds (the coordinate-descent kernels release the GIL).  None
         or -1: one per CPU core; 1: sequential.  Unlike scikit-learn's ``n_jobs`` (None
         means one job), the default uses the cores, as BLAS does; the results are the
-        same for every value
-        up to rounding (the workers' BLAS runs on one thread).
+        same for every value up to rounding (the workers' BLAS runs on one thread).
 
     Attributes
     ----------
@@ -245,11 +244,13 @@ class ElasticNetCV(ElasticNet):
             full = make_data(X, Y, w, self.fit_intercept, "design")
         grids = [resolve_alphas(self.alphas, 100, full, r, self.eps) for r in l1_ratios]
 
-        gram_cache, test_cache = {}, {}
+        data_cache, test_cache = {}, {}
+        # the second stage re-reads each fold in rounds: keep the design copies if small
+        keep_copies = not is_sparse and len(folds) * n_train * p * 8 <= DESIGN_CACHE_BYTES
 
         def fold_data(f):
-            if f in gram_cache:
-                return gram_cache[f]
+            if f in data_cache:
+                return data_cache[f]
             train = folds[f][0]
             if layout == "gram":
                 if _partition(folds, n):
@@ -258,12 +259,12 @@ class ElasticNetCV(ElasticNet):
                     train_m = moments_of(train)
                 data = GramData.from_moments(train_m, self.fit_intercept)
                 if p <= 2_000:  # kept for the second stage (p x p each)
-                    gram_cache[f] = data
+                    data_cache[f] = data
                 return data
             ww = None if w is None else w[train]
             data = make_data(X[train], Y[train], ww, self.fit_intercept, "design")
-            if not is_sparse and len(folds) * n_train * p * 8 <= DESIGN_CACHE_BYTES:
-                gram_cache[f] = data  # the second stage re-reads each fold in rounds
+            if keep_copies:
+                data_cache[f] = data
             return data
 
         def fold_mse(f, coefs, icpts):
@@ -275,9 +276,9 @@ class ElasticNetCV(ElasticNet):
             if f not in test_cache:
                 test = folds[f][1]
                 held = (X[test], Y[test], None if w is None else w[test])
-                if is_sparse or len(folds) * n_train * p * 8 > DESIGN_CACHE_BYTES:
+                if not keep_copies:
                     return _held_out_mse(*held, coefs, icpts)
-                test_cache[f] = held  # the second stage scores each fold in rounds
+                test_cache[f] = held
             return _held_out_mse(*test_cache[f], coefs, icpts)
 
         A = len(grids[0])
