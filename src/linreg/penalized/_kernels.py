@@ -326,17 +326,6 @@ def _anderson(XT, y, W, l1, l2, w, R, ws, last):
 
 
 @njit(cache=True, nogil=True)
-def column_norms(XT, W):
-    """``||x_j||^2 / W`` for each row of ``XT`` (each feature's column)."""
-    p = XT.shape[0]
-    diag = np.empty(p)
-    for j in range(p):
-        col = XT[j]
-        diag[j] = (col @ col) / W
-    return diag
-
-
-@njit(cache=True, nogil=True)
 def cd_design(
     XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, check_every, diag, R_in, g_in
 ):
@@ -352,7 +341,7 @@ def cd_design(
     ``ANDERSON + 1`` sweeps, until its own gap is ``INNER_RATIO`` of the full one.
     Inner sweeps count towards ``max_iter``.
 
-    ``diag`` holds ``||x_j||^2 / W`` (see :func:`column_norms`).  ``R_in``, ``g_in``: the
+    ``diag`` holds ``||x_j||^2 / W`` (``DesignData.col_norms``).  ``R_in``, ``g_in``: the
     residual and gradient at the warm start when the caller has them (along a path:
     the previous fit's, since they do not depend on alpha), else empty arrays.
     Returns ``(gap, primal, n_iter, converged, R, g)``, the last two at the returned
