@@ -114,6 +114,11 @@ class Moments:
         two-pass formula removes whatever offset the guess left:
         ``C = S'S - s s'/W`` with ``S`` the shifted, weight-scaled rows and ``s`` their
         weighted sum.  With a good shift the correction is tiny, so nothing cancels.
+
+        Weighted chunks ignore ``shift`` and are shifted by their own weighted mean,
+        computed first in float64 (one matrix-vector product): a single heavy row
+        can move the weighted mean far from any unweighted guess, and ``S'S`` would
+        then be dominated by that row's offset and cancel in the correction.
         """
         X = np.asarray(X)
         Y = np.asarray(Y)
@@ -124,6 +129,9 @@ class Moments:
         if buffer is None or buffer.shape[0] < m or buffer.shape[1] != p + k:
             buffer = np.empty((m, p + k))
         Z = buffer[:m]
+        if w is not None:
+            w = np.asarray(w, dtype=np.float64)
+            shift = _weighted_mean(X, Y, w)
         if shift is None:
             # A cheap guess from the first rows; the correction below fixes the rest.
             head = min(m, 64)
@@ -137,7 +145,6 @@ class Moments:
                 weight_sum = float(m)
                 s = Z.sum(axis=0)
             else:
-                w = np.asarray(w, dtype=np.float64)
                 weight_sum = float(w.sum())
                 s = w @ Z
                 Z *= np.sqrt(w)[:, None]
@@ -309,3 +316,16 @@ class Moments:
             - np.outer(delta, delta) * (w * part.weight_sum / self.weight_sum)
         )
         return Moments(n, w, mean, cross, self.n_features)
+
+
+def _weighted_mean(X, Y, w) -> np.ndarray | None:
+    """Weighted means of the columns of ``[X, Y]`` in float64 (None if the weights
+    vanish or the means are not finite: the caller then falls back to its guess)."""
+    total = float(w.sum())
+    if not total > 0 or not np.isfinite(total):
+        return None
+    # Normalized weights first: w @ X can overflow where the mean itself does not.
+    u = w / total
+    with np.errstate(all="ignore"):
+        mean = np.concatenate([u @ X, u @ Y]).astype(np.float64)
+    return mean if np.isfinite(mean).all() else None
