@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest -n 2 -q
+
+# Long profile of the adversarial suite (tests/adversarial, TESTING.md): at least 10,000
+# fits against exact rational references; fails on any silent wrong answer or crash.
+fuzz: $(STAMP)
+	$(PY) -m tests.adversarial.fuzz --cases 10000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -1,0 +1,383 @@
+"""Seeded case generators, one per family: ``(family, seed)`` -> data and estimator.
+
+Deterministic: :func:`make_case` with the same family and seed rebuilds the same case,
+so a failure is reproduced by ``python -m tests.adversarial.fuzz --repro FAMILY SEED``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Case:
+    """One adversarial fit.
+
+    ``check`` says what is compared with the exact reference: ``"coef"``
+    (coefficients and intercept), ``"summary"`` (standard errors of ``cov_type``),
+    ``"interval"``, ``"kkt"`` (Lasso/ElasticNet optimality) or ``"invariance"``
+    (a transformed refit as well; ``transform`` names it).
+    """
+
+    family: str
+    seed: int
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray | None = None
+    estimator: str = "LinearRegression"
+    params: dict = field(default_factory=dict)
+    check: str = "coef"
+    extra: dict = field(default_factory=dict)
+    note: str = ""
+
+
+def _rng(family: str, seed: int) -> np.random.Generator:
+    return np.random.default_rng([zlib.crc32(family.encode()), seed])
+
+
+def _shape(rng, n_max=300, p_max=12, big=0.03):
+    """A tall shape, now and then a large one (up to 2000 x 60)."""
+    if rng.random() < big:
+        return int(rng.integers(200, 2001)), int(rng.integers(1, 61))
+    p = int(rng.integers(1, p_max + 1))
+    n = int(rng.integers(p + 3, max(p + 4, n_max)))
+    return n, p
+
+
+def _target(rng, X, noise=None, intercept=True):
+    p = X.shape[1]
+    c = rng.standard_normal(p) * 10.0 ** rng.uniform(-2, 2, p)
+    scale = np.abs(X - X.mean(0)).mean(0)
+    scale[scale == 0] = 1.0
+    c = c / scale  # comparable contributions per column
+    y = X @ c + (rng.uniform(-5, 5) if intercept else 0.0)
+    spread = np.std(y) if np.std(y) > 0 else 1.0
+    noise = 10.0 ** rng.uniform(-8, 0) if noise is None else noise
+    return y + noise * spread * rng.standard_normal(X.shape[0])
+
+
+# ------------------------------------------------------------------ OLS families
+def ols_offsets(rng):
+    n, p = _shape(rng)
+    X = rng.standard_normal((n, p)) + rng.choice([-1, 1], p) * 10.0 ** rng.uniform(0, 9, p)
+    y = _target(rng, X) + rng.choice([-1, 1]) * 10.0 ** rng.uniform(0, 9)
+    return dict(X=X, y=y, note="column offsets up to 1e9 x spread")
+
+
+def ols_scales(rng):
+    n, p = _shape(rng)
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.3:
+        X += rng.uniform(-100, 100, p)
+    X *= 10.0 ** rng.uniform(-150, 150, p)
+    y = _target(rng, X) * 10.0 ** rng.uniform(-100, 100)
+    return dict(X=X, y=y, note="column scales 1e-150..1e150")
+
+
+def ols_collinear(rng):
+    n, p = _shape(rng, p_max=8)
+    p = max(p, 2)
+    X = rng.standard_normal((n, p))
+    j, k = rng.choice(p, 2, replace=False)
+    delta = 10.0 ** -rng.uniform(4, 16)  # correlation 1 - delta
+    X[:, k] = X[:, j] + np.sqrt(2 * delta) * rng.standard_normal(n)
+    if rng.random() < 0.5:
+        X += rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 6)
+    return dict(X=X, y=_target(rng, X), note=f"corr 1-{delta:.1e}")
+
+
+def _integer_design(rng, n, p):
+    return rng.integers(-8, 9, (n, p)).astype(np.float64) * 2.0 ** rng.integers(-4, 5, p)
+
+
+def ols_rank_deficient(rng):
+    n, p = _shape(rng, p_max=8)
+    p = max(p, 2)
+    X = _integer_design(rng, n, p)
+    kind = rng.choice(["duplicate", "combination", "constant", "shifted_duplicate"])
+    j, k = rng.choice(p, 2, replace=False)
+    if kind == "duplicate":
+        X[:, k] = X[:, j]
+    elif kind == "combination":  # exact in float64: small dyadic integers
+        X[:, k] = X[:, j] * 2.0 - X[:, (j + 1) % p if (j + 1) % p != k else (j + 2) % p]
+    elif kind == "constant":
+        X[:, k] = float(rng.integers(-1000, 1000))
+    else:  # r6: x_k - x_j is a constant, with a large common offset
+        X[:, k] = X[:, j] + 3.0
+    if rng.random() < 0.5:
+        X += float(rng.integers(1, 2**20)) * 2.0 ** rng.integers(0, 10)
+    X *= 2.0 ** rng.integers(-30, 31, p)  # exact column scalings
+    return dict(X=X, y=_target(rng, X), note=kind)
+
+
+def ols_wide(rng):
+    n = int(rng.integers(1, 40))
+    p = int(rng.choice([n - 1, n, n + 1, n + int(rng.integers(1, 30))]))
+    p = max(p, 1)
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.4:
+        X += rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 6)
+    if rng.random() < 0.3:
+        X *= 10.0 ** rng.uniform(-20, 20, p)
+    return dict(X=X, y=rng.standard_normal(n), params={"fit_intercept": bool(rng.random() < 0.8)})
+
+
+def _weights(rng, n):
+    kind = rng.choice(["spread", "zeros", "heavy", "tiny", "common"])
+    w = 10.0 ** rng.uniform(-2, 2, n)
+    if kind == "spread":
+        w = 10.0 ** rng.uniform(-30, 30, n)
+    elif kind == "zeros":
+        w[rng.random(n) < 0.3] = 0.0
+    elif kind == "heavy":
+        w[rng.integers(n)] = 10.0 ** rng.uniform(8, 20)
+    elif kind == "tiny":
+        w[rng.random(n) < 0.3] = 10.0 ** rng.uniform(-300, -100)
+    else:
+        w = np.full(n, 10.0 ** rng.uniform(-150, 150))
+    return w, str(kind)
+
+
+def ols_weights(rng):
+    n, p = _shape(rng, p_max=8)
+    n = max(n, 4 * p + 8)
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.5:
+        X += rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 6)
+    w, kind = _weights(rng, n)
+    fi = bool(rng.random() < 0.85)
+    return dict(X=X, y=_target(rng, X), w=w, params={"fit_intercept": fi}, note=f"weights {kind}")
+
+
+def ols_float32(rng):
+    n, p = _shape(rng)
+    X = (rng.standard_normal((n, p)) + rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 4)).astype(
+        np.float32
+    )
+    y = _target(rng, X.astype(np.float64))
+    if rng.random() < 0.5:
+        y = y.astype(np.float32)
+    return dict(X=X, y=y)
+
+
+def ols_integer(rng):
+    n, p = _shape(rng)
+    hi = int(2 ** rng.integers(1, 40))
+    X = rng.integers(-hi, hi + 1, (n, p)) + int(rng.integers(0, 2**30))
+    y = rng.integers(-(2**20), 2**20, n)
+    return dict(X=X, y=y, note=f"integers up to {hi}")
+
+
+def ols_exact_fit(rng):
+    n, p = _shape(rng, p_max=6)
+    X = _integer_design(rng, n, p)
+    kind = rng.choice(["zero_y", "constant_y", "exact_integer_fit"])
+    if kind == "zero_y":
+        y = np.zeros(n)
+    elif kind == "constant_y":
+        y = np.full(n, float(rng.integers(-100, 100)) * 2.0 ** rng.integers(-40, 40))
+    else:
+        y = X @ rng.integers(-5, 6, p).astype(np.float64) + float(rng.integers(-50, 50))
+    if rng.random() < 0.5:
+        X += float(rng.integers(1, 2**24))
+    return dict(X=X, y=y, note=str(kind))
+
+
+def ols_multitarget(rng):
+    n, p = _shape(rng, p_max=8)
+    X = rng.standard_normal((n, p)) + rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 5)
+    k = int(rng.integers(2, 6))
+    Y = np.column_stack([_target(rng, X) * 10.0 ** rng.uniform(-100, 100) for _ in range(k)])
+    if rng.random() < 0.3:
+        Y[:, rng.integers(k)] = 0.0
+    w = _weights(rng, n)[0] if rng.random() < 0.3 else None
+    return dict(X=X, y=Y, w=w, note=f"{k} targets")
+
+
+# ------------------------------------------------------------------ ridge
+def ridge_alpha(rng):
+    n, p = _shape(rng, p_max=10)
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.5:
+        X += rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 6)
+    if rng.random() < 0.3:
+        X *= 10.0 ** rng.uniform(-100, 100, p)
+    y = _target(rng, X)
+    w = _weights(rng, n)[0] if rng.random() < 0.3 else None
+    alpha = 10.0 ** rng.uniform(-12, 12)
+    return dict(
+        X=X, y=y, w=w, estimator="Ridge", params={"alpha": alpha}, note=f"alpha {alpha:.1e}"
+    )
+
+
+def ridge_wide(rng):
+    n = int(rng.integers(2, 60))
+    p = n + int(rng.integers(0, 80))
+    X = rng.standard_normal((n, p))
+    alpha = 10.0 ** rng.uniform(-16, 2)
+    return dict(
+        X=X,
+        y=rng.standard_normal(n),
+        estimator="Ridge",
+        params={"alpha": alpha, "fit_intercept": bool(rng.random() < 0.5)},
+        note=f"alpha {alpha:.1e}",
+    )
+
+
+# ------------------------------------------------------------------ solver paths
+_HARD = (ols_offsets, ols_collinear, ols_scales, ols_rank_deficient, ols_weights)
+
+
+def large_path(rng):
+    case = _HARD[int(rng.integers(len(_HARD)))](rng)
+    case["extra"] = {"force_large": True}
+    return case
+
+
+def explicit_solvers(rng):
+    case = _HARD[int(rng.integers(len(_HARD)))](rng)
+    solver = str(rng.choice(["cholesky", "qr", "svd", "eigh", "extended"]))
+    case.setdefault("params", {})["solver"] = solver
+    case["note"] = f"solver={solver} {case.get('note', '')}"
+    return case
+
+
+# ------------------------------------------------------------------ inference
+def _inference_design(rng, n_max=120):
+    p = int(rng.integers(1, 6))
+    n = int(rng.integers(p + 4, n_max))
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.5:
+        X += rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 8)
+    if rng.random() < 0.3:
+        X *= 10.0 ** rng.uniform(-200, 200, p)
+    if p >= 2 and rng.random() < 0.4:
+        X[:, 1] = X[:, 0] * (1 + 10.0 ** -rng.uniform(1, 5)) + 10.0 ** -rng.uniform(2, 8) * np.abs(
+            X[:, 0]
+        ).mean() * rng.standard_normal(n)
+    return X
+
+
+def summary_se(rng):
+    X = _inference_design(rng)
+    w = 10.0 ** rng.uniform(-3, 3, X.shape[0]) if rng.random() < 0.3 else None
+    return dict(
+        X=X,
+        y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
+        w=w,
+        check="summary",
+        extra={"cov_type": "nonrobust"},
+    )
+
+
+def summary_hc(rng):
+    X = _inference_design(rng, n_max=80)
+    cov_type = str(rng.choice(["HC0", "HC1", "HC2", "HC3"]))
+    w = 10.0 ** rng.uniform(-3, 3, X.shape[0]) if rng.random() < 0.3 else None
+    return dict(
+        X=X,
+        y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
+        w=w,
+        check="summary",
+        extra={"cov_type": cov_type},
+        note=cov_type,
+    )
+
+
+def intervals(rng):
+    p = int(rng.integers(1, 5))
+    n = int(rng.integers(p + 4, 100))
+    offset = 10.0 ** rng.uniform(0, 8)
+    X = rng.standard_normal((n, p)) + offset * rng.uniform(0.5, 1, p)
+    X0 = rng.standard_normal((5, p)) * 2 + X.mean(0)
+    kind = str(rng.choice(["confidence", "prediction"]))
+    return dict(
+        X=X,
+        y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
+        check="interval",
+        extra={"X0": X0, "interval": kind, "level": 0.95},
+        note=f"{kind} offset {offset:.0e}",
+    )
+
+
+# ------------------------------------------------------------------ penalized
+def _penalized(rng, l1_ratio):
+    n, p = _shape(rng, n_max=150, p_max=10, big=0.0)
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.4:
+        X += rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 4)
+    if rng.random() < 0.2:
+        X *= 10.0 ** rng.uniform(-50, 50, p)
+    y = _target(rng, X, noise=10.0 ** rng.uniform(-3, 0))
+    w, kind = _weights(rng, n) if rng.random() < 0.6 else (None, "none")
+    wv = np.ones(n) if w is None else w
+    xm, ym = wv @ X / wv.sum(), wv @ y / wv.sum()
+    alpha_max = np.abs((X - xm).T @ (wv * (y - ym))).max() / wv.sum() / max(l1_ratio, 1e-3)
+    alpha = float(alpha_max * 10.0 ** rng.uniform(-3, 0.3))
+    est = "Lasso" if l1_ratio == 1.0 else "ElasticNet"
+    params = {"alpha": alpha} if est == "Lasso" else {"alpha": alpha, "l1_ratio": l1_ratio}
+    return dict(
+        X=X,
+        y=y,
+        w=w,
+        estimator=est,
+        params=params,
+        check="kkt",
+        extra={"l1_ratio": l1_ratio},
+        note=f"weights {kind}, alpha/alpha_max "
+        f"{alpha / alpha_max * max(l1_ratio, 1e-3) if l1_ratio else alpha:.1e}",
+    )
+
+
+def lasso_kkt(rng):
+    return _penalized(rng, 1.0)
+
+
+def enet_kkt(rng):
+    return _penalized(rng, float(rng.choice([0.0, 0.1, 0.5, 0.9])))
+
+
+# ------------------------------------------------------------------ invariances
+def invariances(rng):
+    base = [ols_offsets, ols_collinear, ols_weights, ols_scales][int(rng.integers(4))](rng)
+    transform = str(rng.choice(["permute_rows", "duplicate_rows_vs_weights", "scale_columns"]))
+    base["check"] = "invariance"
+    base["extra"] = {"transform": transform}
+    base["note"] = f"{transform} {base.get('note', '')}"
+    return base
+
+
+FAMILIES = {
+    f.__name__: f
+    for f in (
+        ols_offsets,
+        ols_scales,
+        ols_collinear,
+        ols_rank_deficient,
+        ols_wide,
+        ols_weights,
+        ols_float32,
+        ols_integer,
+        ols_exact_fit,
+        ols_multitarget,
+        ridge_alpha,
+        ridge_wide,
+        large_path,
+        explicit_solvers,
+        summary_se,
+        summary_hc,
+        intervals,
+        lasso_kkt,
+        enet_kkt,
+        invariances,
+    )
+}
+
+
+def make_case(family: str, seed: int) -> Case:
+    """The deterministic case ``(family, seed)``."""
+    spec = FAMILIES[family](_rng(family, seed))
+    return Case(family=family, seed=seed, **spec)

@@ -1,0 +1,260 @@
+"""Run one adversarial case against its exact reference and classify the outcome.
+
+Classes (a case fails if its error exceeds ``max(1e-6, 100 * stated bound)``):
+
+``ok``             within tolerance, and any warning was true
+``refused``        a documented ``ValueError`` with a message (fine)
+``silent_wrong``   out of tolerance with no AccuracyWarning/RankDeficientWarning/
+                   ConvergenceWarning
+``crash``          any other exception (or a ValueError without a message)
+``warned_wrong``   out of tolerance, with a warning (allowed)
+``warned_fine``    a warning on an answer within 1e-6 (a false alarm); a
+                   RankDeficientWarning on an exactly rank-deficient OLS design is true
+``ref_error``      the reference itself failed (a defect of this suite, never of linreg)
+
+``bound_missed`` is recorded alongside: within 1e-6, silent, but the error exceeds
+100 times the ``error_estimate`` linreg states.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import exact, inference
+from .families import Case, make_case
+
+TOL = 1e-6
+BOUND_FACTOR = 100.0
+#: Documented optimality tolerance of Lasso/ElasticNet (relative to alpha).
+KKT_BOUND = 1e-8
+
+
+@dataclass
+class Result:
+    family: str
+    seed: int
+    cls: str
+    err: float = 0.0
+    bound: float = float("nan")
+    warnings: list = field(default_factory=list)
+    message: str = ""
+    note: str = ""
+    fits: int = 1
+    bound_missed: bool = False
+
+    def repro(self) -> str:
+        return (
+            f"python -m tests.adversarial.fuzz --repro {self.family} {self.seed}  # {self.cls}: "
+            f"err {self.err:.2e} vs bound {self.bound:.1e}; {self.note}; "
+            f"warnings={self.warnings} {self.message}"
+        ).strip()
+
+
+def _warning_classes():
+    from sklearn.exceptions import ConvergenceWarning
+
+    import linreg
+
+    return (linreg.AccuracyWarning, linreg.RankDeficientWarning, ConvergenceWarning)
+
+
+@contextlib.contextmanager
+def forced_large_path(active: bool):
+    """Make every in-memory problem take the large-problem path of solver="auto"."""
+    from linreg.solvers import auto
+
+    name = "EXTENDED_MAX_ENTRIES"
+    old = getattr(auto, name, None)
+    if active and old is not None:
+        setattr(auto, name, 0)
+    try:
+        yield
+    finally:
+        if active and old is not None:
+            setattr(auto, name, old)
+
+
+def _estimator(case: Case):
+    import linreg
+
+    return getattr(linreg, case.estimator)(**case.params)
+
+
+def _fit(case: Case, X=None, y=None, w=None):
+    X = case.X if X is None else X
+    y = case.y if y is None else y
+    w = case.w if w is None else w
+    return _estimator(case).fit(X, y, sample_weight=w)
+
+
+# ------------------------------------------------------------------ linreg side
+def _run_linreg(case: Case) -> dict:
+    """Everything linreg returns for the case (the only code whose exceptions count)."""
+    check = case.check
+    out = {}
+    with forced_large_path(case.extra.get("force_large", False)):
+        if check == "invariance":
+            a_case, b_data, back = _transformed(case)
+            out["a"] = _fit(a_case)
+            out["b"] = _fit(case, *b_data)
+            out["back"] = back
+            out["a_case"] = a_case
+            return out
+        model = _fit(case)
+        out["model"] = model
+        if check == "summary":
+            out["bse"] = model.summary(cov_type=case.extra["cov_type"]).bse
+        elif check == "interval":
+            out["pred"] = model.predict(
+                case.extra["X0"], interval=case.extra["interval"], level=case.extra["level"]
+            )
+    return out
+
+
+def _transformed(case: Case):
+    """``(case A, data B, map of B's coefficients back)`` with the same exact answer."""
+    rng = np.random.default_rng(case.seed)
+    n, p = case.X.shape
+    t = case.extra["transform"]
+    w = case.w
+    if t == "permute_rows":
+        perm = rng.permutation(n)
+        wb = None if w is None else w[perm]
+        return case, (case.X[perm], case.y[perm], wb), lambda c: c
+    if t == "duplicate_rows_vs_weights":
+        m = rng.integers(1, 4, n)
+        base = np.ones(n) if w is None else w
+        a_case = Case(**{**case.__dict__, "w": base * m})
+        return (
+            a_case,
+            (np.repeat(case.X, m, 0), np.repeat(case.y, m, 0), np.repeat(base, m)),
+            (lambda c: c),
+        )
+    s = 2.0 ** rng.integers(-40, 41, p)  # exact power-of-two column scalings
+    return case, (case.X * s, case.y, w), lambda c: np.asarray(c) * s
+
+
+# ------------------------------------------------------------------ reference side
+def _fit_error(case: Case, model, X, y, w, back=lambda c: c):
+    """(error, coefficient error, stated bound, exactly rank deficient) of one fit."""
+    fi = model.fit_intercept
+    alpha = getattr(model, "alpha", None) if case.estimator == "Ridge" else None
+    ref = exact.solve_exact(X, y, w, fi, alpha)
+    intercept = model.intercept_ if fi else np.zeros(len(ref.coef))
+    err_c, err_b = exact.coef_error(ref, back(model.coef_), intercept)
+    sol = getattr(model, "solution_", None)
+    bound = float(getattr(sol, "error_estimate", float("nan")))
+    # a float32 result (scikit-learn's dtype rule) cannot be closer than its rounding
+    bound = float(np.fmax(bound, np.finfo(np.asarray(model.coef_).dtype).eps))
+    deficient = ref.rank_deficient and case.estimator == "LinearRegression"
+    return max(err_c, err_b), err_c, bound, deficient
+
+
+def _measure(case: Case, out: dict):
+    """``(error, stated bound, whether a RankDeficientWarning is true, bound missed)``."""
+    check = case.check
+    if check == "invariance":
+        a_case = out["a_case"]
+        ea, ca, ba, da = _fit_error(a_case, out["a"], a_case.X, a_case.y, a_case.w)
+        eb, cb, bb, db = _fit_error(a_case, out["b"], a_case.X, a_case.y, a_case.w, out["back"])
+        missed = _missed(ca, ba) or _missed(cb, bb)
+        return max(ea, eb), np.nanmax([ba, bb]), da, missed
+    model = out["model"]
+    if check == "coef":
+        err, err_c, bound, deficient = _fit_error(case, model, case.X, case.y, case.w)
+        return err, bound, deficient, _missed(err_c, bound)
+    fi = model.fit_intercept
+    if check == "kkt":
+        viol, berr = inference.kkt_violation(
+            case.X,
+            case.y,
+            case.w,
+            model.coef_,
+            model.intercept_,
+            case.params["alpha"],
+            case.extra["l1_ratio"],
+            fi,
+        )
+        return max(viol, berr), KKT_BOUND, False, False
+    ref = inference.exact_wls(case.X, case.y, case.w, fi)
+    if check == "summary":
+        cov = inference.covariance(ref, case.extra["cov_type"])
+        return (
+            exact.rel_error_vec(out["bse"], inference.standard_errors(cov)),
+            math.nan,
+            False,
+            False,
+        )
+    fits, halves = inference.interval_reference(
+        ref, case.extra["X0"], fi, case.extra["interval"], case.extra["level"]
+    )
+    return _interval_error(out["pred"], fits, halves), math.nan, False, False
+
+
+def _interval_error(pred, fits, halves) -> float:
+    """Largest error of fit, lower and upper, relative to the exact half width."""
+    import mpmath
+
+    pred = np.asarray(pred, dtype=np.float64)
+    if not np.isfinite(pred).all():
+        return float("inf")
+    worst = 0.0
+    for row, f, h in zip(pred, fits, halves):
+        for got, want in zip(row, (f, f - h, f + h)):
+            worst = max(worst, float(abs(mpmath.mpf(float(got)) - want) / h) if h else math.inf)
+    return worst
+
+
+def _missed(err_c: float, bound: float) -> bool:
+    return bool(np.isfinite(bound) and err_c > BOUND_FACTOR * bound and err_c <= TOL)
+
+
+# ------------------------------------------------------------------ classification
+def classify(err, bound, warned, deficient, only_rank_warnings) -> str:
+    threshold = max(TOL, BOUND_FACTOR * bound) if np.isfinite(bound) else TOL
+    if not err <= threshold:  # NaN counts as wrong
+        return "warned_wrong" if warned else "silent_wrong"
+    if warned and not (deficient and only_rank_warnings):
+        return "warned_fine"
+    return "ok"
+
+
+def run_case(case: Case) -> Result:
+    """Fit, compare with the exact reference, classify."""
+    kinds = _warning_classes()
+    res = Result(case.family, case.seed, "ok", note=case.note)
+    res.fits = 2 if case.check == "invariance" else 1
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        try:
+            out = _run_linreg(case)
+        except ValueError as exc:
+            res.cls = "refused" if str(exc) else "crash"
+            res.message = f"ValueError: {str(exc)[:160]}"
+            return res
+        except Exception as exc:  # noqa: BLE001 - anything else is a crash
+            res.cls, res.message = "crash", f"{type(exc).__name__}: {str(exc)[:160]}"
+            return res
+    ours = [r for r in rec if issubclass(r.category, kinds)]
+    res.warnings = sorted({r.category.__name__ for r in ours})
+    try:
+        err, bound, deficient, missed = _measure(case, out)
+    except Exception as exc:  # noqa: BLE001 - the suite's own defect, reported apart
+        res.cls, res.message = "ref_error", f"{type(exc).__name__}: {str(exc)[:160]}"
+        return res
+    res.err, res.bound = float(err), float(bound)
+    only_rank = all(r.category.__name__ == "RankDeficientWarning" for r in ours)
+    res.cls = classify(res.err, res.bound, bool(ours), deficient, only_rank)
+    res.bound_missed = missed and res.cls == "ok" and not ours
+    if ours and res.cls != "ok":
+        res.message = str(ours[0].message)[:120]
+    return res
+
+
+def run(family: str, seed: int) -> Result:
+    return run_case(make_case(family, seed))

@@ -1,0 +1,119 @@
+"""The exact references themselves, checked against independent implementations.
+
+A failure of the adversarial suite must be linreg's, never the reference's: these
+tests pin the references to numpy.linalg.lstsq, statsmodels and scikit-learn on
+well-conditioned data, and pin the classification rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from sklearn.linear_model import Lasso
+
+from . import exact, inference
+from .families import FAMILIES, make_case
+from .runner import classify
+
+
+def _floats(values):
+    return np.array([exact.to_float(v) for v in values])
+
+
+def _data(seed=0, n=40, p=4):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    y = X @ rng.standard_normal(p) + 0.5 + 0.1 * rng.standard_normal(n)
+    return X, y, rng.uniform(0.5, 2.0, n)
+
+
+def test_exact_wls_matches_lstsq():
+    X, y, w = _data()
+    ref = exact.solve_exact(X, y, w, fit_intercept=True)
+    Xa = np.column_stack([np.ones(len(y)), X]) * np.sqrt(w)[:, None]
+    theta = np.linalg.lstsq(Xa, y * np.sqrt(w), rcond=None)[0]
+    np.testing.assert_allclose(_floats(ref.coef[0]), theta[1:], rtol=1e-12)
+    assert exact.to_float(ref.intercept[0]) == pytest.approx(theta[0], rel=1e-12)
+    assert not ref.rank_deficient
+
+
+def test_exact_ridge_matches_closed_form():
+    X, y, _ = _data(1)
+    alpha = 3.0
+    ref = exact.solve_exact(X, y, None, fit_intercept=True, alpha=alpha)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    coef = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(X.shape[1]), Xc.T @ yc)
+    np.testing.assert_allclose(_floats(ref.coef[0]), coef, rtol=1e-12)
+
+
+def test_minimum_norm_convention_is_lstsq_on_centred_data():
+    rng = np.random.default_rng(2)
+    X = rng.integers(-5, 6, (12, 4)).astype(float)
+    X[:, 3] = X[:, 0] + 7.0  # aliased with x0 and the intercept
+    y = rng.standard_normal(12)
+    ref = exact.solve_exact(X, y, None, fit_intercept=True)
+    assert ref.rank == 3
+    lstsq = np.linalg.lstsq(X - X.mean(0), y - y.mean(), rcond=None)[0]
+    np.testing.assert_allclose(_floats(ref.coef[0]), lstsq, rtol=1e-10, atol=1e-12)
+
+
+def test_coef_error_measures_a_known_perturbation():
+    X, y, _ = _data(3)
+    ref = exact.solve_exact(X, y, None, True)
+    coef = _floats(ref.coef[0])
+    err_c, err_b = exact.coef_error(ref, coef * (1 + 1e-5), exact.to_float(ref.intercept[0]))
+    assert err_c == pytest.approx(1e-5, rel=1e-3)
+    assert err_b < 1e-15
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "HC1", "HC2", "HC3"])
+def test_standard_errors_match_statsmodels(cov_type):
+    X, y, w = _data(4)
+    ref = inference.exact_wls(X, y, w, True)
+    got = [float(v) for v in inference.standard_errors(inference.covariance(ref, cov_type))]
+    res = sm.WLS(y, sm.add_constant(X), weights=w).fit(cov_type=cov_type)
+    np.testing.assert_allclose(got, res.bse, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["confidence", "prediction"])
+def test_intervals_match_statsmodels(kind):
+    X, y, _ = _data(5)
+    X0 = X[:3] + 0.5
+    ref = inference.exact_wls(X, y, None, True)
+    fits, halves = inference.interval_reference(ref, X0, True, kind, 0.95)
+    frame = (
+        sm.OLS(y, sm.add_constant(X)).fit().get_prediction(sm.add_constant(X0, has_constant="add"))
+    )
+    sf = frame.summary_frame(alpha=0.05)
+    lower = sf["mean_ci_lower" if kind == "confidence" else "obs_ci_lower"].to_numpy()
+    np.testing.assert_allclose([float(f) for f in fits], sf["mean"], rtol=1e-12)
+    np.testing.assert_allclose([float(f - h) for f, h in zip(fits, halves)], lower, rtol=1e-12)
+
+
+def test_kkt_accepts_an_optimum_and_rejects_a_perturbation():
+    X, y, w = _data(6, n=60, p=5)
+    alpha = 0.05
+    sk = Lasso(alpha=alpha, tol=1e-14, max_iter=10**6).fit(X, y, sample_weight=w)
+    viol, berr = inference.kkt_violation(X, y, w, sk.coef_, sk.intercept_, alpha, 1.0, True)
+    assert viol < 1e-6 and berr < 1e-9
+    bad = sk.coef_ * (1 + 1e-3)
+    viol, _ = inference.kkt_violation(X, y, w, bad, sk.intercept_, alpha, 1.0, True)
+    assert viol > 1e-5
+
+
+def test_classification_rules():
+    assert classify(1e-3, 1e-16, False, False, True) == "silent_wrong"
+    assert classify(1e-3, 1e-16, True, False, True) == "warned_wrong"
+    assert classify(1e-3, 1e-4, False, False, True) == "ok"  # within 100x its stated bound
+    assert classify(float("nan"), 1e-16, False, False, True) == "silent_wrong"
+    assert classify(1e-12, 1e-16, True, False, False) == "warned_fine"
+    assert classify(1e-12, 1e-16, True, True, True) == "ok"  # a true rank warning
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_cases_are_reproducible(family):
+    a, b = make_case(family, 7), make_case(family, 7)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert a.params == b.params
