@@ -60,22 +60,33 @@ def residual(b, A, x, r=None):
 
 
 def _pairwise_sum(s, c):
-    """Sum rows of ``s`` (plus their error terms ``c``) with TwoSum at every level."""
+    """Sum rows of ``s`` (plus their error terms ``c``) with TwoSum at every level;
+    returns the unrounded pair ``(sum, error)``."""
     while s.shape[0] > 1:
         if s.shape[0] % 2:
             s = np.concatenate([s, np.zeros_like(s[:1])])
             c = np.concatenate([c, np.zeros_like(c[:1])])
         s, e = two_sum(s[0::2], s[1::2])
         c = c[0::2] + c[1::2] + e
-    return s[0] + c[0]
+    return s[0], c[0]
+
+
+def transposed_product_pair(A, r):
+    """``A.T @ r`` as an unrounded pair ``(s, c)`` with ``A.T @ r ~= s + c`` to twice
+    the precision, so that partial products over chunks of rows can be added exactly
+    (:func:`two_sum` on the ``s`` parts, the ``c`` parts added plainly)."""
+    shape = (A.shape[1], r.shape[1])
+    s_out = np.zeros(shape, dtype=A.dtype)
+    c_out = np.zeros(shape, dtype=A.dtype)
+    if A.shape[0] == 0:
+        return s_out, c_out
+    for t in range(r.shape[1]):
+        p, e = two_product(A, r[:, t : t + 1])
+        s_out[:, t], c_out[:, t] = _pairwise_sum(p, e)
+    return s_out, c_out
 
 
 def transposed_product(A, r):
     """``A.T @ r`` as if computed in twice the precision; ``r`` is (n, k)."""
-    if A.shape[0] == 0:
-        return np.zeros((A.shape[1], r.shape[1]), dtype=A.dtype)
-    out = np.empty((A.shape[1], r.shape[1]), dtype=A.dtype)
-    for t in range(r.shape[1]):
-        p, e = two_product(A, r[:, t : t + 1])
-        out[:, t] = _pairwise_sum(p, e)
-    return out
+    s, c = transposed_product_pair(A, r)
+    return s + c

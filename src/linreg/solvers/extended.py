@@ -1,22 +1,29 @@
 """Mixed-precision least squares: QR in double, residuals in double-longdouble.
 
-Iterative refinement of the augmented system ``[I A; A' 0] [r; z] = [b; 0]``
-(Bjorck 1967) for the *uncentred* design ``A = [1, X D^-1]`` (weighted, with the ridge
-rows appended), so the intercept is an unknown like any other and is never recovered
-by cancellation from large means.  Every residual is computed with error-free
+Iterative refinement of the augmented system (Bjorck 1967)
+
+    e + A z = y,        A' W e = 0
+
+for the *uncentred*, *unweighted* design ``A = [1, X D^-1]`` (``D`` powers of two, so
+the scaling is exact; with the ridge rows ``sqrt(alpha) D^-1`` appended, weight 1), the
+residual ``e`` and the weights ``W`` exactly as given.  The intercept is an unknown like
+any other and is never recovered by cancellation from large means, and no ``sqrt(w)`` is
+ever rounded into the system: both equations' residuals are computed with error-free
 transformations in ``numpy.longdouble`` (:mod:`.compensated`), i.e. in about 128 bits,
-from the data exactly as given; the correction equations are solved with a double
-precision Householder QR of the *centred* design, which is the same matrix up to the
-unit triangular change of variables ``T`` (intercept -> intercept + mean'coef) and is
-far better conditioned when the data has an offset.
+from the data exactly as given, chunk by chunk.  The corrections are solved with a double
+precision Householder QR of the *weighted, centred* design, which is the same system up
+to the unit triangular change of variables ``T`` (intercept -> intercept + mean'coef)
+and the row scaling ``W^1/2``, and far better conditioned when the data has an offset.
 
 Each step shrinks the error by about ``kappa(A) * 1e-16``, so it converges for
 condition numbers up to ~1e14, to the exact least-squares solution of the data as
-given (float64 or longdouble), rounded once to float64.  LAPACK has no
-extended-precision least squares and no maintained Python library offers this, so it
-is written here.  Its cost is a few longdouble copies of X (16 bytes per entry) and a
-few dozen extended-precision operations per entry and step, which is why
-:mod:`~linreg.solvers.auto` takes it only for small problems.
+given (float64 or longdouble), rounded once to float64.  The error estimate is the
+size of the last correction times the contraction the steps showed (never less than
+``kappa * eps`` predicts); a refinement that does not contract says so instead of
+reporting its last, meaningless, correction.  LAPACK has no extended-precision least
+squares and no maintained Python library offers this, so it is written here.  Its cost
+is a few dozen extended-precision operations per entry and step, which is why
+:mod:`~linreg.solvers.auto` takes it only for small problems or ill-conditioned ones.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import scipy.linalg as sla
 
 from ..solution import Solution
 from . import qr
-from .compensated import residual, transposed_product
+from .compensated import residual, transposed_product_pair, two_product, two_sum
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "extended"
@@ -34,6 +41,12 @@ NEEDS_DATA = True
 LD = np.longdouble
 EPS_LD = float(np.finfo(LD).eps)
 MAX_STEPS = 30
+#: Entries of X converted to longdouble at a time (bounds the temporaries' memory).
+CHUNK_ENTRIES = 2**16
+#: A step that shrinks the correction by less than this has stopped converging.
+STALL_RATIO = 0.5
+#: Accuracy the refinement aims at (relative change of the coefficients).
+TARGET = 4 * EPS_LD
 
 
 class _Design:
@@ -49,54 +62,121 @@ class _Design:
         # Powers of two, so scaling the data is exact.
         self.scale = 2.0 ** np.round(np.log2(scale[active]))
         self.active = active
-        X = problem.X[:, active].astype(LD) / self.scale.astype(LD)
-        Y = problem.Y.astype(LD)
-        n = X.shape[0]
-        sw = None if problem.weights is None else np.sqrt(problem.weights.astype(LD))
-        ones = np.ones(n, dtype=LD) if sw is None else sw
-        if sw is not None:
-            X = X * sw[:, None]
-            Y = Y * sw[:, None]
+        self.columns = np.flatnonzero(active)
+        self.X, self.Y, self.w = problem.X, problem.Y, problem.weights
+        self.n, self.k = problem.X.shape[0], problem.Y.shape[1]
         self.intercept = problem.fit_intercept
-        q = X.shape[1]
-        penalty = None
+        q = self.columns.size
+        self.n_unknowns = q + int(self.intercept)
+        self.rows = max(1, CHUNK_ENTRIES // max(1, self.n_unknowns))
+        self.penalty = None
         if problem.penalized:
-            penalty = np.diag(np.sqrt(LD(problem.alpha[0])) / self.scale.astype(LD))
-        # Full uncentred system: columns [ones (if intercept), X], rows [data; penalty].
-        blocks = [X] if not self.intercept else [ones[:, None], X]
-        A = np.hstack(blocks)
-        B = Y
-        if penalty is not None:
-            pad = np.zeros((q, A.shape[1] - q), dtype=LD)
-            A = np.vstack([A, np.hstack([pad, penalty])])
-            B = np.vstack([B, np.zeros((q, B.shape[1]), dtype=LD)])
-        self.A, self.B = A, B
-        # Centred design for the preconditioner.
+            self.penalty = np.sqrt(LD(problem.alpha[0])) / self.scale.astype(LD)
+        self._factor_preconditioner(q)
+
+    def _factor_preconditioner(self, q: int) -> None:
+        """QR of ``W^1/2 (X D^-1 - 1 x_bar')`` (and the ridge rows) in float64."""
+        xs = np.asarray(self.X[:, self.columns], dtype=np.float64) / self.scale
+        sw = None if self.w is None else np.sqrt(self.w)
+        self.sw = sw
         if self.intercept:
-            self.weight_sum = float(ones @ ones)
-            self.x_bar = ((ones @ X) / LD(self.weight_sum)).astype(np.float64)
-            centred = (X - ones[:, None] * self.x_bar.astype(LD)).astype(np.float64)
-            self.ones = np.r_[ones.astype(np.float64), np.zeros(q if penalty is not None else 0)]
-            self.ones /= np.sqrt(self.weight_sum)
+            ones = np.ones(self.n) if sw is None else sw
+            self.weight_sum = float(np.sum(ones * ones))
+            u = (ones * ones) / self.weight_sum
+            self.x_bar = (u.astype(LD) @ self.X[:, self.columns].astype(LD)).astype(
+                np.float64
+            ) / self.scale
+            centred = xs - self.x_bar
+            # Centre twice: x_bar is rounded (by eps * offset), the second pass leaves
+            # the columns' means at rounding of their spread, so the preconditioner's
+            # change of variables T stays accurate however large the offset.
+            self.x_fine = u @ centred
+            centred -= self.x_fine
+            self.y_bar = (u.astype(LD) @ self.Y.astype(LD)).astype(LD)
+            pad = np.zeros(q if self.penalty is not None else 0)
+            self.ones = np.r_[ones, pad] / np.sqrt(self.weight_sum)
         else:
-            centred = X.astype(np.float64)
+            centred = xs
+        if sw is not None:
+            centred *= sw[:, None]
         self.data_norms = np.linalg.norm(centred, axis=0)
-        if penalty is not None:
-            centred = np.vstack([centred, penalty.astype(np.float64)])
+        if self.penalty is not None:
+            centred = np.vstack([centred, np.diag(self.penalty.astype(np.float64))])
         self.Q, self.R = sla.qr(centred, mode="economic", check_finite=False)
 
+    # ---------------------------------------------------------- the exact system
+    def chunks(self):
+        """``(lo, hi, A)``: rows ``lo:hi`` of the uncentred design ``[1, X D^-1]``."""
+        scale = self.scale.astype(LD)
+        for lo in range(0, self.n, self.rows):
+            hi = min(lo + self.rows, self.n)
+            A = self.X[lo:hi, self.columns].astype(LD) / scale
+            if self.intercept:
+                A = np.hstack([np.ones((hi - lo, 1), dtype=LD), A])
+            yield lo, hi, A
+
+    def equation_residuals(self, z, e, B=None, C=None):
+        """``f = B - e - A z`` (per row) and ``g = C - A' W e`` in double-longdouble.
+
+        ``B`` defaults to the data (zeros for the ridge rows), ``C`` to zero.
+        """
+        n = self.n
+        f = np.empty_like(e)
+        s = np.zeros((self.n_unknowns, e.shape[1]), dtype=LD)
+        c = np.zeros_like(s)
+        for lo, hi, A in self.chunks():
+            b = self.Y[lo:hi].astype(LD) if B is None else B[lo:hi]
+            f[lo:hi] = residual(b, A, z, e[lo:hi])
+            if self.w is None:
+                we, we_lo = e[lo:hi], None
+            else:
+                we, we_lo = two_product(self.w[lo:hi, None].astype(LD), e[lo:hi])
+            ps, pc = transposed_product_pair(A, we)
+            if we_lo is not None:
+                pc = pc + A.T @ we_lo
+            s, err = two_sum(s, ps)
+            c += err + pc
+        if self.penalty is not None:
+            beta = z[int(self.intercept) :]
+            p, pe = two_product(self.penalty[:, None], beta)
+            b = np.zeros_like(beta) if B is None else B[n:]
+            f[n:] = (b - e[n:] - p) - pe
+            ps, pc = two_product(self.penalty[:, None], e[n:])
+            head = int(self.intercept)
+            s_b, err = two_sum(s[head:], ps)
+            s[head:] = s_b
+            c[head:] += err + pc
+        g = -(s + c)
+        if C is not None:
+            g = g + C
+        return f, g
+
     def correction(self, f, g):
-        """Solve ``dr + A dz = f, A' dr = g`` with the preconditioner (all float64)."""
+        """Solve ``dr + A~ dz = f~, A~' dr = g`` for the weighted design ``A~ = W^1/2 A``
+        with the preconditioner (all float64); ``f~ = W^1/2 f``.  Returns ``(de, dz)``
+        with ``de = W^-1/2 dr`` (zero on rows of weight zero, which no unknown sees)."""
+        if self.sw is not None:
+            f = f.copy()
+            f[: self.n] *= self.sw[:, None]
+        dr, dz = self._solve_augmented(f, g)
+        if self.sw is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dr[: self.n] = np.where(self.sw[:, None] > 0, dr[: self.n] / self.sw[:, None], 0)
+        return dr, dz
+
+    def _solve_augmented(self, f, g):
         Q, R = self.Q, self.R
         if self.intercept:
-            g0, gb = g[:1], g[1:] - self.x_bar[:, None] * g[:1]  # T^-T g
+            g0 = g[:1]
+            gb = g[1:] - self.x_bar[:, None] * g0 - self.x_fine[:, None] * g0  # T^-T g
             root = np.sqrt(self.weight_sum)
             h0 = g0 / root
             d0 = self.ones @ f
             hb = sla.solve_triangular(R, gb, trans="T", check_finite=False)
             db = Q.T @ f
             dzb = sla.solve_triangular(R, db - hb, check_finite=False)
-            dz0 = (d0 - h0) / root - self.x_bar @ dzb  # T^-1 back to the intercept
+            # T^-1 back to the intercept
+            dz0 = (d0 - h0) / root - self.x_bar @ dzb - self.x_fine @ dzb
             dr = np.outer(self.ones, h0 - d0) + Q @ (hb - db) + f
             return dr, np.vstack([dz0, dzb])
         hb = sla.solve_triangular(R, g, trans="T", check_finite=False)
@@ -105,32 +185,95 @@ class _Design:
         return Q @ (hb - db) + f, dz
 
 
+def _relative_sizes(design: _Design, dz, z) -> tuple[float, float]:
+    """Normwise relative size of a correction of the coefficients (equilibrated scale)
+    and relative size of the intercepts' correction (floored at the rounding of the
+    terms the intercept balances), worst over targets."""
+    head = int(design.intercept)
+    db = np.abs(dz[head:].astype(np.float64))
+    b = np.abs(z[head:].astype(np.float64))
+    nb = np.linalg.norm(b, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = np.where(nb > 0, np.linalg.norm(db, axis=0) / nb, np.where(db.any(axis=0), 1, 0))
+    if not head:
+        return float(np.max(coef, initial=0.0)), 0.0
+    c, dc = np.abs(z[0].astype(np.float64)), np.abs(dz[0].astype(np.float64))
+    floor = EPS * (np.abs(design.x_bar) @ b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icpt = np.where(dc > 0, dc / np.maximum(c + floor, np.finfo(float).tiny), 0.0)
+    return float(np.max(coef, initial=0.0)), float(np.max(icpt, initial=0.0))
+
+
 def _refine(design: _Design, B=None, C=None):
-    """Solve ``r + A z = B, A'r = C`` by refinement from zero (``B`` defaults to the
-    data's right-hand side, ``C`` to 0: least squares); returns (z, steps, size)."""
-    A = design.A
-    B = design.B if B is None else B
-    k = B.shape[1]
-    z = np.zeros((A.shape[1], k), dtype=LD)
-    r = np.zeros_like(B)
-    previous, size, steps = np.inf, np.inf, 0
+    """Solve ``e + A z = B, A'W e = C`` by refinement from zero (``B`` defaults to the
+    data's right-hand side, ``C`` to 0: least squares).
+
+    Returns ``(z, steps, bound, intercept_bound)``: bounds on the normwise relative
+    error of the coefficients and the relative error of the intercepts.
+    """
+    rows = design.n + (0 if design.penalty is None else design.penalty.size)
+    k = design.k if B is None else B.shape[1]
+    z = np.zeros((design.n_unknowns, k), dtype=LD)
+    if design.intercept and B is None:
+        z[0] = design.y_bar  # start centred: the first step then sees no offset
+    e = np.zeros((rows, k), dtype=LD)
+    history: list[tuple[float, float]] = []
+    steps = 0
     for steps in range(1, MAX_STEPS + 1):
-        f = residual(B, A, z, r).astype(np.float64)
-        g = -transposed_product(A, r)
-        if C is not None:
-            g = g + C
-        g = g.astype(np.float64)
-        dr, dz = design.correction(f, g)
-        z = z + dz.astype(LD)
-        r = r + dr.astype(LD)
-        # Componentwise relative change, with a floor at double rounding of the norm.
-        zf = np.abs(z.astype(np.float64))
-        floor = EPS * np.linalg.norm(zf, axis=0)
-        size = float(np.max(np.abs(dz) / np.maximum(zf, np.maximum(floor, 1e-300)), initial=0.0))
-        if size <= EPS_LD or (steps > 2 and size > 0.5 * previous):
+        f, g = design.equation_residuals(z, e, B, C)
+        de, dz = design.correction(f.astype(np.float64), g.astype(np.float64))
+        if not (np.isfinite(dz).all() and np.isfinite(de).all()):
+            history.append((np.inf, np.inf))
             break
-        previous = size
-    return z, steps, size
+        z = z + dz.astype(LD)
+        e = e + de.astype(LD)
+        history.append(_relative_sizes(design, dz, z))
+        size = max(history[-1])
+        if size <= TARGET:
+            break
+        if steps > 2 and size > STALL_RATIO * max(history[-2]):
+            break
+    return z, steps, *_bounds(design, history)
+
+
+def _bounds(design: _Design, history) -> tuple[float, float]:
+    """Error bounds from the sizes of the corrections.
+
+    While the steps contract by a factor ``c < 1`` the error left after the last one is
+    at most ``size * c / (1 - c)``, with ``c`` the last ratio of successive sizes and no
+    less than the ``kappa * eps`` the preconditioner's accuracy predicts.  Once the
+    corrections reach the rounding level of the iterates they stop shrinking and
+    fluctuate; after a contraction that level (twice the larger of the last two
+    corrections) bounds the error.  Without contraction, or with a preconditioner
+    singular to working precision, nothing can be vouched for.
+    """
+    kappa = condition_of_preconditioner(design)
+    predicted = kappa * EPS * np.sqrt(design.n_unknowns + 1)
+    return _bound(history, 0, predicted), _bound(history, 1, predicted)
+
+
+def _bound(history, j: int, predicted: float) -> float:
+    sizes = np.array([h[j] for h in history])
+    if not np.isfinite(sizes).all():
+        return np.inf
+    last = sizes[-1]
+    if last <= TARGET:
+        return float(last)
+    if predicted >= 1 or len(sizes) < 3:
+        return np.inf
+    # The first correction is the whole solution (size 1): ratios from the second on.
+    ratios = sizes[2:] / np.maximum(sizes[1:-1], np.finfo(float).tiny)
+    c = max(predicted, float(ratios[-1]))
+    if c < STALL_RATIO:
+        return float(last * max(c / (1 - c), 1e-3))
+    if np.min(ratios, initial=1.0) < 0.1 and predicted < 0.1:
+        return float(2 * max(sizes[-1], sizes[-2]))
+    return np.inf
+
+
+def condition_of_preconditioner(design: _Design) -> float:
+    unit_r = design.R / np.maximum(np.r_[design.data_norms, np.zeros(0)], 1e-300)
+    return qr.condition_of_r(unit_r) if design.penalty is None else qr.condition_of_r(design.R)
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:
@@ -143,13 +286,13 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         from . import svd
 
         return svd.solve(problem, aliased=aliased)
-    z, steps, size = _refine(design)
+    z, steps, bound, intercept_bound = _refine(design)
     beta = z[1:] if design.intercept else z
     coef = np.zeros((problem.n_targets, problem.n_features))
     coef[:, design.active] = (beta / design.scale.astype(LD)[:, None]).T.astype(np.float64)
     intercept = z[0].astype(np.float64) if design.intercept else np.zeros(problem.n_targets)
     kappa = qr.condition_of_r(unit_r)
-    converged = size <= 1e-8
+    error = max(bound, EPS / 2)
     return Solution(
         coef=coef,
         intercept=intercept,
@@ -157,16 +300,33 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         rank=q,
         aliased=tuple(np.flatnonzero(~design.active)),
         condition_number=kappa,
-        error_estimate=max(size, EPS / 2),
+        error_estimate=error,
         n_iter=steps,
-        status="ok" if converged else "inaccurate",
-        message=""
-        if converged
-        else (
-            f"iterative refinement did not converge (condition number {kappa:.2e}); "
-            "the design is too close to rank deficient for double-precision QR"
-        ),
+        **_verdict(kappa, error, intercept_bound, steps),
     )
+
+
+def _verdict(kappa: float, error: float, intercept_bound: float, steps: int) -> dict:
+    """Status and message: inaccurate when either bound misses 1e-6."""
+    if error <= 1e-6 and intercept_bound <= 1e-6:
+        return {"status": "ok", "message": ""}
+    if not np.isfinite(error):
+        what = (
+            f"iterative refinement did not converge in {steps} steps (condition number "
+            f"{kappa:.2e}): no digits of the coefficients can be vouched for; the design "
+            "is too close to rank deficient for double-precision QR"
+        )
+    elif error > 1e-6:
+        what = (
+            f"iterative refinement stopped at an estimated relative error of {error:.1e} "
+            f"in the coefficients (condition number {kappa:.2e})"
+        )
+    else:
+        what = (
+            f"the intercept is only accurate to about {intercept_bound:.1e} relative "
+            f"(condition number {kappa:.2e}; it balances much larger terms)"
+        )
+    return {"status": "inaccurate", "message": what}
 
 
 def _scaled_parameters(design: _Design, coef, intercept):
@@ -182,18 +342,22 @@ def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np
     residuals computed in double-longdouble (exact to ~1e-30 relative)."""
     design = _Design(problem)
     z = _scaled_parameters(design, coef, intercept)
-    n = problem.n_samples
-    r = residual(design.B[:n], design.A[:n], z)
-    return np.sum(r * r, axis=0).astype(np.float64)
+    total = np.zeros(z.shape[1], dtype=LD)
+    for lo, hi, A in design.chunks():
+        r = residual(design.Y[lo:hi].astype(LD), A, z)
+        rr = r * r if design.w is None else design.w[lo:hi, None].astype(LD) * r * r
+        total += rr.sum(axis=0)
+    return total.astype(np.float64)
 
 
 def gram_inverse(problem: LeastSquaresProblem, columns) -> np.ndarray:
     """``(X'WX)^-1`` over (intercept, ``columns``) in the user's units, to extended
     accuracy: the refinement above with right-hand sides ``B = 0, C = -I``."""
     design = _Design(problem, columns)
-    q = design.A.shape[1]
-    zeros = np.zeros((design.A.shape[0], q), dtype=LD)
-    z, _, _ = _refine(design, B=zeros, C=-np.eye(q, dtype=LD))
+    q = design.n_unknowns
+    rows = design.n + (0 if design.penalty is None else design.penalty.size)
+    zeros = np.zeros((rows, q), dtype=LD)
+    z, *_ = _refine(design, B=zeros, C=-np.eye(q, dtype=LD))
     unscale = np.ones(q, dtype=LD)
     unscale[int(design.intercept) :] = 1 / design.scale.astype(LD)
     return (z * unscale[:, None] * unscale[None, :]).astype(np.float64)
