@@ -23,8 +23,11 @@ eigendecomposition serves every alpha:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, validate_training_data, validate_X
@@ -174,6 +177,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
         X = np.asarray(X, dtype=np.float64)
         Y = np.asarray(Y, dtype=np.float64)
+        from .penalized.estimators import check_overflow
+
+        check_overflow(X, Y, w, getattr(self, "feature_names_in_", None))
         k = Y.shape[1]
         full = _Decomposition.of(X, Y, w, self.fit_intercept)
         self.alphas_ = alphas
@@ -278,12 +284,17 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         weighted = scorer is not None and _accepts_weights(scorer)
         scores = np.empty((len(alphas), len(splits)))
         mse = np.empty((len(alphas), len(splits)))
+        undefined = []
         for f, (train, test) in enumerate(splits):
             pred = folds.predictions(f, alphas) if scorer is not None else None
             sse, sst = folds.held_out_errors(f, alphas)  # (n_alphas, k), (k,)
             n_test = len(test)
             mse[:, f] = sse.mean(axis=1) / n_test
-            if scorer is None:
+            if scorer is None and n_test < 2:
+                # R^2 of one held-out row is undefined (scikit-learn: NaN and a warning)
+                scores[:, f] = np.nan
+                undefined.append(f)
+            elif scorer is None:
                 scores[:, f] = _r2(sse, sst).mean(axis=1)
             else:
                 y_test = Y[test, 0] if y_was_1d else Y[test]
@@ -292,6 +303,14 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                     scorer(_Identity(), pred[:, 0, a] if y_was_1d else pred[:, :, a], y_test, **kw)
                     for a in range(len(alphas))
                 ]
+        if undefined:
+            warnings.warn(
+                f"R^2 is undefined on held-out folds of fewer than two rows (folds "
+                f"{undefined}): their scores, and so the mean scores, are NaN and alpha_ is "
+                "the first candidate (as scikit-learn's grid search)",
+                UndefinedMetricWarning,
+                stacklevel=3,
+            )
         mean_scores = scores.mean(axis=1)
         self.mse_path_ = mse
         self.cv_mse_ = mse.mean(axis=1)

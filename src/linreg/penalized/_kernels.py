@@ -114,13 +114,45 @@ def kkt_violation(w, g, l1, l2):
 
 
 @njit(cache=True, nogil=True)
-def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
+def subgradient_norms(w, g, l1, l2):
+    """Largest entry and 2-norm of the minimum-norm subgradient of ``P`` at ``w``
+    (the KKT residual vector: ``l2 w_j - g_j + l1 sign(w_j)`` where ``w_j != 0``,
+    ``(|g_j| - l1)_+`` where ``w_j = 0``)."""
+    worst = 0.0
+    sq = 0.0
+    for j in range(w.shape[0]):
+        if w[j] > 0.0:
+            v = abs(g[j] - l2 * w[j] - l1)
+        elif w[j] < 0.0:
+            v = abs(g[j] - l2 * w[j] + l1)
+        else:
+            v = max(abs(g[j]) - l1, 0.0)
+        worst = max(worst, v)
+        sq += v * v
+    return worst, np.sqrt(sq)
+
+
+@njit(cache=True, nogil=True)
+def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
     """Converged: gap <= tol * objective or <= abs_tol (or at its rounding floor), and
     the KKT conditions hold to ``kkt_tol * alpha`` (or to the rounding error of the
-    gradient, ``gscale`` being a bound on the size of its terms, ``max_j ||x_j|| ||y|| / W``)."""
+    gradient, ``gscale`` being a bound on the size of its terms, ``max_j ||x_j|| ||y|| / W``).
+
+    With ``mu > 0`` (a lower bound on the strong convexity of ``P``: ``l2`` plus the
+    smallest eigenvalue of the data term where known) and a finite ``kkt_tol``, also the
+    certified coefficient bound ``||w - w*||_2 <= ||subgradient||_2 / mu`` must be at
+    most ``kkt_tol * ||w||_2`` (or at the gradient's rounding floor)."""
     if not (gap <= tol * primal or gap <= abs_tol or gap <= floor):
         return False
-    return kkt_violation(w, g, l1, l2) <= max(kkt_tol * (l1 + l2), 1e3 * EPS * gscale)
+    gfloor = 1e3 * EPS * gscale
+    worst, norm = subgradient_norms(w, g, l1, l2)
+    if worst > max(kkt_tol * (l1 + l2), gfloor):
+        return False
+    if mu > 0.0 and kkt_tol < np.inf:
+        wnorm = np.sqrt(np.sum(w * w))
+        if norm > mu * kkt_tol * wnorm and norm > np.sqrt(w.shape[0]) * gfloor:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)
@@ -173,7 +205,7 @@ def _gram_gap(w, g, c, q, idx, l1, l2):
 
 
 @njit(cache=True, nogil=True)
-def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening):
+def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu):
     """Cyclic coordinate descent on ``1/2 w'Gw - q'w + c/2 + l1|w|_1 + l2/2|w|^2``.
 
     ``w`` (the warm start) is updated in place.  Stops when the duality gap is at most
@@ -209,14 +241,14 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening):
                 w[j] = new
                 _gram_update(g, G[j], d, idx, full)
         gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
-        if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
+        if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
             if gap <= 0.5 * abs_tol and kkt_tol == np.inf:
                 # a loose absolute criterion (CV paths), far above the drift of g
                 return gap, primal, n_iter, True
             # accept only on an exactly recomputed gradient (the kept one drifts)
             g = _gram_gradient(G, q, w, idx)
             gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
-            if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
+            if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
                 return gap, primal, n_iter, True
         if screening:
             out = _screen(w, g, diag, gap, s, l1, active)
@@ -327,7 +359,22 @@ def _anderson(XT, y, W, l1, l2, w, R, ws, last):
 
 @njit(cache=True, nogil=True)
 def cd_design(
-    XT, y, W, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, check_every, diag, R_in, g_in
+    XT,
+    y,
+    W,
+    l1,
+    l2,
+    w,
+    max_iter,
+    tol,
+    kkt_tol,
+    abs_tol,
+    screening,
+    check_every,
+    diag,
+    R_in,
+    g_in,
+    mu,
 ):
     """Coordinate descent on ``1/(2W)||y - Xw||^2 + l1|w|_1 + l2/2|w|^2`` with working sets.
 
@@ -368,7 +415,7 @@ def cd_design(
             g = (XT @ R) / W
         rr = (R @ R) / W
         gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-        if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
+        if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
             return gap, primal, n_iter, True, R, g
         if n_iter >= max_iter:
             return gap, primal, n_iter, False, R, g

@@ -345,6 +345,7 @@ class ElasticNetCV(ElasticNet):
         self.intercept_ = float(result.intercept[0]) if self.fit_intercept else 0.0
         self.dual_gap_ = float(result.dual_gap[0])
         self.objective_ = float(result.objective[0])
+        self.coef_bound_ = float(result.coef_bound[0])
         return self
 
     def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:

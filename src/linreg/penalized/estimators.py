@@ -60,6 +60,7 @@ def validate_penalized_data(estimator, X, y, sample_weight):
             X = np.asarray(X, dtype=np.float64)
             Y = np.asarray(Y, dtype=np.float64)
         assert_finite(X, "X", getattr(estimator, "feature_names_in_", None))
+        check_overflow(X, Y, w, getattr(estimator, "feature_names_in_", None))
         return X, Y, w, y_was_1d
     from sklearn.utils.validation import validate_data
 
@@ -70,7 +71,40 @@ def validate_penalized_data(estimator, X, y, sample_weight):
     _, Y, w, y_was_1d = validate_training_data(
         _Shape(), np.zeros((Xs.shape[0], 1)), y, sample_weight
     )
-    return sparse.csc_matrix(Xs), Y, w, y_was_1d
+    Xs = sparse.csc_matrix(Xs)
+    check_overflow(Xs, Y, w, getattr(estimator, "feature_names_in_", None))
+    return Xs, Y, w, y_was_1d
+
+
+#: Values whose squares, summed with the weights, stay finite: ``max|x| sqrt(max(W, 1))``
+#: at most this (a quarter of sqrt(float64 max), room for centring and cross products).
+OVERFLOW_LIMIT = np.sqrt(np.finfo(np.float64).max) / 4.0
+
+
+def check_overflow(X, Y, w, feature_names=None) -> None:
+    """ValueError naming the column of X, the target or the weights whose sums of
+    squares (the statistics every fit forms) would overflow float64."""
+    with np.errstate(over="ignore"):
+        W = float(X.shape[0]) if w is None else float(np.sum(w))
+    if not np.isfinite(W):
+        raise ValueError("sample_weight: the weights' sum overflows float64; rescale them")
+    factor = np.sqrt(max(W, 1.0))
+    if X.shape[0] and X.shape[1]:
+        col = abs(X).max(axis=0)
+        col = np.asarray(col.todense()).ravel() if sparse.issparse(col) else np.asarray(col)
+        bad = np.flatnonzero(~(col <= OVERFLOW_LIMIT / factor))
+        if bad.size:
+            j = int(bad[0])
+            name = f"{feature_names[j]!r}" if feature_names is not None else f"{j}"
+            raise ValueError(
+                f"X column {name} has values up to {col[j]:.3g}: its weighted sum of squares "
+                "overflows float64; rescale X"
+            )
+    if Y.size and not np.max(np.abs(Y)) <= OVERFLOW_LIMIT / factor:
+        raise ValueError(
+            f"y has values up to {np.max(np.abs(Y)):.3g}: its weighted sum of squares "
+            "overflows float64; rescale y"
+        )
 
 
 class _Shape(BaseEstimator):
@@ -84,14 +118,29 @@ def make_data(X, Y, w, fit_intercept, layout):
             return GramData.from_moments(sparse_moments(X, Y, w), fit_intercept)
         return GramData.from_moments(Moments.from_arrays(X, Y, w), fit_intercept)
     if sparse.issparse(X):
-        from .sparse import SparseDesignData
+        from .sparse import SparseDesignData, centring_cancels
 
-        return SparseDesignData.from_arrays(X, Y, w, fit_intercept)
+        if not (fit_intercept and centring_cancels(X, w)):
+            return SparseDesignData.from_arrays(X, Y, w, fit_intercept)
+        # implicit centring (x_j - m_j) would cancel: centre an explicit dense copy
+        if 8 * X.shape[0] * X.shape[1] > DESIGN_MAX_BYTES:
+            raise ValueError(
+                "sparse X: centring with the weighted mean cancels (a heavy row or a "
+                "large offset) and a dense copy would exceed 2 GiB; use solver='gram'"
+            )
+        X = X.toarray()
     return DesignData.from_arrays(X, Y, w, fit_intercept)
 
 
+#: Sparse Moments are formed raw and centred afterwards; if centring cancels more than
+#: this fraction of a column's raw sum of squares (a heavy row, an offset), they are
+#: recomputed from dense row blocks centred with the weighted mean (linreg.Moments).
+SPARSE_CANCELLATION = 1e-6
+
+
 def sparse_moments(X, Y, w=None) -> Moments:
-    """Moments of sparse X (centred afterwards; sparse columns rarely carry an offset)."""
+    """Moments of sparse X: raw ``X'WX`` centred afterwards (sparse columns rarely carry
+    an offset), unless that cancels (see SPARSE_CANCELLATION): then from dense blocks."""
     n, p = X.shape
     wv = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
     W = float(wv.sum())
@@ -104,7 +153,24 @@ def sparse_moments(X, Y, w=None) -> Moments:
     yty = (Y * wv[:, None]).T @ Y
     raw = np.block([[xtx, xty], [xty.T, yty]])
     cross = raw - W * np.outer(mean, mean)
+    if np.any(np.diag(cross) < SPARSE_CANCELLATION * np.diag(raw)):
+        return _dense_block_moments(X, Y, w)
     return Moments(n, W, mean, cross, p)
+
+
+def _dense_block_moments(X, Y, w=None) -> Moments:
+    """Moments of sparse X from dense row blocks of at most ~32 MiB, merged."""
+    n, p = X.shape
+    X = sparse.csr_matrix(X)
+    rows = max(1, (32 * 2**20) // (8 * max(p, 1)))
+    total = None
+    for lo in range(0, n, rows):
+        hi = min(lo + rows, n)
+        part = Moments.from_arrays(
+            X[lo:hi].toarray(), Y[lo:hi], None if w is None else w[lo:hi], chunk_rows=hi - lo
+        )
+        total = part if total is None else total.merge(part)
+    return total
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -137,7 +203,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Stop when the duality gap is at most ``tol`` times the objective (default
         1e-13: the objective is then within 1e-13 of the optimum, relative) and the
         optimality conditions hold to 1e-8 alpha; the same rule for every solver.  Note
-        that scikit-learn's ``tol`` is relative to ``||y||^2/n`` instead.
+        that scikit-learn's ``tol`` is relative to ``||y||^2/n`` instead (the objective is
+        at most ``||y||^2/(2n)``, so this rule is the stricter one).  Coordinate descent
+        also requires, whatever ``tol``, where the objective is strongly convex (see
+        ``coef_bound_``), the certified coefficient bound to be at most 1e-8 ``||coef_||_2``
+        (or at the rounding floor of the gradient): the gap alone bounds the objective,
+        not the coefficients.
     max_iter : int or None, default=None
         Sweeps over the coordinates, or epochs of "gd"/"torch" (default 100,000).
     screening : bool, default=True
@@ -165,6 +236,13 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Duality gap at the solution, in the objective's scaling (as scikit-learn's).
     objective_ : float or ndarray of shape (n_targets,)
         The objective at the solution.
+    coef_bound_ : float or ndarray of shape (n_targets,)
+        Coordinate descent: a certified bound on ``||coef_ - coef*||_2`` (``coef*`` the
+        exact minimizer), from an exactly recomputed gradient: ``min(||s||_2, sqrt(2 mu
+        gap)) / mu`` with ``s`` the minimum-norm subgradient (the KKT residual) and ``mu =
+        alpha (1 - l1_ratio)`` plus, in the Gram layout up to 500 features, the smallest
+        eigenvalue of the Gram matrix.  ``inf`` where the objective is not known to be
+        strongly convex (the Lasso with p > n, or a singular Gram matrix).
     n_iter_ : int
         Coordinate sweeps taken (the largest over targets).
     solver_ : str
@@ -301,6 +379,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.intercept_ = float(intercept[0]) if y_was_1d else intercept
         self.dual_gap_ = float(result.dual_gap[0]) if y_was_1d else result.dual_gap
         self.objective_ = float(result.objective[0]) if y_was_1d else result.objective
+        self.coef_bound_ = float(result.coef_bound[0]) if y_was_1d else result.coef_bound
         return self
 
     def _fit_iterative(self, X, Y, w, y_was_1d, alpha, l1_ratio, tol, max_iter, validation):
@@ -339,6 +418,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.intercept_ = one(fit.intercept if self.fit_intercept else np.zeros(Y.shape[1]))
         self.dual_gap_ = one(fit.dual_gap)
         self.objective_ = one(fit.objective)
+        self.__dict__.pop("coef_bound_", None)  # coordinate descent's certificate only
         return self
 
     @property

@@ -27,8 +27,34 @@ from ..moments import Moments
 TOL = 1e-13
 MAX_ITER = 100_000
 
-#: Default KKT requirement of a fit: optimality conditions to this fraction of alpha.
+#: Default KKT requirement of a fit: optimality conditions to this fraction of alpha,
+#: and, where the objective is strongly convex (l1_ratio < 1, or a Gram matrix whose
+#: smallest eigenvalue is known to be positive), the certified bound on the coefficients'
+#: error ``||w - w*||_2`` to this fraction of ``||w||_2``.
 KKT_TOL = 1e-8
+#: The Gram layout knows its smallest eigenvalue (one ``eigvalsh``) up to this many features.
+EIGH_MAX_FEATURES = 500
+
+
+def _smallest_eigenvalue(G: np.ndarray) -> float:
+    """``lambda_min(G)`` less its rounding error, floored at 0 (0 for large or empty G)."""
+    p = G.shape[0]
+    if p == 0 or p > EIGH_MAX_FEATURES or not np.all(np.isfinite(G)):
+        return 0.0
+    ev = np.linalg.eigvalsh(G)
+    margin = 4.0 * p * np.finfo(np.float64).eps * max(abs(ev[-1]), abs(ev[0]))
+    return float(max(ev[0] - margin, 0.0))
+
+
+def _check_finite_moments(cross: np.ndarray, W: float, p: int) -> None:
+    """ValueError naming the column of X (or the target) whose statistics overflowed."""
+    if np.isfinite(W) and np.all(np.isfinite(cross)):
+        return
+    if not np.isfinite(W):
+        raise ValueError("sample_weight: the weights' sum overflows float64; rescale them")
+    bad = int(np.flatnonzero(~np.isfinite(cross).all(axis=1))[0])
+    what = f"X column {bad}" if bad < p else "y"
+    raise ValueError(f"{what}: its weighted sums of squares overflow float64; rescale it")
 
 
 @dataclass
@@ -49,6 +75,7 @@ class GramData:
         else:
             cross = m.uncentred()
             x_mean, y_mean = np.zeros(p), np.zeros(m.n_targets)
+        _check_finite_moments(cross, W, p)
         G = np.ascontiguousarray(cross[:p, :p] / W)
         q = np.ascontiguousarray(cross[:p, p:] / W)
         c = np.diag(cross[p:, p:]).copy() / W
@@ -65,6 +92,17 @@ class GramData:
     def xty_max(self) -> np.ndarray:
         """Per feature, the 2-norm over targets of ``X'WY/W`` (for alpha_max)."""
         return np.sqrt(np.sum(self.q**2, axis=1))
+
+    def curvature(self) -> float:
+        """A lower bound on the smallest eigenvalue of ``G`` (0 when unknown: over
+        EIGH_MAX_FEATURES features, or G singular to rounding), computed once."""
+        if getattr(self, "_curvature", None) is None:
+            self._curvature = _smallest_eigenvalue(self.G)
+        return self._curvature
+
+    def gradient(self, t: int, w: np.ndarray) -> np.ndarray:
+        """``X'W(y_t - Xw)/W = q_t - G w``."""
+        return self.q[:, t] - self.G @ w
 
 
 @dataclass
@@ -110,6 +148,13 @@ class DesignData:
     def xty_max(self) -> np.ndarray:
         return np.sqrt(np.sum((self.X.T @ self.Y.T / self.weight_sum) ** 2, axis=1))
 
+    def curvature(self) -> float:
+        return 0.0
+
+    def gradient(self, t: int, w: np.ndarray) -> np.ndarray:
+        """``X'(y_t - Xw)/W`` on the centred, weight-scaled copy."""
+        return self.X.T @ (self.Y[t] - self.X @ w) / self.weight_sum
+
 
 @dataclass
 class CDResult:
@@ -119,6 +164,10 @@ class CDResult:
     objective: np.ndarray  # (k,)
     n_iter: int  # the largest over targets
     converged: bool
+    #: (k,) certified bound on ``||coef - coef*||_2`` (inf where the objective is not
+    #: known to be strongly convex), and the largest KKT residual, from an exact gradient
+    coef_bound: np.ndarray | None = None
+    kkt: np.ndarray | None = None
     #: design layout: per target, the residual and gradient at ``coef`` (a warm start's
     #: for the next alpha of a path: they do not depend on alpha); else None
     state: list | None = None
@@ -127,7 +176,9 @@ class CDResult:
 _NONE = np.empty(0)
 
 
-def _coordinate_descent(data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state=None):
+def _coordinate_descent(
+    data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state=None, mu=0.0
+):
     """The layout's kernel for target t (``w`` updated in place):
     ``(gap, primal, n_iter, converged, state)``, ``state`` the design layout's
     ``(R, g)`` at ``w`` (and taken as those at the warm start when given)."""
@@ -136,11 +187,12 @@ def _coordinate_descent(data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, scr
     if isinstance(data, GramData):
         q = np.ascontiguousarray(data.q[:, t])
         out = _kernels.cd_gram(
-            data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening
+            data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu
         )
         return (*out, None)
     if hasattr(data, "solve"):  # sparse design
-        return (*data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening), None)
+        out = data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu)
+        return (*out, None)
     y = np.ascontiguousarray(data.Y[t])
     R_in, g_in = (_NONE, _NONE) if state is None else state
     *out, R, g = _kernels.cd_design(
@@ -159,8 +211,23 @@ def _coordinate_descent(data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, scr
         data.col_norms,
         R_in,
         g_in,
+        mu,
     )
     return (*out, (R, g))
+
+
+def certify(data, t: int, w: np.ndarray, l1: float, l2: float, gap: float, mu: float):
+    """``(bound, kkt)`` at ``w`` for target ``t``, from an exactly recomputed gradient:
+    ``kkt`` the largest entry of the minimum-norm subgradient, and, where ``P`` is
+    ``mu``-strongly convex (``mu > 0``), ``||w - w*||_2 <= min(||subgradient||_2 / mu,
+    sqrt(2 gap / mu))``; inf otherwise."""
+    from . import _kernels
+
+    g = np.ascontiguousarray(data.gradient(t, w))
+    worst, norm = _kernels.subgradient_norms(w, g, l1, l2)
+    if not mu > 0.0:
+        return np.inf, float(worst)
+    return float(min(norm / mu, np.sqrt(2.0 * max(gap, 0.0) / mu))), float(worst)
 
 
 def solve_enet(
@@ -189,21 +256,27 @@ def solve_enet(
     k = data.y_mean.shape[0]
     coef = np.zeros((k, p)) if coef_init is None else np.array(coef_init, dtype=np.float64)
     coef = coef.reshape(k, p)
-    gaps, objectives = np.empty(k), np.empty(k)
+    gaps, objectives, bounds, kkts = np.empty(k), np.empty(k), np.empty(k), np.empty(k)
     n_iter, converged = 0, True
     null = data.null_objective()
+    # strong convexity of P: the L2 penalty plus the data term's smallest eigenvalue
+    mu = l2 + (data.curvature() if np.isfinite(kkt_tol) else 0.0)
     states = []
     for t in range(k):
         abs_tol = float(null_tol * null[t])
         w = np.ascontiguousarray(coef[t])
         gap, primal, it, ok, st = _coordinate_descent(
-            data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state and state[t]
+            data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state and state[t], mu
         )
         states.append(st)
         gaps[t], objectives[t] = gap, primal
+        if np.isfinite(kkt_tol):
+            bounds[t], kkts[t] = certify(data, t, w, l1, l2, gap, mu)
+        else:  # the loose first stage of the CV paths: not certified
+            bounds[t], kkts[t] = np.inf, np.nan
         coef[t] = w
         n_iter = max(n_iter, int(it))
         converged &= bool(ok)
     intercept = data.y_mean - coef @ data.x_mean
     kept = states if all(st is not None for st in states) else None
-    return CDResult(coef, intercept, gaps, objectives, n_iter, converged, kept)
+    return CDResult(coef, intercept, gaps, objectives, n_iter, converged, bounds, kkts, state=kept)

@@ -18,6 +18,29 @@ from scipy import sparse
 
 from ._kernels import _done, _screen, duality_gap
 
+#: The implicit centring loses too much when a column's centred sum of squares is below
+#: this fraction of its raw one (``make_data`` then centres a dense copy instead).
+CANCELLATION = 1e-6
+
+
+def centring_cancels(X, w=None) -> bool:
+    """Whether centring some column of sparse X with its weighted mean cancels: its
+    centred sum of squares ``sum_i w_i (x_ij - m_j)^2`` (computed without cancellation,
+    zeros included) is below CANCELLATION times the raw ``sum_i w_i x_ij^2``."""
+    X = sparse.csc_matrix(X, dtype=np.float64)
+    n, p = X.shape
+    wv = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    W = float(wv.sum())
+    rows = X.indices
+    wk = wv[rows]
+    col = np.repeat(np.arange(p), np.diff(X.indptr))
+    m = np.bincount(col, weights=wk * X.data, minlength=p) / W
+    raw = np.bincount(col, weights=wk * X.data**2, minlength=p)
+    w_nz = np.bincount(col, weights=wk, minlength=p)
+    centred = np.bincount(col, weights=wk * (X.data - m[col]) ** 2, minlength=p)
+    centred += m**2 * np.maximum(W - w_nz, 0.0)
+    return bool(np.any(centred < CANCELLATION * raw))
+
 
 @dataclass
 class SparseDesignData:
@@ -72,7 +95,16 @@ class SparseDesignData:
         xty = Xs.T @ self.Y.T - np.outer(self.x_mean, self.s @ self.Y.T)
         return np.sqrt(np.sum((xty / self.weight_sum) ** 2, axis=1))
 
-    def solve(self, t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening):
+    def curvature(self) -> float:
+        return 0.0
+
+    def gradient(self, t: int, w: np.ndarray) -> np.ndarray:
+        """``Xc'(y_t - Xc w)/W`` with ``Xc = Xs - s m'`` (centred implicitly)."""
+        Xs = sparse.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+        R = self.Y[t] - Xs @ w + (self.x_mean @ w) * self.s
+        return (Xs.T @ R - self.x_mean * (self.s @ R)) / self.weight_sum
+
+    def solve(self, t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu=0.0):
         return cd_sparse(
             self.data,
             self.indices,
@@ -91,6 +123,7 @@ class SparseDesignData:
             abs_tol,
             screening,
             10,
+            mu,
         )
 
 
@@ -124,6 +157,7 @@ def cd_sparse(
     abs_tol,
     screening,
     every,
+    mu,
 ):
     """Coordinate descent for the centred sparse design; see the module docstring."""
     p = w.shape[0]
@@ -182,7 +216,7 @@ def cd_sparse(
                 g[j] = (dot - m[j] * sRt) / W
             rr = (R @ R) / W
             gap, primal, sc, floor = duality_gap(w, g, rr, l1, l2)
-            if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale):
+            if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
                 return gap, primal, n_iter, True
             if screening:
                 for j in _screen(w, g, diag, gap, sc, l1, active):
