@@ -133,7 +133,8 @@ class TestLinearRegressionReferences:
         ours = LinearRegression(fit_intercept=fit_intercept).fit(X, Y, sample_weight=w)
         ref = sklm.LinearRegression(fit_intercept=fit_intercept).fit(X, Y, sample_weight=w)
         assert ours.coef_.shape == (3, 5)
-        assert np.shape(ours.intercept_) == (3,)
+        # scikit-learn: intercept_ (k,) with an intercept, the float 0.0 without
+        assert np.shape(ours.intercept_) == np.shape(ref.intercept_)
         assert_allclose(ours.coef_, ref.coef_, rtol=RTOL, atol=ATOL)
         assert_allclose(ours.intercept_, ref.intercept_, rtol=RTOL, atol=ATOL)
         Xt, _ = make_data(n=40, seed=9)
@@ -149,7 +150,7 @@ class TestLinearRegressionReferences:
             params = np.r_[ours.intercept_[j], ours.coef_[j]] if fit_intercept else ours.coef_[j]
             assert_allclose(params, res.params, rtol=RTOL, atol=ATOL)
         if not fit_intercept:
-            assert_allclose(ours.intercept_, np.zeros(3), atol=0)
+            assert type(ours.intercept_) is float and ours.intercept_ == 0.0
 
     def test_single_column_2d_y_keeps_2d_shapes(self):
         """y of shape (n, 1) gives coef_ (1, p) and intercept_ (1,), as sklearn does."""
@@ -214,7 +215,8 @@ class TestRidgeReferences:
         ref = sklm.Ridge(alpha=alpha, fit_intercept=fit_intercept, solver="cholesky")
         ref.fit(X, Y, sample_weight=w)
         assert ours.coef_.shape == (3, 5)
-        assert np.shape(ours.intercept_) == (3,)
+        # scikit-learn: intercept_ (k,) with an intercept, the float 0.0 without
+        assert np.shape(ours.intercept_) == np.shape(ref.intercept_)
         assert_allclose(ours.coef_, ref.coef_, rtol=RTOL, atol=ATOL)
         assert_allclose(ours.intercept_, ref.intercept_, rtol=RTOL, atol=ATOL)
         # Each target separately, with its own scalar alpha.
@@ -421,7 +423,9 @@ def test_dataframe_with_reordered_columns_raises(kind):
 )
 @pytest.mark.parametrize("weighted", [False, True])
 def test_float32_computed_in_float64(estimator, weighted):
-    """float32 X gives float64 coef_ equal to the fit of the same values upcast."""
+    """float32 X is solved in float64: solution_ equals the fit of the same values upcast,
+    and coef_ / intercept_ / predict are float32 as in scikit-learn (the float64 solution
+    rounded once)."""
     X, y = make_data(k=None)
     X32 = X.astype(np.float32)
     w = make_weights(len(y)) if weighted else None
@@ -429,16 +433,17 @@ def test_float32_computed_in_float64(estimator, weighted):
     b = estimator.__class__(**estimator.get_params()).fit(
         X32.astype(np.float64), y, sample_weight=w
     )
-    assert a.coef_.dtype == np.float64
-    assert_allclose(a.coef_, b.coef_, rtol=1e-12)
-    assert_allclose(a.intercept_, b.intercept_, rtol=1e-12)
-    assert a.predict(X32).dtype == np.float64
+    assert a.coef_.dtype == np.float32
+    assert_allclose(a.solution_.coef, b.solution_.coef, rtol=1e-12)
+    assert_allclose(a.solution_.intercept, b.solution_.intercept, rtol=1e-12)
+    assert np.array_equal(a.coef_, b.coef_.astype(np.float32))
+    assert a.predict(X32).dtype == np.float32
     # And the upcast fit is the sklearn fit of the upcast data.
     ref = sklm.LinearRegression(fit_intercept=estimator.fit_intercept)
     if isinstance(estimator, Ridge):
         ref = sklm.Ridge(alpha=estimator.alpha, fit_intercept=estimator.fit_intercept)
     ref.fit(X32.astype(np.float64), y, sample_weight=w)
-    assert_allclose(a.coef_, ref.coef_, rtol=RTOL, atol=ATOL)
+    assert_allclose(a.solution_.coef[0], ref.coef_, rtol=RTOL, atol=ATOL)
 
 
 def test_longdouble_input_matches_float64_fit():

@@ -9,13 +9,18 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, assert_no_overflow, validate_training_data, validate_X
-from .solution import AccuracyWarning, RankDeficientWarning, Solution
+from .fitted_state import predict_dtype, result_dtype, write_fitted_state
+from .solution import AccuracyWarning, IterationLimitWarning, RankDeficientWarning
 from .solvers import LeastSquaresProblem, solve
-from .training import TRAINERS, TrainingConfig, standardize, train
+from .training import TRAINERS, TrainingConfig, solve_iterative, standardize
 
 
 class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Base of the estimators solved exactly from Moments (see :mod:`linreg.solvers`)."""
+
+    #: scikit-learn's Ridge gives coef_ (n_features,) for a y of shape (n, 1);
+    #: LinearRegression keeps (1, n_features).
+    _ravel_single_target = False
 
     def _penalty(self, n_targets: int) -> np.ndarray:
         return np.zeros(n_targets)
@@ -47,6 +52,36 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        source, X, y, sample_weight = self._chunked_source(X, y, sample_weight)
+        if source is not None:
+            return self._fit_source(source, validation_data, dtype)
+        X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+        problem = self._in_memory_problem(X, Y, w)
+        if self.solver in TRAINERS:
+            return self._fit_iterative(problem, y_was_1d, validation_data, dtype)
+        solution = solve(problem, self.solver)
+        self._warn_about(solution, getattr(self, "feature_names_in_", None), X.shape[0])
+        self.moments_ = problem.get_moments()
+        # A reference (not a copy) for the second passes of summary(); not pickled.
+        self._training = (X, Y, w)
+        self._set_solution(solution, y_was_1d, dtype)
+        return self
+
+    def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
+        """Write the fitted attributes from ``solution`` (the one place that does)."""
+        write_fitted_state(
+            self,
+            solution,
+            y_was_1d=y_was_1d,
+            dtype=dtype,
+            ravel_single_target=self._ravel_single_target,
+            history={} if history is None else history,
+        )
+
+    def _chunked_source(self, X, y, sample_weight):
+        """``(source, X, y, sample_weight)``: the chunked source of the input (file scan,
+        Dask, a tensor's device), or None with the arrays to fit in memory."""
         from .sources import as_source
         from .sources.tensor import device_source, tensors_to_numpy
 
@@ -55,9 +90,10 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         source = as_source(X, y, sample_weight)
         if source is None and self.solver not in TRAINERS:
             source = device_source(self, X, y, sample_weight)
-        if source is not None:
-            return self._fit_source(source, validation_data)
-        X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+        return source, X, y, sample_weight
+
+    def _in_memory_problem(self, X, Y, w):
+        """The least-squares problem of validated arrays; checks what the Moments reveal."""
         names = getattr(self, "feature_names_in_", None)
         problem = LeastSquaresProblem(X, Y, w, self.fit_intercept, self._penalty(Y.shape[1]))
         moments = problem.get_moments()
@@ -71,31 +107,11 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"< n_features ({X.shape[1]}): the problem is underdetermined; "
                 "returning the minimum-norm solution",
                 RankDeficientWarning,
-                stacklevel=2,
+                stacklevel=4,
             )
-        if self.solver in TRAINERS:
-            return self._fit_iterative(problem, y_was_1d, validation_data)
-        solution = solve(problem, self.solver)
-        self._warn_about(solution, names, X.shape[0])
-        self.solution_ = solution
-        self.moments_ = moments
-        # A reference (not a copy) for the second passes of summary(); not pickled.
-        self._training = (X, Y, w)
-        self.solver_ = solution.solver
-        self.rank_ = solution.rank
-        self.condition_number_ = solution.condition_number
-        # Exact paths: refinement steps, a direct solve counting as one.
-        self.n_iter_ = max(1, solution.n_iter)
-        self.history_ = {}
-        self.coef_ = solution.coef[0] if y_was_1d else solution.coef
-        self.intercept_ = float(solution.intercept[0]) if y_was_1d else solution.intercept
-        if not self.fit_intercept and not y_was_1d:
-            self.intercept_ = np.zeros(Y.shape[1])
-        elif not self.fit_intercept:
-            self.intercept_ = 0.0
-        return self
+        return problem
 
-    def _fit_source(self, source, validation_data=None):
+    def _fit_source(self, source, validation_data=None, dtype=np.float64):
         """Fit from a chunked source (file scan, Dask): one pass for the Moments, then
         the solve on them; the source is kept for the second passes of summary()."""
         from .sources import SourceProblem
@@ -125,26 +141,21 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
         solution = solve(problem, self.solver)
-        self._warn_about(solution, getattr(self, "feature_names_in_", None), moments.n_samples)
-        self.solution_ = solution
+        names = getattr(self, "feature_names_in_", None)
+        self._warn_about(solution, names, moments.n_samples, stacklevel=4)
         self.moments_ = moments
         self._source = source  # a reference for summary(); not pickled
-        self.solver_ = solution.solver
-        self.rank_ = solution.rank
-        self.condition_number_ = solution.condition_number
-        self.n_iter_ = max(1, solution.n_iter)
-        self.history_ = {}
-        one = source.y_was_1d
-        self.coef_ = solution.coef[0] if one else solution.coef
-        intercept = solution.intercept if self.fit_intercept else np.zeros(moments.n_targets)
-        self.intercept_ = float(intercept[0]) if one else intercept
+        self._set_solution(solution, source.y_was_1d, dtype)
         return self
 
-    def _training_config(self) -> TrainingConfig:
+    def _training_config(self, dtype) -> TrainingConfig:
+        tol = 1e-9 if self.tol is None else float(self.tol)
+        if self.tol is None and dtype == np.float32:
+            tol = 1e-5  # float32 gradients cannot certify more
         return TrainingConfig(
             lr=self.lr,
             max_iter=100_000 if self.max_iter is None else int(self.max_iter),
-            tol=1e-9 if self.tol is None else float(self.tol),
+            tol=tol,
             optimizer=self.optimizer,
             batch_size=self.batch_size,
             lr_scheduler=self.lr_scheduler,
@@ -155,7 +166,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             progress=self.progress,
         )
 
-    def _fit_iterative(self, problem, y_was_1d, validation_data):
+    def _fit_iterative(self, problem, y_was_1d, validation_data, dtype=np.float64):
         """Fit with one of the iterative trainers (``solver`` in ``TRAINERS``)."""
         if self.lr is not None and not self.lr > 0:
             raise ValueError(f"lr must be positive (or None for automatic), got {self.lr!r}")
@@ -165,51 +176,32 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 "separately or use an exact solver for per-target alphas"
             )
         X, Y, w = problem.X, problem.Y, problem.weights
-        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-        config = self._training_config()
-        if self.tol is None and dtype == np.float32:
-            config.tol = 1e-5  # float32 gradients cannot certify more
-        sp = standardize(X, Y, w, self.fit_intercept, problem.alpha, problem.get_moments(), dtype)
-        validation = None
-        if validation_data is not None:
-            X_val, y_val = validation_data
-            X_val = validate_X(self, X_val, reset=False)
-            y_val = np.asarray(y_val, dtype=np.float64).reshape(X_val.shape[0], -1)
-            validation = (
-                (np.asarray(X_val, dtype=np.float64) - sp.x_shift) / sp.x_scale,
-                (y_val - sp.y_shift) / sp.y_scale,
-            )
-        trainer = TRAINERS[self.solver](sp, config)
-        result = train(trainer, sp, config, validation, name=f"solver={self.solver!r}")
-        coef, intercept = sp.to_user_units(result.coef, result.intercept)
-        self.solution_ = Solution(
-            coef=coef,
-            intercept=intercept if self.fit_intercept else np.zeros(len(intercept)),
-            solver=self.solver,
-            rank=sp.rank,
-            condition_number=float(np.sqrt(sp.lipschitz / sp.strong_convexity))
-            if sp.strong_convexity > 0
-            else np.inf,
-            error_estimate=result.error_bound,
-            n_iter=result.n_iter,
-            status="ok" if result.converged else "inaccurate",
-        )
-        self.solver_ = self.solver
-        self.rank_ = sp.rank
-        self.condition_number_ = self.solution_.condition_number
-        self.n_iter_ = result.n_iter
-        self.history_ = result.history
-        self.moments_ = problem.get_moments()
+        work = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        config = self._training_config(work)
+        moments = problem.get_moments()
+        sp = standardize(X, Y, w, self.fit_intercept, problem.alpha, moments, work)
+        validation = self._standardized_validation(validation_data, sp)
+        solution = solve_iterative(self.solver, sp, config, validation)
+        self._warn_about(solution, getattr(self, "feature_names_in_", None), X.shape[0], 4)
+        self.moments_ = moments
         self._training = (X, Y, w)
-        self.coef_ = self.solution_.coef[0] if y_was_1d else self.solution_.coef
-        if self.fit_intercept:
-            icpt = self.solution_.intercept
-            self.intercept_ = float(icpt[0]) if y_was_1d else icpt
-        else:
-            self.intercept_ = 0.0 if y_was_1d else np.zeros(Y.shape[1])
+        self._set_solution(solution, y_was_1d, dtype, solution.diagnostics["history"])
         return self
 
-    def _warn_about(self, solution, names, n_samples) -> None:
+    def _standardized_validation(self, validation_data, sp):
+        """``validation_data=(X_val, y_val)`` in the trainers' standardized coordinates."""
+        if validation_data is None:
+            return None
+        X_val, y_val = validation_data
+        X_val = validate_X(self, X_val, reset=False)
+        y_val = np.asarray(y_val, dtype=np.float64).reshape(X_val.shape[0], -1)
+        return (
+            (np.asarray(X_val, dtype=np.float64) - sp.x_shift) / sp.x_scale,
+            (y_val - sp.y_shift) / sp.y_scale,
+        )
+
+    def _warn_about(self, solution, names, n_samples, stacklevel=3) -> None:
+        """Warn about aliased columns and about digits the solver cannot vouch for."""
         if solution.aliased and n_samples > solution.rank + int(self.fit_intercept):
             labels = [repr(names[j]) if names is not None else f"x{j}" for j in solution.aliased]
             warnings.warn(
@@ -218,10 +210,12 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"{'is a linear combination' if len(labels) == 1 else 'are linear combinations'}"
                 " of earlier columns (aliased); returning the minimum-norm solution",
                 RankDeficientWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         if solution.status == "inaccurate":
-            warnings.warn(solution.message, AccuracyWarning, stacklevel=3)
+            stopped = solution.diagnostics.get("stopped") == "max_iter"
+            category = IterationLimitWarning if stopped else AccuracyWarning
+            warnings.warn(solution.message, category, stacklevel=stacklevel)
 
     def predict(self, X, interval=None, level=0.95, cov_type="nonrobust"):
         """Predicted values ``X @ coef_.T + intercept_``, optionally with intervals.
@@ -256,10 +250,12 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             (X,) = tensors_to_numpy(X)
         X = validate_X(self, X, reset=False)
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        if interval is None:
-            coef = np.asarray(self.coef_, dtype=np.float64)
-            out = X @ coef.T + self.intercept_
-            return np.asarray(out, dtype=np.float64)
+        if interval is None:  # computed in float64 (or longer), returned in sklearn's dtype
+            work = np.longdouble if X.dtype == np.longdouble else np.float64
+            coef = np.asarray(self.coef_)
+            out = np.asarray(X, dtype=work) @ coef.astype(work).T
+            out += np.asarray(self.intercept_, dtype=work)
+            return out.astype(predict_dtype(X.dtype, coef))
         from .intervals import prediction_intervals
 
         return prediction_intervals(self, X, interval, level, cov_type)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .fitted_state import ravels_single_target, write_coefficients
+
 __all__ = ["ModelFileError", "save", "load", "read", "ModelFile", "FORMAT", "SCHEMA_VERSION"]
 
 FORMAT = "linreg-model"
@@ -169,6 +171,7 @@ def to_document(model, *, cov_types=("nonrobust",), metrics=None, formula=None, 
         "n_features_in": int(model.n_features_in_),
         "feature_names": None if names is None else [str(n) for n in names],
         "coef": _plain(np.asarray(model.coef_, dtype=np.float64)),
+        "dtype": np.asarray(model.coef_).dtype.name,
         "intercept": _plain(model.intercept_),
         "fitted": _fitted_attributes(model),
         "solution": _solution(model),
@@ -369,15 +372,9 @@ def _build_model(doc: dict, path):
         )
     if not np.isfinite(coef).all():
         _fail(path, "'coef' holds non-finite values")
-    intercept = doc.get("intercept")
-    if coef.ndim == 1:
-        if isinstance(intercept, bool) or not isinstance(intercept, (int, float)):
-            _fail(path, "'intercept' must be a number for a single-target model")
-        intercept = float(intercept)
-    else:
-        intercept = _numbers(intercept, path, "intercept", 1)
-        if intercept.shape[0] != coef.shape[0]:
-            _fail(path, f"'intercept' has {intercept.shape[0]} values for {coef.shape[0]} targets")
+    # A number with a 1-D coef: a 1-D y (or no intercept); a list: a 2-D y.
+    y_was_1d = coef.ndim == 1 and not isinstance(doc.get("intercept"), list)
+    intercept = _intercepts(doc.get("intercept"), path, np.atleast_2d(coef).shape[0], y_was_1d)
     names = doc.get("feature_names")
     if names is not None:
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -386,8 +383,14 @@ def _build_model(doc: dict, path):
             _fail(path, f"'feature_names' has {len(names)} names for {n_features} features")
         model.feature_names_in_ = np.asarray(names, dtype=object)
     model.n_features_in_ = n_features
-    model.coef_ = coef
-    model.intercept_ = intercept
+    write_coefficients(
+        model,
+        np.atleast_2d(coef),
+        intercept,
+        y_was_1d=y_was_1d,
+        dtype=_dtype(doc, path),
+        ravel_single_target=ravels_single_target(model),
+    )
 
     fitted = doc.get("fitted") or {}
     if not isinstance(fitted, dict):
@@ -416,6 +419,28 @@ def _build_model(doc: dict, path):
     return model
 
 
+def _intercepts(value, path, n_targets: int, y_was_1d: bool) -> np.ndarray:
+    """The stored intercept(s) as an array of shape (n_targets,), or a clear error."""
+    if isinstance(value, list):
+        intercept = _numbers(value, path, "intercept", 1)
+        if intercept.shape[0] != n_targets:
+            _fail(path, f"'intercept' has {intercept.shape[0]} values for {n_targets} targets")
+        return intercept
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _fail(path, "'intercept' must be a number or a list of numbers (one per target)")
+    if not y_was_1d and value != 0:
+        _fail(path, f"'intercept' must be a list of {n_targets} numbers for a 2-D coef")
+    return np.full(n_targets, float(value))
+
+
+def _dtype(doc, path):
+    """The dtype of coef_ and intercept_ (files without the field: float64)."""
+    name = doc.get("dtype", "float64")
+    if name not in ("float64", "float32"):
+        _fail(path, f"'dtype' must be 'float64' or 'float32', found {name!r}")
+    return np.dtype(name).type
+
+
 def _build_solution(data, path, coef, intercept):
     from .solution import Solution
 
@@ -424,7 +449,7 @@ def _build_solution(data, path, coef, intercept):
     try:
         return Solution(
             coef=np.atleast_2d(coef),
-            intercept=np.atleast_1d(np.asarray(intercept, dtype=np.float64)),
+            intercept=np.asarray(intercept, dtype=np.float64),
             solver=str(data["solver"]),
             rank=int(data["rank"]),
             aliased=tuple(int(j) for j in data["aliased"]),

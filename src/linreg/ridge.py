@@ -59,8 +59,12 @@ class Ridge(ExactLinearModel):
     Attributes
     ----------
     coef_, intercept_, rank_, solver_, condition_number_, solution_,
-    n_features_in_, feature_names_in_ : as in :class:`linreg.LinearRegression`.
+    n_features_in_, feature_names_in_ : as in :class:`linreg.LinearRegression`, except
+        that, as in scikit-learn, a y of shape (n_samples, 1) gives ``coef_`` of shape
+        (n_features,) (and ``intercept_`` of shape (1,)).
     """
+
+    _ravel_single_target = True
 
     def __init__(
         self,

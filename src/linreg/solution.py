@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["Solution", "RankDeficientWarning", "AccuracyWarning"]
+__all__ = ["Solution", "RankDeficientWarning", "AccuracyWarning", "IterationLimitWarning"]
 
 
 class RankDeficientWarning(UserWarning):
@@ -15,6 +16,12 @@ class RankDeficientWarning(UserWarning):
 
 class AccuracyWarning(UserWarning):
     """The solver cannot vouch for all the digits it returns."""
+
+
+class IterationLimitWarning(AccuracyWarning, ConvergenceWarning):
+    """An iterative solver stopped at ``max_iter`` before its certified bound reached
+    ``tol``: an :class:`AccuracyWarning` that scikit-learn's ConvergenceWarning filters
+    also catch (one warning for one cause)."""
 
 
 @dataclass

@@ -31,12 +31,30 @@ def _torch(problem, config):
 
 TRAINERS = {"gd": _gd, "autograd": _autograd, "torch": _torch}
 
+
+def solve_iterative(
+    solver: str, problem: StandardizedProblem, config: TrainingConfig, validation=None
+):
+    """Train ``solver`` (a key of ``TRAINERS``) on ``problem``: a :class:`linreg.Solution`.
+
+    The Solution is in the data's units and carries the certified bound reached
+    (``error_estimate``); a stop at ``max_iter`` before ``config.tol`` gives status
+    ``"inaccurate"`` and a message naming that bound, which the caller reports (this
+    function does not warn).  ``diagnostics["history"]`` holds the per-epoch losses.
+    """
+    trainer = TRAINERS[solver](problem, config)
+    name = f"solver={solver!r}"
+    result = train(trainer, problem, config, validation, name=name, warn=False)
+    return result.to_solution(problem, solver, config)
+
+
 __all__ = [
     "TRAINERS",
     "DivergenceError",
     "StandardizedProblem",
     "TrainingConfig",
     "TrainingResult",
+    "solve_iterative",
     "standardize",
     "train",
 ]

@@ -46,12 +46,62 @@ class TrainingConfig:
 
 @dataclass
 class TrainingResult:
+    """What :func:`train` ends on, in the standardized coordinates of its problem.
+
+    ``error_bound`` is the certified bound on the relative distance of ``(coef,
+    intercept)`` to the optimum (or the certificate's measure, see :func:`train`);
+    ``stopped`` says why training ended: ``"tol"`` (the bound reached ``tol``),
+    ``"early_stopping"`` (the validation loss stopped improving) or ``"max_iter"``.
+    """
+
     coef: np.ndarray
     intercept: np.ndarray
     n_iter: int
     converged: bool
     error_bound: float
     history: dict = field(default_factory=dict)
+    stopped: str = "tol"
+    what: str = "certified relative error bound"
+
+    def message(self, name: str, config: TrainingConfig) -> str:
+        """What a stop at ``max_iter`` means, naming the bound reached (else "")."""
+        if self.stopped != "max_iter":
+            return ""
+        return (
+            f"{name} stopped at max_iter={config.max_iter} before reaching "
+            f"tol={config.tol:g} ({self.what} {self.error_bound:.2e}); raise max_iter or "
+            "use an exact solver"
+        )
+
+    def to_solution(self, problem: StandardizedProblem, name: str, config: TrainingConfig):
+        """The :class:`linreg.Solution` in the data's units, carrying the bound.
+
+        ``status`` is ``"inaccurate"`` (with the message naming the bound reached)
+        when training stopped at ``max_iter`` before the bound reached ``tol``.
+        """
+        from ..solution import Solution
+
+        coef, intercept = problem.to_user_units(self.coef, self.intercept)
+        if not problem.fit_intercept:
+            intercept = np.zeros(len(intercept))
+        mu = problem.strong_convexity
+        return Solution(
+            coef=coef,
+            intercept=intercept,
+            solver=name,
+            rank=problem.rank,
+            condition_number=float(np.sqrt(problem.lipschitz / mu)) if mu > 0 else np.inf,
+            error_estimate=self.error_bound,
+            n_iter=self.n_iter,
+            status="inaccurate" if self.stopped == "max_iter" else "ok",
+            message=self.message(f"solver={name!r}", config),
+            diagnostics={
+                "history": self.history,
+                "stopped": self.stopped,
+                "tol": config.tol,
+                "bound": self.what,
+            },
+        )
 
 
 #: Divergence: the loss grew this many times over its starting value.
@@ -78,6 +128,7 @@ def train(
     validation=None,
     name: str = "trainer",
     certificate=None,
+    warn: bool = True,
 ) -> TrainingResult:
     """Run epochs until the certified error bound is below ``tol`` (or ``max_iter``).
 
@@ -91,6 +142,9 @@ def train(
     :mod:`.proximal`): a callable ``(coef, intercept) -> (measure, converged)`` run after
     every epoch on the standardized parameters, whose ``what`` attribute names the
     measure in messages; training stops when it reports ``converged``.
+
+    A stop at ``max_iter`` warns (ConvergenceWarning, naming the bound reached) unless
+    ``warn`` is false: then the caller reports it (see :meth:`TrainingResult.to_solution`).
     """
     history = {"train_loss": []}
     if validation is not None:
@@ -101,6 +155,7 @@ def train(
     best = (np.inf, None)
     stale = 0
     converged = False
+    stopped = "max_iter"
     bound = np.inf
     progress = _progress(config, name)
     if progress:
@@ -147,24 +202,19 @@ def train(
                         stale += 1
                     if stale >= config.n_iter_no_change:
                         trainer.set_parameters(*best[1])
-                        converged = True
+                        converged, stopped = True, "early_stopping"
                         break
             if progress and epoch % 100 == 0:
                 progress[0].update(progress[1], completed=epoch)
             if certified if certificate is not None else bound <= config.tol:
-                converged = True
+                converged, stopped = True, "tol"
                 break
     finally:
         if progress:
             progress[0].stop()
-    if not converged:
-        warnings.warn(
-            f"{name} stopped at max_iter={config.max_iter} before reaching tol={config.tol:g} "
-            f"({getattr(certificate, 'what', 'certified relative error bound')} {bound:.2e}); "
-            "raise max_iter or use an exact "
-            "solver",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
     coef, intercept = trainer.parameters()
-    return TrainingResult(coef, intercept, epoch, converged, float(bound), history)
+    what = getattr(certificate, "what", "certified relative error bound")
+    result = TrainingResult(coef, intercept, epoch, converged, float(bound), history, stopped, what)
+    if warn and not converged:
+        warnings.warn(result.message(name, config), ConvergenceWarning, stacklevel=3)
+    return result
