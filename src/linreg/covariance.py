@@ -1,21 +1,40 @@
-"""The pieces of a coefficient covariance: residual sum of squares, bread, meat.
+"""Coefficient covariances (nonrobust, HC0-HC3, ridge) in scaled, centred coordinates.
 
-All in the parametrization of the user: ``theta = (intercept, coef over the kept
-columns)`` with the intercept first when fitted.  Computed in centred coordinates
-``theta' = (intercept + mean'coef, coef)``, where the cross-product matrix is block
-diagonal (``W`` and the centred ``S = X'WX``), and mapped back with the unit
-triangular ``T^-1 = [[1, -mean'], [0, I]]``, so that no offset in the data cancels.
+Everything is computed for the parameters ``phi = (sqrt(W) a_c, D beta)``: ``a_c`` is
+the intercept at the centre ``c`` of the data (``intercept + c'beta``), ``W`` the sum of
+the weights and ``D`` the centred column norms rounded to powers of two (so scaling by
+them is exact).  In these coordinates the design ``A = W^1/2 [1/sqrt(W), (X - c) D^-1]``
+has columns of unit norm and its condition number is the data's, whatever the
+offsets and units; its triangular factor ``R`` (``A = QR``) gives
 
-Where the design is small and in memory, the bread ``(X'WX)^-1`` and the residuals come
-from the extended-precision machinery of :mod:`linreg.solvers.extended` (certified
-NIST standard errors need that: Filip's Gram matrix has condition number ~1e19);
-otherwise from the Moments' Cholesky factor and one chunked pass over the data.
+* the nonrobust covariance ``s^2 R^-1 R^-T``,
+* the rows of ``Q = A R^-1`` and so the leverages ``h_i = |q_i|^2`` (HC2/HC3) and the
+  HC meat ``Q' diag(u^2) Q`` accurately for condition numbers up to ~1e8, where
+  ``(X'X)^-1`` formed and multiplied out would not be,
+* the ridge covariance from the QR of ``R`` stacked on the penalty.
+
+A covariance is kept as ``cov(phi) = sigma^2 C M C'`` (``C = R^-1``) with
+dimensionless ``C`` and ``M`` and the scale of y in ``sigma``, and only converted to
+the user's units at the very end, one standard error at a time: never as
+``s^2 (X'X)^-1`` in user units, which overflows or underflows where the standard errors
+are representable, and never as ``T V T'`` after the fact, which cancels when a column's
+mean is large against its spread.
+
+``R`` comes from the Moments' Cholesky factor when that is accurate (condition number
+below ~3e2); otherwise from Cholesky QR passes over the data preconditioned by it (a
+shifted CholeskyQR3, accurate to ~kappa eps), or, for small unpenalized problems in
+memory, from the extended-precision inverse of :mod:`linreg.solvers.extended`
+(certified NIST standard errors need it: Filip's design has kappa ~4e9).  Without the
+data it stays the Moments' factor, whose error ~kappa^2 eps is reported by an
+:class:`~linreg.AccuracyWarning` where it exceeds :data:`SE_RTOL`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
-from scipy.linalg import cho_solve
+import scipy.linalg as sla
 
 from .solvers import LeastSquaresProblem, extended
 from .solvers.auto import EXTENDED_MAX_ENTRIES
@@ -24,7 +43,42 @@ from .sources.base import chunk_sum, has_chunks
 #: Robust covariance types (White's HC0 and MacKinnon and White's HC1-HC3).
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
 
+EPS = float(np.finfo(np.float64).eps)
 
+#: Relative accuracy of standard errors below which no warning is given.
+SE_RTOL = 1e-6
+
+#: Estimated relative error below which the Moments' Cholesky factor is used as is.
+MOMENTS_RTOL = 1e-11
+
+#: Relative accuracy of the extended-precision refinement per unit of condition number.
+EXTENDED_EPS = 1e-32
+
+#: Most Cholesky QR passes over the data.
+MAX_PASSES = 4
+
+
+def safe_product(*factors) -> np.ndarray:
+    """The product of the factors (arrays broadcast), exact up to the rounding of the
+    mantissas: exponents are added separately, so no intermediate overflows or
+    underflows while the result is representable."""
+    mantissa, exponent = 1.0, 0
+    for f in factors:
+        m, e = np.frexp(np.asarray(f, dtype=np.float64))
+        mantissa = mantissa * m
+        exponent = exponent + e
+    return np.ldexp(mantissa, exponent)
+
+
+def _power_of_two(x) -> np.ndarray:
+    """``x`` rounded to a power of two (1 where it is 0 or not finite)."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(x) & (x > 0)
+    _, e = np.frexp(np.where(ok, x, 1.0))
+    return np.where(ok, np.ldexp(1.0, e - 1), 1.0)
+
+
+# ---------------------------------------------------------------------------- chunks
 class _ChunkRSS:
     """Weighted residual sum of squares of one chunk, per target (picklable for Dask)."""
 
@@ -36,32 +90,160 @@ class _ChunkRSS:
         return (r * r).T @ (np.ones(r.shape[0]) if w is None else w)
 
 
-class _ChunkMeat:
-    """HC meat of one chunk in centred coordinates, shape (k, q, q) (see hc_meat)."""
+class _Rows:
+    """The rows of the equilibrated centred design ``A`` for a chunk, and of ``A R^-1``."""
 
-    def __init__(self, coef, x_shift, y_shift, offset, keep, fit_intercept, bread, kind):
-        self.coef, self.x_shift, self.y_shift, self.offset = coef, x_shift, y_shift, offset
-        self.keep, self.fit_intercept, self.bread, self.kind = keep, fit_intercept, bread, kind
+    def __init__(self, keep, centre, scale, weight_sum, R):
+        self.keep, self.centre, self.scale = keep, centre, scale
+        self.weight_sum, self.R = weight_sum, R
+
+    def design(self, X, w):
+        a = (X[:, self.keep] - self.centre) / self.scale
+        if self.weight_sum is not None:
+            a = np.column_stack([np.full(a.shape[0], 1 / np.sqrt(self.weight_sum)), a])
+        return a if w is None else a * np.sqrt(w)[:, None]
+
+    def orthogonal(self, X, w):
+        """``A R^-1`` (a triangular solve per chunk, backward stable)."""
+        a = self.design(X, w)
+        return sla.solve_triangular(self.R, a.T, trans="T", check_finite=False).T
+
+
+class _ChunkGram(_Rows):
+    """``(A R^-1)' (A R^-1)`` of one chunk (a Cholesky QR pass)."""
 
     def __call__(self, X, Y, w):
-        xc = X - self.x_shift
-        u = (Y - self.y_shift) - xc @ self.coef.T - self.offset
-        z = xc[:, self.keep]
-        if self.fit_intercept:
-            z = np.column_stack([np.ones(z.shape[0]), z])
+        q = self.orthogonal(X, w)
+        return q.T @ q
+
+
+class _ChunkMeat(_Rows):
+    """HC meat of one chunk in the coordinates of ``Q``: ``stack(M, N)`` with
+    ``M = sum u_i^2 q_i q_i'`` over rows whose leverage is below 1 (HC2/HC3 scale
+    ``u_i`` by ``(1-h_i)^-1/2`` / ``^-1``) and ``N = sum q_i q_i'`` over the others."""
+
+    def __init__(self, rows: _Rows, coef, shifts, y_scale, kind, h_tol):
+        super().__init__(rows.keep, rows.centre, rows.scale, rows.weight_sum, rows.R)
+        self.coef, self.shifts, self.y_scale = coef, shifts, y_scale
+        self.kind, self.h_tol = kind, h_tol
+
+    def __call__(self, X, Y, w):
+        x_shift, y_shift, offset = self.shifts
+        u = ((Y - y_shift) - (X - x_shift) @ self.coef.T - offset)[:, 0] / self.y_scale
         if w is not None:
-            sw = np.sqrt(w)
-            z = z * sw[:, None]
-            u = u * sw[:, None]
+            u = u * np.sqrt(w)
+        q = self.orthogonal(X, w)
+        h = np.einsum("ij,ij->i", q, q)
+        one = 1.0 - h <= self.h_tol
         if self.kind in ("HC2", "HC3"):
-            h = np.einsum("ij,jk,ik->i", z, self.bread, z)
-            u = u / (1.0 - h)[:, None] ** (0.5 if self.kind == "HC2" else 1.0)
-        q = z.shape[1]
-        meat = np.zeros((u.shape[1], q, q))
-        for j in range(u.shape[1]):
-            zu = z * u[:, j : j + 1]
-            meat[j] = zu.T @ zu
-        return meat
+            power = 0.5 if self.kind == "HC2" else 1.0
+            u = np.where(one, 0.0, u / np.where(one, 1.0, 1.0 - h) ** power)
+            ql = q[one]
+        else:
+            ql = q[:0]
+        qu = q * u[:, None]
+        return np.stack([qu.T @ qu, ql.T @ ql])
+
+
+# ---------------------------------------------------------------------------- factor
+@dataclass
+class CentredCovariance:
+    """``cov(phi) = sigma^2 C M C'`` for ``phi = (sqrt(W) a_c, D beta)`` (module docstring).
+
+    Attributes
+    ----------
+    keep : bool array over the features (the estimated ones)
+    centre, scale : the centre ``c`` and the powers of two ``D`` of the kept columns
+    weight_sum : ``W``, or None without an intercept
+    C, meat : dimensionless ``(r, r)`` matrices, ``r`` parameters
+    sigma : the scale of y (the residual standard deviation for "nonrobust")
+    error : estimated relative error of the standard errors
+    undefined : indices (into the parameters) whose variance is undefined (HC2/HC3
+        with observations of leverage 1)
+    lev_one : number of observations of leverage 1 (HC2/HC3)
+    null_meat : ``N``, the leverage-1 rows' ``sum q q'`` (zeros when there are none)
+    direct : where set, ``cov(theta) = sigma^2 diag(1, D^-1) direct diag(1, D^-1)``
+        (an entrywise accurate inverse; standard errors are read off it)
+    """
+
+    keep: np.ndarray
+    centre: np.ndarray
+    scale: np.ndarray
+    weight_sum: float | None
+    C: np.ndarray
+    meat: np.ndarray
+    sigma: float
+    error: float
+    undefined: list = field(default_factory=list)
+    lev_one: int = 0
+    null_meat: np.ndarray | None = None
+    direct: np.ndarray | None = None
+
+    def user_map(self):
+        """``(units, L)`` with ``theta = diag(units) L phi`` for theta = (intercept, coef):
+        L has rows of size ~1 and units are exact powers of two or the intercept's."""
+        inv_d = 1.0 / self.scale
+        if self.weight_sum is None:
+            return inv_d, np.eye(len(inv_d))
+        m = self.centre * inv_d
+        root = np.sqrt(self.weight_sum)
+        u0 = max(1.0 / root, float(np.max(np.abs(m), initial=0.0)))
+        L = np.eye(len(m) + 1)
+        L[0, 0] = 1.0 / root / u0
+        L[0, 1:] = -m / u0
+        return np.r_[u0, inv_d], L
+
+    def standard_errors_and_correlation(self):
+        """``(bse, corr)`` of (intercept, kept coef) in the user's units, ``cov = bse_i
+        bse_j corr_ij``; each standard error is formed as ``sigma * unit * |row|``."""
+        if self.direct is not None:
+            return self._from_direct()
+        units, L = self.user_map()
+        F = _psd_root(self.meat)
+        V = F.T @ self.C.T @ L.T  # cov(theta) = sigma^2 diag(units) V'V diag(units)
+        norms = np.linalg.norm(V, axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = (V.T @ V) / np.outer(norms, norms)
+        corr[~np.isfinite(corr)] = 0.0
+        np.fill_diagonal(corr, 1.0)
+        bse = safe_product(self.sigma, units, norms)
+        bse[self.undefined] = np.nan
+        return bse, corr
+
+    def _from_direct(self):
+        d = np.sqrt(np.diag(self.direct))
+        units = 1.0 / self.scale
+        if self.weight_sum is not None:
+            units = np.r_[1.0, units]
+        corr = self.direct / np.outer(d, d)
+        np.fill_diagonal(corr, 1.0)
+        return safe_product(self.sigma, units, d), corr
+
+    def interval_factor(self) -> dict:
+        """What prediction intervals need: ``var(fit at x0) = sigma^2 |l' P|^2`` with
+        ``l = (1/sqrt(W), (x0 - c) D^-1)`` and ``P = C M^1/2``; ``undefined_root`` is
+        ``C N^1/2`` (leverage-1 directions: nonzero there means undefined)."""
+        null = self.null_meat if self.null_meat is not None else np.zeros_like(self.meat)
+        return {
+            "keep": np.flatnonzero(self.keep).tolist(),
+            "centre": self.centre.tolist(),
+            "scale": self.scale.tolist(),
+            "weight_sum": self.weight_sum,
+            "sigma": self.sigma,
+            "root": (self.C @ _psd_root(self.meat)).tolist(),
+            "undefined_root": (self.C @ _psd_root(null)).tolist(),
+        }
+
+
+def _psd_root(M) -> np.ndarray:
+    """``F`` with ``F F' = M`` for a symmetric positive semidefinite M."""
+    M = np.asarray(M, dtype=np.float64)
+    if not M.size:
+        return M
+    if np.allclose(M, np.diag(np.diag(M)), rtol=0, atol=0):
+        return np.diag(np.sqrt(np.maximum(np.diag(M), 0.0)))
+    lam, U = np.linalg.eigh((M + M.T) / 2)
+    return U * np.sqrt(np.maximum(lam, 0.0))
 
 
 def _kept(problem: LeastSquaresProblem, aliased) -> np.ndarray:
@@ -74,14 +256,231 @@ def _uses_extended(problem: LeastSquaresProblem) -> bool:
     return problem.has_data and problem.n_samples * problem.n_features <= EXTENDED_MAX_ENTRIES
 
 
-def _theta_transform(problem, keep) -> np.ndarray:
-    """``T^-1`` mapping centred-coordinate parameters to (intercept, coef)."""
-    q = int(keep.sum())
-    if not problem.fit_intercept:
-        return np.eye(q)
-    t = np.eye(q + 1)
-    t[0, 1:] = -problem.get_moments().x_mean[keep]
-    return t
+def _cholesky_shifted(G) -> np.ndarray:
+    """Upper Cholesky factor of G, with the shift of shifted CholeskyQR (Fukaya et al.
+    2020) when G is not numerically positive definite."""
+    try:
+        R = np.linalg.cholesky(G).T
+        if np.all(np.isfinite(R)):
+            return R
+    except np.linalg.LinAlgError:
+        pass
+    r = G.shape[0]
+    shift = 11 * (r * r + r * (r + 1)) * EPS * max(float(np.trace(G)), np.finfo(float).tiny)
+    for _ in range(8):
+        try:
+            return np.linalg.cholesky(G + shift * np.eye(r)).T
+        except np.linalg.LinAlgError:
+            shift *= 100
+    raise np.linalg.LinAlgError("the design's Gram matrix is not positive semidefinite")
+
+
+def _condition(R) -> float:
+    """Condition number of a triangular factor (inf when singular)."""
+    if not R.size:
+        return 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.linalg.cond(R)
+    return float(k) if np.isfinite(k) else np.inf
+
+
+def _moments_root(problem: LeastSquaresProblem, keep):
+    """``(centre, scale, weight_sum, R)`` from the Moments (exact weighted mean)."""
+    m = problem.get_moments()
+    if problem.fit_intercept:
+        s = m.xtx[np.ix_(keep, keep)]
+        centre, weight_sum = m.x_mean[keep].copy(), float(m.weight_sum)
+    else:
+        s = m.uncentred()[np.ix_(keep, keep)]
+        centre, weight_sum = np.zeros(int(keep.sum())), None
+    scale = _power_of_two(np.sqrt(np.diag(s)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = s / scale[:, None] / scale[None, :]
+    if not np.all(np.isfinite(g)):
+        g = np.eye(len(scale))  # extreme units: only a starting point for the data passes
+    R = _cholesky_shifted(g) if len(scale) else np.zeros((0, 0))
+    if weight_sum is not None:
+        R = sla.block_diag(1.0, R)
+    return centre, scale, weight_sum, R
+
+
+def _data_scales(problem, keep, centre):
+    """Column scales from the data (largest ``|x - c|`` rounded to a power of two), for
+    when the Moments' norms over- or underflowed."""
+    return _power_of_two(chunk_sum(problem, _ChunkMax(keep, centre)).value)
+
+
+class _Maximum:
+    """A per-chunk maximum whose ``+`` (chunk_sum's reduction) takes maxima."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __add__(self, other):
+        return _Maximum(np.maximum(self.value, other.value))
+
+
+class _ChunkMax:
+    """Largest ``sqrt(w) |x - c|`` per kept column of one chunk."""
+
+    def __init__(self, keep, centre):
+        self.keep, self.centre = keep, centre
+
+    def __call__(self, X, Y, w):
+        a = np.abs(X[:, self.keep] - self.centre)
+        if w is not None:
+            a = a * np.sqrt(w)[:, None]
+        return _Maximum(a.max(axis=0, initial=0.0))
+
+
+def _refine_with_data(problem, rows: _Rows):
+    """Cholesky QR passes over the data until ``A R^-1`` is orthonormal; returns R."""
+    R = rows.R
+    for _ in range(MAX_PASSES):
+        rows.R = R
+        G = chunk_sum(problem, _ChunkGram(rows.keep, rows.centre, rows.scale, rows.weight_sum, R))
+        if not np.all(np.isfinite(G)):
+            break
+        R = _cholesky_shifted(G) @ R
+        lam = np.linalg.eigvalsh(G)
+        if lam[0] > 0 and lam[-1] / lam[0] < 4:  # that pass was a CholeskyQR2 step
+            break
+    rows.R = R
+    return R
+
+
+def _root(problem: LeastSquaresProblem, keep, need_data: bool, use_data: bool = True):
+    """``(rows, error)``: the equilibrated design's R (in ``rows``) and the estimated
+    relative error of standard errors from it.  Passes over the data (where it can be
+    read and ``use_data``) when ``need_data`` or the Moments' factor is not accurate."""
+    centre, scale, weight_sum, R = _moments_root(problem, keep)
+    r = R.shape[0]
+    kappa = _condition(R)
+    error = kappa * kappa * EPS * max(r, 1)
+    rows = _Rows(keep, centre, scale, weight_sum, R)
+    if use_data and has_chunks(problem) and (need_data or error > MOMENTS_RTOL):
+        m = problem.get_moments()
+        diag = np.diag(m.xtx if problem.fit_intercept else m.uncentred())[keep]
+        if not np.all((diag > 1e-280) & (diag < 1e280)):
+            rows.scale = _data_scales(problem, keep, centre)
+            rows.R = np.eye(r)
+        R = _refine_with_data(problem, rows)
+        error = _condition(R) * EPS * max(r, 1)
+    return rows, error
+
+
+# ---------------------------------------------------------------------------- routes
+def _extended_inverse(problem: LeastSquaresProblem, keep, scale):
+    """``(X'WX)^-1`` over (intercept, ``D^-1``-scaled kept columns) in the user's
+    parametrization, to extended accuracy entry by entry, from
+    :func:`linreg.solvers.extended.gram_inverse` on the data divided by the powers of two
+    ``scale`` (exact; the inverse then stays in the float64 range).  None where it fails.
+
+    Only its entries are accurate: rounded to float64 it is not a factorable positive
+    definite matrix once kappa^2 exceeds 1/eps, so standard errors and correlations are
+    read off it directly."""
+    X = np.asarray(problem.X)[:, keep] / scale  # keeps longdouble data as it is
+    scaled = LeastSquaresProblem(X, problem.Y, problem.weights, problem.fit_intercept)
+    try:
+        z = extended.gram_inverse(scaled, np.ones(X.shape[1], dtype=bool))
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    if z.shape[0] != X.shape[1] + int(problem.fit_intercept) or not np.all(np.isfinite(z)):
+        return None
+    if not np.all(np.diag(z) > 0):
+        return None
+    return (z + z.T) / 2
+
+
+def nonrobust(problem: LeastSquaresProblem, aliased, sigma) -> CentredCovariance:
+    """The least-squares (or, penalized, the ridge) covariance ``sigma^2 C M C'``."""
+    keep = _kept(problem, aliased)
+    if problem.penalized:
+        return _ridge(problem, keep, sigma)
+    rows, error = _root(problem, keep, need_data=False)
+    direct = None
+    if error > MOMENTS_RTOL and _uses_extended(problem):
+        # Small problems: standard errors to extended accuracy (NIST's Filip, kappa 4e9);
+        # the factor from the data still serves the prediction intervals.
+        direct = _extended_inverse(problem, keep, rows.scale)
+        if direct is not None:
+            error = max(EPS, error**2 / EPS * EXTENDED_EPS)  # (kappa eps)^2 -> kappa^2 eps_ext
+    C = sla.solve_triangular(rows.R, np.eye(rows.R.shape[0]), check_finite=False)
+    cov = CentredCovariance(
+        keep, rows.centre, rows.scale, rows.weight_sum, C, np.eye(len(C)), sigma, error
+    )
+    cov.direct = direct
+    return cov
+
+
+def _penalized_factor(rows: _Rows, alpha: float) -> np.ndarray:
+    """``R_a``, the triangular factor of ``[A; sqrt(alpha) diag(0, D^-1)]`` (the design
+    stacked on the ridge penalty, the intercept unpenalized), from R."""
+    R = rows.R
+    k = int(rows.weight_sum is not None)
+    penalty = np.zeros_like(R)
+    idx = np.arange(k, R.shape[0])
+    penalty[idx, idx] = np.sqrt(alpha) / rows.scale
+    Ra = np.linalg.qr(np.vstack([R, penalty]), mode="r")
+    return Ra * np.where(np.diag(Ra) < 0, -1.0, 1.0)[:, None]  # positive diagonal
+
+
+def _ridge(problem: LeastSquaresProblem, keep, sigma) -> CentredCovariance:
+    """``B S B`` with ``B = (S + alpha I)^-1``: the covariance of the ridge estimator
+    given alpha (around its expectation; it is biased), from the QR of R stacked on the
+    penalty: with ``R_a`` its factor and ``Q1 = R R_a^-1``, ``B S B = R_a^-1 Q1'Q1 R_a^-T``."""
+    rows, error = _root(problem, keep, need_data=False)
+    R = rows.R
+    Ra = _penalized_factor(rows, float(problem.alpha[0]))
+    Q1 = sla.solve_triangular(Ra, R.T, trans="T", check_finite=False).T
+    C = sla.solve_triangular(Ra, np.eye(R.shape[0]), check_finite=False)
+    return CentredCovariance(
+        keep, rows.centre, rows.scale, rows.weight_sum, C, Q1.T @ Q1, sigma, error
+    )
+
+
+def robust(problem: LeastSquaresProblem, coef, intercept, kind, aliased, y_scale):
+    """HC0-HC3 covariance ``y_scale^2 C M C'`` with the meat from a chunked pass in the
+    coordinates of Q (HC1's ``n / df_resid`` is applied by the caller)."""
+    if not has_chunks(problem):
+        raise ValueError(
+            f"cov_type={kind!r} needs a second pass over the data, which this model no "
+            "longer holds; pass X, y (and sample_weight) to summary()"
+        )
+    keep = _kept(problem, aliased)
+    rows, error = _root(problem, keep, need_data=True)
+    if problem.penalized:
+        # Ridge: leverages of the ridge hat matrix, sandwich around (S + alpha I)^-1.
+        rows.R = _penalized_factor(rows, float(problem.alpha[0]))
+    r = rows.R.shape[0]
+    m = problem.get_moments()
+    coef = np.atleast_2d(coef)
+    x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
+    y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
+    offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
+    kappa = _condition(rows.R)
+    h_tol = max(64 * EPS, 8 * r * EPS * kappa)
+    meat, null = chunk_sum(
+        problem, _ChunkMeat(rows, coef, (x_shift, y_shift, offset), y_scale, kind, h_tol)
+    )
+    C = sla.solve_triangular(rows.R, np.eye(r), check_finite=False)
+    cov = CentredCovariance(
+        keep, rows.centre, rows.scale, rows.weight_sum, C, meat, y_scale, error, null_meat=null
+    )
+    cov.lev_one = int(round(float(np.trace(null))))
+    if cov.lev_one:
+        cov.undefined = _affected(cov, kappa)
+    return cov
+
+
+def _affected(cov: CentredCovariance, kappa: float) -> list:
+    """Parameters that leverage-1 observations move: ``diag(L C N C' L')`` above rounding
+    relative to ``diag(L C C' L')``."""
+    _, L = cov.user_map()
+    influence = np.linalg.norm(_psd_root(cov.null_meat).T @ cov.C.T @ L.T, axis=0)
+    size = np.linalg.norm(cov.C.T @ L.T, axis=0)
+    tol = max(1e-8, 1e3 * EPS * kappa)
+    return [int(j) for j in np.flatnonzero(influence > tol * size)]
 
 
 def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np.ndarray:
@@ -110,124 +509,3 @@ def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np
         + np.einsum("kj,jl,kl->k", coef, sxx, coef)
     )
     return np.maximum(rss, 0.0)
-
-
-def bread(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
-    """``(X'WX + penalty)^-1`` over (intercept, kept columns), in the user's units."""
-    keep = _kept(problem, aliased)
-    if _uses_extended(problem) and not problem.penalized:
-        return extended.gram_inverse(problem, keep)
-    t = _theta_transform(problem, keep)
-    return t @ _centred_bread(problem, keep) @ t.T
-
-
-#: Equilibrated centred Gram matrices better conditioned than this give robust
-#: covariances from their Cholesky factor (error ~kappa eps <= 1e-10).
-BREAD_MAX_KAPPA = 1e6
-
-
-def _ill_conditioned(problem: LeastSquaresProblem, keep) -> bool:
-    m = problem.get_moments()
-    s = m.xtx[np.ix_(keep, keep)] if problem.fit_intercept else m.uncentred()[np.ix_(keep, keep)]
-    d = np.sqrt(np.diag(s))
-    if not np.all(d > 0):
-        return True
-    return bool(np.linalg.cond(s / np.outer(d, d)) > BREAD_MAX_KAPPA)
-
-
-def _centred_bread(problem: LeastSquaresProblem, keep) -> np.ndarray:
-    """The bread in centred coordinates, ``diag(1/W, (S_c + penalty)^-1)`` (just the
-    second block without an intercept), from the Moments' Cholesky factor."""
-    m = problem.get_moments()
-    s = m.xtx[np.ix_(keep, keep)] if problem.fit_intercept else m.uncentred()[np.ix_(keep, keep)]
-    d = np.sqrt(np.diag(s))
-    g = s / np.outer(d, d) + np.diag(problem.alpha[0] / d**2)
-    factor = np.linalg.cholesky(g)
-    s_inv = cho_solve((factor, True), np.eye(len(d))) / np.outer(d, d)
-    if not problem.fit_intercept:
-        return s_inv
-    q = len(d)
-    centred = np.zeros((q + 1, q + 1))
-    centred[0, 0] = 1.0 / m.weight_sum
-    centred[1:, 1:] = s_inv
-    return centred
-
-
-def penalized_sandwich(problem: LeastSquaresProblem, aliased=()) -> np.ndarray:
-    """``B S B`` with ``B = (S + alpha I)^-1``: the unscaled covariance of the ridge
-    estimator given alpha (it is biased; the covariance is around its expectation).
-
-    Formed in centred coordinates and mapped to (intercept, coef) once: the product of
-    the user-coordinate matrices cancels when a column's mean dwarfs its spread.
-    """
-    keep = _kept(problem, aliased)
-    m = problem.get_moments()
-    centred_bread = _centred_bread(problem, keep)
-    if problem.fit_intercept:
-        q = int(keep.sum())
-        centred = np.zeros((q + 1, q + 1))
-        centred[0, 0] = m.weight_sum
-        centred[1:, 1:] = m.xtx[np.ix_(keep, keep)]
-    else:
-        centred = m.uncentred()[np.ix_(keep, keep)]
-    t = _theta_transform(problem, keep)
-    return t @ (centred_bread @ centred @ centred_bread) @ t.T
-
-
-def hc_meat(
-    problem: LeastSquaresProblem,
-    coef,
-    intercept,
-    bread_matrix,
-    kind: str,
-    aliased=(),
-    centred=False,
-):
-    """``sum_i u_i^2 x_i x_i'`` with ``x_i = sqrt(w_i) (1, x_i)`` and ``u_i`` the weighted
-    residual, scaled per ``kind`` (HC0: as is; HC1: n/df_resid outside; HC2: /(1-h_ii);
-    HC3: /(1-h_ii)^2), accumulated over chunks in centred coordinates.
-
-    Returns the meat for (intercept, kept coef) for every target: shape (k, q, q);
-    with ``centred=True``, ``(meat, bread, t)`` in centred coordinates instead.
-    """
-    if not has_chunks(problem):
-        raise ValueError(
-            f"cov_type={kind!r} needs a second pass over the data, which this model no "
-            "longer holds; pass X, y (and sample_weight) to summary()"
-        )
-    keep = _kept(problem, aliased)
-    m = problem.get_moments()
-    coef = np.atleast_2d(coef)
-    x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
-    y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
-    offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
-    t = _theta_transform(problem, keep)
-    if _uses_extended(problem) and not problem.penalized and _ill_conditioned(problem, keep):
-        # Collinear small problems: the extended-precision inverse, mapped to centred
-        # coordinates (the map costs ~(mean/spread)^2 eps, the Cholesky ~kappa eps).
-        centred_bread = np.linalg.solve(t, np.linalg.solve(t, bread_matrix.T).T)  # T b T'
-    else:
-        # Directly, not back from user coordinates: with a column's mean 1e4 times its
-        # spread, that round trip would cost the leverages ~(1e4)^2 eps.
-        centred_bread = _centred_bread(problem, keep)
-    chunk_meat = _ChunkMeat(
-        coef, x_shift, y_shift, offset, keep, problem.fit_intercept, centred_bread, kind
-    )
-    meat = chunk_sum(problem, chunk_meat)
-    if centred:
-        return meat, centred_bread, t
-    # Rows are x = T' z in user coordinates, so the meat there is T' M T, T = t^-1.
-    T = np.linalg.inv(t)
-    return np.einsum("ba,kbc,cd->kad", T, meat, T)
-
-
-def hc_covariance(problem: LeastSquaresProblem, coef, intercept, kind: str, aliased=()):
-    """Robust covariance of (intercept, kept coef) for one target, ``B M B``.
-
-    Formed in centred coordinates, ``t (B_c M_c B_c) t'``: the product in the user's
-    coordinates would cancel when a column's mean is large against its spread.
-    """
-    b = bread(problem, aliased)
-    meat, centred_bread, t = hc_meat(problem, coef, intercept, b, kind, aliased, centred=True)
-    cov_c = centred_bread @ meat[0] @ centred_bread
-    return t @ cov_c @ t.T

@@ -17,16 +17,14 @@ terms are the fit without them, with ``rank`` degrees of freedom.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
-from .covariance import (
-    HC_TYPES,
-    bread,
-    hc_covariance,
-    penalized_sandwich,
-    residual_sum_of_squares,
-)
+from . import covariance
+from .covariance import HC_TYPES, SE_RTOL, residual_sum_of_squares, safe_product
+from .solution import AccuracyWarning
 from .sources.base import weight_log_sum as _weight_log_sum
 
 COV_TYPES = ("nonrobust", *HC_TYPES)
@@ -43,7 +41,6 @@ class Summary:
         *,
         names,
         params,
-        cov,
         ssr,
         tss,
         nobs,
@@ -58,10 +55,20 @@ class Summary:
         penalized,
         use_t=True,
         fvalue=None,
+        cov=None,
+        cov_bse=None,
+        cov_corr=None,
+        interval=None,
     ):
         self.names = list(names)
         self.params = np.asarray(params, dtype=np.float64)
-        self._cov = cov
+        if cov_bse is None:
+            cov_bse, cov_corr = _split_covariance(cov)
+        # cov = bse_i bse_j corr_ij: standard errors are kept as such, so that they are
+        # right wherever they are representable (their squares need not be).
+        self._bse = np.asarray(cov_bse, dtype=np.float64)
+        self._corr = np.asarray(cov_corr, dtype=np.float64)
+        self._interval = interval
         self.ssr = float(ssr)
         self.nobs = float(nobs)
         self.df_model = float(df_model)
@@ -87,13 +94,14 @@ class Summary:
         return self.mse_resid
 
     def cov_params(self) -> np.ndarray:
-        """Covariance of ``params`` (NaN rows and columns for aliased terms)."""
-        return self._cov.copy()
+        """Covariance of ``params`` (NaN rows and columns for aliased terms); entries
+        whose true value exceeds the float64 range are inf (``bse`` stays finite)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            return safe_product(self._bse[:, None], self._bse[None, :], self._corr)
 
     @property
     def bse(self) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            return np.sqrt(np.diag(self._cov))
+        return self._bse.copy()
 
     @property
     def tvalues(self) -> np.ndarray:
@@ -170,7 +178,10 @@ class Summary:
         return {
             "names": list(self.names),
             "params": self.params.tolist(),
-            "cov": self._cov.tolist(),
+            "cov": self.cov_params().tolist(),
+            "cov_bse": self._bse.tolist(),
+            "cov_corr": self._corr.tolist(),
+            "interval": self._interval,
             "ssr": self.ssr,
             "tss": self._tss,
             "nobs": self.nobs,
@@ -192,7 +203,11 @@ class Summary:
         """The Summary that :meth:`to_dict` described."""
         data = dict(data)
         data["params"] = np.asarray(data["params"], dtype=np.float64)
-        data["cov"] = np.asarray(data["cov"], dtype=np.float64)
+        for key in ("cov", "cov_bse", "cov_corr"):
+            if data.get(key) is not None:
+                data[key] = np.asarray(data[key], dtype=np.float64)
+        if data.get("cov_bse") is not None:
+            data.pop("cov", None)
         return cls(**data)
 
     # ------------------------------------------------------------ printing
@@ -305,34 +320,33 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
         tss = m.yty[0, 0]
     else:
         tss = m.uncentred()[-1, -1]
-    unscaled = penalized_sandwich(single) if penalized else bread(single, aliased)
+    names = (["const"] if k_const else []) + list(model._feature_labels())
     scale = ssr / df_resid if df_resid > 0 else np.nan
-    if cov_type == "nonrobust":
-        cov = scale * unscaled
-    else:
-        cov = hc_covariance(single, coef[None, :], np.array([intercept]), cov_type, aliased)
-        if cov_type == "HC1":
-            cov *= n / df_resid
+    hc1 = n / df_resid if df_resid > 0 else np.nan
+    factor = _covariance(single, coef, intercept, cov_type, aliased, scale, hc1)
+    bse, corr = factor.standard_errors_and_correlation()
+    kept_names = [names[i] for i in np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)]]
+    _warn_about(factor, cov_type, kept_names)
     params = np.r_[intercept, coef[keep]] if k_const else coef[keep]
     fvalue = None
     if cov_type != "nonrobust":
-        slopes = slice(k_const, None)
-        sub = cov[slopes, slopes]
-        est = params[slopes]
-        fvalue = float(est @ np.linalg.solve(sub, est) / len(est)) if len(est) else np.nan
+        fvalue = _wald_fvalue(params[k_const:], bse[k_const:], corr[k_const:, k_const:])
     # Expand to all terms, NaN for the aliased ones.
-    names = (["const"] if k_const else []) + list(model._feature_labels())
     full = k_const + single.n_features
     index = np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)].astype(int)
     all_params = np.full(full, np.nan)
     all_params[index] = params
-    all_cov = np.full((full, full), np.nan)
-    all_cov[np.ix_(index, index)] = cov
+    all_bse = np.full(full, np.nan)
+    all_bse[index] = bse
+    all_corr = np.full((full, full), np.nan)
+    all_corr[np.ix_(index, index)] = corr
     weight_log_sum = _weight_log_sum(single)
     return Summary(
         names=names,
         params=all_params,
-        cov=all_cov,
+        cov_bse=all_bse,
+        cov_corr=all_corr,
+        interval=factor.interval_factor(),
         ssr=ssr,
         tss=tss,
         nobs=n,
@@ -348,6 +362,66 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
         use_t=(cov_type == "nonrobust") if use_t is None else use_t,
         fvalue=fvalue,
     )
+
+
+def _covariance(problem, coef, intercept, cov_type, aliased, scale, hc1_factor):
+    """The :class:`~linreg.covariance.CentredCovariance` of one target."""
+    sigma = float(np.sqrt(scale)) if scale >= 0 else np.nan
+    if cov_type == "nonrobust":
+        return covariance.nonrobust(problem, aliased, sigma)
+    y_scale = sigma if np.isfinite(sigma) and sigma > 0 else 1.0
+    factor = covariance.robust(
+        problem, coef[None, :], np.array([intercept]), cov_type, aliased, y_scale
+    )
+    if cov_type == "HC1":
+        factor.meat = factor.meat * hc1_factor
+    return factor
+
+
+def _warn_about(factor, cov_type, names):
+    """AccuracyWarnings for standard errors the data cannot give to SE_RTOL, and for
+    HC2/HC3 terms that observations of leverage 1 leave undefined."""
+    if factor.error > SE_RTOL:
+        warnings.warn(
+            f"standard errors ({cov_type}) are accurate to about {factor.error:.1e} "
+            "relative only: the design is too close to collinear (in scaled, centred "
+            "coordinates) for the data available"
+            + ("" if factor.error < 1 else "; they may have no correct digits"),
+            AccuracyWarning,
+            stacklevel=4,
+        )
+    if factor.undefined:
+        terms = ", ".join(repr(names[j]) for j in factor.undefined)
+        warnings.warn(
+            f"{cov_type} standard errors of {terms} are undefined (NaN): "
+            f"{factor.lev_one} observation(s) have leverage 1 (the fit reproduces them "
+            "exactly, so their residuals carry no information); HC0/HC1 are defined",
+            AccuracyWarning,
+            stacklevel=4,
+        )
+
+
+def _wald_fvalue(est, bse, corr) -> float:
+    """``est' V^-1 est / k`` with ``V = diag(bse) corr diag(bse)``, in units of bse."""
+    if not len(est):
+        return np.nan
+    t = est / bse
+    if not np.all(np.isfinite(t)):
+        return np.nan
+    return float(t @ np.linalg.solve(corr, t) / len(est))
+
+
+def _split_covariance(cov):
+    """``(bse, corr)`` of a covariance matrix given in full (older model files)."""
+    cov = np.asarray(cov, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bse = np.sqrt(np.diag(cov))
+        corr = cov / np.outer(bse, bse)
+    good = np.isfinite(bse) & (bse > 0)
+    corr[np.ix_(good, good)] = np.where(
+        np.isfinite(corr[np.ix_(good, good)]), corr[np.ix_(good, good)], 0.0
+    )
+    return bse, corr
 
 
 def _drop(moments, keep):
