@@ -112,12 +112,16 @@ class ElasticNetCV(ElasticNet):
         l1_ratio) or the values themselves.
     fit_intercept : bool, default=True
     solver : {"auto", "gram", "design"}, default="auto"
-    tol, max_iter, screening : as in :class:`ElasticNet` (``tol`` is the refit's).
+    tol, max_iter, screening : as in :class:`ElasticNet`.  ``tol`` is the refit's and,
+        when given (and ``path_tol`` is None), every fold path's as well: each path to a
+        duality gap of ``tol`` times the objective with its coefficients certified to
+        ``max(tol, 1e-8)`` relative where strongly convex (``ElasticNet.coef_bound_``), so
+        ``mse_path_`` is accurate to about ``tol`` at every alpha.
     cv : int, cross-validation splitter or iterable, default=None (5-fold KFold)
     path_tol : float or None, default=None
-        Accuracy of the fold paths.  None: two stages, every path to scikit-learn's
-        criterion (duality gap <= 2e-4 of the objective at zero), then the alphas that
-        may hold the minimum re-solved, in rounds, to a gap of 1e-5 and then of 1e-8 of
+        Accuracy of the fold paths.  None with ``tol`` None: two stages, every path to
+        scikit-learn's criterion (duality gap <= 2e-4 of the objective at zero), then the
+        alphas that may hold the minimum re-solved, in rounds, to a gap of 1e-5 and then of 1e-8 of
         the objective (``REFINE_LEVELS``) until the minimum is an accurate value
         (``mse_path_`` is accurate to ~1e-5 there and to ~1e-2 elsewhere).  A number:
         every path to a duality gap of ``path_tol`` times the objective (1e-13
@@ -205,9 +209,13 @@ class ElasticNetCV(ElasticNet):
             )
         tol = TOL if self.tol is None else float(self.tol)
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
-        two_stage = self.path_tol is None
+        two_stage = self.path_tol is None and self.tol is None
         if two_stage:
             path_tol, path_kkt, null_tol = 0.0, np.inf, PATH_NULL_TOL
+        elif self.path_tol is None:
+            # an explicit tol: every path to it (gap) and its coefficients to a certified
+            # max(tol, 1e-8) relative where strongly convex, so mse_path_ follows tol
+            path_tol, path_kkt, null_tol = tol, max(KKT_TOL, tol), 0.0
         else:
             path_tol = float(self.path_tol)
             if not path_tol >= 0:
