@@ -4,24 +4,30 @@
 2. Otherwise the Moments (one pass, no copy of X) and Cholesky on the equilibrated
    Gram matrix, with its condition number ``kappa(G)``.  When
    ``kappa(G) <= FAST_KAPPA`` its error ``~kappa(G) * eps`` is already at the level of
-   an SVD solve, and it is returned: this is the common, well-conditioned case (on
-   small problems, only if the intercept is not a cancellation of large terms).
-3. With X in memory and a harder problem: small problems take the ``extended`` path
-   (the exact solution of the given data, rounded once to float64, for condition
-   numbers up to ~1e14); large ones take one or two steps of
-   corrected semi-normal equations (``cholesky+refine``, two passes over X each) while
-   ``kappa(G) * eps`` is small enough for them to converge, and Householder QR after.
-4. With only the Moments (out-of-core, distributed): Cholesky, with an
-   :class:`~linreg.AccuracyWarning` stating the digits it can vouch for when that is
-   fewer than six; a singular Gram matrix gives the minimum-norm solution.
+   an SVD solve, and it is returned: this is the common, well-conditioned case, unless
+   the intercept is a cancellation of large terms (an offset).
+3. With X in memory and a harder problem (or such an intercept): problems up to
+   ``LARGE_EXTENDED_FACTOR * EXTENDED_MAX_ENTRIES`` take the ``extended`` path (the exact
+   solution of the given data, rounded once to float64, for condition numbers up to
+   ~1e14, with the intercept solved for directly); larger ones take corrected semi-normal
+   equations (``cholesky+refine``, one pass over X per step, the intercept refined
+   with the slopes) while ``kappa(G) * eps`` is small enough for them to converge,
+   and Householder QR of the twice-centred design after.
+4. With only the Moments (out-of-core, distributed): Cholesky.
+
+Every answer carries a bound on its error; the intercept's own bound (the terms it
+balances times the slopes' error) is checked too, and an
+:class:`~linreg.AccuracyWarning` states the figure when either misses 1e-6.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..solution import Solution
-from . import cholesky, eigh, extended, qr
+from . import aliasing, cholesky, eigh, extended, qr
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "auto"
@@ -38,14 +44,21 @@ FAST_KAPPA = 16.0
 REFINE_MAX_CONTRACTION = 1e-6
 
 #: Problems with at most this many design entries take the extended-precision path
-#: (it costs about 0.5 s per million entries and refinement step on our machines).
+#: whenever the fast path cannot vouch for its answer.
 EXTENDED_MAX_ENTRIES = 250_000
 
+#: Larger problems still take the extended path up to this many times
+#: ``EXTENDED_MAX_ENTRIES`` (4 million entries) when the fast path cannot vouch for them
+#: or their intercept cancels (about 0.5 s per million entries and refinement step).
+LARGE_EXTENDED_FACTOR = 16
 
-#: On small problems, an intercept recovered as ``mean(y) - mean(X) @ coef`` from terms
-#: this many times larger than itself sends the fit to the extended path, which solves
-#: for the intercept directly (NIST Norris: 12.3 -> 14 digits).
+#: An intercept recovered as ``mean(y) - mean(X) @ coef`` from terms this many times
+#: larger than itself sends the fit to the extended path, which solves for the
+#: intercept directly (NIST Norris: 12.3 -> 14 digits).
 MAX_INTERCEPT_CANCELLATION = 16.0
+
+#: The accuracy ``solver="auto"`` promises (relative, coefficients and intercept).
+TARGET_ACCURACY = 1e-6
 
 
 def _intercept_cancellation(problem: LeastSquaresProblem, solution: Solution) -> float:
@@ -58,6 +71,67 @@ def _intercept_cancellation(problem: LeastSquaresProblem, solution: Solution) ->
     return float(np.nanmax(np.where(terms > 0, ratio, 1.0), initial=1.0))
 
 
+def _intercept_error(problem: LeastSquaresProblem, solution: Solution) -> float:
+    """Bound on the intercepts' relative error, worst over targets.
+
+    ``c = y_mean - x_mean' coef``: the slopes' normwise error (``error_estimate``
+    times ``||beta||`` in the equilibrated scale) reaches the intercept through
+    ``||x_mean / d||`` (Cauchy-Schwarz), and the subtraction itself rounds by
+    ``eps (|y_mean| + |x_mean|' |coef|)``.
+    """
+    if not problem.fit_intercept:
+        return 0.0
+    m = problem.get_moments()
+    p = problem.n_features
+    d = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
+    beta = solution.coef * d  # (targets, features), equilibrated
+    mean_over_d = np.where(d > 0, m.x_mean / np.where(d > 0, d, 1.0), 0.0)
+    through = solution.error_estimate * np.linalg.norm(beta, axis=1) * np.linalg.norm(mean_over_d)
+    rounding = EPS * (np.abs(m.y_mean) + np.abs(solution.coef) @ np.abs(m.x_mean))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = (through + rounding) / np.abs(solution.intercept)
+    rel = np.where(through + rounding > 0, rel, 0.0)
+    return float(np.nanmax(np.where(np.isnan(rel), np.inf, rel), initial=0.0))
+
+
+def _checked(problem: LeastSquaresProblem, solution: Solution) -> Solution:
+    """The solution, marked inaccurate (with the figure) when its coefficients' bound or
+    its intercept's misses ``TARGET_ACCURACY``."""
+    if solution.status != "ok":
+        return solution
+    if solution.error_estimate > TARGET_ACCURACY:
+        return dataclasses.replace(
+            solution,
+            status="inaccurate",
+            message=(
+                f"solver {solution.solver!r}: the coefficients are only accurate to about "
+                f"{solution.error_estimate:.1e} relative (condition number "
+                f"{solution.condition_number:.2e})"
+            ),
+        )
+    bound = _intercept_error(problem, solution)
+    if bound > TARGET_ACCURACY:
+        return dataclasses.replace(
+            solution,
+            status="inaccurate",
+            message=(
+                f"solver {solution.solver!r}: the intercept is only accurate to about "
+                f"{bound:.1e} relative (it is the difference of terms "
+                f"{_intercept_cancellation(problem, solution):.1e} times larger; the data "
+                "has a large offset)"
+            ),
+        )
+    return solution
+
+
+def _rank_in_doubt(problem: LeastSquaresProblem, factor, gram: bool = False) -> bool:
+    """Whether the rank rule (:mod:`.aliasing`) might name aliased columns."""
+    if problem.penalized:
+        return False
+    u = problem.column_uncertainty(factor.active)
+    return aliasing.rank_in_doubt(factor.kappa, u, gram=gram)
+
+
 def solve(problem: LeastSquaresProblem) -> Solution:
     if problem.has_data and problem.X.dtype == np.longdouble:
         return extended.solve(problem)
@@ -65,18 +139,37 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         factor = cholesky.CholeskyFactor(problem)
     except cholesky.NotPositiveDefinite:
         factor = None
-    small = problem.has_data and problem.n_samples * problem.n_features <= EXTENDED_MAX_ENTRIES
+    entries = problem.n_samples * problem.n_features if problem.has_data else 0
     if factor is not None and factor.kappa <= FAST_KAPPA:
         solution = factor.solution(factor.solve(factor.rhs))
-        if not (small and _intercept_cancellation(problem, solution) > MAX_INTERCEPT_CANCELLATION):
-            return solution
+        cancels = _intercept_cancellation(problem, solution) > MAX_INTERCEPT_CANCELLATION
+        if not cancels or not problem.has_data:
+            return _checked(problem, solution)
+        if entries > LARGE_EXTENDED_FACTOR * EXTENDED_MAX_ENTRIES:
+            return _refined(problem, factor)
     if problem.has_data:
-        if small:
+        if entries <= LARGE_EXTENDED_FACTOR * EXTENDED_MAX_ENTRIES:
             return extended.solve(problem)
-        if factor is not None and factor.kappa * EPS <= REFINE_MAX_CONTRACTION:
-            beta, steps, error = cholesky.refine(factor, factor.solve(factor.rhs))
-            return factor.solution(beta, name="cholesky+refine", n_iter=steps, error=error)
-        return qr.solve(problem)
-    if factor is None or factor.kappa * EPS > 1e-2:
-        return eigh.solve(problem)
-    return factor.solution(factor.solve(factor.rhs))
+        return _large(problem, factor)
+    if factor is None or factor.kappa * EPS > 1e-2 or _rank_in_doubt(problem, factor, True):
+        return _checked(problem, eigh.solve(problem))
+    return _checked(problem, factor.solution(factor.solve(factor.rhs)))
+
+
+def _large(problem: LeastSquaresProblem, factor) -> Solution:
+    """Problems beyond the extended path's size: refinement or QR, with their bounds."""
+    if (
+        factor is not None
+        and factor.kappa * EPS <= REFINE_MAX_CONTRACTION
+        and not _rank_in_doubt(problem, factor)  # the rank rule needs the QR path
+    ):
+        return _refined(problem, factor)
+    return _checked(problem, qr.solve(problem))
+
+
+def _refined(problem: LeastSquaresProblem, factor) -> Solution:
+    beta, steps, error, shift = cholesky.refine(factor, factor.solve(factor.rhs))
+    solution = factor.solution(beta, name="cholesky+refine", n_iter=steps, error=error)
+    if problem.fit_intercept:
+        solution.intercept = solution.intercept + shift
+    return _checked(problem, solution)

@@ -44,6 +44,7 @@ class CholeskyFactor:
         if alpha > 0:
             g = g + np.diag(alpha / scale[active] ** 2)
         self.problem = problem
+        self.gram = g
         self.rhs, self.scale, self.active = b, scale, active
         self.penalty = alpha / scale[active] ** 2 if alpha > 0 else None
         if g.shape[0] == 0:
@@ -100,40 +101,84 @@ class CholeskyFactor:
 def refine(factor: CholeskyFactor, beta, target: float = 4 * EPS, max_steps: int = 3):
     """Corrected semi-normal equations: iterate ``beta += G^-1 (D^-1 X'W r - penalty)``.
 
-    Returns ``(beta, steps, error_estimate)``.  Needs X in memory; reads it in chunks,
-    so the extra memory is one chunk.
+    The rows are shifted by the (rounded) means of the Moments and the intercept is
+    refined as an unknown too (the block elimination of ``[W, u'; u, X_s'WX_s]``, with
+    ``u = X_s'W 1`` the shifted columns' weighted sums, leaves ``G`` itself), so the
+    rounding of the means costs nothing however large the offset.
+
+    Returns ``(beta, steps, error_estimate, intercept_shift)``: the intercept in the
+    user's units is ``y_mean - x_mean' coef + intercept_shift``.  The estimate adds to
+    the contraction of the last step the accuracy a backward-stable solve reaches with
+    float64 residuals, ``eps (kappa(X) + kappa(X)^2 tan(theta))`` (Bjorck 1996, 2.5.4).
+    Needs X in memory; reads it in chunks, so the extra memory is one chunk.
     """
     problem = factor.problem
     m = problem.get_moments()
     x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
     y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
     active, scale = factor.active, factor.scale[factor.active]
-    X, Y, w = problem.X, problem.Y, problem.weights
-    n = X.shape[0]
-    chunk = max(256, (8 * 2**20) // (8 * max(1, X.shape[1])))
     contraction = factor.kappa * EPS  # how much each step shrinks the error
+    shift = np.zeros(problem.n_targets)
     error = np.inf
     steps = 0
     for steps in range(1, max_steps + 1):
-        grad = np.zeros_like(beta)
-        for start in range(0, n, chunk):
-            stop = min(start + chunk, n)
-            xs = (X[start:stop, active] - x_shift[active]) / scale
-            r = (Y[start:stop] - y_shift) - xs @ beta
-            if w is not None:
-                r *= w[start:stop, None]
-            grad += xs.T @ r
+        grad, g0, u, weight_sum, rss = _gradient(
+            problem, active, scale, x_shift, y_shift + shift, beta
+        )
+        if problem.fit_intercept:
+            grad -= np.outer(u, g0 / weight_sum)
         if factor.penalty is not None:
             grad -= factor.penalty[:, None] * beta
         delta = factor.solve(grad)
+        if problem.fit_intercept:
+            shift = shift + (g0 - u @ delta) / weight_sum
         beta = beta + delta
-        size = np.linalg.norm(delta) / max(np.linalg.norm(beta), np.finfo(float).tiny)
-        # The next correction would be about `contraction` times this one; the floor is
-        # the accuracy of a backward-stable solve, kappa(X) * eps.
-        error = contraction * size + np.sqrt(factor.kappa) * EPS
-        if error <= max(target, np.sqrt(factor.kappa) * EPS * 2):
+        size = _relative(delta, beta)
+        error = contraction * size + _stable_floor(factor, beta, rss)
+        if error <= max(target, 2 * _stable_floor(factor, beta, rss)):
             break
-    return beta, steps, error
+    return beta, steps, error, shift
+
+
+def _relative(delta, beta) -> float:
+    return float(np.linalg.norm(delta) / max(np.linalg.norm(beta), np.finfo(float).tiny))
+
+
+def _stable_floor(factor: CholeskyFactor, beta, rss) -> float:
+    """``eps sqrt(q) (kappa(X) + kappa(X)^2 tan(theta))`` in the equilibrated scale."""
+    kappa_x = np.sqrt(factor.kappa)
+    fitted = np.einsum("jk,jl,lk->k", beta, factor.gram, beta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tan = np.where(fitted > 0, np.sqrt(np.maximum(rss, 0) / fitted), np.inf)
+    tan = float(np.max(tan, initial=0.0))
+    q = max(1, beta.shape[0])
+    return float(EPS * np.sqrt(q) * (kappa_x + factor.kappa * tan))
+
+
+def _gradient(problem, active, scale, x_shift, y_shift, beta):
+    """One pass over X: ``X_s'W r`` (scaled), ``1'W r``, ``X_s'W 1`` (scaled), the
+    weight sum and ``r'W r``, with ``r = (y - y_shift) - X_s beta`` and
+    ``X_s = (X - x_shift) D^-1``."""
+    X, Y, w = problem.X, problem.Y, problem.weights
+    n = X.shape[0]
+    chunk = max(256, (8 * 2**20) // (8 * max(1, X.shape[1])))
+    grad = np.zeros_like(beta)
+    g0 = np.zeros(beta.shape[1])
+    u = np.zeros(beta.shape[0])
+    rss = np.zeros(beta.shape[1])
+    weight_sum = 0.0
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        xs = (X[start:stop, active] - x_shift[active]) / scale
+        r = (Y[start:stop] - y_shift) - xs @ beta
+        ww = np.ones(stop - start) if w is None else w[start:stop]
+        wr = r * ww[:, None]
+        grad += xs.T @ wr
+        g0 += wr.sum(axis=0)
+        u += ww @ xs
+        rss += np.einsum("ik,ik->k", wr, r)
+        weight_sum += float(ww.sum())
+    return grad, g0, u, weight_sum, rss
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:

@@ -141,6 +141,13 @@ class LeastSquaresProblem:
                 y_mean = (w @ Y) / w.sum()
             A = X - x_mean
             B = Y - y_mean
+            # Centre twice: the rounded means leave the columns' means at eps * offset,
+            # a second pass brings them to eps * spread, so the centred design is
+            # orthogonal to the intercept to working precision however large the offset.
+            x_fine, y_fine = self._mean(A), self._mean(B)
+            A -= x_fine
+            B -= y_fine
+            x_mean, y_mean = x_mean + x_fine, y_mean + y_fine
         else:
             x_mean = np.zeros(X.shape[1], dtype=dtype)
             y_mean = np.zeros(Y.shape[1], dtype=dtype)
@@ -165,6 +172,13 @@ class LeastSquaresProblem:
             A = np.vstack([A, penalty_rows])
             B = np.vstack([B, np.zeros((q, B.shape[1]), dtype=dtype)])
         return A, B, scale, active, x_mean, y_mean
+
+    def _mean(self, A):
+        """Weighted column means of ``A`` (in its dtype)."""
+        if self.weights is None:
+            return A.mean(axis=0)
+        w = self.weights.astype(A.dtype)
+        return (w / w.sum()) @ A
 
     def single_target(self, j: int) -> LeastSquaresProblem:
         """The sub-problem of target ``j`` (used when alphas differ between targets)."""

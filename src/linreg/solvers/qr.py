@@ -59,9 +59,11 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         from . import svd
 
         return svd.solve(problem, aliased=aliased)
-    beta = sla.solve_triangular(R, Q.T @ B, check_finite=False)
+    projected = Q.T @ B
+    beta = sla.solve_triangular(R, projected, check_finite=False)
     coef, intercept = problem.to_user_units(beta, scale, active, x_mean, y_mean)
     kappa = condition_of_r(R)
+    q = R.shape[0]
     return Solution(
         coef=coef,
         intercept=intercept,
@@ -69,5 +71,20 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         rank=int(active.sum()),
         aliased=tuple(np.flatnonzero(~active)),
         condition_number=kappa,
-        error_estimate=kappa * EPS * np.sqrt(R.shape[0] + 1),
+        error_estimate=forward_error_bound(kappa, q, B, projected),
     )
+
+
+def forward_error_bound(kappa: float, q: int, B, projected) -> float:
+    """``eps sqrt(q + 1) (kappa + kappa^2 tan(theta))``: the forward error of a
+    backward-stable least-squares solve (Higham 2002, 20.1), with ``tan(theta)`` the
+    ratio of the residual's norm to the fitted values', worst over targets."""
+    fitted = np.linalg.norm(projected, axis=0)
+    total = np.linalg.norm(B, axis=0)
+    resid = np.sqrt(np.maximum(total**2 - fitted**2, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tan = np.where(fitted > 0, resid / fitted, np.where(resid > 0, np.inf, 0.0))
+    tan = float(np.max(tan, initial=0.0))
+    with np.errstate(invalid="ignore", over="ignore"):
+        bound = EPS * np.sqrt(q + 1) * (kappa + kappa * kappa * tan)
+    return float(bound) if np.isfinite(bound) else np.inf
