@@ -206,3 +206,57 @@ def test_model_file_round_trip_keeps_types_and_shapes(tmp_path, cls, y_shape, fi
     assert _described(loaded, X) == _described(model, X)
     np.testing.assert_array_equal(loaded.coef_, model.coef_)
     np.testing.assert_array_equal(loaded.intercept_, model.intercept_)
+
+
+# ------------------------------------------------ the trainers' Solution and its bound
+def _standardized_distance(model, X, y):
+    """Relative distance of the fit to the exact optimum in the trainers' standardized
+    coordinates (numpy.linalg.lstsq on the standardized data as the reference)."""
+    from linreg.solvers import LeastSquaresProblem
+    from linreg.training import standardize
+
+    Y = y.reshape(len(y), -1)
+    problem = LeastSquaresProblem(X, Y, None, True, np.zeros(Y.shape[1]))
+    sp = standardize(X, Y, None, True, problem.alpha, problem.get_moments())
+    A = np.hstack([np.ones((len(X), 1)), sp.Z])
+    exact = np.linalg.lstsq(A, sp.T, rcond=None)[0]  # (1 + p, k)
+    coef, intercept = model.solution_.coef, model.solution_.intercept
+    B = coef * sp.x_scale[None, :] / sp.y_scale[:, None]
+    c = (intercept + coef @ sp.x_shift - sp.y_shift) / sp.y_scale
+    theta = np.vstack([c[None, :], B.T])
+    return np.linalg.norm(theta - exact) / np.linalg.norm(theta)
+
+
+def test_trainer_stopped_at_max_iter_is_inaccurate_and_warns_once_naming_its_bound():
+    """gd stopped early: status "inaccurate", one AccuracyWarning (also a
+    ConvergenceWarning) naming max_iter, tol and the bound, and the bound holds."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _data((N,), np.float64)
+    X[:, 1] = X[:, 0] + 0.05 * X[:, 1]  # ill-conditioned: 5 epochs cannot certify 1e-9
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model = linreg.LinearRegression(solver="gd", max_iter=5).fit(X, y)
+    assert len(record) == 1, [str(r.message) for r in record]
+    warning = record[0]
+    assert issubclass(warning.category, linreg.AccuracyWarning)
+    assert issubclass(warning.category, ConvergenceWarning)
+    bound = model.solution_.error_estimate
+    message = str(warning.message)
+    assert "max_iter=5" in message and "tol=1e-09" in message and f"{bound:.2e}" in message
+    assert model.solution_.status == "inaccurate" and model.solution_.message == message
+    assert model.n_iter_ == 5 and len(model.history_["train_loss"]) == 5
+    distance = _standardized_distance(model, X, y)
+    assert 1e-9 < distance <= bound
+
+
+def test_trainer_that_reaches_tol_is_ok_and_its_bound_holds():
+    """Converged gd: status "ok", bound <= tol, and the true distance within the bound."""
+    X, y = _data((N,), np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = linreg.LinearRegression(solver="gd", tol=1e-10).fit(X, y)
+    solution = model.solution_
+    assert solution.status == "ok" and solution.message == ""
+    assert solution.error_estimate <= 1e-10
+    assert _standardized_distance(model, X, y) <= solution.error_estimate

@@ -245,8 +245,10 @@ def test_float32_trains_in_float32(multi_output):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # float32's default tol is reachable
         model = fit(LinearRegression(solver="torch"), X32, Y)
-    assert isinstance(model.coef_, np.ndarray) and model.coef_.dtype == np.float64
-    assert model.intercept_.dtype == np.float64
+    # scikit-learn's dtype rule: float32 X, float32 coef_ (solution_ keeps float64)
+    assert isinstance(model.coef_, np.ndarray) and model.coef_.dtype == np.float32
+    assert model.intercept_.dtype == np.float32
+    assert model.solution_.coef.dtype == np.float64
     assert_allclose(model.coef_, exact.coef_, rtol=1e-4)
 
 
