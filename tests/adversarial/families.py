@@ -62,7 +62,10 @@ def _target(rng, X, noise=None, intercept=True):
 # ------------------------------------------------------------------ OLS families
 def ols_offsets(rng):
     n, p = _shape(rng)
-    X = rng.standard_normal((n, p)) + rng.choice([-1, 1], p) * 10.0 ** rng.uniform(0, 9, p)
+    X = rng.standard_normal((n, p))
+    if p >= 2 and rng.random() < 0.4:  # and ill-conditioned (r3: kappa 2e8, offset 1e6)
+        X[:, 1] = X[:, 0] + 10.0 ** -rng.uniform(2, 8) * rng.standard_normal(n)
+    X += rng.choice([-1, 1], p) * 10.0 ** rng.uniform(0, 9, p)
     y = _target(rng, X) + rng.choice([-1, 1]) * 10.0 ** rng.uniform(0, 9)
     return dict(X=X, y=y, note="column offsets up to 1e9 x spread")
 
@@ -208,9 +211,12 @@ def ridge_alpha(rng):
     y = _target(rng, X)
     w = _weights(rng, n)[0] if rng.random() < 0.3 else None
     alpha = 10.0 ** rng.uniform(-12, 12)
-    return dict(
-        X=X, y=y, w=w, estimator="Ridge", params={"alpha": alpha}, note=f"alpha {alpha:.1e}"
-    )
+    if rng.random() < 0.2:  # several targets, one alpha each
+        k = int(rng.integers(2, 4))
+        y = np.column_stack([y] + [_target(rng, X) for _ in range(k - 1)])
+        alpha = 10.0 ** rng.uniform(-12, 12, k)
+    note = f"alpha {np.array2string(np.atleast_1d(alpha), precision=1)}"
+    return dict(X=X, y=y, w=w, estimator="Ridge", params={"alpha": alpha}, note=note)
 
 
 def ridge_wide(rng):
@@ -225,6 +231,19 @@ def ridge_wide(rng):
         params={"alpha": alpha, "fit_intercept": bool(rng.random() < 0.5)},
         note=f"alpha {alpha:.1e}",
     )
+
+
+def ridgecv_refit(rng):
+    """RidgeCV: the final fit must be the exact ridge solution at the chosen alpha_."""
+    case = ridge_alpha(rng)
+    alphas = tuple(sorted(10.0 ** rng.uniform(-10, 6, int(rng.integers(2, 6)))))
+    case["estimator"] = "RidgeCV"
+    case["params"] = {"alphas": alphas}
+    if rng.random() < 0.3:
+        case["params"]["cv"] = 3
+    case["y"] = np.asarray(case["y"])[:, 0] if np.ndim(case["y"]) == 2 else case["y"]
+    case["note"] = f"alphas {np.array2string(np.array(alphas), precision=1)}"
+    return case
 
 
 # ------------------------------------------------------------------ solver paths
@@ -315,8 +334,11 @@ def _penalized(rng, l1_ratio):
     w, kind = _weights(rng, n) if rng.random() < 0.6 else (None, "none")
     wv = np.ones(n) if w is None else w
     xm, ym = wv @ X / wv.sum(), wv @ y / wv.sum()
-    alpha_max = np.abs((X - xm).T @ (wv * (y - ym))).max() / wv.sum() / max(l1_ratio, 1e-3)
-    alpha = float(alpha_max * 10.0 ** rng.uniform(-3, 0.3))
+    if l1_ratio > 0:  # a fraction of the smallest alpha giving the zero solution
+        alpha_max = np.abs((X - xm).T @ (wv * (y - ym))).max() / wv.sum() / l1_ratio
+        alpha = float(alpha_max * 10.0 ** rng.uniform(-3, 0.3))
+    else:  # ridge limit: relative to the mean squared (centred, weighted) column norm
+        alpha = float(np.mean(wv @ (X - xm) ** 2) / wv.sum() * 10.0 ** rng.uniform(-4, 2))
     est = "Lasso" if l1_ratio == 1.0 else "ElasticNet"
     params = {"alpha": alpha} if est == "Lasso" else {"alpha": alpha, "l1_ratio": l1_ratio}
     return dict(
@@ -327,8 +349,7 @@ def _penalized(rng, l1_ratio):
         params=params,
         check="kkt",
         extra={"l1_ratio": l1_ratio},
-        note=f"weights {kind}, alpha/alpha_max "
-        f"{alpha / alpha_max * max(l1_ratio, 1e-3) if l1_ratio else alpha:.1e}",
+        note=f"weights {kind}, alpha {alpha:.2e}",
     )
 
 
@@ -341,6 +362,17 @@ def enet_kkt(rng):
 
 
 # ------------------------------------------------------------------ invariances
+def lassocv_kkt(rng):
+    """LassoCV/ElasticNetCV: the final fit must satisfy the KKT conditions at alpha_."""
+    l1_ratio = float(rng.choice([1.0, 0.5]))
+    case = _penalized(rng, l1_ratio)
+    case["estimator"] = "LassoCV" if l1_ratio == 1.0 else "ElasticNetCV"
+    case["params"] = {"cv": 3, "alphas": int(rng.integers(5, 20))}
+    if l1_ratio != 1.0:
+        case["params"]["l1_ratio"] = l1_ratio
+    return case
+
+
 def invariances(rng):
     base = [ols_offsets, ols_collinear, ols_weights, ols_scales][int(rng.integers(4))](rng)
     transform = str(rng.choice(["permute_rows", "duplicate_rows_vs_weights", "scale_columns"]))
@@ -365,6 +397,7 @@ FAMILIES = {
         ols_multitarget,
         ridge_alpha,
         ridge_wide,
+        ridgecv_refit,
         large_path,
         explicit_solvers,
         summary_se,
@@ -372,6 +405,7 @@ FAMILIES = {
         intervals,
         lasso_kkt,
         enet_kkt,
+        lassocv_kkt,
         invariances,
     )
 }

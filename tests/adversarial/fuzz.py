@@ -17,8 +17,18 @@ from collections import Counter, defaultdict
 from .families import FAMILIES, make_case
 from .runner import Result, run_case
 
-COLUMNS = ("ok", "refused", "silent_wrong", "crash", "warned_wrong", "warned_fine")
-FAILING = ("silent_wrong", "crash", "ref_error")
+COLUMNS = (
+    "ok",
+    "refused",
+    "silent_wrong",
+    "promise_broken",
+    "crash",
+    "warned_wrong",
+    "warned_fine",
+)
+FAILING = ("silent_wrong", "promise_broken", "crash", "ref_error")
+#: Printed too (first lines per family), to judge the warnings and refusals.
+NOTABLE = ("warned_wrong", "warned_fine", "refused")
 
 
 def run_all(families, per_family: int, start: int = 0, progress=None) -> dict[str, list[Result]]:
@@ -57,13 +67,22 @@ def failures(results: dict[str, list[Result]], first: int = 3) -> list[str]:
     return out
 
 
+def notable(results: dict[str, list[Result]], first: int = 2) -> list[str]:
+    out = []
+    for family, rs in results.items():
+        for cls in NOTABLE:
+            out.extend("  " + r.repro() for r in [r for r in rs if r.cls == cls][:first])
+    return out
+
+
 def summary_line(results) -> str:
     rs = [r for v in results.values() for r in v]
     fits = sum(r.fits for r in rs)
     c = Counter(r.cls for r in rs)
     fine = c["warned_fine"]
     return (
-        f"{len(rs)} cases, {fits} fits: {c['silent_wrong']} silent wrong, {c['crash']} crashes, "
+        f"{len(rs)} cases, {fits} fits: {c['silent_wrong']} silent wrong, "
+        f"{c['promise_broken']} broken minimum-norm promises, {c['crash']} crashes, "
         f"{c['ref_error']} reference errors, {c['warned_wrong']} warned-and-wrong, {fine} "
         f"warned-but-fine ({100 * fine / max(fits, 1):.2f}% of fits)"
     )
@@ -87,6 +106,7 @@ def main(argv=None) -> int:
     ap.add_argument("--start", type=int, default=0, help="first seed")
     ap.add_argument("--families", nargs="*", default=list(FAMILIES))
     ap.add_argument("--repro", nargs=2, metavar=("FAMILY", "SEED"))
+    ap.add_argument("-v", "--verbose", action="store_true", help="also list warned/refused")
     args = ap.parse_args(argv)
     if args.repro:
         repro(args.repro[0], int(args.repro[1]))
@@ -104,6 +124,10 @@ def main(argv=None) -> int:
     print(summary_line(results))
     for line in failures(results):
         print(line)
+    if args.verbose:
+        print("\nwarned / refused (first per family):")
+        for line in notable(results):
+            print(line)
     bad = sum(r.cls in FAILING for v in results.values() for r in v)
     return 1 if bad else 0
 

@@ -7,6 +7,10 @@ Classes (a case fails if its error exceeds ``max(1e-6, 100 * stated bound)``):
 ``silent_wrong``   out of tolerance with no AccuracyWarning/RankDeficientWarning/
                    ConvergenceWarning
 ``crash``          any other exception (or a ValueError without a message)
+``promise_broken`` out of tolerance on an exactly rank-deficient OLS design whose only
+                   warning is the RankDeficientWarning, which promises the
+                   minimum-norm solution (the answer is neither accurate nor the one
+                   the warning names: a silent wrong answer under a warning)
 ``warned_wrong``   out of tolerance, with a warning (allowed)
 ``warned_fine``    a warning on an answer within 1e-6 (a false alarm); a
                    RankDeficientWarning on an exactly rank-deficient OLS design is true
@@ -143,7 +147,8 @@ def _transformed(case: Case):
 def _fit_error(case: Case, model, X, y, w, back=lambda c: c):
     """(error, coefficient error, stated bound, exactly rank deficient) of one fit."""
     fi = model.fit_intercept
-    alpha = getattr(model, "alpha", None) if case.estimator == "Ridge" else None
+    alpha = {"Ridge": "alpha", "RidgeCV": "alpha_"}.get(case.estimator)
+    alpha = None if alpha is None else getattr(model, alpha)
     ref = exact.solve_exact(X, y, w, fi, alpha)
     intercept = model.intercept_ if fi else np.zeros(len(ref.coef))
     err_c, err_b = exact.coef_error(ref, back(model.coef_), intercept)
@@ -176,8 +181,8 @@ def _measure(case: Case, out: dict):
             case.w,
             model.coef_,
             model.intercept_,
-            case.params["alpha"],
-            case.extra["l1_ratio"],
+            getattr(model, "alpha_", None) or case.params["alpha"],
+            getattr(model, "l1_ratio_", None) or case.extra["l1_ratio"],
             fi,
         )
         return max(viol, berr), KKT_BOUND, False, False
@@ -218,10 +223,30 @@ def _missed(err_c: float, bound: float) -> bool:
 def classify(err, bound, warned, deficient, only_rank_warnings) -> str:
     threshold = max(TOL, BOUND_FACTOR * bound) if np.isfinite(bound) else TOL
     if not err <= threshold:  # NaN counts as wrong
+        if warned and deficient and only_rank_warnings:
+            return "promise_broken"
         return "warned_wrong" if warned else "silent_wrong"
     if warned and not (deficient and only_rank_warnings):
         return "warned_fine"
     return "ok"
+
+
+def _raised_in(exc: BaseException) -> str:
+    """The file (relative to site-packages or src) of the frame that raised ``exc``."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    name = tb.tb_frame.f_code.co_filename if tb is not None else "?"
+    for marker in ("site-packages/", "src/"):
+        if marker in name:
+            return name.split(marker, 1)[1]
+    return name
+
+
+def _documented(origin: str) -> bool:
+    """A ValueError raised by linreg's own checks or scikit-learn's input validation
+    (not one leaking out of numpy.linalg, scipy.linalg or LAPACK)."""
+    return origin.startswith("linreg/") or origin.startswith("sklearn/utils/validation")
 
 
 def run_case(case: Case) -> Result:
@@ -234,8 +259,9 @@ def run_case(case: Case) -> Result:
         try:
             out = _run_linreg(case)
         except ValueError as exc:
-            res.cls = "refused" if str(exc) else "crash"
-            res.message = f"ValueError: {str(exc)[:160]}"
+            origin = _raised_in(exc)
+            res.cls = "refused" if str(exc) and _documented(origin) else "crash"
+            res.message = f"ValueError ({origin}): {str(exc)[:160]}"
             return res
         except Exception as exc:  # noqa: BLE001 - anything else is a crash
             res.cls, res.message = "crash", f"{type(exc).__name__}: {str(exc)[:160]}"
