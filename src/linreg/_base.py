@@ -99,7 +99,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         moments = problem.get_moments()
         if not np.isfinite(moments.cross).all():
             assert_finite(X, "X", names)
-            assert_no_overflow(X, names)
+            assert_no_overflow(X, names, Y, w)
         n_effective = X.shape[0] - int(self.fit_intercept)
         if n_effective < X.shape[1] and not problem.penalized:
             warnings.warn(

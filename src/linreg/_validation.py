@@ -42,14 +42,73 @@ def assert_finite(a: np.ndarray, what: str, names=None) -> None:
     )
 
 
-def assert_no_overflow(X: np.ndarray, names=None) -> None:
-    """Finite data whose squares overflow float64."""
-    big = np.abs(X).max(axis=0) if X.size else np.zeros(0)
+def assert_no_overflow(X: np.ndarray, names=None, Y=None, w=None) -> None:
+    """Raise the ValueError for finite data whose (weighted) sums of squares overflow
+    float64, naming the actual cause: the weights' sum, a column of X, y, or the
+    weights times a column's (or y's) squares.
+
+    Magnitudes are compared in log2 (nothing here can overflow): a sum of ``n`` terms
+    ``w_i x_i^2`` overflows when ``max(log2 w_i + 2 log2 |x_i|) + log2 n`` nears 1024.
+    """
+    n = X.shape[0]
+    limit = 1023.0 - np.log2(max(n, 1)) - 1.0
+    log_w = None
+    if w is not None:
+        w = np.asarray(w, dtype=np.float64)
+        if not np.isfinite(w.sum()):
+            raise ValueError(
+                f"sample_weight sums to more than float64 can hold (max weight "
+                f"{w.max():.3g}); divide the weights by a common factor (the solution "
+                "does not depend on it)"
+            )
+        with np.errstate(divide="ignore"):
+            log_w = np.log2(w)
+    _raise_for(_log_squares(X, None), limit, lambda j: f"Input X {column_label(names, j)}", X)
+    if Y is not None:
+        Y2 = np.asarray(Y).reshape(n, -1)
+        _raise_for(_log_squares(Y2, None), limit, lambda j: "Input y", Y2, "rescale y")
+    if log_w is not None:
+        worst = _log_squares(X, log_w)
+        if worst.size and worst.max() > limit:
+            j = int(np.argmax(worst))
+            raise ValueError(
+                f"sample_weight times the squares of X {column_label(names, j)} overflows "
+                f"float64 (max weight {w.max():.3g}, max |x| {np.abs(X[:, j]).max():.3g}); "
+                "divide the weights by a common factor (the solution does not depend on it)"
+                " or rescale that column"
+            )
+        if Y is not None and _log_squares(Y2, log_w).max(initial=-np.inf) > limit:
+            raise ValueError(
+                f"sample_weight times the squares of y overflows float64 (max weight "
+                f"{w.max():.3g}, max |y| {np.abs(Y2).max():.3g}); divide the weights by a "
+                "common factor (the solution does not depend on it) or rescale y"
+            )
+    big = np.abs(X).max(axis=0) if X.size else np.zeros(1)
     j = int(np.argmax(big))
     raise ValueError(
         f"Input X has values too large to square in float64 in {column_label(names, j)} "
         f"(max |x| = {big[j]:.3g}); rescale that column."
     )
+
+
+def _log_squares(A, log_w) -> np.ndarray:
+    """Per column, ``max_i log2(w_i a_ij^2)`` (``log_w`` None: unweighted)."""
+    if A.size == 0:
+        return np.zeros(A.shape[1] if A.ndim == 2 else 0)
+    with np.errstate(divide="ignore"):
+        logs = 2 * np.log2(np.abs(np.asarray(A, dtype=np.float64)))
+    if log_w is not None:
+        logs = logs + log_w[:, None]
+    return np.max(logs, axis=0)
+
+
+def _raise_for(worst, limit, label, A, advice="rescale that column") -> None:
+    if worst.size and worst.max() > limit:
+        j = int(np.argmax(worst))
+        raise ValueError(
+            f"{label(j)} has values too large to square in float64 "
+            f"(max |value| = {np.abs(A[:, j]).max():.3g}); {advice}."
+        )
 
 
 def _non_numeric_column(X):

@@ -27,7 +27,7 @@ import dataclasses
 import numpy as np
 
 from ..solution import Solution
-from . import aliasing, cholesky, eigh, extended, qr
+from . import aliasing, cholesky, eigh, extended, qr, spectral
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "auto"
@@ -56,6 +56,10 @@ LARGE_EXTENDED_FACTOR = 16
 #: larger than itself sends the fit to the extended path, which solves for the
 #: intercept directly (NIST Norris: 12.3 -> 14 digits).
 MAX_INTERCEPT_CANCELLATION = 16.0
+
+#: Penalized problems whose penalized Gram matrix has ``kappa * eps`` above this are
+#: solved by the SVD of the design in the user's units (:mod:`.spectral`).
+SPECTRAL_KAPPA_EPS = 1e-2
 
 #: The accuracy ``solver="auto"`` promises (relative, coefficients and intercept).
 TARGET_ACCURACY = 1e-6
@@ -148,6 +152,10 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         if entries > LARGE_EXTENDED_FACTOR * EXTENDED_MAX_ENTRIES:
             return _refined(problem, factor)
     if problem.has_data:
+        if problem.penalized and (factor is None or factor.kappa * EPS > SPECTRAL_KAPPA_EPS):
+            # A penalty far below the design's scale (or columns of 1e+-150): the
+            # penalized system is singular to working precision, its SVD is not.
+            return _checked(problem, spectral.solve(problem))
         if entries <= LARGE_EXTENDED_FACTOR * EXTENDED_MAX_ENTRIES:
             return extended.solve(problem)
         return _large(problem, factor)

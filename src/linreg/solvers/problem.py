@@ -101,23 +101,43 @@ class LeastSquaresProblem:
         """
         m = self.get_moments()
         p = self.n_features
-        cross = m.cross if self.fit_intercept else m.uncentred()
-        xtx, xty = cross[:p, :p], cross[:p, p:]
-        sq = np.diag(xtx).copy()
+        norms, u, v = self._gram_parts(m)
+        with np.errstate(over="ignore"):
+            sq = norms**2
         active = self._active_columns(sq, m)
-        scale = np.sqrt(np.where(active, sq, 1.0))
-        g = xtx[np.ix_(active, active)] / np.outer(scale[active], scale[active])
-        b = xty[active] / scale[active, None]
+        scale = np.where(active, norms, 1.0)
+        d = scale[active]
+        # Divided one side at a time, and the uncentred part added in scaled form, so no
+        # intermediate exceeds the scaled result (X'WX itself may overflow float64).
+        g = m.cross[:p, :p][np.ix_(active, active)] / d[:, None] / d[None, :]
+        g += np.outer(u[active], u[active])
+        b = m.cross[:p, p:][active] / d[:, None] + np.outer(u[active], v)
         return g, b, scale, active
+
+    def _gram_parts(self, m: Moments):
+        """Column norms ``d`` of ``W^1/2 X`` (centred when there is an intercept) and the
+        scaled uncentred parts ``u = sqrt(W) x_mean / d``, ``v = sqrt(W) y_mean`` (zero
+        with an intercept), all without forming a square that could overflow."""
+        p = self.n_features
+        centred = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
+        if self.fit_intercept:
+            return centred, np.zeros(p), np.zeros(m.n_targets)
+        root = np.sqrt(m.weight_sum)
+        with np.errstate(over="ignore", invalid="ignore"):
+            offset = root * np.abs(m.x_mean)
+            norms = np.hypot(centred, offset)
+            u = np.where(norms > 0, (root * m.x_mean) / np.where(norms > 0, norms, 1.0), 0.0)
+            v = root * m.y_mean
+        return norms, u, v
 
     def _active_columns(self, sq, m: Moments) -> np.ndarray:
         """Columns with non-zero (centred) norm.  A column that is constant up to
         rounding is aliased with the intercept and takes no part in the solve."""
-        if self.fit_intercept:
-            floor = (64 * EPS) ** 2 * m.weight_sum * m.x_mean**2
+        if self.fit_intercept:  # compared as norms: W * x_mean**2 may overflow
+            floor = 64 * EPS * np.sqrt(m.weight_sum) * np.abs(m.x_mean)
         else:
             floor = np.zeros_like(sq)
-        return sq > np.maximum(floor, np.finfo(np.float64).tiny)
+        return np.sqrt(sq) > np.maximum(floor, np.sqrt(np.finfo(np.float64).tiny))
 
     # ------------------------------------------------------------- the data view
     def design(self, dtype=np.float64, augment: bool = True):
