@@ -63,10 +63,10 @@ def assert_no_overflow(X: np.ndarray, names=None, Y=None, w=None) -> None:
             )
         with np.errstate(divide="ignore"):
             log_w = np.log2(w)
-    _raise_for(_log_squares(X, None), limit, lambda j: f"Input X {column_label(names, j)}", X)
+    _raise_for(_log_squares(X, None), limit, lambda j: f"X in {column_label(names, j)}", X)
     if Y is not None:
         Y2 = np.asarray(Y).reshape(n, -1)
-        _raise_for(_log_squares(Y2, None), limit, lambda j: "Input y", Y2, "rescale y")
+        _raise_for(_log_squares(Y2, None), limit, lambda j: "y", Y2, "rescale y")
     if log_w is not None:
         worst = _log_squares(X, log_w)
         if worst.size and worst.max() > limit:
@@ -105,9 +105,11 @@ def _log_squares(A, log_w) -> np.ndarray:
 def _raise_for(worst, limit, label, A, advice="rescale that column") -> None:
     if worst.size and worst.max() > limit:
         j = int(np.argmax(worst))
+        what, _, where = label(j).partition(" in ")
         raise ValueError(
-            f"{label(j)} has values too large to square in float64 "
-            f"(max |value| = {np.abs(A[:, j]).max():.3g}); {advice}."
+            f"Input {what} has values too large to square in float64"
+            f"{' in ' + where if where else ''} (max |value| = {np.abs(A[:, j]).max():.3g}); "
+            f"{advice}."
         )
 
 
