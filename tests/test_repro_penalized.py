@@ -204,3 +204,48 @@ def test_weights_equal_duplicated_rows():
     b = linreg.ElasticNet(alpha=0.05, l1_ratio=0.5).fit(np.repeat(X, k, 0), np.repeat(y, k))
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
     assert np.linalg.norm(a.coef_ - b.coef_) <= a.coef_bound_ + b.coef_bound_ + 1e-13
+
+
+def reduced_kkt_reference(X, y, w, l1, l2):
+    """The exact elastic-net minimizer given its support and signs (from scikit-learn at
+    tol=1e-15): the KKT equalities ``(Xs'WXs/W + l2) b = Xs'Wy/W - l1 sign`` on centred
+    data, solved by least squares with one step of refinement."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = sk.ElasticNet(alpha=l1 + l2, l1_ratio=l1 / (l1 + l2), tol=1e-15, max_iter=10**6)
+        support = np.flatnonzero(m.fit(X, y, sample_weight=w).coef_)
+        signs = np.sign(m.coef_[support])
+    root = np.sqrt(w / w.sum())
+    Xc = (X - np.average(X, axis=0, weights=w)) * root[:, None]
+    yc = (y - np.average(y, weights=w)) * root
+    A = Xc[:, support].T @ Xc[:, support] + l2 * np.eye(support.size)
+    b = np.linalg.lstsq(A, Xc[:, support].T @ yc - l1 * signs, rcond=None)[0]
+    r = Xc[:, support].T @ (yc - Xc[:, support] @ b) - l2 * b - l1 * signs
+    b += np.linalg.lstsq(A, r, rcond=None)[0]
+    out = np.zeros(X.shape[1])
+    out[support] = b
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("layout", ["gram", "design", "sparse"])
+def test_coef_bound_holds(seed, layout):
+    """coef_bound_ bounds the distance to the exact minimizer, and meets 1e-8 relative
+    (or the rounding floor) on moderately conditioned problems, every layout."""
+    rng = np.random.default_rng(seed)
+    n, p = 40, 12 if layout == "gram" else 30
+    X = rng.standard_normal((n, p)) @ np.diag(np.geomspace(1, 1e-2, p)) + rng.uniform(-3, 3, p)
+    y = X @ rng.standard_normal(p) + 0.1 * rng.standard_normal(n)
+    w = rng.uniform(0.2, 4.0, n)
+    l1_ratio = (0.0, 0.5, 0.9)[seed % 3]
+    alpha = 1e-3 * (1 + seed)
+    Xf = sparse.csc_matrix(X) if layout == "sparse" else X
+    solver = "design" if layout == "sparse" else layout
+    m = linreg.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, solver=solver)
+    m.fit(Xf, y, sample_weight=w)
+    ref = reduced_kkt_reference(X, y, w, alpha * l1_ratio, alpha * (1 - l1_ratio))
+    err = np.linalg.norm(m.coef_ - ref)
+    assert np.isfinite(m.coef_bound_)
+    # the reference's own error is of the rounding size of the reduced solve
+    assert err <= m.coef_bound_ + 1e-12 * np.linalg.norm(ref)
+    assert m.coef_bound_ <= 2e-8 * np.linalg.norm(m.coef_)

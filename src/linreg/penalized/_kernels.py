@@ -133,7 +133,7 @@ def subgradient_norms(w, g, l1, l2):
 
 
 @njit(cache=True, nogil=True)
-def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
+def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
     """Converged: gap <= tol * objective or <= abs_tol (or at its rounding floor), and
     the KKT conditions hold to ``kkt_tol * alpha`` (or to the rounding error of the
     gradient, ``gscale`` being a bound on the size of its terms, ``max_j ||x_j|| ||y|| / W``).
@@ -141,7 +141,9 @@ def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
     With ``mu > 0`` (a lower bound on the strong convexity of ``P``: ``l2`` plus the
     smallest eigenvalue of the data term where known) and a finite ``kkt_tol``, also the
     certified coefficient bound ``||w - w*||_2 <= ||subgradient||_2 / mu`` must be at
-    most ``kkt_tol * ||w||_2`` (or at the gradient's rounding floor)."""
+    most ``kkt_tol * ||w||_2``, or the subgradient at the rounding floor of the gradient,
+    ``g_j = q_j - sum_k G_jk w_k`` (``|G_jk| <= hscale``, the largest diagonal entry).
+    """
     if not (gap <= tol * primal or gap <= abs_tol or gap <= floor):
         return False
     gfloor = 1e3 * EPS * gscale
@@ -150,7 +152,8 @@ def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
         return False
     if mu > 0.0 and kkt_tol < np.inf:
         wnorm = np.sqrt(np.sum(w * w))
-        if norm > mu * kkt_tol * wnorm and norm > np.sqrt(w.shape[0]) * gfloor:
+        rounding = 1e3 * EPS * (gscale + hscale * np.sum(np.abs(w))) * np.sqrt(w.shape[0])
+        if norm > mu * kkt_tol * wnorm and norm > rounding:
             return False
     return True
 
@@ -220,6 +223,7 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu):
     for j in range(p):
         diag[j] = G[j, j]
     gscale = np.sqrt(max(np.max(diag), 0.0) * max(c, 0.0)) if p else 0.0
+    hscale = max(np.max(diag), 0.0) if p else 0.0
     active = np.ones(p, dtype=np.bool_)
     for j in range(p):
         if diag[j] <= 0.0:  # a constant column: its coefficient is zero
@@ -241,14 +245,14 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu):
                 w[j] = new
                 _gram_update(g, G[j], d, idx, full)
         gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
-        if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
+        if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
             if gap <= 0.5 * abs_tol and kkt_tol == np.inf:
                 # a loose absolute criterion (CV paths), far above the drift of g
                 return gap, primal, n_iter, True
             # accept only on an exactly recomputed gradient (the kept one drifts)
             g = _gram_gradient(G, q, w, idx)
             gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
-            if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
+            if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
                 return gap, primal, n_iter, True
         if screening:
             out = _screen(w, g, diag, gap, s, l1, active)
@@ -401,6 +405,7 @@ def cd_design(
             active[j] = False
             w[j] = 0.0
     gscale = np.sqrt(max(np.max(diag), 0.0) * (y @ y) / W) if p else 0.0
+    hscale = max(np.max(diag), 0.0) if p else 0.0
     gap = np.inf
     primal = np.inf
     n_iter = 0
@@ -415,7 +420,7 @@ def cd_design(
             g = (XT @ R) / W
         rr = (R @ R) / W
         gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-        if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
+        if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
             return gap, primal, n_iter, True, R, g
         if n_iter >= max_iter:
             return gap, primal, n_iter, False, R, g

@@ -26,6 +26,7 @@ from ..moments import Moments
 #: of the optimum, which is also what scikit-learn reaches at its tol=1e-12.
 TOL = 1e-13
 MAX_ITER = 100_000
+EPS = np.finfo(np.float64).eps
 
 #: Default KKT requirement of a fit: optimality conditions to this fraction of alpha,
 #: and, where the objective is strongly convex (l1_ratio < 1, or a Gram matrix whose
@@ -100,9 +101,10 @@ class GramData:
             self._curvature = _smallest_eigenvalue(self.G)
         return self._curvature
 
-    def gradient(self, t: int, w: np.ndarray) -> np.ndarray:
-        """``X'W(y_t - Xw)/W = q_t - G w``."""
-        return self.q[:, t] - self.G @ w
+    def gradient(self, t: int, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X'W(y_t - Xw)/W = q_t - G w`` and a bound on its rounding error (per entry)."""
+        err = (self.n_features + 2) * EPS * (np.abs(self.q[:, t]) + np.abs(self.G) @ np.abs(w))
+        return self.q[:, t] - self.G @ w, err
 
 
 @dataclass
@@ -151,9 +153,15 @@ class DesignData:
     def curvature(self) -> float:
         return 0.0
 
-    def gradient(self, t: int, w: np.ndarray) -> np.ndarray:
-        """``X'(y_t - Xw)/W`` on the centred, weight-scaled copy."""
-        return self.X.T @ (self.Y[t] - self.X @ w) / self.weight_sum
+    def gradient(self, t: int, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X'(y_t - Xw)/W`` on the centred, weight-scaled copy, and a bound on its
+        rounding error (per entry)."""
+        n, p = self.X.shape
+        R = self.Y[t] - self.X @ w
+        A = np.abs(self.X)
+        dR = (p + 2) * EPS * (np.abs(self.Y[t]) + A @ np.abs(w))
+        err = (A.T @ ((n + 2) * EPS * np.abs(R) + dR)) / self.weight_sum
+        return self.X.T @ R / self.weight_sum, err
 
 
 @dataclass
@@ -218,16 +226,19 @@ def _coordinate_descent(
 
 def certify(data, t: int, w: np.ndarray, l1: float, l2: float, gap: float, mu: float):
     """``(bound, kkt)`` at ``w`` for target ``t``, from an exactly recomputed gradient:
-    ``kkt`` the largest entry of the minimum-norm subgradient, and, where ``P`` is
-    ``mu``-strongly convex (``mu > 0``), ``||w - w*||_2 <= min(||subgradient||_2 / mu,
-    sqrt(2 gap / mu))``; inf otherwise."""
+    ``kkt`` the largest entry of the minimum-norm subgradient ``s``, and, where ``P`` is
+    ``mu``-strongly convex (``mu > 0``), ``||w - w*||_2 <= ||s||_2 / mu`` (``s`` in
+    ``dP(w)`` and ``0`` in ``dP(w*)``: ``<s, w - w*> >= mu ||w - w*||^2``), with the
+    gradient's rounding error added to ``||s||``; inf otherwise.  The bound is for the
+    problem as held (``G``, ``q`` or the centred copy of X)."""
     from . import _kernels
 
-    g = np.ascontiguousarray(data.gradient(t, w))
-    worst, norm = _kernels.subgradient_norms(w, g, l1, l2)
+    g, err = data.gradient(t, w)
+    worst, norm = _kernels.subgradient_norms(w, np.ascontiguousarray(g), l1, l2)
     if not mu > 0.0:
         return np.inf, float(worst)
-    return float(min(norm / mu, np.sqrt(2.0 * max(gap, 0.0) / mu))), float(worst)
+    # the subgradient is 1-Lipschitz in g, entry by entry: add g's rounding error
+    return float((norm + np.linalg.norm(err)) / mu), float(worst)
 
 
 def solve_enet(

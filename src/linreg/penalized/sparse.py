@@ -99,10 +99,21 @@ class SparseDesignData:
         return 0.0
 
     def gradient(self, t: int, w: np.ndarray) -> np.ndarray:
-        """``Xc'(y_t - Xc w)/W`` with ``Xc = Xs - s m'`` (centred implicitly)."""
+        """``Xc'(y_t - Xc w)/W`` with ``Xc = Xs - s m'`` (centred implicitly), and a
+        bound on its rounding error (per entry)."""
         Xs = sparse.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
         R = self.Y[t] - Xs @ w + (self.x_mean @ w) * self.s
-        return (Xs.T @ R - self.x_mean * (self.s @ R)) / self.weight_sum
+        g = (Xs.T @ R - self.x_mean * (self.s @ R)) / self.weight_sum
+        # rounding: |Xc| <= |Xs| + s |m|' entrywise
+        n, p = self.shape
+        eps = np.finfo(np.float64).eps
+        A = abs(Xs)
+        am = np.abs(self.x_mean)
+        absXw = A @ np.abs(w) + self.s * (am @ np.abs(w))
+        dR = (p + 3) * eps * (np.abs(self.Y[t]) + absXw)
+        v = (n + 3) * eps * np.abs(R) + dR
+        err = (A.T @ v + am * (self.s @ v)) / self.weight_sum
+        return g, err
 
     def solve(self, t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu=0.0):
         return cd_sparse(
@@ -177,6 +188,7 @@ def cd_sparse(
     shift = m @ w
     sR = s @ Rs
     gscale = np.sqrt(max(np.max(diag), 0.0) * (y @ y) / W) if p else 0.0
+    hscale = max(np.max(diag), 0.0) if p else 0.0
     gap = np.inf
     primal = np.inf
     n_iter = 0
@@ -216,7 +228,7 @@ def cd_sparse(
                 g[j] = (dot - m[j] * sRt) / W
             rr = (R @ R) / W
             gap, primal, sc, floor = duality_gap(w, g, rr, l1, l2)
-            if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, mu):
+            if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
                 return gap, primal, n_iter, True
             if screening:
                 for j in _screen(w, g, diag, gap, sc, l1, active):
