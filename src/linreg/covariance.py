@@ -80,14 +80,17 @@ def _power_of_two(x) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- chunks
 class _ChunkRSS:
-    """Weighted residual sum of squares of one chunk, per target (picklable for Dask)."""
+    """``(sum w r^2, sum w r)`` of one chunk per target, shape (2, k), with the residuals
+    ``r = (y - y_shift) - (x - x_shift)'b`` (picklable for Dask)."""
 
-    def __init__(self, coef, x_shift, y_shift, offset):
-        self.coef, self.x_shift, self.y_shift, self.offset = coef, x_shift, y_shift, offset
+    def __init__(self, coef, x_shift, y_shift, y_scale=1.0):
+        self.coef, self.x_shift, self.y_shift = coef, x_shift, y_shift
+        self.y_scale = y_scale
 
     def __call__(self, X, Y, w):
-        r = (Y - self.y_shift) - (X - self.x_shift) @ self.coef.T - self.offset
-        return (r * r).T @ (np.ones(r.shape[0]) if w is None else w)
+        r = ((Y - self.y_shift) - (X - self.x_shift) @ self.coef.T) / self.y_scale
+        wr = r if w is None else r * w[:, None]
+        return np.stack([np.sum(wr * r, axis=0), np.sum(wr, axis=0)])
 
 
 class _Rows:
@@ -243,7 +246,9 @@ def _psd_root(M) -> np.ndarray:
     if np.allclose(M, np.diag(np.diag(M)), rtol=0, atol=0):
         return np.diag(np.sqrt(np.maximum(np.diag(M), 0.0)))
     lam, U = np.linalg.eigh((M + M.T) / 2)
-    return U * np.sqrt(np.maximum(lam, 0.0))
+    # Eigenvalues at rounding level are zero: their square roots (~1e-8) are not noise-free.
+    floor = len(lam) * EPS * max(float(lam[-1]), 0.0)
+    return U * np.sqrt(np.where(lam > floor, lam, 0.0))
 
 
 def _kept(problem: LeastSquaresProblem, aliased) -> np.ndarray:
@@ -439,7 +444,7 @@ def _ridge(problem: LeastSquaresProblem, keep, sigma) -> CentredCovariance:
     )
 
 
-def robust(problem: LeastSquaresProblem, coef, intercept, kind, aliased, y_scale):
+def robust(problem: LeastSquaresProblem, coef, kind, aliased, y_scale):
     """HC0-HC3 covariance ``y_scale^2 C M C'`` with the meat from a chunked pass in the
     coordinates of Q (HC1's ``n / df_resid`` is applied by the caller)."""
     if not has_chunks(problem):
@@ -453,11 +458,11 @@ def robust(problem: LeastSquaresProblem, coef, intercept, kind, aliased, y_scale
         # Ridge: leverages of the ridge hat matrix, sandwich around (S + alpha I)^-1.
         rows.R = _penalized_factor(rows, float(problem.alpha[0]))
     r = rows.R.shape[0]
-    m = problem.get_moments()
     coef = np.atleast_2d(coef)
-    x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
-    y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
-    offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
+    x_shift, y_shift = _shifts(problem)
+    # Residuals about their weighted mean (the least-squares intercept for these
+    # slopes), not about the intercept rounded in the user's units.
+    offset, _ = residual_mean_and_rss(problem, coef)
     kappa = _condition(rows.R)
     h_tol = max(64 * EPS, 8 * r * EPS * kappa)
     meat, null = chunk_sum(
@@ -483,8 +488,99 @@ def _affected(cov: CentredCovariance, kappa: float) -> list:
     return [int(j) for j in np.flatnonzero(influence > tol * size)]
 
 
+def _shifts(problem: LeastSquaresProblem):
+    m = problem.get_moments()
+    if problem.fit_intercept:
+        return m.x_mean, m.y_mean
+    return np.zeros(problem.n_features), np.zeros(problem.n_targets)
+
+
+def residual_mean_and_rss(problem: LeastSquaresProblem, coef, y_scale=1.0):
+    """``(rbar, rss)`` per target from one chunked pass: the weighted mean of the
+    residuals about the Moments' means and, with an intercept, the residual sum of
+    squares with the intercept profiled out (``sum w (r - rbar)^2``): the least-squares
+    minimum for these slopes, which the rounded intercept of the user's units may miss
+    (by ``W delta^2`` for an intercept off by delta, e.g. 1 ulp of a huge intercept).
+    Residuals are divided by ``y_scale`` (rbar is not)."""
+    x_shift, y_shift = _shifts(problem)
+    s2, s1 = chunk_sum(problem, _ChunkRSS(np.atleast_2d(coef), x_shift, y_shift, y_scale))
+    if not problem.fit_intercept:
+        return np.zeros_like(s1), s2
+    w_sum = problem.get_moments().weight_sum
+    rbar = s1 / w_sum
+    return rbar * y_scale, np.maximum(s2 - s1 * rbar, 0.0)
+
+
+def _extended_profiled_rss(problem: LeastSquaresProblem, coef, intercept) -> np.ndarray:
+    """Extended-precision RSS with the intercept profiled out: from the RSS at the
+    intercept ``b`` and at ``b + t`` (``RSS(b + t) = RSS_min + W (delta + t)^2``), the
+    intercept's offset delta from the optimum and so ``RSS_min = RSS(b) - W delta^2``."""
+    rss0 = extended.residual_sum_of_squares(problem, coef, intercept)
+    if not problem.fit_intercept:
+        return rss0
+    w_sum = problem.get_moments().weight_sum
+    intercept = np.asarray(intercept, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = np.maximum(np.sqrt(rss0 / w_sum), 4 * np.spacing(np.abs(intercept)))
+        shifted = intercept + t
+        t = shifted - intercept  # exactly representable (Sterbenz)
+        rss1 = extended.residual_sum_of_squares(problem, coef, shifted)
+        delta = ((rss1 - rss0) / w_sum - t * t) / (2 * t)
+        rss = rss0 - w_sum * delta * delta
+    good = np.isfinite(rss) & (t > 0)
+    return np.where(good, np.maximum(rss, 0.0), rss0)
+
+
+def y_scale_of(problem: LeastSquaresProblem) -> float:
+    """A power of two near the spread of y, where y's squares leave the float64 range
+    (1 otherwise): residuals are divided by it before they are squared."""
+    m = problem.get_moments()
+    yy = (m.yty if problem.fit_intercept else m.uncentred()[m.n_features :, m.n_features :])
+    spread = np.sqrt(np.max(np.diag(yy)) / m.weight_sum)
+    if np.isfinite(spread) and 1e-100 < spread < 1e100:
+        return 1.0
+    if problem.has_data:
+        Y = np.asarray(problem.Y, dtype=np.float64)
+        spread = np.max(np.abs(Y - (m.y_mean if problem.fit_intercept else 0.0)))
+    elif has_chunks(problem):
+        y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
+        spread = np.max(chunk_sum(problem, _ChunkMaxY(y_shift)).value)
+    return float(_power_of_two(spread))
+
+
+class _ChunkMaxY:
+    """Largest ``|y - y_shift|`` per target of one chunk."""
+
+    def __init__(self, y_shift):
+        self.y_shift = y_shift
+
+    def __call__(self, X, Y, w):
+        return _Maximum(np.abs(Y - self.y_shift).max(axis=0, initial=0.0))
+
+
+def scaled_residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept):
+    """``(rss / y_scale^2, y_scale)`` per target (:func:`residual_sum_of_squares`), so
+    that the residual standard deviation is right even where the RSS itself would
+    over- or underflow."""
+    y_scale = y_scale_of(problem)
+    if y_scale == 1.0:
+        return residual_sum_of_squares(problem, coef, intercept), 1.0
+    coef = np.atleast_2d(coef)
+    if _uses_extended(problem):
+        scaled = LeastSquaresProblem(
+            problem.X, problem.Y / y_scale, problem.weights, problem.fit_intercept
+        )
+        rss = _extended_profiled_rss(scaled, coef / y_scale, np.asarray(intercept) / y_scale)
+        return rss, y_scale
+    if has_chunks(problem):
+        return residual_mean_and_rss(problem, coef, y_scale)[1], y_scale
+    return residual_sum_of_squares(problem, coef, intercept), 1.0
+
+
 def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np.ndarray:
-    """Weighted residual sum of squares per target, as exactly as the data allows.
+    """Weighted residual sum of squares per target at the given slopes, with the
+    intercept at its least-squares value for them (see :func:`residual_mean_and_rss`),
+    as exactly as the data allows.
 
     From the data (a chunked pass; compensated extended precision for small
     problems) when it is in memory, else from the Moments:
@@ -492,13 +588,9 @@ def residual_sum_of_squares(problem: LeastSquaresProblem, coef, intercept) -> np
     """
     coef = np.atleast_2d(coef)
     if _uses_extended(problem):
-        return extended.residual_sum_of_squares(problem, coef, intercept)
+        return _extended_profiled_rss(problem, coef, intercept)
     if has_chunks(problem):
-        m = problem.get_moments()
-        x_shift = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
-        y_shift = m.y_mean if problem.fit_intercept else np.zeros(problem.n_targets)
-        offset = (intercept - (y_shift - coef @ x_shift)) if problem.fit_intercept else 0.0
-        return chunk_sum(problem, _ChunkRSS(coef, x_shift, y_shift, offset))
+        return residual_mean_and_rss(problem, coef)[1]
     m = problem.get_moments()
     cross = m.cross if problem.fit_intercept else m.uncentred()
     p = m.n_features

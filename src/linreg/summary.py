@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from . import covariance
-from .covariance import HC_TYPES, SE_RTOL, residual_sum_of_squares, safe_product
+from .covariance import HC_TYPES, SE_RTOL, safe_product, scaled_residual_sum_of_squares
 from .solution import AccuracyWarning
 from .sources.base import weight_log_sum as _weight_log_sum
 
@@ -315,15 +315,18 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     rank = int(keep.sum()) + k_const
     n = single.n_samples
     df_resid = n - rank
-    ssr = residual_sum_of_squares(single, coef[None, :], np.array([intercept]))[0]
+    rss, y_scale = scaled_residual_sum_of_squares(single, coef[None, :], np.array([intercept]))
+    with np.errstate(over="ignore", under="ignore"):
+        ssr = float(safe_product(rss[0], y_scale, y_scale))
     if single.fit_intercept:
         tss = m.yty[0, 0]
     else:
         tss = m.uncentred()[-1, -1]
     names = (["const"] if k_const else []) + list(model._feature_labels())
-    scale = ssr / df_resid if df_resid > 0 else np.nan
+    # The residual standard deviation, right even where the RSS leaves the float64 range.
+    sigma = float(safe_product(np.sqrt(rss[0] / df_resid), y_scale)) if df_resid > 0 else np.nan
     hc1 = n / df_resid if df_resid > 0 else np.nan
-    factor = _covariance(single, coef, intercept, cov_type, aliased, scale, hc1)
+    factor = _covariance(single, coef, cov_type, aliased, sigma, hc1)
     bse, corr = factor.standard_errors_and_correlation()
     kept_names = [names[i] for i in np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)]]
     _warn_about(factor, cov_type, kept_names)
@@ -364,15 +367,12 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     )
 
 
-def _covariance(problem, coef, intercept, cov_type, aliased, scale, hc1_factor):
+def _covariance(problem, coef, cov_type, aliased, sigma, hc1_factor):
     """The :class:`~linreg.covariance.CentredCovariance` of one target."""
-    sigma = float(np.sqrt(scale)) if scale >= 0 else np.nan
     if cov_type == "nonrobust":
         return covariance.nonrobust(problem, aliased, sigma)
     y_scale = sigma if np.isfinite(sigma) and sigma > 0 else 1.0
-    factor = covariance.robust(
-        problem, coef[None, :], np.array([intercept]), cov_type, aliased, y_scale
-    )
+    factor = covariance.robust(problem, coef[None, :], cov_type, aliased, y_scale)
     if cov_type == "HC1":
         factor.meat = factor.meat * hc1_factor
     return factor
@@ -445,4 +445,4 @@ def _condition_number(m, k_const, keep) -> float:
         s = m.weight_sum * m.x_mean[keep]
         raw = np.block([[np.array([[m.weight_sum]]), s[None, :]], [s[:, None], raw]])
     eig = np.linalg.eigvalsh(raw)
-    return float(np.sqrt(eig[-1] / eig[0])) if eig[0] > 0 else np.inf
+    return float(np.sqrt(eig[-1]) / np.sqrt(eig[0])) if eig[0] > 0 else np.inf
