@@ -9,7 +9,11 @@ modules.
 
 from __future__ import annotations
 
-from . import auto, cholesky, eigh, extended, qr, svd
+import warnings
+
+import numpy as np
+
+from . import aliasing, auto, cholesky, eigh, extended, qr, svd
 from .combine import per_target
 from .problem import LeastSquaresProblem
 
@@ -32,9 +36,43 @@ def solve(problem: LeastSquaresProblem, solver: str = "auto"):
         # Ridge with a different alpha per target: one solve per target, stacked.
         return per_target(problem, lambda single: solve(single, solver))
     if module is cholesky:
-        try:
-            return cholesky.solve(problem)
-        except cholesky.NotPositiveDefinite:
-            fallback = svd if problem.has_data else eigh
-            return fallback.solve(problem)
+        return _explicit_cholesky(problem)
     return module.solve(problem)
+
+
+def _explicit_cholesky(problem: LeastSquaresProblem):
+    """``solver="cholesky"``: the Cholesky answer, unless the Gram matrix cannot be
+    factored or the rank rule names aliased columns; then the minimum-norm (or ridge)
+    answer of ``svd`` (``eigh`` from Moments alone), with a warning saying so."""
+    try:
+        factor = cholesky.CholeskyFactor(problem)
+    except cholesky.NotPositiveDefinite as exc:
+        reason, aliased = f"the Gram matrix is singular to working precision ({exc})", None
+    else:
+        aliased = _gram_aliased(problem, factor)
+        if aliased is None:
+            return factor.solution(factor.solve(factor.rhs))
+        reason = "the design is rank deficient"
+    fallback = svd if problem.has_data else eigh
+    solution = svd.solve(problem, aliased=aliased) if fallback is svd else eigh.solve(problem)
+    warnings.warn(
+        f"solver='cholesky': {reason}; solved by solver='{fallback.NAME}' instead "
+        f"(solver_ = '{fallback.NAME}')",
+        UserWarning,
+        stacklevel=4,
+    )
+    return solution
+
+
+def _gram_aliased(problem: LeastSquaresProblem, factor):
+    """Aliased columns (all-feature indices) by the Gram rule, or None."""
+    if problem.penalized or factor.factor.shape[0] == 0:
+        return None
+    g, _, _, active = problem.gram()
+    u = problem.column_uncertainty(active)
+    if not aliasing.rank_in_doubt(factor.kappa, u, gram=True):
+        return None
+    local = aliasing.aliased_from_gram(g, u)
+    if local.size == 0:
+        return None
+    return np.union1d(np.flatnonzero(active)[local], np.flatnonzero(~active)).astype(int)

@@ -1,45 +1,168 @@
-"""Which columns are linear combinations of earlier ones (R's "aliased" terms).
+"""The rank decision: which columns are aliased (linear combinations of earlier ones).
 
-A column is aliased when its distance to the span of the columns before it, relative
-to its own norm, is below the rank tolerance.  Earlier columns are kept, later ones
-are named, as R's ``lm`` and statsmodels do, so ``x3 = x1 + x2`` names ``x3``.
+One rule for every path (QR, extended, SVD, and the Gram matrix of the out-of-core
+``eigh`` path), stated on the *equilibrated* design: the features centred with the
+(weighted) mean when there is an intercept, multiplied by ``sqrt(w)``, and scaled to
+unit-norm columns ``a_j``.  Each column carries an uncertainty
+
+.. math::
+
+    u_j = \\max(n, p)\\,\\varepsilon + 16\\,\\varepsilon\\,
+          \\frac{\\lVert x_j \\rVert}{\\lVert x_j - \\bar x_j \\rVert}
+
+(``eps = 2**-52``; ``||x_j||`` is the weighted norm of the column as given, before
+centring).  The first term is the rounding of the factorization, LAPACK's and NumPy's
+default ``rcond``; the second is the rounding of data whose magnitude is much larger
+than its variation (an offset): ``x3 = x1 + x2`` computed in floating point, or a
+column equal to another plus a constant, holds exactly only up to ``eps`` times the
+raw magnitude, which centring turns into a relative error ``eps * ||x|| / ||x - x_bar||``.
+
+Columns are taken in order (R's ``lm`` and statsmodels' convention, so for
+``x3 = x1 + x2`` it is ``x3`` that is named).  Column ``j`` is **aliased** when its
+distance to the span of the kept earlier columns ``S`` is within the uncertainty of
+that distance:
+
+.. math::
+
+    \\lVert a_j - A_S c \\rVert \\le u_j + \\sum_{k \\in S} |c_k|\\, u_k,
+    \\qquad c = \\arg\\min_c \\lVert a_j - A_S c \\rVert .
+
+With ``R`` the triangular factor of ``[A_S, a_j]``, ``(-c, 1) / R_jj`` is the last
+column of ``R^-1``, so the test reads ``sum_k u_k |(R^-1)_kj| >= 1``: it is scale
+invariant (unit-norm columns), does not depend on which factorization produced ``R``
+(QR of the design, or Cholesky of its Gram matrix), and calls an exact dependency
+aliased even after centring data with offsets up to ~1e12 relative to their spread.
+A column whose centred norm is below ``16 eps`` times its raw norm has ``u_j >= 1``
+and is aliased with the intercept.
+
+The Gram matrix (Moments only) carries rounding of order ``eps`` in its entries, so
+distances below ``sqrt(eps)`` cannot be resolved from it: the Gram test uses
+``max(u_j, sqrt(16 q eps))``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg as sla
+
+EPS = np.finfo(np.float64).eps
+
+#: Rounding events, in units of eps times the raw (uncentred) norm, that a column of
+#: data may carry: the offset's rounding, a dependency computed in floating point, the
+#: rounding of the mean that centres it.
+OFFSET_ROUNDING = 16.0
+
+#: Columns tested per triangular solve.
+BLOCK = 64
 
 
-def aliased_from_r(r_diag, rtol: float) -> np.ndarray:
-    """Positions whose R diagonal (QR of unit-norm columns, no pivoting) is below ``rtol``.
+def column_uncertainty(n_samples, n_features, offset_ratio) -> np.ndarray:
+    """``u_j`` of the module docstring from ``offset_ratio = ||x_j|| / ||x_j - x_bar_j||``
+    (raw over centred weighted norm; 1 without an intercept, inf for a constant column)."""
+    ratio = np.maximum(np.asarray(offset_ratio, dtype=np.float64), 1.0)
+    return max(n_samples, n_features) * EPS + OFFSET_ROUNDING * EPS * ratio
 
-    With unit-norm columns ``|R_jj|`` is exactly the sine of the angle between column
-    j and the span of the columns before it.
+
+def aliased_from_r(R, u) -> np.ndarray:
+    """Positions of the aliased columns, from the triangular factor of the equilibrated
+    design (any ``m x q`` upper-trapezoidal ``R`` with ``R'R = A'A``, no pivoting).
+
+    Parameters
+    ----------
+    R : ndarray of shape (m, q)
+    u : ndarray of shape (q,)
+        Column uncertainties (:func:`column_uncertainty`).
+
+    Returns
+    -------
+    ndarray of int, increasing.
     """
-    return np.flatnonzero(np.abs(r_diag) <= rtol)
+    R = np.array(R, dtype=np.float64)
+    u = np.array(np.broadcast_to(np.asarray(u, dtype=np.float64), (R.shape[1],)))
+    columns = list(range(R.shape[1]))
+    aliased: list[int] = []
+    j = 0
+    while j < len(columns):
+        if j >= R.shape[0]:  # no rows left: the remaining columns lie in the span
+            aliased.extend(columns[j:])
+            break
+        fail = _first_aliased(R, u, j)
+        if fail is None:
+            j = min(j + BLOCK, len(columns), R.shape[0])
+            continue
+        aliased.append(columns.pop(fail))
+        u = np.delete(u, fail)
+        R = _delete_column(R, fail)
+        j = fail
+    return np.array(sorted(aliased), dtype=int)
 
 
-def aliased_from_gram(g, rtol: float) -> np.ndarray:
+def _first_aliased(R, u, j: int):
+    """The first column in ``j .. j + BLOCK`` (of the current R) that fails the test,
+    or None; the columns before ``j`` are kept ones."""
+    hi = min(j + BLOCK, R.shape[1], R.shape[0])
+    diag = np.abs(np.diag(R)[j:hi])
+    zero = np.flatnonzero(~(diag > 0))
+    stop = j + int(zero[0]) if zero.size else hi
+    if stop > j:
+        rhs = np.zeros((stop, stop - j))
+        rhs[j:stop] = np.eye(stop - j)
+        with np.errstate(all="ignore"):
+            # Columns j .. stop-1 of R^-1, and the u-weighted 1-norm of each.
+            inverse = sla.solve_triangular(R[:stop, :stop], rhs, check_finite=False)
+            score = u[:stop] @ np.abs(inverse)
+        bad = np.flatnonzero(~(score < 1.0))  # inf and nan count as aliased
+        if bad.size:
+            return j + int(bad[0])
+    return stop if stop < hi else None
+
+
+def _delete_column(R, k: int):
+    """The triangular factor of the design without column ``k`` (Givens update)."""
+    m = R.shape[0]
+    _, R1 = sla.qr_delete(np.eye(m), R, k, 1, "col", check_finite=False)
+    return R1
+
+
+def aliased_from_gram(g, u) -> np.ndarray:
     """The same test on an equilibrated Gram matrix (unit diagonal), for when only the
-    Moments are available: an incremental Cholesky that skips every column whose
-    Schur complement (the squared sine) is below ``rtol``."""
-    p = g.shape[0]
+    Moments are available: an incremental Cholesky that skips each aliased column.
+
+    ``u`` is raised to ``sqrt(16 q eps)``, the resolution of a Gram matrix.
+    """
+    q = g.shape[0]
+    u = np.maximum(np.broadcast_to(np.asarray(u, dtype=np.float64), (q,)), np.sqrt(16 * q * EPS))
     kept: list[int] = []
-    L = np.zeros((p, p))
+    L = np.zeros((q, q))
     aliased = []
-    for j in range(p):
-        if kept:
-            Lk = L[np.ix_(range(len(kept)), range(len(kept)))]
-            z = np.linalg.solve(Lk, g[kept, j]) if kept else np.zeros(0)
-            d = g[j, j] - z @ z
-        else:
-            z = np.zeros(0)
-            d = g[j, j]
-        if d <= rtol * g[j, j]:
+    for j in range(q):
+        k = len(kept)
+        Lk = L[:k, :k]
+        z = sla.solve_triangular(Lk, g[kept, j], lower=True) if k else np.zeros(0)
+        d = g[j, j] - z @ z  # squared distance of a_j to the span of the kept columns
+        c = sla.solve_triangular(Lk, z, lower=True, trans="T") if k else np.zeros(0)
+        if not np.sqrt(max(d, 0.0)) > u[j] + np.abs(c) @ u[kept]:
             aliased.append(j)
             continue
-        i = len(kept)
-        L[i, :i] = z
-        L[i, i] = np.sqrt(d)
+        L[k, :k] = z
+        L[k, k] = np.sqrt(d)
         kept.append(j)
     return np.array(aliased, dtype=int)
+
+
+def rank_in_doubt(kappa_gram: float, u, gram: bool = False) -> bool:
+    """Whether the rule could call a column aliased on a design whose equilibrated Gram
+    matrix has condition number (or an upper bound of it) ``kappa_gram``.
+
+    A kept column's distance is at least ``s_min`` and ``|c|_1 <= sqrt(q) / s_min``, with
+    ``s_min^2 >= 1 / kappa_gram`` for unit-norm columns, so the rule cannot fire when
+    ``kappa_gram * max(u) * (1 + sqrt(q)) < 1``.  ``gram=True`` uses the Gram
+    resolution of :func:`aliased_from_gram`.
+    """
+    u = np.atleast_1d(np.asarray(u, dtype=np.float64))
+    if u.size == 0:
+        return False
+    top = float(u.max())
+    if gram:
+        top = max(top, float(np.sqrt(16 * u.size * EPS)))
+    return not kappa_gram * top * (1.0 + np.sqrt(u.size)) < 1.0

@@ -1,9 +1,19 @@
-"""Minimum-norm solution from the Moments alone (rank-deficient, out-of-core).
+"""Solutions from the Moments alone (out-of-core): minimum norm, or ridge, by ``eigh``.
 
-The pseudo-inverse of the centred Gram matrix in the user's units through its
-eigendecomposition.  Eigenvalues below ``p * eps`` times the largest are treated as
-zero: the Gram matrix cannot resolve directions weaker than that, which is the price
-of never holding X.
+**Least squares.**  The rank decision of :mod:`linreg.solvers.aliasing` on the
+equilibrated Gram matrix ``G = D^-1 X'WX D^-1`` (centred) names the aliased columns;
+the answer is the same minimum-norm solution in the user's units as the ``svd``
+solver's (:mod:`linreg.solvers.svd`): the basic solution on the kept columns, from the
+eigendecomposition of their Gram matrix (nothing truncated), minus its projection on
+the null space that the aliased columns define.  A Gram matrix holds the squares of
+the design's singular values, so it cannot resolve a column's distance to the others
+below about ``sqrt(eps)`` (1.5e-8): such columns are called aliased here, and the
+accuracy of the kept ones is ``kappa(G) * eps``, reported in ``error_estimate`` (an
+:class:`~linreg.AccuracyWarning` when that is worse than 1e-6).
+
+**Ridge.**  ``(G + alpha D^-2) beta = D^-1 X'WY`` by the eigendecomposition of the
+penalized equilibrated Gram matrix, nothing truncated; a penalty too small for the
+Gram matrix to resolve (a non-positive computed eigenvalue) is reported as inaccurate.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import numpy as np
 from ..solution import Solution
 from .aliasing import aliased_from_gram
 from .problem import EPS, LeastSquaresProblem
+from .svd import project_out_null
 
 NAME = "eigh"
 NEEDS_DATA = False
@@ -23,18 +34,77 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         raise ValueError("the eigh solver needs one alpha for all targets")
     g, b, scale, active = problem.gram()
     s = scale[active]
-    tol = max(problem.rank_rtol**2, 10 * g.shape[0] * EPS)
-    aliased_local = aliased_from_gram(g, tol) if not problem.penalized else np.zeros(0, int)
-    gu = g * np.outer(s, s) + np.diag(np.full(len(s), problem.alpha[0]))  # user units
-    bu = b * s[:, None]
-    lam, V = np.linalg.eigh(gu)
-    keep = lam > tol * max(lam.max(initial=0.0), np.finfo(float).tiny)
-    coef_u = V[:, keep] @ ((V[:, keep].T @ bu) / lam[keep, None])
+    if problem.penalized:
+        alias = np.zeros(0, dtype=int)
+        h = g + np.diag(problem.alpha[0] / s**2)
+        beta, lam = _eigh_solve(h, b)
+        coef_u = beta / s[:, None]
+    else:
+        u = problem.column_uncertainty(active)
+        alias = aliased_from_gram(g, u)
+        coef_u, lam = _minimum_norm(g, b, s, alias, u)
     coef, intercept = problem.to_user_units(coef_u * s[:, None], scale, active)
-    rank = int(keep.sum())
-    aliased = np.union1d(np.flatnonzero(active)[aliased_local], np.flatnonzero(~active))
-    kappa = float(lam[keep].max() / lam[keep].min()) if rank else 1.0
-    deficient = rank < problem.n_features
+    return _solution(problem, coef, intercept, lam, active, alias)
+
+
+def _minimum_norm(g, b, s, alias, u):
+    """Minimum-norm coefficients (user units) from the equilibrated Gram matrix, with
+    the basis chosen as in :func:`linreg.solvers.svd.minimum_norm` (in order, or by
+    decreasing scale when that gives a smaller error estimate)."""
+    q = g.shape[0]
+    order = np.argsort(-s, kind="stable")
+    by_scale = order[aliased_from_gram(g[np.ix_(order, order)], u[order])]
+    best = None
+    for aliased in (alias, np.sort(by_scale)):
+        if best is not None and (aliased.size != alias.size or np.array_equal(aliased, alias)):
+            continue
+        kept = np.setdiff1d(np.arange(q), aliased)
+        rhs = np.hstack([b[kept], g[np.ix_(kept, aliased)]])
+        sol, lam = _eigh_solve(g[np.ix_(kept, kept)], rhs)
+        t = b.shape[1]
+        basic = np.zeros((q, t))
+        basic[kept] = sol[:, :t] / s[kept, None]
+        kappa = float(lam.max() / lam.min()) if lam.size and lam.min() > 0 else np.inf
+        # The error of sol is ~ kappa(G) * eps: the plain u snaps rounding in gamma.
+        coef = project_out_null(basic, sol[:, t:], s, kept, aliased, kappa, u)
+        with np.errstate(all="ignore"):
+            spread = kappa * np.linalg.norm(sol[:, :t]) / s[kept].min(initial=np.inf)
+            estimate = EPS * (spread + np.linalg.norm(basic)) / np.linalg.norm(coef)
+        estimate = float(np.nan_to_num(estimate, nan=0.0))
+        if best is None or estimate < best[2]:
+            best = (coef, lam, estimate)
+    return best[0], best[1]
+
+
+def _eigh_solve(h, rhs):
+    """``h^-1 rhs`` for a symmetric ``h`` through its eigendecomposition; directions
+    with a non-positive computed eigenvalue (unresolvable) contribute nothing."""
+    if h.shape[0] == 0:
+        return np.zeros((0, rhs.shape[1])), np.ones(0)
+    lam, V = np.linalg.eigh(h)
+    inv = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
+    return V @ (inv[:, None] * (V.T @ rhs)), lam
+
+
+def _solution(problem, coef, intercept, lam, active, alias_local) -> Solution:
+    aliased = np.union1d(np.flatnonzero(active)[alias_local], np.flatnonzero(~active))
+    rank = int(active.sum()) - len(alias_local)
+    resolved = lam.size == 0 or lam.min() > 0
+    kappa = float(lam.max() / lam.min()) if lam.size and resolved else (1.0 if resolved else np.inf)
+    error = kappa * EPS * lam.size if np.isfinite(kappa) else np.inf
+    if error >= 1e-6:
+        status = "inaccurate"
+        message = (
+            f"the Gram matrix has condition number {kappa:.2e}: only about "
+            f"{max(0.0, -np.log10(error)):.0f} digits can be vouched for from the Moments "
+            "alone; fit with X in memory (solver='qr' or 'svd') for a stable solve"
+        )
+    elif rank < problem.n_features:
+        status, message = "rank_deficient", (
+            f"rank {rank} < {problem.n_features} features: minimum-norm solution"
+        )
+    else:
+        status, message = "ok", ""
     return Solution(
         coef=coef,
         intercept=intercept,
@@ -42,11 +112,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         rank=rank,
         aliased=tuple(int(i) for i in aliased),
         condition_number=float(np.sqrt(kappa)),
-        error_estimate=kappa * EPS,
-        status="rank_deficient" if deficient else "ok",
-        message=(
-            f"rank {rank} < {problem.n_features} features: minimum-norm solution"
-            if deficient
-            else ""
-        ),
+        error_estimate=float(min(error, 1.0)) if np.isfinite(error) else np.inf,
+        status=status,
+        message=message,
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..moments import Moments
+from .aliasing import column_uncertainty
 
 EPS = np.finfo(np.float64).eps
 
@@ -85,6 +86,18 @@ class LeastSquaresProblem:
         """Relative tolerance below which a column counts as dependent on earlier ones
         (LAPACK's and NumPy's default ``max(n, p) * eps``, on unit-norm columns)."""
         return max(self.n_samples, self.n_features) * EPS
+
+    def column_uncertainty(self, active) -> np.ndarray:
+        """Per-column uncertainty ``u_j`` of the rank decision over the ``active`` columns
+        (:mod:`linreg.solvers.aliasing`): ``rank_rtol`` plus the rounding of an offset."""
+        m = self.get_moments()
+        p = self.n_features
+        ratio = np.ones(p)  # ||x_j|| / ||x_j - mean_j||, formed without squares (overflow)
+        if self.fit_intercept:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                r = np.sqrt(m.weight_sum) * np.abs(m.x_mean) / np.sqrt(np.diag(m.cross)[:p])
+            ratio = np.hypot(1.0, np.nan_to_num(r, nan=np.inf))
+        return column_uncertainty(self.n_samples, p, ratio[active])
 
     def get_moments(self) -> Moments:
         if self.moments is None:

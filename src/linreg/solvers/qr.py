@@ -31,17 +31,18 @@ def factorize(problem: LeastSquaresProblem, dtype=np.float64):
 
 
 def rank_deficient(problem: LeastSquaresProblem, R, active) -> np.ndarray | None:
-    """Indices (into all features) of aliased columns, or None when R has full rank."""
-    if problem.penalized or R.shape[0] == 0:
+    """Indices (into all features) of aliased columns, or None when R has full rank.
+
+    ``R`` is the triangular factor of the equilibrated design over the ``active``
+    columns; the rule is :mod:`linreg.solvers.aliasing`'s.  A penalized problem has
+    full rank by construction.
+    """
+    if problem.penalized:
         return None
-    aliased = aliased_from_r(np.diag(R), problem.rank_rtol)
-    if aliased.size == 0 and R.shape[0] == R.shape[1]:
+    aliased = aliased_from_r(R, problem.column_uncertainty(active)) if R.shape[1] else ()
+    if len(aliased) == 0:  # constant columns alone: the full-rank solve drops them
         return None
-    columns = np.flatnonzero(active)
-    extra = columns[aliased] if aliased.size else np.zeros(0, dtype=int)
-    if R.shape[0] < R.shape[1]:  # fewer rows than columns: the trailing ones are aliased
-        extra = np.union1d(extra, columns[R.shape[0] :])
-    return np.union1d(extra, np.flatnonzero(~active)).astype(int)
+    return np.union1d(np.flatnonzero(active)[aliased], np.flatnonzero(~active)).astype(int)
 
 
 def condition_of_r(R) -> float:
