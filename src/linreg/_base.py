@@ -31,8 +31,10 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, DataFrame, :func:`linreg.scan` source, Dask collection or torch tensor
-            Of shape (n_samples, n_features).  float32 is computed in float64;
-            ``numpy.longdouble`` in extended precision.  A scan (files read in
+            Of shape (n_samples, n_features).  float32 is computed in float64 and,
+            as in scikit-learn, gives float32 ``coef_``, ``intercept_`` and predictions
+            (``solution_`` keeps the float64 digits); ``numpy.longdouble`` is computed
+            in extended precision (float64 ``coef_``).  A scan (files read in
             batches; y and weights come from its columns) and a Dask array or
             DataFrame (per-partition Moments, merged) are fitted in one pass from
             their Moments, without holding the rows in memory.  A torch tensor (and
@@ -107,7 +109,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"< n_features ({X.shape[1]}): the problem is underdetermined; "
                 "returning the minimum-norm solution",
                 RankDeficientWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
         return problem
 

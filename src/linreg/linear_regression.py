@@ -56,7 +56,10 @@ class LinearRegression(ExactLinearModel):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-    intercept_ : float or ndarray of shape (n_targets,)
+        float32 when X is float32 (scikit-learn's rule), else float64; a 2-D y keeps
+        the 2-D shape even with one target.
+    intercept_ : numpy scalar or ndarray of shape (n_targets,)
+        The float ``0.0`` when ``fit_intercept=False``, whatever the shape of y.
     rank_ : int
         Numerical rank of the (centred) design.
     solver_ : str
