@@ -249,3 +249,37 @@ def test_coef_bound_holds(seed, layout):
     # the reference's own error is of the rounding size of the reduced solve
     assert err <= m.coef_bound_ + 1e-12 * np.linalg.norm(ref)
     assert m.coef_bound_ <= 2e-8 * np.linalg.norm(m.coef_)
+
+
+def test_lassocv_heavy_row_held_out():
+    """A fold holding a row of weight 1e14: its training Moments are not total minus fold
+    (that cancels); mse_path_ vs per-fold design-layout fits and direct held-out MSEs."""
+    X, y, w, _ = heavy_row_problem()
+    cv = KFold(5)
+    m = linreg.LassoCV(cv=cv, alphas=8, path_tol=1e-13).fit(X, y, sample_weight=w)
+    direct = np.empty_like(m.mse_path_)
+    for f, (tr, te) in enumerate(cv.split(X)):
+        for i, a in enumerate(m.alphas_):
+            fit = linreg.Lasso(alpha=a, solver="design").fit(X[tr], y[tr], sample_weight=w[tr])
+            direct[i, f] = np.average((y[te] - fit.predict(X[te])) ** 2, weights=w[te])
+    np.testing.assert_allclose(m.mse_path_, direct, rtol=1e-9)
+
+
+def test_ridgecv_heavy_row_held_out():
+    """RidgeCV(cv=KFold) with a held-out row of weight 1e14 vs exact per-fold ridge fits
+    (augmented least squares) and weighted held-out MSEs."""
+    X, y, w, _ = heavy_row_problem()
+    cv, alphas = KFold(5), np.geomspace(1e-3, 1e3, 7)
+    ours = linreg.RidgeCV(alphas=alphas, cv=cv, scoring="neg_mean_squared_error")
+    ours.fit(X, y, sample_weight=w)
+    mse = np.empty((len(alphas), 5))
+    for f, (tr, te) in enumerate(cv.split(X)):
+        xm, ym = np.average(X[tr], 0, w[tr]), np.average(y[tr], weights=w[tr])
+        A = (X[tr] - xm) * np.sqrt(w[tr])[:, None]
+        b = (y[tr] - ym) * np.sqrt(w[tr])
+        for i, a in enumerate(alphas):
+            aug = np.vstack([A, np.sqrt(a) * np.eye(5)])
+            c = np.linalg.lstsq(aug, np.concatenate([b, np.zeros(5)]), rcond=None)[0]
+            mse[i, f] = np.average((y[te] - ym - (X[te] - xm) @ c) ** 2, weights=w[te])
+    assert ours.alpha_ == alphas[np.argmin(mse.mean(axis=1))]
+    np.testing.assert_allclose(ours.best_score_, -mse.mean(axis=1).min(), rtol=1e-10)

@@ -534,7 +534,12 @@ class _Folds:
         train, test = self.splits[f]
         p = self.p
         if not self.kernel:
-            m_train = self.total.subtract(self._test_moments(f))
+            m_test = self._test_moments(f)
+            if m_test.weight_sum <= self.total.weight_sum - m_test.weight_sum:
+                m_train = self.total.subtract(m_test)
+            else:  # the fold carries most of the weight: total minus fold would cancel
+                w = None if self.w is None else self.w[train]
+                m_train = Moments.from_arrays(self.X[train], self.Y[train], w)
             if self.fit_intercept:
                 cross, mean = m_train.cross, m_train.mean
             else:

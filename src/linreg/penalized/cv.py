@@ -261,7 +261,10 @@ class ElasticNetCV(ElasticNet):
                 return data_cache[f]
             train = folds[f][0]
             if layout == "gram":
-                if _partition(folds, n):
+                # total minus fold cancels when the fold carries most of the weight (a
+                # heavy row held out): then the training rows' Moments directly
+                held = fold_moments[f].weight_sum
+                if _partition(folds, n) and held <= total.weight_sum - held:
                     train_m = total.subtract(fold_moments[f])
                 else:
                     train_m = moments_of(train)
