@@ -107,7 +107,8 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             warnings.warn(
                 f"n_samples ({X.shape[0]}) {'- 1 (intercept) ' if self.fit_intercept else ''}"
                 f"< n_features ({X.shape[1]}): the problem is underdetermined; "
-                "returning the minimum-norm solution",
+                "returning the minimum-norm solution (the least-squares coef_ of smallest "
+                "Euclidean norm in the units of X; the intercept is not penalized)",
                 RankDeficientWarning,
                 stacklevel=3,
             )
@@ -138,7 +139,8 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             warnings.warn(
                 f"n_samples ({moments.n_samples}) < n_features ({moments.n_features}) "
                 "(plus the intercept): the problem is underdetermined; returning the "
-                "minimum-norm solution",
+                "minimum-norm solution (the least-squares coef_ of smallest Euclidean norm "
+                "in the units of X; the intercept is not penalized)",
                 RankDeficientWarning,
                 stacklevel=3,
             )
@@ -210,7 +212,9 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"X is rank deficient (rank {solution.rank} of {len(solution.coef[0])} "
                 f"columns): {', '.join(labels)} "
                 f"{'is a linear combination' if len(labels) == 1 else 'are linear combinations'}"
-                " of earlier columns (aliased); returning the minimum-norm solution",
+                " of earlier columns (aliased); returning the minimum-norm solution (the "
+                "least-squares coef_ of smallest Euclidean norm in the units of X; the "
+                "intercept is not penalized)",
                 RankDeficientWarning,
                 stacklevel=stacklevel,
             )
