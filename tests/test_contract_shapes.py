@@ -260,3 +260,51 @@ def test_trainer_that_reaches_tol_is_ok_and_its_bound_holds():
     assert solution.status == "ok" and solution.message == ""
     assert solution.error_estimate <= 1e-10
     assert _standardized_distance(model, X, y) <= solution.error_estimate
+
+
+@pytest.mark.parametrize("max_iter", [15, 20_000])
+def test_proximal_trainer_bound_holds_against_scikit_learn(max_iter):
+    """The elastic net trained by proximal gradient: its Solution's bound covers the
+    true distance to scikit-learn's tightly converged ElasticNet (standardized units);
+    stopped at max_iter it is "inaccurate" with the gap named in its message."""
+    from linreg.training import TrainingConfig
+    from linreg.training.proximal import fit_enet_iterative
+
+    X, y = _data((N,), np.float64)
+    X[:, 1] = X[:, 0] + 0.3 * X[:, 1]
+    alpha, l1_ratio = 0.05, 0.5
+    ref = sklm.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-15, max_iter=10**6).fit(X, y)
+    config = TrainingConfig(max_iter=max_iter, tol=1e-10, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the max_iter stop warns (ConvergenceWarning)
+        fit = fit_enet_iterative(
+            X,
+            y[:, None],
+            None,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=True,
+            solver="gd",
+            config=config,
+        )
+    solution = fit.to_solution("gd")
+    from linreg.solvers import LeastSquaresProblem
+    from linreg.training import standardize
+
+    problem = LeastSquaresProblem(X, y[:, None], None, True, np.zeros(1))
+    sp = standardize(X, y[:, None], None, True, 0.0, problem.get_moments())
+
+    def standardized(coef, intercept):
+        B = np.asarray(coef) * sp.x_scale / sp.y_scale[0]
+        c = (intercept + np.asarray(coef) @ sp.x_shift - sp.y_shift[0]) / sp.y_scale[0]
+        return np.r_[c, B]
+
+    ours = standardized(solution.coef[0], solution.intercept[0])
+    exact = standardized(ref.coef_, ref.intercept_)
+    distance = np.linalg.norm(ours - exact) / np.linalg.norm(ours)
+    assert distance <= solution.error_estimate + 1e-12
+    if max_iter == 15:
+        assert solution.status == "inaccurate" and "relative duality gap" in solution.message
+        assert distance > 1e-6  # the bound is tested on a fit that is visibly off
+    else:
+        assert solution.status == "ok" and solution.error_estimate < 1e-3

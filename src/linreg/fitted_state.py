@@ -13,15 +13,21 @@ dtypes (checked against scikit-learn 1.9 by ``tests/test_contract_shapes.py``):
 - dtype: float32 X gives float32 ``coef_`` and ``intercept_`` (the float64 solution
   rounded once; ``solution_`` keeps the float64 digits); anything else float64.
 
-How another estimator calls it (for example penalized/estimators.py)::
+How another estimator calls it (for example penalized/estimators.py, with ``X`` the
+input as the user gave it, before validation)::
 
     from ..fitted_state import result_dtype, shape_per_target, write_fitted_state
 
+    dtype = result_dtype(X)
     write_fitted_state(
-        self, solution, y_was_1d=y_was_1d, dtype=result_dtype(X),
-        ravel_single_target=True, solver_attributes=False,
+        self, solution, y_was_1d=y_was_1d, dtype=dtype,
+        ravel_single_target=True, solver_attributes=False, history=...,
     )
-    self.dual_gap_ = shape_per_target(dual_gap, y_was_1d, result_dtype(X))
+    # scikit-learn's Lasso: dual_gap_ is a scalar for one target, even for y (n, 1)
+    self.dual_gap_ = shape_per_target(dual_gap, len(dual_gap) == 1, dtype)
+
+(``ProximalFit.to_solution(solver)`` in :mod:`linreg.training.proximal` gives the
+iterative route's Solution.)  Predictions follow :func:`predict_dtype`.
 """
 
 from __future__ import annotations

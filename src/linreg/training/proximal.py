@@ -276,6 +276,14 @@ class DualityGapCertificate:
 
 @dataclass
 class ProximalFit:
+    """The trained elastic net in the data's units.
+
+    ``error_bound`` is a certified bound on the relative distance of the standardized
+    parameters ``(c, B)`` to the optimum, from the duality gaps and the strong convexity
+    ``mu`` of J: ``||theta - theta*||^2 <= 2 sum_t gap_t / s_y,t^2 / mu`` (infinite when
+    J is not strongly convex: l2 = 0 and a singular design).
+    """
+
     coef: np.ndarray  # (k, p) data units
     intercept: np.ndarray  # (k,)
     dual_gap: np.ndarray  # (k,)
@@ -283,6 +291,53 @@ class ProximalFit:
     n_iter: int
     converged: bool
     history: dict
+    error_bound: float = float("nan")
+    stopped: str = "tol"
+    message: str = ""
+
+    def to_solution(self, solver: str):
+        """A :class:`linreg.Solution` carrying the bound; status ``"inaccurate"`` (the
+        message names the duality gap reached) when training stopped at ``max_iter``."""
+        from ..solution import Solution
+
+        return Solution(
+            coef=self.coef,
+            intercept=self.intercept,
+            solver=solver,
+            rank=int(self.coef.shape[1]),  # not decided by this route
+            error_estimate=self.error_bound,
+            n_iter=self.n_iter,
+            status="inaccurate" if self.stopped == "max_iter" else "ok",
+            message=self.message,
+            diagnostics={
+                "history": self.history,
+                "stopped": self.stopped,
+                "dual_gap": self.dual_gap,
+                "objective": self.objective,
+            },
+        )
+
+
+def gap_bound(problem: StandardizedProblem, gap, coef_std, intercept_std, l2: float) -> float:
+    """Certified relative distance of the standardized ``(c, B)`` to the optimum.
+
+    F / s_y^2 is J (the module docstring), so ``gap_t / s_y,t^2`` bounds J's excess of
+    target t, and J is ``mu``-strongly convex with ``mu`` at least the data term's
+    smallest curvature plus the smallest L2 weight ``l2 / s_j^2`` (and at most 1, the
+    unpenalized intercept's curvature); hence
+    ``||theta - theta*||^2 <= 2 sum_t (gap_t / s_y,t^2) / mu``.
+    """
+    pen = float(np.min(l2 / problem.x_scale**2)) if problem.x_scale.size else 0.0
+    # strong_convexity is min(lambda_min, 1) with an intercept (the blocks decouple on
+    # centred data), lambda_min without: either way this is J's smallest curvature.
+    mu = problem.strong_convexity + pen
+    if problem.fit_intercept:
+        mu = min(mu, 1.0)
+    if not mu > 0:
+        return float("inf")
+    excess = np.maximum(np.asarray(gap, dtype=np.float64), 0.0) / problem.y_scale**2
+    size = np.sqrt(np.sum(np.square(coef_std)) + np.sum(np.square(intercept_std)))
+    return float(np.sqrt(2.0 * np.sum(excess) / mu) / max(size, 1e-300))
 
 
 def fit_enet_iterative(
@@ -329,9 +384,22 @@ def fit_enet_iterative(
             (y_val - problem.y_shift) / problem.y_scale,
         )
     certificate = DualityGapCertificate(problem, moments, l1, l2, config.tol)
-    result = train(trainer, problem, config, validation, f"solver={solver!r}", certificate)
+    name = f"solver={solver!r}"
+    result = train(trainer, problem, config, validation, name, certificate)
     gap, objective, _ = certificate.evaluate(result.coef, result.intercept)
     coef, intercept = problem.to_user_units(result.coef, result.intercept)
     history = dict(result.history)
     history["objective"] = certificate.objectives
-    return ProximalFit(coef, intercept, gap, objective, result.n_iter, result.converged, history)
+    bound = gap_bound(problem, gap, result.coef, result.intercept, l2)
+    return ProximalFit(
+        coef,
+        intercept,
+        gap,
+        objective,
+        result.n_iter,
+        result.converged,
+        history,
+        error_bound=bound,
+        stopped=result.stopped,
+        message=result.message(name, config),
+    )
