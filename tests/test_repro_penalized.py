@@ -283,3 +283,12 @@ def test_ridgecv_heavy_row_held_out():
             mse[i, f] = np.average((y[te] - ym - (X[te] - xm) @ c) ** 2, weights=w[te])
     assert ours.alpha_ == alphas[np.argmin(mse.mean(axis=1))]
     np.testing.assert_allclose(ours.best_score_, -mse.mean(axis=1).min(), rtol=1e-10)
+
+
+def test_tiny_X_raises_underflow():
+    """Values whose squares underflow (G would be 0 and the coefficients silently 0)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = X @ [1.0, 2.0, 0.0]
+    with pytest.raises(ValueError, match="X column 0 .*underflows"):
+        linreg.Lasso(alpha=1e-302).fit(X * 1e-150, y)

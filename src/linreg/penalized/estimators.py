@@ -79,11 +79,14 @@ def validate_penalized_data(estimator, X, y, sample_weight):
 #: Values whose squares, summed with the weights, stay finite: ``max|x| sqrt(max(W, 1))``
 #: at most this (a quarter of sqrt(float64 max), room for centring and cross products).
 OVERFLOW_LIMIT = np.sqrt(np.finfo(np.float64).max) / 4.0
+#: ...and nonzero columns at least this large (their squares, times 1e-16 relative
+#: accuracy, stay above float64's smallest normal number).
+UNDERFLOW = np.sqrt(np.finfo(np.float64).tiny) * 1e8
 
 
 def check_overflow(X, Y, w, feature_names=None) -> None:
     """ValueError naming the column of X, the target or the weights whose sums of
-    squares (the statistics every fit forms) would overflow float64."""
+    squares (the statistics every fit forms) would overflow or underflow float64."""
     with np.errstate(over="ignore"):
         W = float(X.shape[0]) if w is None else float(np.sum(w))
     if not np.isfinite(W):
@@ -92,18 +95,20 @@ def check_overflow(X, Y, w, feature_names=None) -> None:
     if X.shape[0] and X.shape[1]:
         col = abs(X).max(axis=0)
         col = np.asarray(col.todense()).ravel() if sparse.issparse(col) else np.asarray(col)
-        bad = np.flatnonzero(~(col <= OVERFLOW_LIMIT / factor))
+        bad = np.flatnonzero(~(col <= OVERFLOW_LIMIT / factor) | ((col > 0) & (col < UNDERFLOW)))
         if bad.size:
             j = int(bad[0])
             name = f"{feature_names[j]!r}" if feature_names is not None else f"{j}"
+            what = "overflows" if col[j] >= UNDERFLOW else "underflows"
             raise ValueError(
                 f"X column {name} has values up to {col[j]:.3g}: its weighted sum of squares "
-                "overflows float64; rescale X"
+                f"{what} float64; rescale X"
             )
-    if Y.size and not np.max(np.abs(Y)) <= OVERFLOW_LIMIT / factor:
+    ymax = np.max(np.abs(Y)) if Y.size else 0.0
+    if not ymax <= OVERFLOW_LIMIT / factor or 0 < ymax < UNDERFLOW:
+        what = "overflows" if ymax >= UNDERFLOW else "underflows"
         raise ValueError(
-            f"y has values up to {np.max(np.abs(Y)):.3g}: its weighted sum of squares "
-            "overflows float64; rescale y"
+            f"y has values up to {ymax:.3g}: its weighted sum of squares {what} float64; rescale y"
         )
 
 
