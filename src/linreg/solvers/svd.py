@@ -61,11 +61,18 @@ def solve(problem: LeastSquaresProblem, aliased=None) -> Solution:
     dropped[list(aliased)] = True
     dropped |= ~active
     keep = ~dropped[active]  # over the active columns
-    coef, sv = minimum_norm(A, B, scale[active], keep, problem.column_uncertainty(active))
+    coef, sv, estimate = minimum_norm(
+        A, B, scale[active], keep, problem.column_uncertainty(active)
+    )
     beta = coef * scale[active, None]  # equilibrated coordinates, as to_user_units takes
     coef, intercept = problem.to_user_units(beta, scale, active, x_mean, y_mean)
     rank = int(keep.sum())
     kappa = float(sv[0] / sv[-1]) if sv.size and sv[-1] > 0 else 1.0
+    error = max(kappa * EPS * np.sqrt(rank + 1), estimate)
+    status, message = _status(error, kappa)
+    if status == "ok" and rank < problem.n_features:
+        status = "rank_deficient"
+        message = f"rank {rank} < {problem.n_features} features: minimum-norm solution"
     return Solution(
         coef=coef,
         intercept=intercept,
@@ -73,13 +80,23 @@ def solve(problem: LeastSquaresProblem, aliased=None) -> Solution:
         rank=rank,
         aliased=tuple(int(i) for i in np.flatnonzero(dropped)),
         condition_number=kappa,
-        error_estimate=kappa * EPS * np.sqrt(rank + 1),
-        status="rank_deficient" if rank < problem.n_features else "ok",
-        message=(
-            f"rank {rank} < {problem.n_features} features: minimum-norm solution"
-            if rank < problem.n_features
-            else ""
-        ),
+        error_estimate=error,
+        status=status,
+        message=message,
+    )
+
+
+#: Above this estimated relative error the answer comes with an AccuracyWarning.
+TARGET_ACCURACY = 1e-6
+
+
+def _status(error: float, kappa: float):
+    """("ok", "") or ("inaccurate", what the figure means)."""
+    if error <= TARGET_ACCURACY:
+        return "ok", ""
+    return "inaccurate", (
+        f"solver 'svd': the coefficients are only accurate to about {error:.1e} relative "
+        f"(condition number {kappa:.2e} of the equilibrated design)"
     )
 
 
@@ -102,6 +119,8 @@ def minimum_norm(A, B, scale, keep, u):
     -------
     coef : ndarray of shape (q, t), in user units.
     sv : singular values of the kept equilibrated columns.
+    estimate : float
+        Estimated normwise relative error of ``coef`` (user units).
     """
     best = None
     for basis in (keep, _basis_by_scale(A, scale, keep, u)):
@@ -110,7 +129,7 @@ def minimum_norm(A, B, scale, keep, u):
             best = (coef, sv, estimate)
         if keep.all() or basis is keep and estimate < 1e-12:
             break
-    return best[0], best[1]
+    return best
 
 
 def _from_basis(A, B, scale, keep, u):
@@ -232,4 +251,6 @@ def _ridge(problem: LeastSquaresProblem) -> Solution:
         aliased=tuple(int(i) for i in np.flatnonzero(~active)),
         condition_number=kappa,
         error_estimate=error,
+        status=_status(error, kappa)[0],
+        message=_status(error, kappa)[1],
     )
