@@ -189,6 +189,10 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             scores, chosen = self._k_fold(X, Y, w, y_was_1d, alphas, full.moments)
         self.coef_path_ = full.coef_path(alphas)  # (k, p, n_alphas)
         coef = np.stack([self.coef_path_[t, :, chosen[t]] for t in range(k)])
+        if full.mode == "cov":
+            # the refit at alpha_ solved afresh in equilibrated coordinates: the one
+            # eigendecomposition in user units serves the search, not the answer
+            coef = full.solve(alphas[np.asarray(chosen)])
         intercept = full.y_mean - coef @ full.x_mean
         if y_was_1d:
             self.coef_path_ = self.coef_path_[0]
@@ -399,6 +403,7 @@ class _Decomposition:
             else:
                 cross, mean = m.uncentred(), np.zeros_like(m.mean)
             self.x_mean, self.y_mean = mean[:p], mean[p:]
+            self.cross = cross
             self.s, self.V = np.linalg.eigh(cross[:p, :p])
             self.b = self.V.T @ cross[:p, p:]  # V' X~'y~, (p, k)
         else:
@@ -424,6 +429,30 @@ class _Decomposition:
 
     def _inverse(self, alphas):
         return 1.0 / (self.s[:, None] + alphas[None, :])  # (r, n_alphas)
+
+    def solve(self, alpha_per_target) -> np.ndarray:
+        """``(X~'X~ + alpha_t I) coef_t = X~'y~_t`` for each target ("cov" mode), shape
+        (n_targets, n_features), by Cholesky on the equilibrated system
+        ``(S C S + alpha S^2) z = S b``, ``S = diag(1/sqrt(C_jj + alpha))``,
+        ``coef = S z`` (unit diagonal: accurate for columns of any scale); least squares
+        on the same system where Cholesky fails (singular at alpha = 0)."""
+        import scipy.linalg
+
+        p = self.V.shape[0]
+        C, B = self.cross[:p, :p], self.cross[:p, p:]
+        out = np.empty((B.shape[1], p))
+        for t, alpha in enumerate(np.asarray(alpha_per_target, dtype=np.float64)):
+            d = np.diag(C) + alpha
+            scale = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 1.0)
+            M = C * scale[:, None] * scale[None, :]
+            M[np.diag_indices(p)] += alpha * scale**2
+            rhs = B[:, t] * scale
+            try:
+                z = scipy.linalg.cho_solve(scipy.linalg.cho_factor(M), rhs)
+            except np.linalg.LinAlgError:
+                z = np.linalg.lstsq(M, rhs, rcond=None)[0]
+            out[t] = scale * z
+        return out
 
     def coef_path(self, alphas) -> np.ndarray:
         """Coefficients for every alpha, shape (n_targets, n_features, n_alphas)."""
