@@ -346,7 +346,7 @@ class ElasticNetCV(ElasticNet):
             self.alphas_ = grids[0]
 
         result = solve_enet(full, self.alpha_, self.l1_ratio_, None, tol, max_iter, self.screening)
-        if not result.converged:
+        if not result.diagnostics["converged"]:
             warnings.warn(
                 "the refit at the chosen alpha did not converge", ConvergenceWarning, stacklevel=2
             )
@@ -354,9 +354,9 @@ class ElasticNetCV(ElasticNet):
         self.n_iter_ = int(result.n_iter)
         self.coef_ = result.coef[0]
         self.intercept_ = float(result.intercept[0]) if self.fit_intercept else 0.0
-        self.dual_gap_ = float(result.dual_gap[0])
-        self.objective_ = float(result.objective[0])
-        self.coef_bound_ = float(result.coef_bound[0])
+        self.dual_gap_ = float(result.diagnostics["dual_gap"][0])
+        self.objective_ = float(result.diagnostics["objective"][0])
+        self.coef_bound_ = float(result.diagnostics["coef_bound"][0])
         return self
 
     def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:
@@ -393,7 +393,7 @@ class ElasticNetCV(ElasticNet):
                             self.screening,
                             kkt,
                         )
-                        ok &= res.converged
+                        ok &= res.diagnostics["converged"]
                         kept[r, f, :, i] = res.coef[0]
                         mse[r, f, i] = fold_mse(f, res.coef[0][:, None], res.intercept[:1])[0]
                     return ok

@@ -369,11 +369,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _set_result(self, result, layout, y_was_1d, n_targets, tol, max_iter):
         """The fitted attributes from a coordinate-descent result."""
-        if not result.converged:
+        diag = result.diagnostics
+        if not diag["converged"]:
             warnings.warn(
                 f"{type(self).__name__} did not converge in max_iter={max_iter} sweeps: "
-                f"duality gap {np.max(result.dual_gap):.3g} > tol * objective "
-                f"({tol:g} * {np.max(result.objective):.3g}); raise max_iter or tol",
+                f"duality gap {np.max(diag['dual_gap']):.3g} > tol * objective "
+                f"({tol:g} * {np.max(diag['objective']):.3g}); raise max_iter or tol",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -382,9 +383,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.coef_ = result.coef[0] if y_was_1d else result.coef
         intercept = result.intercept if self.fit_intercept else np.zeros(n_targets)
         self.intercept_ = float(intercept[0]) if y_was_1d else intercept
-        self.dual_gap_ = float(result.dual_gap[0]) if y_was_1d else result.dual_gap
-        self.objective_ = float(result.objective[0]) if y_was_1d else result.objective
-        self.coef_bound_ = float(result.coef_bound[0]) if y_was_1d else result.coef_bound
+        one = (lambda a: float(a[0])) if y_was_1d else (lambda a: a)
+        self.dual_gap_ = one(diag["dual_gap"])
+        self.objective_ = one(diag["objective"])
+        self.coef_bound_ = one(diag["coef_bound"])
         return self
 
     def _fit_iterative(self, X, Y, w, y_was_1d, alpha, l1_ratio, tol, max_iter, validation):

@@ -86,12 +86,12 @@ def path_on_data(
         res = solve_enet(
             data, alpha, l1_ratio, coef, tol, max_iter, screening, kkt_tol, null_tol, state=state
         )
-        coef, state = res.coef, res.state
+        coef, state = res.coef, res.diagnostics["state"]
         coefs[:, :, i] = res.coef
         intercepts[:, i] = res.intercept
-        gaps[:, i] = res.dual_gap
+        gaps[:, i] = res.diagnostics["dual_gap"]
         n_iters[i] = res.n_iter
-        converged &= res.converged
+        converged &= res.diagnostics["converged"]
     return coefs, intercepts, gaps, n_iters, converged
 
 

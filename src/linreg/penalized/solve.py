@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..moments import Moments
+from ..solution import Solution
 
 #: Default stopping tolerance: duality gap <= TOL * objective.  CD converges linearly,
 #: so the last digits are cheap; at 1e-12 the objective is within 1e-12 (relative)
@@ -164,23 +165,6 @@ class DesignData:
         return self.X.T @ R / self.weight_sum, err
 
 
-@dataclass
-class CDResult:
-    coef: np.ndarray  # (k, p)
-    intercept: np.ndarray  # (k,)
-    dual_gap: np.ndarray  # (k,) in scikit-learn's scaling (the objective above)
-    objective: np.ndarray  # (k,)
-    n_iter: int  # the largest over targets
-    converged: bool
-    #: (k,) certified bound on ``||coef - coef*||_2`` (inf where the objective is not
-    #: known to be strongly convex), and the largest KKT residual, from an exact gradient
-    coef_bound: np.ndarray | None = None
-    kkt: np.ndarray | None = None
-    #: design layout: per target, the residual and gradient at ``coef`` (a warm start's
-    #: for the next alpha of a path: they do not depend on alpha); else None
-    state: list | None = None
-
-
 _NONE = np.empty(0)
 
 
@@ -252,15 +236,24 @@ def solve_enet(
     kkt_tol: float = KKT_TOL,
     null_tol: float = 0.0,
     state: list | None = None,
-) -> CDResult:
+) -> Solution:
     """Coordinate descent for every target of ``data`` (GramData or DesignData).
 
     Stops when the duality gap is at most ``tol`` times the objective (or at most
     ``null_tol`` times the objective of ``w = 0``, ``y'Wy / 2W``: scikit-learn's kind of
     tolerance, for the CV paths) and the KKT conditions hold to ``kkt_tol * alpha``.
 
-    ``state``: the ``CDResult.state`` of a fit on the same data whose ``coef`` is
-    ``coef_init`` (the previous alpha of a path), saving the first gradient."""
+    ``state``: the ``diagnostics["state"]`` of a fit on the same data whose ``coef`` is
+    ``coef_init`` (the previous alpha of a path), saving the first gradient.
+
+    Returns a :class:`linreg.Solution`: ``coef`` (k, p), ``intercept`` (k,), ``solver``
+    ("cd-gram", "cd-design" or "cd-sparse"), ``n_iter`` (the largest over targets),
+    ``status`` "ok" or "not_converged", ``error_estimate`` the largest over targets of
+    the certified ``||coef - coef*||_2 / ||coef||_2`` (inf where not known to be strongly
+    convex; see :func:`certify`), and ``diagnostics``: per target (arrays of shape (k,))
+    "dual_gap" (in scikit-learn's scaling), "objective", "kkt" (largest KKT residual) and
+    "coef_bound" (the absolute bound), plus "converged" and "state" (design layout: per
+    target the residual and gradient at ``coef``, for a warm start; else None)."""
     l1 = float(alpha) * float(l1_ratio)
     l2 = float(alpha) * (1.0 - float(l1_ratio))
     p = data.n_features
@@ -290,4 +283,46 @@ def solve_enet(
         converged &= bool(ok)
     intercept = data.y_mean - coef @ data.x_mean
     kept = states if all(st is not None for st in states) else None
-    return CDResult(coef, intercept, gaps, objectives, n_iter, converged, bounds, kkts, state=kept)
+    diagnostics = {
+        "dual_gap": gaps,
+        "objective": objectives,
+        "kkt": kkts,
+        "coef_bound": bounds,
+        "converged": converged,
+        "state": kept,
+    }
+    return _solution(data, coef, intercept, n_iter, diagnostics)
+
+
+def _solution(data, coef, intercept, n_iter, diagnostics) -> Solution:
+    """The :class:`linreg.Solution` of a coordinate-descent fit (see ``solve_enet``)."""
+    norms = np.linalg.norm(coef, axis=1)
+    bounds = diagnostics["coef_bound"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(bounds == 0, 0.0, bounds / norms)
+    error = float(np.max(rel, initial=0.0))
+    layout = (
+        "gram" if isinstance(data, GramData) else "sparse" if hasattr(data, "solve") else "design"
+    )
+    if diagnostics["converged"]:
+        status = "ok"
+        message = (
+            f"duality gap and KKT conditions met; coefficients certified to {error:.1e} relative"
+            if np.isfinite(error)
+            else "duality gap and KKT conditions met "
+            "(no coefficient bound: the objective is not known to be strongly convex)"
+        )
+    else:
+        status = "not_converged"
+        message = "max_iter reached before the stopping rule held; raise max_iter or tol"
+    return Solution(
+        coef=coef,
+        intercept=intercept,
+        solver=f"cd-{layout}",
+        rank=-1,  # not computed by coordinate descent
+        error_estimate=error,
+        n_iter=int(n_iter),
+        status=status,
+        message=message,
+        diagnostics=diagnostics,
+    )
