@@ -61,10 +61,13 @@ def exact_fit(X, y, w=None, fit_intercept=True, alpha=0.0):
 def equilibrated_error(coef, exact, X, w=None, fit_intercept=True):
     """Normwise relative error of ``coef`` in the equilibrated scale (weighted centred
     column norms), the scale of ``error_estimate``."""
-    ww = np.ones(len(X)) if w is None else np.asarray(w, dtype=np.float64)
+    ld = np.longdouble  # the exponent range of extended precision: nothing overflows here
+    X = np.asarray(X, dtype=ld)
+    ww = np.ones(len(X), dtype=ld) if w is None else np.asarray(w, dtype=ld)
     Xc = X - (ww @ X) / ww.sum() if fit_intercept else X
     d = np.sqrt(ww @ (Xc * Xc))
-    return np.linalg.norm((coef - exact) * d) / np.linalg.norm(exact * d)
+    diff = (np.asarray(coef, dtype=ld) - np.asarray(exact, dtype=ld)) * d
+    return float(np.sqrt(np.sum(diff**2)) / np.sqrt(np.sum((np.asarray(exact, dtype=ld) * d) ** 2)))
 
 
 def fit_recording(estimator, X, y, w=None):

@@ -57,6 +57,13 @@ LARGE_EXTENDED_FACTOR = 16
 #: intercept directly (NIST Norris: 12.3 -> 14 digits).
 MAX_INTERCEPT_CANCELLATION = 16.0
 
+#: Cross-products below ``2**UNDERFLOW_LOG2`` carry too few digits (the subnormal
+#: range starts at 2**-1022): such problems take the extended path.
+UNDERFLOW_LOG2 = -960.0
+
+#: Equilibrated penalties above ``2**PENALTY_LOG2`` go to the SVD in the user's units.
+PENALTY_LOG2 = 400.0
+
 #: Up to this many entries, a large problem whose fast answer cannot be vouched for
 #: (a bound above ``TARGET_ACCURACY``) is solved again on the extended path.
 DOUBT_EXTENDED_MAX_ENTRIES = 2**26
@@ -134,6 +141,33 @@ def _checked(problem: LeastSquaresProblem, solution: Solution) -> Solution:
     return solution
 
 
+def _underflows(problem: LeastSquaresProblem) -> bool:
+    """Whether the Moments' cross-products may have lost digits to underflow: the
+    product of the two smallest (weighted, centred) column norms of ``[X, y]`` near
+    the subnormal range.  The extended path works in longdouble's wider range."""
+    m = problem.get_moments()
+    d = np.sqrt(np.maximum(np.diag(m.cross), 0.0))
+    if not problem.fit_intercept:
+        with np.errstate(over="ignore"):
+            d = np.hypot(d, np.sqrt(m.weight_sum) * np.abs(m.mean))
+    # A zero norm may be an underflow too (a constant column merely takes the
+    # extended path, which handles it).
+    return bool(d.size) and float(d.min()) < 2.0 ** (UNDERFLOW_LOG2 / 2)
+
+
+def _penalty_out_of_range(problem: LeastSquaresProblem) -> bool:
+    """Whether the equilibrated penalty ``alpha / d_j^2`` is beyond ``2**PENALTY_LOG2``
+    for a column (or ``d_j`` is not representable): the equilibrated solution, about
+    ``d_y / penalty``, could underflow although the coefficients are representable."""
+    _, _, scale, active = problem.gram()
+    d = scale[active]
+    if d.size == 0:
+        return False
+    with np.errstate(divide="ignore"):
+        log_penalty = np.log2(problem.alpha.max()) - 2 * np.log2(d.min())
+    return bool(log_penalty > PENALTY_LOG2) or not np.isfinite(d).all()
+
+
 def _rank_in_doubt(problem: LeastSquaresProblem, factor, gram: bool = False) -> bool:
     """Whether the rank rule (:mod:`.aliasing`) might name aliased columns."""
     if problem.penalized:
@@ -150,6 +184,10 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     except cholesky.NotPositiveDefinite:
         factor = None
     entries = problem.n_samples * problem.n_features if problem.has_data else 0
+    if problem.has_data and problem.penalized and _penalty_out_of_range(problem):
+        return _in_doubt(problem, _checked(problem, spectral.solve(problem)))
+    if problem.has_data and entries <= DOUBT_EXTENDED_MAX_ENTRIES and _underflows(problem):
+        factor = None  # the Gram matrix cannot be trusted: solve from the data
     if factor is not None and factor.kappa <= FAST_KAPPA:
         solution = factor.solution(factor.solve(factor.rhs))
         cancels = _intercept_cancellation(problem, solution) > MAX_INTERCEPT_CANCELLATION

@@ -192,9 +192,9 @@ def _relative_sizes(design: _Design, dz, z) -> tuple[float, float]:
     head = int(design.intercept)
     db = np.abs(dz[head:].astype(np.float64))
     b = np.abs(z[head:].astype(np.float64))
-    nb = np.linalg.norm(b, axis=0)
+    nb = _norm(b)
     with np.errstate(divide="ignore", invalid="ignore"):
-        coef = np.where(nb > 0, np.linalg.norm(db, axis=0) / nb, np.where(db.any(axis=0), 1, 0))
+        coef = np.where(nb > 0, _norm(db) / nb, np.where(db.any(axis=0), 1, 0))
     if not head:
         return float(np.max(coef, initial=0.0)), 0.0
     c, dc = np.abs(z[0].astype(np.float64)), np.abs(dz[0].astype(np.float64))
@@ -202,6 +202,13 @@ def _relative_sizes(design: _Design, dz, z) -> tuple[float, float]:
     with np.errstate(divide="ignore", invalid="ignore"):
         icpt = np.where(dc > 0, dc / np.maximum(c + floor, np.finfo(float).tiny), 0.0)
     return float(np.max(coef, initial=0.0)), float(np.max(icpt, initial=0.0))
+
+
+def _norm(a) -> np.ndarray:
+    """Column 2-norms, scaled so that tiny or huge entries do not under/overflow."""
+    big = np.max(np.abs(a), axis=0, initial=0.0)
+    safe = np.where(big > 0, big, 1.0)
+    return big * np.sqrt(np.sum((a / safe) ** 2, axis=0))
 
 
 def _refine(design: _Design, B=None, C=None):
@@ -266,7 +273,10 @@ def _bound(history, j: int, predicted: float) -> float:
     c = max(predicted, float(ratios[-1]))
     if c < STALL_RATIO:
         return float(last * max(c / (1 - c), 1e-3))
-    if np.min(ratios, initial=1.0) < 0.1 and predicted < 0.1:
+    # Stalled at the rounding level after a contraction (the first step's counts: it
+    # took the error from the whole solution down to that level).
+    first = sizes[1] / max(sizes[0], np.finfo(float).tiny)
+    if min(first, np.min(ratios, initial=1.0)) < 0.1 and predicted < 0.1:
         return float(2 * max(sizes[-1], sizes[-2]))
     return np.inf
 

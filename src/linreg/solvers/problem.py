@@ -115,9 +115,7 @@ class LeastSquaresProblem:
         m = self.get_moments()
         p = self.n_features
         norms, u, v = self._gram_parts(m)
-        with np.errstate(over="ignore"):
-            sq = norms**2
-        active = self._active_columns(sq, m)
+        active = self._active_columns(norms, m)
         scale = np.where(active, norms, 1.0)
         d = scale[active]
         # Divided one side at a time, and the uncentred part added in scaled form, so no
@@ -143,14 +141,16 @@ class LeastSquaresProblem:
             v = root * m.y_mean
         return norms, u, v
 
-    def _active_columns(self, sq, m: Moments) -> np.ndarray:
+    def _active_columns(self, norms, m: Moments) -> np.ndarray:
         """Columns with non-zero (centred) norm.  A column that is constant up to
-        rounding is aliased with the intercept and takes no part in the solve."""
-        if self.fit_intercept:  # compared as norms: W * x_mean**2 may overflow
+        rounding is aliased with the intercept and takes no part in the solve.  Compared
+        as norms, not squares: ``W * x_mean**2`` may overflow, a tiny norm's square
+        underflow."""
+        if self.fit_intercept:
             floor = 64 * EPS * np.sqrt(m.weight_sum) * np.abs(m.x_mean)
         else:
-            floor = np.zeros_like(sq)
-        return np.sqrt(sq) > np.maximum(floor, np.sqrt(np.finfo(np.float64).tiny))
+            floor = np.zeros_like(norms)
+        return norms > floor
 
     # ------------------------------------------------------------- the data view
     def design(self, dtype=np.float64, augment: bool = True):
@@ -190,12 +190,12 @@ class LeastSquaresProblem:
             sw = np.sqrt(self.weights.astype(dtype))[:, None]
             A *= sw
             B *= sw
-        sq = np.einsum("ij,ij->j", A, A)
+        norms = _column_norms(A)
         if self.moments is not None:
-            active = self._active_columns(np.asarray(sq, dtype=np.float64), self.moments)
+            active = self._active_columns(np.asarray(norms, dtype=np.float64), self.moments)
         else:
-            active = sq > 0
-        scale = np.sqrt(np.where(active, sq, 1)).astype(dtype)
+            active = norms > 0
+        scale = np.where(active, norms, 1).astype(dtype)
         A = A[:, active] / scale[active]
         if augment and self.penalized:
             if not self.single_alpha:
@@ -251,3 +251,12 @@ class LeastSquaresProblem:
         else:
             intercept = np.zeros(beta.shape[1], dtype=dt)
         return coef.astype(np.float64), intercept.astype(np.float64)
+
+
+def _column_norms(A) -> np.ndarray:
+    """2-norms of the columns of ``A``, scaled so that no square over- or underflows."""
+    if A.shape[0] == 0:
+        return np.zeros(A.shape[1], dtype=A.dtype)
+    big = np.max(np.abs(A), axis=0)
+    safe = np.where(big > 0, big, 1)
+    return big * np.sqrt(np.einsum("ij,ij->j", A / safe, A / safe))

@@ -80,8 +80,11 @@ def forward_error_bound(kappa: float, q: int, B, projected) -> float:
     """``eps sqrt(q + 1) (kappa + kappa^2 tan(theta))``: the forward error of a
     backward-stable least-squares solve (Higham 2002, 20.1), with ``tan(theta)`` the
     ratio of the residual's norm to the fitted values', worst over targets."""
-    fitted = np.linalg.norm(projected, axis=0)
-    total = np.linalg.norm(B, axis=0)
+    # One common power-of-two scale, so that neither norm's square under/overflows.
+    big = max(float(np.max(np.abs(B), initial=0.0)), float(np.max(np.abs(projected), initial=0)))
+    unit = 2.0 ** np.round(np.log2(big)) if big > 0 else 1.0
+    fitted = np.linalg.norm(projected / unit, axis=0)
+    total = np.linalg.norm(B / unit, axis=0)
     resid = np.sqrt(np.maximum(total**2 - fitted**2, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         tan = np.where(fitted > 0, resid / fitted, np.where(resid > 0, np.inf, 0.0))

@@ -39,8 +39,14 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     with np.errstate(over="ignore", under="ignore"):
         filt = s / (c * s * s + alpha / c)
         coef_active = Vt.T @ (filt[:, None] * (U.T @ B))  # (active, targets), user units
-    beta = coef_active * d[:, None]  # equilibrated, as to_user_units takes
-    coef, intercept = problem.to_user_units(beta, scale, active, x_mean, y_mean)
+    # Straight to the user's units: the equilibrated coefficients coef * d can
+    # under- or overflow where coef itself is representable (alpha >> d^2).
+    coef = np.zeros((B.shape[1], problem.n_features))
+    coef[:, active] = coef_active.T
+    if problem.fit_intercept:
+        intercept = np.asarray(y_mean, dtype=np.float64) - coef @ np.asarray(x_mean, np.float64)
+    else:
+        intercept = np.zeros(B.shape[1])
     kappa, error = _bound(problem, s, c, alpha, U, B)
     return Solution(
         coef=coef,
@@ -68,7 +74,10 @@ def _bound(problem, s, c, alpha, U, B):
     dominates it."""
     if s.size == 0:
         return 1.0, EPS
-    lam = alpha / c / c  # alpha relative to the scaled design; may underflow to 0
+    with np.errstate(over="ignore"):
+        lam = alpha / c / c  # alpha relative to the scaled design; may under/overflow
+    if lam > 1e32 * s[0] ** 2:  # the penalty dominates: a diagonal, perfectly conditioned
+        return 1.0, EPS * np.sqrt(s.size + 1)
     top = np.sqrt(s[0] ** 2 + lam)
     noise = EPS * max(problem.n_samples, s.size) * s[0]
     low = np.sqrt(max(s[-1], noise) ** 2 + lam) if s[-1] > noise or lam > 0 else 0.0
