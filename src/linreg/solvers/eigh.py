@@ -38,13 +38,14 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         alias = np.zeros(0, dtype=int)
         h = g + np.diag(problem.alpha[0] / s**2)
         beta, lam = _eigh_solve(h, b)
+        projection_error = 0.0
         coef_u = beta / s[:, None]
     else:
         u = problem.column_uncertainty(active)
         alias = aliased_from_gram(g, u)
-        coef_u, lam = _minimum_norm(g, b, s, alias, u)
+        coef_u, lam, projection_error = _minimum_norm(g, b, s, alias, u)
     coef, intercept = problem.to_user_units(coef_u * s[:, None], scale, active)
-    return _solution(problem, coef, intercept, lam, active, alias)
+    return _solution(problem, coef, intercept, lam, active, alias, projection_error)
 
 
 def _minimum_norm(g, b, s, alias, u):
@@ -66,14 +67,14 @@ def _minimum_norm(g, b, s, alias, u):
         basic[kept] = sol[:, :t] / s[kept, None]
         kappa = float(lam.max() / lam.min()) if lam.size and lam.min() > 0 else np.inf
         # The error of sol is ~ kappa(G) * eps: the plain u snaps rounding in gamma.
-        coef = project_out_null(basic, sol[:, t:], s, kept, aliased, kappa, u)
+        coef, projection = project_out_null(basic, sol[:, t:], s, kept, aliased, kappa, u)
         with np.errstate(all="ignore"):
             spread = kappa * np.linalg.norm(sol[:, :t]) / s[kept].min(initial=np.inf)
-            estimate = EPS * (spread + np.linalg.norm(basic)) / np.linalg.norm(coef)
+            estimate = (EPS * (spread + np.linalg.norm(basic)) + projection) / np.linalg.norm(coef)
         estimate = float(np.nan_to_num(estimate, nan=0.0))
         if best is None or estimate < best[2]:
             best = (coef, lam, estimate)
-    return best[0], best[1]
+    return best
 
 
 def _eigh_solve(h, rhs):
@@ -86,12 +87,12 @@ def _eigh_solve(h, rhs):
     return V @ (inv[:, None] * (V.T @ rhs)), lam
 
 
-def _solution(problem, coef, intercept, lam, active, alias_local) -> Solution:
+def _solution(problem, coef, intercept, lam, active, alias_local, extra=0.0) -> Solution:
     aliased = np.union1d(np.flatnonzero(active)[alias_local], np.flatnonzero(~active))
     rank = int(active.sum()) - len(alias_local)
     resolved = lam.size == 0 or lam.min() > 0
     kappa = float(lam.max() / lam.min()) if lam.size and resolved else (1.0 if resolved else np.inf)
-    error = kappa * EPS * lam.size if np.isfinite(kappa) else np.inf
+    error = max(kappa * EPS * lam.size, extra) if np.isfinite(kappa) else np.inf
     if error >= 1e-6:
         status = "inaccurate"
         message = (

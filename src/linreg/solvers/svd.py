@@ -149,11 +149,11 @@ def _from_basis(A, B, scale, keep, u):
     basic = np.zeros((A.shape[1], t))
     basic[kept] = sol[:, :t] / scale[kept, None]  # the basic solution, in user units
     kappa = float(sv[0] / sv[-1]) if sv.size and sv[-1] > 0 else 1.0
-    coef = project_out_null(basic, sol[:, t:], scale, kept, alias, kappa, u)
+    coef, projection = project_out_null(basic, sol[:, t:], scale, kept, alias, kappa, u)
     with np.errstate(all="ignore"):
         size = np.linalg.norm(coef, axis=0)
         spread = kappa * np.linalg.norm(sol[:, :t], axis=0) / scale[kept].min(initial=np.inf)
-        estimate = EPS * (spread + np.linalg.norm(basic, axis=0)) / size
+        estimate = (EPS * (spread + np.linalg.norm(basic, axis=0)) + projection) / size
     estimate = float(np.nan_to_num(estimate, nan=0.0, posinf=np.inf).max(initial=0.0))
     return coef, sv, estimate
 
@@ -189,9 +189,12 @@ def project_out_null(coef, gamma, scale, kept, alias, kappa, u):
     condition number ``kappa``), are set to zero: they are rounding, and in user units
     ``gamma_kl / d_k`` would turn rounding on a column of small scale ``d_k`` into a
     spurious null direction along it.  An exact dependency keeps exactly its terms.
+
+    Returns the solution and an estimate of the absolute (2-norm) error the projection
+    adds: ``eps * kappa(N) * ||N t||``.
     """
     if not len(alias):
-        return coef
+        return coef, 0.0
     u = np.asarray(u, dtype=np.float64)
     noise = kappa * (u[alias] + u[kept] @ np.abs(gamma))
     gamma = np.where(np.abs(gamma) > noise[None, :], gamma, 0.0)
@@ -199,8 +202,11 @@ def project_out_null(coef, gamma, scale, kept, alias, kappa, u):
     # coef - N N^+ coef through the small least-squares problem N t = coef, not through
     # an orthonormal basis: an entry of N of tiny magnitude (a column of large scale
     # next to one of small scale) is exact in N but only normwise accurate in Q.
-    t = sla.lstsq(null, coef, lapack_driver="gelsy", check_finite=False)[0]
-    return coef - null @ t
+    t, _, _, sv = sla.lstsq(null, coef, cond=0.0, lapack_driver="gelsd", check_finite=False)
+    correction = null @ t
+    with np.errstate(divide="ignore"):
+        kappa_null = sv[0] / sv[-1] if sv[-1] > 0 else np.inf
+    return coef - correction, float(EPS * kappa_null * np.linalg.norm(correction))
 
 
 def _null_basis(gamma, scale, kept, alias):
