@@ -287,3 +287,22 @@ def test_explicit_svd_reports_truncation():
     with pytest.warns(RankDeficientWarning, match=f"x{X.shape[1] - 1}"):
         model = LinearRegression(fit_intercept=fit_intercept, solver="svd").fit(X, y)
     assert model.rank_ == X.shape[1] - 1
+
+
+def test_moments_only_fit_keeps_the_promise():
+    """Out of core (only the Moments, solver="auto" and "eigh"): exactly deficient
+    designs with offsets get the exact minimum-norm solution (the Gram rule resolves
+    exact dependencies; it cannot resolve distances below ~sqrt(eps))."""
+    from linreg.moments import Moments
+    from linreg.solvers import LeastSquaresProblem, solve
+
+    for seed in range(0, 150, 3):  # the designs with offsets (when fitted with an intercept)
+        X, y, w, fit_intercept, kind = deficient_case(seed)
+        moments = Moments.from_arrays(X, y[:, None], w)
+        for solver in ("auto", "eigh"):
+            problem = LeastSquaresProblem(None, None, None, fit_intercept, np.zeros(1), moments)
+            solution = solve(problem, solver)
+            coef, intercept, rank, xm = exact_minimum_norm(X, y, w, fit_intercept)
+            err = np.linalg.norm(solution.coef[0] - coef)
+            assert err <= PROMISE_RTOL * np.linalg.norm(coef), (seed, kind, solver, err)
+            assert solution.rank == rank, (seed, kind, solver)
