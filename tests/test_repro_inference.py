@@ -268,6 +268,30 @@ def test_seeded_offsets_scales_collinearity_weights_against_mpmath(start):
     assert checked >= 15
 
 
+def test_seeded_without_intercept_against_mpmath():
+    """Uncentred designs (offsets stay in the columns): HC1/HC2 and prediction intervals."""
+    checked = 0
+    for seed in range(40, 55):
+        X, y, w = random_problem(seed)
+        est = linreg.LinearRegression(fit_intercept=False)
+        model, _ = fit_quietly(est, X, y, sample_weight=w)
+        if model.rank_ < X.shape[1]:
+            continue
+        got, warned = summaries(model, ("nonrobust", "HC1", "HC2"))
+        assert not warned, seed
+        pts = X[:3] * 1.001
+        ref = mp_reference(X, y, w, False, kinds=("nonrobust", "HC1", "HC2"), points=pts)
+        assert rel(got["nonrobust"].bse, ref["nonrobust"]) < 1e-10, seed
+        for kind in ("HC1", "HC2"):
+            assert rel(got[kind].bse, ref[kind]) < 1e-7, (seed, kind)
+        pi = model.predict(pts, interval="prediction")
+        q = stats.t.ppf(0.975, len(y) - X.shape[1])
+        want = q * np.sqrt(ref["se_fit"] ** 2 + ref["scale"])
+        assert rel((pi[:, 2] - pi[:, 1]) / 2, want) < 1e-8, seed
+        checked += 1
+    assert checked >= 10
+
+
 # ----------------------------------------------------------------------- streamed, moments
 def collinear(n=300, eps=1e-7, seed=2):
     rng = np.random.default_rng(seed)

@@ -58,9 +58,11 @@ def _se_centred(factor: dict, X) -> np.ndarray:
     v = l @ np.asarray(factor["root"], dtype=np.float64)
     size = np.linalg.norm(v, axis=1)
     se = safe_product(float(factor["sigma"]), size)
-    undefined = np.linalg.norm(l @ np.asarray(factor["undefined_root"], dtype=np.float64), axis=1)
-    full = np.linalg.norm(l, axis=1) * np.linalg.norm(factor["root"])
-    se[undefined > 1e-8 * np.maximum(full, size)] = np.nan
+    if factor.get("undefined_root") is not None:
+        null_root = np.asarray(factor["undefined_root"], dtype=np.float64)
+        undefined = np.linalg.norm(l @ null_root, axis=1)
+        full = np.linalg.norm(l, axis=1) * np.linalg.norm(factor["root"])
+        se[undefined > 1e-8 * np.maximum(full, size)] = np.nan
     return se
 
 

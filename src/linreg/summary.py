@@ -333,7 +333,7 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     params = np.r_[intercept, coef[keep]] if k_const else coef[keep]
     fvalue = None
     if cov_type != "nonrobust":
-        fvalue = _wald_fvalue(params[k_const:], bse[k_const:], corr[k_const:, k_const:])
+        fvalue = factor.wald_fvalue(params[k_const:])
     # Expand to all terms, NaN for the aliased ones.
     full = k_const + single.n_features
     index = np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)].astype(int)
@@ -399,16 +399,6 @@ def _warn_about(factor, cov_type, names):
             AccuracyWarning,
             stacklevel=4,
         )
-
-
-def _wald_fvalue(est, bse, corr) -> float:
-    """``est' V^-1 est / k`` with ``V = diag(bse) corr diag(bse)``, in units of bse."""
-    if not len(est):
-        return np.nan
-    t = est / bse
-    if not np.all(np.isfinite(t)):
-        return np.nan
-    return float(t @ np.linalg.solve(corr, t) / len(est))
 
 
 def _split_covariance(cov):
