@@ -146,7 +146,19 @@ class _ChunkMeat(_Rows):
         else:
             ql = q[:0]
         qu = q * u[:, None]
-        return np.stack([qu.T @ qu, ql.T @ ql])
+        gap = (1.0 - h)[~one] if self.kind in ("HC2", "HC3") else h[:0]
+        return _MeatPart(qu.T @ qu, ql.T @ ql, float(np.min(gap, initial=1.0)))
+
+
+class _MeatPart:
+    """A chunk's HC meat ``M``, leverage-1 ``N`` and smallest ``1 - h`` among the other
+    rows; ``+`` (chunk_sum's reduction) adds the matrices and keeps the minimum."""
+
+    def __init__(self, meat, null, gap):
+        self.meat, self.null, self.gap = meat, null, gap
+
+    def __add__(self, other):
+        return _MeatPart(self.meat + other.meat, self.null + other.null, min(self.gap, other.gap))
 
 
 # ---------------------------------------------------------------------------- factor
@@ -166,6 +178,7 @@ class CentredCovariance:
         with observations of leverage 1)
     lev_one : number of observations of leverage 1 (HC2/HC3)
     null_meat : ``N``, the leverage-1 rows' ``sum q q'`` (zeros when there are none)
+    cause : what limits the accuracy (for the warning)
     direct : where set, ``cov(theta) = sigma^2 diag(1, D^-1) direct diag(1, D^-1)``
         (an entrywise accurate inverse; standard errors are read off it)
     """
@@ -182,6 +195,7 @@ class CentredCovariance:
     lev_one: int = 0
     null_meat: np.ndarray | None = None
     direct: np.ndarray | None = None
+    cause: str = ""
 
     def user_map(self):
         """``(units, L)`` with ``theta = diag(units) L phi`` for theta = (intercept, coef):
@@ -375,14 +389,20 @@ def _refine_with_data(problem, rows: _Rows):
 
 
 def _root(problem: LeastSquaresProblem, keep, need_data: bool, use_data: bool = True):
-    """``(rows, error)``: the equilibrated design's R (in ``rows``) and the estimated
-    relative error of standard errors from it.  Passes over the data (where it can be
-    read and ``use_data``) when ``need_data`` or the Moments' factor is not accurate."""
+    """``(rows, error, cause)``: the equilibrated design's R (in ``rows``), the
+    estimated relative error of standard errors from it and what limits it.  Passes
+    over the data (where it can be read and ``use_data``) when ``need_data`` or the
+    Moments' factor is not accurate."""
     centre, scale, weight_sum, R = _moments_root(problem, keep)
     r = R.shape[0]
     kappa = _condition(R)
     error = kappa * kappa * EPS * max(r, 1)
     rows = _Rows(keep, centre, scale, weight_sum, R)
+    cause = (
+        f"only the Moments are at hand and the design's condition number is {kappa:.2e} "
+        "(in scaled, centred coordinates); pass X=, y= to summary() for standard errors "
+        "from the data"
+    )
     if use_data and has_chunks(problem) and (need_data or error > MOMENTS_RTOL):
         m = problem.get_moments()
         p = m.n_features
@@ -391,8 +411,13 @@ def _root(problem: LeastSquaresProblem, keep, need_data: bool, use_data: bool = 
             rows.scale = _data_scales(problem, keep, centre)
             rows.R = np.eye(r)
         R = _refine_with_data(problem, rows)
-        error = _condition(R) * EPS * max(r, 1)
-    return rows, error
+        kappa = _condition(R)
+        error = kappa * EPS * max(r, 1)
+        cause = (
+            f"the design's condition number is {kappa:.2e} (in scaled, centred "
+            "coordinates): too close to collinear for double precision"
+        )
+    return rows, error, cause
 
 
 # ---------------------------------------------------------------------------- routes
@@ -423,7 +448,7 @@ def nonrobust(problem: LeastSquaresProblem, aliased, sigma) -> CentredCovariance
     keep = _kept(problem, aliased)
     if problem.penalized:
         return _ridge(problem, keep, sigma)
-    rows, error = _root(problem, keep, need_data=False)
+    rows, error, cause = _root(problem, keep, need_data=False)
     direct = None
     if error > MOMENTS_RTOL and _uses_extended(problem):
         # Small problems: standard errors to extended accuracy (NIST's Filip, kappa 4e9);
@@ -432,11 +457,15 @@ def nonrobust(problem: LeastSquaresProblem, aliased, sigma) -> CentredCovariance
         if direct is not None:
             kappa2 = error / (EPS * max(len(rows.scale), 1))  # error = kappa^2 eps r
             error = max(EPS, kappa2 * EXTENDED_EPS)
+            cause = (
+                f"the design's condition number is {np.sqrt(kappa2):.2e} (in scaled, "
+                "centred coordinates), beyond what extended precision resolves"
+            )
     C = sla.solve_triangular(rows.R, np.eye(rows.R.shape[0]), check_finite=False)
     cov = CentredCovariance(
         keep, rows.centre, rows.scale, rows.weight_sum, C, np.eye(len(C)), sigma, error
     )
-    cov.direct = direct
+    cov.direct, cov.cause = direct, cause
     return cov
 
 
@@ -456,14 +485,16 @@ def _ridge(problem: LeastSquaresProblem, keep, sigma) -> CentredCovariance:
     """``B S B`` with ``B = (S + alpha I)^-1``: the covariance of the ridge estimator
     given alpha (around its expectation; it is biased), from the QR of R stacked on the
     penalty: with ``R_a`` its factor and ``Q1 = R R_a^-1``, ``B S B = R_a^-1 Q1'Q1 R_a^-T``."""
-    rows, error = _root(problem, keep, need_data=False)
+    rows, error, cause = _root(problem, keep, need_data=False)
     R = rows.R
     Ra = _penalized_factor(rows, float(problem.alpha[0]))
     Q1 = sla.solve_triangular(Ra, R.T, trans="T", check_finite=False).T
     C = sla.solve_triangular(Ra, np.eye(R.shape[0]), check_finite=False)
-    return CentredCovariance(
+    cov = CentredCovariance(
         keep, rows.centre, rows.scale, rows.weight_sum, C, Q1.T @ Q1, sigma, error
     )
+    cov.cause = cause
+    return cov
 
 
 def robust(problem: LeastSquaresProblem, coef, kind, aliased, y_scale):
@@ -475,7 +506,7 @@ def robust(problem: LeastSquaresProblem, coef, kind, aliased, y_scale):
             "longer holds; pass X, y (and sample_weight) to summary()"
         )
     keep = _kept(problem, aliased)
-    rows, error = _root(problem, keep, need_data=True)
+    rows, error, cause = _root(problem, keep, need_data=True)
     if problem.penalized:
         # Ridge: leverages of the ridge hat matrix, sandwich around (S + alpha I)^-1.
         rows.R = _penalized_factor(rows, float(problem.alpha[0]))
@@ -487,13 +518,20 @@ def robust(problem: LeastSquaresProblem, coef, kind, aliased, y_scale):
     offset, _ = residual_mean_and_rss(problem, coef)
     kappa = _condition(rows.R)
     h_tol = max(64 * EPS, 8 * r * EPS * kappa)
-    meat, null = chunk_sum(
+    part = chunk_sum(
         problem, _ChunkMeat(rows, coef, (x_shift, y_shift, offset), y_scale, kind, h_tol)
     )
+    meat, null = part.meat, part.null
+    # HC2/HC3 divide by 1 - h, which is known to ~eps absolute: measured error of the
+    # standard errors ~0.1-0.5 eps / min(1 - h) (a row of weight 1e12: 5e-6).
+    if EPS / max(part.gap, EPS) > error:
+        error = EPS / max(part.gap, EPS)
+        cause = f"an observation has leverage within {part.gap:.1e} of 1 ({kind} divides by 1 - h)"
     C = sla.solve_triangular(rows.R, np.eye(r), check_finite=False)
     cov = CentredCovariance(
         keep, rows.centre, rows.scale, rows.weight_sum, C, meat, y_scale, error, null_meat=null
     )
+    cov.cause = cause
     cov.lev_one = int(round(float(np.trace(null))))
     if cov.lev_one:
         cov.undefined = _affected(cov, kappa)

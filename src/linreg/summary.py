@@ -384,8 +384,7 @@ def _warn_about(factor, cov_type, names):
     if factor.error > SE_RTOL:
         warnings.warn(
             f"standard errors ({cov_type}) are accurate to about {factor.error:.1e} "
-            "relative only: the design is too close to collinear (in scaled, centred "
-            "coordinates) for the data available"
+            f"relative only: {factor.cause}"
             + ("" if factor.error < 1 else "; they may have no correct digits"),
             AccuracyWarning,
             stacklevel=4,
@@ -394,8 +393,9 @@ def _warn_about(factor, cov_type, names):
         terms = ", ".join(repr(names[j]) for j in factor.undefined)
         warnings.warn(
             f"{cov_type} standard errors of {terms} are undefined (NaN): "
-            f"{factor.lev_one} observation(s) have leverage 1 (the fit reproduces them "
-            "exactly, so their residuals carry no information); HC0/HC1 are defined",
+            f"{factor.lev_one} observation(s) have leverage 1 to working precision (the fit "
+            "reproduces them exactly, so their residuals carry no information); HC0/HC1 "
+            "are defined",
             AccuracyWarning,
             stacklevel=4,
         )
