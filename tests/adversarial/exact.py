@@ -188,8 +188,8 @@ class ExactLS:
     intercept : list (n_targets) of rationals (zeros without an intercept)
     gram : QMat
         ``Xc' W Xc`` (centred when there is an intercept; no penalty).
-    rank : int
-        Exact rank of ``gram``.
+    rank : int or None
+        Exact rank of ``gram`` (None when every target has a positive ridge penalty).
     y_spread : list of rationals
         ``sum_i w_i (y_i - ybar)^2`` per target (uncentred without an intercept).
     weight_sum : rational
@@ -205,7 +205,7 @@ class ExactLS:
 
     @property
     def rank_deficient(self) -> bool:
-        return self.rank < self.gram.rows
+        return self.rank is not None and self.rank < self.gram.rows
 
 
 def _weighted_rows(X: QMat, w) -> QMat:
@@ -265,22 +265,38 @@ def solve_exact(X, Y, w=None, fit_intercept=True, alpha=None) -> ExactLS:
     Y = Y.reshape(Y.shape[0], -1)
     A, R, S, xm, ym, W = weighted_moments(X, Y, w, fit_intercept)
     p, k = A.rows, Y.shape[1]
-    rank, _ = A.rank_and_pivots()
     alphas = [0.0] * k if alpha is None else list(np.broadcast_to(alpha, (k,)))
+    # the rank matters for OLS only (ridge with alpha > 0 is always nonsingular)
+    rank = A.rank_and_pivots()[0] if min(alphas) == 0 else None
     coef = [None] * k
     for a in sorted(set(alphas)):
         cols = [t for t in range(k) if alphas[t] == a]
-        Rt = R.select_columns(cols)
-        Ap = A + identity(p).scale(q(a)) if a > 0 else A
-        if a > 0 or rank == p:
-            B = Ap.solve(Rt)
+        if a > 0 and p > X.shape[0]:
+            B = _ridge_dual(X, Y[:, cols], w, xm, ym, cols, q(a))
+        elif a > 0 or rank == p:
+            Ap = A + identity(p).scale(q(a)) if a > 0 else A
+            B = Ap.solve(R.select_columns(cols))
         else:
-            B = minimum_norm_slopes_user_units(A, Rt)
+            B = minimum_norm_slopes_user_units(A, R.select_columns(cols))
         for i, t in enumerate(cols):
             coef[t] = [B[j, i] for j in range(p)]
     intercept = [ym[t] - sum((xm[j] * coef[t][j] for j in range(p)), q(0)) for t in range(k)]
     spread = [S[t, t] for t in range(k)]
     return ExactLS(coef, intercept, A, rank, spread, W, xm)
+
+
+def _ridge_dual(X, Y, w, xm, ym, cols, a) -> QMat:
+    """Ridge coefficients of a wide problem from the n x n dual system.
+
+    ``b = Xc' u`` with ``(W Xc Xc' + a I) u = W Yc`` solves
+    ``(Xc' W Xc + a I) b = Xc' W Yc`` (substitute and factor ``Xc'`` out).
+    """
+    n = X.shape[0]
+    Xc = qmat_from_rows([[v - m for v, m in zip(r, xm)] for r in qmat(X).tolist()])
+    Yc = qmat_from_rows([[v - ym[t] for v, t in zip(r, cols)] for r in qmat(Y).tolist()])
+    wq = [q(1)] * n if w is None else [q(v) for v in np.asarray(w, dtype=np.float64).tolist()]
+    K = _weighted_rows(Xc @ Xc.T(), wq) + identity(n).scale(a)
+    return Xc.T() @ K.solve(_weighted_rows(Yc, wq))
 
 
 # ------------------------------------------------------------ error measures

@@ -148,6 +148,8 @@ def ols_weights(rng):
     n, p = _shape(rng, p_max=8)
     n = max(n, 4 * p + 8)
     X = rng.standard_normal((n, p))
+    if p >= 2 and rng.random() < 0.3:  # r8: weighted and ill-conditioned
+        X[:, 1] = X[:, 0] + 10.0 ** -rng.uniform(3, 7) * rng.standard_normal(n)
     if rng.random() < 0.5:
         X += rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 6)
     w, kind = _weights(rng, n)
@@ -288,7 +290,7 @@ def summary_se(rng):
         y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
         w=w,
         check="summary",
-        extra={"cov_type": "nonrobust"},
+        extra={"cov_type": "nonrobust", "force_large": bool(rng.random() < 0.3)},
     )
 
 
@@ -301,7 +303,7 @@ def summary_hc(rng):
         y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
         w=w,
         check="summary",
-        extra={"cov_type": cov_type},
+        extra={"cov_type": cov_type, "force_large": bool(rng.random() < 0.3)},
         note=cov_type,
     )
 
@@ -317,7 +319,7 @@ def intervals(rng):
         X=X,
         y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
         check="interval",
-        extra={"X0": X0, "interval": kind, "level": 0.95},
+        extra={"X0": X0, "interval": kind, "level": 0.95, "force_large": rng.random() < 0.3},
         note=f"{kind} offset {offset:.0e}",
     )
 

@@ -117,3 +117,13 @@ def test_cases_are_reproducible(family):
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.y, b.y)
     assert a.params == b.params
+
+
+def test_wide_ridge_dual_matches_primal():
+    rng = np.random.default_rng(8)
+    X, y, w = rng.standard_normal((6, 9)), rng.standard_normal(6), rng.uniform(0.5, 2, 6)
+    ref = exact.solve_exact(X, y, w, fit_intercept=True, alpha=0.3)
+    xm = w @ X / w.sum()
+    Xc, yc = X - xm, y - w @ y / w.sum()
+    coef = np.linalg.solve(Xc.T @ (w[:, None] * Xc) + 0.3 * np.eye(9), Xc.T @ (w * yc))
+    np.testing.assert_allclose(_floats(ref.coef[0]), coef, rtol=1e-10)
