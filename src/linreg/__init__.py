@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 #: Public name -> submodule that defines it.
 _LAZY = {
     "AccuracyWarning": ".solution",
+    "IterationLimitWarning": ".solution",
     "RankDeficientWarning": ".solution",
     "Solution": ".solution",
     "LinearRegression": ".linear_regression",
