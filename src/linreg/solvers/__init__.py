@@ -51,7 +51,9 @@ def _explicit_cholesky(problem: LeastSquaresProblem):
     else:
         aliased = _gram_aliased(problem, factor)
         if aliased is None:
-            return factor.solution(factor.solve(factor.rhs))
+            from .certify import certified
+
+            return certified(problem, factor.solution(factor.solve(factor.rhs)))
         reason = "the design is rank deficient"
     fallback = svd if problem.has_data else eigh
     solution = svd.solve(problem, aliased=aliased) if fallback is svd else eigh.solve(problem)

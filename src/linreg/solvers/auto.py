@@ -22,12 +22,15 @@ balances times the slopes' error) is checked too, and an
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from ..solution import Solution
 from . import aliasing, cholesky, eigh, extended, qr, spectral
+from .certify import TARGET_ACCURACY  # noqa: F401  (the documented target)
+from .certify import checked as _checked
+from .certify import intercept_cancellation as _intercept_cancellation
+from .certify import penalty_out_of_range as _penalty_out_of_range
+from .certify import underflows as _underflows
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "auto"
@@ -57,13 +60,6 @@ LARGE_EXTENDED_FACTOR = 16
 #: intercept directly (NIST Norris: 12.3 -> 14 digits).
 MAX_INTERCEPT_CANCELLATION = 16.0
 
-#: Cross-products below ``2**UNDERFLOW_LOG2`` carry too few digits (the subnormal
-#: range starts at 2**-1022): such problems take the extended path.
-UNDERFLOW_LOG2 = -960.0
-
-#: Equilibrated penalties above ``2**PENALTY_LOG2`` go to the SVD in the user's units.
-PENALTY_LOG2 = 400.0
-
 #: Up to this many entries, a large problem whose fast answer cannot be vouched for
 #: (a bound above ``TARGET_ACCURACY``) is solved again on the extended path.
 DOUBT_EXTENDED_MAX_ENTRIES = 2**26
@@ -71,102 +67,6 @@ DOUBT_EXTENDED_MAX_ENTRIES = 2**26
 #: Penalized problems whose penalized Gram matrix has ``kappa * eps`` above this are
 #: solved by the SVD of the design in the user's units (:mod:`.spectral`).
 SPECTRAL_KAPPA_EPS = 1e-2
-
-#: The accuracy ``solver="auto"`` promises (relative, coefficients and intercept).
-TARGET_ACCURACY = 1e-6
-
-
-def _intercept_cancellation(problem: LeastSquaresProblem, solution: Solution) -> float:
-    """How many times larger than the intercept the terms it is computed from are."""
-    if not problem.fit_intercept:
-        return 1.0
-    terms = np.abs(solution.coef) @ np.abs(problem.get_moments().x_mean)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = terms / np.abs(solution.intercept)
-    return float(np.nanmax(np.where(terms > 0, ratio, 1.0), initial=1.0))
-
-
-def _intercept_error(problem: LeastSquaresProblem, solution: Solution) -> float:
-    """Bound on the intercepts' relative error, worst over targets.
-
-    ``c = y_mean - x_mean' coef``: the slopes' normwise error (``error_estimate``
-    times ``||beta||`` in the equilibrated scale) reaches the intercept through
-    ``||x_mean / d||`` (Cauchy-Schwarz), and the subtraction itself rounds by
-    ``eps (|y_mean| + |x_mean|' |coef|)``.
-    """
-    if not problem.fit_intercept:
-        return 0.0
-    m = problem.get_moments()
-    p = problem.n_features
-    d = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
-    beta = solution.coef * d  # (targets, features), equilibrated
-    mean_over_d = np.where(d > 0, m.x_mean / np.where(d > 0, d, 1.0), 0.0)
-    through = solution.error_estimate * np.linalg.norm(beta, axis=1) * np.linalg.norm(mean_over_d)
-    rounding = EPS * (np.abs(m.y_mean) + np.abs(solution.coef) @ np.abs(m.x_mean))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = (through + rounding) / np.abs(solution.intercept)
-    rel = np.where(through + rounding > 0, rel, 0.0)
-    return float(np.nanmax(np.where(np.isnan(rel), np.inf, rel), initial=0.0))
-
-
-def _checked(problem: LeastSquaresProblem, solution: Solution) -> Solution:
-    """The solution, marked inaccurate (with the figure) when its coefficients' bound or
-    its intercept's misses ``TARGET_ACCURACY``."""
-    if solution.status != "ok":
-        return solution
-    if solution.error_estimate > TARGET_ACCURACY:
-        return dataclasses.replace(
-            solution,
-            status="inaccurate",
-            message=(
-                f"solver {solution.solver!r}: the coefficients are only accurate to about "
-                f"{solution.error_estimate:.1e} relative (condition number "
-                f"{solution.condition_number:.2e})"
-            ),
-        )
-    if solution.solver == "extended":  # the intercept is an unknown there, with its bound
-        return solution
-    bound = _intercept_error(problem, solution)
-    if bound > TARGET_ACCURACY:
-        return dataclasses.replace(
-            solution,
-            status="inaccurate",
-            message=(
-                f"solver {solution.solver!r}: the intercept is only accurate to about "
-                f"{bound:.1e} relative (it is the difference of terms "
-                f"{_intercept_cancellation(problem, solution):.1e} times larger; the data "
-                "has a large offset)"
-            ),
-        )
-    return solution
-
-
-def _underflows(problem: LeastSquaresProblem) -> bool:
-    """Whether the Moments' cross-products may have lost digits to underflow: the
-    product of the two smallest (weighted, centred) column norms of ``[X, y]`` near
-    the subnormal range.  The extended path works in longdouble's wider range."""
-    m = problem.get_moments()
-    d = np.sqrt(np.maximum(np.diag(m.cross), 0.0))
-    if not problem.fit_intercept:
-        with np.errstate(over="ignore"):
-            d = np.hypot(d, np.sqrt(m.weight_sum) * np.abs(m.mean))
-    # A zero norm may be an underflow too (a constant column merely takes the
-    # extended path, which handles it).
-    return bool(d.size) and float(d.min()) < 2.0 ** (UNDERFLOW_LOG2 / 2)
-
-
-def _penalty_out_of_range(problem: LeastSquaresProblem) -> bool:
-    """Whether the equilibrated penalty ``alpha / d_j^2`` is beyond ``2**PENALTY_LOG2``
-    for a column (or ``d_j`` is not representable): the equilibrated solution, about
-    ``d_y / penalty``, could underflow although the coefficients are representable."""
-    _, _, scale, active = problem.gram()
-    d = scale[active]
-    if d.size == 0:
-        return False
-    with np.errstate(divide="ignore"):
-        log_penalty = np.log2(problem.alpha.max()) - 2 * np.log2(d.min())
-    return bool(log_penalty > PENALTY_LOG2) or not np.isfinite(d).all()
-
 
 def _rank_in_doubt(problem: LeastSquaresProblem, factor, gram: bool = False) -> bool:
     """Whether the rank rule (:mod:`.aliasing`) might name aliased columns."""

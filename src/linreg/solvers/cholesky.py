@@ -188,5 +188,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     precision (rank-deficient design): :mod:`~linreg.solvers.auto` then takes the
     minimum-norm path.
     """
+    from .certify import certified
+
     factor = CholeskyFactor(problem)
-    return factor.solution(factor.solve(factor.rhs))
+    return certified(problem, factor.solution(factor.solve(factor.rhs)))

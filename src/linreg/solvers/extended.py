@@ -339,6 +339,28 @@ def _verdict(kappa: float, error: float, intercept_bound: float, steps: int) -> 
     return {"status": "inaccurate", "message": what}
 
 
+def measured_error(problem: LeastSquaresProblem, coef, intercept) -> tuple[float, float]:
+    """Bounds on the error of a given solution: ``(coefficients, normwise relative in the
+    equilibrated scale; intercepts, relative)``, measured against the refinement's own
+    solution plus its bound.  (A single correction step from the given solution is not
+    enough: the float64 rounding of its coefficients leaves a gradient whose rounding
+    hides components along directions of small singular values.)"""
+    reference = solve(problem)
+    if reference.solver != NAME or reference.status != "ok":
+        return np.inf, np.inf
+    _, _, scale, _ = problem.gram()
+    coef = np.atleast_2d(coef)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        diff = _norm(((coef - reference.coef) * scale).T)
+        size = _norm((reference.coef * scale).T)
+        coef_rel = np.where(size > 0, diff / size, np.where(diff > 0, np.inf, 0.0))
+        c, c_ref = np.atleast_1d(intercept), reference.intercept
+        icpt = np.abs(c - c_ref) / np.abs(c_ref)
+        icpt = np.where(np.abs(c - c_ref) > 0, icpt, 0.0)
+    bound = reference.error_estimate
+    return float(np.max(coef_rel, initial=0.0)) + bound, float(np.max(icpt, initial=0.0)) + bound
+
+
 def _scaled_parameters(design: _Design, coef, intercept):
     """(intercept, coef * D) over the design's columns, in longdouble."""
     beta = (np.atleast_2d(coef)[:, design.active].astype(LD) * design.scale.astype(LD)).T

@@ -64,15 +64,29 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     beta = sla.solve_triangular(R, projected, check_finite=False)
     coef, intercept = problem.to_user_units(beta, scale, active, x_mean, y_mean)
     kappa = condition_of_r(R)
-    q = R.shape[0]
-    return Solution(
-        coef=coef,
-        intercept=intercept,
-        solver=NAME,
-        rank=int(active.sum()),
-        aliased=tuple(np.flatnonzero(~active)),
-        condition_number=kappa,
-        error_estimate=forward_error_bound(kappa, q, B, projected),
+    error = forward_error_bound(kappa, R.shape[0], B, projected)
+    ok = error <= 1e-6
+    from .certify import certified  # (certify measures with extended, which imports qr)
+
+    return certified(
+        problem,
+        Solution(
+            coef=coef,
+            intercept=intercept,
+            solver=NAME,
+            rank=int(active.sum()),
+            aliased=tuple(np.flatnonzero(~active)),
+            condition_number=kappa,
+            error_estimate=error,
+            status="ok" if ok else "inaccurate",
+            message=""
+            if ok
+            else (
+                f"solver 'qr': the coefficients are only accurate to about {error:.1e} relative "
+                f"(condition number {kappa:.2e}; a worst-case bound, eps (kappa + kappa^2 "
+                "tan(theta))); solver='extended' refines to the exact solution"
+            ),
+        ),
     )
 
 

@@ -1,0 +1,166 @@
+"""Certify a solution: check its coefficient and intercept bounds against the target,
+and, with X in memory, replace a worst-case bound that misses it by a measurement.
+
+The measurement is one step of the extended-precision refinement of
+:mod:`.extended` started from the solution itself: its correction is the solution's
+error, up to the contraction factor ``kappa * eps`` of the step, so
+``||dz|| / (1 - kappa * eps)`` bounds it (Higham 2002, 12.1).  It costs two
+extended-precision passes over the data and a QR factorization, and is taken only
+when the a-priori bounds cannot vouch for the answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..solution import Solution
+from .problem import EPS, LeastSquaresProblem
+
+#: The accuracy the exact solvers promise (relative, coefficients and intercept).
+TARGET_ACCURACY = 1e-6
+
+#: Cross-products below ``2**UNDERFLOW_LOG2`` carry too few digits (the subnormal
+#: range starts at 2**-1022): such problems are solved from the data.
+UNDERFLOW_LOG2 = -960.0
+
+#: Equilibrated penalties above ``2**PENALTY_LOG2`` are solved in the user's units.
+PENALTY_LOG2 = 400.0
+
+#: Largest design (entries) on which a doubtful bound is replaced by a measurement.
+MEASURE_MAX_ENTRIES = 2**26
+
+
+def underflows(problem: LeastSquaresProblem) -> bool:
+    """Whether the Moments' cross-products may have lost digits to underflow: the
+    product of the two smallest (weighted, centred) column norms of ``[X, y]`` near
+    the subnormal range.  The extended path works in longdouble's wider range."""
+    m = problem.get_moments()
+    d = np.sqrt(np.maximum(np.diag(m.cross), 0.0))
+    if not problem.fit_intercept:
+        with np.errstate(over="ignore"):
+            d = np.hypot(d, np.sqrt(m.weight_sum) * np.abs(m.mean))
+    # A zero norm may be an underflow too (a constant column merely takes the
+    # extended path, which handles it).
+    return bool(d.size) and float(d.min()) < 2.0 ** (UNDERFLOW_LOG2 / 2)
+
+
+def penalty_out_of_range(problem: LeastSquaresProblem) -> bool:
+    """Whether the equilibrated penalty ``alpha / d_j^2`` is beyond ``2**PENALTY_LOG2``
+    for a column (or ``d_j`` is not representable): the equilibrated solution, about
+    ``d_y / penalty``, could underflow although the coefficients are representable."""
+    _, _, scale, active = problem.gram()
+    d = scale[active]
+    if d.size == 0:
+        return False
+    with np.errstate(divide="ignore"):
+        log_penalty = np.log2(problem.alpha.max()) - 2 * np.log2(d.min())
+    return bool(log_penalty > PENALTY_LOG2) or not np.isfinite(d).all()
+
+
+def intercept_cancellation(problem: LeastSquaresProblem, solution: Solution) -> float:
+    """How many times larger than the intercept the terms it is computed from are."""
+    if not problem.fit_intercept:
+        return 1.0
+    terms = np.abs(solution.coef) @ np.abs(problem.get_moments().x_mean)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = terms / np.abs(solution.intercept)
+    return float(np.nanmax(np.where(terms > 0, ratio, 1.0), initial=1.0))
+
+
+def intercept_error(problem: LeastSquaresProblem, solution: Solution) -> float:
+    """Bound on the intercepts' relative error, worst over targets.
+
+    ``c = y_mean - x_mean' coef``: the slopes' normwise error (``error_estimate``
+    times ``||beta||`` in the equilibrated scale) reaches the intercept through
+    ``||x_mean / d||`` (Cauchy-Schwarz), and the subtraction itself rounds by
+    ``eps (|y_mean| + |x_mean|' |coef|)``.
+    """
+    if not problem.fit_intercept:
+        return 0.0
+    m = problem.get_moments()
+    p = problem.n_features
+    d = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        beta = solution.coef * d  # (targets, features), equilibrated
+        mean_over_d = np.where(d > 0, m.x_mean / np.where(d > 0, d, 1.0), 0.0)
+        through = (
+            solution.error_estimate * np.linalg.norm(beta, axis=1) * np.linalg.norm(mean_over_d)
+        )
+        rounding = EPS * (np.abs(m.y_mean) + np.abs(solution.coef) @ np.abs(m.x_mean))
+        rel = (through + rounding) / np.abs(solution.intercept)
+    rel = np.where(through + rounding > 0, rel, 0.0)
+    return float(np.nanmax(np.where(np.isnan(rel), np.inf, rel), initial=0.0))
+
+
+def checked(problem: LeastSquaresProblem, solution: Solution) -> Solution:
+    """The solution, marked inaccurate (with the figure) when its coefficients' bound or
+    its intercept's misses ``TARGET_ACCURACY``."""
+    if solution.status != "ok":
+        return solution
+    if solution.error_estimate > TARGET_ACCURACY:
+        return dataclasses.replace(
+            solution,
+            status="inaccurate",
+            message=(
+                f"solver {solution.solver!r}: the coefficients are only accurate to about "
+                f"{solution.error_estimate:.1e} relative (condition number "
+                f"{solution.condition_number:.2e})"
+            ),
+        )
+    if solution.solver == "extended":  # the intercept is an unknown there, with its bound
+        return solution
+    bound = intercept_error(problem, solution)
+    if bound > TARGET_ACCURACY:
+        return dataclasses.replace(
+            solution,
+            status="inaccurate",
+            message=(
+                f"solver {solution.solver!r}: the intercept is only accurate to about "
+                f"{bound:.1e} relative (it is the difference of terms "
+                f"{intercept_cancellation(problem, solution):.1e} times larger; the data "
+                "has a large offset)"
+            ),
+        )
+    return solution
+
+
+def certified(problem: LeastSquaresProblem, solution: Solution) -> Solution:
+    """:func:`checked`, with a measured bound in place of an a-priori one that misses
+    the target when X is in memory (explicit solvers: the answer is kept as computed,
+    only its bound and status are made exact)."""
+    first = checked(problem, solution)
+    at_risk = problem.has_data and (
+        underflows(problem) or (problem.penalized and penalty_out_of_range(problem))
+    )
+    if (
+        (first.status == "ok" and not at_risk)
+        or solution.aliased
+        or not problem.has_data
+        or problem.X.dtype == np.longdouble
+        or not problem.single_alpha
+        or problem.n_samples * problem.n_features > MEASURE_MAX_ENTRIES
+    ):
+        return first
+    from .extended import measured_error
+
+    coef_error, intercept_rel = measured_error(problem, solution.coef, solution.intercept)
+    if coef_error <= TARGET_ACCURACY and intercept_rel <= TARGET_ACCURACY:
+        return dataclasses.replace(
+            solution, error_estimate=max(coef_error, EPS / 2), status="ok", message=""
+        )
+    if coef_error > TARGET_ACCURACY:
+        what = f"the coefficients are only accurate to about {coef_error:.1e} relative"
+    else:
+        what = f"the intercept is only accurate to about {intercept_rel:.1e} relative"
+    return dataclasses.replace(
+        solution,
+        error_estimate=max(coef_error, EPS / 2),
+        status="inaccurate",
+        message=(
+            f"solver {solution.solver!r}: {what} (measured by an extended-precision "
+            f"refinement step; condition number {solution.condition_number:.2e}); "
+            "solver='auto' or 'extended' solves to the exact solution"
+        ),
+    )
