@@ -87,13 +87,17 @@ def interval_reference(ref: ExactInference, X0, fit_intercept, kind: str, level:
     """Exact fitted values and half widths (t quantile in double precision from scipy).
 
     The quantile is common to linreg and the reference and accurate to ~1e-15, far
-    below the 1e-6 the comparison tests.
+    below the 1e-6 the comparison tests.  Also returns, per point, the rounding floor
+    of evaluating the prediction in float64: ``(k + 2) eps sum_j |x_j theta_j|`` (the
+    error bound of a (k+1)-term dot product and its rounding), which no float answer
+    can be asked to beat.
     """
     from scipy import stats
 
     cov = covariance(ref, "nonrobust")
     tq = mpmath.mpf(float(stats.t.ppf(0.5 + level / 2, ref.n - ref.k)))
-    fits, halves = [], []
+    fits, halves, floors = [], [], []
+    eps = mpmath.mpf(2) ** -52
     for r in augmented_rows(X0, fit_intercept):
         x = qmat_from_rows([r])
         fit = sum((a * b for a, b in zip(r, ref.params)), q(0))
@@ -102,7 +106,9 @@ def interval_reference(ref: ExactInference, X0, fit_intercept, kind: str, level:
             var = var + ref.s2
         fits.append(to_mpf(fit))
         halves.append(tq * mpmath.sqrt(to_mpf(var)))
-    return fits, halves
+        terms = sum((abs(to_mpf(a * b)) for a, b in zip(r, ref.params)), mpmath.mpf(0))
+        floors.append((len(r) + 2) * eps * terms)
+    return fits, halves, floors
 
 
 def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept):

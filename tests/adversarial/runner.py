@@ -195,23 +195,25 @@ def _measure(case: Case, out: dict):
             False,
             False,
         )
-    fits, halves = inference.interval_reference(
+    fits, halves, floors = inference.interval_reference(
         ref, case.extra["X0"], fi, case.extra["interval"], case.extra["level"]
     )
-    return _interval_error(out["pred"], fits, halves), math.nan, False, False
+    return _interval_error(out["pred"], fits, halves, floors), math.nan, False, False
 
 
-def _interval_error(pred, fits, halves) -> float:
-    """Largest error of fit, lower and upper, relative to the exact half width."""
+def _interval_error(pred, fits, halves, floors) -> float:
+    """Largest error of fit, lower and upper beyond the float64 rounding floor of the
+    prediction, relative to the exact half width."""
     import mpmath
 
     pred = np.asarray(pred, dtype=np.float64)
     if not np.isfinite(pred).all():
         return float("inf")
     worst = 0.0
-    for row, f, h in zip(pred, fits, halves):
+    for row, f, h, floor in zip(pred, fits, halves, floors):
         for got, want in zip(row, (f, f - h, f + h)):
-            worst = max(worst, float(abs(mpmath.mpf(float(got)) - want) / h) if h else math.inf)
+            excess = max(abs(mpmath.mpf(float(got)) - want) - floor, 0)
+            worst = max(worst, float(excess / h) if h else (math.inf if excess else 0.0))
     return worst
 
 

@@ -81,7 +81,7 @@ def test_intervals_match_statsmodels(kind):
     X, y, _ = _data(5)
     X0 = X[:3] + 0.5
     ref = inference.exact_wls(X, y, None, True)
-    fits, halves = inference.interval_reference(ref, X0, True, kind, 0.95)
+    fits, halves, _ = inference.interval_reference(ref, X0, True, kind, 0.95)
     frame = (
         sm.OLS(y, sm.add_constant(X)).fit().get_prediction(sm.add_constant(X0, has_constant="add"))
     )
@@ -127,3 +127,15 @@ def test_wide_ridge_dual_matches_primal():
     Xc, yc = X - xm, y - w @ y / w.sum()
     coef = np.linalg.solve(Xc.T @ (w[:, None] * Xc) + 0.3 * np.eye(9), Xc.T @ (w * yc))
     np.testing.assert_allclose(_floats(ref.coef[0]), coef, rtol=1e-10)
+
+
+def test_interval_error_flags_a_shift_beyond_the_rounding_floor():
+    from .runner import _interval_error
+
+    X, y, _ = _data(9)
+    ref = inference.exact_wls(X, y, None, True)
+    fits, halves, floors = inference.interval_reference(ref, X[:2], True, "confidence", 0.95)
+    good = [[float(f), float(f - h), float(f + h)] for f, h in zip(fits, halves)]
+    assert _interval_error(good, fits, halves, floors) < 1e-12
+    bad = [[v + 1e-3 * float(h) for v in row] for row, h in zip(good, halves)]
+    assert _interval_error(bad, fits, halves, floors) == pytest.approx(1e-3, rel=1e-3)
