@@ -403,6 +403,18 @@ def _root(problem: LeastSquaresProblem, keep, need_data: bool, use_data: bool = 
         "(in scaled, centred coordinates); pass X=, y= to summary() for standard errors "
         "from the data"
     )
+    if weight_sum is not None and len(scale):
+        # The float64 mean is off the exact one by ~eps |mean|: the Moments' factor
+        # takes the intercept as orthogonal to the centred columns, which costs the
+        # intercept's and the intervals' variances ~eps |mean| / spread.
+        with np.errstate(over="ignore", invalid="ignore"):
+            ratio = float(np.max(np.abs(centre) * np.sqrt(weight_sum) / scale))
+        if EPS * ratio > error:
+            error = EPS * ratio
+            cause = (
+                f"only the Moments are at hand and a column's mean is {ratio:.1e} times its "
+                "spread; pass X=, y= to summary() for standard errors from the data"
+            )
     if use_data and has_chunks(problem) and (need_data or error > MOMENTS_RTOL):
         m = problem.get_moments()
         p = m.n_features
