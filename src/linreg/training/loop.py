@@ -84,13 +84,12 @@ class TrainingResult:
         coef, intercept = problem.to_user_units(self.coef, self.intercept)
         if not problem.fit_intercept:
             intercept = np.zeros(len(intercept))
-        mu = problem.strong_convexity
         return Solution(
             coef=coef,
             intercept=intercept,
             solver=name,
             rank=problem.rank,
-            condition_number=float(np.sqrt(problem.lipschitz / mu)) if mu > 0 else np.inf,
+            condition_number=problem.condition_number,
             error_estimate=self.error_bound,
             n_iter=self.n_iter,
             status="inaccurate" if self.stopped == "max_iter" else "ok",

@@ -57,6 +57,13 @@ class StandardizedProblem:
     def largest_stable_lr(self) -> float:
         return 2.0 / self.lipschitz
 
+    @property
+    def condition_number(self) -> float:
+        """``sqrt(L / mu)``: the condition number of the standardized design (with the
+        penalty), inf when J is not strongly convex."""
+        mu = self.strong_convexity
+        return float(np.sqrt(self.lipschitz / mu)) if mu > 0 else float("inf")
+
     def to_user_units(self, coef_std, intercept_std):
         """(coef (k, p), intercept (k,)) in the data's own units."""
         coef_std = np.atleast_2d(np.asarray(coef_std, dtype=np.float64))  # (k, p)

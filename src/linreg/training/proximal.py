@@ -294,6 +294,8 @@ class ProximalFit:
     error_bound: float = float("nan")
     stopped: str = "tol"
     message: str = ""
+    rank: int = -1  # numerical rank of the standardized design (-1: unknown)
+    condition_number: float = float("nan")  # of the data term, sqrt(L / mu)
 
     def to_solution(self, solver: str):
         """A :class:`linreg.Solution` carrying the bound; status ``"inaccurate"`` (the
@@ -304,7 +306,8 @@ class ProximalFit:
             coef=self.coef,
             intercept=self.intercept,
             solver=solver,
-            rank=int(self.coef.shape[1]),  # not decided by this route
+            rank=self.rank,
+            condition_number=self.condition_number,
             error_estimate=self.error_bound,
             n_iter=self.n_iter,
             status="inaccurate" if self.stopped == "max_iter" else "ok",
@@ -402,4 +405,6 @@ def fit_enet_iterative(
         error_bound=bound,
         stopped=result.stopped,
         message=result.message(name, config),
+        rank=problem.rank,
+        condition_number=problem.condition_number,
     )
