@@ -308,3 +308,19 @@ def test_proximal_trainer_bound_holds_against_scikit_learn(max_iter):
         assert distance > 1e-6  # the bound is tested on a fit that is visibly off
     else:
         assert solution.status == "ok" and solution.error_estimate < 1e-3
+
+
+@pytest.mark.parametrize("y_shape", Y_SHAPES)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("cls", [linreg.LinearRegression, linreg.Ridge])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tensor_route_has_the_numpy_routes_shapes(cls, y_shape, fit_intercept, dtype):
+    """A torch tensor (Moments on its device) gives the NumPy fit's types and shapes."""
+    torch = pytest.importorskip("torch")
+    X, y = _data(y_shape, dtype)
+    on_device = _fit_quietly(
+        cls(fit_intercept=fit_intercept), torch.as_tensor(X), torch.as_tensor(y)
+    )
+    in_memory = _fit_quietly(cls(fit_intercept=fit_intercept), X, y)
+    ours, ref = _described(on_device, X), _described(in_memory, X)
+    assert ours == ref

@@ -36,7 +36,8 @@ class Solution:
         Intercepts (zeros when the fit has none).
     solver : str
         The path that produced the coefficients (``"cholesky"``, ``"cholesky+refine"``,
-        ``"qr"``, ``"extended"``, ``"svd"``, ``"eigh"``).
+        ``"qr"``, ``"extended"``, ``"svd"``, ``"eigh"``; the trainers ``"gd"``,
+        ``"autograd"``, ``"torch"``).
     rank : int
         Numerical rank of the (centred) design.
     aliased : tuple of int
@@ -47,13 +48,17 @@ class Solution:
     error_estimate : float
         Estimated bound on the normwise relative error of ``coef`` (in the
         equilibrated scale) with respect to the exact least-squares solution of the
-        data as given.
+        data as given.  For the trainers, the certified bound on the relative distance
+        of the standardized parameters to the optimum that training reached.
     n_iter : int
-        Refinement steps taken (0 for a direct solve).
+        Refinement steps taken (0 for a direct solve); epochs for the trainers.
     status : str
-        ``"ok"``, ``"rank_deficient"`` or ``"inaccurate"``.
+        ``"ok"``, ``"rank_deficient"`` or ``"inaccurate"`` (the digits are not vouched
+        for, or a trainer stopped at ``max_iter`` before its bound reached ``tol``).
     message : str
         What the status means for the user, and what to do about it.
+    diagnostics : dict
+        Route-specific records (the trainers: ``history``, ``stopped``, ``tol``).
     """
 
     coef: np.ndarray
