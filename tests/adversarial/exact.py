@@ -299,6 +299,22 @@ def _ridge_dual(X, Y, w, xm, ym, cols, a) -> QMat:
     return Xc.T() @ K.solve(_weighted_rows(Yc, wq))
 
 
+def equilibrated_condition(ref: ExactLS, dps: int = 40) -> float:
+    """2-norm condition number of the centred, weighted, column-equilibrated design:
+    ``sqrt(kappa(D^-1 A D^-1))`` with ``D = sqrt(diag A)`` (zero columns skipped)."""
+    p = ref.gram.rows
+    keep = [j for j in range(p) if ref.gram[j, j] != 0]
+    with mpmath.workdps(dps):
+        d = {j: mpmath.sqrt(to_mpf(ref.gram[j, j])) for j in keep}
+        G = mpmath.matrix(len(keep), len(keep))
+        for a, i in enumerate(keep):
+            for b, j in enumerate(keep):
+                G[a, b] = to_mpf(ref.gram[i, j]) / (d[i] * d[j])
+        ev = mpmath.eigsy(G, eigvals_only=True)
+        lo, hi = min(ev), max(ev)
+        return float(mpmath.sqrt(hi / lo)) if lo > 0 else float("inf")
+
+
 # ------------------------------------------------------------ error measures
 def coef_error(ref: ExactLS, coef, intercept) -> tuple[float, float]:
     """``(coef error, intercept error)`` of a float answer against the exact one.

@@ -22,11 +22,12 @@ COLUMNS = (
     "refused",
     "silent_wrong",
     "promise_broken",
+    "false_rank",
     "crash",
     "warned_wrong",
     "warned_fine",
 )
-FAILING = ("silent_wrong", "promise_broken", "crash", "ref_error")
+FAILING = ("silent_wrong", "promise_broken", "false_rank", "crash", "ref_error")
 #: Printed too (first lines per family), to judge the warnings and refusals.
 NOTABLE = ("warned_wrong", "warned_fine", "refused")
 
@@ -82,7 +83,8 @@ def summary_line(results) -> str:
     fine = c["warned_fine"]
     return (
         f"{len(rs)} cases, {fits} fits: {c['silent_wrong']} silent wrong, "
-        f"{c['promise_broken']} broken minimum-norm promises, {c['crash']} crashes, "
+        f"{c['promise_broken']} broken minimum-norm promises, "
+        f"{c['false_rank']} false rank-deficiency warnings on wrong answers, {c['crash']} crashes, "
         f"{c['ref_error']} reference errors, {c['warned_wrong']} warned-and-wrong, {fine} "
         f"warned-but-fine ({100 * fine / max(fits, 1):.2f}% of fits)"
     )

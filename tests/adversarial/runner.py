@@ -11,6 +11,9 @@ Classes (a case fails if its error exceeds ``max(1e-6, 100 * stated bound)``):
                    warning is the RankDeficientWarning, which promises the
                    minimum-norm solution (the answer is neither accurate nor the one
                    the warning names: a silent wrong answer under a warning)
+``false_rank``     out of tolerance under a RankDeficientWarning alone, on a design that
+                   is exactly full rank with an equilibrated condition number below
+                   ``FALSE_RANK_KAPPA`` (the warning names a cause that is not there)
 ``warned_wrong``   out of tolerance, with a warning (allowed)
 ``warned_fine``    a warning on an answer within 1e-6 (a false alarm); a
                    RankDeficientWarning on an exactly rank-deficient OLS design is true
@@ -34,6 +37,12 @@ from .families import Case, make_case
 
 TOL = 1e-6
 BOUND_FACTOR = 100.0
+#: A RankDeficientWarning on an exactly full-rank design whose equilibrated (centred,
+#: weighted) condition number is below this is untrue: linreg's extended path solves
+#: such problems exactly (documented up to ~1e14).
+FALSE_RANK_KAPPA = 1e12
+#: ...checked up to this many features (mpmath eigenvalues).
+FALSE_RANK_MAX_FEATURES = 30
 #: Documented optimality tolerance of Lasso/ElasticNet (relative to alpha).
 KKT_BOUND = 1e-8
 
@@ -281,7 +290,22 @@ def run_case(case: Case) -> Result:
     res.bound_missed = missed and res.cls == "ok" and not ours
     if ours and res.cls != "ok":
         res.message = str(ours[0].message)[:120]
+    if res.cls == "warned_wrong" and only_rank and case.estimator == "LinearRegression":
+        _check_rank_warning(case, res)
     return res
+
+
+def _check_rank_warning(case: Case, res: Result) -> None:
+    """Reclassify a wrong answer under a RankDeficientWarning as ``false_rank`` when the
+    design as given is full rank and well within float64's reach."""
+    fi = case.params.get("fit_intercept", True)
+    ref = exact.solve_exact(case.X, case.y, case.w, fi)
+    if ref.rank_deficient or ref.gram.rows > FALSE_RANK_MAX_FEATURES:
+        return
+    kappa = exact.equilibrated_condition(ref)
+    if kappa < FALSE_RANK_KAPPA:
+        res.cls = "false_rank"
+        res.message = f"exact kappa {kappa:.1e}; " + res.message
 
 
 def run(family: str, seed: int) -> Result:

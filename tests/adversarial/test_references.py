@@ -139,3 +139,12 @@ def test_interval_error_flags_a_shift_beyond_the_rounding_floor():
     assert _interval_error(good, fits, halves, floors) < 1e-12
     bad = [[v + 1e-3 * float(h) for v in row] for row, h in zip(good, halves)]
     assert _interval_error(bad, fits, halves, floors) == pytest.approx(1e-3, rel=1e-3)
+
+
+def test_equilibrated_condition_matches_numpy():
+    X, y, _ = _data(10, n=30, p=3)
+    X = X * [1.0, 1e5, 1e-7] + [0.0, 3e6, 1.0]
+    Xc = X - X.mean(0)
+    want = np.linalg.cond(Xc / np.linalg.norm(Xc, axis=0))
+    got = exact.equilibrated_condition(exact.solve_exact(X, y, None, True))
+    assert got == pytest.approx(want, rel=1e-8)
