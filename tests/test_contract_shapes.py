@@ -324,3 +324,21 @@ def test_tensor_route_has_the_numpy_routes_shapes(cls, y_shape, fit_intercept, d
     in_memory = _fit_quietly(cls(fit_intercept=fit_intercept), X, y)
     ours, ref = _described(on_device, X), _described(in_memory, X)
     assert ours == ref
+
+
+def test_model_file_dtype_field_is_validated_and_optional(tmp_path):
+    """A model file's "dtype" must be float64 or float32 (the error names the field);
+    files written before the field existed load as float64."""
+    import json
+
+    X, y = _data((N,), np.float32)
+    path = linreg.LinearRegression().fit(X, y).save(tmp_path / "m.json")
+    doc = json.loads(path.read_text())
+    assert doc["dtype"] == "float32"
+    doc["dtype"] = "object"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(linreg.ModelFileError, match="'dtype'"):
+        linreg.load(path)
+    del doc["dtype"]
+    path.write_text(json.dumps(doc))
+    assert linreg.load(path).coef_.dtype == np.float64

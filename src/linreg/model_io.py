@@ -2,7 +2,9 @@
 
 A model file holds what is needed to predict, to print the summary and to know where
 the model came from: the estimator's class and parameters, the coefficients and
-intercepts, the feature names, the standardization (feature means and standard
+intercepts (with their dtype: a model fitted on float32 X loads with float32 ``coef_``;
+loading writes them through :mod:`linreg.fitted_state`, scikit-learn's shape rules),
+the feature names, the standardization (feature means and standard
 deviations), the solver path taken, the summaries computed at fit time, metrics the
 caller measured (held-out R^2, ...), the training Moments when they are small, and the
 linreg version that wrote it.  Loading validates the structure and every type, and only
