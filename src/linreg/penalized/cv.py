@@ -357,6 +357,7 @@ class ElasticNetCV(ElasticNet):
         self.dual_gap_ = float(result.diagnostics["dual_gap"][0])
         self.objective_ = float(result.diagnostics["objective"][0])
         self.coef_bound_ = float(result.diagnostics["coef_bound"][0])
+        self.solution_ = result
         return self
 
     def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:

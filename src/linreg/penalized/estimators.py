@@ -241,6 +241,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Duality gap at the solution, in the objective's scaling (as scikit-learn's).
     objective_ : float or ndarray of shape (n_targets,)
         The objective at the solution.
+    solution_ : linreg.Solution
+        Coordinate descent's report: ``error_estimate`` the certified relative error
+        of the coefficients (``coef_bound_ / ||coef_||``, the largest over targets),
+        ``status``, ``message`` and ``diagnostics`` ("dual_gap", "kkt", "coef_bound").
     coef_bound_ : float or ndarray of shape (n_targets,)
         Coordinate descent: a certified bound on ``||coef_ - coef*||_2`` (``coef*`` the
         exact minimizer), from an exactly recomputed gradient: ``min(||s||_2, sqrt(2 mu
@@ -387,6 +391,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.dual_gap_ = one(diag["dual_gap"])
         self.objective_ = one(diag["objective"])
         self.coef_bound_ = one(diag["coef_bound"])
+        self.solution_ = result
         return self
 
     def _fit_iterative(self, X, Y, w, y_was_1d, alpha, l1_ratio, tol, max_iter, validation):
@@ -425,7 +430,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.intercept_ = one(fit.intercept if self.fit_intercept else np.zeros(Y.shape[1]))
         self.dual_gap_ = one(fit.dual_gap)
         self.objective_ = one(fit.objective)
-        self.__dict__.pop("coef_bound_", None)  # coordinate descent's certificate only
+        for name in ("coef_bound_", "solution_"):  # coordinate descent's certificate only
+            self.__dict__.pop(name, None)
         return self
 
     @property
