@@ -82,13 +82,15 @@ def fit_recording(estimator, X, y, w=None):
     return estimator, [str(r.message) for r in ours]
 
 
-def assert_contract(model, messages, err):
-    """Accurate and honestly bounded, or warned about."""
+def assert_contract(model, messages, err, intercept=None):
+    """Accurate and honestly bounded, or warned about; ``intercept`` the exact one."""
     if messages:
         return
     bound = model.solution_.error_estimate
     assert err <= TOL, (model.solver_, err, bound)
     assert err <= 100 * max(bound, 1e-15), (model.solver_, err, bound)
+    if intercept is not None and intercept != 0:
+        assert abs(model.intercept_ - intercept) <= TOL * abs(intercept), model.solver_
 
 
 # ------------------------------------------------------------------ r1: heavy weight
@@ -138,7 +140,7 @@ def test_offsets_and_weights_seeded_loop(large_path, monkeypatch):
         model, messages = fit_recording(linreg.LinearRegression(), X, y, w)
         c, b = exact_fit(X, y, w)
         err = equilibrated_error(model.coef_, b, X, w)
-        assert_contract(model, messages, err)
+        assert_contract(model, messages, err, c)
         fits += 1
         false_alarms += bool(messages) and err <= TOL and abs(model.intercept_ - c) <= TOL * abs(c)
     assert false_alarms <= 0.25 * fits, false_alarms
@@ -326,3 +328,47 @@ def test_overflow_from_y_is_blamed_on_y():
     y = rng.standard_normal(6) * 1e200
     with pytest.raises(ValueError, match=r"\by\b"):
         linreg.LinearRegression().fit(X, y)
+
+
+# ------------------------------------------------------- explicit solvers, certified
+def _family(seed):
+    """Offsets up to 1e10 x spread, near-collinear pairs, weights, ridge, no intercept."""
+    rng = np.random.default_rng(1000 + seed)
+    n, p = int(rng.integers(8, 40)), int(rng.integers(1, 4))
+    X = rng.standard_normal((n, p)) * 10.0 ** rng.uniform(-5, 5, p)
+    if rng.random() < 0.6:
+        X += 10.0 ** rng.uniform(0, 10) * rng.uniform(0.5, 2, p) * X.std(0)
+    if p > 1 and rng.random() < 0.3:
+        X[:, 1] = X[:, 0] + 10.0 ** rng.uniform(-10, -2) * rng.standard_normal(n) * X[:, 0].std()
+    y = X @ rng.standard_normal(p) + rng.uniform(-5, 5)
+    y += 10.0 ** rng.uniform(-12, 0) * rng.standard_normal(n)
+    w = 10.0 ** rng.uniform(-8, 12, n) if rng.random() < 0.4 else None
+    fit_intercept = rng.random() < 0.8
+    alpha = 10.0 ** rng.uniform(-6, 3) if rng.random() < 0.25 else 0.0
+    return X, y, w, fit_intercept, alpha
+
+
+@pytest.mark.parametrize("solver", ["qr", "cholesky", "extended", "auto"])
+def test_explicit_solvers_certify_or_warn(solver):
+    """Every exact solver's answer (intercept included) is within 1e-6 of the exact one
+    and within 100x its bound, or warned about; false alarms are rare."""
+    false_alarms = 0
+    for seed in range(40):
+        X, y, w, fit_intercept, alpha = _family(seed)
+        est = (
+            linreg.Ridge(alpha=alpha, fit_intercept=fit_intercept, solver=solver)
+            if alpha
+            else linreg.LinearRegression(fit_intercept=fit_intercept, solver=solver)
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # e.g. cholesky's svd fallback
+            model, messages = fit_recording(est, X, y, w)
+        try:
+            c, b = exact_fit(X, y, w, fit_intercept, alpha)
+        except StopIteration:  # exactly singular normal equations
+            continue
+        err = equilibrated_error(model.coef_, b, X, w, fit_intercept)
+        assert_contract(model, messages, err, c if fit_intercept else None)
+        fine = err <= TOL and (not fit_intercept or abs(model.intercept_ - c) <= TOL * abs(c))
+        false_alarms += bool(messages) and fine and not any("rank" in m for m in messages)
+    assert false_alarms <= 2, false_alarms

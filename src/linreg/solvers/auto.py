@@ -12,11 +12,17 @@
    ~1e14, with the intercept solved for directly); larger ones take corrected semi-normal
    equations (``cholesky+refine``, one pass over X per step, the intercept refined
    with the slopes) while ``kappa(G) * eps`` is small enough for them to converge,
-   and Householder QR of the twice-centred design after.
-4. With only the Moments (out-of-core, distributed): Cholesky.
+   and Householder QR of the twice-centred design after; when their a-priori bounds
+   (worst cases) miss 1e-6, the extended path re-solves problems up to
+   ``DOUBT_EXTENDED_MAX_ENTRIES``.
+4. Ridge whose equilibrated penalty is out of float64's range, or whose penalized
+   system is singular to working precision: the SVD of the design in the user's units
+   (:mod:`.spectral`), the better of it and the extended answer.  Cross-products that
+   may have underflowed send the fit to the extended path.
+5. With only the Moments (out-of-core, distributed): Cholesky.
 
 Every answer carries a bound on its error; the intercept's own bound (the terms it
-balances times the slopes' error) is checked too, and an
+balances times the slopes' error) is checked too (:mod:`.certify`), and an
 :class:`~linreg.AccuracyWarning` states the figure when either misses 1e-6.
 """
 
@@ -67,6 +73,7 @@ DOUBT_EXTENDED_MAX_ENTRIES = 2**26
 #: Penalized problems whose penalized Gram matrix has ``kappa * eps`` above this are
 #: solved by the SVD of the design in the user's units (:mod:`.spectral`).
 SPECTRAL_KAPPA_EPS = 1e-2
+
 
 def _rank_in_doubt(problem: LeastSquaresProblem, factor, gram: bool = False) -> bool:
     """Whether the rank rule (:mod:`.aliasing`) might name aliased columns."""
@@ -129,7 +136,7 @@ def _large(problem: LeastSquaresProblem, factor) -> Solution:
     ):
         solution = _refined(problem, factor)
     else:
-        solution = _checked(problem, qr.solve(problem))
+        solution = _checked(problem, qr.solve(problem, certify=False))
     return _in_doubt(problem, solution)
 
 
