@@ -342,3 +342,34 @@ def test_model_file_dtype_field_is_validated_and_optional(tmp_path):
     del doc["dtype"]
     path.write_text(json.dumps(doc))
     assert linreg.load(path).coef_.dtype == np.float64
+
+
+def test_early_stopping_reports_the_bound_of_the_parameters_it_returns():
+    """Early stopping restores the best validation epoch: the Solution's bound is
+    ``||grad J|| / mu / ||theta||`` at those parameters (recomputed here with NumPy from
+    the standardized data), and it covers the true distance to the optimum."""
+    from linreg.solvers import LeastSquaresProblem
+    from linreg.training import standardize
+
+    rng = np.random.default_rng(3)
+    n, p = 200, 6
+    X = rng.standard_normal((n, p))
+    X[:, 1] = X[:, 0] + 0.1 * X[:, 1]
+    y = X @ rng.standard_normal(p) + rng.standard_normal(n)
+    Xv = rng.standard_normal((50, p))
+    yv = Xv @ rng.standard_normal(p)  # another model: the validation loss soon rises
+    model = linreg.LinearRegression(solver="gd", early_stopping=True, n_iter_no_change=5)
+    model.fit(X, y, validation_data=(Xv, yv))
+    solution = model.solution_
+    assert solution.diagnostics["stopped"] == "early_stopping"
+    problem = LeastSquaresProblem(X, y[:, None], None, True, np.zeros(1))
+    sp = standardize(X, y[:, None], None, True, problem.alpha, problem.get_moments())
+    coef = solution.coef
+    B = coef * sp.x_scale[None, :] / sp.y_scale[:, None]
+    c = (solution.intercept + coef @ sp.x_shift - sp.y_shift) / sp.y_scale
+    r = sp.T - c - sp.Z @ B.T
+    grad = np.r_[-r.sum(axis=0) / n, -(sp.Z.T @ r).ravel() / n]
+    size = np.sqrt(np.sum(B**2) + np.sum(c**2))
+    expected = np.linalg.norm(grad) / sp.strong_convexity / size
+    np.testing.assert_allclose(solution.error_estimate, expected, rtol=1e-8)
+    assert _standardized_distance(model, X, y) <= solution.error_estimate

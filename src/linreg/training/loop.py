@@ -120,6 +120,17 @@ def _progress(config: TrainingConfig, name: str):
     return bar, task
 
 
+def _bound_at(trainer, problem: StandardizedProblem, certificate, coef, intercept) -> float:
+    """The bound of :func:`train` at the trainer's current parameters (no step term)."""
+    if certificate is not None:
+        return float(certificate(coef, intercept)[0])
+    if not problem.strong_convexity > 0:
+        return np.inf
+    _, grad_norm = trainer.full_gradient()
+    size = np.sqrt(np.sum(coef**2) + np.sum(intercept**2))
+    return float(grad_norm / problem.strong_convexity / max(size, 1e-300))
+
+
 def train(
     trainer,
     problem: StandardizedProblem,
@@ -212,6 +223,8 @@ def train(
         if progress:
             progress[0].stop()
     coef, intercept = trainer.parameters()
+    if stopped == "early_stopping":  # the bound of the restored (best) epoch's parameters
+        bound = _bound_at(trainer, problem, certificate, coef, intercept)
     what = getattr(certificate, "what", "certified relative error bound")
     result = TrainingResult(coef, intercept, epoch, converged, float(bound), history, stopped, what)
     if warn and not converged:
