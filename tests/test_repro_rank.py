@@ -150,10 +150,21 @@ def deficient_case(seed: int):
     return X, y, w, fit_intercept, kind
 
 
+def _column_norms(X, w, fit_intercept):
+    """Weighted (centred) column norms, computed column by column without overflow."""
+    sw = np.ones(X.shape[0]) if w is None else np.sqrt(w)
+    Z = X - (np.average(X, axis=0, weights=None if w is None else w) if fit_intercept else 0)
+    return np.array([np.linalg.norm(sw * Z[:, j]) for j in range(X.shape[1])])
+
+
 def _check_promise(model, X, y, w, fit_intercept):
     coef, intercept, rank, xm = exact_minimum_norm(X, y, w, fit_intercept)
     err = np.linalg.norm(model.coef_ - coef)
     assert err <= PROMISE_RTOL * np.linalg.norm(coef) + 1e-300, (err, np.linalg.norm(coef))
+    # Also in the equilibrated scale (what predictions feel): coef * column norm.
+    d = _column_norms(X, w, fit_intercept)
+    err = np.linalg.norm((model.coef_ - coef) * d)
+    assert err <= PROMISE_RTOL * np.linalg.norm(coef * d) + 1e-300, ("scaled", err)
     # The intercept is ybar - xbar'coef: its error is bounded by |xbar| |coef error|.
     bound = PROMISE_RTOL * (abs(intercept) + np.abs(xm) @ np.abs(coef)) + 1e-300
     assert abs(model.intercept_ - intercept) <= bound

@@ -202,8 +202,18 @@ def project_out_null(coef, gamma, scale, kept, alias, kappa, u):
     # coef - N N^+ coef through the small least-squares problem N t = coef, not through
     # an orthonormal basis: an entry of N of tiny magnitude (a column of large scale
     # next to one of small scale) is exact in N but only normwise accurate in Q.
-    t, _, _, sv = sla.lstsq(null, coef, cond=0.0, lapack_driver="gelsd", check_finite=False)
-    correction = null @ t
+    # Only the rows where N is non-zero: an orthogonal factorization mixes every row it
+    # touches, and a large coefficient outside the null space would spill its rounding
+    # (eps * |coef_k|) into the projection.
+    # Rows sorted by decreasing size and column pivoting (gelsy): Householder QR is then
+    # row-wise backward stable however graded the rows are (Powell & Reid 1969; Cox &
+    # Higham 1998), so the small entries of the projection are right too.
+    rows = np.flatnonzero(np.any(null != 0, axis=1))
+    rows = rows[np.argsort(-np.abs(null[rows]).max(axis=1), kind="stable")]
+    t = sla.lstsq(null[rows], coef[rows], cond=0.0, lapack_driver="gelsy", check_finite=False)[0]
+    sv = np.linalg.svd(null[rows], compute_uv=False)
+    correction = np.zeros_like(coef)
+    correction[rows] = null[rows] @ t
     with np.errstate(divide="ignore"):
         kappa_null = sv[0] / sv[-1] if sv[-1] > 0 else np.inf
     return coef - correction, float(EPS * kappa_null * np.linalg.norm(correction))
