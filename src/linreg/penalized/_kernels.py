@@ -144,6 +144,10 @@ def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscal
     most ``kkt_tol * ||w||_2``, or the subgradient at the rounding floor of the gradient,
     ``g_j = q_j - sum_k G_jk w_k`` (``|G_jk| <= hscale``, the largest diagonal entry).
     """
+    # the gap's rounding: its own terms (``floor``) and w'g with g's error, of the size
+    # EPS (|q| + |G||w|) per entry (|q_j| <= gscale, |G_jk| <= hscale)
+    w1 = np.sum(np.abs(w))
+    floor = max(floor, 64.0 * EPS * (gscale + hscale * w1) * w1)
     if not (gap <= tol * primal or gap <= abs_tol or gap <= floor):
         return False
     gfloor = 1e3 * EPS * gscale
@@ -152,7 +156,7 @@ def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscal
         return False
     if mu > 0.0 and kkt_tol < np.inf:
         wnorm = np.sqrt(np.sum(w * w))
-        rounding = 1e3 * EPS * (gscale + hscale * np.sum(np.abs(w))) * np.sqrt(w.shape[0])
+        rounding = 1e3 * EPS * (gscale + hscale * w1) * np.sqrt(w.shape[0])
         if norm > mu * kkt_tol * wnorm and norm > rounding:
             return False
     return True

@@ -175,20 +175,29 @@ def cd_sparse(
     xs_s = np.zeros(p)  # s'xs_j
     diag = np.zeros(p)
     active = np.ones(p, dtype=np.bool_)
+    raw = np.zeros(p)  # size of the implicit centring's terms: sum w x^2 / W + m^2
     for j in range(p):
         sq = 0.0
+        centred = 0.0  # sum over the nonzeros of w (x - m)^2, and their weight
+        w_nz = 0.0
         for k in range(indptr[j], indptr[j + 1]):
-            xs_s[j] += s[indices[k]] * data[k]
+            si = s[indices[k]]
+            xs_s[j] += si * data[k]
             sq += data[k] * data[k]
-        diag[j] = (sq - 2.0 * m[j] * xs_s[j] + m[j] * m[j] * W) / W
+            if si > 0.0:
+                centred += (data[k] - m[j] * si) ** 2
+                w_nz += si * si
+        # the centred sum of squares without cancellation (the zeros sit at -m_j)
+        diag[j] = (centred + m[j] * m[j] * max(W - w_nz, 0.0)) / W
+        raw[j] = sq / W + m[j] * m[j]
         if diag[j] <= 1e-14 * (sq / W + 1e-300):
             active[j] = False
             w[j] = 0.0
     Rs = _residual(data, indices, indptr, n, y, w)
     shift = m @ w
     sR = s @ Rs
-    gscale = np.sqrt(max(np.max(diag), 0.0) * (y @ y) / W) if p else 0.0
-    hscale = max(np.max(diag), 0.0) if p else 0.0
+    hscale = max(np.max(raw), 0.0) if p else 0.0
+    gscale = np.sqrt(hscale * (y @ y) / W) if p else 0.0
     gap = np.inf
     primal = np.inf
     n_iter = 0
