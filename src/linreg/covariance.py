@@ -20,13 +20,24 @@ the user's units at the very end, one standard error at a time: never as
 are representable, and never as ``T V T'`` after the fact, which cancels when a column's
 mean is large against its spread.
 
-``R`` comes from the Moments' Cholesky factor when that is accurate (condition number
-below ~3e2); otherwise from Cholesky QR passes over the data preconditioned by it (a
-shifted CholeskyQR3, accurate to ~kappa eps), or, for small unpenalized problems in
-memory, from the extended-precision inverse of :mod:`linreg.solvers.extended`
-(certified NIST standard errors need it: Filip's design has kappa ~4e9).  Without the
-data it stays the Moments' factor, whose error ~kappa^2 eps is reported by an
+``R`` comes from the Moments' Cholesky factor when that is accurate (error ~kappa^2 eps
+and ~eps |mean| / spread below :data:`MOMENTS_RTOL`); otherwise from Cholesky QR passes
+over the data preconditioned by it (shifted CholeskyQR, Fukaya et al. 2020: accurate to
+~kappa eps; the intercept column is part of the design, so the rounding of the float64
+means costs nothing).  For small unpenalized problems in memory the nonrobust standard
+errors are read off the entrywise-accurate extended-precision inverse of
+:func:`linreg.solvers.extended.gram_inverse` instead (NIST's certified values need it:
+Filip's design has kappa ~4e9).  Without the data it stays the Moments' factor.  The
+estimated relative error of the standard errors is reported, with its cause, by an
 :class:`~linreg.AccuracyWarning` where it exceeds :data:`SE_RTOL`.
+
+The residual standard deviation comes from the residuals about their weighted mean
+(the intercept profiled out: a huge intercept rounded to float64 can miss the
+least-squares one by far more than the noise), scaled by a power of two of y's spread
+where their squares would leave the float64 range.
+
+HC2/HC3 with an observation of leverage 1 (to working precision) are undefined for the
+terms it moves: those are NaN, the others are computed without it (its residual is 0).
 """
 
 from __future__ import annotations
@@ -415,11 +426,18 @@ def _root(problem: LeastSquaresProblem, keep, need_data: bool, use_data: bool = 
                 f"only the Moments are at hand and a column's mean is {ratio:.1e} times its "
                 "spread; pass X=, y= to summary() for standard errors from the data"
             )
+    m = problem.get_moments()
+    p = m.n_features
+    diag = np.diag(m.xtx if problem.fit_intercept else m.uncentred()[:p, :p])[keep]
+    in_range = bool(np.all((diag > 1e-280) & (diag < 1e280)))
+    if not in_range:
+        error = np.inf
+        cause = (
+            "only the Moments are at hand and a column's squares leave the float64 range "
+            "there; pass X=, y= to summary() for standard errors from the data"
+        )
     if use_data and has_chunks(problem) and (need_data or error > MOMENTS_RTOL):
-        m = problem.get_moments()
-        p = m.n_features
-        diag = np.diag(m.xtx if problem.fit_intercept else m.uncentred()[:p, :p])[keep]
-        if not np.all((diag > 1e-280) & (diag < 1e280)):
+        if not in_range:
             rows.scale = _data_scales(problem, keep, centre)
             rows.R = np.eye(r)
         R = _refine_with_data(problem, rows)
@@ -607,7 +625,7 @@ def y_scale_of(problem: LeastSquaresProblem) -> float:
     """A power of two near the spread of y, where y's squares leave the float64 range
     (1 otherwise): residuals are divided by it before they are squared."""
     m = problem.get_moments()
-    yy = (m.yty if problem.fit_intercept else m.uncentred()[m.n_features :, m.n_features :])
+    yy = m.yty if problem.fit_intercept else m.uncentred()[m.n_features :, m.n_features :]
     spread = np.sqrt(np.max(np.diag(yy)) / m.weight_sum)
     if np.isfinite(spread) and 1e-100 < spread < 1e100:
         return 1.0
