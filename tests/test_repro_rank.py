@@ -317,3 +317,19 @@ def test_moments_only_fit_keeps_the_promise():
             err = np.linalg.norm(solution.coef[0] - coef)
             assert err <= PROMISE_RTOL * np.linalg.norm(coef), (seed, kind, solver, err)
             assert solution.rank == rank, (seed, kind, solver)
+
+
+@pytest.mark.parametrize("solver", ["auto", "qr", "svd", "extended"])
+def test_tiny_column_whose_squares_underflow_is_not_aliased(solver):
+    """A column ~1e-194 (its squared norm underflows in the Moments) next to one ~1e-96,
+    kappa ~1 after equilibration: full rank, no RankDeficientWarning (the adversarial
+    suite's summary_hc 5 / summary_se 29 false alarms)."""
+    rng = np.random.default_rng(5)
+    X = rng.integers(-40, 41, size=(49, 2)) * 2.0 ** np.array([-325.0, -650.0])
+    y = rng.standard_normal(49)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankDeficientWarning)
+        model = LinearRegression(solver=solver).fit(X, y)
+    coef, _, rank, _ = exact_minimum_norm(X, y)
+    assert rank == 2 and model.rank_ == 2
+    assert_allclose(model.coef_, coef, rtol=1e-10)

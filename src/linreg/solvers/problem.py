@@ -95,9 +95,23 @@ class LeastSquaresProblem:
         ratio = np.ones(p)  # ||x_j|| / ||x_j - mean_j||, formed without squares (overflow)
         if self.fit_intercept:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                r = np.sqrt(m.weight_sum) * np.abs(m.x_mean) / np.sqrt(np.diag(m.cross)[:p])
+                r = np.sqrt(m.weight_sum) * np.abs(m.x_mean) / self._centred_norms(active)
             ratio = np.hypot(1.0, np.nan_to_num(r, nan=np.inf))
         return column_uncertainty(self.n_samples, p, ratio[active])
+
+    def _centred_norms(self, active) -> np.ndarray:
+        """Weighted centred column norms: from the Moments, or from X (scaled, so no
+        square under- or overflows) where the squared norm in the Moments is unsafe."""
+        m = self.get_moments()
+        p = self.n_features
+        norms = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
+        unsafe = active & ~((norms > 1e-150) & (norms < 1e150))
+        if self.X is not None and unsafe.any():
+            cols = np.asarray(self.X[:, unsafe], dtype=np.float64) - m.x_mean[unsafe]
+            if self.weights is not None:
+                cols *= np.sqrt(self.weights)[:, None]
+            norms[unsafe] = _column_norms(cols)
+        return norms
 
     def get_moments(self) -> Moments:
         if self.moments is None:
@@ -131,7 +145,8 @@ class LeastSquaresProblem:
         with an intercept), all without forming a square that could overflow."""
         p = self.n_features
         centred = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
-        if self.fit_intercept:
+        if self.fit_intercept:  # from X where the Moments' squares under/overflow
+            centred = self._centred_norms(np.ones(p, dtype=bool))
             return centred, np.zeros(p), np.zeros(m.n_targets)
         root = np.sqrt(m.weight_sum)
         with np.errstate(over="ignore", invalid="ignore"):
