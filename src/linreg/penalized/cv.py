@@ -345,7 +345,9 @@ class ElasticNetCV(ElasticNet):
         else:
             self.alphas_ = grids[0]
 
-        result = solve_enet(full, self.alpha_, self.l1_ratio_, None, tol, max_iter, self.screening)
+        result = solve_enet(
+            full, self.alpha_, self.l1_ratio_, None, tol, max_iter, self.screening, curvature=True
+        )
         if not result.diagnostics["converged"]:
             warnings.warn(
                 "the refit at the chosen alpha did not converge", ConvergenceWarning, stacklevel=2

@@ -247,11 +247,13 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         ``status``, ``message`` and ``diagnostics`` ("dual_gap", "kkt", "coef_bound").
     coef_bound_ : float or ndarray of shape (n_targets,)
         Coordinate descent: a certified bound on ``||coef_ - coef*||_2`` (``coef*`` the
-        exact minimizer), from an exactly recomputed gradient: ``min(||s||_2, sqrt(2 mu
-        gap)) / mu`` with ``s`` the minimum-norm subgradient (the KKT residual) and ``mu =
-        alpha (1 - l1_ratio)`` plus, in the Gram layout up to 500 features, the smallest
-        eigenvalue of the Gram matrix.  ``inf`` where the objective is not known to be
-        strongly convex (the Lasso with p > n, or a singular Gram matrix).
+        exact minimizer of the objective on the statistics as held: the Gram matrix, or
+        the centred copy of X), from an exactly recomputed gradient: ``(||s||_2 + e) /
+        mu`` with ``s`` the minimum-norm subgradient (the KKT residual), ``e`` a bound on
+        the gradient's rounding error, and ``mu = alpha (1 - l1_ratio)`` plus, in the
+        Gram layout up to 200 features, the smallest eigenvalue of the Gram matrix.
+        ``inf`` where the objective is not known to be strongly convex (the Lasso with
+        p > n, over 200 features, or a singular Gram matrix).
     n_iter_ : int
         Coordinate sweeps taken (the largest over targets).
     solver_ : str
@@ -348,7 +350,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             coef_init = np.atleast_2d(self.coef_)
             if coef_init.shape != (Y.shape[1], X.shape[1]):
                 coef_init = None
-        result = solve_enet(data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening)
+        result = solve_enet(
+            data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening, curvature=True
+        )
         return self._set_result(result, layout, y_was_1d, Y.shape[1], tol, max_iter)
 
     def _fit_source(self, source, alpha, l1_ratio, tol, max_iter, validation_data):
@@ -365,7 +369,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.__dict__.pop(attr, None)
         moments = source.moments()
         data = GramData.from_moments(moments, self.fit_intercept)
-        result = solve_enet(data, alpha, l1_ratio, None, tol, max_iter, self.screening)
+        result = solve_enet(
+            data, alpha, l1_ratio, None, tol, max_iter, self.screening, curvature=True
+        )
         self.n_features_in_ = source.n_features
         if source.feature_names is not None:
             self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
