@@ -309,3 +309,20 @@ def test_sparse_offset_columns_no_false_convergence_warning(seed):
         warnings.simplefilter("error")
         m = linreg.Lasso(alpha=alpha, solver="design").fit(sparse.csc_matrix(X), y)
     assert kkt_mp(X, y, np.ones(n), m.coef_, alpha, 0.0, dps=40) <= 1e-6 * alpha
+
+
+@pytest.mark.parametrize("layout", ["gram", "design", "sparse"])
+@pytest.mark.parametrize("offset", [0.0, 1e8])
+def test_heavy_row_and_offset_kkt(layout, offset):
+    """Weight 1e14 on one row and columns offset by 1e8: the centred copy of X is
+    formed as (x - x_heaviest) - weighted mean of that, not x - mean (which rounded the
+    heavy row's centred values to garbage: KKT residual 3 alpha).  KKT in mpmath."""
+    X, y, w, alpha = heavy_row_problem()
+    X = X + offset
+    Xf = sparse.csc_matrix(X) if layout == "sparse" else X
+    solver = "design" if layout == "sparse" else layout
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = linreg.ElasticNet(alpha=alpha, l1_ratio=0.7, solver=solver)
+        m.fit(Xf, y, sample_weight=w)
+    assert kkt_mp(X, y, w, m.coef_, 0.7 * alpha, 0.3 * alpha, dps=50) <= 1e-7 * alpha

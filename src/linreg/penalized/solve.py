@@ -118,24 +118,39 @@ class DesignData:
 
     @classmethod
     def from_arrays(cls, X, Y, w=None, fit_intercept: bool = True) -> DesignData:
+        """Centre with the weighted mean, computed and subtracted as ``(x - x_r) - d``:
+        ``x_r`` the row of largest weight, ``d = sum_i w_i (x_i - x_r) / W``, so that
+        neither an offset nor a heavy row is rounded into the centred values (``x -
+        mean`` directly loses ``eps |offset|``, times ``sqrt(w)`` on a heavy row)."""
         X = np.asarray(X, dtype=np.float64)
         Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
-        W = float(X.shape[0]) if w is None else float(np.sum(w))
-        if fit_intercept:
-            x_mean = np.average(X, axis=0, weights=w)
-            y_mean = np.average(Y, axis=0, weights=w)
+        n, p = X.shape
+        W = float(n) if w is None else float(np.sum(w))
+        wv = None if w is None else np.asarray(w, dtype=np.float64)
+        if fit_intercept and n:
+            r = 0 if wv is None else int(np.argmax(wv))
+            x_ref, y_ref = X[r].copy(), Y[r].copy()
         else:
-            x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-        # centred and transposed in one pass: each feature's column contiguous
-        XT = np.empty((X.shape[1], X.shape[0]))
-        for j in range(0, X.shape[1], 256):  # in column blocks: the transpose stays in cache
-            np.subtract(X[:, j : j + 256].T, x_mean[j : j + 256, None], out=XT[j : j + 256])
-        Yc = Y - y_mean
-        if w is not None:
-            root = np.sqrt(np.asarray(w, dtype=np.float64))
+            x_ref, y_ref = np.zeros(p), np.zeros(Y.shape[1])
+        # shifted by the reference row and transposed in one pass (columns contiguous),
+        # then the weighted mean of the shifted values subtracted
+        XT = np.empty((p, n))
+        shift = np.zeros(p)
+        for j in range(0, p, 256):  # in column blocks: the transpose stays in cache
+            block = XT[j : j + 256]
+            np.subtract(X[:, j : j + 256].T, x_ref[j : j + 256, None], out=block)
+            if fit_intercept and n:
+                shift[j : j + 256] = (block.sum(axis=1) if wv is None else block @ wv) / W
+                block -= shift[j : j + 256, None]
+        Yc = Y - y_ref
+        y_shift = (Yc.mean(axis=0) if wv is None else wv @ Yc / W) if fit_intercept and n else 0.0
+        Yc -= y_shift
+        if wv is not None:
+            root = np.sqrt(wv)
             XT *= root[None, :]
             Yc *= root[:, None]
-        return cls(XT.T, np.ascontiguousarray(Yc.T), x_mean, y_mean, W)
+        x_mean, y_mean = x_ref + shift, y_ref + y_shift
+        return cls(XT.T, np.ascontiguousarray(Yc.T), x_mean, np.atleast_1d(y_mean), W)
 
     def __post_init__(self):
         # ||x_j||^2 / W, the coordinate-descent step of every fit on these data
