@@ -58,11 +58,18 @@ def _solve_spd(M, b):
     return [rows[i][k] for i in range(k)]
 
 
-def exact_minimum_norm(X, y, w=None, fit_intercept=True):
-    """(coef, intercept, rank) of the minimum-norm weighted least-squares solution of
-    the float data as given, in exact rational arithmetic."""
+def _exact_minimum_norm_rational(Xf, y):
+    """Minimum-norm slopes (with an intercept, unweighted) of a design of Fractions."""
+    n, p = len(Xf), len(Xf[0])
+    X = np.zeros((n, p))  # placeholder shape; the rational rows are passed through
+    return exact_minimum_norm(X, y, rows=Xf)[0]
+
+
+def exact_minimum_norm(X, y, w=None, fit_intercept=True, rows=None):
+    """(coef, intercept, rank, x_mean) of the minimum-norm weighted least-squares
+    solution of the float data as given (or of the Fraction ``rows``), exactly."""
     n, p = X.shape
-    Xf = [[Fraction(float(v)) for v in row] for row in X]
+    Xf = rows if rows is not None else [[Fraction(float(v)) for v in row] for row in X]
     yf = [Fraction(float(v)) for v in y]
     wf = [Fraction(1)] * n if w is None else [Fraction(float(v)) for v in w]
     W = sum(wf)
@@ -333,3 +340,29 @@ def test_tiny_column_whose_squares_underflow_is_not_aliased(solver):
     coef, _, rank, _ = exact_minimum_norm(X, y)
     assert rank == 2 and model.rank_ == 2
     assert_allclose(model.coef_, coef, rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["auto", "qr", "svd", "extended"])
+def test_dependency_rounded_in_the_data_is_aliased(solver):
+    """x1 = x0 + c and x3 = x1 + x2 computed in floating point on data with offsets up to
+    1e9 (each entry rounded by up to eps/2 of its magnitude): named aliased, with the
+    answer of the design without the rounding (the exact dependency) to 1e-6."""
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n = 30
+        X = rng.standard_normal((n, 4)) + 10.0 ** rng.uniform(0, 9, 4)
+        X[:, 1] = X[:, 0] + rng.uniform(-1e3, 1e3)  # rounded
+        X[:, 3] = X[:, 1] + X[:, 2]  # rounded
+        y = rng.standard_normal(n)
+        with pytest.warns(RankDeficientWarning, match="x1, x3"):
+            model = LinearRegression(solver=solver).fit(X, y)
+        assert model.solution_.aliased == (1, 3), seed
+        # Reference: the same design with the dependencies made exact (x1 - x0 = c,
+        # x3 = x1 + x2 as real numbers), minimum norm in rational arithmetic.
+        Xe = [[Fraction(v) for v in row] for row in X]
+        c = Fraction(X[0, 1]) - Fraction(X[0, 0])
+        for row in Xe:
+            row[1] = row[0] + c
+            row[3] = row[1] + row[2]
+        ref = _exact_minimum_norm_rational(Xe, y)
+        assert np.linalg.norm(model.coef_ - ref) <= 1e-6 * np.linalg.norm(ref), seed

@@ -7,7 +7,7 @@ unit-norm columns ``a_j``.  Each column carries an uncertainty
 
 .. math::
 
-    u_j = \\max(n, p)\\,\\varepsilon + 16\\,\\varepsilon\\,
+    u_j = \\max(n, p)\\,\\varepsilon + 2\\,\\varepsilon\\,
           \\frac{\\lVert x_j \\rVert}{\\lVert x_j - \\bar x_j \\rVert}
 
 (``eps = 2**-52``; ``||x_j||`` is the weighted norm of the column as given, before
@@ -32,7 +32,7 @@ column of ``R^-1``, so the test reads ``sum_k u_k |(R^-1)_kj| >= 1``: it is scal
 invariant (unit-norm columns), does not depend on which factorization produced ``R``
 (QR of the design, or Cholesky of its Gram matrix), and calls an exact dependency
 aliased even after centring data with offsets up to ~1e12 relative to their spread.
-A column whose centred norm is below ``16 eps`` times its raw norm has ``u_j >= 1``
+A column whose centred norm is below ``2 eps`` times its raw norm has ``u_j >= 1``
 and is aliased with the intercept.
 
 The Gram matrix (Moments only) carries rounding of order ``eps`` in its entries, so
@@ -47,10 +47,11 @@ import scipy.linalg as sla
 
 EPS = np.finfo(np.float64).eps
 
-#: Rounding events, in units of eps times the raw (uncentred) norm, that a column of
-#: data may carry: the offset's rounding, a dependency computed in floating point, the
-#: rounding of the mean that centres it.
-OFFSET_ROUNDING = 16.0
+#: The rounding a column of data may carry, in units of eps times its raw (uncentred)
+#: norm: a dependency computed in floating point (``x1 = x0 + c`` rounds each entry by
+#: at most eps/2 of its magnitude), with a margin of 4.  The rounding of the mean that
+#: centres it needs none: the design is centred twice (:meth:`LeastSquaresProblem.design`).
+OFFSET_ROUNDING = 2.0
 
 #: Columns tested per triangular solve.
 BLOCK = 64
