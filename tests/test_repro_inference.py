@@ -397,3 +397,17 @@ def test_columns_whose_squares_leave_the_float64_range():
     bare = pickle.loads(pickle.dumps(model))
     with pytest.warns(linreg.AccuracyWarning, match="squares leave the float64 range"):
         bare.summary()
+
+
+def test_prediction_interval_when_the_residual_variance_underflows():
+    """y ~1e-170: s^2 ~1e-340 is not representable, s and the intervals are."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((30, 1))
+    y = x[:, 0] + rng.standard_normal(30)
+    small = linreg.LinearRegression().fit(x, y * 1e-170)
+    unit = sm.OLS(y, sm.add_constant(x)).fit()
+    frame = unit.get_prediction(sm.add_constant(x[:4], has_constant="add")).summary_frame()
+    got = small.predict(x[:4], interval="prediction")
+    want = (frame["obs_ci_upper"] - frame["obs_ci_lower"]).to_numpy() / 2 * 1e-170
+    assert rel((got[:, 2] - got[:, 1]) / 2, want) < 1e-10
+    assert rel(small.summary().bse, unit.bse * 1e-170) < 1e-10

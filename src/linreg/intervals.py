@@ -31,7 +31,9 @@ def prediction_intervals(model, X, interval: str, level: float, cov_type: str):
         factor = getattr(s, "_interval", None)
         se = _se_centred(factor, X) if factor is not None else _se_user(s, X, model)
         if interval == "prediction":
-            se = np.hypot(se, np.sqrt(s.scale))
+            # The residual SD as such (its square, s.scale, may leave the float64 range).
+            sd = factor.get("resid_sd") if factor is not None else None
+            se = np.hypot(se, np.sqrt(s.scale) if sd is None else sd)
         q = s.distribution.ppf(0.5 + level / 2)
         half = q * se
         out[:, t] = np.column_stack([fit, fit - half, fit + half])
