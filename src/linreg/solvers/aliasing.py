@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as sla
+from scipy.linalg import lapack
 
 EPS = np.finfo(np.float64).eps
 
@@ -127,12 +128,35 @@ def _delete_column(R, k: int):
 
 def aliased_from_gram(g, u) -> np.ndarray:
     """The same test on an equilibrated Gram matrix (unit diagonal), for when only the
-    Moments are available: an incremental Cholesky that skips each aliased column.
+    Moments are available, through a Cholesky factor ``R`` (``R'R = G``) of the columns
+    it can factor: a column whose Schur complement is not positive is aliased outright
+    (distance 0), the others go through :func:`aliased_from_r`.
 
     ``u`` is raised to ``sqrt(16 q eps)``, the resolution of a Gram matrix.
     """
     q = g.shape[0]
     u = np.maximum(np.broadcast_to(np.asarray(u, dtype=np.float64), (q,)), np.sqrt(16 * q * EPS))
+    keep = np.arange(q)
+    outright: list[int] = []
+    for _ in range(MAX_REFACTORIZATIONS):
+        R, info = lapack.dpotrf(g[np.ix_(keep, keep)], lower=0, clean=1)
+        if info == 0:
+            aliased = keep[aliased_from_r(R, u[keep])] if keep.size else np.zeros(0, int)
+            return np.union1d(aliased, outright).astype(int)
+        if info < 0:
+            break
+        outright.append(int(keep[info - 1]))
+        keep = np.delete(keep, info - 1)
+    return _aliased_from_gram_incremental(g, u)
+
+
+#: Cholesky restarts before :func:`aliased_from_gram` goes column by column.
+MAX_REFACTORIZATIONS = 8
+
+
+def _aliased_from_gram_incremental(g, u) -> np.ndarray:
+    """Column by column (for Gram matrices with many exactly dependent columns)."""
+    q = g.shape[0]
     kept: list[int] = []
     L = np.zeros((q, q))
     aliased = []
