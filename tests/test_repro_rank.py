@@ -366,3 +366,31 @@ def test_dependency_rounded_in_the_data_is_aliased(solver):
             row[3] = row[1] + row[2]
         ref = _exact_minimum_norm_rational(Xe, y)
         assert np.linalg.norm(model.coef_ - ref) <= 1e-6 * np.linalg.norm(ref), seed
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("alpha", [1e-16, 1e-12, 1e-3, 10.0])
+def test_explicit_cholesky_on_wide_ridge_is_exact(fit_intercept, weighted, alpha):
+    """solver='cholesky' with n < p factors the kernel matrix (scikit-learn's choice):
+    exact ridge to 1e-10 at every alpha, no warning, solver_ 'cholesky'.  Reference:
+    the ridge closed form V diag(s / (s^2 + alpha)) U' y of the centred weighted design
+    (numpy SVD), which is within alpha / s_min^2 of pinv as alpha -> 0."""
+    rng = np.random.default_rng(7)
+    n, p = 30, 70
+    X = rng.standard_normal((n, p)) + 5.0
+    y = rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    sw = np.ones(n) if w is None else np.sqrt(w)
+    xm = np.average(X, axis=0, weights=w) if fit_intercept else np.zeros(p)
+    ym = np.average(y, weights=w) if fit_intercept else 0.0
+    U, s, Vt = np.linalg.svd(sw[:, None] * (X - xm), full_matrices=False)
+    keep = s > s[0] * 1e-13  # the centred design's exact null direction (intercept)
+    ref = Vt[keep].T @ (s[keep] / (s[keep] ** 2 + alpha) * (U[:, keep].T @ (sw * (y - ym))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = Ridge(alpha, fit_intercept=fit_intercept, solver="cholesky").fit(
+            X, y, sample_weight=w
+        )
+    assert model.solver_ == "cholesky"
+    assert np.linalg.norm(model.coef_ - ref) <= 1e-10 * np.linalg.norm(ref)

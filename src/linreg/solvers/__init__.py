@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import aliasing, auto, cholesky, eigh, extended, qr, svd
+from . import aliasing, auto, cholesky, dual, eigh, extended, qr, svd
 from .combine import per_target
 from .problem import LeastSquaresProblem
 
@@ -43,7 +43,13 @@ def solve(problem: LeastSquaresProblem, solver: str = "auto"):
 def _explicit_cholesky(problem: LeastSquaresProblem):
     """``solver="cholesky"``: the Cholesky answer, unless the Gram matrix cannot be
     factored or the rank rule names aliased columns; then the minimum-norm (or ridge)
-    answer of ``svd`` (``eigh`` from Moments alone), with a warning saying so."""
+    answer of ``svd`` (``eigh`` from Moments alone), with a warning saying so.  Ridge
+    with fewer rows than columns factors the kernel matrix instead (:mod:`.dual`)."""
+    if problem.penalized and problem.has_data and problem.n_samples < problem.n_features:
+        try:
+            return dual.solve(problem)
+        except dual.Indefinite:
+            pass  # the primal attempt below, and the switch it reports
     try:
         factor = cholesky.CholeskyFactor(problem)
     except cholesky.NotPositiveDefinite as exc:
