@@ -322,7 +322,10 @@ def coef_error(ref: ExactLS, coef, intercept) -> tuple[float, float]:
     The coefficient error is normwise relative in the equilibrated scale (column
     ``j`` weighted by its centred weighted norm ``sqrt(A_jj)``), the scale of the
     solvers' ``error_estimate``; the worst target.  A column of norm zero must get
-    the coefficient zero (else error 1).  The intercept error is relative to the
+    the coefficient zero (else error 1).  When the exact slopes are all zero (constant
+    y) the error is relative to the weighted norm of ``y - ybar``, or of ``y`` when that
+    is zero too (rounding noise of a constant fit is not an infinite error).  The
+    intercept error is relative to the
     larger of ``|intercept|`` and the weighted RMS spread of ``y``.
     """
     coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
@@ -342,6 +345,8 @@ def coef_error(ref: ExactLS, coef, intercept) -> tuple[float, float]:
                 continue
             num += diag[j] * d * d
             den += diag[j] * exact[j] * exact[j]
+        if den == 0:  # exact slopes all zero: measure against the size of y instead
+            den = ref.y_spread[t] or ref.weight_sum * ref.intercept[t] ** 2
         worst_c = max(worst_c, _ratio_sqrt(num, den))
         db = abs(q(intercept[t]) - ref.intercept[t])
         scale = max(

@@ -44,13 +44,14 @@ def run_all(families, per_family: int, start: int = 0, progress=None) -> dict[st
 
 def table(results: dict[str, list[Result]]) -> str:
     """A Markdown table, one row per family and a total."""
-    head = ["family", "cases", "fits", *COLUMNS, "ref_error", "bound_missed"]
+    head = ["family", "cases", "fits", *COLUMNS, "ref_error", "bound_missed", "loose_bound"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     total = Counter()
     for family, rs in results.items():
         c = Counter(r.cls for r in rs)
         row = {"cases": len(rs), "fits": sum(r.fits for r in rs), **c}
         row["bound_missed"] = sum(r.bound_missed for r in rs)
+        row["loose_bound"] = sum(r.loose_bound for r in rs)
         total.update(row)
         cells = [str(row.get(k, 0)) for k in head[1:]]
         lines.append(f"| {family} | " + " | ".join(cells) + " |")

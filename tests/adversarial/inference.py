@@ -117,9 +117,13 @@ def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept):
     With the intercept set to the weighted mean of ``y - X coef`` (its exact optimum
     for the given coefficients), the gradient ``g = X' W r / sum(w)`` must equal
     ``alpha l1 sign(c_j) + alpha (1 - l1) c_j`` on the nonzero coefficients and be at
-    most ``alpha l1`` in absolute value on the zero ones.  Returns ``(violation /
-    alpha, intercept error relative to max(|b|, weighted RMS spread of y))``.
+    most ``alpha l1`` in absolute value on the zero ones.  Each coordinate's residual
+    is taken beyond its rounding floor (:func:`gradient_floor`: what rounding the
+    coefficients to float64 alone can cause), which no float answer can beat.
+    Returns ``(violation / alpha, intercept error relative to max(|b|, weighted RMS
+    spread of y))``.
     """
+    floor = gradient_floor(X, w, coef, alpha, l1_ratio, fit_intercept)
     rows = qmat(X).tolist()
     n, p = len(rows), len(rows[0])
     wq = [q(1)] * n if w is None else [q(v) for v in np.asarray(w, dtype=np.float64).tolist()]
@@ -130,7 +134,7 @@ def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept):
     b = sum((wi * ri for wi, ri in zip(wq, r)), q(0)) / W if fit_intercept else q(0)
     r = [ri - b for ri in r]
     a, l1 = q(alpha), q(l1_ratio)
-    worst = q(0)
+    worst = mpmath.mpf(0)
     for j in range(p):
         g = sum((wq[i] * rows[i][j] * r[i] for i in range(n)), q(0)) / W
         g = g - a * (1 - l1) * cq[j]
@@ -138,8 +142,9 @@ def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept):
             v = max(abs(g) - a * l1, q(0))
         else:
             v = abs(g - a * l1 * (1 if cq[j] > 0 else -1))
-        worst = max(worst, v)
-    viol = float(to_mpf(worst) / to_mpf(a)) if alpha > 0 else float(to_mpf(worst))
+        worst = max(worst, to_mpf(v) - floor[j])
+    worst = max(worst, mpmath.mpf(0))
+    viol = float(worst / to_mpf(a)) if alpha > 0 else float(worst)
     if not fit_intercept:
         return viol, 0.0
     ym = sum((wi * yi for wi, yi in zip(wq, yq)), q(0)) / W
@@ -148,3 +153,18 @@ def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept):
     diff = abs(to_mpf(q(float(intercept)) - b))
     berr = 0.0 if diff == 0 else (float(diff / scale) if scale > 0 else float("inf"))
     return viol, berr
+
+
+def gradient_floor(X, w, coef, alpha, l1_ratio, fit_intercept) -> np.ndarray:
+    """Per coordinate, ``4 eps (sum_k |A_jk c_k| / W + alpha (1 - l1) |c_j|)``: how far
+    the optimality residual moves when each coefficient is rounded to float64 (``A``
+    the centred weighted Gram matrix, ``W = sum(w)``), in double precision (it is a
+    magnitude, not a value to be exact)."""
+    X = np.asarray(X, dtype=np.float64)
+    wv = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    c = np.abs(np.asarray(coef, dtype=np.float64))
+    with np.errstate(all="ignore"):
+        Xc = X - (wv @ X) / wv.sum() if fit_intercept else X
+        A = np.abs(Xc.T @ (wv[:, None] * Xc)) / wv.sum()
+        floor = 4 * np.finfo(np.float64).eps * (A @ c + alpha * (1 - l1_ratio) * c)
+    return np.where(np.isfinite(floor), floor, 0.0)
