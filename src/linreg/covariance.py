@@ -208,6 +208,12 @@ class CentredCovariance:
     direct: np.ndarray | None = None
     cause: str = ""
 
+    def meat_root(self) -> np.ndarray:
+        """``F`` with ``F F' = M`` (computed once)."""
+        if getattr(self, "_meat_root", None) is None:
+            self._meat_root = _psd_root(self.meat)
+        return self._meat_root
+
     def user_map(self):
         """``(units, L)`` with ``theta = diag(units) L phi`` for theta = (intercept, coef):
         L has rows of size ~1 and units are exact powers of two or the intercept's."""
@@ -228,7 +234,7 @@ class CentredCovariance:
         if self.direct is not None:
             return self._from_direct()
         units, L = self.user_map()
-        F = _psd_root(self.meat)
+        F = self.meat_root()
         V = F.T @ self.C.T @ L.T  # cov(theta) = sigma^2 diag(units) V'V diag(units)
         norms = np.linalg.norm(V, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -278,7 +284,7 @@ class CentredCovariance:
             "scale": self.scale.tolist(),
             "weight_sum": self.weight_sum,
             "sigma": self.sigma,
-            "root": (self.C @ _psd_root(self.meat)).tolist(),
+            "root": (self.C @ self.meat_root()).tolist(),
             "undefined_root": (self.C @ _psd_root(null)).tolist() if np.any(null) else None,
         }
 
@@ -326,11 +332,16 @@ def _cholesky_shifted(G) -> np.ndarray:
 
 
 def _condition(R) -> float:
-    """Condition number of a triangular factor (inf when singular)."""
+    """Condition number of a triangular factor (inf when singular): exact (SVD) for
+    small ones, LAPACK's O(r^2) 1-norm estimate (trcon) for larger ones."""
     if not R.size:
         return 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.linalg.cond(R)
+        if R.shape[0] <= 64:
+            k = np.linalg.cond(R)
+        else:
+            rcond, info = sla.lapack.dtrcon(np.ascontiguousarray(R), norm="1", uplo="U")
+            k = 1.0 / rcond if info == 0 and rcond > 0 else np.inf
     return float(k) if np.isfinite(k) else np.inf
 
 
@@ -392,8 +403,9 @@ def _refine_with_data(problem, rows: _Rows):
         if not np.all(np.isfinite(G)):
             break
         R = _cholesky_shifted(G) @ R
-        lam = np.linalg.eigvalsh(G)
-        if lam[0] > 0 and lam[-1] / lam[0] < 4:  # that pass was a CholeskyQR2 step
+        # |G - I|_F < 1/2 bounds G's eigenvalues to [1/2, 3/2]: A R^-1 was well
+        # conditioned, so that pass was a CholeskyQR2 step and R is final.
+        if np.linalg.norm(G - np.eye(len(G))) < 0.5:
             break
     rows.R = R
     return R
@@ -407,7 +419,7 @@ def _root(problem: LeastSquaresProblem, keep, need_data: bool, use_data: bool = 
     centre, scale, weight_sum, R = _moments_root(problem, keep)
     r = R.shape[0]
     kappa = _condition(R)
-    error = kappa * kappa * EPS * max(r, 1)
+    error = kappa * kappa * EPS
     rows = _Rows(keep, centre, scale, weight_sum, R)
     cause = (
         f"only the Moments are at hand and the design's condition number is {kappa:.2e} "
@@ -442,7 +454,7 @@ def _root(problem: LeastSquaresProblem, keep, need_data: bool, use_data: bool = 
             rows.R = np.eye(r)
         R = _refine_with_data(problem, rows)
         kappa = _condition(R)
-        error = kappa * EPS * max(r, 1)
+        error = kappa * EPS * np.sqrt(max(r, 1))
         cause = (
             f"the design's condition number is {kappa:.2e} (in scaled, centred "
             "coordinates): too close to collinear for double precision"
@@ -485,7 +497,7 @@ def nonrobust(problem: LeastSquaresProblem, aliased, sigma) -> CentredCovariance
         # the factor from the data still serves the prediction intervals.
         direct = _extended_inverse(problem, keep, rows.scale)
         if direct is not None:
-            kappa2 = error / (EPS * max(len(rows.scale), 1))  # error = kappa^2 eps r
+            kappa2 = error / EPS  # error = kappa^2 eps
             error = max(EPS, kappa2 * EXTENDED_EPS)
             cause = (
                 f"the design's condition number is {np.sqrt(kappa2):.2e} (in scaled, "
@@ -536,7 +548,7 @@ def robust(problem: LeastSquaresProblem, coef, kind, aliased, y_scale):
             "longer holds; pass X, y (and sample_weight) to summary()"
         )
     keep = _kept(problem, aliased)
-    rows, error, cause = _root(problem, keep, need_data=True)
+    rows, error, cause = _root(problem, keep, need_data=False)
     if problem.penalized:
         # Ridge: leverages of the ridge hat matrix, sandwich around (S + alpha I)^-1.
         rows.R = _penalized_factor(rows, float(problem.alpha[0]))
