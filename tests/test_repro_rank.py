@@ -394,3 +394,21 @@ def test_explicit_cholesky_on_wide_ridge_is_exact(fit_intercept, weighted, alpha
         )
     assert model.solver_ == "cholesky"
     assert np.linalg.norm(model.coef_ - ref) <= 1e-10 * np.linalg.norm(ref)
+
+
+def test_heavy_weight_with_offsets_is_not_a_false_rank_alarm():
+    """One weight 1e19 and offsets ~3e4 (adversarial ols_weights 132): the offset's
+    rounding cannot move the weighted centred design by eps ||x||_w (centring absorbs
+    the heavy row), so nothing is aliased; the answer is the exact WLS one."""
+    rng = np.random.default_rng(132)
+    X = rng.standard_normal((54, 5)) + rng.uniform(-3e4, 3e4, 5)
+    X[:, 1] = X[:, 0] + 1e-3 * rng.standard_normal(54)  # kappa ~3e3: full rank
+    y = X @ rng.standard_normal(5) + rng.standard_normal(54)
+    w = 10.0 ** rng.uniform(-2, 2, 54)
+    w[7] = 1.5e19
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankDeficientWarning)
+        model = LinearRegression().fit(X, y, sample_weight=w)
+    coef, _, rank, _ = exact_minimum_norm(X, y, w)
+    assert rank == 5 and model.rank_ == 5
+    assert np.linalg.norm(model.coef_ - coef) <= 1e-8 * np.linalg.norm(coef)

@@ -94,9 +94,18 @@ class LeastSquaresProblem:
         p = self.n_features
         ratio = np.ones(p)  # ||x_j|| / ||x_j - mean_j||, formed without squares (overflow)
         if self.fit_intercept:
+            centred = self._centred_norms(active)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                r = np.sqrt(m.weight_sum) * np.abs(m.x_mean) / self._centred_norms(active)
-            ratio = np.hypot(1.0, np.nan_to_num(r, nan=np.inf))
+                r = np.sqrt(m.weight_sum) * np.abs(m.x_mean) / centred
+                ratio = np.hypot(1.0, np.nan_to_num(r, nan=np.inf))
+                if self.X is not None and self.n_samples > 0:
+                    # Rounding d_i <= eps |x_i| moves the centred column by at most
+                    # eps max|x| sqrt(W - w_max) (centring absorbs the heaviest row's),
+                    # far less than eps ||x||_w when one weight dominates.
+                    w_max = 1.0 if self.weights is None else float(np.max(self.weights))
+                    light = np.sqrt(max(m.weight_sum - w_max, 0.0))
+                    top = np.max(np.abs(self.X), axis=0).astype(np.float64)
+                    ratio = np.minimum(ratio, np.nan_to_num(top * light / centred, nan=np.inf))
         return column_uncertainty(self.n_samples, p, ratio[active])
 
     def _centred_norms(self, active) -> np.ndarray:
