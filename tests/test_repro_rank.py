@@ -412,3 +412,23 @@ def test_heavy_weight_with_offsets_is_not_a_false_rank_alarm():
     coef, _, rank, _ = exact_minimum_norm(X, y, w)
     assert rank == 5 and model.rank_ == 5
     assert np.linalg.norm(model.coef_ - coef) <= 1e-8 * np.linalg.norm(coef)
+
+
+@pytest.mark.parametrize("solver", ["auto", "qr", "extended", "svd", "eigh", "cholesky"])
+def test_heavy_weight_with_offsets_keeps_the_promise(solver):
+    """Exactly deficient (x3 = x0 + x1), offsets up to 1e9 and one weight up to 1e19:
+    neither the columns (was: all called constant) nor the dependency are misjudged."""
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        X = rng.integers(-40, 41, size=(40, 4)) / 8.0 + np.floor(rng.uniform(0, 1e9, 4))
+        X[:, 3] = _exact_sum(X[:, 0], X[:, 1])
+        y = rng.standard_normal(40)
+        w = 10.0 ** rng.uniform(-2, 2, 40)
+        w[int(rng.integers(40))] = 10.0 ** rng.uniform(8, 19)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = LinearRegression(solver=solver).fit(X, y, sample_weight=w)
+        try:
+            _check_promise(model, X, y, w, True)
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}: {exc}") from exc

@@ -96,17 +96,23 @@ class LeastSquaresProblem:
         if self.fit_intercept:
             centred = self._centred_norms(active)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                r = np.sqrt(m.weight_sum) * np.abs(m.x_mean) / centred
-                ratio = np.hypot(1.0, np.nan_to_num(r, nan=np.inf))
-                if self.X is not None and self.n_samples > 0:
-                    # Rounding d_i <= eps |x_i| moves the centred column by at most
-                    # eps max|x| sqrt(W - w_max) (centring absorbs the heaviest row's),
-                    # far less than eps ||x||_w when one weight dominates.
-                    w_max = 1.0 if self.weights is None else float(np.max(self.weights))
-                    light = np.sqrt(max(m.weight_sum - w_max, 0.0))
-                    top = np.max(np.abs(self.X), axis=0).astype(np.float64)
-                    ratio = np.minimum(ratio, np.nan_to_num(top * light / centred, nan=np.inf))
+                r = self._offset_magnitude(m) / centred
+            ratio = np.hypot(1.0, np.nan_to_num(r, nan=np.inf))
         return column_uncertainty(self.n_samples, p, ratio[active])
+
+    def _offset_magnitude(self, m: Moments) -> np.ndarray:
+        """How far rounding each entry by ``eps |x_ij|`` can move a centred column, in
+        units of eps: ``sqrt(W) |mean|``, or ``max|x| sqrt(W - w_max)`` when X is at hand
+        and that is smaller (centring absorbs the heaviest row's rounding, so a dominant
+        weight does not make an offset look larger than the spread)."""
+        with np.errstate(over="ignore"):
+            offset = np.sqrt(m.weight_sum) * np.abs(m.x_mean)
+            if self.X is not None and self.n_samples > 0:
+                w_max = 1.0 if self.weights is None else float(np.max(self.weights))
+                light = np.sqrt(max(m.weight_sum - w_max, 0.0))
+                top = np.max(np.abs(self.X), axis=0).astype(np.float64)
+                offset = np.minimum(offset, top * light)
+        return offset
 
     def _centred_norms(self, active) -> np.ndarray:
         """Weighted centred column norms: from the Moments, or from X (scaled, so no
@@ -171,7 +177,7 @@ class LeastSquaresProblem:
         as norms, not squares: ``W * x_mean**2`` may overflow, a tiny norm's square
         underflow."""
         if self.fit_intercept:
-            floor = 64 * EPS * np.sqrt(m.weight_sum) * np.abs(m.x_mean)
+            floor = 64 * EPS * self._offset_magnitude(m)
         else:
             floor = np.zeros_like(norms)
         return norms > floor
