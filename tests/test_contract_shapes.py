@@ -34,11 +34,8 @@ ESTIMATORS = {
     "ElasticNetCV": (lambda: linreg.ElasticNetCV(cv=3), lambda: sklm.ElasticNetCV(cv=3)),
 }
 Y_SHAPES = [(N,), (N, 1), (N, 3)]
-
-#: Estimators whose fitted state is written in penalized/* and ridge_cv.py; they do not
-#: yet call linreg.fitted_state.write_fitted_state (see its docstring).
-_NOT_YET_SHARED = {"RidgeCV", "Lasso", "ElasticNet", "LassoCV", "ElasticNetCV"}
-_SINGLE_TARGET_CV = {"LassoCV", "ElasticNetCV"}
+#: The estimators with the routes scikit-learn lacks (trainers, chunked sources, tensors).
+ROUTE_ESTIMATORS = [linreg.LinearRegression, linreg.Ridge, linreg.Lasso, linreg.ElasticNet]
 
 
 def _data(y_shape, dtype, seed=0):
@@ -73,40 +70,16 @@ def _fit_quietly(est, X, y):
         return est.fit(X, y)
 
 
-def _known_defect(name, y_shape, fit_intercept, dtype):
-    """Why the current code of another module breaks the contract here, or None.
-
-    The rules below describe the penalized/CV estimators' own fitted-state code as it
-    stands; each case is a strict xfail, so it turns into a failure (remove it) as soon
-    as that code calls the shared writer.
-    """
-    if name not in _NOT_YET_SHARED or (name in _SINGLE_TARGET_CV and y_shape == (N, 3)):
-        return None  # (both refuse several targets)
-    y_1d = len(y_shape) == 1 or (name in _SINGLE_TARGET_CV and y_shape[-1] == 1)
-    if dtype == np.float32:
-        return f"{name}: float32 X gives float64 coef_ (scikit-learn: float32)"
-    if name in ("Lasso", "ElasticNet") and y_shape == (N, 1):
-        return f"{name}: y (n, 1) gives coef_ (1, p) (scikit-learn: (p,))"
-    if name in ("Lasso", "ElasticNet") and len(y_shape) == 2 and not fit_intercept:
-        return f"{name}: 2-D y without intercept gives intercept_ zeros(k) (scikit-learn: 0.0)"
-    if fit_intercept and y_1d:
-        return f"{name}: intercept_ is a Python float (scikit-learn: numpy float64 scalar)"
-    return None
-
-
 def _cases():
     for name in ESTIMATORS:
         for y_shape in Y_SHAPES:
             for fit_intercept in (True, False):
                 for dtype in (np.float64, np.float32):
-                    reason = _known_defect(name, y_shape, fit_intercept, dtype)
-                    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                     yield pytest.param(
                         name,
                         y_shape,
                         fit_intercept,
                         dtype,
-                        marks=marks,
                         id=f"{name}-y{len(y_shape)}d{y_shape[-1]}-"
                         f"{'icpt' if fit_intercept else 'noicpt'}-{np.dtype(dtype).name}",
                     )
@@ -129,7 +102,7 @@ def test_fitted_attributes_match_scikit_learn(name, y_shape, fit_intercept, dtyp
     assert _described(ours, X) == _described(ref, X)
 
 
-@pytest.mark.parametrize("name", ["LinearRegression", "Ridge"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
 @pytest.mark.parametrize(
     "fit_dtype, predict_dtype", [(np.float32, np.float64), (np.float64, np.float32)]
 )
@@ -161,7 +134,7 @@ def _reference_description(estimator, X, y):
 
 @pytest.mark.parametrize("y_shape", Y_SHAPES)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("cls", [linreg.LinearRegression, linreg.Ridge])
+@pytest.mark.parametrize("cls", ROUTE_ESTIMATORS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_iterative_route_has_the_exact_routes_shapes(cls, y_shape, fit_intercept, dtype):
     """solver="gd" writes the fitted state exactly as the exact solver does."""
@@ -174,7 +147,7 @@ def test_iterative_route_has_the_exact_routes_shapes(cls, y_shape, fit_intercept
 
 @pytest.mark.parametrize("y_shape", Y_SHAPES)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("cls", [linreg.LinearRegression, linreg.Ridge])
+@pytest.mark.parametrize("cls", ROUTE_ESTIMATORS)
 def test_chunked_source_route_has_the_exact_routes_shapes(tmp_path, cls, y_shape, fit_intercept):
     """A file scan (chunked Moments) writes the fitted state as the in-memory fit does."""
     pd = pytest.importorskip("pandas")
@@ -196,13 +169,13 @@ def test_chunked_source_route_has_the_exact_routes_shapes(tmp_path, cls, y_shape
 
 @pytest.mark.parametrize("y_shape", Y_SHAPES)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("cls", [linreg.LinearRegression, linreg.Ridge])
+@pytest.mark.parametrize("cls", ROUTE_ESTIMATORS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_model_file_round_trip_keeps_types_and_shapes(tmp_path, cls, y_shape, fit_intercept, dtype):
     """save / load gives back the fitted model's types, shapes and dtypes."""
     X, y = _data(y_shape, dtype)
     model = _fit_quietly(cls(fit_intercept=fit_intercept), X, y)
-    loaded = linreg.load(model.save(tmp_path / "m.json"))
+    loaded = linreg.load(linreg.save(model, tmp_path / "m.json"))
     assert _described(loaded, X) == _described(model, X)
     np.testing.assert_array_equal(loaded.coef_, model.coef_)
     np.testing.assert_array_equal(loaded.intercept_, model.intercept_)
@@ -267,8 +240,8 @@ def test_proximal_trainer_bound_holds_against_scikit_learn(max_iter):
     """The elastic net trained by proximal gradient: its Solution's bound covers the
     true distance to scikit-learn's tightly converged ElasticNet (standardized units);
     stopped at max_iter it is "inaccurate" with the gap named in its message."""
+    from linreg.penalized.iterative import fit_enet_iterative
     from linreg.training import TrainingConfig
-    from linreg.training.proximal import fit_enet_iterative
 
     X, y = _data((N,), np.float64)
     X[:, 1] = X[:, 0] + 0.3 * X[:, 1]
@@ -312,7 +285,7 @@ def test_proximal_trainer_bound_holds_against_scikit_learn(max_iter):
 
 @pytest.mark.parametrize("y_shape", Y_SHAPES)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("cls", [linreg.LinearRegression, linreg.Ridge])
+@pytest.mark.parametrize("cls", ROUTE_ESTIMATORS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_tensor_route_has_the_numpy_routes_shapes(cls, y_shape, fit_intercept, dtype):
     """A torch tensor (Moments on its device) gives the NumPy fit's types and shapes."""

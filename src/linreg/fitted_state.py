@@ -26,7 +26,7 @@ input as the user gave it, before validation)::
     # scikit-learn's Lasso: dual_gap_ is a scalar for one target, even for y (n, 1)
     self.dual_gap_ = shape_per_target(dual_gap, len(dual_gap) == 1, dtype)
 
-(``ProximalFit.to_solution(solver)`` in :mod:`linreg.training.proximal` gives the
+(``ProximalFit.to_solution(solver)`` in :mod:`linreg.penalized.iterative` gives the
 iterative route's Solution.)  Predictions follow :func:`predict_dtype`.
 """
 

@@ -31,6 +31,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, validate_training_data, validate_X
+from .fitted_state import predict_dtype, result_dtype, write_coefficients
 from .moments import Moments
 
 __all__ = ["RidgeCV"]
@@ -89,7 +90,11 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     best_score_ : float or ndarray of shape (n_targets,)
         Score at ``alpha_`` (see ``scoring``).
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-    intercept_ : float or ndarray of shape (n_targets,)
+        (n_features,) for one target, y of shape (n_samples, 1) included (scikit-learn's
+        rule); float32 for float32 X (the float64 solution rounded once), else float64.
+    intercept_ : float, numpy scalar or ndarray of shape (n_targets,)
+        The Python float 0.0 without an intercept; a NumPy scalar (of ``coef_``'s
+        dtype) for a 1-D y; else an array (shape (1,) for y of shape (n_samples, 1)).
     cv_results_ : ndarray of shape (n_samples, n_alphas) or (n_samples, n_targets, n_alphas)
         With ``store_cv_results``: squared LOO errors (``scoring=None``) or LOO
         predictions (otherwise).
@@ -173,6 +178,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self
         """
         alphas = self._check_params()
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
         X = np.asarray(X, dtype=np.float64)
@@ -196,16 +202,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         intercept = full.y_mean - coef @ full.x_mean
         if y_was_1d:
             self.coef_path_ = self.coef_path_[0]
-        if y_was_1d or k == 1:
-            self.coef_ = coef[0]
-        else:
-            self.coef_ = coef
-        if not self.fit_intercept:
-            self.intercept_ = 0.0
-        elif y_was_1d:
-            self.intercept_ = float(intercept[0])
-        else:
-            self.intercept_ = intercept
+        write_coefficients(
+            self, coef, intercept, y_was_1d=y_was_1d, dtype=dtype, ravel_single_target=True
+        )
         return self
 
     def _choose(self, scores: np.ndarray, per_target: bool):
@@ -344,8 +343,11 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_X(self, X, reset=False)
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        out = np.asarray(X, dtype=np.float64) @ np.asarray(self.coef_).T + self.intercept_
-        return np.asarray(out, dtype=np.float64)
+        # computed in float64, returned in scikit-learn's dtype
+        coef = np.asarray(self.coef_)
+        out = np.asarray(X, dtype=np.float64) @ coef.astype(np.float64).T
+        out += np.asarray(self.intercept_, dtype=np.float64)
+        return out.astype(predict_dtype(X.dtype, coef))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -22,6 +22,7 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import check_cv
 
+from ..fitted_state import result_dtype, shape_per_target, write_fitted_state
 from ..moments import Moments
 from .estimators import (
     ElasticNet,
@@ -195,6 +196,7 @@ class ElasticNetCV(ElasticNet):
         if self.solver not in ("auto", "gram", "design"):
             raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {self.solver!r}")
         l1_ratios = self._l1_ratios()
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
         if not y_was_1d and Y.shape[1] != 1:
             raise ValueError(
@@ -352,15 +354,25 @@ class ElasticNetCV(ElasticNet):
             warnings.warn(
                 "the refit at the chosen alpha did not converge", ConvergenceWarning, stacklevel=2
             )
-        self.solver_ = layout
-        self.n_iter_ = int(result.n_iter)
-        self.coef_ = result.coef[0]
-        self.intercept_ = float(result.intercept[0]) if self.fit_intercept else 0.0
-        self.dual_gap_ = float(result.diagnostics["dual_gap"][0])
-        self.objective_ = float(result.diagnostics["objective"][0])
-        self.coef_bound_ = float(result.diagnostics["coef_bound"][0])
-        self.solution_ = result
+        self._set_refit(result, layout, dtype)
         return self
+
+    def _set_refit(self, result, layout, dtype):
+        """The fitted attributes of the refit at ``alpha_`` (one target: y of shape
+        (n_samples, 1) is treated as 1-D, as scikit-learn does)."""
+        write_fitted_state(
+            self,
+            result,
+            y_was_1d=True,
+            dtype=dtype,
+            ravel_single_target=True,
+            solver_attributes=False,
+        )
+        self.solver_ = layout
+        self.n_iter_ = int(result.n_iter)  # 0 sweeps when w = 0 is optimal (scikit-learn)
+        diag = result.diagnostics
+        self._set_per_target(diag["dual_gap"], diag["objective"], dtype)  # one target
+        self.coef_bound_ = shape_per_target(diag["coef_bound"], True)  # float64: a bound
 
     def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:
         """Second stage of the default CV: re-solve more accurately the alphas that may

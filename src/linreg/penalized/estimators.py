@@ -12,11 +12,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import assert_finite, validate_training_data, validate_X
+from ..fitted_state import predict_dtype, result_dtype, shape_per_target, write_fitted_state
 from ..moments import Moments
 from .solve import MAX_ITER, TOL, DesignData, GramData, solve_enet
 
 SOLVERS = ("auto", "gram", "design")
-#: Iterative trainers (proximal gradient, :mod:`linreg.training.proximal`).
+#: Iterative trainers (proximal gradient, :mod:`linreg.penalized.iterative`).
 ITERATIVE = ("gd", "torch")
 
 
@@ -203,7 +204,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         (dense X) minimize the same objective on internally standardized data by
         proximal gradient: ``"gd"`` FISTA with restart in NumPy, ``"torch"``
         ``nn.Linear`` + ``torch.optim.SGD`` with soft-thresholding after every step
-        (see :mod:`linreg.training.proximal`); they also set ``history_``.
+        (see :mod:`linreg.penalized.iterative`); they also set ``history_``.
     tol : float or None, default=None
         Stop when the duality gap is at most ``tol`` times the objective (default
         1e-13: the objective is then within 1e-13 of the optimum, relative) and the
@@ -236,16 +237,26 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-    intercept_ : float or ndarray of shape (n_targets,)
-    dual_gap_ : float or ndarray of shape (n_targets,)
-        Duality gap at the solution, in the objective's scaling (as scikit-learn's).
-    objective_ : float or ndarray of shape (n_targets,)
-        The objective at the solution.
+        scikit-learn's shape: (n_features,) for one target, y of shape (n_samples, 1)
+        included; float32 for float32 X (the float64 solution rounded once; the
+        float64 digits are in ``solution_.coef``), else float64.
+    intercept_ : float, numpy scalar or ndarray of shape (n_targets,)
+        The Python float 0.0 without an intercept; a NumPy scalar (of ``coef_``'s
+        dtype) for a 1-D y; else an array (shape (1,) for y of shape (n_samples, 1)).
+    dual_gap_ : numpy scalar or ndarray of shape (n_targets,)
+        Duality gap at the solution, in the objective's scaling (as scikit-learn's; a
+        scalar for one target, also for y of shape (n_samples, 1)).
+    objective_ : numpy scalar or ndarray of shape (n_targets,)
+        The objective at the solution (shaped as ``dual_gap_``).
     solution_ : linreg.Solution
-        Coordinate descent's report: ``error_estimate`` the certified relative error
+        The float64 solution, ``coef`` (n_targets, n_features) and ``intercept``
+        (n_targets,).  Coordinate descent: ``error_estimate`` the certified relative error
         of the coefficients (``coef_bound_ / ||coef_||``, the largest over targets),
         ``status``, ``message`` and ``diagnostics`` ("dual_gap", "kkt", "coef_bound").
-    coef_bound_ : float or ndarray of shape (n_targets,)
+        "gd"/"torch": ``error_estimate`` the certified bound on the standardized
+        parameters' relative error, from the duality gap (see
+        :class:`linreg.penalized.iterative.ProximalFit`).
+    coef_bound_ : float64 scalar or ndarray of shape (n_targets,)
         Coordinate descent: a certified bound on ``||coef_ - coef*||_2`` (``coef*`` the
         exact minimizer of the objective on the statistics as held: the Gram matrix, or
         the centred copy of X), from an exactly recomputed gradient: ``(||s||_2 + e) /
@@ -255,7 +266,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         ``inf`` where the objective is not known to be strongly convex (the Lasso with
         p > n, over 200 features, or a singular Gram matrix).
     n_iter_ : int
-        Coordinate sweeps taken (the largest over targets).
+        Coordinate sweeps taken (the largest over targets; 0 when the start is already
+        optimal, as in scikit-learn), or epochs of "gd"/"torch".
     solver_ : str
         The layout used ("gram" or "design"), or "gd"/"torch".
     history_ : dict
@@ -317,6 +329,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         alpha = check_alpha(self.alpha)
         l1_ratio = self._l1_ratio()
         if self.solver not in SOLVERS + ITERATIVE:
@@ -331,12 +344,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         source = as_source(X, y, sample_weight)
         if source is not None:
-            return self._fit_source(source, alpha, l1_ratio, tol, max_iter, validation_data)
+            settings = (alpha, l1_ratio, tol, max_iter, dtype)
+            return self._fit_source(source, settings, validation_data)
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
         if self.solver in ITERATIVE:
-            return self._fit_iterative(
-                X, Y, w, y_was_1d, alpha, l1_ratio, tol, max_iter, validation_data
-            )
+            settings = (alpha, l1_ratio, tol, max_iter, dtype)
+            return self._fit_iterative(X, Y, w, y_was_1d, settings, validation_data)
         if validation_data is not None:
             raise ValueError("validation_data applies to solver='gd' or 'torch' only")
         layout = self.solver
@@ -345,17 +358,22 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
             raise ValueError("solver='gram' on sparse X with over 20,000 columns: use 'design'")
         data = make_data(X, Y, w, self.fit_intercept, layout)
-        coef_init = None
-        if self.warm_start and hasattr(self, "coef_"):
-            coef_init = np.atleast_2d(self.coef_)
-            if coef_init.shape != (Y.shape[1], X.shape[1]):
-                coef_init = None
+        coef_init = self._warm_start_coef(Y.shape[1], X.shape[1])
         result = solve_enet(
             data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening, curvature=True
         )
-        return self._set_result(result, layout, y_was_1d, Y.shape[1], tol, max_iter)
+        return self._set_result(result, layout, y_was_1d, tol, max_iter, dtype)
 
-    def _fit_source(self, source, alpha, l1_ratio, tol, max_iter, validation_data):
+    def _warm_start_coef(self, n_targets, n_features):
+        """With ``warm_start``, the previous fit's float64 coefficients (n_targets,
+        n_features) when their shape fits, else None."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        solution = getattr(self, "solution_", None)
+        coef = np.atleast_2d(self.coef_ if solution is None else solution.coef)
+        return coef if coef.shape == (n_targets, n_features) else None
+
+    def _fit_source(self, source, settings, validation_data):
         """One pass over a chunked source (linreg.scan, Dask, torch tensors) for the
         Moments, then coordinate descent on their Gram matrix: bounded memory."""
         if self.solver not in ("auto", "gram"):
@@ -365,6 +383,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
         if validation_data is not None:
             raise ValueError("validation_data applies to solver='gd' or 'torch' only")
+        alpha, l1_ratio, tol, max_iter, dtype = settings
         for attr in ("feature_names_in_",):
             self.__dict__.pop(attr, None)
         moments = source.moments()
@@ -375,10 +394,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_features_in_ = source.n_features
         if source.feature_names is not None:
             self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
-        return self._set_result(result, "gram", source.y_was_1d, source.n_targets, tol, max_iter)
+        return self._set_result(result, "gram", source.y_was_1d, tol, max_iter, dtype)
 
-    def _set_result(self, result, layout, y_was_1d, n_targets, tol, max_iter):
-        """The fitted attributes from a coordinate-descent result."""
+    def _set_result(self, result, layout, y_was_1d, tol, max_iter, dtype):
+        """The fitted attributes from a coordinate-descent result (a Solution)."""
         diag = result.diagnostics
         if not diag["converged"]:
             warnings.warn(
@@ -388,22 +407,34 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        self.solver_ = layout
-        self.n_iter_ = int(result.n_iter)
-        self.coef_ = result.coef[0] if y_was_1d else result.coef
-        intercept = result.intercept if self.fit_intercept else np.zeros(n_targets)
-        self.intercept_ = float(intercept[0]) if y_was_1d else intercept
-        one = (lambda a: float(a[0])) if y_was_1d else (lambda a: a)
-        self.dual_gap_ = one(diag["dual_gap"])
-        self.objective_ = one(diag["objective"])
-        self.coef_bound_ = one(diag["coef_bound"])
-        self.solution_ = result
+        write_fitted_state(
+            self,
+            result,
+            y_was_1d=y_was_1d,
+            dtype=dtype,
+            ravel_single_target=True,
+            solver_attributes=False,
+        )
+        self.solver_ = layout  # "gram" or "design" (solution_.solver: "cd-<layout>")
+        self.n_iter_ = int(result.n_iter)  # 0 sweeps when w = 0 is optimal (scikit-learn)
+        self._set_per_target(diag["dual_gap"], diag["objective"], dtype)
+        # a certified bound: not rounded to float32 (rounding down would break it)
+        self.coef_bound_ = shape_per_target(diag["coef_bound"], len(diag["coef_bound"]) == 1)
         return self
 
-    def _fit_iterative(self, X, Y, w, y_was_1d, alpha, l1_ratio, tol, max_iter, validation):
-        """Proximal gradient with solver "gd" or "torch" (linreg.training.proximal)."""
+    def _set_per_target(self, dual_gap, objective, dtype):
+        """``dual_gap_`` and ``objective_``: scikit-learn's dual_gap_ is a scalar of the
+        coefficients' dtype for one target, also for y of shape (n_samples, 1)."""
+        one = len(dual_gap) == 1
+        self.dual_gap_ = shape_per_target(dual_gap, one, dtype)
+        self.objective_ = shape_per_target(objective, one, dtype)
+
+    def _fit_iterative(self, X, Y, w, y_was_1d, settings, validation):
+        """Proximal gradient with solver "gd" or "torch" (linreg.penalized.iterative)."""
         from ..training import TrainingConfig
-        from ..training.proximal import fit_enet_iterative
+        from .iterative import fit_enet_iterative
+
+        alpha, l1_ratio, tol, max_iter, dtype = settings
 
         if sparse.issparse(X):
             raise ValueError(f"solver={self.solver!r} needs dense X; use 'design' for sparse X")
@@ -428,16 +459,17 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             validation_data=validation,
             validate_X=lambda Xv: validate_X(self, Xv, reset=False),
         )
-        one = (lambda a: float(a[0])) if y_was_1d else (lambda a: a)
-        self.solver_ = self.solver
-        self.n_iter_ = int(fit.n_iter)
-        self.history_ = fit.history
-        self.coef_ = fit.coef[0] if y_was_1d else fit.coef
-        self.intercept_ = one(fit.intercept if self.fit_intercept else np.zeros(Y.shape[1]))
-        self.dual_gap_ = one(fit.dual_gap)
-        self.objective_ = one(fit.objective)
-        for name in ("coef_bound_", "solution_"):  # coordinate descent's certificate only
-            self.__dict__.pop(name, None)
+        write_fitted_state(
+            self,
+            fit.to_solution(self.solver),
+            y_was_1d=y_was_1d,
+            dtype=dtype,
+            ravel_single_target=True,
+            history=fit.history,
+            solver_attributes=False,
+        )
+        self._set_per_target(fit.dual_gap, fit.objective, dtype)
+        self.__dict__.pop("coef_bound_", None)  # coordinate descent's certificate only
         return self
 
     @property
@@ -452,10 +484,15 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             from sklearn.utils.validation import validate_data
 
             X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"])
-            return np.asarray(X @ np.asarray(self.coef_).T + self.intercept_)
-        X = validate_X(self, X, reset=False)
-        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        return np.asarray(X @ np.asarray(self.coef_).T + self.intercept_, dtype=np.float64)
+        else:
+            X = validate_X(self, X, reset=False)
+            assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        # computed in float64, returned in scikit-learn's dtype
+        coef = np.asarray(self.coef_)
+        Xw = X.astype(np.float64) if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
+        out = np.asarray(Xw @ coef.astype(np.float64).T)
+        out += np.asarray(self.intercept_, dtype=np.float64)
+        return out.astype(predict_dtype(X.dtype, coef))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
