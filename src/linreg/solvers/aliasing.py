@@ -13,8 +13,9 @@ unit-norm columns ``a_j``.  Each column carries an uncertainty
 (``eps = 2**-52``; ``||x_j||`` is the weighted norm of the column as given, before
 centring, or ``max_i |x_ij| sqrt(W - w_max)`` when that is smaller: rounding each entry
 by ``eps |x_ij|`` moves the centred column by no more than either, and the second is
-far smaller when one weight dominates, since centring absorbs the heaviest row's).  The first term is the rounding of the factorization, LAPACK's and NumPy's
-default ``rcond``; the second is the rounding of data whose magnitude is much larger
+far smaller when one weight dominates, since centring absorbs the heaviest row's).
+The first term is the rounding of the factorization, LAPACK's and NumPy's default
+``rcond``; the second is the rounding of data whose magnitude is much larger
 than its variation (an offset): ``x3 = x1 + x2`` computed in floating point, or a
 column equal to another plus a constant, holds exactly only up to ``eps`` times the
 raw magnitude, which centring turns into a relative error ``eps * ||x|| / ||x - x_bar||``.

@@ -110,7 +110,8 @@ class LeastSquaresProblem:
             if self.X is not None and self.n_samples > 0:
                 w_max = 1.0 if self.weights is None else float(np.max(self.weights))
                 light = np.sqrt(max(m.weight_sum - w_max, 0.0))
-                top = np.max(np.abs(self.X), axis=0).astype(np.float64)
+                # max |x| without an |X| temporary the size of X
+                top = np.maximum(self.X.max(axis=0), -self.X.min(axis=0)).astype(np.float64)
                 offset = np.minimum(offset, top * light)
         return offset
 
