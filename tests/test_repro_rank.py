@@ -114,8 +114,9 @@ def exact_minimum_norm(X, y, w=None, fit_intercept=True, rows=None):
 # --------------------------------------------------------- exactly deficient designs
 def _exact_sum(a, b):
     s = a + b
-    assert all(Fraction(float(u)) + Fraction(float(v)) == Fraction(float(t))
-               for u, v, t in zip(a, b, s)), "the dependency must hold exactly in float64"
+    assert all(
+        Fraction(float(u)) + Fraction(float(v)) == Fraction(float(t)) for u, v, t in zip(a, b, s)
+    ), "the dependency must hold exactly in float64"
     return s
 
 
@@ -292,8 +293,7 @@ def test_ridge_explicit_cholesky_never_switches_silently():
         warnings.simplefilter("always")
         model = Ridge(1e-16, fit_intercept=False, solver="cholesky").fit(X, y)
     if model.solver_ != "cholesky":
-        assert any(model.solver_ in str(r.message) and "cholesky" in str(r.message)
-                   for r in record)
+        assert any(model.solver_ in str(r.message) and "cholesky" in str(r.message) for r in record)
     accurate = np.abs(model.coef_ - ref).max() <= 1e-10 * np.abs(ref).max()
     assert accurate or any(issubclass(r.category, linreg.AccuracyWarning) for r in record)
 

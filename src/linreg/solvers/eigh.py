@@ -101,8 +101,9 @@ def _solution(problem, coef, intercept, lam, active, alias_local, extra=0.0) -> 
             "alone; fit with X in memory (solver='qr' or 'svd') for a stable solve"
         )
     elif rank < problem.n_features:
-        status, message = "rank_deficient", (
-            f"rank {rank} < {problem.n_features} features: minimum-norm solution"
+        status, message = (
+            "rank_deficient",
+            (f"rank {rank} < {problem.n_features} features: minimum-norm solution"),
         )
     else:
         status, message = "ok", ""

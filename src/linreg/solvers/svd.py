@@ -61,9 +61,7 @@ def solve(problem: LeastSquaresProblem, aliased=None) -> Solution:
     dropped[list(aliased)] = True
     dropped |= ~active
     keep = ~dropped[active]  # over the active columns
-    coef, sv, estimate = minimum_norm(
-        A, B, scale[active], keep, problem.column_uncertainty(active)
-    )
+    coef, sv, estimate = minimum_norm(A, B, scale[active], keep, problem.column_uncertainty(active))
     beta = coef * scale[active, None]  # equilibrated coordinates, as to_user_units takes
     coef, intercept = problem.to_user_units(beta, scale, active, x_mean, y_mean)
     rank = int(keep.sum())
