@@ -317,6 +317,23 @@ def test_model_file_dtype_field_is_validated_and_optional(tmp_path):
     assert linreg.load(path).coef_.dtype == np.float64
 
 
+def test_model_file_cannot_set_coefficients_through_fitted(tmp_path):
+    """coef_ and intercept_ are written only from "coef"/"intercept" (shape and dtype
+    checked): a "fitted" entry naming them is refused, naming the attribute."""
+    import json
+
+    X, y = _data((N, 1), np.float32)
+    model = _fit_quietly(linreg.Lasso(alpha=0.01), X, y)
+    path = linreg.save(model, tmp_path / "m.json")
+    doc = json.loads(path.read_text())
+    assert "coef_" not in doc["fitted"] and "intercept_" not in doc["fitted"]
+    for name in ("coef_", "intercept_"):
+        bad = dict(doc, fitted=dict(doc["fitted"], **{name: [[1.0] * P]}))
+        path.write_text(json.dumps(bad))
+        with pytest.raises(linreg.ModelFileError, match=name):
+            linreg.load(path)
+
+
 def test_early_stopping_reports_the_bound_of_the_parameters_it_returns():
     """Early stopping restores the best validation epoch: the Solution's bound is
     ``||grad J|| / mu / ||theta||`` at those parameters (recomputed here with NumPy from

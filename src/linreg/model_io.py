@@ -404,6 +404,7 @@ def _build_model(doc: dict, path):
             and name.endswith("_")
             and not name.startswith("_")
             and not hasattr(type(model), name)  # never shadow a method or property
+            and name not in _NOT_STORED  # coef_, intercept_, ...: written above, checked
         ):
             _fail(path, f"'fitted' has an invalid attribute name {name!r}")
         setattr(model, name, _restore_plain(value))
