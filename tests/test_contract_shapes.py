@@ -127,6 +127,42 @@ def test_float32_coefficients_are_the_float64_solution_rounded():
     assert ours.intercept_ == np.float32(exact[0])
 
 
+@pytest.mark.parametrize("y_shape", [(N,), (N, 1)])
+@pytest.mark.parametrize(
+    "ours, ref",
+    [
+        (lambda: linreg.Lasso(alpha=0.01), lambda: sklm.Lasso(alpha=0.01)),
+        (lambda: linreg.ElasticNet(alpha=0.01), lambda: sklm.ElasticNet(alpha=0.01)),
+    ],
+    ids=["Lasso", "ElasticNet"],
+)
+def test_penalized_float32_coefficients_are_the_float64_solution_rounded(ours, ref, y_shape):
+    """Lasso/ElasticNet on float32 X: solution_ holds the float64 optimum (scikit-learn
+    converged tightly in float64 on the same numbers as reference), coef_ and intercept_
+    are it rounded once to float32, and dual_gap_ is a float32 scalar."""
+    X, y = _data(y_shape, np.float32)
+    model = _fit_quietly(ours(), X, y)
+    exact = ref().set_params(tol=1e-14, max_iter=10**6).fit(X.astype(np.float64), y)
+    np.testing.assert_allclose(model.solution_.coef[0], exact.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.solution_.intercept, exact.intercept_, rtol=1e-9)
+    assert np.array_equal(model.coef_, model.solution_.coef[0].astype(np.float32))
+    assert np.array_equal(np.ravel(model.intercept_), model.solution_.intercept.astype(np.float32))
+    assert type(model.dual_gap_) is np.float32
+
+
+@pytest.mark.parametrize("y_shape", Y_SHAPES)
+def test_ridge_cv_float32_coefficients_are_the_float64_fit_rounded(y_shape):
+    """RidgeCV on float32 X gives the fit on the same numbers in float64, rounded once."""
+    X, y = _data(y_shape, np.float32)
+    single = linreg.RidgeCV().fit(X, y)
+    double = linreg.RidgeCV().fit(X.astype(np.float64), y)
+    assert single.coef_.dtype == np.float32 and single.alpha_ == double.alpha_
+    assert np.array_equal(single.coef_, double.coef_.astype(np.float32))
+    assert np.array_equal(
+        np.ravel(single.intercept_), np.ravel(double.intercept_).astype(np.float32)
+    )
+
+
 # ------------------------------------------------------------ routes sklearn lacks
 def _reference_description(estimator, X, y):
     return _described(_fit_quietly(estimator, X, y), X)
