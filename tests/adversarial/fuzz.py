@@ -59,13 +59,15 @@ def table(results: dict[str, list[Result]]) -> str:
     return "\n".join(lines)
 
 
-def failures(results: dict[str, list[Result]], first: int = 3) -> list[str]:
+def failures(results: dict[str, list[Result]], first: int = 2) -> list[str]:
+    """Per failing family, the reproduction lines of its first cases of each class."""
     out = []
     for family, rs in results.items():
         bad = [r for r in rs if r.cls in FAILING]
         if bad:
             out.append(f"{family}: {len(bad)} failing")
-            out.extend("  " + r.repro() for r in bad[:first])
+            for cls in FAILING:
+                out.extend("  " + r.repro() for r in [r for r in bad if r.cls == cls][:first])
     return out
 
 

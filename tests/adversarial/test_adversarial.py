@@ -14,7 +14,7 @@ from .families import FAMILIES, make_case
 from .fuzz import FAILING
 from .runner import run_case
 
-QUICK_SEEDS = 15
+QUICK_SEEDS = 40
 
 
 @pytest.mark.parametrize("seed", range(QUICK_SEEDS))
