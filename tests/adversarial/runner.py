@@ -166,7 +166,8 @@ def _fit_error(case: Case, model, X, y, w, back=lambda c: c):
     sol = getattr(model, "solution_", None)
     bound = float(getattr(sol, "error_estimate", float("nan")))
     # a float32 result (scikit-learn's dtype rule) cannot be closer than its rounding
-    bound = float(np.fmax(bound, np.finfo(np.asarray(model.coef_).dtype).eps))
+    if np.isfinite(bound):
+        bound = max(bound, float(np.finfo(np.asarray(model.coef_).dtype).eps))
     deficient = ref.rank_deficient and case.estimator == "LinearRegression"
     return max(err_c, err_b), err_c, bound, deficient
 
