@@ -61,6 +61,7 @@ def _target(rng, X, noise=None, intercept=True):
 
 # ------------------------------------------------------------------ OLS families
 def ols_offsets(rng):
+    """Column offsets up to 1e9 x the spread (sometimes two nearly equal columns too)."""
     n, p = _shape(rng)
     X = rng.standard_normal((n, p))
     if p >= 2 and rng.random() < 0.4:  # and ill-conditioned (r3: kappa 2e8, offset 1e6)
@@ -71,6 +72,7 @@ def ols_offsets(rng):
 
 
 def ols_scales(rng):
+    """Column scales 1e-150..1e150 and y scales 1e-100..1e100."""
     n, p = _shape(rng)
     X = rng.standard_normal((n, p))
     if rng.random() < 0.3:
@@ -81,6 +83,7 @@ def ols_scales(rng):
 
 
 def ols_collinear(rng):
+    """Two columns with correlation 1 - 1e-4 .. 1 - 1e-16."""
     n, p = _shape(rng, p_max=8)
     p = max(p, 2)
     X = rng.standard_normal((n, p))
@@ -97,6 +100,7 @@ def _integer_design(rng, n, p):
 
 
 def ols_rank_deficient(rng):
+    """Exact dependencies in float64: duplicates, combinations, constants, shifts."""
     n, p = _shape(rng, p_max=8)
     p = max(p, 2)
     X = _integer_design(rng, n, p)
@@ -117,6 +121,7 @@ def ols_rank_deficient(rng):
 
 
 def ols_wide(rng):
+    """p > n, n = p and n = p + 1."""
     n = int(rng.integers(1, 40))
     p = int(rng.choice([n - 1, n, n + 1, n + int(rng.integers(1, 30))]))
     p = max(p, 1)
@@ -145,6 +150,7 @@ def _weights(rng, n):
 
 
 def ols_weights(rng):
+    """Weights spread, with zeros, one heavy row, tiny values, or one common value."""
     n, p = _shape(rng, p_max=8)
     n = max(n, 4 * p + 8)
     X = rng.standard_normal((n, p))
@@ -158,6 +164,7 @@ def ols_weights(rng):
 
 
 def ols_float32(rng):
+    """float32 X (and sometimes y), computed exactly as given."""
     n, p = _shape(rng)
     X = (rng.standard_normal((n, p)) + rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 4)).astype(
         np.float32
@@ -169,6 +176,7 @@ def ols_float32(rng):
 
 
 def ols_integer(rng):
+    """int64 data up to 2^40 with offsets up to 2^30."""
     n, p = _shape(rng)
     hi = int(2 ** rng.integers(1, 40))
     X = rng.integers(-hi, hi + 1, (n, p)) + int(rng.integers(0, 2**30))
@@ -177,6 +185,7 @@ def ols_integer(rng):
 
 
 def ols_exact_fit(rng):
+    """y = 0, a constant y, or an exact integer combination of the columns."""
     n, p = _shape(rng, p_max=6)
     X = _integer_design(rng, n, p)
     kind = rng.choice(["zero_y", "constant_y", "exact_integer_fit"])
@@ -192,6 +201,7 @@ def ols_exact_fit(rng):
 
 
 def ols_multitarget(rng):
+    """2-5 targets of very different scales, sometimes a zero target."""
     n, p = _shape(rng, p_max=8)
     X = rng.standard_normal((n, p)) + rng.uniform(-1, 1, p) * 10.0 ** rng.uniform(0, 5)
     k = int(rng.integers(2, 6))
@@ -204,6 +214,7 @@ def ols_multitarget(rng):
 
 # ------------------------------------------------------------------ ridge
 def ridge_alpha(rng):
+    """Ridge with alpha 1e-12..1e12 (one per target sometimes)."""
     n, p = _shape(rng, p_max=10)
     X = rng.standard_normal((n, p))
     if rng.random() < 0.5:
@@ -222,6 +233,7 @@ def ridge_alpha(rng):
 
 
 def ridge_wide(rng):
+    """Ridge with p >= n and alpha down to 1e-16."""
     n = int(rng.integers(2, 60))
     p = n + int(rng.integers(0, 80))
     X = rng.standard_normal((n, p))
@@ -253,12 +265,14 @@ _HARD = (ols_offsets, ols_collinear, ols_scales, ols_rank_deficient, ols_weights
 
 
 def large_path(rng):
+    """A hard OLS case on the large-problem path of solver='auto'."""
     case = _HARD[int(rng.integers(len(_HARD)))](rng)
     case["extra"] = {"force_large": True}
     return case
 
 
 def explicit_solvers(rng):
+    """A hard OLS case with an explicit solver."""
     case = _HARD[int(rng.integers(len(_HARD)))](rng)
     solver = str(rng.choice(["cholesky", "qr", "svd", "eigh", "extended"]))
     case.setdefault("params", {})["solver"] = solver
@@ -283,6 +297,7 @@ def _inference_design(rng, n_max=120):
 
 
 def summary_se(rng):
+    """Nonrobust standard errors (const included)."""
     X = _inference_design(rng)
     w = 10.0 ** rng.uniform(-3, 3, X.shape[0]) if rng.random() < 0.3 else None
     return dict(
@@ -295,6 +310,7 @@ def summary_se(rng):
 
 
 def summary_hc(rng):
+    """HC0-HC3 standard errors."""
     X = _inference_design(rng, n_max=80)
     cov_type = str(rng.choice(["HC0", "HC1", "HC2", "HC3"]))
     w = 10.0 ** rng.uniform(-3, 3, X.shape[0]) if rng.random() < 0.3 else None
@@ -309,6 +325,7 @@ def summary_hc(rng):
 
 
 def intervals(rng):
+    """Confidence and prediction intervals at large offsets."""
     p = int(rng.integers(1, 5))
     n = int(rng.integers(p + 4, 100))
     offset = 10.0 ** rng.uniform(0, 8)
@@ -356,10 +373,12 @@ def _penalized(rng, l1_ratio):
 
 
 def lasso_kkt(rng):
+    """Lasso optimality at the returned coefficients."""
     return _penalized(rng, 1.0)
 
 
 def enet_kkt(rng):
+    """ElasticNet optimality (l1_ratio 0, 0.1, 0.5, 0.9)."""
     return _penalized(rng, float(rng.choice([0.0, 0.1, 0.5, 0.9])))
 
 
