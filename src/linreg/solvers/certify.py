@@ -46,6 +46,19 @@ def underflows(problem: LeastSquaresProblem) -> bool:
     return bool(d.size) and float(d.min()) < 2.0 ** (UNDERFLOW_LOG2 / 2)
 
 
+def moments_underflow(problem: LeastSquaresProblem) -> bool:
+    """:func:`underflows` for Moments alone, where a zero norm is read as a constant
+    column (not an underflow) unless the column's mean is itself that small."""
+    m = problem.get_moments()
+    d = np.sqrt(np.maximum(np.diag(m.cross), 0.0))
+    if not problem.fit_intercept:
+        with np.errstate(over="ignore"):
+            d = np.hypot(d, np.sqrt(m.weight_sum) * np.abs(m.mean))
+    limit = 2.0 ** (UNDERFLOW_LOG2 / 2)
+    tiny_column = (d < limit) & ((d > 0) | (np.abs(m.mean) * np.sqrt(m.weight_sum) < limit))
+    return bool(np.any(tiny_column))
+
+
 def penalty_out_of_range(problem: LeastSquaresProblem) -> bool:
     """Whether the equilibrated penalty ``alpha / d_j^2`` is beyond ``2**PENALTY_LOG2``
     for a column (or ``d_j`` is not representable): the equilibrated solution, about
@@ -99,6 +112,18 @@ def checked(problem: LeastSquaresProblem, solution: Solution) -> Solution:
     its intercept's misses ``TARGET_ACCURACY``."""
     if solution.status != "ok":
         return solution
+    if not problem.has_data and moments_underflow(problem):
+        return dataclasses.replace(
+            solution,
+            status="inaccurate",
+            message=(
+                f"solver {solution.solver!r}: a column of X or y is so small (squares "
+                f"below 2**{UNDERFLOW_LOG2:.0f}) that its cross-products in the Moments "
+                "underflowed; no digits can be vouched for from the Moments alone: "
+                "rescale that column or fit with X in memory"
+            ),
+            error_estimate=float("inf"),
+        )
     if solution.error_estimate > TARGET_ACCURACY:
         return dataclasses.replace(
             solution,

@@ -103,6 +103,20 @@ class _Design:
         if self.penalty is not None:
             centred = np.vstack([centred, np.diag(self.penalty.astype(np.float64))])
         self.Q, self.R = sla.qr(centred, mode="economic", check_finite=False)
+        self.coef_floor = self._coefficient_floor(q)
+
+    def _coefficient_floor(self, q: int) -> np.ndarray:
+        """Per target, the size of equilibrated coefficients below which a correction
+        is rounding: ``eps_ld (||W^1/2 (y - y_bar)|| + eps ||W^1/2 y||) / sqrt(q)``.
+        y's own representation moves the exact slopes by about ``eps ||y||`` over the
+        design's norm; without this floor an exact solution of zero (a constant y)
+        would be measured relative to its own rounding and never converge."""
+        Y = np.asarray(self.Y, dtype=np.float64)
+        if self.sw is not None:
+            Y = Y * self.sw[:, None]
+        centred = Y - (self.ones[: self.n] @ Y) * self.ones[: self.n, None] if self.intercept else Y
+        size = _norm(centred) + EPS * _norm(Y)
+        return EPS_LD * size / np.sqrt(max(q, 1))
 
     # ---------------------------------------------------------- the exact system
     def chunks(self):
@@ -192,7 +206,7 @@ def _relative_sizes(design: _Design, dz, z) -> tuple[float, float]:
     head = int(design.intercept)
     db = np.abs(dz[head:].astype(np.float64))
     b = np.abs(z[head:].astype(np.float64))
-    nb = _norm(b)
+    nb = np.maximum(_norm(b), getattr(design, "coef_floor", 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         coef = np.where(nb > 0, _norm(db) / nb, np.where(db.any(axis=0), 1, 0))
     if not head:
