@@ -212,7 +212,9 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"X is rank deficient (rank {solution.rank} of {len(solution.coef[0])} "
                 f"columns): {', '.join(labels)} "
                 f"{'is a linear combination' if len(labels) == 1 else 'are linear combinations'}"
-                " of earlier columns (aliased); returning the minimum-norm solution (the "
+                " of earlier columns to within the rounding of the data (aliased; the "
+                "rule is in the README's accuracy contract); returning the minimum-norm "
+                "solution (the "
                 "least-squares coef_ of smallest Euclidean norm in the units of X; the "
                 "intercept is not penalized)",
                 RankDeficientWarning,

@@ -309,9 +309,65 @@ def _check_rank_warning(case: Case, res: Result) -> None:
     if ref.rank_deficient or ref.gram.rows > FALSE_RANK_MAX_FEATURES:
         return
     kappa = exact.equilibrated_condition(ref)
-    if kappa < FALSE_RANK_KAPPA:
-        res.cls = "false_rank"
-        res.message = f"exact kappa {kappa:.1e}; " + res.message
+    if kappa >= FALSE_RANK_KAPPA:
+        return
+    score = documented_rank_score(case)
+    if score >= RANK_RULE_SLACK:
+        # The documented rule (README "Accuracy contract") calls a column aliased when
+        # its distance to the earlier columns is within the rounding of its values:
+        # the warning is true to that rule, so the answer is warned-and-wrong.
+        res.message = f"exact kappa {kappa:.1e}, within the documented rank rule; " + res.message
+        return
+    res.cls = "false_rank"
+    res.message = f"exact kappa {kappa:.1e}; " + res.message
+
+
+#: A rank warning counts as true to the documented rule when some column's score
+#: reaches this fraction of the rule's threshold (1): slack for the rounding of the
+#: exactly centred design computed here in float64.
+RANK_RULE_SLACK = 0.1
+
+GRAM_SOLVERS = ("eigh", "cholesky")
+
+
+def documented_rank_score(case: Case) -> float:
+    """The largest ``sum_k u_k |(R^-1)_kj|`` over columns j: the README's rank rule
+    (aliased when it reaches 1), evaluated independently of linreg on the design
+    centred with an exactly summed weighted mean.
+
+    ``u_j = max(n, p) eps + 2 eps r_j / ||x_j - xbar_j||_w`` with
+    ``r_j = min(||x_j||_w, max_i |x_ij| sqrt(W - w_max))``; Gram-based solvers raise it
+    to ``sqrt(16 q eps)``.
+    """
+    eps = np.finfo(float).eps
+    X = np.asarray(case.X, dtype=np.float64)
+    n, p = X.shape
+    w = np.ones(n) if case.w is None else np.asarray(case.w, dtype=np.float64)
+    keep = w > 0
+    X, w = X[keep], w[keep]
+    W = math.fsum(w)
+    if case.params.get("fit_intercept", True):
+        mean = np.array([math.fsum(w * X[:, j]) / W for j in range(p)])
+        centred = X - mean
+        centred -= np.array([math.fsum(w * centred[:, j]) / W for j in range(p)])
+    else:
+        centred = X.copy()
+    A = centred * np.sqrt(w)[:, None]
+    norms = np.linalg.norm(A, axis=0)
+    if not np.all(norms > 0):
+        return np.inf
+    raw = np.linalg.norm(X * np.sqrt(w)[:, None], axis=0)
+    spread = np.max(np.abs(X), axis=0) * math.sqrt(max(W - w.max(), 0.0))
+    r = np.minimum(raw, spread)
+    u = max(n, p) * eps + 2 * eps * r / norms
+    if case.params.get("solver") in GRAM_SOLVERS:
+        u = np.maximum(u, math.sqrt(16 * p * eps))
+    R = np.linalg.qr(A / norms, mode="r")
+    try:
+        Rinv = np.linalg.inv(R)
+    except np.linalg.LinAlgError:
+        return np.inf
+    return float(np.max(u @ np.abs(Rinv)))
 
 
 def run(family: str, seed: int) -> Result:

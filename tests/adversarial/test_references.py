@@ -148,3 +148,20 @@ def test_equilibrated_condition_matches_numpy():
     want = np.linalg.cond(Xc / np.linalg.norm(Xc, axis=0))
     got = exact.equilibrated_condition(exact.solve_exact(X, y, None, True))
     assert got == pytest.approx(want, rel=1e-8)
+
+
+def test_documented_rank_score_separates_resolvable_from_rounding_level_dependencies():
+    """The rank rule's score (aliased at >= 1) is small on a well-separated design, and
+    reaches the rule on two columns closer than the rounding of a 1e9 offset; without
+    the offset the same closeness (3e-8) is resolvable and the score stays small."""
+    from .families import Case
+    from .runner import RANK_RULE_SLACK, documented_rank_score
+
+    rng = np.random.default_rng(11)
+    Z = rng.standard_normal((200, 3))
+    near = Z.copy()
+    near[:, 1] = near[:, 0] + 3e-8 * rng.standard_normal(200)
+    y = rng.standard_normal(200)
+    assert documented_rank_score(Case("t", 0, Z, y)) < 1e-10
+    assert documented_rank_score(Case("t", 0, near, y)) < RANK_RULE_SLACK
+    assert documented_rank_score(Case("t", 0, near + 1e9, y)) >= 1.0
