@@ -199,14 +199,14 @@ class _Design:
         return Q @ (hb - db) + f, dz
 
 
-def _relative_sizes(design: _Design, dz, z) -> tuple[float, float]:
+def _relative_sizes(design: _Design, dz, z, floor=True) -> tuple[float, float]:
     """Normwise relative size of a correction of the coefficients (equilibrated scale)
     and relative size of the intercepts' correction (floored at the rounding of the
     terms the intercept balances), worst over targets."""
     head = int(design.intercept)
     db = np.abs(dz[head:].astype(np.float64))
     b = np.abs(z[head:].astype(np.float64))
-    nb = np.maximum(_norm(b), getattr(design, "coef_floor", 0.0))
+    nb = np.maximum(_norm(b), design.coef_floor) if floor else _norm(b)
     with np.errstate(divide="ignore", invalid="ignore"):
         coef = np.where(nb > 0, _norm(db) / nb, np.where(db.any(axis=0), 1, 0))
     if not head:
@@ -248,7 +248,8 @@ def _refine(design: _Design, B=None, C=None):
             break
         z = z + dz.astype(LD)
         e = e + de.astype(LD)
-        history.append(_relative_sizes(design, dz, z))
+        # The floor set by y's rounding applies to the data's own right-hand side only.
+        history.append(_relative_sizes(design, dz, z, floor=B is None))
         size = max(history[-1])
         if size <= TARGET:
             break
