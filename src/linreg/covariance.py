@@ -48,7 +48,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from .solvers import LeastSquaresProblem, extended
-from .solvers.auto import EXTENDED_MAX_ENTRIES
+from .solvers import auto as _auto
 from .sources.base import chunk_sum, has_chunks
 
 #: Robust covariance types (White's HC0 and MacKinnon and White's HC1-HC3).
@@ -309,7 +309,7 @@ def _kept(problem: LeastSquaresProblem, aliased) -> np.ndarray:
 
 
 def _uses_extended(problem: LeastSquaresProblem) -> bool:
-    return problem.has_data and problem.n_samples * problem.n_features <= EXTENDED_MAX_ENTRIES
+    return problem.has_data and problem.n_samples * problem.n_features <= _auto.EXTENDED_MAX_ENTRIES
 
 
 def _cholesky_shifted(G) -> np.ndarray:
