@@ -303,7 +303,7 @@ class ElasticNetCV(ElasticNet):
             data = fold_data(f)
             ok = True
             for r, ratio in enumerate(l1_ratios):
-                coefs, icpts, _, _, done = path_on_data(
+                path = path_on_data(
                     data,
                     grids[r],
                     ratio,
@@ -314,8 +314,9 @@ class ElasticNetCV(ElasticNet):
                     path_kkt,
                     null_tol,
                 )
-                ok &= done
-                mse[r, f] = fold_mse(f, coefs[0], icpts[0])
+                coefs = path.coefs
+                ok &= path.converged
+                mse[r, f] = fold_mse(f, coefs[0], path.intercepts[0])
                 if two_stage:
                     kept[r, f] = coefs[0]
             return ok

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -58,6 +59,44 @@ def resolve_alphas(alphas, n_alphas, data, l1_ratio, eps) -> np.ndarray:
     return np.sort(values)[::-1]
 
 
+@dataclass
+class PathSolution:
+    """The solutions along a regularization path, one :class:`~linreg.Solution` per
+    alpha (each with its certified coefficient bound), and the stacked arrays that
+    ``enet_path`` and the CV read from them."""
+
+    alphas: np.ndarray
+    solutions: list = field(default_factory=list)
+
+    @property
+    def coefs(self) -> np.ndarray:
+        """Coefficients, shape (n_targets, n_features, n_alphas)."""
+        return np.stack([s.coef for s in self.solutions], axis=-1)
+
+    @property
+    def intercepts(self) -> np.ndarray:
+        """Intercepts, shape (n_targets, n_alphas)."""
+        return np.stack([s.intercept for s in self.solutions], axis=-1)
+
+    @property
+    def dual_gaps(self) -> np.ndarray:
+        """Duality gaps, shape (n_targets, n_alphas)."""
+        return np.stack([np.atleast_1d(s.diagnostics["dual_gap"]) for s in self.solutions], -1)
+
+    @property
+    def n_iters(self) -> np.ndarray:
+        return np.array([s.n_iter for s in self.solutions], dtype=int)
+
+    @property
+    def error_estimates(self) -> np.ndarray:
+        """Each alpha's bound on the relative coefficient error."""
+        return np.array([s.error_estimate for s in self.solutions])
+
+    @property
+    def converged(self) -> bool:
+        return all(bool(s.diagnostics["converged"]) for s in self.solutions)
+
+
 def path_on_data(
     data,
     alphas,
@@ -68,31 +107,19 @@ def path_on_data(
     screening=True,
     kkt_tol=KKT_TOL,
     null_tol=0.0,
-):
-    """Solve along ``alphas`` (decreasing), each fit warm-started from the previous.
-
-    Returns coefs (k, p, n_alphas), intercepts (k, n_alphas), gaps (k, n_alphas),
-    n_iters (n_alphas,), converged (bool).
-    """
-    k, p = data.y_mean.shape[0], data.n_features
-    A = len(alphas)
-    coefs = np.empty((k, p, A))
-    intercepts = np.empty((k, A))
-    gaps = np.empty((k, A))
-    n_iters = np.empty(A, dtype=int)
+) -> PathSolution:
+    """Solve along ``alphas`` (decreasing), each fit warm-started from the previous."""
+    path = PathSolution(np.asarray(alphas))
     coef, state = coef_init, None
-    converged = True
-    for i, alpha in enumerate(alphas):
+    for alpha in alphas:
         res = solve_enet(
             data, alpha, l1_ratio, coef, tol, max_iter, screening, kkt_tol, null_tol, state=state
         )
         coef, state = res.coef, res.diagnostics["state"]
-        coefs[:, :, i] = res.coef
-        intercepts[:, i] = res.intercept
-        gaps[:, i] = res.diagnostics["dual_gap"]
-        n_iters[i] = res.n_iter
-        converged &= res.diagnostics["converged"]
-    return coefs, intercepts, gaps, n_iters, converged
+        # The warm-start state is only needed by the next alpha: not kept on the path.
+        res.diagnostics = {k: v for k, v in res.diagnostics.items() if k != "state"}
+        path.solutions.append(res)
+    return path
 
 
 def enet_path(
@@ -156,7 +183,7 @@ def enet_path(
     alphas = resolve_alphas(alphas, n_alphas, data, l1_ratio, eps)
     if coef_init is not None:
         coef_init = np.asarray(coef_init, dtype=np.float64).reshape(Y.shape[1], X.shape[1])
-    coefs, _, gaps, n_iters, converged = path_on_data(
+    path = path_on_data(
         data,
         alphas,
         l1_ratio,
@@ -165,7 +192,8 @@ def enet_path(
         MAX_ITER if max_iter is None else int(max_iter),
         screening,
     )
-    if not converged:
+    coefs, gaps, n_iters = path.coefs, path.dual_gaps, path.n_iters
+    if not path.converged:
         warnings.warn(
             "coordinate descent did not converge for some alphas; raise max_iter or tol",
             ConvergenceWarning,
