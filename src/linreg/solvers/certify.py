@@ -72,18 +72,30 @@ def penalty_out_of_range(problem: LeastSquaresProblem) -> bool:
     return bool(log_penalty > PENALTY_LOG2) or not np.isfinite(d).all()
 
 
+def intercept_scale(problem: LeastSquaresProblem, solution: Solution) -> np.ndarray:
+    """What the intercepts' errors are measured against: ``max(|c|, sd_w(y))`` per
+    target.  An intercept near zero has no relative accuracy to speak of; its natural
+    scale is then the spread of y (its standard error is ``sd(y)/sqrt(n)`` at most)."""
+    m = problem.get_moments()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.sqrt(np.maximum(np.diag(m.yty), 0.0) / m.weight_sum)
+    return np.maximum(np.abs(solution.intercept), np.nan_to_num(spread))
+
+
 def intercept_cancellation(problem: LeastSquaresProblem, solution: Solution) -> float:
-    """How many times larger than the intercept the terms it is computed from are."""
+    """How many times larger than the intercept's scale (:func:`intercept_scale`) the
+    terms it is computed from are."""
     if not problem.fit_intercept:
         return 1.0
     terms = np.abs(solution.coef) @ np.abs(problem.get_moments().x_mean)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = terms / np.abs(solution.intercept)
+        ratio = terms / intercept_scale(problem, solution)
     return float(np.nanmax(np.where(terms > 0, ratio, 1.0), initial=1.0))
 
 
 def intercept_error(problem: LeastSquaresProblem, solution: Solution) -> float:
-    """Bound on the intercepts' relative error, worst over targets.
+    """Bound on the intercepts' error relative to :func:`intercept_scale`, worst over
+    targets.
 
     ``c = y_mean - x_mean' coef``: the slopes' normwise error (``error_estimate``
     times ``||beta||`` in the equilibrated scale) reaches the intercept through
@@ -102,7 +114,7 @@ def intercept_error(problem: LeastSquaresProblem, solution: Solution) -> float:
             solution.error_estimate * np.linalg.norm(beta, axis=1) * np.linalg.norm(mean_over_d)
         )
         rounding = EPS * (np.abs(m.y_mean) + np.abs(solution.coef) @ np.abs(m.x_mean))
-        rel = (through + rounding) / np.abs(solution.intercept)
+        rel = (through + rounding) / intercept_scale(problem, solution)
     rel = np.where(through + rounding > 0, rel, 0.0)
     return float(np.nanmax(np.where(np.isnan(rel), np.inf, rel), initial=0.0))
 

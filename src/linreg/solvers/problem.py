@@ -107,8 +107,12 @@ class LeastSquaresProblem:
         weight does not make an offset look larger than the spread)."""
         with np.errstate(over="ignore"):
             offset = np.sqrt(m.weight_sum) * np.abs(m.x_mean)
-            if self.X is not None and self.n_samples > 0:
-                w_max = 1.0 if self.weights is None else float(np.max(self.weights))
+            # The pass over X pays only when one row holds most of the weight: otherwise
+            # max|x| sqrt(W - w_max) >= |mean| sqrt(W / 2), and the Moments' figure is
+            # within sqrt(2) of the smaller one (a pass over X on the fast path costs as
+            # much as a third of the whole fit).
+            w_max = 0.0 if self.weights is None else float(np.max(self.weights, initial=0.0))
+            if self.X is not None and self.n_samples > 0 and w_max > m.weight_sum / 2:
                 light = np.sqrt(max(m.weight_sum - w_max, 0.0))
                 # max |x| without an |X| temporary the size of X
                 top = np.maximum(self.X.max(axis=0), -self.X.min(axis=0)).astype(np.float64)
