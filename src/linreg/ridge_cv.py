@@ -31,8 +31,10 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, validate_training_data, validate_X
-from .fitted_state import predict_dtype, result_dtype, write_coefficients
+from .fitted_state import predict_dtype, result_dtype, write_fitted_state
 from .moments import Moments
+from .solution import AccuracyWarning, Solution
+from .solvers import LeastSquaresProblem, solve
 
 __all__ = ["RidgeCV"]
 
@@ -194,18 +196,32 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         else:
             scores, chosen = self._k_fold(X, Y, w, y_was_1d, alphas, full.moments)
         self.coef_path_ = full.coef_path(alphas)  # (k, p, n_alphas)
-        coef = np.stack([self.coef_path_[t, :, chosen[t]] for t in range(k)])
-        if full.mode == "cov":
-            # the refit at alpha_ solved afresh in equilibrated coordinates: the one
-            # eigendecomposition in user units serves the search, not the answer
-            coef = full.solve(alphas[np.asarray(chosen)])
-        intercept = full.y_mean - coef @ full.x_mean
         if y_was_1d:
             self.coef_path_ = self.coef_path_[0]
-        write_coefficients(
-            self, coef, intercept, y_was_1d=y_was_1d, dtype=dtype, ravel_single_target=True
+        # The one eigendecomposition in user units serves the search, not the answer:
+        # the fit at alpha_ is Ridge(alpha=alpha_)'s exact, certified solve.
+        solution = self._final_fit(X, Y, w, alphas[np.broadcast_to(chosen, (k,))], full.moments)
+        write_fitted_state(
+            self,
+            solution,
+            y_was_1d=y_was_1d,
+            dtype=dtype,
+            ravel_single_target=True,
+            solver_attributes=False,
         )
         return self
+
+    def _final_fit(self, X, Y, w, alpha_per_target, moments) -> Solution:
+        """The ridge solution at the chosen alphas on all the data, with its bound
+        (solver="auto", as ``Ridge(alpha=alpha_)`` solves it); an AccuracyWarning names
+        the figure when the bound misses the documented accuracy."""
+        problem = LeastSquaresProblem(
+            X, Y, w, self.fit_intercept, np.asarray(alpha_per_target, dtype=np.float64), moments
+        )
+        solution = solve(problem, "auto")
+        if solution.status == "inaccurate":
+            warnings.warn(solution.message, AccuracyWarning, stacklevel=3)
+        return solution
 
     def _choose(self, scores: np.ndarray, per_target: bool):
         """First best alpha index (NaN scores never win), overall or per target."""
@@ -431,30 +447,6 @@ class _Decomposition:
 
     def _inverse(self, alphas):
         return 1.0 / (self.s[:, None] + alphas[None, :])  # (r, n_alphas)
-
-    def solve(self, alpha_per_target) -> np.ndarray:
-        """``(X~'X~ + alpha_t I) coef_t = X~'y~_t`` for each target ("cov" mode), shape
-        (n_targets, n_features), by Cholesky on the equilibrated system
-        ``(S C S + alpha S^2) z = S b``, ``S = diag(1/sqrt(C_jj + alpha))``,
-        ``coef = S z`` (unit diagonal: accurate for columns of any scale); least squares
-        on the same system where Cholesky fails (singular at alpha = 0)."""
-        import scipy.linalg
-
-        p = self.V.shape[0]
-        C, B = self.cross[:p, :p], self.cross[:p, p:]
-        out = np.empty((B.shape[1], p))
-        for t, alpha in enumerate(np.asarray(alpha_per_target, dtype=np.float64)):
-            d = np.diag(C) + alpha
-            scale = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 1.0)
-            M = C * scale[:, None] * scale[None, :]
-            M[np.diag_indices(p)] += alpha * scale**2
-            rhs = B[:, t] * scale
-            try:
-                z = scipy.linalg.cho_solve(scipy.linalg.cho_factor(M), rhs)
-            except np.linalg.LinAlgError:
-                z = np.linalg.lstsq(M, rhs, rcond=None)[0]
-            out[t] = scale * z
-        return out
 
     def coef_path(self, alphas) -> np.ndarray:
         """Coefficients for every alpha, shape (n_targets, n_features, n_alphas)."""
