@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..centring import centre, column_scale
 from ..moments import Moments
 from .aliasing import column_uncertainty
 
@@ -201,21 +202,11 @@ class LeastSquaresProblem:
         X = self.X.astype(dtype, copy=False)
         Y = self.Y.astype(dtype, copy=False)
         if self.fit_intercept:
-            if self.weights is None:
-                x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
-            else:
-                w = self.weights.astype(dtype)
-                x_mean = (w @ X) / w.sum()
-                y_mean = (w @ Y) / w.sum()
-            A = X - x_mean
-            B = Y - y_mean
-            # Centre twice: the rounded means leave the columns' means at eps * offset,
-            # a second pass brings them to eps * spread, so the centred design is
-            # orthogonal to the intercept to working precision however large the offset.
-            x_fine, y_fine = self._mean(A), self._mean(B)
-            A -= x_fine
-            B -= y_fine
-            x_mean, y_mean = x_mean + x_fine, y_mean + y_fine
+            # linreg.centring: shifted by the heaviest row and centred twice, so the
+            # centred design is orthogonal to the intercept to working precision
+            # however large the offset
+            A, x_mean = centre(X, self.weights, dtype=dtype)
+            B, y_mean = centre(Y, self.weights, dtype=dtype)
         else:
             x_mean = np.zeros(X.shape[1], dtype=dtype)
             y_mean = np.zeros(Y.shape[1], dtype=dtype)
@@ -240,13 +231,6 @@ class LeastSquaresProblem:
             A = np.vstack([A, penalty_rows])
             B = np.vstack([B, np.zeros((q, B.shape[1]), dtype=dtype)])
         return A, B, scale, active, x_mean, y_mean
-
-    def _mean(self, A):
-        """Weighted column means of ``A`` (in its dtype)."""
-        if self.weights is None:
-            return A.mean(axis=0)
-        w = self.weights.astype(A.dtype)
-        return (w / w.sum()) @ A
 
     def single_target(self, j: int) -> LeastSquaresProblem:
         """The sub-problem of target ``j`` (used when alphas differ between targets)."""
@@ -290,8 +274,4 @@ class LeastSquaresProblem:
 
 def _column_norms(A) -> np.ndarray:
     """2-norms of the columns of ``A``, scaled so that no square over- or underflows."""
-    if A.shape[0] == 0:
-        return np.zeros(A.shape[1], dtype=A.dtype)
-    big = np.max(np.abs(A), axis=0)
-    safe = np.where(big > 0, big, 1)
-    return big * np.sqrt(np.einsum("ij,ij->j", A / safe, A / safe))
+    return column_scale(A)
