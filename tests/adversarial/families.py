@@ -403,6 +403,66 @@ def invariances(rng):
     return base
 
 
+# ------------------------------------------------------------------ trainers and sources
+#: The iterative trainers' solvers, and the optimizers drawn for solver="torch".
+TRAINER_SOLVERS = ("gd", "autograd", "torch")
+TORCH_OPTIMIZERS = ("sgd", "momentum", "nesterov", "lbfgs")
+
+
+def trainers(rng):
+    """gd / autograd / torch on small, badly scaled problems: the certified bound must hold.
+
+    Offsets up to 1e6, scales 1e-3..1e3, sometimes two correlated columns and weights;
+    ``tol=1e-10`` and a bounded ``max_iter`` (an IterationLimitWarning is then due).
+    """
+    p = int(rng.integers(1, 7))
+    n = int(rng.integers(p + 3, 201))
+    X = rng.standard_normal((n, p))
+    if p >= 2 and rng.random() < 0.3:  # correlation 1 - 1e-1 .. 1 - 1e-4
+        X[:, 1] = X[:, 0] + 10.0 ** -rng.uniform(0.5, 2) * rng.standard_normal(n)
+    if rng.random() < 0.6:
+        X += rng.choice([-1, 1], p) * 10.0 ** rng.uniform(0, 6, p)
+    X *= 10.0 ** rng.uniform(-3, 3, p)
+    y = _target(rng, X, noise=10.0 ** rng.uniform(-6, 0))
+    w = None
+    if rng.random() < 0.4:
+        w = 10.0 ** rng.uniform(-2, 2, n) if rng.random() < 0.7 else _weights(rng, n)[0]
+    solver = str(rng.choice(TRAINER_SOLVERS))
+    params = {"solver": solver, "tol": 1e-10, "max_iter": int(rng.choice([300, 600]))}
+    params["fit_intercept"] = bool(rng.random() < 0.85)
+    if solver == "torch":
+        params["optimizer"] = str(rng.choice(TORCH_OPTIMIZERS))
+        params["random_state"] = int(rng.integers(1000))
+    est = "Ridge" if rng.random() < 0.4 else "LinearRegression"
+    if est == "Ridge":
+        params["alpha"] = float(10.0 ** rng.uniform(-3, 2))
+    opt = params.get("optimizer", "")
+    note = f"{est} solver={solver}{'/' + opt if opt else ''} weights={w is not None}"
+    return dict(X=X, y=y, w=w, estimator=est, params=params, note=note)
+
+
+#: Rows per batch of the streamed family (small: many batches, a ragged last one).
+STREAM_BATCH = 37
+
+
+def streamed(rng):
+    """The hard OLS data (and some summaries) fitted from a Parquet file via linreg.scan.
+
+    The data are written to a temporary Parquet file and fitted with
+    ``linreg.scan(path, target="y", weights="w", batch_size=37)`` on the Moments-only
+    path of solver="auto"; ``summary().bse`` reads the file a second time.
+    """
+    if rng.random() < 0.25:
+        case = summary_se(rng)
+        case["extra"] = {"cov_type": "nonrobust"}
+    else:
+        case = _HARD[int(rng.integers(len(_HARD)))](rng)
+    case.setdefault("extra", {})["source"] = "parquet"
+    case["extra"]["batch_size"] = int(rng.choice([STREAM_BATCH, STREAM_BATCH, 7, 1000]))
+    case["note"] = f"parquet batch {case['extra']['batch_size']} {case.get('note', '')}".strip()
+    return case
+
+
 FAMILIES = {
     f.__name__: f
     for f in (
@@ -428,6 +488,8 @@ FAMILIES = {
         enet_kkt,
         lassocv_kkt,
         invariances,
+        trainers,
+        streamed,
     )
 }
 
