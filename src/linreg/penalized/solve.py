@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..centring import centre
 from ..moments import Moments
 from ..solution import Solution
 
@@ -118,39 +119,28 @@ class DesignData:
 
     @classmethod
     def from_arrays(cls, X, Y, w=None, fit_intercept: bool = True) -> DesignData:
-        """Centre with the weighted mean, computed and subtracted as ``(x - x_r) - d``:
-        ``x_r`` the row of largest weight, ``d = sum_i w_i (x_i - x_r) / W``, so that
-        neither an offset nor a heavy row is rounded into the centred values (``x -
-        mean`` directly loses ``eps |offset|``, times ``sqrt(w)`` on a heavy row)."""
+        """Centre with the weighted mean (:func:`linreg.centring.centre`: shifted by the
+        row of largest weight and centred twice, so that neither an offset nor a heavy
+        row is rounded into the centred values), then scale the rows by ``sqrt(w)``.
+        X is stored in Fortran order (columns contiguous for coordinate descent)."""
         X = np.asarray(X, dtype=np.float64)
         Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
         n, p = X.shape
         W = float(n) if w is None else float(np.sum(w))
         wv = None if w is None else np.asarray(w, dtype=np.float64)
+        Xc = np.empty((n, p), order="F")
         if fit_intercept and n:
-            r = 0 if wv is None else int(np.argmax(wv))
-            x_ref, y_ref = X[r].copy(), Y[r].copy()
+            Xc, x_mean = centre(X, wv, out=Xc)
+            Yc, y_mean = centre(Y, wv)
         else:
-            x_ref, y_ref = np.zeros(p), np.zeros(Y.shape[1])
-        # shifted by the reference row and transposed in one pass (columns contiguous),
-        # then the weighted mean of the shifted values subtracted
-        XT = np.empty((p, n))
-        shift = np.zeros(p)
-        for j in range(0, p, 256):  # in column blocks: the transpose stays in cache
-            block = XT[j : j + 256]
-            np.subtract(X[:, j : j + 256].T, x_ref[j : j + 256, None], out=block)
-            if fit_intercept and n:
-                shift[j : j + 256] = (block.sum(axis=1) if wv is None else block @ wv) / W
-                block -= shift[j : j + 256, None]
-        Yc = Y - y_ref
-        y_shift = (Yc.mean(axis=0) if wv is None else wv @ Yc / W) if fit_intercept and n else 0.0
-        Yc -= y_shift
+            Xc[...] = X
+            Yc = Y.copy()
+            x_mean, y_mean = np.zeros(p), np.zeros(Y.shape[1])
         if wv is not None:
             root = np.sqrt(wv)
-            XT *= root[None, :]
+            Xc *= root[:, None]
             Yc *= root[:, None]
-        x_mean, y_mean = x_ref + shift, y_ref + y_shift
-        return cls(XT.T, np.ascontiguousarray(Yc.T), x_mean, np.atleast_1d(y_mean), W)
+        return cls(Xc, np.ascontiguousarray(Yc.T), x_mean, np.atleast_1d(y_mean), W)
 
     def __post_init__(self):
         # ||x_j||^2 / W, the coordinate-descent step of every fit on these data
