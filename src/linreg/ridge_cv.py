@@ -31,6 +31,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, validate_training_data, validate_X
+from .centring import centre
 from .fitted_state import predict_dtype, result_dtype, write_fitted_state
 from .moments import Moments
 from .solution import AccuracyWarning, Solution
@@ -426,12 +427,16 @@ class _Decomposition:
             self.b = self.V.T @ cross[:p, p:]  # V' X~'y~, (p, k)
         else:
             if fit_intercept:
-                self.x_mean = X.mean(axis=0) if w is None else (w @ X) / self.weight_sum
-                self.y_mean = Y.mean(axis=0) if w is None else (w @ Y) / self.weight_sum
+                # linreg.centring: heaviest-row shift, centred twice
+                self.Xt, self.x_mean = centre(X, w, dtype=np.float64)
+                self.Yt, self.y_mean = centre(Y, w, dtype=np.float64)
+                if w is not None:
+                    self.Xt *= self.sqrt_w[:, None]
+                    self.Yt *= self.sqrt_w[:, None]
             else:
                 self.x_mean, self.y_mean = np.zeros(p), np.zeros(Y.shape[1])
-            self.Xt = self._tilde(X, self.x_mean, self.sqrt_w)
-            self.Yt = self._tilde(Y, self.y_mean, self.sqrt_w)
+                self.Xt = self._tilde(X, self.x_mean, self.sqrt_w)
+                self.Yt = self._tilde(Y, self.y_mean, self.sqrt_w)
             self.s, self.Q = np.linalg.eigh(self.Xt @ self.Xt.T)
             self.g = self.Q.T @ self.Yt  # (n, k)
             sw = np.ones(n) if w is None else self.sqrt_w
