@@ -446,20 +446,23 @@ STREAM_BATCH = 37
 
 
 def streamed(rng):
-    """The hard OLS data (and some summaries) fitted from a Parquet file via linreg.scan.
+    """The hard OLS data (and some summaries) fitted from a Parquet file or Dask arrays.
 
     The data are written to a temporary Parquet file and fitted with
-    ``linreg.scan(path, target="y", weights="w", batch_size=37)`` on the Moments-only
-    path of solver="auto"; ``summary().bse`` reads the file a second time.
+    ``linreg.scan(path, target="y", weights="w", batch_size=37)`` (or 7 or 1000 rows),
+    or, 30% of the time, given as dask.arrays of NumPy chunks of that many rows (the
+    default threaded scheduler), on the Moments-only path of solver="auto";
+    ``summary().bse`` makes a second pass over the source.
     """
     if rng.random() < 0.25:
         case = summary_se(rng)
         case["extra"] = {"cov_type": "nonrobust"}
     else:
         case = _HARD[int(rng.integers(len(_HARD)))](rng)
-    case.setdefault("extra", {})["source"] = "parquet"
+    source = "dask" if rng.random() < 0.3 else "parquet"
+    case.setdefault("extra", {})["source"] = source
     case["extra"]["batch_size"] = int(rng.choice([STREAM_BATCH, STREAM_BATCH, 7, 1000]))
-    case["note"] = f"parquet batch {case['extra']['batch_size']} {case.get('note', '')}".strip()
+    case["note"] = f"{source} batch {case['extra']['batch_size']} {case.get('note', '')}".strip()
     return case
 
 

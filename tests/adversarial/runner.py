@@ -106,7 +106,20 @@ def _fit(case: Case, X=None, y=None, w=None, folder=None):
     w = case.w if w is None else w
     if folder is not None:  # the streamed family: the same rows from a Parquet file
         return _estimator(case).fit(_parquet_source(case, folder))
+    if case.extra.get("source") == "dask":  # or from Dask arrays (threaded scheduler)
+        X, y, w = _dask_arrays(case)
     return _estimator(case).fit(X, y, sample_weight=w)
+
+
+def _dask_arrays(case: Case):
+    """The case's X, y, w as dask.arrays from NumPy, ``batch_size`` rows per chunk."""
+    import dask.array as da
+
+    rows = case.extra["batch_size"]
+    X = da.from_array(np.asarray(case.X, dtype=np.float64), chunks=(rows, case.X.shape[1]))
+    y = da.from_array(np.asarray(case.y, dtype=np.float64), chunks=rows)
+    w = None if case.w is None else da.from_array(np.asarray(case.w), chunks=rows)
+    return X, y, w
 
 
 def _parquet_source(case: Case, folder: str):
@@ -370,6 +383,8 @@ def _check_rank_warning(case: Case, res: Result) -> None:
 RANK_RULE_SLACK = 0.1
 
 GRAM_SOLVERS = ("eigh", "cholesky")
+#: Chunked sources: the fit sees the merged Moments alone.
+SOURCES = ("parquet", "dask")
 
 
 def documented_rank_score(case: Case) -> float:
@@ -402,7 +417,7 @@ def documented_rank_score(case: Case) -> float:
     spread = np.max(np.abs(X), axis=0) * math.sqrt(max(W - w.max(), 0.0))
     r = np.minimum(raw, spread)
     u = max(n, p) * eps + 2 * eps * r / norms
-    if case.params.get("solver") in GRAM_SOLVERS or case.extra.get("source") == "parquet":
+    if case.params.get("solver") in GRAM_SOLVERS or case.extra.get("source") in SOURCES:
         # a streamed fit sees the Moments alone: the Gram view of the rule
         u = np.maximum(u, math.sqrt(16 * p * eps))
     R = np.linalg.qr(A / norms, mode="r")

@@ -165,3 +165,34 @@ def test_documented_rank_score_separates_resolvable_from_rounding_level_dependen
     assert documented_rank_score(Case("t", 0, Z, y)) < 1e-10
     assert documented_rank_score(Case("t", 0, near, y)) < RANK_RULE_SLACK
     assert documented_rank_score(Case("t", 0, near + 1e9, y)) >= 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3, 11])
+def test_parquet_source_round_trips_the_case_exactly(seed, tmp_path):
+    """The streamed family compares a scan of a Parquet file with the exact reference of
+    the in-memory case: the file must hold exactly the case's floats, in order."""
+    from .runner import _parquet_source
+
+    case = make_case("streamed", seed)
+    batches = list(_parquet_source(case, str(tmp_path)))
+    X = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([np.ravel(b[1]) for b in batches])
+    np.testing.assert_array_equal(X, np.asarray(case.X, dtype=np.float64))
+    np.testing.assert_array_equal(y, np.asarray(case.y, dtype=np.float64))
+    if case.w is not None:
+        np.testing.assert_array_equal(np.concatenate([b[2] for b in batches]), case.w)
+    assert len(batches) == -(-len(y) // case.extra["batch_size"])
+
+
+def test_trainer_ridge_reference_is_scikit_learns_weighted_ridge():
+    """The trainers family's Ridge reference (the exact ridge solution) is the objective
+    scikit-learn minimises with sample weights: sum w r^2 + alpha ||b||^2."""
+    from sklearn.linear_model import Ridge
+
+    X, y, w = _data(seed=5)
+    X = X * [1e-3, 1.0, 1e3, 10.0] + [1e6, 0.0, -5.0, 3.0]
+    alpha = 0.7
+    ref = exact.solve_exact(X, y, w, True, alpha)
+    skl = Ridge(alpha=alpha, solver="svd").fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(_floats(ref.coef[0]), skl.coef_, rtol=1e-7)
+    assert exact.to_float(ref.intercept[0]) == pytest.approx(skl.intercept_, rel=1e-7)
