@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..centring import centre
 from ..moments import Moments
 
 
@@ -94,8 +95,15 @@ def standardize(X, Y, w, fit_intercept: bool, alpha, moments: Moments, dtype=np.
         gram = raw[:p, :p] / wsum
     x_scale = np.sqrt(np.where(sxx > 0, sxx, 1.0))
     y_scale = np.sqrt(np.where(syy > 0, syy, 1.0))
-    Z = ((np.asarray(X, dtype=np.float64) - x_shift) / x_scale).astype(dtype, copy=False)
-    T = ((np.asarray(Y, dtype=np.float64) - y_shift) / y_scale).astype(dtype, copy=False)
+    if fit_intercept and n:
+        # linreg.centring (heaviest-row shift, centred twice); its means agree with the
+        # Moments' to rounding and are the ones that centred these arrays
+        Xc, x_shift = centre(X, w, dtype=np.float64)
+        Yc, y_shift = centre(Y, w, dtype=np.float64)
+    else:
+        Xc, Yc = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    Z = (Xc / x_scale).astype(dtype, copy=False)
+    T = (Yc / y_scale).astype(dtype, copy=False)
     weights = np.ones(n) if w is None else np.asarray(w, dtype=np.float64) * (n / wsum)
     alpha = float(np.max(alpha)) if np.size(alpha) else 0.0
     penalty = alpha / (wsum * x_scale**2)
