@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     import torch
 
     import linreg
-    from linreg.device_moments import moments_on_device
+    from linreg.sources.device_moments import moments_on_device
 
     if args.cpu:
         device = torch.device("cpu")

@@ -14,7 +14,7 @@ import pytest
 import sklearn.linear_model as sk
 
 from linreg import LinearRegression, Moments, Ridge
-from linreg.device_moments import moments_on_device
+from linreg.sources.device_moments import moments_on_device
 
 torch = pytest.importorskip("torch")
 

@@ -248,7 +248,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         (n_samples, n_targets, 3)).
         """
         check_is_fitted(self)
-        from .device_moments import is_tensor
+        from .sources.device_moments import is_tensor
 
         if is_tensor(X):  # computed on the tensor's device; a NumPy result as always
             from .sources.tensor import predict_on_device, tensors_to_numpy

@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg as sla
 
+from .chunks import chunk_sum, has_chunks
 from .solvers import LeastSquaresProblem, extended
 from .solvers import auto as _auto
-from .sources.base import chunk_sum, has_chunks
 
 #: Robust covariance types (White's HC0 and MacKinnon and White's HC1-HC3).
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")

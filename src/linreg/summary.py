@@ -23,9 +23,9 @@ import numpy as np
 from scipy import stats
 
 from . import covariance
+from .chunks import weight_log_sum as _weight_log_sum
 from .covariance import HC_TYPES, SE_RTOL, safe_product, scaled_residual_sum_of_squares
 from .solution import AccuracyWarning
-from .sources.base import weight_log_sum as _weight_log_sum
 
 COV_TYPES = ("nonrobust", *HC_TYPES)
 

@@ -194,3 +194,19 @@ def rank_in_doubt(kappa_gram: float, u, gram: bool = False) -> bool:
     if gram:
         top = max(top, float(np.sqrt(16 * u.size * EPS)))
     return not kappa_gram * top * (1.0 + np.sqrt(u.size)) < 1.0
+
+
+def rank_deficient(problem, R, active) -> np.ndarray | None:
+    """Indices (into all features) of aliased columns, or None when R has full rank.
+
+    ``R`` is the triangular factor of the equilibrated design over the ``active``
+    columns; the rule is this module's (:func:`aliased_from_r`); ``problem`` is a
+    :class:`~linreg.solvers.problem.LeastSquaresProblem`.  A penalized problem has
+    full rank by construction.
+    """
+    if problem.penalized:
+        return None
+    aliased = aliased_from_r(R, problem.column_uncertainty(active)) if R.shape[1] else ()
+    if len(aliased) == 0:  # constant columns alone: the full-rank solve drops them
+        return None
+    return np.union1d(np.flatnonzero(active)[aliased], np.flatnonzero(~active)).astype(int)

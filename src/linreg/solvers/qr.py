@@ -11,7 +11,8 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..solution import Solution
-from .aliasing import aliased_from_r
+from . import svd
+from .aliasing import rank_deficient
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "qr"
@@ -28,21 +29,6 @@ def factorize(problem: LeastSquaresProblem, dtype=np.float64):
     A = design[0]
     Q, R = sla.qr(A.astype(np.float64, copy=False), mode="economic", check_finite=False)
     return design, Q, R
-
-
-def rank_deficient(problem: LeastSquaresProblem, R, active) -> np.ndarray | None:
-    """Indices (into all features) of aliased columns, or None when R has full rank.
-
-    ``R`` is the triangular factor of the equilibrated design over the ``active``
-    columns; the rule is :mod:`linreg.solvers.aliasing`'s.  A penalized problem has
-    full rank by construction.
-    """
-    if problem.penalized:
-        return None
-    aliased = aliased_from_r(R, problem.column_uncertainty(active)) if R.shape[1] else ()
-    if len(aliased) == 0:  # constant columns alone: the full-rank solve drops them
-        return None
-    return np.union1d(np.flatnonzero(active)[aliased], np.flatnonzero(~active)).astype(int)
 
 
 def condition_of_r(R) -> float:
@@ -62,8 +48,6 @@ def solve(problem: LeastSquaresProblem, certify: bool = True) -> Solution:
     (A, B, scale, active, x_mean, y_mean), Q, R = factorize(problem)
     aliased = rank_deficient(problem, R, active)
     if aliased is not None:
-        from . import svd
-
         return svd.solve(problem, aliased=aliased)
     projected = Q.T @ B
     beta = sla.solve_triangular(R, projected, check_finite=False)

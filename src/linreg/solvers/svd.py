@@ -38,7 +38,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..solution import Solution
-from .aliasing import aliased_from_r
+from .aliasing import aliased_from_r, rank_deficient
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "svd"
@@ -52,10 +52,8 @@ def solve(problem: LeastSquaresProblem, aliased=None) -> Solution:
         return _ridge(problem)
     A, B, scale, active, x_mean, y_mean = problem.design(dtype=np.float64)
     if aliased is None:
-        from . import qr
-
         R = sla.qr(A, mode="r", check_finite=False)[0][: min(A.shape)]
-        aliased = qr.rank_deficient(problem, R, active)
+        aliased = rank_deficient(problem, R, active)
         aliased = () if aliased is None else aliased
     dropped = np.zeros(problem.n_features, dtype=bool)
     dropped[list(aliased)] = True

@@ -1,7 +1,7 @@
 """torch tensors (on any device) as a chunk source: Moments on the device, solve on the host.
 
 ``LinearRegression().fit(X, y)`` with torch tensors computes the Moments where the
-tensors live (:func:`linreg.device_moments.moments_on_device`: float64 products in
+tensors live (:func:`linreg.sources.device_moments.moments_on_device`: float64 products in
 row chunks, one ``(1 + p + k)^2`` transfer), and the exact solvers work on those
 Moments alone.  The second passes of :meth:`summary` (exact residual sum of squares,
 the HC meat) get float64 NumPy chunks copied to the host, so they cost one
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..device_moments import is_tensor, moments_on_device
-from .base import CHUNK_ROWS, ChunkSource
+from ..chunks import CHUNK_ROWS
+from .base import ChunkSource
+from .device_moments import is_tensor, moments_on_device
 
 
 def _as_device_array(a, what: str, device):

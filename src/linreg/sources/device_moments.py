@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .moments import MAX_CANCELLATION, Moments
+from ..moments import MAX_CANCELLATION, Moments
 
 __all__ = ["is_tensor", "moments_on_device"]
 
