@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .centring import weighted_mean
+
 __all__ = ["Moments"]
 
 #: Bytes of the float64 working buffer used per chunk by :meth:`Moments.from_arrays`.
@@ -320,12 +322,14 @@ class Moments:
 
 def _weighted_mean(X, Y, w) -> np.ndarray | None:
     """Weighted means of the columns of ``[X, Y]`` in float64 (None if the weights
-    vanish or the means are not finite: the caller then falls back to its guess)."""
+    vanish or the means are not finite: the caller then falls back to its guess).
+
+    From :func:`linreg.centring.weighted_mean` (shifted by the heaviest row) without
+    its correction pass: :meth:`Moments.of_chunk` corrects for the shift itself."""
     total = float(w.sum())
     if not total > 0 or not np.isfinite(total):
         return None
-    # Normalized weights first: w @ X can overflow where the mean itself does not.
-    u = w / total
-    with np.errstate(all="ignore"):
-        mean = np.concatenate([u @ X, u @ Y]).astype(np.float64)
+    mean = np.concatenate(
+        [weighted_mean(X, w, correct=False), weighted_mean(Y, w, correct=False)]
+    )
     return mean if np.isfinite(mean).all() else None
