@@ -210,3 +210,12 @@ def rank_deficient(problem, R, active) -> np.ndarray | None:
     if len(aliased) == 0:  # constant columns alone: the full-rank solve drops them
         return None
     return np.union1d(np.flatnonzero(active)[aliased], np.flatnonzero(~active)).astype(int)
+
+
+def condition_of_r(R) -> float:
+    """The 2-norm condition number of the triangular factor ``R`` (1 when empty, inf
+    when singular)."""
+    if R.shape[0] == 0:
+        return 1.0
+    s = np.linalg.svd(R, compute_uv=False)
+    return float(s[0] / s[-1]) if s[-1] > 0 else np.inf

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..solution import Solution
-from . import qr
+from .aliasing import condition_of_r, rank_deficient
 from .compensated import residual, transposed_product_pair, two_product, two_sum
 from .problem import EPS, LeastSquaresProblem
 
@@ -298,7 +298,7 @@ def _bound(history, j: int, predicted: float) -> float:
 
 def condition_of_preconditioner(design: _Design) -> float:
     unit_r = design.R / np.maximum(np.r_[design.data_norms, np.zeros(0)], 1e-300)
-    return qr.condition_of_r(unit_r) if design.penalty is None else qr.condition_of_r(design.R)
+    return condition_of_r(unit_r) if design.penalty is None else condition_of_r(design.R)
 
 
 def solve(problem: LeastSquaresProblem) -> Solution:
@@ -306,7 +306,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     design = _Design(problem)
     q = int(design.active.sum())
     unit_r = design.R / np.maximum(design.data_norms, 1e-300)
-    aliased = qr.rank_deficient(problem, unit_r, design.active)
+    aliased = rank_deficient(problem, unit_r, design.active)
     if aliased is not None:
         from . import svd
 
@@ -316,7 +316,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     coef = np.zeros((problem.n_targets, problem.n_features))
     coef[:, design.active] = (beta / design.scale.astype(LD)[:, None]).T.astype(np.float64)
     intercept = z[0].astype(np.float64) if design.intercept else np.zeros(problem.n_targets)
-    kappa = qr.condition_of_r(unit_r)
+    kappa = condition_of_r(unit_r)
     error = max(bound, EPS / 2)
     return Solution(
         coef=coef,

@@ -12,7 +12,8 @@ import scipy.linalg as sla
 
 from ..solution import Solution
 from . import svd
-from .aliasing import rank_deficient
+from .aliasing import condition_of_r, rank_deficient
+from .certify import certified
 from .problem import EPS, LeastSquaresProblem
 
 NAME = "qr"
@@ -29,13 +30,6 @@ def factorize(problem: LeastSquaresProblem, dtype=np.float64):
     A = design[0]
     Q, R = sla.qr(A.astype(np.float64, copy=False), mode="economic", check_finite=False)
     return design, Q, R
-
-
-def condition_of_r(R) -> float:
-    if R.shape[0] == 0:
-        return 1.0
-    s = np.linalg.svd(R, compute_uv=False)
-    return float(s[0] / s[-1]) if s[-1] > 0 else np.inf
 
 
 def solve(problem: LeastSquaresProblem, certify: bool = True) -> Solution:
@@ -55,8 +49,6 @@ def solve(problem: LeastSquaresProblem, certify: bool = True) -> Solution:
     kappa = condition_of_r(R)
     error = forward_error_bound(kappa, R.shape[0], B, projected)
     ok = error <= 1e-6
-    from .certify import certified  # (certify measures with extended, which imports qr)
-
     return (certified if certify else _as_is)(
         problem,
         Solution(
