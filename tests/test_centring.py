@@ -124,3 +124,28 @@ def test_bad_weights_raise():
         weighted_mean(np.ones((3, 2)), np.zeros(3))
     with pytest.raises(ValueError, match="entries"):
         weighted_mean(np.ones((3, 2)), np.ones(2))
+
+
+def test_standardization_to_user_units_matches_lstsq_in_user_units():
+    """A least-squares fit in standardized coordinates, mapped back, equals numpy's
+    lstsq on the raw data with an intercept column (weights via sqrt(w) rows)."""
+    from linreg.centring import Standardization
+
+    rng = np.random.default_rng(5)
+    n, p = 50, 3
+    X = np.array([1e3, -20.0, 5.0]) + rng.standard_normal((n, p)) * np.array([1e2, 1e-2, 1.0])
+    Y = X @ np.array([[0.5, -1.0], [3.0, 2.0], [-0.25, 0.0]]) + 7.0 + rng.standard_normal((n, 2))
+    w = rng.uniform(0.5, 2.0, n)
+    Xc, x_mean = centre(X, w)
+    Yc, y_mean = centre(Y, w)
+    sw = np.sqrt(w)[:, None]
+    x_scale = column_scale(Xc * sw)
+    y_scale = column_scale(Yc * sw)
+    Z, T = Xc / x_scale, Yc / y_scale
+    coef_std = np.linalg.lstsq(Z * sw, T * sw, rcond=None)[0].T  # (k, p), no intercept
+    st = Standardization(x_mean, x_scale, y_mean, y_scale)
+    coef, intercept = st.to_user_units(coef_std, np.zeros(2))
+    A = np.column_stack([np.ones(n), X]) * sw
+    ref = np.linalg.lstsq(A, Y * sw, rcond=None)[0]
+    np.testing.assert_allclose(coef, ref[1:].T, rtol=1e-9)
+    np.testing.assert_allclose(intercept, ref[0], rtol=1e-9)

@@ -19,6 +19,8 @@ Two hazards drive the arithmetic:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 #: rows per block when forming shifted values (bounds the float64 scratch memory)
@@ -165,3 +167,27 @@ def column_scale(A) -> np.ndarray:
     safe = np.where(big > 0, big, 1).astype(A.dtype)
     scaled = A / safe
     return big * np.sqrt(np.einsum("ij,ij->j", scaled, scaled))
+
+
+@dataclass(frozen=True)
+class Standardization:
+    """Shift and scale of standardized coordinates, and the way back to user units.
+
+    A model fitted on ``z = (x - x_shift) / x_scale`` and ``t = (y - y_shift) /
+    y_scale`` as ``t ~ coef_std z + intercept_std`` is, in the data's own units,
+    ``y ~ coef x + intercept`` with ``coef = coef_std y_scale / x_scale`` and
+    ``intercept = y_shift + y_scale intercept_std - coef x_shift``.  The shifts are the
+    weighted means from :func:`centre` (zero without an intercept).
+    """
+
+    x_shift: np.ndarray  # (p,)
+    x_scale: np.ndarray  # (p,) positive
+    y_shift: np.ndarray  # (k,)
+    y_scale: np.ndarray  # (k,) positive
+
+    def to_user_units(self, coef_std, intercept_std) -> tuple[np.ndarray, np.ndarray]:
+        """``(coef (k, p), intercept (k,))`` in the data's own units, in float64."""
+        coef_std = np.atleast_2d(np.asarray(coef_std, dtype=np.float64))  # (k, p)
+        coef = coef_std * self.y_scale[:, None] / self.x_scale[None, :]
+        intercept = self.y_shift + self.y_scale * np.asarray(intercept_std, dtype=np.float64)
+        return coef, intercept - coef @ self.x_shift

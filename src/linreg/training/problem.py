@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..centring import centre
+from ..centring import Standardization, centre
 from ..moments import Moments
 
 
@@ -67,11 +67,12 @@ class StandardizedProblem:
 
     def to_user_units(self, coef_std, intercept_std):
         """(coef (k, p), intercept (k,)) in the data's own units."""
-        coef_std = np.atleast_2d(np.asarray(coef_std, dtype=np.float64))  # (k, p)
-        coef = coef_std * self.y_scale[:, None] / self.x_scale[None, :]
-        intercept = self.y_shift + self.y_scale * np.asarray(intercept_std, dtype=np.float64)
-        intercept = intercept - coef @ self.x_shift
-        return coef, intercept
+        return self.standardization.to_user_units(coef_std, intercept_std)
+
+    @property
+    def standardization(self) -> Standardization:
+        """The shift and scale of these coordinates (:class:`linreg.centring.Standardization`)."""
+        return Standardization(self.x_shift, self.x_scale, self.y_shift, self.y_scale)
 
     def user_mse(self, mse_std) -> np.ndarray:
         """Mean squared error in the data's own units from the standardized one."""
