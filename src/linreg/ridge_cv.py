@@ -31,7 +31,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, validate_training_data, validate_X
-from .centring import centre
+from .centring import centre, weighted_mean
 from .fitted_state import predict_dtype, result_dtype, write_fitted_state
 from .moments import Moments
 from .solution import AccuracyWarning, Solution
@@ -538,7 +538,7 @@ class _Folds:
         if self.kernel:
             # n x n Gram of the rows, shifted by their mean (any shift: it cancels in the
             # per-fold centring, and a shift near the mean keeps the products accurate).
-            self.shift = X.mean(axis=0) if fit_intercept else np.zeros(p)
+            self.shift = weighted_mean(X, w) if fit_intercept and n else np.zeros(p)
             Xs = X - self.shift
             self.R = Xs @ Xs.T
             self.Ys = Y

@@ -128,7 +128,7 @@ class LeastSquaresProblem:
         norms = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
         unsafe = active & ~((norms > 1e-150) & (norms < 1e150))
         if self.X is not None and unsafe.any():
-            cols = np.asarray(self.X[:, unsafe], dtype=np.float64) - m.x_mean[unsafe]
+            cols, _ = centre(self.X[:, unsafe], self.weights, dtype=np.float64)
             if self.weights is not None:
                 cols *= np.sqrt(self.weights)[:, None]
             norms[unsafe] = _column_norms(cols)
