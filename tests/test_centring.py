@@ -149,3 +149,38 @@ def test_standardization_to_user_units_matches_lstsq_in_user_units():
     ref = np.linalg.lstsq(A, Y * sw, rcond=None)[0]
     np.testing.assert_allclose(coef, ref[1:].T, rtol=1e-9)
     np.testing.assert_allclose(intercept, ref[0], rtol=1e-9)
+
+
+def _routes(X, Y, w):
+    """Centred columns and the weights that make them orthogonal to the intercept, from
+    each in-memory route that centres through linreg.centring."""
+    from linreg.penalized.solve import DesignData
+    from linreg.ridge_cv import _Decomposition
+    from linreg.solvers.problem import LeastSquaresProblem
+
+    root = np.ones(len(X)) if w is None else np.sqrt(w)
+    A, _, scale, active, _, _ = LeastSquaresProblem(X, Y, w).design(augment=False)
+    yield "design", A * scale[active], root  # rows scaled by sqrt(w)
+    data = DesignData.from_arrays(X, Y, w)
+    yield "DesignData", data.X, root
+    dec = _Decomposition.of(X[:3], Y[:3], None if w is None else w[:3], True)  # n <= p
+    yield "RidgeCV gram", dec.Xt, root[:3]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_route_centres_to_spread_precision(weighted):
+    """Offsets of 1e9: each route's centred columns have an exact weighted mean of
+    eps * spread (a single-pass centring leaves ~1e-7, eps * offset)."""
+    rng = np.random.default_rng(7)
+    n, p = 30, 4
+    X = 1e9 + rng.standard_normal((n, p))
+    Y = X[:, :1] - 1e9 + rng.standard_normal((n, 1))
+    w = rng.integers(1, 5, n).astype(float) ** 2 if weighted else None  # exact square roots
+    for name, C, root in _routes(X, Y, w):
+        m = C.shape[0]
+        for j in range(C.shape[1]):
+            # sum_i sqrt(w_i) * (sqrt(w_i) c_ij) = sum_i w_i c_ij, exactly
+            total = sum(Fraction(float(r)) * Fraction(float(c)) for r, c in zip(root, C[:, j]))
+            spread = max(abs(float(c)) for c in C[:, j])
+            weight = sum(Fraction(float(r)) ** 2 for r in root)
+            assert abs(total / weight) <= 8 * m * EPS64 * spread, (name, j)
