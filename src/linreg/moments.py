@@ -64,8 +64,18 @@ class Moments:
     mean: np.ndarray
     cross: np.ndarray
     n_features: int
+    #: The rounding error of ``mean`` (``mean + mean_low`` is the mean to about eps
+    #: times the spread, however large the offset), or None for zero.  Merges take
+    #: the difference of two chunks' means from both parts: with an offset of 1e9 the
+    #: rounded means alone differ by ~1e-7 from the true difference, which would enter
+    #: the cross-products at every merge.
+    mean_low: np.ndarray | None = None
 
     # ------------------------------------------------------------------ views
+    def low(self) -> np.ndarray:
+        """``mean_low``, zeros when not kept."""
+        return np.zeros_like(self.mean) if self.mean_low is None else self.mean_low
+
     @property
     def n_targets(self) -> int:
         return self.mean.shape[0] - self.n_features
@@ -155,10 +165,10 @@ class Moments:
             offset = s / weight_sum
             with np.errstate(all="ignore"):
                 cross -= np.outer(s, offset)
-            mean = shift + offset
+                mean, low = two_sum(shift, offset)
         else:
-            mean = np.asarray(shift, dtype=np.float64).copy()
-        return cls(m, weight_sum, mean, cross, p)
+            mean, low = np.asarray(shift, dtype=np.float64).copy(), None
+        return cls(m, weight_sum, mean, cross, p, low)
 
     @classmethod
     def of_chunk_direct(cls, X, Y) -> tuple[Moments, float]:
@@ -292,14 +302,15 @@ class Moments:
         wa, wb = self.weight_sum, other.weight_sum
         n = self.n_samples + other.n_samples
         if wb == 0:
-            return Moments(n, wa, self.mean, self.cross, self.n_features)
+            return Moments(n, wa, self.mean, self.cross, self.n_features, self.mean_low)
         if wa == 0:
-            return Moments(n, wb, other.mean, other.cross, self.n_features)
+            return Moments(n, wb, other.mean, other.cross, self.n_features, other.mean_low)
         total = wa + wb
-        delta = other.mean - self.mean
-        mean = self.mean + delta * (wb / total)
-        cross = self.cross + other.cross + np.outer(delta, delta) * (wa * wb / total)
-        return Moments(n, total, mean, cross, self.n_features)
+        with np.errstate(all="ignore"):  # non-finite input is reported by the caller
+            delta = _difference(other, self)
+            mean, low = two_sum(self.mean, self.low() + delta * (wb / total))
+            cross = self.cross + other.cross + np.outer(delta, delta) * (wa * wb / total)
+        return Moments(n, total, mean, cross, self.n_features, low)
 
     def __add__(self, other: Moments) -> Moments:
         return self.merge(other)
@@ -310,14 +321,33 @@ class Moments:
         n = self.n_samples - part.n_samples
         if w <= 0:
             return Moments.empty(self.n_features, self.n_targets)
-        mean = (self.weight_sum * self.mean - part.weight_sum * part.mean) / w
-        delta = part.mean - mean
-        cross = (
-            self.cross
-            - part.cross
-            - np.outer(delta, delta) * (w * part.weight_sum / self.weight_sum)
-        )
-        return Moments(n, w, mean, cross, self.n_features)
+        # rest mean = total mean + (W_part / w) (total mean - part mean), from the
+        # accurate difference of the means (not W m - W_p m_p, which cancels offsets)
+        with np.errstate(all="ignore"):
+            apart = _difference(self, part)
+            mean, low = two_sum(self.mean, self.low() + apart * (part.weight_sum / w))
+            delta = -apart * (self.weight_sum / w)  # part mean - rest mean
+            cross = (
+                self.cross
+                - part.cross
+                - np.outer(delta, delta) * (w * part.weight_sum / self.weight_sum)
+            )
+        return Moments(n, w, mean, cross, self.n_features, low)
+
+
+def two_sum(a, b):
+    """``(s, e)`` with ``s = fl(a + b)`` and ``a + b = s + e`` exactly (Knuth's TwoSum)."""
+    a = np.asarray(a, dtype=np.float64)
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _difference(a: Moments, b: Moments) -> np.ndarray:
+    """``mean(a) - mean(b)`` to about eps times the spread: the rounded means' difference
+    with its rounding error and both ``mean_low`` parts."""
+    d, e = two_sum(a.mean, -b.mean)
+    return d + (e + (a.low() - b.low()))
 
 
 def _weighted_mean(X, Y, w) -> np.ndarray | None:

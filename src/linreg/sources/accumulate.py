@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..moments import MAX_CANCELLATION, Moments
+from ..moments import MAX_CANCELLATION, Moments, two_sum
 
 
 def new_buffer(rows: int, n_columns: int, weighted: bool) -> np.ndarray:
@@ -43,6 +43,8 @@ def moments_of(Z: np.ndarray, shift: np.ndarray, n_features: int) -> Moments:
     """The Moments of a filled buffer (see :func:`fill`); re-centres Z in place when
     the shift was far from the batch's mean."""
     n = Z.shape[0]
+    shift = np.asarray(shift, dtype=np.float64)
+    shift_low = np.zeros_like(shift)  # re-centring moves the shift by inexact sums
     for _ in range(2):
         with np.errstate(all="ignore"):  # non-finite input is located by the caller
             R = Z.T @ Z  # BLAS syrk: weight sum, sums and cross-products in one call
@@ -66,5 +68,7 @@ def moments_of(Z: np.ndarray, shift: np.ndarray, n_features: int) -> Moments:
             break
         # Re-centre: sqrt(w) (x - shift - offset) = Z - offset * sqrt(w).
         Z[:, 1:] -= Z[:, :1] * offset
-        shift = shift + offset
-    return Moments(n, float(W), shift + offset, cross, n_features)
+        shift, error = two_sum(shift, offset)
+        shift_low = shift_low + error
+    mean, low = two_sum(shift, offset + shift_low)
+    return Moments(n, float(W), mean, cross, n_features, low)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..moments import MAX_CANCELLATION, Moments
+from ..moments import MAX_CANCELLATION, Moments, two_sum
 
 __all__ = ["is_tensor", "moments_on_device"]
 
@@ -227,4 +227,5 @@ def _centre(R: np.ndarray, shift: np.ndarray, n: int, p: int) -> tuple[Moments, 
     amplification = float(ratio.max(initial=1.0))
     if not np.isfinite(R).all():
         amplification = 1.0  # let the caller's finiteness check speak
-    return Moments(n, W, shift + offset, cross, p), amplification
+    mean, low = two_sum(np.asarray(shift, dtype=np.float64), offset)
+    return Moments(n, W, mean, cross, p, low), amplification
