@@ -23,7 +23,14 @@ __all__ = ["SOLVERS", "LeastSquaresProblem", "solve"]
 
 
 def solve(problem: LeastSquaresProblem, solver: str = "auto"):
-    """Run the named solver on ``problem`` after checking that it can run."""
+    """Run the named solver on ``problem`` after checking that it can run; an answer
+    whose coefficients fall in float64's subnormal range is marked inaccurate."""
+    from .certify import representable
+
+    return representable(_solve(problem, solver))
+
+
+def _solve(problem: LeastSquaresProblem, solver: str):
     try:
         module = SOLVERS[solver]
     except KeyError:

@@ -119,6 +119,34 @@ def intercept_error(problem: LeastSquaresProblem, solution: Solution) -> float:
     return float(np.nanmax(np.where(np.isnan(rel), np.inf, rel), initial=0.0))
 
 
+#: Spacing of float64's subnormal numbers (2**-1074).
+SUBNORMAL_SPACING = 2.0**-1074
+
+
+def representable(solution: Solution) -> Solution:
+    """The solution, marked inaccurate when a nonzero coefficient lies so deep in the
+    subnormal range (below 2.2e-308) that float64 itself cannot hold it to
+    ``TARGET_ACCURACY``: its relative spacing there is ``2**-1074 / |coef|``."""
+    coef = np.abs(np.asarray(solution.coef, dtype=np.float64))
+    small = (coef > 0) & (coef < np.finfo(np.float64).tiny)
+    if not small.any():
+        return solution
+    spacing = float(SUBNORMAL_SPACING / coef[small].min())
+    if spacing <= TARGET_ACCURACY:
+        return solution
+    message = (
+        f"coefficients as small as {coef[small].min():.1e} are subnormal in float64 and "
+        f"carry only about {max(0.0, -np.log10(spacing)):.0f} digits (relative spacing "
+        f"{spacing:.1e}); rescale X up or y down"
+    )
+    return dataclasses.replace(
+        solution,
+        status="inaccurate",
+        message=message if solution.status == "ok" else f"{solution.message}; {message}",
+        error_estimate=max(solution.error_estimate, spacing),
+    )
+
+
 def checked(problem: LeastSquaresProblem, solution: Solution) -> Solution:
     """The solution, marked inaccurate (with the figure) when its coefficients' bound or
     its intercept's misses ``TARGET_ACCURACY``."""
