@@ -97,23 +97,6 @@ def duality_gap(w, g, rr, l1, l2):
 
 
 @njit(cache=True, nogil=True)
-def kkt_violation(w, g, l1, l2):
-    """Largest violation of the optimality conditions: ``g_j - l2 w_j = l1 sign(w_j)``
-    where ``w_j != 0``, ``|g_j| <= l1`` where ``w_j = 0``."""
-    worst = 0.0
-    for j in range(w.shape[0]):
-        if w[j] > 0.0:
-            v = abs(g[j] - l2 * w[j] - l1)
-        elif w[j] < 0.0:
-            v = abs(g[j] - l2 * w[j] + l1)
-        else:
-            v = abs(g[j]) - l1
-        if v > worst:
-            worst = v
-    return worst
-
-
-@njit(cache=True, nogil=True)
 def subgradient_norms(w, g, l1, l2):
     """Largest entry and 2-norm of the minimum-norm subgradient of ``P`` at ``w``
     (the KKT residual vector: ``l2 w_j - g_j + l1 sign(w_j)`` where ``w_j != 0``,
@@ -130,6 +113,14 @@ def subgradient_norms(w, g, l1, l2):
         worst = max(worst, v)
         sq += v * v
     return worst, np.sqrt(sq)
+
+
+@njit(cache=True, nogil=True)
+def kkt_violation(w, g, l1, l2):
+    """Largest violation of the optimality conditions: ``g_j - l2 w_j = l1 sign(w_j)``
+    where ``w_j != 0``, ``|g_j| <= l1`` where ``w_j = 0`` (the largest entry of the KKT
+    residual vector of :func:`subgradient_norms`)."""
+    return subgradient_norms(w, g, l1, l2)[0]
 
 
 @njit(cache=True, nogil=True)

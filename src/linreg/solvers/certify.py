@@ -16,10 +16,7 @@ import dataclasses
 import numpy as np
 
 from ..solution import Solution
-from .problem import EPS, LeastSquaresProblem
-
-#: The accuracy the exact solvers promise (relative, coefficients and intercept).
-TARGET_ACCURACY = 1e-6
+from .problem import EPS, TARGET_ACCURACY, LeastSquaresProblem
 
 #: Cross-products below ``2**UNDERFLOW_LOG2`` carry too few digits (the subnormal
 #: range starts at 2**-1022): such problems are solved from the data.

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from ..solution import Solution
-from .problem import EPS, LeastSquaresProblem
+from .problem import EPS, TARGET_ACCURACY, LeastSquaresProblem
 
 NAME = "cholesky"
 NEEDS_DATA = False
@@ -74,7 +74,7 @@ class CholeskyFactor:
         coef, intercept = self.problem.to_user_units(beta, self.scale, self.active)
         if error is None:
             error = self.kappa * EPS
-        status = "ok" if error < 1e-6 else "inaccurate"
+        status = "ok" if error <= TARGET_ACCURACY else "inaccurate"
         message = (
             ""
             if status == "ok"

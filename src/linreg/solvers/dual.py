@@ -21,7 +21,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from ..solution import Solution
-from .problem import EPS, LeastSquaresProblem
+from .problem import EPS, TARGET_ACCURACY, LeastSquaresProblem
 
 NAME = "cholesky"
 
@@ -54,7 +54,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     eig = np.linalg.eigvalsh(K)
     kappa = float(eig[-1] / eig[0]) if eig.size and eig[0] > 0 else np.inf
     error = kappa * EPS * np.sqrt(K.shape[0])
-    inaccurate = not error <= 1e-6
+    inaccurate = not error <= TARGET_ACCURACY
     return Solution(
         coef=coef,
         intercept=intercept,

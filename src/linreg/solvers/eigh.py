@@ -22,7 +22,7 @@ import numpy as np
 
 from ..solution import Solution
 from .aliasing import aliased_from_gram
-from .problem import EPS, LeastSquaresProblem
+from .problem import EPS, TARGET_ACCURACY, LeastSquaresProblem
 from .svd import project_out_null
 
 NAME = "eigh"
@@ -93,7 +93,7 @@ def _solution(problem, coef, intercept, lam, active, alias_local, extra=0.0) -> 
     resolved = lam.size == 0 or lam.min() > 0
     kappa = float(lam.max() / lam.min()) if lam.size and resolved else (1.0 if resolved else np.inf)
     error = max(kappa * EPS * lam.size, extra) if np.isfinite(kappa) else np.inf
-    if error >= 1e-6:
+    if error > TARGET_ACCURACY:
         status = "inaccurate"
         message = (
             f"the Gram matrix has condition number {kappa:.2e}: only about "

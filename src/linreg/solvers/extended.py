@@ -34,7 +34,7 @@ import scipy.linalg as sla
 from ..solution import Solution
 from .aliasing import condition_of_r, rank_deficient
 from .compensated import residual, transposed_product_pair, two_product, two_sum
-from .problem import EPS, LeastSquaresProblem
+from .problem import EPS, TARGET_ACCURACY, LeastSquaresProblem
 
 NAME = "extended"
 NEEDS_DATA = True
@@ -333,7 +333,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
 
 def _verdict(kappa: float, error: float, intercept_bound: float, steps: int) -> dict:
     """Status and message: inaccurate when either bound misses 1e-6."""
-    if error <= 1e-6 and intercept_bound <= 1e-6:
+    if error <= TARGET_ACCURACY and intercept_bound <= TARGET_ACCURACY:
         return {"status": "ok", "message": ""}
     if not np.isfinite(error):
         what = (

@@ -25,6 +25,10 @@ from .aliasing import column_uncertainty
 
 EPS = np.finfo(np.float64).eps
 
+#: The accuracy the exact solvers promise (relative, coefficients and intercept): a
+#: bound above it is reported as status "inaccurate" with an AccuracyWarning.
+TARGET_ACCURACY = 1e-6
+
 
 @dataclass
 class LeastSquaresProblem:

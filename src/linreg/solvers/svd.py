@@ -39,7 +39,7 @@ import scipy.linalg as sla
 
 from ..solution import Solution
 from .aliasing import aliased_from_r, rank_deficient
-from .problem import EPS, LeastSquaresProblem
+from .problem import EPS, TARGET_ACCURACY, LeastSquaresProblem
 
 NAME = "svd"
 NEEDS_DATA = True
@@ -83,7 +83,6 @@ def solve(problem: LeastSquaresProblem, aliased=None) -> Solution:
 
 
 #: Above this estimated relative error the answer comes with an AccuracyWarning.
-TARGET_ACCURACY = 1e-6
 
 
 def _status(error: float, kappa: float):
