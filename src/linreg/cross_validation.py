@@ -56,10 +56,14 @@ from .moments import Moments
 from .sources.base import ChunkSource
 from .split import fold_labels
 
-__all__ = ["CVResult", "MomentsSource", "cross_validate", "fits_from_moments"]
+__all__ = ["CVResult", "MomentsSource", "TooFewRowsError", "cross_validate", "fits_from_moments"]
 
 #: The figures reported per fold and target.
 METRICS = ("r2", "rmse", "mae")
+
+
+class TooFewRowsError(ValueError):
+    """The data has fewer rows than folds."""
 
 
 class MomentsSource(ChunkSource):
@@ -212,7 +216,9 @@ def cross_validate(
 # ------------------------------------------------------------------ shared pieces
 def _check_folds(n: int, n_folds: int) -> None:
     if n < n_folds:
-        raise ValueError(f"{n_folds}-fold cross-validation needs at least {n_folds} rows, got {n}")
+        raise TooFewRowsError(
+            f"{n_folds}-fold cross-validation needs at least {n_folds} rows, got {n}"
+        )
 
 
 def _training_moments(fold_moments: list) -> list:
@@ -389,14 +395,16 @@ def _from_source(estimator, source, n_folds, random_state) -> CVResult:
         return _from_dask(estimator, source, n_folds, random_state)
     p, k = source.n_features, source.n_targets
     parts = [Moments.empty(p, k) for _ in range(n_folds)]
-    n = 0
+    n, negative = 0, False
     for X, Y, w in _batches(source):
+        negative = negative or (w is not None and bool((w < 0).any()))
         labels = fold_labels(len(X), n_folds, random_state, start=n)
         for f in np.unique(labels):
             m = labels == f
             parts[f] = parts[f].merge(Moments.from_arrays(X[m], Y[m], None if w is None else w[m]))
         n += len(X)
     _check_folds(n, n_folds)
+    _check_finite(source, parts, negative)
     models = _fit_fold_models(estimator, parts, source, source.y_was_1d)
     fold_sums = FoldSums(models, parts, n_folds, random_state)
     sums, n = np.zeros((n_folds, k, 6)), 0
@@ -404,6 +412,17 @@ def _from_source(estimator, source, n_folds, random_state) -> CVResult:
         sums += fold_sums.at(n)(X, Y, w)
         n += len(X)
     return _result(n_folds, random_state, "moments", sums, _merge_all(parts))
+
+
+def _check_finite(source, parts, negative=False) -> None:
+    """Non-finite fold Moments (a NaN, a value too large to square, a negative weight):
+    the source's own Moments pass finds and names the first bad value."""
+    bad = negative or any(
+        not (np.isfinite(m.cross).all() and np.isfinite(m.mean).all()) for m in parts
+    )
+    if bad:
+        source.moments()  # raises, naming the file, column and row
+        raise ValueError("the data holds non-finite values or negative weights")
 
 
 def _batches(source):
@@ -479,6 +498,7 @@ def _from_dask(estimator, source, n_folds, random_state) -> CVResult:
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     _check_folds(int(np.sum(counts)), n_folds)
     folds = _map_partitions(source, [_FoldMomentsOf(n_folds, random_state, s) for s in starts])
+    _check_finite(source, folds.parts)
     models = _fit_fold_models(estimator, folds.parts, source, source.y_was_1d)
     fold_sums = FoldSums(models, folds.parts, n_folds, random_state)
     sums = _map_partitions(source, [fold_sums.at(s) for s in starts])

@@ -78,3 +78,88 @@ def train_val_test_split(
     Xs = [take_rows(X, idx) for idx in parts]
     ys = [take_rows(y, idx) for idx in parts]
     return (*Xs, *ys)
+
+
+# --- The one row-keyed split rule -------------------------------------------------------
+# ``linreg fit``, ``linreg compare`` and :func:`linreg.compare` decide which rows are held
+# out, and which fold a row belongs to, from (seed, row index) alone.  A file read at once,
+# the same file streamed in batches of any size, and a Dask frame cut into any partitions
+# therefore hold out exactly the same rows and build exactly the same folds.
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix64(z: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finalizer (Steele, Lea & Flood 2014), elementwise on uint64."""
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def row_uniforms(seed: int, start: int, n: int, stream: int = 0) -> np.ndarray:
+    """Uniform numbers in [0, 1) for rows ``start .. start + n - 1``.
+
+    Each value depends only on ``(seed, stream, row index)`` (a counter-based generator:
+    SplitMix64 of the row's counter under a key made from the seed and the stream), so
+    any cut of the rows into batches or partitions draws the same numbers.
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative seed (``--random-state``).
+    start : int
+        Index of the first row (0-based, in file order).
+    n : int
+        Number of rows.
+    stream : int, default 0
+        Independent streams for independent decisions (0: hold-out, 1: folds).
+    """
+    seed, start, n = int(seed), int(start), int(n)
+    if seed < 0:
+        raise ValueError(f"random_state must be a non-negative integer, got {seed}")
+    key = _splitmix64(np.array([seed * 4 + stream], dtype=np.uint64) * _GOLDEN + _GOLDEN)
+    with np.errstate(over="ignore"):
+        counter = np.arange(start, start + n, dtype=np.uint64) + np.uint64(1)
+        z = _splitmix64(key + counter * _GOLDEN)
+    # The top 53 bits as a double in [0, 1).
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 2.0**53)
+
+
+#: Part labels of :func:`holdout_labels`.
+TRAIN, VALIDATION, TEST = 0, 1, 2
+PART_NAMES = {TRAIN: "train", VALIDATION: "validation", TEST: "test"}
+
+
+def holdout_labels(n: int, test_size: float, val_size: float, seed: int, start: int = 0):
+    """TRAIN / VALIDATION / TEST labels of rows ``start .. start + n - 1``.
+
+    Each row goes to the test part with probability ``test_size`` and to the validation
+    part with probability ``val_size``, independently (as Spark's ``randomSplit``), from
+    :func:`row_uniforms` stream 0.
+    """
+    u = row_uniforms(seed, start, n, stream=0)
+    out = np.full(n, TRAIN, dtype=np.int8)
+    out[u < test_size + val_size] = VALIDATION
+    out[u < test_size] = TEST
+    return out
+
+
+def fold_labels(n: int, n_folds: int, seed: int, start: int = 0) -> np.ndarray:
+    """Fold (0 .. n_folds - 1) of rows ``start .. start + n - 1``.
+
+    Rows are taken in consecutive blocks of ``n_folds``; within each block a seeded
+    permutation (the ranks of :func:`row_uniforms` stream 1) gives each row its fold.  So
+    fold sizes differ by at most one, every fold draws evenly from the whole file, and a
+    row's fold depends only on ``(seed, row index)``.
+    """
+    k = int(n_folds)
+    if k < 2:
+        raise ValueError(f"the number of folds must be at least 2, got {n_folds}")
+    first_block, stop = int(start) // k, int(start) + int(n)
+    last_block = -(-stop // k)
+    u = row_uniforms(seed, first_block * k, (last_block - first_block) * k, stream=1)
+    ranks = np.argsort(np.argsort(u.reshape(-1, k), axis=1, kind="stable"), axis=1)
+    offset = int(start) - first_block * k
+    return ranks.reshape(-1)[offset : offset + int(n)].astype(np.int32)

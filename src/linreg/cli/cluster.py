@@ -1,19 +1,22 @@
 """``linreg fit --scheduler ADDRESS``: the fit on a Dask cluster.
 
-The workers read DATA (a file, a folder or a glob; CSV or Parquet) with dask.dataframe,
-compute each partition's Moments, and merge them in a tree; this machine solves and
-prints.  The data must be readable at the same path from every worker.  The summary's
-second passes and the training metrics also run on the workers.  There is no held-out
-split on a cluster (each row's draw is tied to file order): use ``--test-size 0``.
+The workers read DATA (a file, a folder or a glob; CSV or Parquet) with dask.dataframe;
+this machine solves and prints.  The data must be readable at the same path from every
+worker.  With cross-validation (the default), the workers count each partition's rows
+(so every row knows its index, and its fold is the one :func:`linreg.split.fold_labels`
+gives in memory), then compute each fold's Moments in one pass and each fold's held-out
+sums in another (:mod:`linreg.cross_validation`); the model is solved from the merge of
+the fold Moments.  The summary's second passes and the training metrics also run on the
+workers.  There is no held-out test split on a cluster: use ``--cv`` for held-out figures.
 """
 
 from __future__ import annotations
 
 from .errors import DataError, UsageError
-from .report import MetricSums, metrics_from_sums
+from .metrics import MetricSums, metrics_by_target
 
 
-def read_frame(args):
+def read_frame(args, targets):
     """The Dask DataFrame of DATA and the feature names."""
     import dask.dataframe as dd
 
@@ -29,12 +32,8 @@ def read_frame(args):
     except (OSError, ValueError) as err:
         raise DataError(f"{path}: {err}") from None
     columns = list(frame.columns)
-    needed = [args.target] + ([args.weights] if args.weights else [])
-    features = (
-        [f.strip() for f in args.features.split(",")]
-        if args.features
-        else [c for c in columns if c not in needed]
-    )
+    needed = [*targets] + ([args.weights] if args.weights else [])
+    features = args.features or [c for c in columns if c not in needed]
     missing = [c for c in needed + features if c not in columns]
     if missing:
         raise DataError(
@@ -44,14 +43,15 @@ def read_frame(args):
     return frame, features
 
 
-def run_on_cluster(args, estimator):
-    """Fit on the cluster at ``args.scheduler``; returns (names, metrics, summary)."""
+def run_on_cluster(args, estimator, targets):
+    """Fit on the cluster at ``args.scheduler``; returns the fit's FitResult."""
     if args.formula is not None or args.drop_missing:
         raise UsageError("--scheduler takes --features (not --formula or --drop-missing)")
-    if args.target is None:
-        raise UsageError("give --target COL")
     if args.test_size or args.val_size:
-        raise UsageError("a cluster fit has no held-out split: pass --test-size 0")
+        raise UsageError(
+            "a cluster fit has no held-out test split (drop --test-size/--val-size); "
+            "its --cv figures are held out"
+        )
     try:
         from distributed import Client
     except ImportError:
@@ -61,17 +61,36 @@ def run_on_cluster(args, estimator):
     except (OSError, TimeoutError) as err:
         raise DataError(f"cannot reach the Dask scheduler at {args.scheduler}: {err}") from None
     with client:
-        frame, features = read_frame(args)
-        X = frame[features].astype("float64")
-        y = frame[args.target].astype("float64")
-        w = frame[args.weights].astype("float64") if args.weights else None
-        estimator.fit(X, y, sample_weight=w)
-        summary = (
-            estimator.summary(cov_type=args.cov_type) if hasattr(estimator, "summary") else None
-        )
-        from linreg.sources import as_source
+        return _fit(args, estimator, targets)
 
-        source = as_source(X, y, w)
-        moments = getattr(estimator, "moments_", None) or source.moments()
-        sums = source.reduce(MetricSums.of(estimator, moments.y_mean[0]))
-    return features, {"train": metrics_from_sums(sums)}, summary
+
+def _fit(args, estimator, targets):
+    from linreg.cross_validation import MomentsSource, fits_from_moments
+    from linreg.sources import as_source
+
+    from .fit import FitResult, cross_validation, summaries
+
+    frame, features = read_frame(args, targets)
+    X = frame[features].astype("float64")
+    y = frame[targets[0] if len(targets) == 1 else targets].astype("float64")
+    w = frame[args.weights].astype("float64") if args.weights else None
+    source = as_source(X, y, w)
+    cv = None
+    if args.cv and fits_from_moments(estimator):
+        cv = cross_validation(args, estimator, source)
+    if cv is not None:
+        estimator.fit(MomentsSource(cv.total_moments, source))
+    else:
+        estimator.fit(source)
+    result_summaries = summaries(estimator, args.cov_type, len(targets))
+    moments = getattr(estimator, "moments_", None) or source.moments()
+    sums = source.reduce(MetricSums.of(estimator, moments.y_mean))
+    metrics = {"train": metrics_by_target(sums, targets)}
+    n = int(sums[0][0])
+    plots = {}
+    if args.plots:
+        from .fit import _coefficient_plot
+
+        plots = _coefficient_plot(result_summaries, args.plots)
+    n_rows = {"total": n, "train": n}
+    return FitResult(features, targets, None, n_rows, metrics, result_summaries, plots, cv)

@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+from . import options
 from .errors import DataError, UsageError
 
-EXACT_SOLVERS = ("auto", "cholesky", "qr", "extended", "svd", "eigh")
-ITERATIVE_SOLVERS = ("gd", "autograd", "torch")
 MODELS = ("ols", "ridge", "lasso", "elasticnet")
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+
+
+def solver_names(model: str) -> tuple[str, ...]:
+    """The solvers of ``model`` ("ols", "ridge", "lasso", "elasticnet"), read from the
+    library's registries: the exact least-squares solvers and the iterative trainers for
+    OLS and Ridge, the coordinate-descent layouts and proximal trainers for the L1 models."""
+    if model in ("ols", "ridge"):
+        from linreg.solvers import SOLVERS
+        from linreg.training import TRAINERS
+
+        return (*SOLVERS, *TRAINERS)
+    from linreg.penalized.estimators import ITERATIVE, SOLVERS
+
+    return (*SOLVERS, *ITERATIVE)
+
+
+def iterative_solvers() -> tuple[str, ...]:
+    """Solvers that train by iterations (they take --lr, --max-iter, ... and --val-size)."""
+    from linreg.penalized.estimators import ITERATIVE
+    from linreg.training import TRAINERS
+
+    return tuple(dict.fromkeys((*TRAINERS, *ITERATIVE)))
+
+
+def folds(text: str) -> int:
+    """``--cv K``: 0 (no cross-validation) or a number of folds of at least 2."""
+    import argparse
+
+    value = options.non_negative_int(text)
+    if value == 1:
+        raise argparse.ArgumentTypeError("must be 0 (off) or a number of folds >= 2, got 1")
+    return value
 
 
 def add_parser(sub) -> None:
@@ -18,32 +50,78 @@ def add_parser(sub) -> None:
         "fit",
         help="fit a model to a CSV or Parquet file",
         description=(
-            "Fit a linear model to DATA, print its summary and held-out metrics, and "
-            "optionally write plots and a JSON model file."
+            "Fit a linear model to all rows of DATA, print its summary and k-fold "
+            "cross-validated R^2, RMSE and MAE, and optionally write plots and a JSON model "
+            "file. --test-size F holds out a test set first; the model, summary and saved "
+            "file then come from the training part."
         ),
     )
+    from .data import add_data_arguments
+
+    add_data_arguments(p, "a .csv or .parquet file, a folder of them, or a glob")
     p.add_argument(
-        "data", metavar="DATA", help="a .csv or .parquet file, a folder of them, or a glob"
+        "--target",
+        "-t",
+        metavar="COL[,COL]",
+        type=options.names,
+        help="the column to predict (several, comma-separated, fit one model per target)",
     )
-    p.add_argument("--target", "-t", metavar="COL", help="the column to predict")
     what = p.add_mutually_exclusive_group()
     what.add_argument(
-        "--features", metavar="A,B,C", help="feature columns (default: all but target/weights)"
+        "--features",
+        metavar="A,B,C",
+        type=options.names,
+        help="feature columns (default: all but target/weights)",
     )
     what.add_argument("--formula", metavar='"y ~ a + b"', help="a formulaic formula")
     p.add_argument("--model", choices=MODELS, help="default: ols; ridge with --alpha")
     p.add_argument(
         "--solver",
         metavar="S",
-        help=f"exact: {', '.join(EXACT_SOLVERS)}; iterative: {', '.join(ITERATIVE_SOLVERS)}",
+        help=(
+            f"ols/ridge: {', '.join(solver_names('ols'))}; "
+            f"lasso/elasticnet: {', '.join(solver_names('lasso'))}"
+        ),
     )
-    p.add_argument("--alpha", type=float, metavar="A", help="penalty strength")
-    p.add_argument("--l1-ratio", type=float, metavar="R", help="elastic-net mixing (0..1)")
+    p.add_argument(
+        "--alpha", type=options.non_negative_float, metavar="A", help="penalty strength"
+    )
+    p.add_argument(
+        "--l1-ratio", type=options.unit_interval, metavar="R", help="elastic-net mixing (0..1)"
+    )
     p.add_argument("--no-intercept", action="store_true", help="fit through the origin")
     p.add_argument("--weights", metavar="COL", help="column of sample weights")
-    p.add_argument("--test-size", type=float, metavar="F", help="default 0.2 (0 with --scheduler)")
-    p.add_argument("--val-size", type=float, default=0.0, metavar="F", help="default 0")
-    p.add_argument("--random-state", type=int, default=0, metavar="N", help="split seed")
+    p.add_argument(
+        "--cv",
+        type=folds,
+        default=5,
+        metavar="K",
+        help=(
+            "K-fold cross-validated R^2, RMSE and MAE (default 5; 0: off); weighted fits "
+            "report weighted figures"
+        ),
+    )
+    p.add_argument(
+        "--test-size",
+        type=options.fraction,
+        default=0.0,
+        metavar="F",
+        help="hold out this fraction as a test set (default 0: fit on all rows)",
+    )
+    p.add_argument(
+        "--val-size",
+        type=options.fraction,
+        default=0.0,
+        metavar="F",
+        help="validation fraction for the iterative solvers (default 0)",
+    )
+    p.add_argument(
+        "--random-state",
+        type=options.non_negative_int,
+        default=0,
+        metavar="N",
+        help="seed of the held-out split and of the folds (default 0)",
+    )
     p.add_argument("--cov-type", choices=COV_TYPES, default="nonrobust")
     p.add_argument(
         "--drop-missing", action="store_true", help="drop rows with missing values (reported)"
@@ -63,9 +141,11 @@ def add_parser(sub) -> None:
     )
     it = p.add_argument_group("iterative solvers (gd, autograd, torch)")
     it.add_argument("--optimizer", help="torch: sgd, momentum, nesterov, adam, adamw, lbfgs")
-    it.add_argument("--lr", type=float, help="learning rate (default: automatic, 1/L)")
-    it.add_argument("--max-iter", type=int, help="epoch cap")
-    it.add_argument("--batch-size", type=int, help="minibatch size (torch)")
+    it.add_argument(
+        "--lr", type=options.positive_float, help="learning rate (default: automatic, 1/L)"
+    )
+    it.add_argument("--max-iter", type=options.positive_int, help="epoch cap")
+    it.add_argument("--batch-size", type=options.positive_int, help="minibatch size (torch)")
     p.set_defaults(run=run)
 
 
@@ -80,17 +160,14 @@ def build_estimator(args):
         raise UsageError("--alpha needs a penalized model (--model ridge, lasso or elasticnet)")
     if args.l1_ratio is not None and model != "elasticnet":
         raise UsageError(f"--l1-ratio applies to --model elasticnet, not {model}")
-    if args.l1_ratio is not None and not 0 <= args.l1_ratio <= 1:
-        raise UsageError(f"--l1-ratio must be in [0, 1], got {args.l1_ratio}")
-    if args.alpha is not None and not args.alpha >= 0:
-        raise UsageError(f"--alpha must be non-negative, got {args.alpha}")
     params = {"fit_intercept": not args.no_intercept}
     solver = args.solver
     if solver is not None:
-        if model in ("ols", "ridge") and solver not in EXACT_SOLVERS + ITERATIVE_SOLVERS:
+        valid = solver_names(model)
+        if solver not in valid:
             raise UsageError(
-                f"unknown --solver {solver!r}; choose one of "
-                f"{', '.join(EXACT_SOLVERS + ITERATIVE_SOLVERS)}"
+                f"argument --solver: {solver!r} is not a solver of --model {model}; "
+                f"choose one of {', '.join(valid)}"
             )
         params["solver"] = solver
     iterative = {
@@ -100,111 +177,199 @@ def build_estimator(args):
         "batch_size": args.batch_size,
     }
     given = {k: v for k, v in iterative.items() if v is not None}
-    if given and solver not in ITERATIVE_SOLVERS:
-        options = ", ".join("--" + k.replace("_", "-") for k in given)
-        raise UsageError(f"{options} apply to the iterative solvers (--solver gd/autograd/torch)")
-    if solver in ITERATIVE_SOLVERS:
+    if given and solver not in iterative_solvers():
+        names = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise UsageError(
+            f"{names} apply to the iterative solvers (--solver {'/'.join(iterative_solvers())})"
+        )
+    if solver in iterative_solvers():
         params.update(given, random_state=args.random_state)
     alpha = 1.0 if args.alpha is None else args.alpha
     if model == "ols":
         return linreg.LinearRegression(**params)
     if model == "ridge":
         return linreg.Ridge(alpha=alpha, **params)
-    name = "Lasso" if model == "lasso" else "ElasticNet"
-    try:
-        cls = getattr(linreg, name)
-    except AttributeError:
-        raise UsageError(f"--model {model}: this linreg version has no {name}") from None
     if model == "lasso":
-        return cls(alpha=alpha, **params)
-    return cls(alpha=alpha, l1_ratio=0.5 if args.l1_ratio is None else args.l1_ratio, **params)
+        return linreg.Lasso(alpha=alpha, **params)
+    return linreg.ElasticNet(
+        alpha=alpha, l1_ratio=0.5 if args.l1_ratio is None else args.l1_ratio, **params
+    )
 
 
-def load_design(args):
-    """``(X, y, w, feature_names, target_name, formula_rhs)`` from the options."""
+def check_targets(args) -> list[str] | None:
+    """The target names, from --target or the response of --formula; a usage error when
+    both are given and disagree, or when several targets meet an option that takes one."""
+    targets = args.target
+    if args.formula is not None:
+        lhs = args.formula.split("~", 1)[0].strip() if "~" in args.formula else None
+        if targets is not None and [lhs] != [t.strip() for t in targets]:
+            raise UsageError(
+                f"--target {','.join(targets)} and --formula {args.formula!r} name different "
+                "targets; give the target in one place (the formula's left-hand side)"
+            )
+        return None
+    if targets is None:
+        raise UsageError('give --target COL (or --formula "y ~ ...")')
+    if len(set(targets)) < len(targets):
+        raise UsageError(f"--target names a column twice: {','.join(targets)}")
+    if len(targets) > 1:
+        if args.solver in iterative_solvers():
+            raise UsageError("several targets take an exact solver (not --solver gd/torch/...)")
+        if args.plots:
+            raise UsageError("--plots draws one target; fit the targets one at a time")
+    return targets
+
+
+def load_design(args, targets):
+    """``(X, Y, w, feature_names, target_names, formula_rhs)`` from the options; Y is
+    1-D for one target, (n, k) for k targets."""
+    import numpy as np
+
     from .data import read_table, select
 
-    if args.formula is None and args.target is None:
-        raise UsageError('give --target COL (or --formula "y ~ ...")')
     table = read_table(args.data)
     if args.formula is not None:
         from .formula_data import formula_design
 
-        return formula_design(table, args)
-    features = None
-    if args.features is not None:
-        features = [f.strip() for f in args.features.split(",") if f.strip()]
+        X, y, w, names, target, rhs = formula_design(table, args)
+        return X, y, w, names, [target], rhs
+    if len(targets) == 1:
+        cols = select(
+            table,
+            args.data,
+            target=targets[0],
+            features=args.features,
+            weights=args.weights,
+            drop_missing=args.drop_missing,
+        )
+        return cols.X, cols.y, cols.weights, cols.feature_names, targets, None
+    # Several targets: read them as extra columns after the features, in one selection
+    # (so --drop-missing drops the same rows for every target).
+    features = args.features
+    if features is None:
+        features = [c for c in table.column_names if c not in (*targets, args.weights)]
+    both = [c for c in targets if c in features]
+    if both:
+        raise UsageError(f"column {both[0]!r} is both a target and a feature")
     cols = select(
         table,
         args.data,
-        target=args.target,
-        features=features,
+        features=[*features, *targets],
         weights=args.weights,
         drop_missing=args.drop_missing,
     )
-    return cols.X, cols.y, cols.weights, cols.feature_names, cols.target_name, None
+    p = len(features)
+    X, Y = cols.X[:, :p], cols.X[:, p:]
+    return np.ascontiguousarray(X), Y, cols.weights, list(features), targets, None
 
 
 def run(args) -> int:
+    """``linreg fit``: validate the options, then fit in memory, streamed or on Dask."""
     from .holdout import HoldOut
     from .stream import should_stream
 
     estimator = build_estimator(args)
-    if args.test_size is None:
-        args.test_size = 0.0 if args.scheduler is not None else 0.2
+    targets = check_targets(args)
+    holdout = HoldOut(args.test_size, args.val_size, args.random_state)
+    if args.val_size and args.solver not in iterative_solvers():
+        raise UsageError("--val-size applies to the iterative solvers (--solver gd/torch/...)")
     if args.scheduler is not None:
         from .cluster import run_on_cluster
 
-        names, metrics, summary = run_on_cluster(args, estimator)
-        plots = {}
-        if args.plots and summary is not None:
-            from linreg import plots as plotting
-
-            Path(args.plots).mkdir(parents=True, exist_ok=True)
-            plots["coefficients"] = plotting.coefficients(
-                summary, Path(args.plots) / "coefficients.png"
-            )
-        n_train = metrics["train"]["n"]
-        return _finish(args, estimator, names, args.target, None, n_train, metrics, summary, plots)
-    holdout = HoldOut(args.test_size, args.val_size, args.random_state)
-    if should_stream(args):
-        return _run_streaming(args, estimator, holdout)
-    return _run_in_memory(args, estimator, holdout)
+        result = run_on_cluster(args, estimator, targets)
+    elif should_stream(args):
+        result = _run_streaming(args, estimator, holdout, targets)
+    else:
+        result = _run_in_memory(args, estimator, holdout, targets)
+    return _finish(args, estimator, result)
 
 
-def _run_in_memory(args, estimator, holdout) -> int:
+class FitResult:
+    """What a fit path hands to :func:`_finish`."""
+
+    def __init__(self, names, targets, rhs, n_rows, metrics, summaries, plots, cv):
+        self.names, self.targets, self.rhs = names, targets, rhs
+        self.n_rows = n_rows  # {"total": N, "train": n}
+        self.metrics, self.summaries, self.plots, self.cv = metrics, summaries, plots, cv
+
+
+def summaries(estimator, cov_type, n_targets) -> list:
+    """One Summary per target, or an empty list for models without one (L1)."""
+    if not hasattr(estimator, "summary"):
+        return []
+    return [estimator.summary(cov_type=cov_type, target=j) for j in range(n_targets)]
+
+
+def cross_validation(args, estimator, data, **kwargs):
+    """The CV result of ``args.cv`` folds on ``data`` (arrays or a source), or None with a
+    warning when there are fewer rows than folds."""
+    import warnings
+
+    from linreg.cross_validation import TooFewRowsError, cross_validate
+
+    if not args.cv:
+        return None
+    try:
+        return cross_validate(
+            estimator, data, n_folds=args.cv, random_state=args.random_state, **kwargs
+        )
+    except TooFewRowsError as err:
+        warnings.warn(
+            f"cross-validation skipped: {err} (lower --cv, or --cv 0)", stacklevel=2
+        )
+        return None
+
+
+def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
     import numpy as np
 
-    from . import report
-    from .holdout import PART_NAMES, TEST, TRAIN, VALIDATION
+    from linreg.split import PART_NAMES, TEST, TRAIN, VALIDATION
 
-    X, y, w, names, target, rhs = load_design(args)
+    from .metrics import MetricSums, metrics_by_target
+
+    X, y, w, names, targets, rhs = load_design(args, targets)
     estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
     labels = holdout.labels(len(y))
     parts = {PART_NAMES[k]: np.flatnonzero(labels == k) for k in (TRAIN, VALIDATION, TEST)}
     train, val = parts["train"], parts["validation"]
     if len(train) == 0:
-        raise UsageError(f"no rows left to train on ({len(y)} rows); lower --test-size/--val-size")
+        raise UsageError(
+            f"no rows left to train on ({len(y)} rows, --test-size {args.test_size}, "
+            f"--val-size {args.val_size}); lower --test-size/--val-size"
+        )
 
     def rows(idx):
         return X[idx], y[idx], None if w is None else w[idx]
 
     Xt, yt, wt = rows(train)
     fit_kwargs = {"sample_weight": wt}
-    if len(val) and getattr(estimator, "solver", None) in ITERATIVE_SOLVERS:
+    if len(val):
         fit_kwargs["validation_data"] = (X[val], y[val])
     _fit_named(estimator, Xt, yt, names, **fit_kwargs)
-
-    sums = report.MetricSums.of(estimator, np.average(yt, weights=wt))
+    centre = _weighted_mean(yt, wt)
+    sums = MetricSums.of(estimator, centre)
     metrics = {
-        part: report.metrics_from_sums(sums(*rows(idx))) for part, idx in parts.items() if len(idx)
+        part: metrics_by_target(sums(*rows(idx)), targets)
+        for part, idx in parts.items()
+        if len(idx)
     }
-    summary = estimator.summary(cov_type=args.cov_type) if hasattr(estimator, "summary") else None
+    cv = cross_validation(args, estimator, Xt, y=yt, sample_weight=wt)
+    result_summaries = summaries(estimator, args.cov_type, len(targets))
     plots = _plots(estimator, Xt, yt, args.plots) if args.plots else {}
-    return _finish(args, estimator, names, target, rhs, len(train), metrics, summary, plots)
+    n_rows = {"total": len(y), "train": len(train)}
+    return FitResult(names, targets, rhs, n_rows, metrics, result_summaries, plots, cv)
 
 
-def _run_streaming(args, estimator, holdout) -> int:
+def _weighted_mean(y, w):
+    """Mean of each target (weighted; the plain mean when the weights sum to zero)."""
+    import numpy as np
+
+    if w is not None and w.sum() > 0:
+        return np.average(y, axis=0, weights=w)
+    return np.mean(y, axis=0)
+
+
+def _run_streaming(args, estimator, holdout, targets) -> FitResult:
     """Fit a large file, folder or glob in passes of record batches (bounded memory)."""
     import linreg
 
@@ -214,45 +379,81 @@ def _run_streaming(args, estimator, holdout) -> int:
         raise UsageError("--formula reads the data into memory; stream with --features")
     if args.drop_missing:
         raise UsageError("--drop-missing is not available when streaming; drop the rows first")
-    if args.target is None:
-        raise UsageError("give --target COL")
-    features = None
-    if args.features is not None:
-        features = [f.strip() for f in args.features.split(",") if f.strip()]
     progress = ByteProgress("reading")
     scan = linreg.scan(
-        args.data, target=args.target, features=features, weights=args.weights, progress=progress
+        args.data,
+        target=targets if len(targets) > 1 else targets[0],
+        features=args.features,
+        weights=args.weights,
+        progress=progress,
     )
+    source = HeldOutSource(scan, holdout) if holdout.splits else scan
     try:
-        estimator.fit(HeldOutSource(scan, holdout) if holdout.splits else scan)
+        cv = _fit_streamed(args, estimator, source)
         metrics = part_metrics(estimator, scan, holdout)
-        summary = (
-            estimator.summary(cov_type=args.cov_type) if hasattr(estimator, "summary") else None
-        )
+        result_summaries = summaries(estimator, args.cov_type, len(targets))
     finally:
         progress.close()
     plots = {}
     if args.plots:
-        # The data is not in memory: the plots that need only the fit.
-        from linreg import plots as plotting
-
-        Path(args.plots).mkdir(parents=True, exist_ok=True)
-        if summary is not None:
-            plots["coefficients"] = plotting.coefficients(
-                summary, Path(args.plots) / "coefficients.png"
-            )
+        plots = _coefficient_plot(result_summaries, args.plots)
         print("Streamed data: only the coefficient plot is drawn.", file=sys.stderr)
+    train = metrics.get("train", {})
+    n_train = train.get("n", 0) if "n" in train else next(iter(train.values()))["n"]
+    n_total = sum(_n_of(m) for m in metrics.values())
+    n_rows = {"total": n_total, "train": n_train}
     names = list(scan.feature_names)
-    n_train = metrics.get("train", {}).get("n", 0)
-    return _finish(args, estimator, names, args.target, None, n_train, metrics, summary, plots)
+    return FitResult(names, targets, None, n_rows, metrics, result_summaries, plots, cv)
 
 
-def _finish(args, estimator, names, target, rhs, n_train, metrics, summary, plots) -> int:
+def _n_of(m: dict) -> int:
+    return m["n"] if "n" in m else next(iter(m.values()))["n"]
+
+
+def _fit_streamed(args, estimator, source):
+    """With CV on an exact model: the fold Moments pass, the fit from their merge (no
+    pass of its own), and the fold residuals pass.  Otherwise one pass to fit."""
+    import warnings
+
+    from linreg.cross_validation import MomentsSource, fits_from_moments
+
+    cv = None
+    if args.cv and fits_from_moments(estimator):
+        cv = cross_validation(args, estimator, source)
+    if cv is not None:
+        estimator.fit(MomentsSource(cv.total_moments, source))
+        return cv
+    estimator.fit(source)  # an iterative solver is refused here, with the library's reason
+    if args.cv and not fits_from_moments(estimator):
+        warnings.warn(
+            f"cross-validation skipped: solver {estimator.solver!r} refits on rows, which a "
+            "streamed fit does not hold (use an exact solver, or --cv 0)",
+            stacklevel=2,
+        )
+    return None
+
+
+def _coefficient_plot(result_summaries, directory) -> dict:
+    """The plot that needs only the fit (the data is not in memory)."""
+    if not result_summaries:
+        return {}
+    from linreg import plots as plotting
+
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    path = Path(directory) / "coefficients.png"
+    return {"coefficients": plotting.coefficients(result_summaries[0], path)}
+
+
+def _finish(args, estimator, result: FitResult) -> int:
     """Save the model if asked, and print the summary and metrics (table or JSON)."""
-    import numpy as np
-
     from . import report
 
+    targets = result.targets
+    target = targets[0] if len(targets) == 1 else targets
+    cv = None if result.cv is None else result.cv.as_dict(targets)
+    metrics = dict(result.metrics)
+    if cv is not None:
+        metrics["cross_validation"] = cv
     saved = None
     if args.save:
         from linreg.model_io import save
@@ -261,39 +462,93 @@ def _finish(args, estimator, names, target, rhs, n_train, metrics, summary, plot
         saved = save(
             estimator,
             args.save,
-            cov_types=cov_types if summary is not None else (),
-            metrics=metrics,
-            formula=rhs,
+            cov_types=cov_types if result.summaries else (),
+            metrics=json.loads(report.dump_json(metrics)),
+            formula=result.rhs,
             extra={"target": target, "data": str(args.data)},
         )
     if args.format == "json":
-        doc = {
-            "model": type(estimator).__name__,
-            "target": target,
-            "features": names,
-            "solver_": estimator.solver_,
-            "n_iter_": int(np.max(getattr(estimator, "n_iter_", 0))),
-            "intercept": float(np.atleast_1d(estimator.intercept_)[0]),
-            "coef": dict(zip(names, map(float, np.atleast_2d(estimator.coef_)[0]))),
-            "summary": None if summary is None else report.summary_dict(summary),
-            "metrics": metrics,
-            "plots": {k: str(v) for k, v in plots.items()},
-            "saved": None if saved is None else str(saved),
-        }
-        print(report.dump_json(doc))
+        print(report.dump_json(_json_document(args, estimator, result, cv, saved)))
         return 0
-    print(
-        f"{type(estimator).__name__} of {target!r} on {len(names)} feature(s), "
-        f"{n_train} training rows (solver_={estimator.solver_!r})"
+    _print_tables(args, estimator, result, cv, saved)
+    return 0
+
+
+def _fitted_on(args, n_rows) -> str:
+    """The sentence that says which rows the model, summary and saved file come from."""
+    if n_rows["train"] == n_rows["total"]:
+        return f"fitted on all {n_rows['total']} rows"
+    held = [f"--test-size {args.test_size}" if args.test_size else ""]
+    held += [f"--val-size {args.val_size}" if args.val_size else ""]
+    return (
+        f"fitted on the training part only: {n_rows['train']} of {n_rows['total']} rows "
+        f"({' and '.join(h for h in held if h)} held out, seed {args.random_state}); the "
+        "summary and the saved model come from these rows"
     )
-    print(str(summary) if summary is not None else report.coefficient_table(estimator))
+
+
+def _json_document(args, estimator, result, cv, saved) -> dict:
+    import numpy as np
+
+    from . import report
+
+    targets, names = result.targets, result.names
+    coef = np.atleast_2d(estimator.coef_)
+    intercept = np.atleast_1d(estimator.intercept_)
+    per_target = {
+        "coef": [dict(zip(names, map(float, coef[j]))) for j in range(len(targets))],
+        "intercept": [float(intercept[j]) for j in range(len(targets))],
+        "summary": [report.summary_dict(s) for s in result.summaries]
+        or [None] * len(targets),
+    }
+    one = len(targets) == 1
+    doc = {
+        "model": type(estimator).__name__,
+        "target": targets[0] if one else targets,
+        "features": names,
+        "rows": result.n_rows,
+        "fitted_on": "all rows" if result.n_rows["train"] == result.n_rows["total"] else "train",
+        "solver_": estimator.solver_,
+        "n_iter_": int(np.max(getattr(estimator, "n_iter_", 0))),
+    }
+    for key, values in per_target.items():
+        doc[key] = values[0] if one else dict(zip(targets, values))
+    doc.update(
+        metrics=result.metrics,
+        cv=cv,
+        plots={k: str(v) for k, v in result.plots.items()},
+        saved=None if saved is None else str(saved),
+    )
+    return doc
+
+
+def _print_tables(args, estimator, result, cv, saved) -> None:
+    from . import report
+    from .metrics import cv_table, metrics_table
+
+    targets = result.targets
+    print(
+        f"{type(estimator).__name__} of {', '.join(map(repr, targets))} on "
+        f"{len(result.names)} feature(s), {_fitted_on(args, result.n_rows)} "
+        f"(solver_={estimator.solver_!r})"
+    )
+    if result.summaries:
+        for target, summary in zip(targets, result.summaries):
+            if len(targets) > 1:
+                print(f"\nSummary of target {target!r}:")
+            print(str(summary))
+    else:
+        print(report.coefficient_table(estimator))
     print()
-    print(report.metrics_table(metrics))
-    if plots:
-        print(f"\nPlots written to {Path(args.plots).resolve()}/: {', '.join(sorted(plots))}")
+    print(metrics_table(result.metrics))
+    if cv is not None:
+        print()
+        print(cv_table(cv))
+    if result.plots:
+        where = Path(args.plots).resolve()
+        print(f"\nPlots written to {where}/: {', '.join(sorted(result.plots))}")
     if saved is not None:
         print(f"Model saved to {saved}")
-    return 0
 
 
 def _fit_named(estimator, X, y, names, **kwargs):

@@ -1,24 +1,27 @@
 """Which rows ``linreg fit`` holds out for validation and testing.
 
-Each row goes to the test part with probability ``test_size`` and to the validation
-part with probability ``val_size``, independently, from one seeded stream of uniform
-numbers drawn in file order (as Spark's ``randomSplit`` does).  The draws do not depend
-on how the file is cut into batches, so a file read at once and the same file streamed
-in batches of any size hold out exactly the same rows.
+The rule is :func:`linreg.split.holdout_labels`, the one shared with ``linreg compare``
+and :func:`linreg.compare`: each row goes to the test part with probability
+``test_size`` and to the validation part with probability ``val_size``, independently,
+from a uniform number that depends only on (seed, row index).  A file read at once and
+the same file streamed in batches of any size therefore hold out exactly the same rows,
+and ``fit`` and ``compare`` hold out the same rows for the same seed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from linreg.split import PART_NAMES, TEST, TRAIN, VALIDATION, holdout_labels
+
 from .errors import UsageError
 
-TRAIN, VALIDATION, TEST = 0, 1, 2
-PART_NAMES = {TRAIN: "train", VALIDATION: "validation", TEST: "test"}
+__all__ = ["PART_NAMES", "TEST", "TRAIN", "VALIDATION", "HoldOut"]
 
 
 class HoldOut:
-    """Labels (TRAIN, VALIDATION, TEST) for consecutive rows; :meth:`restart` rewinds."""
+    """Labels (TRAIN, VALIDATION, TEST) for consecutive rows; :meth:`restart` rewinds
+    to row 0."""
 
     def __init__(self, test_size: float, val_size: float, seed: int):
         for name, value in (("--test-size", test_size), ("--val-size", val_size)):
@@ -38,14 +41,12 @@ class HoldOut:
         return self.test_size > 0 or self.val_size > 0
 
     def restart(self) -> None:
-        self._rng = np.random.default_rng(self.seed)
+        """The next call of :meth:`labels` starts again at row 0."""
+        self._next_row = 0
 
     def labels(self, n: int) -> np.ndarray:
         """The parts of the next ``n`` rows."""
+        start, self._next_row = self._next_row, self._next_row + int(n)
         if not self.splits:
             return np.zeros(n, dtype=np.int8)
-        u = self._rng.random(n)
-        out = np.full(n, TRAIN, dtype=np.int8)
-        out[u < self.test_size + self.val_size] = VALIDATION
-        out[u < self.test_size] = TEST
-        return out
+        return holdout_labels(n, self.test_size, self.val_size, self.seed, start=start)

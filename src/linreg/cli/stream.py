@@ -1,9 +1,12 @@
 """``linreg fit`` on data larger than memory: one streaming pass per statistic.
 
-Large files, folders and globs are read with :func:`linreg.scan` in record batches:
-the training rows' Moments in one pass (the fit), one more for the summary's exact
-residual sum of squares (and one for a robust covariance), and one for the held-out
-metrics of every part.  Memory stays at a few batches whatever the data size.
+Large files, folders and globs are read with :func:`linreg.scan` in record batches.
+With cross-validation (the default), one pass computes every fold's Moments (the
+training rows' Moments, and so the fit, are their merge) and one more every fold's
+held-out sums (:mod:`linreg.cross_validation`); without it one pass gives the training
+rows' Moments.  Then one pass for the summary's exact residual sum of squares (and one
+for a robust covariance), and one for the metrics of every part.  Memory stays at a few
+batches whatever the data size.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from linreg.moments import Moments
 from linreg.sources.base import ChunkSource
 
 from .holdout import PART_NAMES, TRAIN, HoldOut
-from .report import MetricSums, metrics_from_sums
+from .metrics import MetricSums, metrics_by_target
 
 #: Data files larger than this are streamed rather than read into memory.
 STREAM_BYTES = 32 * 2**20
@@ -41,7 +44,7 @@ class HeldOutSource(ChunkSource):
         self.y_was_1d = scan.y_was_1d
 
     def batches(self):
-        """Yield ``(X, Y, w)`` of this part's rows, Y 2-D."""
+        """Yield ``(X, Y, w)`` of this part's rows in file order, Y 2-D."""
         self.holdout.restart()
         for X, y, w in self.scan:
             keep = self.holdout.labels(len(X)) == self.part
@@ -76,19 +79,22 @@ def should_stream(args) -> bool:
 
 
 def part_metrics(model, scan, holdout: HoldOut) -> dict:
-    """n, R^2, RMSE and MAE of every part (train, validation, test) in one pass."""
+    """n, R^2, RMSE and MAE of every part (train, validation, test) and target, in one
+    pass; the sums are centred at the training means of the targets."""
     moments = getattr(model, "moments_", None)
     sums, per_part = None, {}
     holdout.restart()
     for X, y, w in scan:
-        if sums is None:  # centre: the training mean, or the first batch's
-            sums = MetricSums.of(model, moments.y_mean[0] if moments else np.mean(y))
+        if sums is None:  # centre: the training means, or the first batch's
+            centre = moments.y_mean if moments is not None else np.mean(y, axis=0)
+            sums = MetricSums.of(model, centre)
         labels = holdout.labels(len(X))
         for part in np.unique(labels):
             m = labels == part
             s = sums(X[m], y[m], None if w is None else w[m])
             per_part[int(part)] = per_part.get(int(part), 0) + s
-    return {PART_NAMES[k]: metrics_from_sums(per_part[k]) for k in sorted(per_part)}
+    targets = list(scan.target_names)
+    return {PART_NAMES[k]: metrics_by_target(per_part[k], targets) for k in sorted(per_part)}
 
 
 class ByteProgress:

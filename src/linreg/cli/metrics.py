@@ -1,0 +1,104 @@
+"""Held-out and training metrics of ``linreg fit``: R^2, RMSE and MAE from added sums.
+
+Every figure comes from six sums per target that add over chunks, parts and Dask
+workers, so the in-memory, streamed and Dask paths compute the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class MetricSums:
+    """``[n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]`` of a chunk of rows
+    for the model ``coef, intercept``, one row per target (shape (n_targets, 6)): sums
+    add over chunks, parts and Dask workers (a class, so Dask can send it to the
+    workers).  ``c`` is any value near the mean of y (the training mean): it keeps the
+    total sum of squares from cancelling."""
+
+    def __init__(self, coef, intercept, centre):
+        self.coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))  # (k, p)
+        k = self.coef.shape[0]
+        self.intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (k,)).copy()
+        self.centre = np.broadcast_to(np.asarray(centre, dtype=np.float64), (k,)).copy()
+
+    @classmethod
+    def of(cls, model, centre):
+        """The sums for every target of a fitted model (``centre``: one value per target)."""
+        coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+        intercept = np.asarray(model.intercept_, dtype=np.float64).reshape(-1)
+        return cls(coef, intercept, centre)
+
+    def __call__(self, X, Y, w):
+        k = self.coef.shape[0]
+        Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, :k]
+        r = Y - (np.asarray(X, dtype=np.float64) @ self.coef.T + self.intercept)
+        w = np.ones(len(Y)) if w is None else np.asarray(w, dtype=np.float64)
+        d = Y - self.centre
+        n, W = np.full(k, float(len(Y))), np.full(k, w.sum())
+        return np.stack([n, W, w @ r**2, w @ np.abs(r), w @ d, w @ d**2], axis=1)
+
+
+def metrics_from_sums(sums) -> dict:
+    """n, R^2, RMSE and MAE (weighted means with weights) from added MetricSums of ONE
+    target (a 6-vector, or the first row of a (n_targets, 6) array).  Undefined figures
+    (no weight, a constant target) are NaN."""
+    n, W, ssr, sar, sd, sdd = np.asarray(sums, dtype=np.float64).reshape(-1, 6)[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tss = sdd - sd**2 / W
+        return {
+            "n": int(n),
+            "r2": float(1 - ssr / tss) if tss > 0 else float("nan"),
+            "rmse": float(np.sqrt(ssr / W)) if W > 0 else float("nan"),
+            "mae": float(sar / W) if W > 0 else float("nan"),
+        }
+
+
+def metrics_by_target(sums, targets) -> dict:
+    """:func:`metrics_from_sums` of each target: a dict for one target, else keyed by
+    target name."""
+    sums = np.asarray(sums, dtype=np.float64).reshape(-1, 6)
+    if len(targets) == 1:
+        return metrics_from_sums(sums[0])
+    return {t: metrics_from_sums(row) for t, row in zip(targets, sums)}
+
+
+def metrics_table(all_metrics: dict) -> str:
+    """A small text table, one row per part (train, validation, test) and target."""
+    lines = [f"{'part':<12}{'n':>9}{'R^2':>12}{'RMSE':>14}{'MAE':>14}"]
+    for part, m in all_metrics.items():
+        rows = [(part, m)] if "n" in m else [(f"{part} {t}", v) for t, v in m.items()]
+        for label, v in rows:
+            lines.append(
+                f"{label:<12}{v['n']:>9}{_num(v['r2'], '.5f'):>12}"
+                f"{_num(v['rmse'], '.6g'):>14}{_num(v['mae'], '.6g'):>14}"
+            )
+    return "\n".join(lines)
+
+
+def _num(value, spec: str) -> str:
+    """A figure, or "undefined" for a missing or NaN one."""
+    if value is None or not np.isfinite(value):
+        return "undefined"
+    return format(value, spec)
+
+
+def cv_table(cv: dict) -> str:
+    """The cross-validation block: mean (standard deviation) over folds per target."""
+    how = (
+        "fold models solved from fold Moments, no refit read the data"
+        if cv["method"] == "moments"
+        else "each fold refit on its training rows"
+    )
+    lines = [
+        f"{cv['n_folds']}-fold cross-validation (seed {cv['random_state']}; {how}; "
+        "mean (sd) over folds)",
+        f"{'target':<16}{'R^2':>22}{'RMSE':>26}{'MAE':>26}",
+    ]
+    for target, figures in cv["targets"].items():
+        cells = [
+            f"{_num(figures[m]['mean'], '.6g')} ({_num(figures[m]['std'], '.3g')})"
+            for m in ("r2", "rmse", "mae")
+        ]
+        lines.append(f"{str(target):<16}{cells[0]:>22}{cells[1]:>26}{cells[2]:>26}")
+    return "\n".join(lines)
