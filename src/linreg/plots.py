@@ -89,6 +89,29 @@ def _as_array(model, X) -> np.ndarray:
     return np.asarray(validate_X(model, X, reset=False), dtype=np.float64)
 
 
+def has_intervals(model) -> bool:
+    """Whether ``model.predict`` gives confidence and prediction intervals
+    (LinearRegression and Ridge do; Lasso, ElasticNet and the CV models do not)."""
+    import inspect
+
+    try:
+        return "interval" in inspect.signature(model.predict).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _residual_scale(model, resid) -> float:
+    """The residual standard error: ``sqrt(summary().scale)`` when the model has a
+    summary; otherwise the root mean square of the residuals with ``n - 1 - nonzero``
+    degrees of freedom (the nonzero coefficients of a Lasso estimate its degrees of
+    freedom, Zou, Hastie and Tibshirani 2007)."""
+    if hasattr(model, "summary"):
+        return float(np.sqrt(model.summary().scale))
+    nonzero = int(np.count_nonzero(np.atleast_2d(model.coef_)[0]))
+    df = max(len(resid) - 1 - nonzero, 1)
+    return float(np.sqrt(resid @ resid / df))
+
+
 def _predict_array(model, grid, **kwargs):
     """``model.predict`` on a constructed array whose columns follow the model's order.
 
@@ -154,7 +177,9 @@ def loss_curve(history, path, *, title=None, log_scale=True) -> Path:
     return _save(fig, path)
 
 
-def fitted_line(model, X, y, path, *, feature=0, interval="confidence", level=0.95) -> Path:
+def fitted_line(
+    model, X, y, path, *, feature=0, interval="confidence", level=0.95, target_name=None
+) -> Path:
     """Scatter of one feature against y with the fitted line and its interval band.
 
     With one feature the line is the model itself; with several, the other features
@@ -162,8 +187,9 @@ def fitted_line(model, X, y, path, *, feature=0, interval="confidence", level=0.
 
     Parameters
     ----------
-    model : fitted LinearRegression or Ridge
-        Fitted on a single target.
+    model : fitted linreg estimator
+        Fitted on a single target.  Models without intervals (Lasso, ElasticNet) get
+        the line without a band, and the legend says so.
     X : array-like or DataFrame of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     path : str or os.PathLike
@@ -174,6 +200,8 @@ def fitted_line(model, X, y, path, *, feature=0, interval="confidence", level=0.
         Band drawn around the line (see ``model.predict``); None for no band.
     level : float, default 0.95
         Coverage of the band.
+    target_name : str, optional
+        The target's name for the axis label and title (default ``"y"``).
 
     Returns
     -------
@@ -193,14 +221,18 @@ def fitted_line(model, X, y, path, *, feature=0, interval="confidence", level=0.
     grid = np.tile(Xa.mean(axis=0), (200, 1))
     grid[:, j] = np.linspace(x.min(), x.max(), 200)
     others = Xa.shape[1] > 1
-    title = f"Fitted line: y against {name}"
+    target = _target_label(target_name)
+    title = f"Fitted line: {target} against {name}"
     if others:
-        title += f"\n(other {Xa.shape[1] - 1} features held at their means)"
+        k = Xa.shape[1] - 1
+        held = f"{k} features held at their means" if k > 1 else "feature held at its mean"
+        title += f"\n(the other {held})"
     xlabel = f"{name} (others at their means)" if others else name
-    fig, ax = _figure(title, xlabel, "y")
+    fig, ax = _figure(title, xlabel, target)
     ax.scatter(x, y, **POINTS, label="data")
-    if interval is None:
-        ax.plot(grid[:, j], _predict_array(model, grid), color="C1", label="fit")
+    if interval is None or not has_intervals(model):
+        label = "fit" if interval is None else f"fit (no intervals for {type(model).__name__})"
+        ax.plot(grid[:, j], _predict_array(model, grid), color="C1", label=label)
     else:
         band = _predict_array(model, grid, interval=interval, level=level)
         ax.plot(grid[:, j], band[:, 0], color="C1", label="fit")
@@ -216,16 +248,22 @@ def fitted_line(model, X, y, path, *, feature=0, interval="confidence", level=0.
     return _save(fig, path)
 
 
-def predicted_vs_actual(model, X, y, path) -> Path:
+def _target_label(target_name) -> str:
+    return "y" if target_name is None else str(target_name)
+
+
+def predicted_vs_actual(model, X, y, path, *, target_name=None) -> Path:
     """Predicted against actual values with the identity line; R^2 in the title.
 
     Parameters
     ----------
-    model : fitted LinearRegression or Ridge
+    model : fitted linreg estimator
     X : array-like or DataFrame of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     path : str or os.PathLike
         Output file; its extension sets the format.
+    target_name : str, optional
+        The target's name for the axis labels (default ``"y"``).
 
     Returns
     -------
@@ -236,23 +274,26 @@ def predicted_vs_actual(model, X, y, path) -> Path:
 
     y, fitted, _ = _fit_and_residuals(model, X, y)
     title = f"Predicted vs actual (R² = {r2_score(y, fitted):.3f})"
-    fig, ax = _figure(title, "actual y", "predicted y")
+    target = _target_label(target_name)
+    fig, ax = _figure(title, f"actual {target}", f"predicted {target}")
     ax.scatter(y, fitted, **POINTS)
     _identity_line(ax, y, fitted)
     ax.legend()
     return _save(fig, path)
 
 
-def residuals_vs_fitted(model, X, y, path) -> Path:
+def residuals_vs_fitted(model, X, y, path, *, target_name=None) -> Path:
     """Residuals against fitted values, with a horizontal line at zero.
 
     Parameters
     ----------
-    model : fitted LinearRegression or Ridge
+    model : fitted linreg estimator
     X : array-like or DataFrame of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     path : str or os.PathLike
         Output file; its extension sets the format.
+    target_name : str, optional
+        The target's name for the axis labels (default ``"y"``).
 
     Returns
     -------
@@ -260,7 +301,8 @@ def residuals_vs_fitted(model, X, y, path) -> Path:
         The file written.
     """
     _, fitted, resid = _fit_and_residuals(model, X, y)
-    fig, ax = _figure("Residuals vs fitted", "fitted value", "residual (y - fitted)")
+    target = _target_label(target_name)
+    fig, ax = _figure("Residuals vs fitted", f"fitted {target}", f"residual ({target} - fitted)")
     ax.scatter(fitted, resid, **POINTS)
     ax.axhline(0.0, **REFERENCE)
     return _save(fig, path)
@@ -270,12 +312,13 @@ def qq_plot(model, X, y, path) -> Path:
     """Normal QQ plot of the standardized residuals with the reference line y = x.
 
     Residuals are divided by the residual standard error ``sqrt(summary().scale)``
-    (no leverage adjustment) and plotted against the normal quantiles of the
-    plotting positions ``(i - 0.5) / n``.
+    (no leverage adjustment; for models without a summary, such as Lasso, the root
+    mean square residual with ``n - 1 - nonzero coefficients`` degrees of freedom) and
+    plotted against the normal quantiles of the plotting positions ``(i - 0.5) / n``.
 
     Parameters
     ----------
-    model : fitted LinearRegression or Ridge
+    model : fitted linreg estimator
     X : array-like or DataFrame of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     path : str or os.PathLike
@@ -287,7 +330,7 @@ def qq_plot(model, X, y, path) -> Path:
         The file written.
     """
     _, _, resid = _fit_and_residuals(model, X, y)
-    standardized = np.sort(resid / np.sqrt(model.summary().scale))
+    standardized = np.sort(resid / _residual_scale(model, resid))
     n = len(standardized)
     theoretical = stats.norm.ppf((np.arange(1, n + 1) - 0.5) / n)
     fig, ax = _figure(
@@ -304,13 +347,17 @@ def qq_plot(model, X, y, path) -> Path:
 def coefficients(summary, path, *, alpha=0.05, include_const=False) -> Path:
     """Estimates with their ``1 - alpha`` confidence intervals, one row per term.
 
-    Aliased terms (NaN estimates) are left out, and so is ``const`` unless
-    ``include_const``.
+    Terms without an estimate (NaN) are left out, and so is the intercept unless
+    ``include_const``; a term whose interval is undefined (a coefficient the data do not
+    identify, reported with a NaN standard error) is drawn as a hollow point without a
+    bar, labelled "(no interval)".
 
     Parameters
     ----------
-    summary : linreg.Summary
-        From ``model.summary(...)``; its covariance type sets the intervals.
+    summary : linreg.Summary or fitted estimator
+        From ``model.summary(...)``; its covariance type sets the intervals.  A fitted
+        model without a summary (Lasso, ElasticNet: no standard errors) draws its
+        estimates without intervals, as the title says.
     path : str or os.PathLike
         Output file; its extension sets the format.
     alpha : float, default 0.05
@@ -323,32 +370,51 @@ def coefficients(summary, path, *, alpha=0.05, include_const=False) -> Path:
     pathlib.Path
         The file written.
     """
+    if not hasattr(summary, "conf_int"):
+        return _coefficient_points(summary, path, include_const)
     ci = summary.conf_int(alpha)
+    # The intercept is the first term when there is one (whatever its label).
     keep = [
         i
-        for i, name in enumerate(summary.names)
-        if np.isfinite(summary.params[i])
-        and (include_const or not (summary.k_constant and name == "const"))
+        for i in range(len(summary.names))
+        if np.isfinite(summary.params[i]) and (include_const or not (summary.k_constant and i == 0))
     ]
     params = summary.params[keep]
-    rows = np.arange(len(keep))[::-1]  # first term at the top
-    fig, ax = _figure(
-        f"Coefficients with {1 - alpha:.0%} confidence intervals",
-        "estimate",
-    )
-    ax.errorbar(
-        params,
-        rows,
-        xerr=np.abs(ci[keep].T - params),
-        fmt="o",
-        color="C0",
-        ecolor="C0",
-        capsize=3,
-    )
-    ax.axvline(0.0, **REFERENCE)
-    ax.set_yticks(rows, [summary.names[i] for i in keep])
-    ax.set_ylim(-0.7, len(keep) - 0.3)
+    xerr = np.abs(ci[keep].T - params)
+    defined = np.isfinite(xerr).all(axis=0)
+    labels = [summary.names[i] for i in keep]
+    names = [n if ok else f"{n} (no interval)" for n, ok in zip(labels, defined)]
+    fig, ax = _figure(f"Coefficients with {1 - alpha:.0%} confidence intervals", "estimate")
+    _term_rows(ax, params, names, xerr, defined)
     return _save(fig, path)
+
+
+def _coefficient_points(model, path, include_const) -> Path:
+    """The estimates of a model without standard errors, one row per term."""
+    params = np.atleast_2d(model.coef_)[0]
+    names = _feature_labels(model)
+    if include_const and getattr(model, "fit_intercept", True):
+        params = np.r_[np.atleast_1d(model.intercept_)[0], params]
+        names = ["intercept", *names]
+    fig, ax = _figure(
+        f"Coefficients of the {type(model).__name__} (no confidence intervals)", "estimate"
+    )
+    _term_rows(ax, params, names, None)
+    return _save(fig, path)
+
+
+def _term_rows(ax, params, names, xerr, defined=None) -> None:
+    """One row per term, the first at the top, with a reference line at zero; terms
+    not ``defined`` (no interval) as hollow points without a bar."""
+    rows = np.arange(len(params))[::-1]
+    ok = np.ones(len(params), bool) if defined is None else np.asarray(defined, bool)
+    bars = None if xerr is None else xerr[:, ok]
+    ax.errorbar(params[ok], rows[ok], xerr=bars, fmt="o", color="C0", ecolor="C0", capsize=3)
+    if not ok.all():
+        ax.scatter(params[~ok], rows[~ok], facecolors="none", edgecolors="C0", zorder=3)
+    ax.axvline(0.0, **REFERENCE)
+    ax.set_yticks(rows, names)
+    ax.set_ylim(-0.7, len(params) - 0.3)
 
 
 # --------------------------------------------------------------------------- all
@@ -362,13 +428,18 @@ PLOT_NAMES = (
 )
 
 
-def all_plots(model, X, y, directory, *, history=None, fmt="png") -> dict[str, Path]:
+def all_plots(
+    model, X, y, directory, *, history=None, fmt="png", target_name=None
+) -> dict[str, Path]:
     """Write every applicable plot into ``directory`` as ``<name>.<fmt>``.
 
     Parameters
     ----------
-    model : fitted LinearRegression or Ridge
+    model : fitted linreg estimator
+        Models without intervals or a summary (Lasso, ElasticNet) get the fitted line
+        without a band and the coefficients without intervals.
     X : array-like or DataFrame of shape (n_samples, n_features)
+        Its columns are the model's features (``feature_names_in_`` label the axes).
     y : array-like of shape (n_samples,)
     directory : str or os.PathLike
         Created (with parents) if needed.
@@ -376,6 +447,8 @@ def all_plots(model, X, y, directory, *, history=None, fmt="png") -> dict[str, P
         Loss history for :func:`loss_curve`, which is drawn only when given.
     fmt : str, default "png"
         File extension, hence format, of every file.
+    target_name : str, optional
+        The target's name, for the axis labels (default ``"y"``).
 
     Returns
     -------
@@ -385,13 +458,16 @@ def all_plots(model, X, y, directory, *, history=None, fmt="png") -> dict[str, P
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     fmt = fmt.lstrip(".")
+    named = {"target_name": target_name}
     draw = {
         "loss_curve": lambda p: loss_curve(history, p),
-        "fitted_line": lambda p: fitted_line(model, X, y, p),
-        "predicted_vs_actual": lambda p: predicted_vs_actual(model, X, y, p),
-        "residuals_vs_fitted": lambda p: residuals_vs_fitted(model, X, y, p),
+        "fitted_line": lambda p: fitted_line(model, X, y, p, **named),
+        "predicted_vs_actual": lambda p: predicted_vs_actual(model, X, y, p, **named),
+        "residuals_vs_fitted": lambda p: residuals_vs_fitted(model, X, y, p, **named),
         "qq_plot": lambda p: qq_plot(model, X, y, p),
-        "coefficients": lambda p: coefficients(model.summary(), p),
+        "coefficients": lambda p: coefficients(
+            model.summary() if hasattr(model, "summary") else model, p
+        ),
     }
     if history is None:
         del draw["loss_curve"]
