@@ -37,7 +37,11 @@ def train_val_test_split(
     test_size : float, default 0.25
         Fraction of the samples for testing (``round(test_size * n)`` rows).
     random_state : int, numpy Generator or None
-        Seed of ``numpy.random.default_rng`` for the permutation.
+        The seed of :func:`row_uniforms` (a Generator or None draws one): the
+        ``n_test`` rows with the smallest uniforms are the test part and the next
+        ``n_val`` the validation part, so the test rows are those that
+        :func:`holdout_labels` (``linreg fit``/``compare``) holds out with the same
+        seed, up to the rounding of the count.
     shuffle : bool, default True
         Permute the rows first; when False the parts are consecutive blocks (train,
         then validation, then test), as for time series.
@@ -73,11 +77,28 @@ def train_val_test_split(
             f"with {n} samples, val_size={val_size} and test_size={test_size} leave no "
             "training samples"
         )
-    order = np.random.default_rng(random_state).permutation(n) if shuffle else np.arange(n)
-    parts = np.split(order, [n_train, n_train + n_val])
+    if shuffle:
+        # The row-keyed rule of ``linreg fit`` and ``linreg compare`` (holdout_labels puts
+        # a row in the test part when its uniform is below test_size): here the n_test
+        # rows with the smallest uniforms are the test part, the next n_val validation.
+        u = row_uniforms(_seed_of(random_state), 0, n, stream=0)
+        order = np.argsort(u, kind="stable")
+        test, val, train = np.split(order, [n_test, n_test + n_val])
+        parts = [train, val, test]
+    else:
+        parts = np.split(np.arange(n), [n_train, n_train + n_val])
     Xs = [take_rows(X, idx) for idx in parts]
     ys = [take_rows(y, idx) for idx in parts]
     return (*Xs, *ys)
+
+
+def _seed_of(random_state) -> int:
+    """A non-negative integer seed from an int, a numpy Generator or None."""
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return int(np.random.default_rng(random_state).integers(2**62))
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
+        raise ValueError(f"random_state must be an int, a Generator or None, got {random_state!r}")
+    return int(random_state)
 
 
 # --- The one row-keyed split rule -------------------------------------------------------
