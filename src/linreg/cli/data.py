@@ -1,231 +1,220 @@
-"""Reading a CSV or Parquet file into numeric columns, with errors a user can act on.
+"""Reading DATA (a CSV or Parquet file, or CSV on standard input) into numeric columns.
 
-Every failure names the file and, where it applies, the column and the line (CSV,
-counting the header as line 1) or row (Parquet) of the first bad value.
+The reading rules are :mod:`linreg.io.tables`' (the same as the streamed reader,
+:func:`linreg.scan`); this module adapts them to the command line: errors become one-line
+:class:`DataError` s naming the file, the column and the physical CSV line (or Parquet
+row), and their advice mentions only options the calling command has (``options=``).
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from linreg.io import tables
+
 from .errors import DataError, UsageError
 
-#: File suffixes read as CSV (compressed ones are decompressed by pyarrow) or Parquet.
-CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".tsv")
-PARQUET_SUFFIXES = (".parquet", ".pq")
+#: File names read as CSV (compressed ones are decompressed) or Parquet.
+CSV_SUFFIXES = tuple(s + z for s in tables.CSV_SUFFIXES for z in ("", *tables.COMPRESSIONS))
+PARQUET_SUFFIXES = tables.PARQUET_SUFFIXES
+
+#: The options of ``linreg fit`` that data messages may advise.
+FIT_OPTIONS = ("--drop-missing", "--features", "--formula")
+
+#: DATA '-' : standard input, read once.
+STDIN = "-"
+_SOURCES: dict = {}
 
 
-def file_format(path: Path) -> str:
-    """``"csv"`` or ``"parquet"`` from the file name, or a usage error."""
-    name = path.name.lower()
-    if name.endswith(CSV_SUFFIXES):
-        return "csv"
-    if name.endswith(PARQUET_SUFFIXES):
-        return "parquet"
-    raise UsageError(
-        f"{path}: unknown file type; DATA must end in {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}"
+def add_data_arguments(parser, help_text: str = "a .csv or .parquet file") -> None:
+    """DATA (a file, or ``-`` for standard input) and ``--sep``, the same in every command."""
+    parser.add_argument("data", metavar="DATA", help=f"{help_text}; '-' reads CSV from stdin")
+    parser.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="CSV field separator (default: ',' and tab for .tsv files)",
     )
 
 
-def read_table(path):
-    """The whole file as a ``pyarrow.Table``."""
-    import pyarrow as pa
+def file_format(path) -> str:
+    """``"csv"`` or ``"parquet"`` from the file name, or a usage error."""
+    if str(path) == STDIN:
+        return "csv"
+    kind = tables.file_format(path)
+    if kind is None:
+        raise UsageError(
+            f"{path}: unknown file type; DATA must end in "
+            f"{', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)} (or be '-' for CSV on standard input)"
+        )
+    return kind
 
-    path = Path(path)
-    kind = file_format(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder; give a CSV or Parquet file")
-    if path.stat().st_size == 0:
-        raise DataError(f"{path}: the file is empty")
+
+def data_source(path, sep=None) -> tables.Source:
+    """The :class:`~linreg.io.tables.Source` of DATA; standard input is read once."""
+    key = (str(path), sep)
+    if key in _SOURCES:
+        return _SOURCES[key]
+    if sep is not None and (len(sep) != 1 or sep in '\r\n"'):
+        raise UsageError(f"--sep must be one character (not a quote or newline), got {sep!r}")
+    if str(path) == STDIN:
+        data = sys.stdin.buffer.read()
+        with _as_data_error():
+            src = tables.source(tables.STDIN_NAME, sep, data=data)
+    else:
+        file_format(path)
+        with _as_data_error():
+            src = tables.source(path, sep)
+    _SOURCES[key] = src
+    _SOURCES.setdefault((str(path), None), src)  # select() finds it without the sep
+    return src
+
+
+@contextmanager
+def _as_data_error():
+    """Reading errors (:class:`~linreg.io.tables.TableError`) as the command's DataError."""
     try:
-        if kind == "csv":
-            from pyarrow import csv
-
-            parse = csv.ParseOptions(delimiter="\t" if path.name.lower().endswith(".tsv") else ",")
-            table = csv.read_csv(path, parse_options=parse)
-        else:
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as err:
-        what = "CSV" if kind == "csv" else "Parquet"
-        raise DataError(f"{path}: cannot be read as {what}: {_first_line(err)}") from err
-    if table.num_rows == 0:
-        raise DataError(f"{path}: has column names but no data rows")
-    return table
+        yield
+    except tables.TableError as err:
+        raise DataError(str(err)) from None
 
 
-def _first_line(err) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+def read_table(path, sep=None):
+    """The whole file as a ``pyarrow.Table`` (CSV types decided over whole columns)."""
+    src = data_source(path, sep)
+    with _as_data_error():
+        return tables.read_table(src)
 
 
 @dataclass
 class Columns:
-    """The numeric data a command works on, all rows complete."""
+    """The numeric data a command works on, all rows complete.
+
+    ``y`` is 1-D for one target, 2-D (one column per target) for a list of targets.
+    """
 
     X: np.ndarray
     y: np.ndarray | None
     weights: np.ndarray | None
     feature_names: list[str]
-    target_name: str | None
+    target_name: str | list[str] | None
     n_dropped: int = 0
 
 
 def select(
-    table, path, *, target=None, features=None, weights=None, drop_missing=False, first_row=0
+    table,
+    path,
+    *,
+    target=None,
+    features=None,
+    weights=None,
+    drop_missing=False,
+    first_row=0,
+    options=FIT_OPTIONS,
+    sep=None,
 ):
-    """Pick the target, features and weights of ``table`` as float64 arrays.
+    """Pick the target(s), features and weights of ``table`` as float64 arrays.
 
-    ``features=None`` takes every column but the target and the weights.  Missing or
-    non-finite values are an error naming the first one, unless ``drop_missing``, which
-    drops those rows and reports how many on stderr.  ``first_row`` is the table's
-    first row in the file (for the line numbers of a batch).
+    ``features=None`` takes every column but the targets and the weights.  Missing or
+    non-finite values are an error naming the first one (a column with no values at all
+    is named as such), unless ``drop_missing``, which drops those rows and reports how
+    many on stderr.  ``first_row`` is the table's first row in the file (for the line
+    numbers of a batch); ``options`` are the calling command's options that messages may
+    advise (``()`` for none).
     """
-    available = list(table.column_names)
-    for name in [target, weights, *(features or [])]:
-        if name is not None and name not in available:
-            raise DataError(
-                f"{path}: no column named {name!r}; the columns are: {', '.join(available)}"
-            )
-    if features is None:
-        features = [c for c in available if c not in (target, weights)]
-    if not features:
-        raise UsageError(f"{path}: no feature columns left besides the target")
-    if target is not None and target in features:
-        raise UsageError(f"column {target!r} is both the target and a feature")
-    names = list(features) + [c for c in (target, weights) if c is not None]
-    data = np.column_stack([_numeric(table, c, path, first_row) for c in names])
-    bad = ~np.isfinite(data)
-    n_dropped = 0
-    if bad.any():
-        rows = bad.any(axis=1)
-        if not drop_missing:
-            r, j = np.argwhere(bad)[0]
-            where = _where(path, first_row + r)
-            what = "missing value" if np.isnan(data[r, j]) else "infinite value"
-            raise DataError(
-                f"{path}: {what} in column {names[j]!r} at {where} "
-                f"({int(rows.sum())} row{'s' if rows.sum() != 1 else ''} with missing or "
-                "non-finite values); pass --drop-missing to drop them"
-            )
-        n_dropped = int(rows.sum())
-        data = data[~rows]
-        print(
-            f"Dropped {n_dropped} of {len(rows)} rows with missing or non-finite values.",
-            file=sys.stderr,
-        )
-        if len(data) == 0:
-            raise DataError(f"{path}: no complete rows are left after dropping missing values")
-    k = len(features)
-    y = data[:, k] if target is not None else None
+    src = data_source(path, sep)
+    targets = [] if target is None else [target] if isinstance(target, str) else list(target)
+    names = _names(table, src, targets, features, weights)
+    k = len(names) - len(targets) - (weights is not None)
+    with _as_data_error():
+        data = _matrix(table, src, names, first_row, options)
+        data, n_dropped = _complete_rows(data, src, names, first_row, options, drop_missing)
+    y = data[:, k : k + len(targets)] if targets else None
+    if y is not None and isinstance(target, str):
+        y = y[:, 0]
     w = data[:, -1] if weights is not None else None
     if w is not None and (w < 0).any():
         r = int(np.flatnonzero(w < 0)[0])
-        raise DataError(f"{path}: negative weight in column {weights!r} at {_where(path, r)}")
-    return Columns(np.ascontiguousarray(data[:, :k]), y, w, list(features), target, n_dropped)
+        raise DataError(f"{src.name}: negative weight in column {weights!r} at {src.where(r)}")
+    target_name = target if target is None or isinstance(target, str) else list(target)
+    return Columns(np.ascontiguousarray(data[:, :k]), y, w, names[:k], target_name, n_dropped)
 
 
-def _where(path, r: int) -> str:
-    """Where data row ``r`` (0-based) is: its CSV line (the header is line 1), or row."""
-    return f"line {r + 2}" if file_format(Path(path)) == "csv" else f"row {r + 1}"
+def _names(table, src, targets, features, weights) -> list[str]:
+    """Features, then targets, then the weights column, all checked against the table."""
+    available = list(table.column_names)
+    for name in [*targets, weights, *(features or [])]:
+        if name is not None and name not in available:
+            raise DataError(str(tables.unknown_column(src, name, available)))
+    special = [*targets, *([weights] if weights is not None else [])]
+    if features is None:
+        features = [c for c in available if c not in special]
+    if not features:
+        raise UsageError(f"{src.name}: no feature columns left besides the target")
+    both = [t for t in special if t in features]
+    if both:
+        raise UsageError(f"column {both[0]!r} is both the target (or weights) and a feature")
+    return [*features, *special]
 
 
-def _numeric(table, name, path, first_row=0) -> np.ndarray:
-    """One column as float64, nulls as NaN; text columns are an error."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    column = table.column(name)
-    kind = column.type
-    if pa.types.is_null(kind):
-        return np.full(len(column), np.nan)
-    if not (
-        pa.types.is_integer(kind)
-        or pa.types.is_floating(kind)
-        or pa.types.is_boolean(kind)
-        or pa.types.is_decimal(kind)
-    ):
-        r, value = _first_non_number(column.to_pylist())
-        where = _where(path, first_row + r)
-        raise DataError(
-            f"{path}: column {name!r} is not numeric ({value!r} at {where}); leave it out "
-            "with --features, or encode it with --formula (C(...) for categories)"
-        )
-    return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-
-
-def _first_non_number(values) -> tuple[int, object]:
-    """Row index and value of the first entry that does not read as a number."""
-    for r, v in enumerate(values):
-        if v is None:
-            continue
+def _matrix(table, src, names, first_row, options) -> np.ndarray:
+    columns = []
+    for c in names:
         try:
-            float(v)
-        except (TypeError, ValueError):
-            return r, v
-    return 0, values[0] if values else None
+            columns.append(tables.to_float64(table.column(c), c))
+        except tables.BadValue as bad:
+            raise tables.bad_value_error(src, bad, first_row, options) from None
+    return np.column_stack(columns) if columns else np.empty((table.num_rows, 0))
 
 
-def column_names(path) -> list[str]:
-    """The file's column names, read from its header or schema only."""
-    import pyarrow as pa
+def _complete_rows(data, src, names, first_row, options, drop_missing):
+    """``data`` without its rows with missing or non-finite values (when allowed)."""
+    bad = ~np.isfinite(data)
+    if not bad.any():
+        return data, 0
+    empty = tables.all_missing(data, names)
+    if empty is not None:
+        raise tables.empty_column_error(src, empty, options)
+    if not drop_missing:
+        raise tables.finite_error(src, data, names, first_row, options)
+    rows = bad.any(axis=1)
+    n_dropped = int(rows.sum())
+    print(
+        f"Dropped {n_dropped} of {len(rows)} rows with missing or non-finite values.",
+        file=sys.stderr,
+    )
+    if n_dropped == len(rows):
+        raise tables.TableError(
+            f"{src.name}: no complete rows are left after dropping missing values"
+        )
+    return data[~rows], n_dropped
 
-    path = Path(path)
-    kind = file_format(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise DataError(f"{path}: the file is empty")
-    try:
-        if kind == "csv":
-            from pyarrow import csv
 
-            with csv.open_csv(path, parse_options=_csv_parse(path)) as reader:
-                return list(reader.schema.names)
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(path).names)
-    except (pa.ArrowInvalid, OSError) as err:
-        what = "CSV" if kind == "csv" else "Parquet"
-        raise DataError(f"{path}: cannot be read as {what}: {_first_line(err)}") from err
+def column_names(path, sep=None) -> list[str]:
+    """The file's column names, read from its header or schema only (checked)."""
+    src = data_source(path, sep)
+    with _as_data_error():
+        return tables.column_names(src)
 
 
-def batches(path, columns, rows: int = 65536):
+def batches(path, columns, rows: int = tables.BATCH_ROWS, sep=None):
     """Yield ``(first_row, pyarrow.Table)`` of the given columns, a batch at a time
-    (bounded memory whatever the file size)."""
+    (bounded memory whatever the file size); convert them with :func:`select`."""
     import pyarrow as pa
 
-    path = Path(path)
-    kind = file_format(path)
-    row = 0
-    try:
-        if kind == "csv":
-            from pyarrow import csv
-
-            options = csv.ConvertOptions(include_columns=list(columns))
-            with csv.open_csv(
-                path, parse_options=_csv_parse(path), convert_options=options
-            ) as reader:
-                for batch in reader:
-                    yield row, pa.Table.from_batches([batch])
-                    row += batch.num_rows
-        else:
-            import pyarrow.parquet as pq
-
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=columns):
-                yield row, pa.Table.from_batches([batch])
-                row += batch.num_rows
-    except pa.ArrowInvalid as err:
-        raise DataError(f"{path}: {_first_line(err)} (after data row {row})") from err
+    src = data_source(path, sep)
+    with _as_data_error():
+        n = 0
+        for batch in tables.iter_batches(src, list(columns), rows=rows, threads=True):
+            n += batch.data.num_rows
+            yield batch.first_row, pa.Table.from_batches([batch.data])
+        if n == 0:
+            raise tables.no_rows(src)
 
 
-def _csv_parse(path):
-    from pyarrow import csv
-
-    return csv.ParseOptions(delimiter="\t" if Path(path).name.lower().endswith(".tsv") else ",")
+def is_stdin(path) -> bool:
+    """Whether DATA is standard input (``-``)."""
+    return str(path) == STDIN
