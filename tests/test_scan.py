@@ -207,7 +207,7 @@ def test_no_matching_files(tmp_path):
 
 
 def test_unknown_column_lists_available(files):
-    with pytest.raises(ValueError, match=r"unknown column\(s\) 'nope'.*available columns: 'f0'"):
+    with pytest.raises(ValueError, match=r"no column named 'nope'; the columns are: 'f0'"):
         linreg.scan(files["parquet"], target="nope")
     with pytest.raises(ValueError, match="'zz'"):
         linreg.scan(files["csv"], target="y", features=["f0", "zz"])
@@ -216,13 +216,14 @@ def test_unknown_column_lists_available(files):
 def test_non_numeric_column(tmp_path, frame):
     df = frame.head(50).copy()
     df["city"] = "x"
-    with pytest.raises(ValueError, match=r"column 'city' .* not numeric \(type (large_)?string"):
-        linreg.scan(write(df, tmp_path / "s.parquet"), target="y")
+    src = linreg.scan(write(df, tmp_path / "s.parquet"), target="y")
+    with pytest.raises(ValueError, match=r"s.parquet: column 'city' is not numeric: 'x' at row 1$"):
+        LinearRegression().fit(src)
     df["f1"] = df["f1"].astype(object)
     df.loc[37, "f1"] = "abc"  # a CSV column parsed as numbers: found while reading
     df["f1"] = df["f1"].astype(str)
     src = linreg.scan(write(df.drop(columns="city"), tmp_path / "s.csv"), target="y")
-    with pytest.raises(ValueError, match=r"column 'f1' is not numeric: row 37 .*line 39.*'abc'"):
+    with pytest.raises(ValueError, match=r"s.csv: column 'f1' is not numeric: 'abc' at line 39$"):
         LinearRegression().fit(src)
 
 
@@ -231,7 +232,8 @@ def test_missing_value_names_column_and_row(tmp_path, frame, suffix):
     df = frame.head(500).copy()
     df.loc[321, "f2"] = np.nan
     src = linreg.scan(write(df, tmp_path / f"m.{suffix}"), target="y", batch_size=100)
-    with pytest.raises(ValueError, match=r"column 'f2' .* at row 321 "):
+    where = "line 323" if suffix == "csv" else "row 322"
+    with pytest.raises(ValueError, match=rf"m.{suffix}: missing value in column 'f2' at {where}$"):
         LinearRegression().fit(src)
 
 
@@ -239,7 +241,7 @@ def test_infinity_names_column_and_row(tmp_path, frame):
     df = frame.head(500).copy()
     df.loc[123, "f0"] = np.inf
     src = linreg.scan(write(df, tmp_path / "inf.parquet"), target="y", batch_size=64)
-    with pytest.raises(ValueError, match=r"column 'f0' holds infinity at row 123 "):
+    with pytest.raises(ValueError, match=r"inf.parquet: infinite value in column 'f0' at row 124$"):
         LinearRegression().fit(src)
 
 
@@ -247,7 +249,7 @@ def test_negative_weight(tmp_path, frame):
     df = frame.head(300).copy()
     df.loc[250, "w"] = -1.0
     src = linreg.scan(write(df, tmp_path / "w.parquet"), target="y", weights="w")
-    with pytest.raises(ValueError, match=r"weights column 'w' is negative .* row 250 "):
+    with pytest.raises(ValueError, match=r"w.parquet: negative weight in column 'w' at row 251$"):
         LinearRegression().fit(src)
 
 

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io import tables
 from ..moments import Moments
 from . import accumulate
 from .base import ChunkSource
 
-PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
-CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".csv.lz4")
+PARQUET_SUFFIXES = tables.PARQUET_SUFFIXES
+CSV_SUFFIXES = tuple(s + z for s in tables.CSV_SUFFIXES for z in ("", *tables.COMPRESSIONS))
 
 #: Default batch: this many bytes of float64 per batch (about 10,000 rows of 100 columns).
 BATCH_BYTES = 8 * 2**20
@@ -45,7 +46,7 @@ CSV_THREADS = False
 PARQUET_BUFFER = 64 * 2**10
 
 
-def scan(path, target, features=None, weights=None, batch_size=None, *, progress=None):
+def scan(path, target, features=None, weights=None, batch_size=None, *, progress=None, sep=None):
     """A lazy source over a CSV or Parquet file, a folder of them, or a glob.
 
     Nothing is read but the schemas until the source is iterated or fitted:
@@ -56,9 +57,10 @@ def scan(path, target, features=None, weights=None, batch_size=None, *, progress
     Parameters
     ----------
     path : str or os.PathLike or list of them
-        A file (``.parquet``/``.pq``/``.parq``, or ``.csv``, optionally compressed:
-        ``.csv.gz``), a folder (every such file under it, recursively, sorted by path;
-        names starting with ``.`` or ``_`` are skipped), or a glob pattern
+        A file (``.parquet``/``.pq``/``.parq``, or ``.csv``/``.tsv``, optionally
+        compressed: ``.csv.gz``, ``.bz2``, ``.zst``, ``.lz4``, ``.xz``), a folder (every
+        such file under it, recursively, sorted by path; names starting with ``.`` or
+        ``_`` are skipped), or a glob pattern
         (``"data/part-*.csv"``, ``**`` recursive).
     target : str or list of str
         Column(s) of y.  A list gives a 2-D y (several targets).
@@ -70,12 +72,20 @@ def scan(path, target, features=None, weights=None, batch_size=None, *, progress
         Rows per batch; default about 16 MB of float64 per batch.
     progress : callable, optional
         Called as ``progress(bytes_read, total_bytes)`` after each batch.
+    sep : str, optional
+        CSV field separator; default a tab for ``.tsv`` files, else a comma.
 
     Returns
     -------
     Scan
+
+    Notes
+    -----
+    Values are read by the rules of :mod:`linreg.io.tables` (the command line's in-memory
+    reader's): the same files are accepted and read to the same float64 values, and a bad
+    value is reported with the same message (file, column, physical CSV line).
     """
-    return Scan(path, target, features, weights, batch_size, progress=progress)
+    return Scan(path, target, features, weights, batch_size, progress=progress, sep=sep)
 
 
 def _is_glob(text: str) -> bool:
@@ -83,12 +93,7 @@ def _is_glob(text: str) -> bool:
 
 
 def _format_of(path: str) -> str | None:
-    name = path.lower()
-    if name.endswith(PARQUET_SUFFIXES):
-        return "parquet"
-    if name.endswith(CSV_SUFFIXES):
-        return "csv"
-    return None
+    return tables.file_format(path)
 
 
 def _resolve(path) -> list[str]:
@@ -133,34 +138,6 @@ def _resolve(path) -> list[str]:
     return [text]
 
 
-def _numeric(arrow_type) -> bool:
-    import pyarrow as pa
-
-    t = arrow_type
-    return (
-        pa.types.is_integer(t)
-        or pa.types.is_floating(t)
-        or pa.types.is_decimal(t)
-        or pa.types.is_boolean(t)
-        or pa.types.is_null(t)
-    )
-
-
-def _csv_header(path: str) -> list[str]:
-    import csv
-    import io
-
-    import pyarrow as pa
-
-    with pa.input_stream(path) as stream:
-        head = stream.read(1 << 20)
-    text = head.decode("utf-8-sig", errors="replace")
-    line = next(csv.reader(io.StringIO(text)), None)
-    if not line:
-        raise ValueError(f"linreg.scan: CSV file {path!r} is empty (no header line)")
-    return line
-
-
 class Scan(ChunkSource):
     """A lazy, chunked source over CSV/Parquet files (create it with :func:`linreg.scan`).
 
@@ -179,11 +156,13 @@ class Scan(ChunkSource):
     """
 
     def __init__(
-        self, path, target, features=None, weights=None, batch_size=None, *, progress=None
-    ):
+        self, path, target, features=None, weights=None, batch_size=None, *, progress=None,
+        sep=None,
+    ):  # fmt: skip
         self.path = path
         self.files = _resolve(path)
-        self.formats = [_format_of(f) for f in self.files]
+        self.sources = [tables.source(f, sep) for f in self.files]
+        self.formats = [src.kind for src in self.sources]
         kinds = set(self.formats)
         self.format = kinds.pop() if len(kinds) == 1 else "mixed"
         self.y_was_1d = isinstance(target, str)
@@ -229,36 +208,22 @@ class Scan(ChunkSource):
         self.batch_size = int(batch_size)
 
     # ------------------------------------------------------------- schemas
-    def _read_columns(self) -> list[dict]:
-        """Per file, {column name: arrow type or None (CSV: types come from parsing)}."""
-        import pyarrow.parquet as pq
-
-        out = []
-        for f, kind in zip(self.files, self.formats):
-            if kind == "parquet":
-                try:
-                    schema = pq.read_schema(f)
-                except Exception as err:
-                    raise ValueError(f"linreg.scan: cannot read Parquet file {f!r}: {err}") from err
-                out.append({name: schema.field(name).type for name in schema.names})
-            else:
-                out.append(dict.fromkeys(_csv_header(f)))
-        return out
+    def _read_columns(self) -> list[list[str]]:
+        """Per file, its column names (checked by :func:`linreg.io.tables.column_names`)."""
+        return [tables.column_names(src) for src in self.sources]
 
     def _check_columns(self, all_columns: bool) -> None:
         first_names = list(self._columns[0])
-        for f, cols in zip(self.files, self._columns):
+        for f, src, cols in zip(self.files, self.sources, self._columns):
             missing = [c for c in self._used if c not in cols]
+            if missing and f == self.files[0]:
+                raise tables.unknown_column(src, missing[0], cols)
             if missing:
                 them = "them" if len(missing) > 1 else "it"
-                where = (
-                    ""
-                    if f == self.files[0]
-                    else f" (schema mismatch: {self.files[0]!r} has {them})"
-                )
                 raise ValueError(
                     f"linreg.scan: unknown column(s) {', '.join(map(repr, missing))} in "
-                    f"{f!r}{where}; available columns: {', '.join(map(repr, cols))}"
+                    f"{f!r} (schema mismatch: {self.files[0]!r} has {them}); available "
+                    f"columns: {', '.join(map(repr, cols))}"
                 )
             if all_columns and list(cols) != first_names:
                 extra = [c for c in cols if c not in first_names]
@@ -268,103 +233,79 @@ class Scan(ChunkSource):
                     f"{self.files[0]!r} (extra: {extra}, missing: {lacking}); pass "
                     "features=[...] to choose the columns to use"
                 )
-            for c in self._used:
-                t = cols[c]
-                if t is not None and not _numeric(t):
-                    raise ValueError(
-                        f"linreg.scan: column {c!r} in {f!r} is not numeric (type {t}); "
-                        "encode it or leave it out of features"
-                    )
 
     # ------------------------------------------------------------- reading
     def _record_batches(self, stop: threading.Event | None = None):
         """Yield ``(record_batch, file_index, first_row_in_file, bytes_read)``."""
-        done_bytes = 0
-        for i, (f, kind) in enumerate(zip(self.files, self.formats)):
+        done_bytes, total_rows = 0, 0
+        for i, f in enumerate(self.files):
             size = os.path.getsize(f)
-            row = 0
-            if kind == "parquet":
-                import pyarrow.parquet as pq
-
-                pf = pq.ParquetFile(f, buffer_size=PARQUET_BUFFER, pre_buffer=False)
-                n_rows = max(pf.metadata.num_rows, 1)
-                for batch in pf.iter_batches(batch_size=self.batch_size, columns=self._used):
-                    if stop is not None and stop.is_set():
-                        return
-                    yield batch, i, row, done_bytes + int(size * (row + batch.num_rows) / n_rows)
-                    row += batch.num_rows
-            else:
-                for block, nbytes in self._csv_batches(f):
-                    # CSV blocks are cut by bytes: re-cut them to at most batch_size rows.
-                    for start in range(0, block.num_rows, self.batch_size):
-                        if stop is not None and stop.is_set():
-                            return
-                        batch = block.slice(start, self.batch_size)
-                        yield batch, i, row, done_bytes + nbytes
-                        row += batch.num_rows
+            for batch, row, nbytes in self._file_batches(i):
+                if stop is not None and stop.is_set():
+                    return
+                yield batch, i, row, done_bytes + min(nbytes, size)
+                total_rows += batch.num_rows
             done_bytes += size
+        if total_rows == 0:
+            if len(self.files) == 1:
+                raise tables.no_rows(self.sources[0])
+            raise ValueError(f"linreg.scan: {self._describe()} hold column names but no data rows")
 
-    def _csv_batches(self, f: str):
-        import pyarrow as pa
-        import pyarrow.csv as pcsv
-
-        read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=CSV_THREADS)
-        convert = pcsv.ConvertOptions(
-            include_columns=self._used,
-            column_types=dict.fromkeys(self._used, pa.float64()),
+    def _file_batches(self, i: int):
+        """Yield ``(record_batch, first_row, bytes_read)`` of file ``i``, batch_size rows at
+        most (CSV blocks are cut by bytes: they are re-cut)."""
+        batches = tables.iter_batches(
+            self.sources[i],
+            self._used,
+            rows=self.batch_size,
+            block_size=CSV_BLOCK_BYTES,
+            threads=CSV_THREADS,
+            parquet_buffer=PARQUET_BUFFER,
         )
-        raw = pa.OSFile(f, "r")
-        compressed = not f.lower().endswith(".csv")
-        stream = pa.CompressedInputStream(raw, pa.Codec.detect(f).name) if compressed else raw
-        try:
-            try:
-                reader = pcsv.open_csv(stream, read_options=read, convert_options=convert)
-                for batch in reader:
-                    yield batch, raw.tell()
-            except pa.ArrowInvalid as err:
-                if "conversion error" in str(err):
-                    raise _locate_csv_error(f, self._used, err) from err
-                raise ValueError(f"linreg.scan: cannot read CSV file {f!r}: {err}") from err
-        finally:
-            raw.close()
+        for block in batches:
+            for start in range(0, block.data.num_rows, self.batch_size):
+                batch = block.data.slice(start, self.batch_size)
+                yield batch, block.first_row + start, block.nbytes
 
     def _columns_of(self, batch, i: int, row: int):
-        """The used columns of a record batch as float64-convertible NumPy arrays."""
-        import pyarrow as pa
-
-        out = []
+        """The used columns of a record batch as float64 NumPy arrays (NaN: missing)."""
+        out, bad = [], []
         for name in self._used:
-            col = batch.column(name)
-            if col.null_count:
-                import pyarrow.compute as pc
-
-                bad = int(pc.index(pc.is_null(col), True).as_py())
-                raise ValueError(
-                    self._where(f"column {name!r} has a missing value (null)", i, row + bad)
-                )
-            if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)):
-                col = col.cast(pa.float64())
-            out.append(col.to_numpy(zero_copy_only=False))
+            try:
+                out.append(tables.to_float64(batch.column(name), name))
+            except tables.BadValue as err:
+                bad.append(err)
+        if bad:  # the first in file order, as the in-memory reader reports it
+            first = min(bad, key=lambda b: b.row)
+            raise tables.bad_value_error(self.sources[i], first, row)
         return out
 
-    def _where(self, what: str, i: int, row: int) -> str:
-        f = self.files[i]
-        line = f"; line {row + 2} of the file" if self.formats[i] == "csv" else ""
-        return f"linreg.scan: {what} at row {row} of {f!r} (0-based data row{line})"
+    def _nonfinite_error(self, i: int, row: int) -> ValueError:
+        """The error for a batch of file ``i`` (first row ``row``) holding a non-finite
+        value: re-read the file (the error path only) to report what the in-memory
+        reader reports: the first text value, else a column with no values, else the
+        first missing or infinite value."""
+        names, src = self._used, self.sources[i]
+        has_value = np.zeros(len(names), dtype=bool)
+        first = None
+        for batch, r, _ in self._file_batches(i):
+            data = np.column_stack(self._columns_of(batch, i, r))
+            has_value |= ~np.isnan(data).all(axis=0)
+            if first is None and not np.isfinite(data).all():
+                first = (data, r)
+        if not has_value.all():
+            return tables.empty_column_error(src, names[int(np.argmin(has_value))])
+        if first is None:
+            return ValueError(
+                f"linreg.scan: {src.name}: values too large to square in float64 in the rows "
+                f"from {src.where(row)}; rescale them"
+            )
+        return tables.finite_error(src, first[0], names, first[1])
 
-    def _check_batch(self, Z, i: int, row: int) -> None:
-        """Name the first non-finite value of a bad batch (in the filled buffer, where
-        NaN and infinity survive the shift and the weighting)."""
-        names = ([self.weights_name] if self.weighted else [None]) + self._used[
-            : len(self._used) - self.weighted
-        ]
-        for j, name in enumerate(names):
-            finite = np.isfinite(Z[:, j])
-            if name is not None and not finite.all():
-                r = int(np.argmax(~finite))
-                kind = "NaN" if np.isnan(Z[r, j]) else "infinity"
-                raise ValueError(self._where(f"column {name!r} holds {kind}", i, row + r))
-        raise ValueError(self._where("values too large to square in float64 in the batch", i, row))
+    def _check_finite(self, columns, i: int, row: int) -> None:
+        for c in columns:
+            if not np.isfinite(c).all():
+                raise self._nonfinite_error(i, row)
 
     def _prefetched(self, make):
         """Run ``make(batch, i, row, nbytes)`` on a reader thread, PREFETCH ahead."""
@@ -431,7 +372,9 @@ class Scan(ChunkSource):
         p = self.n_features
 
         def make(batch, i, row, nbytes):
-            columns, w = self._split(self._columns_of(batch, i, row))
+            columns = self._columns_of(batch, i, row)
+            self._check_finite(columns, i, row)
+            columns, w = self._split(columns)
             Z = accumulate.fill(
                 accumulate.new_buffer(batch.num_rows, len(columns), True),
                 columns,
@@ -468,9 +411,11 @@ class Scan(ChunkSource):
             if w is not None:
                 w = np.asarray(w, dtype=np.float64)
                 if (w < 0).any():
-                    r = int(np.argmax(w < 0))
-                    what = f"weights column {self.weights_name!r} is negative ({w[r]:g})"
-                    raise ValueError(self._where(what, i, row + r))
+                    src = self.sources[i]
+                    where = src.where(row + int(np.argmax(w < 0)))
+                    raise ValueError(
+                        f"{src.name}: negative weight in column {self.weights_name!r} at {where}"
+                    )
             Z = accumulate.fill(next_buffer(), columns, shift, w)
             return Z, shift, i, row, nbytes  # not the columns: their memory is released
 
@@ -478,9 +423,10 @@ class Scan(ChunkSource):
         # One BLAS thread: the reader thread keeps the other core busy.
         with threadpool_limits(1, user_api="blas"), closing(self._prefetched(make)) as batches:
             for Z, shift, i, row, nbytes in batches:
-                part = accumulate.moments_of(Z, shift, p)
+                with np.errstate(invalid="ignore", over="ignore"):  # checked just below
+                    part = accumulate.moments_of(Z, shift, p)
                 if not np.isfinite(part.cross).all():
-                    self._check_batch(Z, i, row)
+                    raise self._nonfinite_error(i, row)
                 total = total.merge(part)
                 if total.weight_sum > 0:
                     state["shift"] = total.mean
@@ -529,37 +475,3 @@ class Scan(ChunkSource):
     @property
     def n_files(self) -> int:
         return len(self.files)
-
-
-def _locate_csv_error(f: str, used: list[str], err) -> ValueError:
-    """Re-read ``f`` with the used columns as text to name the value that is not a number."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
-
-    convert = pcsv.ConvertOptions(
-        include_columns=used, column_types=dict.fromkeys(used, pa.string())
-    )
-    row = 0
-    with pcsv.open_csv(f, convert_options=convert) as reader:
-        for batch in reader:
-            for name in used:
-                col = batch.column(name)
-                try:
-                    pc.cast(col, pa.float64())
-                    continue
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    pass
-                for r, value in enumerate(col.to_pylist()):
-                    if value is None or value == "":
-                        continue
-                    try:
-                        float(value)
-                    except ValueError:
-                        return ValueError(
-                            f"linreg.scan: column {name!r} is not numeric: row {row + r} of "
-                            f"{f!r} (0-based data row; line {row + r + 2} of the file) holds "
-                            f"{value!r}; encode it or leave the column out of features"
-                        )
-            row += batch.num_rows
-    return ValueError(f"linreg.scan: cannot read CSV file {f!r}: {err}")
