@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .io.formula import model_matrices, parse
 from .linear_regression import LinearRegression
 from .ridge import Ridge
 
@@ -38,9 +39,11 @@ def ols(formula, data, *, weights=None, solver="auto", drop_missing=False):
     Parameters
     ----------
     formula : str
-        Wilkinson formula in formulaic's grammar, for example
-        ``"y ~ x1 + np.log(x2) + C(group)"``; ``- 1`` or ``+ 0`` drops the intercept.
-        Functions are looked up in the caller's namespace.
+        Wilkinson formula, for example ``"y ~ x1 + np.log(x2) + C(group)"``; ``- 1`` or
+        ``+ 0`` drops the intercept.  It must fit linreg's closed grammar
+        (:mod:`linreg.io.formula`: column names, arithmetic, ``I()``, ``C()``,
+        ``center``/``scale``/``poly`` and a fixed list of numpy functions); anything
+        else raises a ValueError naming the token, before anything is evaluated.
     data : pandas.DataFrame
     weights : str or array-like of shape (n_samples,), optional
         A column of ``data`` or an array of non-negative weights, one per row of
@@ -57,8 +60,8 @@ def ols(formula, data, *, weights=None, solver="auto", drop_missing=False):
     -------
     FormulaModel
     """
-    context = _formulaic("ols").utils.context.capture_context(1)  # the caller's namespace
-    return _fit(LinearRegression(solver=solver), formula, data, weights, drop_missing, context)
+    _formulaic("ols")
+    return _fit(LinearRegression(solver=solver), formula, data, weights, drop_missing)
 
 
 def ridge(formula, data, *, alpha=1.0, weights=None, solver="auto", drop_missing=False):
@@ -83,8 +86,8 @@ def ridge(formula, data, *, alpha=1.0, weights=None, solver="auto", drop_missing
     -------
     FormulaModel
     """
-    context = _formulaic("ridge").utils.context.capture_context(1)  # the caller's namespace
-    return _fit(Ridge(alpha=alpha, solver=solver), formula, data, weights, drop_missing, context)
+    _formulaic("ridge")
+    return _fit(Ridge(alpha=alpha, solver=solver), formula, data, weights, drop_missing)
 
 
 class FormulaModel:
@@ -146,8 +149,7 @@ class FormulaModel:
         The response need not be present.  Raises ValueError for missing values in
         the variables used, or for categories not seen in training.
         """
-        context = _formulaic("FormulaModel").utils.context.capture_context(1)
-        return self._model_matrix(data, context)
+        return self._model_matrix(data)
 
     def predict(self, data, interval=None, level=0.95):
         """Predictions for new data, optionally with intervals.
@@ -163,8 +165,7 @@ class FormulaModel:
         -------
         ndarray, as :meth:`linreg.LinearRegression.predict`.
         """
-        context = _formulaic("FormulaModel").utils.context.capture_context(1)
-        X = self._model_matrix(data, context)
+        X = self._model_matrix(data)
         return self.model.predict(X, interval=interval, level=level)
 
     def summary(self, **kwargs):
@@ -174,31 +175,31 @@ class FormulaModel:
     def __repr__(self) -> str:
         return f"FormulaModel({self.formula!r}, model={self.model!r})"
 
-    def _model_matrix(self, data, context):
+    def _model_matrix(self, data):
         formulaic = _formulaic("FormulaModel")
         data = _as_frame(data)
         spec = self.model_spec.rhs
-        missing = _missing_counts(data, spec.required_variables)
+        needed = list(parse(self.formula).rhs_columns)
+        absent = [c for c in needed if c not in data.columns]
+        if absent:
+            raise ValueError(f"no column named {', '.join(map(repr, absent))} in the data")
+        missing = _missing_counts(data, needed)
         if missing:
             raise ValueError(f"{_describe(missing)}; predictions need complete rows")
         with warnings.catch_warnings():
             warnings.simplefilter("error", formulaic.errors.DataMismatchWarning)
             try:
-                X = spec.get_model_matrix(data, context=context, na_action="raise")
+                X = spec.get_model_matrix(data[needed], na_action="raise")
             except formulaic.errors.DataMismatchWarning as err:
                 raise ValueError(f"data do not match the training data: {err}") from err
         return X[self.feature_names]
 
 
-def _fit(estimator, formula, data, weights, drop_missing, context):
-    import formulaic  # present: the callers captured the context with it
-
-    parsed = formulaic.Formula(formula)
-    if not hasattr(parsed, "lhs"):
-        raise ValueError(f"formula {str(formula)!r} has no response: write it as 'y ~ ...'")
+def _fit(estimator, formula, data, weights, drop_missing):
+    parsed = parse(formula, response=True)  # the closed grammar: nothing evaluated yet
     data = _as_frame(data).reset_index(drop=True)  # rows are positions from here on
     w = _weights(weights, data)
-    variables = {str(v) for v in parsed.required_variables}
+    variables = set(parsed.columns)
     if isinstance(weights, str):
         variables.add(weights)
     missing = _missing_counts(data, variables)
@@ -207,9 +208,7 @@ def _fit(estimator, formula, data, weights, drop_missing, context):
     if missing and not drop_missing:
         raise ValueError(f"{_describe(missing)}; pass drop_missing=True to drop those rows")
     frame = data if w is None else data[~np.isnan(w)]
-    matrices = formulaic.model_matrix(
-        parsed, frame, na_action="drop" if drop_missing else "raise", context=context
-    )
+    matrices = model_matrices(parsed, frame, na_action="drop" if drop_missing else "raise")
     X, Y = matrices.rhs, matrices.lhs
     fit_intercept = INTERCEPT in X.columns
     if fit_intercept:

@@ -1,77 +1,87 @@
-"""``--formula`` for the command: the design from a formula, stored and rebuilt as JSON.
+"""``--formula`` for the command: a thin adapter over :mod:`linreg.io.formula`.
 
-A model file cannot hold formulaic's ModelSpec (it holds Python objects), so it keeps
-the right-hand side, each factor's encoding kind with the categories seen in training,
-and the state of stateful transforms (``center``, ``scale``): enough to rebuild the same
-columns for new data.  New categories are an error, never a silent NaN.
+The grammar, the model matrices, the spec stored in a model file and the design rebuilt
+from it all live in :mod:`linreg.io.formula` (the API uses the same functions); this
+module only turns their errors into the command's one-line errors, naming the file, the
+column and the line.
 """
 
 from __future__ import annotations
 
+import re
 import sys
-import warnings
 
 import numpy as np
 
 from .errors import DataError, UsageError
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-def _formulaic():
+
+def _plain_text(err) -> str:
+    """An error message as plain text on one line (formulaic colours some of its messages)."""
+    return " ".join(_ANSI.sub("", str(err)).split())
+
+
+def _formula_module():
     try:
-        import formulaic
-        import formulaic.errors
+        import formulaic  # noqa: F401
     except ImportError:
         raise UsageError(
             "--formula needs the 'formula' extra: pip install 'linreg[formula]'"
         ) from None
-    return formulaic
+    from linreg.io import formula
+
+    return formula
+
+
+def _where(data_path, r: int) -> str:
+    """Row ``r`` (0-based) of DATA: its physical line for CSV, its row number otherwise."""
+    return f"line {r + 2}" if str(data_path).lower().endswith((".csv", ".tsv")) else f"row {r + 1}"
+
+
+def _complete_rows(frame, args):
+    """``frame`` without incomplete rows (``--drop-missing``), else a DataError at the first."""
+    incomplete = frame.isna().any(axis=1).to_numpy()
+    if not incomplete.any():
+        return frame
+    if not args.drop_missing:
+        r = int(np.flatnonzero(incomplete)[0])
+        col = next(c for c in frame.columns if frame[c].isna().iloc[r])
+        raise DataError(
+            f"{args.data}: missing value in column {col!r} at {_where(args.data, r)} "
+            f"({int(incomplete.sum())} incomplete rows); pass --drop-missing to drop them"
+        )
+    print(
+        f"Dropped {int(incomplete.sum())} of {len(frame)} rows with missing values.",
+        file=sys.stderr,
+    )
+    return frame[~incomplete].reset_index(drop=True)
 
 
 def formula_design(table, args):
     """``(X, y, w, names, target, stored_formula)`` for ``linreg fit --formula``."""
-    formulaic = _formulaic()
+    formula = _formula_module()
     try:
-        parsed = formulaic.Formula(args.formula)
-    except Exception as err:  # formulaic raises several parser error types
-        raise UsageError(f"cannot parse --formula {args.formula!r}: {err}") from None
-    if not hasattr(parsed, "lhs"):
-        raise UsageError(f"--formula {args.formula!r} has no response: write it as 'y ~ ...'")
-    columns = set(table.column_names)
-    used = [c for c in table.column_names if c in {str(v) for v in parsed.required_variables}]
-    for name in parsed.lhs.required_variables:
-        if str(name) not in columns:
-            raise DataError(
-                f"{args.data}: no column named {str(name)!r}; the columns are: "
-                f"{', '.join(table.column_names)}"
-            )
+        parsed = formula.parse(args.formula, response=True)
+    except formula.FormulaError as err:
+        raise UsageError(f"--formula {args.formula!r}: {_plain_text(err)}") from None
+    absent = [c for c in parsed.columns if c not in table.column_names]
+    if absent:
+        raise DataError(
+            f"{args.data}: no column named {absent[0]!r} (used in --formula); the columns "
+            f"are: {', '.join(table.column_names)}"
+        )
+    used = [c for c in table.column_names if c in parsed.columns]
     if args.weights is not None:
-        if args.weights not in columns:
+        if args.weights not in table.column_names:
             raise DataError(f"{args.data}: no column named {args.weights!r}")
         used.append(args.weights)
-    frame = table.select(list(dict.fromkeys(used))).to_pandas()
-    incomplete = frame.isna().any(axis=1).to_numpy()
-    if incomplete.any():
-        if not args.drop_missing:
-            r = int(np.flatnonzero(incomplete)[0])
-            col = next(c for c in frame.columns if frame[c].isna().iloc[r])
-            where = (
-                f"line {r + 2}"
-                if str(args.data).lower().endswith((".csv", ".tsv"))
-                else (f"row {r + 1}")
-            )
-            raise DataError(
-                f"{args.data}: missing value in column {col!r} at {where} "
-                f"({int(incomplete.sum())} incomplete rows); pass --drop-missing to drop them"
-            )
-        print(
-            f"Dropped {int(incomplete.sum())} of {len(frame)} rows with missing values.",
-            file=sys.stderr,
-        )
-        frame = frame[~incomplete].reset_index(drop=True)
+    frame = _complete_rows(table.select(list(dict.fromkeys(used))).to_pandas(), args)
     try:
-        matrices = formulaic.model_matrix(parsed, frame, na_action="raise")
-    except Exception as err:
-        raise DataError(f"{args.data}: --formula {args.formula!r}: {err}") from None
+        matrices = formula.model_matrices(parsed, frame)
+    except Exception as err:  # formulaic reports bad data (log of 0, ...) in several types
+        raise DataError(f"{args.data}: --formula {args.formula!r}: {_plain_text(err)}") from None
     X, Y = matrices.rhs, matrices.lhs
     if Y.shape[1] != 1:
         raise UsageError("--formula must have one response column")
@@ -80,79 +90,44 @@ def formula_design(table, args):
         X = X.drop(columns="Intercept")
     args.no_intercept = args.no_intercept or not fit_intercept
     w = None if args.weights is None else frame[args.weights].to_numpy(dtype=np.float64)
-    stored = store_spec(matrices.model_spec.rhs, [str(c) for c in X.columns])
+    names = [str(c) for c in X.columns]
+    stored = formula.store_spec(matrices.model_spec.rhs, names, parsed.rhs)
     return (
         X.to_numpy(dtype=np.float64),
         Y.to_numpy(dtype=np.float64)[:, 0],
         w,
-        [str(c) for c in X.columns],
+        names,
         str(Y.columns[0]),
         stored,
     )
 
 
-def store_spec(spec, columns) -> dict:
-    """The right-hand side's spec as plain values (see the module docstring)."""
-    encoders = {}
-    for factor, (kind, state) in spec.encoder_state.items():
-        entry = {"kind": kind.value}
-        if kind.value == "categorical":
-            entry["categories"] = [_scalar(c) for c in state.get("categories", [])]
-        encoders[str(factor)] = entry
-    transforms = {}
-    for name, state in spec.transform_state.items():
-        transforms[str(name)] = {k: _plain(v) for k, v in state.items()}
-    return {
-        "rhs": str(spec.formula),
-        "columns": list(columns),
-        "encoders": encoders,
-        "transforms": transforms,
-    }
+def design_from_stored(stored: dict, table, data_path, first_row: int = 0) -> np.ndarray:
+    """The model-matrix columns of a stored formula for one batch of DATA.
 
-
-def _scalar(value):
-    return value.item() if hasattr(value, "item") else value
-
-
-def _plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return _scalar(value)
-
-
-def design_from_stored(stored: dict, table, data_path) -> np.ndarray:
-    """The model-matrix columns ``stored["columns"]`` for new data."""
-    formulaic = _formulaic()
-    from formulaic.parser.types import Factor
-
-    encoders = {
-        name: (
-            Factor.Kind(entry["kind"]),
-            {"categories": entry["categories"]} if entry["kind"] == "categorical" else {},
-        )
-        for name, entry in stored["encoders"].items()
-    }
-    transforms = {
-        name: {k: np.asarray(v) if isinstance(v, list) else v for k, v in state.items()}
-        for name, state in stored["transforms"].items()
-    }
-    spec = formulaic.ModelSpec(
-        formula=stored["rhs"], encoder_state=encoders, transform_state=transforms
-    )
-    needed = {str(v) for v in formulaic.Formula(stored["rhs"]).required_variables}
-    missing = sorted(needed - set(table.column_names))
-    if missing:
+    ``stored`` was validated when the model file was read; missing values and columns
+    are reported with the file and the line.
+    """
+    formula = _formula_module()
+    try:
+        needed = formula.required_columns(stored)
+    except formula.FormulaError as err:
+        raise DataError(f"formula.rhs: {_plain_text(err)}") from None
+    absent = [c for c in needed if c not in table.column_names]
+    if absent:
         raise DataError(
-            f"{data_path}: the model's formula needs column(s) {', '.join(map(repr, missing))}"
+            f"{data_path}: the model's formula needs column(s) {', '.join(map(repr, absent))}"
         )
-    frame = table.select([c for c in table.column_names if c in needed]).to_pandas()
-    if frame.isna().any(axis=None):
-        r = int(np.flatnonzero(frame.isna().any(axis=1).to_numpy())[0])
-        raise DataError(f"{data_path}: missing value in data row {r + 1}; predictions need it")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", formulaic.errors.DataMismatchWarning)
-        try:
-            X = spec.get_model_matrix(frame, na_action="raise")
-        except formulaic.errors.DataMismatchWarning as err:
-            raise DataError(f"{data_path}: data do not match the training data: {err}") from None
-    return X[stored["columns"]].to_numpy(dtype=np.float64)
+    frame = table.select(needed).to_pandas()
+    incomplete = frame.isna().any(axis=1).to_numpy()
+    if incomplete.any():
+        r = int(np.flatnonzero(incomplete)[0])
+        col = next(c for c in frame.columns if frame[c].isna().iloc[r])
+        raise DataError(
+            f"{data_path}: missing value in column {col!r} at {_where(data_path, first_row + r)}; "
+            "every row to predict needs a value"
+        )
+    try:
+        return formula.design_matrix(stored, frame)
+    except formula.FormulaError as err:
+        raise DataError(f"{data_path}: {_plain_text(err)}") from None

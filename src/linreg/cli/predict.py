@@ -1,41 +1,155 @@
-"""``linreg predict``: predictions of a saved model for a CSV or Parquet file."""
+"""``linreg predict``: predictions of a saved model for a CSV or Parquet file.
+
+Every model kind ``linreg fit --save`` writes predicts: OLS and Ridge (exact or
+iterative solvers), Lasso, ElasticNet, the CV models, formula models and models of
+several targets.  The output is CSV: ``prediction`` (then ``lower``, ``upper`` with
+``--interval``) for one target; for several, ``prediction_<target>`` (and
+``lower_<target>``, ``upper_<target>``) per target, in the model's target order.
+
+DATA is read in batches (bounded memory).  The first batch is predicted before anything
+is written, and ``-o FILE`` is written to a temporary file in the same folder that
+replaces FILE only on success: an error leaves no header-only or partial file.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import os
+import secrets
 import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 from .errors import DataError, UsageError
 
+#: ``--interval`` values: linreg.intervals.INTERVALS (a test keeps them equal; the
+#: parser imports no numpy, so ``linreg --help`` stays fast).
+INTERVALS = ("confidence", "prediction")
+#: ``--cov-type`` values: linreg.summary.COV_TYPES (a test keeps them equal).
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+#: The options of predict that data messages may advise: none (no --drop-missing,
+#: no --features: the model decides the columns).
+DATA_OPTIONS = ()
+
 
 def add_parser(sub) -> None:
+    from . import options
+    from .data import add_data_arguments
+
     p = sub.add_parser(
         "predict",
         help="predict with a saved model",
         description=(
-            "Predict with MODEL.json for every row of DATA; the output's first column is "
-            "the prediction, then the interval bounds when asked."
+            "Predict with MODEL.json for every row of DATA. The output's first column is "
+            "the prediction, then the interval bounds when asked; a model of several "
+            "targets gives prediction_<target> (and lower_/upper_<target>) per target."
         ),
     )
     p.add_argument("model", metavar="MODEL.json")
-    p.add_argument("data", metavar="DATA", help="a .csv or .parquet file with the features")
+    add_data_arguments(p, "a .csv or .parquet file with the features")
     p.add_argument("-o", "--output", metavar="OUT.csv", help="default: standard output")
-    p.add_argument("--interval", choices=("confidence", "prediction"))
-    p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     p.add_argument(
-        "--cov-type", default="nonrobust", help="covariance for the intervals (stored ones)"
+        "--interval",
+        choices=INTERVALS,
+        help="add interval bounds (OLS and Ridge models only)",
+    )
+    p.add_argument(
+        "--level", type=options.level, default=None, help="interval level (default 0.95)"
+    )
+    p.add_argument(
+        "--cov-type",
+        choices=COV_TYPES,
+        default=None,
+        help="covariance for the intervals, one stored in the model file (default nonrobust)",
     )
     p.set_defaults(run=run)
 
 
-def _needed_columns(model_file, data_path) -> list[str]:
+# ---------------------------------------------------------------- the model
+def _target_names(model_file, n_targets: int) -> list[str]:
+    """The targets' names as stored by ``linreg fit`` (their index when not stored)."""
+    target = (model_file.document.get("extra") or {}).get("target")
+    if isinstance(target, str):
+        target = [target]
+    if isinstance(target, list) and len(target) == n_targets:
+        if all(isinstance(t, str) for t in target):
+            return target
+    return [str(t) for t in range(n_targets)]
+
+
+def header(model_file, interval) -> list[str]:
+    """The output's column names: one group per target, as documented above."""
+    import numpy as np
+
+    coef = np.asarray(model_file.model.coef_)
+    parts = ["prediction"] if interval is None else ["prediction", "lower", "upper"]
+    if coef.ndim == 1:
+        return parts
+    names = _target_names(model_file, coef.shape[0])
+    return [f"{part}_{name}" for name in names for part in parts]
+
+
+def check_intervals(args, model_file) -> dict:
+    """The keywords for ``model.predict`` (none without ``--interval``), or a usage
+    error saying why this model file cannot give the intervals asked for."""
+    if args.interval is None:
+        given = [o for o, v in (("--level", args.level), ("--cov-type", args.cov_type)) if v]
+        if given:
+            raise UsageError(f"{' and '.join(given)} apply to --interval, which is not given")
+        return {}
+    from linreg.plots import has_intervals
+
+    model = model_file.model
+    if not has_intervals(model):
+        raise UsageError(
+            f"--interval: {model_file.path} holds a {type(model).__name__} model, which has "
+            "no confidence or prediction intervals; intervals exist for OLS and Ridge models "
+            "(linreg fit --model ols or ridge); predict without --interval"
+        )
+    cov_type = args.cov_type or "nonrobust"
+    stored = list(model_file.document.get("summaries") or {})
+    if cov_type not in stored:
+        raise UsageError(_missing_cov_type(model_file, cov_type, stored))
+    if getattr(model, "moments_", None) is None:
+        raise DataError(
+            f"{model_file.path}: the model file holds no training moments (linreg fit stores "
+            "them for up to about 500 features), which intervals need; predict without --interval"
+        )
+    level = 0.95 if args.level is None else args.level
+    return {"interval": args.interval, "level": level, "cov_type": cov_type}
+
+
+def _missing_cov_type(model_file, cov_type: str, stored: list[str]) -> str:
+    """Which covariances the file holds, and the command that stores ``cov_type``."""
+    extra = model_file.document.get("extra") or {}
+    data = extra.get("data") if isinstance(extra.get("data"), str) else "DATA"
+    target = extra.get("target")
+    if model_file.formula is not None:
+        how = '--formula "..."'
+    elif isinstance(target, str):
+        how = f"--target {target}"
+    else:
+        how = "--target ..."
+    holds = f"the {', '.join(stored)} covariance only" if stored else "no covariance"
+    return (
+        f"--cov-type {cov_type}: {model_file.path} holds {holds}; store {cov_type} by "
+        f"refitting with 'linreg fit {data} {how} --cov-type {cov_type} --save "
+        f"{model_file.path}'"
+    )
+
+
+# ---------------------------------------------------------------- the data
+def _needed_columns(model_file, args) -> list[str]:
     """The columns of DATA the model reads (checked against the file's header)."""
     from .data import column_names
 
-    available = column_names(data_path)
+    available = column_names(args.data, sep=args.sep)
     if model_file.formula is not None:
-        import formulaic
+        from linreg.io.formula import required_columns
 
-        needed = {str(v) for v in formulaic.Formula(model_file.formula["rhs"]).required_variables}
+        needed = set(required_columns(model_file.formula))
         return [c for c in available if c in needed]
     names = getattr(model_file.model, "feature_names_in_", None)
     if names is None:
@@ -43,64 +157,139 @@ def _needed_columns(model_file, data_path) -> list[str]:
     missing = [str(n) for n in names if str(n) not in available]
     if missing:
         raise DataError(
-            f"{data_path}: the model needs column(s) {', '.join(map(repr, missing))}; "
-            f"the columns are: {', '.join(available)}"
+            f"{args.data}: the model needs column(s) {', '.join(map(repr, missing))}; "
+            f"the columns are: {', '.join(map(repr, available))}"
         )
     return [str(n) for n in names]
 
 
-def designs(model_file, data_path):
+def designs(model_file, args):
     """The model's design matrix for DATA, one batch of rows at a time."""
     from .data import batches, select
 
-    columns = _needed_columns(model_file, data_path)
-    for first_row, table in batches(data_path, columns):
+    columns = _needed_columns(model_file, args)
+    for first_row, table in batches(args.data, columns, sep=args.sep):
         if model_file.formula is not None:
             from .formula_data import design_from_stored
 
-            yield design_from_stored(model_file.formula, table, data_path)
+            yield design_from_stored(model_file.formula, table, args.data, first_row)
         else:
-            yield select(table, data_path, features=columns, first_row=first_row).X
+            cols = select(
+                table,
+                args.data,
+                features=columns,
+                first_row=first_row,
+                options=DATA_OPTIONS,
+                sep=args.sep,
+            )
+            yield cols.X
 
 
-def run(args) -> int:
-    import numpy as np
-
-    from linreg.model_io import read
-
+def predictions(model_file, args, keywords):
+    """CSV text of the predictions, one batch of rows at a time (every float with all
+    its digits: ``repr`` round-trips exactly)."""
     from .report import predict
 
-    if not 0 < args.level < 1:
-        raise UsageError(f"--level must be in (0, 1), got {args.level}")
-    model_file = read(args.model)
     model = model_file.model
-    if np.ndim(model.coef_) != 1:
-        raise UsageError("linreg predict handles single-target models")
-    header = ["prediction"] if args.interval is None else ["prediction", "lower", "upper"]
-    out = sys.stdout if args.output is None else _open(args.output)
-    n = 0
+    for X in designs(model_file, args):
+        values = predict(model, X, **keywords)
+        rows = values.reshape(len(X), -1).tolist()  # (n, k, 3) -> per target fit, lo, hi
+        yield "".join(",".join(map(repr, row)) + "\n" for row in rows), len(X)
+
+
+# ---------------------------------------------------------------- the output
+class _Sink:
+    """A text file whose write errors name the output path (``-o /dev/full``)."""
+
+    def __init__(self, file, name):
+        self.file, self.name = file, name
+
+    def write(self, text: str) -> None:
+        with self._named():
+            self.file.write(text)
+
+    def close(self) -> None:
+        with self._named():
+            self.file.close()
+
+    @contextmanager
+    def _named(self):
+        try:
+            yield
+        except OSError as err:
+            raise DataError(f"{self.name}: cannot write: {err.strerror or err}") from None
+
+
+@contextmanager
+def output(path):
+    """Standard output, or a file that appears only when everything was written.
+
+    A regular (or new) file is written to a temporary file in the same folder and
+    renamed over ``path`` on success; on any error the temporary file is removed and
+    ``path`` is left as it was.  A device or pipe (``/dev/stdout``, ``/dev/full``, a
+    FIFO) is written directly: it cannot be replaced.
+    """
+    if path is None:
+        yield sys.stdout
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give a file name to -o")
+    if path.exists() and not path.is_file():
+        sink = _Sink(_open(path, path, "w"), path)
+        try:
+            yield sink
+        finally:
+            sink.close()
+        return
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # O_EXCL: never follow or reuse a file of that name; mode 0o666 honours the umask.
+    fd = _open(temporary, path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    sink = _Sink(io.open(fd, "w", encoding="utf-8", newline=""), path)
     try:
-        out.write(",".join(header) + "\n")
-        for X in designs(model_file, args.data):
-            if args.interval is None:
-                values = predict(model, X)[:, None]
-            else:
-                values = predict(
-                    model, X, interval=args.interval, level=args.level, cov_type=args.cov_type
-                )
-            # repr: every digit of each float, so files round-trip exactly
-            out.write("".join(",".join(map(repr, row)) + "\n" for row in values.tolist()))
-            n += len(X)
-    finally:
-        if args.output is not None:
-            out.close()
-    if args.output:
+        yield sink
+        sink.close()
+        os.replace(temporary, path)
+    except BaseException:
+        sink.file.close()
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _open(target, shown, how):
+    """``open(target, how)`` (a mode string) or ``os.open(target, how, 0o666)`` (flags),
+    with errors naming the output path ``shown``."""
+    try:
+        if isinstance(how, str):
+            return open(target, how, encoding="utf-8", newline="")
+        return os.open(target, how, 0o666)
+    except OSError as err:
+        raise DataError(f"{shown}: cannot write: {err.strerror or err}") from None
+
+
+def _csv_line(fields) -> str:
+    """One CSV line, quoting the names that need it (a target named 'a,b')."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(fields)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the command
+def run(args) -> int:
+    from linreg.model_io import read
+
+    model_file = read(args.model)
+    keywords = check_intervals(args, model_file)
+    names = header(model_file, args.interval)
+    chunks = predictions(model_file, args, keywords)
+    # The first batch before any output: a bad file or model writes nothing at all.
+    first = next(chunks, None)
+    n = 0
+    with output(args.output) as out:
+        out.write(_csv_line(names))
+        for text, rows in itertools.chain([] if first is None else [first], chunks):
+            out.write(text)
+            n += rows
+    if args.output is not None:
         print(f"Wrote {n} predictions to {args.output}", file=sys.stderr)
     return 0
-
-
-def _open(output):
-    try:
-        return open(output, "w", encoding="utf-8")
-    except OSError as err:
-        raise DataError(f"cannot write {output}: {err.strerror}") from None

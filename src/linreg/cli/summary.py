@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from linreg.model_io import read
+    from linreg.io.model_file import read
 
     from . import report
     from .errors import UsageError

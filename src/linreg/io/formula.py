@@ -207,13 +207,17 @@ class _Parser:
 
     # ------------------------------------------------------------ formula level
     def formula(self) -> tuple[str | None, str]:
+        if self.at("~"):  # '~ x': a right-hand side written with its tilde
+            self.take()
+            return self.formula_end(None, self.sum())
         first = self.sum()
         if self.at("~"):
             self.take()
             self.n_lhs = len(self.names)
-            lhs, rhs = first, self.sum()
-        else:
-            lhs, rhs = None, first
+            return self.formula_end(first, self.sum())
+        return self.formula_end(None, first)
+
+    def formula_end(self, lhs, rhs):
         if self.tok.kind != "end":
             self.fail("expected an operator (+ - * / ** :) or the end of the formula")
         return lhs, rhs
