@@ -18,7 +18,7 @@ from linreg.comparison import (
     max_relative_deviation,
 )
 from linreg.datasets import Dataset, builtin_names, load, load_nist, nist_names
-from linreg.split import train_val_test_split
+from linreg.split import TEST, TRAIN, VALIDATION, holdout_labels, train_val_test_split
 from linreg.training import TRAINERS
 
 SHAPES = {
@@ -312,12 +312,11 @@ def test_compare_with_splits_weights_and_ridge():
         sample_weight=w,
         solvers=["cholesky", "qr"],
     )
-    assert (c.n_train, c.n_val, c.n_test) == (266, 88, 88)
+    # linreg fit's row-keyed rule: each row's part from (seed, row index) alone.
+    labels = holdout_labels(442, test_size=0.2, val_size=0.2, seed=0)
+    train, val, test = (np.flatnonzero(labels == k) for k in (TRAIN, VALIDATION, TEST))
+    assert (c.n_train, c.n_val, c.n_test) == (len(train), len(val), len(test))
     assert c.model == "Ridge(alpha=0.5)"
-    idx = train_val_test_split(
-        np.arange(442), np.arange(442), val_size=0.2, test_size=0.2, random_state=0
-    )
-    train, test = idx[0], idx[2]
     ref = linreg.Ridge(0.5).fit(d.X[train], d.y[train], sample_weight=w[train])
     for row in c.rows:
         assert row["max_rel_dev"] < 1e-10
@@ -326,7 +325,8 @@ def test_compare_with_splits_weights_and_ridge():
         assert row["test_mse"] == pytest.approx(np.average(resid**2, weights=w[test]))
         assert np.isfinite(row["val_mse"])
     text = str(c)
-    assert "val MSE" in text and "test MSE" in text and "266 train / 88 val / 88 test" in text
+    sizes = f"{len(train)} train / {len(val)} val / {len(test)} test"
+    assert "val MSE" in text and "test MSE" in text and sizes in text
 
 
 def test_compare_pandas_and_multi_output_frame():
