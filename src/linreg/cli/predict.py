@@ -97,7 +97,8 @@ def check_intervals(args, model_file) -> dict:
     if args.interval is None:
         given = [o for o, v in (("--level", args.level), ("--cov-type", args.cov_type)) if v]
         if given:
-            raise UsageError(f"{' and '.join(given)} apply to --interval, which is not given")
+            verb = "applies" if len(given) == 1 else "apply"
+            raise UsageError(f"{' and '.join(given)} {verb} to --interval, which is not given")
         return {}
     from linreg.plots import has_intervals
 
@@ -245,7 +246,7 @@ def output(path):
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # O_EXCL: never follow or reuse a file of that name; mode 0o666 honours the umask.
     fd = _open(temporary, path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-    sink = _Sink(io.open(fd, "w", encoding="utf-8", newline=""), path)
+    sink = _Sink(open(fd, "w", encoding="utf-8", newline=""), path)
     try:
         yield sink
         sink.close()

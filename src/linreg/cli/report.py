@@ -19,53 +19,13 @@ def predict(model, X, **kwargs):
         return model.predict(X, **kwargs)
 
 
-class MetricSums:
-    """``[n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]`` of a chunk of rows
-    for the model ``coef, intercept``: sums add over chunks, parts and Dask workers (a
-    class, so Dask can send it to the workers).  ``c`` is any value near the mean of y
-    (the training mean): it keeps the total sum of squares from cancelling."""
-
-    def __init__(self, coef, intercept, centre):
-        self.coef = np.asarray(coef, dtype=np.float64)
-        self.intercept = float(intercept)
-        self.centre = float(centre)
-
-    @classmethod
-    def of(cls, model, centre):
-        """The sums for the first target of a fitted model."""
-        coef = np.atleast_2d(model.coef_)[0]
-        return cls(coef, float(np.atleast_1d(model.intercept_)[0]), centre)
-
-    def __call__(self, X, Y, w):
-        y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, 0]
-        r = y - (np.asarray(X, dtype=np.float64) @ self.coef + self.intercept)
-        w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
-        d = y - self.centre
-        return np.array([len(y), w.sum(), w @ r**2, w @ np.abs(r), w @ d, w @ d**2])
-
-
-def metrics_from_sums(sums) -> dict:
-    """n, R^2, RMSE and MAE (weighted means with weights) from added MetricSums."""
-    n, W, ssr, sar, sd, sdd = sums
-    tss = sdd - sd**2 / W
-    return {
-        "n": int(n),
-        "r2": float(1 - ssr / tss) if tss > 0 else float("nan"),
-        "rmse": float(np.sqrt(ssr / W)),
-        "mae": float(sar / W),
-    }
-
-
-def metrics_table(all_metrics: dict) -> str:
-    """A small text table, one row per part (train, validation, test)."""
-    lines = [f"{'part':<12}{'n':>9}{'R^2':>12}{'RMSE':>14}{'MAE':>14}"]
-    for part, m in all_metrics.items():
-        lines.append(f"{part:<12}{m['n']:>9}{m['r2']:>12.5f}{m['rmse']:>14.6g}{m['mae']:>14.6g}")
-    return "\n".join(lines)
+# The metrics moved to .metrics (owned by ``linreg fit``); re-exported for other commands.
+from .metrics import MetricSums, metrics_from_sums, metrics_table  # noqa: E402, F401
 
 
 def summary_dict(summary, alpha: float = 0.05) -> dict:
-    """A Summary's statistics by statsmodels' names, as JSON-ready values."""
+    """A Summary's statistics by statsmodels' names, as Python floats and strings (write
+    it with :func:`dump_json`, which turns an undefined figure into null and names it)."""
     ci = summary.conf_int(alpha)
 
     def vector(values):
@@ -100,13 +60,42 @@ def summary_dict(summary, alpha: float = 0.05) -> dict:
     }
 
 
-def _number(value):
-    value = float(value)
-    return value if np.isfinite(value) else None
+def _number(value) -> float:
+    """A Python float (NaN and infinities kept: :func:`dump_json` writes them as null)."""
+    return float(value)
 
 
 def dump_json(document) -> str:
-    return json.dumps(document, indent=2, allow_nan=False)
+    """``document`` as strict JSON (RFC 8259 has no NaN or Infinity).
+
+    A NaN or infinite number becomes ``null``; when ``document`` is a dict and had any,
+    its ``"non_finite"`` entry maps the JSON path of each (``"metrics.train.r2"``) to
+    what it was: ``"NaN (undefined)"``, ``"Infinity"`` or ``"-Infinity"``.  The warnings
+    printed on stderr say why a figure is undefined.
+    """
+    found: dict[str, str] = {}
+    clean = _strict(document, "", found)
+    if found and isinstance(clean, dict):
+        clean["non_finite"] = found
+    return json.dumps(clean, indent=2, allow_nan=False)
+
+
+def _strict(value, where: str, found: dict):
+    """``value`` with every non-finite float replaced by None (recorded in ``found``)."""
+    if isinstance(value, dict):
+        return {k: _strict(v, f"{where}.{k}" if where else str(k), found) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v, f"{where}[{i}]", found) for i, v in enumerate(value)]
+    if isinstance(value, np.ndarray):
+        return _strict(value.tolist(), where, found)
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        found[where] = (
+            "NaN (undefined)" if np.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        )
+        return None
+    return value
 
 
 def coefficient_table(model) -> str:
