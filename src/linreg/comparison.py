@@ -541,7 +541,7 @@ def affordable_epochs(share: float, per_epoch: float, planned: int) -> int:
     """Epochs that fit in ``share`` seconds at ``per_epoch`` seconds each, at most ``planned``."""
     if not per_epoch > 0:
         return planned
-    return int(min(planned, share // per_epoch))
+    return int(min(planned, math.floor(share / per_epoch)))
 
 
 def _epoch_cost(data: _Data, params: dict, share: float) -> float:
