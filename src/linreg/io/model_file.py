@@ -256,7 +256,7 @@ def _numbers(value, path, where: str, shape_ndim: int | None = None) -> np.ndarr
             _fail(path, f"'{where}' must hold numbers, found {type(v).__name__}")
         if isinstance(v, str):
             if v not in _NON_FINITE:
-                _fail(path, f"'{where}' must hold numbers, found the string {v!r}")
+                _fail(path, f"'{where}' must hold numbers, found the string {_shown(v)}")
             return _NON_FINITE[v]
         return float(v)
 
@@ -434,13 +434,16 @@ def _check_extra(extra, path) -> None:
         _fail(path, "'extra.data' must be a string")
 
 
-def _word_values(values: dict, path, where: str) -> None:
+def _word_values(value, path, where: str) -> None:
     """String values (solver names, devices, ...) must be plain words, never expressions."""
-    for key, value in values.items():
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, str) and not (_WORD.match(item) and "__" not in item):
-                _fail(path, f"'{where}.{key}' is not a valid value: {_shown(item)}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _word_values(item, path, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _word_values(item, path, f"{where}[{i}]")
+    elif isinstance(value, str) and not (_WORD.match(value) and "__" not in value):
+        _fail(path, f"'{where}' is not a valid value: {_shown(value)}")
 
 
 def _check_names(names, path, n_features: int) -> None:
@@ -554,7 +557,11 @@ def _build_model(doc: dict, path):
     estimator = _require(doc, "estimator", dict, path)
     cls_name = _require(estimator, "class", str, path)
     if cls_name not in ESTIMATOR_CLASSES:
-        _fail(path, f"unknown estimator class {cls_name!r} (known: {', '.join(ESTIMATOR_CLASSES)})")
+        _fail(
+            path,
+            f"'estimator.class': unknown estimator class {_shown(cls_name)} "
+            f"(known: {', '.join(ESTIMATOR_CLASSES)})",
+        )
     try:
         cls = getattr(linreg, cls_name)
     except AttributeError:
@@ -656,12 +663,16 @@ def _build_solution(data, path, coef, intercept):
             solver=str(data["solver"]),
             rank=int(data["rank"]),
             aliased=tuple(int(j) for j in data["aliased"]),
-            condition_number=float(_numbers(data["condition_number"], path, "solution")),
-            error_estimate=float(_numbers(data["error_estimate"], path, "solution")),
+            condition_number=float(
+                _numbers(data["condition_number"], path, "solution.condition_number")
+            ),
+            error_estimate=float(_numbers(data["error_estimate"], path, "solution.error_estimate")),
             n_iter=int(data["n_iter"]),
             status=str(data["status"]),
             message=str(data["message"]),
         )
+    except ModelFileError:
+        raise
     except (KeyError, TypeError, ValueError) as err:
         _fail(path, f"'solution' is incomplete or malformed ({err})")
 
@@ -727,4 +738,8 @@ def _check_summary_strings(data: dict, cov_type: str, names, path, where: str) -
     if names is not None:
         unknown = [t for t in terms if t != "const" and t not in names]
         if unknown:
-            _fail(path, f"'{where}.names' holds {_shown(unknown[0])}, not a feature of the model")
+            _fail(
+                path,
+                f"'{where}.names' and 'feature_names' disagree: {_shown(unknown[0])} is not "
+                "a feature of the model",
+            )
