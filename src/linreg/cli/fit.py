@@ -221,46 +221,26 @@ def check_targets(args) -> list[str] | None:
 
 
 def load_design(args, targets):
-    """``(X, Y, w, feature_names, target_names, formula_rhs)`` from the options; Y is
-    1-D for one target, (n, k) for k targets."""
-    import numpy as np
-
+    """``(X, Y, w, feature_names, target_names, formula_rhs, n_dropped)`` from the
+    options; Y is 1-D for one target, (n, k) for k targets."""
     from .data import read_table, select
 
-    table = read_table(args.data)
+    table = read_table(args.data, args.sep)
     if args.formula is not None:
         from .formula_data import formula_design
 
         X, y, w, names, target, rhs = formula_design(table, args)
-        return X, y, w, names, [target], rhs
-    if len(targets) == 1:
-        cols = select(
-            table,
-            args.data,
-            target=targets[0],
-            features=args.features,
-            weights=args.weights,
-            drop_missing=args.drop_missing,
-        )
-        return cols.X, cols.y, cols.weights, cols.feature_names, targets, None
-    # Several targets: read them as extra columns after the features, in one selection
-    # (so --drop-missing drops the same rows for every target).
-    features = args.features
-    if features is None:
-        features = [c for c in table.column_names if c not in (*targets, args.weights)]
-    both = [c for c in targets if c in features]
-    if both:
-        raise UsageError(f"column {both[0]!r} is both a target and a feature")
+        return X, y, w, names, [target], rhs, None
     cols = select(
         table,
         args.data,
-        features=[*features, *targets],
+        target=targets if len(targets) > 1 else targets[0],
+        features=args.features,
         weights=args.weights,
         drop_missing=args.drop_missing,
+        sep=args.sep,
     )
-    p = len(features)
-    X, Y = cols.X[:, :p], cols.X[:, p:]
-    return np.ascontiguousarray(X), Y, cols.weights, list(features), targets, None
+    return cols.X, cols.y, cols.weights, cols.feature_names, targets, None, cols.n_dropped
 
 
 def run(args) -> int:
@@ -271,8 +251,6 @@ def run(args) -> int:
     estimator = build_estimator(args)
     targets = check_targets(args)
     holdout = HoldOut(args.test_size, args.val_size, args.random_state)
-    if args.val_size and args.solver not in iterative_solvers():
-        raise UsageError("--val-size applies to the iterative solvers (--solver gd/torch/...)")
     if args.scheduler is not None:
         from .cluster import run_on_cluster
 
@@ -327,7 +305,7 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
 
     from .metrics import MetricSums, metrics_by_target
 
-    X, y, w, names, targets, rhs = load_design(args, targets)
+    X, y, w, names, targets, rhs, n_dropped = load_design(args, targets)
     estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
     labels = holdout.labels(len(y))
     parts = {PART_NAMES[k]: np.flatnonzero(labels == k) for k in (TRAIN, VALIDATION, TEST)}
@@ -341,6 +319,7 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
     def rows(idx):
         return X[idx], y[idx], None if w is None else w[idx]
 
+    _check_squares(args, X, y, names, targets, n_dropped == 0)
     Xt, yt, wt = rows(train)
     fit_kwargs = {"sample_weight": wt}
     if len(val):
@@ -358,6 +337,27 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
     plots = _plots(estimator, Xt, yt, args.plots) if args.plots else {}
     n_rows = {"total": len(y), "train": len(train)}
     return FitResult(names, targets, rhs, n_rows, metrics, result_summaries, plots, cv)
+
+
+def _check_squares(args, X, y, names, targets, lines_known: bool) -> None:
+    """A data error naming the file, the column and the line when a column's sum of
+    squares would overflow float64 (``n max|v|^2`` beyond the largest double)."""
+    import numpy as np
+
+    from .data import data_source
+
+    columns = [*zip(names, X.T), *zip(targets, np.asarray(y).reshape(len(y), -1).T)]
+    limit = 1022.0 - np.log2(max(len(y), 1))  # log2 of the largest safe square
+    for name, values in columns:
+        biggest = np.abs(values).max(initial=0.0)
+        if biggest > 0 and 2 * np.log2(biggest) > limit:
+            r = int(np.argmax(np.abs(values)))
+            src = data_source(args.data, args.sep)
+            where = f" at {src.where(r)}" if lines_known else ""
+            raise DataError(
+                f"{src.name}: column {name!r} has values too large to square in float64 "
+                f"({values[r]:.3g}{where}); rescale that column"
+            )
 
 
 def _weighted_mean(y, w):
@@ -386,6 +386,7 @@ def _run_streaming(args, estimator, holdout, targets) -> FitResult:
         features=args.features,
         weights=args.weights,
         progress=progress,
+        sep=args.sep,
     )
     source = HeldOutSource(scan, holdout) if holdout.splits else scan
     try:
@@ -524,7 +525,7 @@ def _json_document(args, estimator, result, cv, saved) -> dict:
 
 def _print_tables(args, estimator, result, cv, saved) -> None:
     from . import report
-    from .metrics import cv_table, metrics_table
+    from .metrics import metrics_table
 
     targets = result.targets
     print(
@@ -540,10 +541,7 @@ def _print_tables(args, estimator, result, cv, saved) -> None:
     else:
         print(report.coefficient_table(estimator))
     print()
-    print(metrics_table(result.metrics))
-    if cv is not None:
-        print()
-        print(cv_table(cv))
+    print(metrics_table({**result.metrics, "cross_validation": cv}))
     if result.plots:
         where = Path(args.plots).resolve()
         print(f"\nPlots written to {where}/: {', '.join(sorted(result.plots))}")

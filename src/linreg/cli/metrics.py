@@ -64,15 +64,21 @@ def metrics_by_target(sums, targets) -> dict:
 
 
 def metrics_table(all_metrics: dict) -> str:
-    """A small text table, one row per part (train, validation, test) and target."""
+    """A small text table, one row per part (train, validation, test) and target; then
+    the cross-validation block when ``all_metrics`` holds one (a saved model's)."""
     lines = [f"{'part':<12}{'n':>9}{'R^2':>12}{'RMSE':>14}{'MAE':>14}"]
+    cv = all_metrics.get("cross_validation")
     for part, m in all_metrics.items():
+        if part == "cross_validation":
+            continue
         rows = [(part, m)] if "n" in m else [(f"{part} {t}", v) for t, v in m.items()]
         for label, v in rows:
             lines.append(
                 f"{label:<12}{v['n']:>9}{_num(v['r2'], '.5f'):>12}"
                 f"{_num(v['rmse'], '.6g'):>14}{_num(v['mae'], '.6g'):>14}"
             )
+    if isinstance(cv, dict) and "targets" in cv:
+        lines += ["", cv_table(cv)]
     return "\n".join(lines)
 
 
