@@ -36,8 +36,22 @@ def add_data_arguments(parser, help_text: str = "a .csv or .parquet file") -> No
     parser.add_argument(
         "--sep",
         metavar="CHAR",
-        help="CSV field separator (default: ',' and tab for .tsv files)",
+        type=separator,
+        help="CSV field separator, one character ('\\t' or 'tab' for a tab; default: ',' "
+        "and tab for .tsv files)",
     )
+
+
+def separator(text: str) -> str:
+    """An argparse type: one field separator character (``\\t`` and ``tab`` mean a tab)."""
+    import argparse
+
+    sep = "\t" if text in ("\\t", "tab", "TAB") else text
+    if len(sep) != 1 or sep in '\r\n"':
+        raise argparse.ArgumentTypeError(
+            f"expected one character (not a quote or a newline), got {text!r}"
+        )
+    return sep
 
 
 def file_format(path) -> str:

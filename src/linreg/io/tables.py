@@ -121,7 +121,7 @@ def source(path, sep: str | None = None, data: bytes | None = None) -> Source:
             f"{', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)} "
             f"(CSV optionally compressed: {', '.join(COMPRESSIONS)})"
         )
-    if sep is not None and (len(sep) != 1 or sep in "\r\n\""):
+    if sep is not None and (len(sep) != 1 or sep in '\r\n"'):
         raise TableError(
             f"the separator must be one character (not a quote or newline), got {sep!r}"
         )
@@ -263,7 +263,7 @@ def _read_csv(src: Source, columns):
 
 def _failed_column(err, names) -> str | None:
     """The column named by pyarrow's "In CSV column #k: CSV conversion error"."""
-    m = re.match(r"In CSV column #(\d+): CSV conversion error", str(err))
+    m = re.match(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error", str(err))
     return names[int(m.group(1))] if m and int(m.group(1)) < len(names) else None
 
 
@@ -382,6 +382,8 @@ def to_float64(column, name=None) -> np.ndarray:
         out = pc.cast(column, pa.float64())
     elif pa.types.is_string(t) or pa.types.is_large_string(t):
         out = _text_to_float64(column, name)
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        out = _text_to_float64(_binary_as_text(column, name), name)
     else:
         r = _first_valid(column)
         raise BadValue(name, r, _plain(column[r].as_py()))
@@ -413,8 +415,54 @@ def _text_to_float64(column, name):
     try:
         return pc.cast(text, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        r = _first_failing(text)
-        raise BadValue(name, r, column[r].as_py()) from None
+        r = _first_not_utf8(column)
+        r = _first_failing(text) if r is None else r
+        raise BadValue(name, r, _plain(_value(column, r))) from None
+
+
+def _binary_as_text(column, name):
+    """Bytes as UTF-8 text; a value that is not UTF-8 (pyarrow reads a Latin-1 CSV column
+    as bytes) or not a number, whichever comes first, is the bad value."""
+    import pyarrow as pa
+
+    try:
+        return column.cast(pa.string())
+    except pa.ArrowInvalid:
+        pass
+    for r, v in enumerate(column.to_pylist()):
+        if v is None:
+            continue
+        try:
+            if not _is_number(v.decode("utf-8")):
+                raise BadValue(name, r, v.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadValue(name, r, v.decode("utf-8", "backslashreplace")) from None
+    raise AssertionError("a column that does not cast to text has a value that is not UTF-8")
+
+
+def _first_not_utf8(column) -> int | None:
+    """Index of the first entry that is not valid UTF-8 (a Latin-1 file), or None."""
+    import pyarrow as pa
+
+    try:
+        column.validate(full=True)
+        return None
+    except pa.ArrowInvalid:
+        for r in range(len(column)):
+            try:
+                column[r].as_py()
+            except UnicodeDecodeError:
+                return r
+    return None
+
+
+def _value(column, r):
+    import pyarrow as pa
+
+    try:
+        return column[r].as_py()
+    except UnicodeDecodeError:
+        return column.cast(pa.binary())[r].as_py()
 
 
 def _first_failing(text) -> int:
@@ -519,9 +567,6 @@ def located_error(src: Source, err, columns) -> TableError:
     names = column_names(src)
     wanted = [names.index(c) for c in columns if c in names]
     for row, line, fields in _records(src):
-        bad = _undecodable(fields)
-        if bad is not None:
-            return _not_utf8(src, line, bad)
         if len(fields) != len(names):
             return TableError(
                 f"{src.name}: line {line} has {len(fields)} field{'s' if len(fields) != 1 else ''}"
@@ -529,6 +574,9 @@ def located_error(src: Source, err, columns) -> TableError:
                 "--sep sets it)"
             )
         for j in wanted:
+            bad = _undecodable([fields[j]])
+            if bad is not None:
+                return _not_utf8(src, line, bad)
             if not _is_number(fields[j]):
                 return TableError(
                     f"{src.name}: column {names[j]!r} is not numeric: {fields[j]!r} at line {line}"
@@ -536,12 +584,16 @@ def located_error(src: Source, err, columns) -> TableError:
     return TableError(f"{src.name}: cannot be read as CSV: {_first_line(err)}")
 
 
+#: The common spelling of a number (a fast path of :func:`_is_number`).
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+
+
 def _is_number(text: str) -> bool:
     """The rule of :func:`to_float64` for one field, in pyarrow's own cast."""
     import pyarrow as pa
 
     t = text.strip()
-    if t in NULL_VALUES or t in TRUE_VALUES or t in FALSE_VALUES:
+    if t in NULL_VALUES or t in TRUE_VALUES or t in FALSE_VALUES or _PLAIN_NUMBER.match(t):
         return True
     try:
         pa.array([t]).cast(pa.float64())
