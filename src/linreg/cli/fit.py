@@ -334,7 +334,7 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
     }
     cv = cross_validation(args, estimator, Xt, y=yt, sample_weight=wt)
     result_summaries = summaries(estimator, args.cov_type, len(targets))
-    plots = _plots(estimator, Xt, yt, args.plots) if args.plots else {}
+    plots = _plots(estimator, Xt, yt, args.plots, targets) if args.plots else {}
     n_rows = {"total": len(y), "train": len(train)}
     return FitResult(names, targets, rhs, n_rows, metrics, result_summaries, plots, cv)
 
@@ -569,7 +569,7 @@ def _fit_named(estimator, X, y, names, **kwargs):
     estimator.feature_names_in_ = np.asarray(names, dtype=object)
 
 
-def _plots(model, X, y, directory):
+def _plots(model, X, y, directory, targets):
     import warnings
 
     from linreg import plots
@@ -579,6 +579,7 @@ def _plots(model, X, y, directory):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
         try:
-            return plots.all_plots(model, X, y, directory, history=history)
+            names = targets[0] if len(targets) == 1 else list(targets)
+            return plots.all_plots(model, X, y, directory, history=history, target_name=names)
         except OSError as err:
             raise DataError(f"cannot write plots to {directory}: {err}") from None
