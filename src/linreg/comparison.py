@@ -493,6 +493,9 @@ def epochs_needed(optimizer: str | None, lipschitz: float, mu: float, tol: float
 def _epoch_plan(optimizer, max_iter, tol, conditioning) -> _Plan:
     """The epoch cap of one iterative solver, scaled to the problem.
 
+    ``conditioning()`` returns (L, mu) of the standardized problem (see
+    :meth:`_Data.conditioning`); it is called only when ``max_iter`` is None.
+
     An explicit ``max_iter`` is kept.  Without one, a trainer that would need more than
     ``DEFAULT_MAX_ITER`` epochs (see :func:`epochs_needed`), or can never certify (a
     singular Hessian: fewer training rows than parameters, or collinear columns), runs
@@ -501,7 +504,7 @@ def _epoch_plan(optimizer, max_iter, tol, conditioning) -> _Plan:
     """
     if max_iter is not None:
         return _Plan(int(max_iter))
-    lipschitz, mu = conditioning
+    lipschitz, mu = conditioning()
     needed = epochs_needed(optimizer, lipschitz, mu, DEFAULT_TOL if tol is None else tol)
     if needed <= DEFAULT_MAX_ITER:
         return _Plan(DEFAULT_MAX_ITER)
@@ -743,9 +746,6 @@ class _Runner:
         if optimizer is not None:
             params["optimizer"] = optimizer
         # Trainers without an optimizer (gd, autograd) take plain gradient steps.
-        plan = _epoch_plan(optimizer, self.max_iter, self.tol, self._lazy_conditioning())
+        plan = _epoch_plan(optimizer, self.max_iter, self.tol, self.conditioning)
         n_left, self.iterative_left = self.iterative_left, self.iterative_left - 1
         return _run_iterative(self.data, label, params, plan, self.budget, n_left)
-
-    def _lazy_conditioning(self):
-        return None if self.max_iter is not None else self.conditioning()
