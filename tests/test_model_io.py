@@ -83,7 +83,7 @@ def test_file_is_strict_json_with_the_documented_fields(tmp_path):
     assert doc["estimator"]["class"] == "LinearRegression"
     np.testing.assert_allclose(doc["standardization"]["mean"], X.mean(axis=0))
     np.testing.assert_allclose(doc["standardization"]["scale"], X.std(axis=0))
-    assert "NaN" in doc["summaries"]["nonrobust"][0]["params"]
+    assert "NaN" in doc["summaries"]["nonrobust"][0]["cov_bse"]
     assert doc["metrics"] == {"test": {"r2": 0.5}}
     assert b"pickle" not in path.read_bytes() and b"\x80" not in path.read_bytes()
     again = linreg.load(path)

@@ -137,8 +137,10 @@ def test_several_targets_summary_per_target():
         )
 
 
-def test_aliased_terms_are_na_and_the_rest_is_the_reduced_fit():
-    """R's convention: NA for the aliased term, the others fitted without it."""
+def test_rank_deficient_summary_shows_coef_and_nan_for_terms_not_identified():
+    """One set of coefficients: params are coef_ (the minimum-norm solution, numpy's
+    pinv); the terms the dependency e = a + b moves (a, b, e) are not identified (SE
+    NaN); const, c and d are, with R's standard errors (the fit without e)."""
     import pandas as pd
 
     X, y, _ = CASES["heteroscedastic"]()
@@ -147,12 +149,17 @@ def test_aliased_terms_are_na_and_the_rest_is_the_reduced_fit():
         model = linreg.LinearRegression().fit(frame, y)
     s = model.summary()
     assert s.names == ["const", "a", "b", "c", "d", "e"]
-    assert np.isnan(s.params[5]) and np.isnan(s.bse[5])
+    Xf = frame.to_numpy()
+    coef = np.linalg.pinv(Xf - Xf.mean(0), rcond=1e-10) @ (y - y.mean())
+    np.testing.assert_allclose(s.params, np.r_[y.mean() - Xf.mean(0) @ coef, coef], rtol=1e-8)
+    np.testing.assert_allclose(s.params, np.r_[model.intercept_, model.coef_], rtol=0)
+    assert s.not_identified == [1, 2, 5] and s.aliased == [5]
+    assert np.isnan(s.bse[[1, 2, 5]]).all() and np.isnan(s.pvalues[[1, 2, 5]]).all()
     ref = statsmodels_fit(X, y, None, "nonrobust")
-    np.testing.assert_allclose(s.params[:5], ref.params, rtol=1e-8)
-    np.testing.assert_allclose(s.bse[:5], ref.bse, rtol=1e-8)
+    np.testing.assert_allclose(s.bse[[0, 3, 4]], ref.bse[[0, 3, 4]], rtol=1e-8)
+    np.testing.assert_allclose(s.params[[0, 3, 4]], ref.params[[0, 3, 4]], rtol=1e-8)
     assert s.df_resid == ref.df_resid and s.df_model == ref.df_model
-    assert "NA (aliased)" in str(s) and "'e'" not in str(s)
+    assert "not identified" in str(s)
 
 
 def test_summary_table_prints_names_and_statistics():

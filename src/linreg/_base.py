@@ -211,7 +211,10 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _warn_about(self, solution, names, n_samples, stacklevel=3) -> None:
         """Warn about aliased columns and about digits the solver cannot vouch for."""
-        if solution.aliased and n_samples > solution.rank + int(self.fit_intercept):
+        unresolved = solution.diagnostics.get("unresolved")
+        if unresolved:
+            _warn_unresolved(solution, names, unresolved, stacklevel + 1)
+        elif solution.aliased and n_samples > solution.rank + int(self.fit_intercept):
             labels = [repr(names[j]) if names is not None else f"x{j}" for j in solution.aliased]
             warnings.warn(
                 f"X is rank deficient (rank {solution.rank} of {len(solution.coef[0])} "
@@ -353,6 +356,21 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _warn_unresolved(solution, names, unresolved, stacklevel) -> None:
+    """The eigh solver left columns out that the Gram matrix could not resolve."""
+    labels = [repr(names[j]) if names is not None else f"x{j}" for j in unresolved]
+    warnings.warn(
+        f"solver={solution.solver!r} (the Moments alone) cannot resolve {', '.join(labels)} "
+        "from the earlier columns: their distance to them is below what a Gram matrix "
+        "resolves (about sqrt(eps) relative), and the minimum-norm answer fits the data "
+        "worse than leaving them out; returning the least-squares fit without them "
+        f"(their coefficients 0, rank {solution.rank} of {len(solution.coef[0])}), not the "
+        "fit of all columns: fit with X in memory (solver='qr', 'svd' or 'auto') for that",
+        RankDeficientWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _stored_summary(stored: dict, cov_type, target, alpha, use_t):

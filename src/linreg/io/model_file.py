@@ -736,7 +736,10 @@ def _check_summary_strings(data: dict, cov_type: str, names, path, where: str) -
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         _fail(path, f"'{where}.names' must be a list of strings")
     if names is not None:
-        unknown = [t for t in terms if t != "const" and t not in names]
+        from ..summary import parameter_names  # the intercept's label never collides
+
+        allowed = {"const", *parameter_names(names, 1)}
+        unknown = [t for t in terms if t not in allowed]
         if unknown:
             _fail(
                 path,

@@ -11,6 +11,15 @@ below about ``sqrt(eps)`` (1.5e-8): such columns are called aliased here, and th
 accuracy of the kept ones is ``kappa(G) * eps``, reported in ``error_estimate`` (an
 :class:`~linreg.AccuracyWarning` when that is worse than 1e-6).
 
+Nor can a Gram matrix tell an exact dependency from a column whose distance to the
+others is merely below its resolution (NIST's Filip: ``x^8 .. x^10`` at ~1e-9): the
+minimum-norm projection is along a null direction of the data in the first case, and
+along one that moves the fitted values (by orders of magnitude more than the residuals)
+in the second.  Where the data is in memory the two answers' residual sums of squares
+are compared; if the projection fits worse, the answer is the basic solution on the
+kept columns (the unresolved columns' coefficients 0: the least-squares fit without
+them) and ``diagnostics["unresolved"]`` names them, so that the warning says so.
+
 **Ridge.**  ``(G + alpha D^-2) beta = D^-1 X'WY`` by the eigendecomposition of the
 penalized equilibrated Gram matrix, nothing truncated; a penalty too small for the
 Gram matrix to resolve (a non-positive computed eigenvalue) is reported as inaccurate.
@@ -34,6 +43,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         raise ValueError("the eigh solver needs one alpha for all targets")
     g, b, scale, active = problem.gram()
     s = scale[active]
+    unresolved = np.zeros(0, dtype=int)
     if problem.penalized:
         alias = np.zeros(0, dtype=int)
         h = g + np.diag(problem.alpha[0] / s**2)
@@ -43,15 +53,44 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     else:
         u = problem.column_uncertainty(active)
         alias = aliased_from_gram(g, u)
-        coef_u, lam, projection_error = _minimum_norm(g, b, s, alias, u)
+        coef_u, lam, projection_error, basic = _minimum_norm(g, b, s, alias, u)
+        if alias.size and _projection_fits_worse(problem, active, coef_u, basic):
+            coef_u, unresolved = basic, np.flatnonzero(active)[alias]
     coef, intercept = problem.to_user_units(coef_u * s[:, None], scale, active)
-    return _solution(problem, coef, intercept, lam, active, alias, projection_error)
+    solution = _solution(problem, coef, intercept, lam, active, alias, projection_error)
+    if unresolved.size:
+        solution.diagnostics["unresolved"] = tuple(int(j) for j in unresolved)
+    return solution
+
+
+def _projection_fits_worse(problem, active, coef, basic) -> bool:
+    """Whether the minimum-norm answer's weighted residual sum of squares exceeds the
+    basic solution's by more than rounding (a projection along a direction that is not
+    null in the data); False when the data is not in memory (it cannot be checked)."""
+    if not problem.has_data:
+        return False
+    m = problem.get_moments()
+    X = np.asarray(problem.X, dtype=np.float64)[:, active]
+    Y = np.asarray(problem.Y, dtype=np.float64)
+    if problem.fit_intercept:
+        X, Y = X - m.x_mean[active], Y - m.y_mean
+    w = np.ones(len(X)) if problem.weights is None else np.asarray(problem.weights)
+
+    def rss(c):
+        r = Y - X @ c
+        return np.sum(w[:, None] * r * r, axis=0)
+
+    total = np.sum(w[:, None] * Y * Y, axis=0)
+    with np.errstate(all="ignore"):
+        worse = rss(coef) > rss(basic) * (1 + 1e-6) + 64 * EPS * X.shape[1] * total
+    return bool(np.any(worse))
 
 
 def _minimum_norm(g, b, s, alias, u):
     """Minimum-norm coefficients (user units) from the equilibrated Gram matrix, with
     the basis chosen as in :func:`linreg.solvers.svd.minimum_norm` (in order, or by
-    decreasing scale when that gives a smaller error estimate)."""
+    decreasing scale when that gives a smaller error estimate): ``(coef, eigenvalues,
+    error estimate, basic solution on the columns kept in order)``."""
     q = g.shape[0]
     order = np.argsort(-s, kind="stable")
     by_scale = order[aliased_from_gram(g[np.ix_(order, order)], u[order])]
@@ -73,7 +112,8 @@ def _minimum_norm(g, b, s, alias, u):
             estimate = (EPS * (spread + np.linalg.norm(basic)) + projection) / np.linalg.norm(coef)
         estimate = float(np.nan_to_num(estimate, nan=0.0))
         if best is None or estimate < best[2]:
-            best = (coef, lam, estimate)
+            # The basic solution stays the in-order one: zeros at the aliased columns.
+            best = (coef, lam, estimate, basic if best is None else best[3])
     return best
 
 
