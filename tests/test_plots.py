@@ -188,3 +188,26 @@ def test_import_does_not_load_matplotlib():
     code = "import sys, linreg.plots; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_all_plots_per_target_with_names(tmp_path):
+    """Several targets: every plot per target, files and axes named by the target."""
+    import pandas as pd
+
+    from linreg import Lasso
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.standard_normal((40, 3)), columns=["a", "b", "c"])
+    Y = X.to_numpy() @ rng.standard_normal((3, 2)) + rng.standard_normal((40, 2))
+    for model in (LinearRegression().fit(X, Y), Lasso(alpha=0.1).fit(X, Y)):
+        written = plots.all_plots(model, X, Y, tmp_path, fmt="svg", target_name=["u", "v/w"])
+        expected = {f"{p}_{t}" for p in plots.PLOT_NAMES if p != "loss_curve" for t in ("u", "v_w")}
+        assert set(written) == expected
+        assert "actual v/w" in written["predicted_vs_actual_v_w"].read_text()
+        assert "actual u" in written["predicted_vs_actual_u"].read_text()
+        assert "Fitted line: u against a" in written["fitted_line_u"].read_text()
+    # A target's view predicts as the model fitted on that target alone.
+    for t in range(2):
+        alone = LinearRegression().fit(X, Y[:, t]).predict(X)
+        view = plots.TargetView(LinearRegression().fit(X, Y), t)
+        np.testing.assert_allclose(view.predict(X), alone, rtol=1e-12)

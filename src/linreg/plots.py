@@ -86,7 +86,8 @@ def _as_array(model, X) -> np.ndarray:
     """X validated as ``model.predict`` validates it (feature names, count), as floats."""
     from ._validation import validate_X
 
-    return np.asarray(validate_X(model, X, reset=False), dtype=np.float64)
+    whole = getattr(model, "whole", model)  # a target's view validates as its model
+    return np.asarray(validate_X(whole, X, reset=False), dtype=np.float64)
 
 
 def has_intervals(model) -> bool:
@@ -94,6 +95,7 @@ def has_intervals(model) -> bool:
     (LinearRegression and Ridge do; Lasso, ElasticNet and the CV models do not)."""
     import inspect
 
+    model = getattr(model, "whole", model)
     try:
         return "interval" in inspect.signature(model.predict).parameters
     except (TypeError, ValueError):
@@ -110,6 +112,32 @@ def _residual_scale(model, resid) -> float:
     nonzero = int(np.count_nonzero(np.atleast_2d(model.coef_)[0]))
     df = max(len(resid) - 1 - nonzero, 1)
     return float(np.sqrt(resid @ resid / df))
+
+
+def _kind(model) -> str:
+    """The estimator's class name (of the whole model for a target's view)."""
+    return type(getattr(model, "whole", model)).__name__
+
+
+class TargetView:
+    """One target of a model fitted on several: what the single-target plots read.
+
+    ``predict`` and ``summary`` answer for target ``t`` only; ``whole`` is the model.
+    """
+
+    def __init__(self, model, t: int):
+        self.whole, self.target = model, t
+        self.n_features_in_ = model.n_features_in_
+        if getattr(model, "feature_names_in_", None) is not None:
+            self.feature_names_in_ = model.feature_names_in_
+        self.coef_ = np.atleast_2d(model.coef_)[t]
+        self.intercept_ = np.atleast_1d(model.intercept_)[t]
+        self.fit_intercept = getattr(model, "fit_intercept", True)
+        if hasattr(model, "summary"):
+            self.summary = lambda **kwargs: model.summary(target=t, **kwargs)
+
+    def predict(self, X, **kwargs):
+        return np.asarray(self.whole.predict(X, **kwargs))[:, self.target]
 
 
 def _predict_array(model, grid, **kwargs):
@@ -231,7 +259,7 @@ def fitted_line(
     fig, ax = _figure(title, xlabel, target)
     ax.scatter(x, y, **POINTS, label="data")
     if interval is None or not has_intervals(model):
-        label = "fit" if interval is None else f"fit (no intervals for {type(model).__name__})"
+        label = "fit" if interval is None else f"fit (no intervals for {_kind(model)})"
         ax.plot(grid[:, j], _predict_array(model, grid), color="C1", label=label)
     else:
         band = _predict_array(model, grid, interval=interval, level=level)
@@ -396,9 +424,7 @@ def _coefficient_points(model, path, include_const) -> Path:
     if include_const and getattr(model, "fit_intercept", True):
         params = np.r_[np.atleast_1d(model.intercept_)[0], params]
         names = ["intercept", *names]
-    fig, ax = _figure(
-        f"Coefficients of the {type(model).__name__} (no confidence intervals)", "estimate"
-    )
+    fig, ax = _figure(f"Coefficients of the {_kind(model)} (no confidence intervals)", "estimate")
     _term_rows(ax, params, names, None)
     return _save(fig, path)
 
@@ -440,27 +466,49 @@ def all_plots(
         without a band and the coefficients without intervals.
     X : array-like or DataFrame of shape (n_samples, n_features)
         Its columns are the model's features (``feature_names_in_`` label the axes).
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        With several targets every plot but the loss curve is drawn per target, as
+        ``<name>_<target>.<fmt>``.
     directory : str or os.PathLike
         Created (with parents) if needed.
     history : dict, optional
         Loss history for :func:`loss_curve`, which is drawn only when given.
     fmt : str, default "png"
         File extension, hence format, of every file.
-    target_name : str, optional
-        The target's name, for the axis labels (default ``"y"``).
+    target_name : str or list of str, optional
+        The target's name (one per target), for the axis labels and, with several
+        targets, the file names (default ``"y"``, or ``y0, y1, ...``).
 
     Returns
     -------
     dict of str to pathlib.Path
-        Plot name (as in :data:`PLOT_NAMES`) to the file written.
+        Plot name (as in :data:`PLOT_NAMES`, ``<name>_<target>`` per target) to the
+        file written.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     fmt = fmt.lstrip(".")
+    written = {}
+    if history is not None:
+        written["loss_curve"] = loss_curve(history, directory / f"loss_curve.{fmt}")
+    Y = np.asarray(y, dtype=np.float64)
+    if Y.ndim == 1:
+        name = target_name[0] if isinstance(target_name, (list, tuple)) else target_name
+        return {**written, **_target_plots(model, X, Y, directory, fmt, name, "")}
+    names = list(target_name) if isinstance(target_name, (list, tuple)) else []
+    if len(names) != Y.shape[1]:
+        names = [f"y{t}" for t in range(Y.shape[1])]
+    for t, name in enumerate(names):
+        view = TargetView(model, t)
+        suffix = "_" + "".join(c if c.isalnum() or c in "-." else "_" for c in str(name))
+        written.update(_target_plots(view, X, Y[:, t], directory, fmt, name, suffix))
+    return written
+
+
+def _target_plots(model, X, y, directory, fmt, target_name, suffix) -> dict[str, Path]:
+    """The plots of one target, files ``<name><suffix>.<fmt>``."""
     named = {"target_name": target_name}
     draw = {
-        "loss_curve": lambda p: loss_curve(history, p),
         "fitted_line": lambda p: fitted_line(model, X, y, p, **named),
         "predicted_vs_actual": lambda p: predicted_vs_actual(model, X, y, p, **named),
         "residuals_vs_fitted": lambda p: residuals_vs_fitted(model, X, y, p, **named),
@@ -469,9 +517,7 @@ def all_plots(
             model.summary() if hasattr(model, "summary") else model, p
         ),
     }
-    if history is None:
-        del draw["loss_curve"]
-    return {name: plot(directory / f"{name}.{fmt}") for name, plot in draw.items()}
+    return {name + suffix: plot(directory / f"{name}{suffix}.{fmt}") for name, plot in draw.items()}
 
 
 # ------------------------------------------------------------------ regularization
