@@ -49,8 +49,8 @@ def run_on_cluster(args, estimator, targets):
         raise UsageError("--scheduler takes --features (not --formula or --drop-missing)")
     if args.test_size or args.val_size:
         raise UsageError(
-            "a cluster fit has no held-out test split (drop --test-size/--val-size); "
-            "its --cv figures are held out"
+            "a cluster fit has no held-out test split: pass --test-size 0 and --val-size 0 "
+            "(the --cv figures are held out)"
         )
     try:
         from distributed import Client
@@ -91,6 +91,6 @@ def _fit(args, estimator, targets):
     if args.plots:
         from .fit import _coefficient_plot
 
-        plots = _coefficient_plot(result_summaries, args.plots)
+        plots = _coefficient_plot(result_summaries, args.plots, targets)
     n_rows = {"total": n, "train": n}
     return FitResult(features, targets, None, n_rows, metrics, result_summaries, plots, cv)

@@ -215,8 +215,6 @@ def check_targets(args) -> list[str] | None:
     if len(targets) > 1:
         if args.solver in iterative_solvers():
             raise UsageError("several targets take an exact solver (not --solver gd/torch/...)")
-        if args.plots:
-            raise UsageError("--plots draws one target; fit the targets one at a time")
     return targets
 
 
@@ -397,7 +395,7 @@ def _run_streaming(args, estimator, holdout, targets) -> FitResult:
         progress.close()
     plots = {}
     if args.plots:
-        plots = _coefficient_plot(result_summaries, args.plots)
+        plots = _coefficient_plot(result_summaries, args.plots, targets)
         print("Streamed data: only the coefficient plot is drawn.", file=sys.stderr)
     train = metrics.get("train", {})
     n_train = train.get("n", 0) if "n" in train else next(iter(train.values()))["n"]
@@ -434,15 +432,18 @@ def _fit_streamed(args, estimator, source):
     return None
 
 
-def _coefficient_plot(result_summaries, directory) -> dict:
-    """The plot that needs only the fit (the data is not in memory)."""
+def _coefficient_plot(result_summaries, directory, targets) -> dict:
+    """The plot that needs only the fit (the data is not in memory), one per target."""
     if not result_summaries:
         return {}
     from linreg import plots as plotting
 
     Path(directory).mkdir(parents=True, exist_ok=True)
-    path = Path(directory) / "coefficients.png"
-    return {"coefficients": plotting.coefficients(result_summaries[0], path)}
+    plots = {}
+    for target, summary in zip(targets, result_summaries):
+        name = "coefficients" if len(targets) == 1 else f"coefficients_{target}"
+        plots[name] = plotting.coefficients(summary, Path(directory) / f"{name}.png")
+    return plots
 
 
 def _finish(args, estimator, result: FitResult) -> int:
