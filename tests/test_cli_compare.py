@@ -259,3 +259,12 @@ def test_solver_specs_follow_the_registries():
 
     assert solver_specs(["qr", "torch/adam", "gd"]) == ["qr", ("torch", "adam"), "gd"]
     assert solver_specs(None) is None
+
+
+def test_sep_reads_the_same_values(longley, tmp_path, capsys):
+    semicolons = tmp_path / "longley_semicolons.txt"
+    semicolons.write_text(longley.read_text().replace(",", ";"))
+    base = _json(capsys, longley, "-t", "TOTEMP", "--solvers", "qr")
+    other = _json(capsys, semicolons, "-t", "TOTEMP", "--solvers", "qr", "--sep", ";")
+    assert other["features"] == base["features"]
+    assert other["rows"][0]["coef"] == base["rows"][0]["coef"]

@@ -84,12 +84,8 @@ def _columns(args):
     """The target, features and weights of DATA (one-line errors naming file and column)."""
     from .data import read_table, select
 
-    if args.sep is None:
-        table = read_table(args.data)
-    else:  # TODO(helper A): read_table gets sep=; until then --sep reaches it here only
-        table = read_table(args.data, sep=args.sep)
     return select(
-        table,
+        read_table(args.data, sep=args.sep),
         args.data,
         target=args.target,
         features=args.features,
