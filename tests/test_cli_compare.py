@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -268,3 +269,11 @@ def test_sep_reads_the_same_values(longley, tmp_path, capsys):
     other = _json(capsys, semicolons, "-t", "TOTEMP", "--solvers", "qr", "--sep", ";")
     assert other["features"] == base["features"]
     assert other["rows"][0]["coef"] == base["rows"][0]["coef"]
+
+
+def test_a_terminal_gets_a_progress_bar_instead_of_lines(longley, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["compare", str(longley), "-t", "TOTEMP", "--solvers", "qr,svd"]) == 0
+    captured = capsys.readouterr()
+    assert "linreg compare: [" not in captured.err
+    assert captured.out.splitlines()[-1].startswith("svd ")

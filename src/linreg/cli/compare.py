@@ -174,6 +174,8 @@ class _Progress:
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
+            # total unknown until the first solver is done: an indeterminate bar until then
+            self.task = self.bar.add_task("compare: the reference fit", total=None)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -185,9 +187,7 @@ class _Progress:
         if self.bar is None:
             print(f"linreg {self.command}: {line}", file=sys.stderr, flush=True)
             return
-        if self.task is None:
-            self.task = self.bar.add_task("compare", total=total)
-        self.bar.update(self.task, completed=done, description=line)
+        self.bar.update(self.task, total=total, completed=done, description=line)
 
 
 def progress_line(row, done: int, total: int) -> str:
