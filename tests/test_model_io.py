@@ -111,6 +111,27 @@ def _saved(tmp_path):
         (lambda d: d["fitted"].update({"__class__": 1}), "invalid attribute name"),
         (lambda d: d.pop("estimator"), "the field 'estimator' is missing"),
         (lambda d: d["summaries"]["nonrobust"][0].pop("ssr"), "incomplete or malformed"),
+        (lambda d: d.update(schema_version="1"), "schema_version must be the integer 1, got '1'"),
+        (lambda d: d.update(schema_version=True), "schema_version must be the integer 1"),
+        (lambda d: d.update(evil="x"), "unknown field 'evil'"),
+        (lambda d: d["estimator"].update(code="x"), "unknown field 'estimator.code'"),
+        (lambda d: d["solution"].update(run="x"), "unknown field 'solution.run'"),
+        (lambda d: d["standardization"].update(mean=["x", 1.0]), "'standardization.mean'"),
+        (lambda d: d["fitted"].update(solver_="os.system('id')"), "'fitted.solver_' is not a"),
+        (lambda d: d["estimator"]["params"].update(solver="a b"), "'estimator.params.solver'"),
+        (lambda d: d.update(n_features_in=2, coef=[1.0, 2.0], feature_names=["a", "a"]), "twice"),
+        (lambda d: d["extra"].update(data="a\x1b[31mb"), "'extra.data' holds control characters"),
+        (lambda d: d.update(created="yesterday"), "'created' is not an ISO date"),
+        (lambda d: d.update(linreg_version="$(id)"), "'linreg_version' is not a version"),
+        (
+            lambda d: d["summaries"].update(HC9=d["summaries"]["nonrobust"]),
+            "unknown covariance type 'HC9'",
+        ),
+        (
+            lambda d: d["summaries"]["nonrobust"][0].update(cov_type="HC3"),
+            r"'summaries.nonrobust\[0\].cov_type' must be 'nonrobust'",
+        ),
+        (lambda d: d.update(formula={"rhs": "x0 + {x1}"}), "unknown field|missing field"),
     ],
 )
 def test_tampered_files_are_rejected_with_the_field_named(tmp_path, edit, message):
@@ -139,3 +160,32 @@ def test_corrupted_files(tmp_path, content, message):
         linreg.load(path)
     with pytest.raises(ModelFileError, match="no such model file"):
         linreg.load(tmp_path / "absent.json")
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            '"intercept": ',
+            '"intercept": 1e400, "x": ',
+            "'intercept': the number 1e400 is not finite",
+        ),
+        ('"coef": [', '"coef": [-1e999, ', "'coef[0]': the number -1e999 is not finite"),
+        ('"coef": [', '"coef": [NaN, ', "'coef[0]': holds the non-standard JSON constant NaN"),
+        ('"estimator": {', '"estimator": {"class": "Ridge", ', "'estimator': holds the key"),
+    ],
+)
+def test_strict_json_names_the_field(tmp_path, old, new, message):
+    path = _saved(tmp_path)
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ModelFileError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        linreg.load(path)
+
+
+def test_nesting_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "linreg-model", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(ModelFileError, match="nested deeper than 16 levels"):
+        linreg.load(path)

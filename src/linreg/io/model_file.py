@@ -51,7 +51,7 @@ _NOT_STORED = {"coef_", "intercept_", "n_features_in_", "feature_names_in_", "mo
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 #: Files larger than this are refused before reading; JSON nested deeper is refused unparsed.
-MAX_FILE_BYTES = 1 << 30
+MAX_FILE_BYTES = 1 << 28
 MAX_DEPTH = 16
 _TOP_LEVEL = (
     "format",
@@ -73,6 +73,21 @@ _TOP_LEVEL = (
     "formula",
     "extra",
 )
+#: Objects of the document with a closed set of keys.
+_CLOSED_OBJECTS = {
+    "solution": {
+        "solver",
+        "rank",
+        "aliased",
+        "condition_number",
+        "error_estimate",
+        "n_iter",
+        "status",
+        "message",
+    },
+    "standardization": {"mean", "scale"},
+    "moments": {"n_samples", "weight_sum", "n_features", "mean", "cross"},
+}
 _BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and newline allowed
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}\Z")
@@ -406,6 +421,17 @@ def _check_document(doc: dict, path) -> None:
     version = doc.get("linreg_version")
     if version is not None and not (isinstance(version, str) and _VERSION.match(version)):
         _fail(path, f"'linreg_version' is not a version number: {_shown(version)}")
+    for field, keys in _CLOSED_OBJECTS.items():
+        value = doc.get(field)
+        if value is not None and not isinstance(value, dict):
+            _fail(path, f"'{field}' must be an object or null")
+        unknown = sorted(set(value or {}) - keys)
+        if unknown:
+            _fail(path, f"unknown field '{field}.{unknown[0]}'")
+    standardization = doc.get("standardization")
+    for key in ("mean", "scale"):
+        if standardization is not None:
+            _numbers(standardization.get(key, []), path, f"standardization.{key}", 1)
     _check_created(doc.get("created"), path)
     _check_extra(doc.get("extra"), path)
     if not isinstance(doc.get("metrics") or {}, dict):
