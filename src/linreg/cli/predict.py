@@ -131,6 +131,8 @@ def _missing_cov_type(model_file, cov_type: str, stored: list[str]) -> str:
         how = '--formula "..."'
     elif isinstance(target, str):
         how = f"--target {target}"
+    elif isinstance(target, list) and all(isinstance(t, str) for t in target):
+        how = f"--target {','.join(target)}"
     else:
         how = "--target ..."
     holds = f"the {', '.join(stored)} covariance only" if stored else "no covariance"
