@@ -215,3 +215,13 @@ def test_backquoted_names_are_data_not_code(frame, tmp_path):
         model.coef_, linreg.LinearRegression().fit(data[[name]], data.y).coef_, rtol=1e-12
     )
     assert not target.exists()
+
+
+def test_unicode_names_bare_or_backquoted(frame):
+    data = frame.assign(größe=frame.x1, **{"x²": frame.x2})
+    model = linreg.ols("y ~ größe + `x²`", data)
+    assert model.feature_names == ["größe", "x²"]
+    reference = linreg.LinearRegression().fit(data[["größe", "x²"]], data.y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
+    with pytest.raises(FormulaError, match="'x²' at position 13 is not a plain name.*`x²`"):
+        linreg.ols("y ~ größe + x²", data)

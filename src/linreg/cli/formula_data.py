@@ -28,7 +28,7 @@ def _formula_module():
         import formulaic  # noqa: F401
     except ImportError:
         raise UsageError(
-            "--formula needs the 'formula' extra: pip install 'linreg[formula]'"
+            "formulas need the 'formula' extra: pip install 'linreg[formula]'"
         ) from None
     from linreg.io import formula
 

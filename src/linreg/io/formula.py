@@ -24,7 +24,7 @@ The grammar::
     arith     := Python arithmetic of NUMBER, NAME, `any name`, + - * / **, unary - +,
                  parentheses and FUNCTION calls of one argument
 
-NAME is an ASCII identifier not starting with ``__``; a backquoted name holds any
+NAME is an identifier (letters, digits, ``_``) not starting with ``__``; a backquoted name holds any
 characters except a backquote and control characters.  FUNCTION is one of
 :data:`FUNCTIONS`.  There are no attributes (except the listed ``np.`` functions),
 subscripts, keywords, strings (except a Treatment reference), ``{}`` blocks, lambdas or
@@ -80,14 +80,13 @@ _MAX_LENGTH = 10_000
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
     |(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+    |(?P<name>[^\W\d]\w*(?:\.[^\W\d]\w*)*)
     |(?P<quoted>`[^`]*`)
     |(?P<string>'[^'"`{}\\]*'|"[^'"`{}\\]*")
     |(?P<op>\*\*|[~+\-*/:(),])""",
     re.VERBOSE,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class FormulaError(ValueError):
@@ -145,17 +144,23 @@ def _name_of(token: _Token) -> str:
     """The column name a NAME or backquoted token stands for."""
     if token.kind == "quoted":
         return token.text[1:-1]
-    if "." in token.text or token.text.startswith("__") or keyword.iskeyword(token.text):
+    if "." in token.text:
         raise FormulaError(
             f"{_shown(token.text)} at position {token.pos} is not a column name or one of "
             f"the functions {', '.join(FUNCTIONS + _FORMULA_ONLY)}"
         )
-    return token.text
+    name = token.text
+    if not name.isidentifier() or name.startswith("__") or keyword.iskeyword(name):
+        raise FormulaError(
+            f"{_shown(name)} at position {token.pos} is not a plain name; a column of that "
+            f"name is written in backquotes: `{name}`"
+        )
+    return name
 
 
 def _name_text(name: str) -> str:
     """A column name as formula text (backquoted unless a plain identifier)."""
-    plain = _PLAIN_NAME.match(name) and not name.startswith("__") and not keyword.iskeyword(name)
+    plain = name.isidentifier() and not name.startswith("__") and not keyword.iskeyword(name)
     return name if plain else f"`{name}`"
 
 
