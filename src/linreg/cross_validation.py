@@ -36,7 +36,9 @@ Moments is the whole data's (:attr:`CVResult.total_moments`), so the caller can 
 final model with no pass of its own.  Iterative solvers (``gd``, ``autograd``, ``torch``)
 and the solvers that need X (``qr``, ``svd``, ``extended``, Lasso ``design``) refit on
 the training rows of each fold in memory (:attr:`CVResult.method` is ``"refit"``); on a
-streamed or Dask source they are refused.
+streamed or Dask source they are refused.  In memory with ``solver="auto"``, a fold whose
+solve from Moments warns about its accuracy is refitted on its rows
+(:attr:`CVResult.refit_folds`).
 
 Numerics
 --------
@@ -113,6 +115,10 @@ class CVResult:
     r2, rmse, mae : ndarray of shape (n_folds, n_targets)
     total_moments : Moments or None
         The merge of all folds' Moments (the whole data's), when computed.
+    refit_folds : tuple of int
+        The folds fitted on their training rows rather than from Moments (every fold
+        for ``"refit"``; in memory with ``solver="auto"``, those whose solve from
+        Moments warned about its accuracy).
     """
 
     n_folds: int
@@ -123,6 +129,7 @@ class CVResult:
     rmse: np.ndarray
     mae: np.ndarray
     total_moments: Moments | None = field(default=None, repr=False)
+    refit_folds: tuple = ()
 
     def mean(self, metric: str) -> np.ndarray:
         """Mean over folds of ``metric`` ("r2", "rmse" or "mae"), one value per target."""
@@ -151,6 +158,7 @@ class CVResult:
             "n_folds": self.n_folds,
             "random_state": self.random_state,
             "method": self.method,
+            "refit_folds": [int(k) for k in self.refit_folds],
             "fold_sizes": [int(s) for s in self.fold_sizes],
             "targets": per_target,
         }
@@ -242,17 +250,35 @@ def _merge_all(parts: list) -> Moments:
     return total
 
 
-def _fit_fold_models(estimator, fold_moments, like, y_was_1d) -> list:
-    """Clones of ``estimator`` solved from each fold's training Moments."""
+def _fit_fold_models(estimator, fold_moments, like, y_was_1d, rows=None):
+    """Clones of ``estimator`` solved from each fold's training Moments, and the folds
+    refitted on rows.
+
+    With ``rows`` (in memory: ``rows(k)`` gives fold k's training ``(X, y, w)``) and
+    ``solver="auto"``, a fold whose solve from Moments warns about its accuracy (an
+    ill-conditioned Gram matrix, an underflow, a large offset) is refitted on its rows,
+    where ``auto`` picks a solver that works on X: the figures then have the accuracy
+    of a fit on the data.  Streamed, the warning stands.
+    """
     from sklearn.base import clone
 
-    models = []
+    models, refit = [], []
     with _collect_warnings():
         for k, train in enumerate(_training_moments(fold_moments)):
             if not train.weight_sum > 0:
                 raise ValueError(f"cross-validation fold {k}: no training weight left")
-            models.append(clone(estimator).fit(MomentsSource(train, like, y_was_1d)))
-    return models
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                model = clone(estimator).fit(MomentsSource(train, like, y_was_1d))
+            if caught and rows is not None and getattr(estimator, "solver", None) == "auto":
+                X, y, w = rows(k)
+                model = clone(estimator).fit(X, y, sample_weight=w)
+                refit.append(k)
+            else:
+                for item in caught:
+                    warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+            models.append(model)
+    return models, tuple(refit)
 
 
 def _coefficients(model, n_targets: int):
@@ -313,10 +339,10 @@ def _figures(sums: np.ndarray):
     return r2, rmse, mae
 
 
-def _result(n_folds, random_state, method, sums, total=None) -> CVResult:
+def _result(n_folds, random_state, method, sums, total=None, refit=()) -> CVResult:
     r2, rmse, mae = _figures(sums)
     sizes = sums[:, 0, 0].astype(np.int64)
-    return CVResult(n_folds, random_state, method, sizes, r2, rmse, mae, total)
+    return CVResult(n_folds, random_state, method, sizes, r2, rmse, mae, total, refit)
 
 
 class _collect_warnings:
@@ -355,18 +381,24 @@ def _in_memory(estimator, X, y, w, n_folds, random_state) -> CVResult:
     total = None
     if fits_from_moments(estimator):
         parts = [Moments.from_arrays(X[i], Y[i], None if w is None else w[i]) for i in folds]
-        models = _fit_fold_models(estimator, parts, None, y_was_1d)
+        y_fit = Y[:, 0] if y_was_1d else Y
+
+        def rows(k):
+            keep = labels != k
+            return X[keep], y_fit[keep], None if w is None else w[keep]
+
+        models, refit = _fit_fold_models(estimator, parts, None, y_was_1d, rows)
         total = _merge_all(parts)
         method = "moments"
     else:
         models = _refit(estimator, X, Y if not y_was_1d else Y[:, 0], w, labels, n_folds)
-        method = "refit"
+        method, refit = "refit", tuple(range(n_folds))
     sums = np.zeros((n_folds, Y.shape[1], 6))
     for k, i in enumerate(folds):
         wk = None if w is None else w[i]
         centre = np.average(Y[i], axis=0, weights=wk) if _positive(wk, len(i)) else 0.0
         sums[k] = _sums(X[i], Y[i], wk, *_coefficients(models[k], Y.shape[1]), centre)
-    return _result(n_folds, random_state, method, sums, total)
+    return _result(n_folds, random_state, method, sums, total, refit)
 
 
 def _positive(w, n) -> bool:
@@ -405,7 +437,7 @@ def _from_source(estimator, source, n_folds, random_state) -> CVResult:
         n += len(X)
     _check_folds(n, n_folds)
     _check_finite(source, parts, negative)
-    models = _fit_fold_models(estimator, parts, source, source.y_was_1d)
+    models, _ = _fit_fold_models(estimator, parts, source, source.y_was_1d)
     fold_sums = FoldSums(models, parts, n_folds, random_state)
     sums, n = np.zeros((n_folds, k, 6)), 0
     for X, Y, w in _batches(source):
@@ -499,7 +531,7 @@ def _from_dask(estimator, source, n_folds, random_state) -> CVResult:
     _check_folds(int(np.sum(counts)), n_folds)
     folds = _map_partitions(source, [_FoldMomentsOf(n_folds, random_state, s) for s in starts])
     _check_finite(source, folds.parts)
-    models = _fit_fold_models(estimator, folds.parts, source, source.y_was_1d)
+    models, _ = _fit_fold_models(estimator, folds.parts, source, source.y_was_1d)
     fold_sums = FoldSums(models, folds.parts, n_folds, random_state)
     sums = _map_partitions(source, [fold_sums.at(s) for s in starts])
     return _result(n_folds, random_state, "moments", sums, _merge_all(folds.parts))

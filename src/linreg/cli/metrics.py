@@ -91,11 +91,17 @@ def _num(value, spec: str) -> str:
 
 def cv_table(cv: dict) -> str:
     """The cross-validation block: mean (standard deviation) over folds per target."""
-    how = (
-        "fold models solved from fold Moments, no refit read the data"
-        if cv["method"] == "moments"
-        else "each fold refit on its training rows"
-    )
+    refit = cv.get("refit_folds") or []
+    if cv["method"] != "moments":
+        how = "each fold refit on its training rows"
+    elif refit:
+        folds = ", ".join(str(k) for k in refit)
+        how = (
+            f"fold models solved from fold Moments; fold(s) {folds} refit on their rows, "
+            "where the Moments alone were not accurate enough"
+        )
+    else:
+        how = "fold models solved from fold Moments, no refit read the data"
     lines = [
         f"{cv['n_folds']}-fold cross-validation (seed {cv['random_state']}; {how}; "
         "mean (sd) over folds)",
