@@ -301,7 +301,7 @@ def test_sep_must_be_one_character(capsys, tmp_path, sep):
 
 
 def test_sep_tab_spelled_out(capsys, tmp_path):
-    path = write(tmp_path / "tab.txt", TSV)
+    path = write(tmp_path / "tab.csv", TSV)
     read = lambda p: pd.read_csv(p, sep="\t")  # noqa: E731
     assert_fits_pandas(capsys, path, "--sep", "\\t", read=read)
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 from linreg.io import tables
 
@@ -139,6 +142,8 @@ def select(
     numbers of a batch); ``options`` are the calling command's options that messages may
     advise (``()`` for none).
     """
+    import numpy as np
+
     src = data_source(path, sep)
     targets = [] if target is None else [target] if isinstance(target, str) else list(target)
     names = _names(table, src, targets, features, weights)
@@ -175,17 +180,25 @@ def _names(table, src, targets, features, weights) -> list[str]:
 
 
 def _matrix(table, src, names, first_row, options) -> np.ndarray:
-    columns = []
+    """The columns as float64; a value that is not a number: the first in file order."""
+    import numpy as np
+
+    columns, bad = [], []
     for c in names:
         try:
             columns.append(tables.to_float64(table.column(c), c))
-        except tables.BadValue as bad:
-            raise tables.bad_value_error(src, bad, first_row, options) from None
+        except tables.BadValue as err:
+            bad.append(err)
+    if bad:
+        first = min(bad, key=lambda b: b.row)
+        raise tables.bad_value_error(src, first, first_row, options)
     return np.column_stack(columns) if columns else np.empty((table.num_rows, 0))
 
 
 def _complete_rows(data, src, names, first_row, options, drop_missing):
     """``data`` without its rows with missing or non-finite values (when allowed)."""
+    import numpy as np
+
     bad = ~np.isfinite(data)
     if not bad.any():
         return data, 0

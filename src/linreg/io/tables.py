@@ -27,11 +27,14 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 #: Suffixes of CSV files (optionally compressed) and of Parquet files.
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_SUFFIXES = (".csv", ".tsv")
 COMPRESSIONS = (".gz", ".bz2", ".zst", ".lz4", ".xz")
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 
@@ -47,6 +50,10 @@ FALSE_VALUES = ("false", "False", "FALSE")
 #: Rows per Parquet batch and bytes per CSV block when reading in batches.
 BATCH_ROWS = 65536
 CSV_BLOCK_BYTES = 4 * 2**20
+
+#: Bytes per block of the in-memory CSV reader (None: pyarrow's default); the type of a
+#: column is decided over all blocks whatever this is.
+READ_BLOCK_BYTES = None
 
 #: How a data error names where it is.
 STDIN_NAME = "<stdin>"
@@ -253,11 +260,11 @@ def _read_csv(src: Source, columns):
     while True:
         try:
             with src.open() as stream:
-                return pcsv.read_csv(stream, **_csv_options(src, columns, types))
+                return pcsv.read_csv(stream, **_csv_options(src, columns, types, READ_BLOCK_BYTES))
         except pa.ArrowInvalid as err:
             col = _failed_column(err, names)
             if col is None or types.get(col) == pa.string():
-                raise located_error(src, err, columns or names) from None
+                raise located_error(src, err, [] if col is None else [col]) from None
             types[col] = pa.float64() if col not in types else pa.string()
 
 
@@ -330,7 +337,7 @@ def _csv_batches(src, columns, names, block_size, threads):
         except pa.ArrowInvalid as err:
             col = _failed_column(err, names)
             if col is None or types.get(col) == pa.string():
-                raise located_error(src, err, columns) from None
+                raise located_error(src, err, [] if col is None else [col]) from None
             types[col] = pa.string()
 
 
@@ -363,6 +370,7 @@ def to_float64(column, name=None) -> np.ndarray:
     Raises :class:`BadValue` with the 0-based row of the first value that is not a
     number; the readers turn it into a message with :func:`bad_value_error`.
     """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -481,6 +489,7 @@ def _first_failing(text) -> int:
 
 
 def _first_valid(column) -> int:
+    import numpy as np
     import pyarrow.compute as pc
 
     valid = np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False))
@@ -527,11 +536,11 @@ def bad_value_error(src, bad: BadValue, first_row: int = 0, options=()) -> Table
 
 def finite_error(src, data, names, first_row=0, options=(), n_bad_rows=None) -> TableError:
     """The message for the first non-finite value of ``data`` (rows x names), in file
-    order; a column with no values at all is named as such instead."""
+    order.  (Check :func:`all_missing` over the whole column first: a column with no
+    values is named as such.)"""
+    import numpy as np
+
     src = as_source(src)
-    empty = all_missing(data, names)
-    if empty is not None:
-        return empty_column_error(src, empty, options)
     bad = ~np.isfinite(data)
     r, j = np.argwhere(bad)[0]
     what = "missing value" if np.isnan(data[r, j]) else "infinite value"
@@ -549,6 +558,8 @@ def finite_error(src, data, names, first_row=0, options=(), n_bad_rows=None) -> 
 
 def all_missing(data, names) -> str | None:
     """The first of ``names`` whose column of ``data`` is all NaN (no values), or None."""
+    import numpy as np
+
     if len(data) == 0:
         return None
     empty = np.isnan(data).all(axis=0)
@@ -563,16 +574,14 @@ def empty_column_error(src, name, options=()) -> TableError:
 
 def located_error(src: Source, err, columns) -> TableError:
     """A CSV read error re-described by re-reading the file: the physical line and, for a
-    value that is not a number, the column and the value."""
+    value that is not a number, the column and the value.  A malformed record anywhere
+    comes first (the in-memory reader meets it before converting any value)."""
+    malformed = malformed_record(src)
+    if malformed is not None:
+        return malformed
     names = column_names(src)
     wanted = [names.index(c) for c in columns if c in names]
-    for row, line, fields in _records(src):
-        if len(fields) != len(names):
-            return TableError(
-                f"{src.name}: line {line} has {len(fields)} field{'s' if len(fields) != 1 else ''}"
-                f" but the header has {len(names)} (is the separator {src.sep!r} right? "
-                "--sep sets it)"
-            )
+    for _, line, fields in _records(src):
         for j in wanted:
             bad = _undecodable([fields[j]])
             if bad is not None:
@@ -586,6 +595,30 @@ def located_error(src: Source, err, columns) -> TableError:
 
 #: The common spelling of a number (a fast path of :func:`_is_number`).
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+
+
+def malformed_record(src) -> TableError | None:
+    """The error for the first CSV record whose field count is not the header's, or None.
+
+    The in-memory reader meets such a record before converting any value; the streamed
+    reader checks for one (on its error path) before reporting a value, so both report
+    the same first problem.
+    """
+    src = as_source(src)
+    if src.kind != "csv":
+        return None
+    n = len(column_names(src))
+    for _, line, fields in _records(src):
+        if len(fields) != n:
+            return _field_count_error(src, line, len(fields), n)
+    return None
+
+
+def _field_count_error(src, line, got, want) -> TableError:
+    return TableError(
+        f"{src.name}: line {line} has {got} field{'s' if got != 1 else ''} but the header has "
+        f"{want} (is the separator {src.sep!r} right? --sep sets it)"
+    )
 
 
 def _is_number(text: str) -> bool:

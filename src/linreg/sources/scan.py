@@ -106,6 +106,11 @@ def _resolve(path) -> list[str]:
             raise FileNotFoundError("linreg.scan: an empty list of paths was given")
         return files
     text = os.fspath(path)
+    if text == "-":
+        raise ValueError(
+            "linreg.scan reads files, folders and globs; standard input ('-') can be read "
+            "once only: read it into memory (leave out --stream) or save it to a file"
+        )
     if _is_glob(text):
         matches = sorted(_glob.glob(text, recursive=True))
         files = [m for m in matches if os.path.isfile(m) and _format_of(m)]
@@ -275,9 +280,11 @@ class Scan(ChunkSource):
                 out.append(tables.to_float64(batch.column(name), name))
             except tables.BadValue as err:
                 bad.append(err)
-        if bad:  # the first in file order, as the in-memory reader reports it
-            first = min(bad, key=lambda b: b.row)
-            raise tables.bad_value_error(self.sources[i], first, row)
+        if bad:  # the first problem in file order, as the in-memory reader reports it
+            src = self.sources[i]
+            raise tables.malformed_record(src) or tables.bad_value_error(
+                src, min(bad, key=lambda b: b.row), row
+            )
         return out
 
     def _nonfinite_error(self, i: int, row: int) -> ValueError:
