@@ -203,6 +203,10 @@ def to_document(model, *, cov_types=("nonrobust",), metrics=None, formula=None, 
     from .. import __version__
 
     check_is_fitted(model)
+    if formula is not None:
+        from .formula import validate_stored
+
+        formula = validate_stored(formula)  # a file written is a file that loads
     cls = type(model).__name__
     if cls not in ESTIMATOR_CLASSES:
         raise TypeError(f"cannot store a {cls}; model files hold {', '.join(ESTIMATOR_CLASSES)}")
@@ -243,8 +247,9 @@ def save(model, path, *, cov_types=("nonrobust",), metrics=None, formula=None, e
         data, which only the fitted model still references).
     metrics : dict, optional
         Measurements to keep with the model, e.g. ``{"test": {"r2": 0.48}}``.
-    formula : str, optional
-        The right-hand side that built the design (recorded for ``linreg predict``).
+    formula : dict, optional
+        The formula spec that built the design (:func:`linreg.io.formula.store_spec`),
+        recorded for ``linreg predict``; checked by the grammar before it is written.
 
     Returns
     -------
