@@ -456,3 +456,46 @@ def test_fit_plots_label_the_target_by_its_name(capsys, tmp_path, monkeypatch):
     assert "actual yield" in drawn["predicted_vs_actual"].read_text()
     assert "fitted yield" in drawn["residuals_vs_fitted"].read_text()
     assert "Fitted line: yield against x1" in drawn["fitted_line"].read_text()
+
+
+# ------------------------------------------------------------------ DATA forms
+def test_predict_reads_stdin_and_sep(capsys, tmp_path):
+    import subprocess
+    import sys
+
+    expected = lstsq_predictions(BASE[["x1", "x2"]], BASE["y"], BASE[["x1", "x2"]])
+    text = (REPROS / "files" / "base.csv").read_text()
+    (tmp_path / "semi.csv").write_text(text.replace(",", ";"))
+    got = predicted(capsys, "models/base.json", tmp_path / "semi.csv", "--sep", ";")
+    np.testing.assert_allclose(got["prediction"], expected, rtol=1e-12)
+    out = subprocess.run(
+        [sys.executable, "-m", "linreg.cli", "predict", "models/base.json", "-"],
+        input=text, capture_output=True, text=True, timeout=120, cwd=REPROS,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_allclose(read_csv_text(out.stdout)["prediction"], expected, rtol=1e-12)
+
+
+def test_an_error_in_a_later_batch_leaves_no_file(capsys, tmp_path, monkeypatch):
+    """More rows than one batch, a missing value in the last: -o writes nothing."""
+    from linreg.cli import report
+
+    original, calls = report.predict, []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(report, "predict", counting)
+    n = 150_000  # over 4 MiB of CSV: more than one batch
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    frame.loc[n - 1, "x2"] = np.nan
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    out_path = tmp_path / "out" / "pred.csv"
+    out_path.parent.mkdir()
+    code, out, err = run(capsys, "predict", "models/base.json", tmp_path / "big.csv", "-o",
+                         out_path)  # fmt: skip
+    assert code == 1 and f"line {n + 1}" in one_line(err)
+    assert list(out_path.parent.iterdir()) == []
+    assert len(calls) >= 1  # the rows before the bad batch were predicted, then dropped

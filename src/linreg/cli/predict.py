@@ -8,7 +8,9 @@ several targets.  The output is CSV: ``prediction`` (then ``lower``, ``upper`` w
 
 DATA is read in batches (bounded memory).  The first batch is predicted before anything
 is written, and ``-o FILE`` is written to a temporary file in the same folder that
-replaces FILE only on success: an error leaves no header-only or partial file.
+replaces FILE only on success: an error leaves no header-only or partial file.  On
+standard output, an error in a later batch comes after the rows already printed (the
+exit code is then 1).
 """
 
 from __future__ import annotations
