@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import bz2
 import datetime
-import io
 import gzip
+import io
 import lzma
 from decimal import Decimal
 
@@ -116,6 +116,18 @@ def test_line_numbers_count_blank_lines_and_quoted_fields(tmp_path):
     path.write_text('a,b\n\n1,2\n"3",4\r\n\n\n5,"6"\n7,8\n')
     assert tables.csv_line_numbers(path, [0, 1, 2, 3]) == {0: 3, 1: 4, 2: 7, 3: 8}
     assert tables.read_table(path).num_rows == 4
+
+
+def test_quoted_newlines_are_values_and_lines_still_count(tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_text('x,y,note\n1,2,"a\nb"\n2,3,c\n3,,d\n')
+    assert list(tables.read_table(path).column("note").to_pylist()) == ["a\nb", "c", "d"]
+    assert tables.csv_line_numbers(path, [1, 2]) == {1: 4, 2: 5}
+    table = tables.read_table(path)
+    data = np.column_stack([tables.to_float64(table.column(c)) for c in ("x", "y")])
+    assert str(tables.finite_error(path, data, ["x", "y"])) == (
+        f"{path}: missing value in column 'y' at line 5"
+    )
 
 
 # ---------------------------------------------------------------- compressed, batched

@@ -43,7 +43,7 @@ EXPONENTS = st.builds(
 )
 BOOLS = st.sampled_from(["true", "false", "True", "FALSE", "TRUE", "False"])
 NULLS = st.sampled_from(["", "NA", "nan", "null", "N/A"])
-TEXT = st.sampled_from(["abc", "x1", "2020-01-01", "1.2.3", "--", "tRuE"])
+TEXT = st.sampled_from(["abc", "x1", "2020-01-01", "1.2.3", "--", "tRuE", "two\nlines"])
 KINDS = {"int": INTS, "big": BIG, "float": FLOATS, "exp": EXPONENTS, "bool": BOOLS}
 
 
@@ -76,7 +76,7 @@ def csv_files(draw):
 
 
 def _quoted(text, sep, quote):
-    return f'"{text}"' if quote or sep in text else text
+    return f'"{text}"' if quote or sep in text or "\n" in text else text
 
 
 def read_in_memory(path, sep, target):

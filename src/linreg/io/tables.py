@@ -209,7 +209,8 @@ def _csv_options(src: Source, columns=None, types=None, block_size=None, threads
 
     sized = {"block_size": block_size} if block_size else {}
     read = pcsv.ReadOptions(use_threads=threads, **sized)
-    parse = pcsv.ParseOptions(delimiter=src.sep)
+    # quoted fields may hold newlines (as pandas reads them); no measurable cost
+    parse = pcsv.ParseOptions(delimiter=src.sep, newlines_in_values=True)
     convert = pcsv.ConvertOptions(
         include_columns=list(columns) if columns is not None else [],
         column_types=types or {},
