@@ -155,3 +155,16 @@ def test_warnings_are_one_line_each_and_the_formatter_is_restored(monkeypatch, c
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[0] == "linreg fit: warning: first line second line"
     assert lines[1].startswith("linreg fit: internal error") and len(lines) == 2
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_names_the_file_being_written(capsys):
+    """fit --save /dev/full: the OSError names no file; the message names the output."""
+    assert cli.main([*BASE, "--save", "/dev/full"]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line == "linreg fit: error: /dev/full: cannot write: No space left on device"
+
+
+def test_an_os_error_without_a_file_and_not_a_write_is_left_as_it_is():
+    code, text = cli.describe(ConnectionRefusedError(111, "Connection refused"), ["m.json"])
+    assert (code, text) == (1, "error: Connection refused")

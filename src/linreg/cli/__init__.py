@@ -84,23 +84,45 @@ def main(argv=None) -> int:
     except Exception as err:
         if args.debug:
             raise
-        code, text = describe(err)
+        code, text = describe(err, _written_paths(args))
         print(f"linreg {args.command}: {text}", file=sys.stderr)
         return code
     finally:
         warnings.formatwarning = formatwarning
 
 
-def describe(err: BaseException) -> tuple[int, str]:
+#: Options that name a file or folder the command writes.
+WRITTEN = ("output", "save", "plots")
+
+
+def _written_paths(args) -> list[str]:
+    return [str(v) for v in (getattr(args, name, None) for name in WRITTEN) if v]
+
+
+def describe(err: BaseException, written=()) -> tuple[int, str]:
     """``(exit code, one line)`` for an exception that ended a command (see the module
-    docstring): ``error: ...`` for the user's errors, ``internal error ...`` for bugs."""
+    docstring): ``error: ...`` for the user's errors, ``internal error ...`` for bugs.
+
+    ``written`` are the paths the command writes: an OSError that names no file (a full
+    disk while writing) is reported against them.
+    """
     code = classify(err)
     if code is not None:
+        if isinstance(err, OSError) and err.filename is None and written and _full(err):
+            what = err.strerror or _message(err)
+            return code, f"error: {' or '.join(written)}: cannot write: {what}"
         return code, f"error: {_message(err)}"
     return INTERNAL_EXIT, (
         f"internal error (a bug in linreg): {type(err).__name__}: {_message(err)}; "
         "rerun with --debug for the traceback and report it"
     )
+
+
+def _full(err: OSError) -> bool:
+    """Whether ``err`` is a failure to write (a full disk or device, a read-only one)."""
+    import errno
+
+    return err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO)
 
 
 def classify(err: BaseException) -> int | None:
