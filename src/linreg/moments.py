@@ -10,12 +10,19 @@ disjoint row sets merge exactly (Chan, Golub and LeVeque's pairwise update), so 
 split of the rows into chunks, in any order, over any number of workers gives the
 same statistics up to rounding.  Nothing here ever accumulates an uncentred ``X'X``:
 with a column near 1e9 and unit spread, the uncentred sums would cancel to noise.
+
+A column whose entries are so small (or large) that their squares leave the float64
+range (``x`` of order 1e-300) would leave ``C`` zero (or inf) there, and a solve from
+the Moments alone would call it constant.  Such chunks also keep ``C`` scaled:
+``cross_scaled`` with ``C = S cross_scaled S`` for the powers of two ``S = diag(scale)``,
+merged and subtracted alongside ``C``; :meth:`Moments.scaled_cross` gives it (``C``
+itself, scale 1, for ordinary data).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -70,6 +77,10 @@ class Moments:
     #: rounded means alone differ by ~1e-7 from the true difference, which would enter
     #: the cross-products at every merge.
     mean_low: np.ndarray | None = None
+    #: Powers of two ``S`` and ``cross / (S S')`` computed without under- or overflow,
+    #: for data whose squares leave the float64 range (None otherwise).
+    scale: np.ndarray | None = None
+    cross_scaled: np.ndarray | None = None
 
     # ------------------------------------------------------------------ views
     def low(self) -> np.ndarray:
@@ -105,6 +116,14 @@ class Moments:
         """Centred ``Y'WY``, shape (n_targets, n_targets)."""
         p = self.n_features
         return self.cross[p:, p:]
+
+    def scaled_cross(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(cross_scaled, scale)`` with ``cross = cross_scaled * outer(scale, scale)``:
+        the cross-products right where their squares under- or overflow (``scale`` all
+        ones and ``cross`` itself for ordinary data)."""
+        if self.scale is None:
+            return self.cross, np.ones(self.mean.shape[0])
+        return self.cross_scaled, self.scale
 
     def uncentred(self) -> np.ndarray:
         """Raw ``Z'WZ`` (for fits without an intercept)."""
@@ -161,6 +180,7 @@ class Moments:
                 s = w @ Z
                 Z *= np.sqrt(w)[:, None]
             cross = Z.T @ Z  # BLAS syrk
+        scale, scaled = _scaled_chunk_cross(Z, s, weight_sum)
         if weight_sum > 0:
             offset = s / weight_sum
             with np.errstate(all="ignore"):
@@ -168,7 +188,7 @@ class Moments:
                 mean, low = two_sum(shift, offset)
         else:
             mean, low = np.asarray(shift, dtype=np.float64).copy(), None
-        return cls(m, weight_sum, mean, cross, p, low)
+        return cls(m, weight_sum, mean, cross, p, low, scale, scaled)
 
     @classmethod
     def of_chunk_direct(cls, X, Y) -> tuple[Moments, float]:
@@ -202,6 +222,8 @@ class Moments:
         amplification = float(np.max(np.where(centred_diag > 0, ratio, np.inf), initial=1.0))
         if not np.isfinite(raw_diag).all():
             amplification = 1.0  # non-finite input: let the caller's finiteness check speak
+        elif np.any((raw_diag < TINY_SQUARES) & (sums != 0)):
+            amplification = np.inf  # squares underflow: the shifted path keeps them scaled
         return cls(m, float(m), mean, cross, p), amplification
 
     @classmethod
@@ -302,15 +324,16 @@ class Moments:
         wa, wb = self.weight_sum, other.weight_sum
         n = self.n_samples + other.n_samples
         if wb == 0:
-            return Moments(n, wa, self.mean, self.cross, self.n_features, self.mean_low)
+            return replace(self, n_samples=n)
         if wa == 0:
-            return Moments(n, wb, other.mean, other.cross, self.n_features, other.mean_low)
+            return replace(other, n_samples=n)
         total = wa + wb
         with np.errstate(all="ignore"):  # non-finite input is reported by the caller
             delta = _difference(other, self)
             mean, low = two_sum(self.mean, self.low() + delta * (wb / total))
             cross = self.cross + other.cross + np.outer(delta, delta) * (wa * wb / total)
-        return Moments(n, total, mean, cross, self.n_features, low)
+        scale, scaled = _combine_scaled(self, other, delta, wa * wb / total, 1.0)
+        return Moments(n, total, mean, cross, self.n_features, low, scale, scaled)
 
     def __add__(self, other: Moments) -> Moments:
         return self.merge(other)
@@ -332,7 +355,55 @@ class Moments:
                 - part.cross
                 - np.outer(delta, delta) * (w * part.weight_sum / self.weight_sum)
             )
-        return Moments(n, w, mean, cross, self.n_features, low)
+        scale, scaled = _combine_scaled(
+            self, part, delta, -w * part.weight_sum / self.weight_sum, -1.0
+        )
+        return Moments(n, w, mean, cross, self.n_features, low, scale, scaled)
+
+
+#: Sums of squares below this (or above its inverse) are kept scaled as well.
+TINY_SQUARES = 1e-280
+
+
+def _power_of_two(x) -> np.ndarray:
+    """``x`` rounded down to a power of two (1 where it is 0 or not finite)."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(x) & (x > 0)
+    _, e = np.frexp(np.where(ok, x, 1.0))
+    return np.where(ok, np.ldexp(1.0, e - 1), 1.0)
+
+
+def _scaled_chunk_cross(Z, s, weight_sum):
+    """``(scale, cross / (scale scale'))`` of a shifted, weight-scaled chunk ``Z`` with
+    column sums ``s``, or ``(None, None)`` when every column's squares are safely
+    inside the float64 range."""
+    with np.errstate(all="ignore"):
+        top = np.max(np.abs(Z), axis=0, initial=0.0)
+        extreme = (top > 0) & ((top * top < TINY_SQUARES) | (top > 1 / np.sqrt(TINY_SQUARES)))
+    if not np.any(extreme & np.isfinite(top)):
+        return None, None
+    scale = _power_of_two(top)
+    with np.errstate(all="ignore"):
+        Zs = Z / scale
+        scaled = Zs.T @ Zs
+        if weight_sum > 0:
+            ss = s / scale
+            scaled -= np.outer(ss, ss / weight_sum)
+    return scale, scaled
+
+
+def _combine_scaled(a: Moments, b: Moments, delta, factor, sign):
+    """The scaled cross-products of a merge (``sign`` 1) or a subtraction (-1):
+    ``a + sign b + factor delta delta'`` on a common scale (the larger power of two of
+    each column; rescaling by powers of two is exact)."""
+    if a.scale is None and b.scale is None:
+        return None, None
+    (ca, sa), (cb, sb) = a.scaled_cross(), b.scaled_cross()
+    scale = np.maximum(sa, sb)
+    with np.errstate(all="ignore"):
+        ra, rb, d = sa / scale, sb / scale, delta / scale
+        scaled = ca * np.outer(ra, ra) + sign * cb * np.outer(rb, rb) + factor * np.outer(d, d)
+    return scale, scaled
 
 
 def two_sum(a, b):
@@ -359,7 +430,5 @@ def _weighted_mean(X, Y, w) -> np.ndarray | None:
     total = float(w.sum())
     if not total > 0 or not np.isfinite(total):
         return None
-    mean = np.concatenate(
-        [weighted_mean(X, w, correct=False), weighted_mean(Y, w, correct=False)]
-    )
+    mean = np.concatenate([weighted_mean(X, w, correct=False), weighted_mean(Y, w, correct=False)])
     return mean if np.isfinite(mean).all() else None

@@ -414,19 +414,12 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     fvalue = None
     if cov_type != "nonrobust":
         fvalue = factor.wald_fvalue(coef[keep])
-    # Expand to all terms; the estimates are the model's own (one set of coefficients).
-    full = k_const + single.n_features
-    all_params = np.r_[solution.intercept[target], solution.coef[target]] if k_const else (
-        np.asarray(solution.coef[target], dtype=np.float64)
-    )
-    all_bse = np.full(full, np.nan)
-    all_bse[index] = bse
-    all_corr = np.full((full, full), np.nan)
-    all_corr[np.ix_(index, index)] = corr
     unknown = not_identified(single, aliased, solution.diagnostics.get("unresolved", ()))
-    all_bse[unknown] = np.nan
-    all_corr[unknown, :] = np.nan
-    all_corr[:, unknown] = np.nan
+    all_bse, all_corr = _expand(bse, corr, index, k_const + single.n_features, unknown)
+    # The estimates are the model's own: one set of coefficients everywhere.
+    all_params = np.asarray(solution.coef[target], dtype=np.float64)
+    if k_const:
+        all_params = np.r_[solution.intercept[target], all_params]
     return Summary(
         names=names,
         params=all_params,
@@ -455,6 +448,20 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
             "constant": float(constant),
         },
     )
+
+
+def _expand(bse, corr, index, full, unknown):
+    """Standard errors and correlations of the estimated terms (``index``) spread over
+    all ``full`` terms: NaN for the aliased ones and for those ``unknown`` (not
+    identified)."""
+    all_bse = np.full(full, np.nan)
+    all_bse[index] = bse
+    all_corr = np.full((full, full), np.nan)
+    all_corr[np.ix_(index, index)] = corr
+    all_bse[unknown] = np.nan
+    all_corr[unknown, :] = np.nan
+    all_corr[:, unknown] = np.nan
+    return all_bse, all_corr
 
 
 def _estimable_fit(single, keep, solution, target):

@@ -128,9 +128,8 @@ class LeastSquaresProblem:
         """Weighted centred column norms: from the Moments, or from X (scaled, so no
         square under- or overflows) where the squared norm in the Moments is unsafe."""
         m = self.get_moments()
-        p = self.n_features
-        norms = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
-        unsafe = active & ~((norms > 1e-150) & (norms < 1e150))
+        norms = _scaled_norms(m)
+        unsafe = active & ~((norms > 1e-150) & (norms < 1e150)) & (m.scale is None)
         if self.X is not None and unsafe.any():
             cols, _ = centre(self.X[:, unsafe], self.weights, dtype=np.float64)
             if self.weights is not None:
@@ -159,9 +158,15 @@ class LeastSquaresProblem:
         d = scale[active]
         # Divided one side at a time, and the uncentred part added in scaled form, so no
         # intermediate exceeds the scaled result (X'WX itself may overflow float64).
-        g = m.cross[:p, :p][np.ix_(active, active)] / d[:, None] / d[None, :]
+        cross, s = m.scaled_cross()
+        # cross / d / d, with d over the powers of two s of scaled cross-products (data
+        # whose squares leave the float64 range): the ratios are of order 1.
+        dx = d / s[:p][active]
+        with np.errstate(over="ignore", under="ignore"):
+            g = cross[:p, :p][np.ix_(active, active)] / dx[:, None] / dx[None, :]
+            b = cross[:p, p:][active] / dx[:, None] * s[None, p:]
         g += np.outer(u[active], u[active])
-        b = m.cross[:p, p:][active] / d[:, None] + np.outer(u[active], v)
+        b = b + np.outer(u[active], v)
         return g, b, scale, active
 
     def _gram_parts(self, m: Moments):
@@ -169,7 +174,7 @@ class LeastSquaresProblem:
         scaled uncentred parts ``u = sqrt(W) x_mean / d``, ``v = sqrt(W) y_mean`` (zero
         with an intercept), all without forming a square that could overflow."""
         p = self.n_features
-        centred = np.sqrt(np.maximum(np.diag(m.cross)[:p], 0.0))
+        centred = _scaled_norms(m)
         if self.fit_intercept:  # from X where the Moments' squares under/overflow
             centred = self._centred_norms(np.ones(p, dtype=bool))
             return centred, np.zeros(p), np.zeros(m.n_targets)
@@ -274,6 +279,14 @@ class LeastSquaresProblem:
         else:
             intercept = np.zeros(beta.shape[1], dtype=dt)
         return coef.astype(np.float64), intercept.astype(np.float64)
+
+
+def _scaled_norms(m: Moments) -> np.ndarray:
+    """Centred weighted column norms of X from the Moments, ``sqrt(diag C)``, from the
+    scaled cross-products where their squares leave the float64 range."""
+    cross, s = m.scaled_cross()
+    p = m.n_features
+    return np.sqrt(np.maximum(np.diag(cross)[:p], 0.0)) * s[:p]
 
 
 def _column_norms(A) -> np.ndarray:
