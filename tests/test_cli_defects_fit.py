@@ -206,3 +206,15 @@ def test_an_internal_failure_in_the_fit_is_not_dressed_as_a_user_error(
     monkeypatch.setattr(linreg.LinearRegression, "fit", broken)
     code, _, err = run(capsys, files["base"], "--target", "y")
     assert code == 3 and "internal error" in err and "--debug" in err
+
+
+def test_solver_help_lists_every_registered_solver(capsys):
+    """The help text is written out (``--help`` imports no numpy); it must still name
+    every solver the library's registries hold."""
+    from linreg.cli.fit import solver_names
+
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for model in ("ols", "lasso"):
+        assert all(name in text for name in solver_names(model))

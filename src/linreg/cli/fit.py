@@ -79,8 +79,9 @@ def add_parser(sub) -> None:
         "--solver",
         metavar="S",
         help=(
-            f"ols/ridge: {', '.join(solver_names('ols'))}; "
-            f"lasso/elasticnet: {', '.join(solver_names('lasso'))}"
+            "a solver of the model (exact: auto, cholesky, eigh, qr, svd, extended; "
+            "iterative: gd, autograd, torch; Lasso/ElasticNet: auto, gram, design, gd, "
+            "torch); an unknown name is refused with the model's list from the library"
         ),
     )
     p.add_argument(
