@@ -12,6 +12,7 @@ import gzip
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -342,3 +343,45 @@ def test_gzip_csv(capsys, tmp_path, stream):
     path = tmp_path / "data.csv.gz"
     path.write_bytes(gzip.compress(df.to_csv(index=False).encode()))
     assert_fits_pandas(capsys, path, stream=stream)
+
+
+# ---------------------------------------------------------------- the DEFECTS.md files themselves
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "repros" / "cli" / "files"
+READABLE = ["bigint53.csv", "bool_lower.csv", "tab.tsv", "base.csv", "longley.csv"]
+REFUSED = {
+    "dup_names.csv": "column name 'x' appears 2 times in the header; give each column its own name",
+    "space_after_comma.csv": "no column named 'y' (did you mean ' y'?); the columns are: 'x1', "
+    "' x2', ' y'",
+    "header_only.csv": "has column names but no data rows",
+    "blank_middle_nan.csv": "missing value in column 'x2' at line 13",
+    "allnan_col.csv": "column 'e' has no values (every row is missing)",
+}
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="the DEFECTS.md files are not here")
+
+
+def target_of(name):
+    return "TOTEMP" if name == "longley.csv" else "y"
+
+
+@needs_shared
+@pytest.mark.parametrize("name", READABLE)
+def test_defects_files_read_alike_on_both_paths_and_as_pandas(name):
+    path = SHARED / name
+    sep = "\t" if name.endswith(".tsv") else ","
+    df = pd.read_csv(path, sep=sep)
+    target = target_of(name)
+    want = df[[c for c in df.columns if c != target] + [target]].astype(float).to_numpy()
+    cols = select(read_table(path), path, target=target, options=())
+    assert np.array_equal(np.column_stack([cols.X, cols.y]), want)
+    parts = [np.column_stack([X, y]) for X, y, _ in linreg.scan(path, target=target, batch_size=7)]
+    assert np.array_equal(np.vstack(parts), want)
+
+
+@needs_shared
+@BOTH
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_defects_files_refused_alike(capsys, name, stream):
+    path = SHARED / name
+    rc, _, err = run(capsys, "fit", path, "--target", "y", *(["--stream"] if stream else []))
+    assert rc == 1
+    assert err.startswith(f"linreg fit: error: {path}: {REFUSED[name]}") and err.count("\n") == 1

@@ -150,14 +150,13 @@ def select(
     k = len(names) - len(targets) - (weights is not None)
     with _as_data_error():
         data = _matrix(table, src, names, first_row, options)
-        data, n_dropped = _complete_rows(data, src, names, first_row, options, drop_missing)
+        data, n_dropped = _complete_rows(
+            data, src, names, first_row, options, drop_missing, weights is not None
+        )
     y = data[:, k : k + len(targets)] if targets else None
     if y is not None and isinstance(target, str):
         y = y[:, 0]
     w = data[:, -1] if weights is not None else None
-    if w is not None and (w < 0).any():
-        r = int(np.flatnonzero(w < 0)[0])
-        raise DataError(f"{src.name}: negative weight in column {weights!r} at {src.where(r)}")
     target_name = target if target is None or isinstance(target, str) else list(target)
     return Columns(np.ascontiguousarray(data[:, :k]), y, w, names[:k], target_name, n_dropped)
 
@@ -195,18 +194,26 @@ def _matrix(table, src, names, first_row, options) -> np.ndarray:
     return np.column_stack(columns) if columns else np.empty((table.num_rows, 0))
 
 
-def _complete_rows(data, src, names, first_row, options, drop_missing):
-    """``data`` without its rows with missing or non-finite values (when allowed)."""
+def _complete_rows(data, src, names, first_row, options, drop_missing, weights=False):
+    """``data`` without its rows with missing or non-finite values (when allowed); the
+    last column, when it is the weights, must not be negative."""
     import numpy as np
 
     bad = ~np.isfinite(data)
-    if not bad.any():
-        return data, 0
-    empty = tables.all_missing(data, names)
+    empty = tables.all_missing(data, names) if bad.any() else None
     if empty is not None:
         raise tables.empty_column_error(src, empty, options)
-    if not drop_missing:
+    if bad.any() and not drop_missing:
         raise tables.finite_error(src, data, names, first_row, options)
+    if weights:
+        negative = np.flatnonzero(data[:, -1] < 0)  # NaN compares False
+        if len(negative):
+            where = src.where(first_row + int(negative[0]))
+            raise tables.TableError(
+                f"{src.name}: negative weight in column {names[-1]!r} at {where}"
+            )
+    if not bad.any():
+        return data, 0
     rows = bad.any(axis=1)
     n_dropped = int(rows.sum())
     print(
