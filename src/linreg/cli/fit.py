@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -321,7 +320,7 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
     _check_squares(args, X, y, names, targets, n_dropped == 0)
     Xt, yt, wt = rows(train)
     fit_kwargs = {"sample_weight": wt}
-    if len(val):
+    if len(val) and getattr(estimator, "solver", None) in iterative_solvers():
         fit_kwargs["validation_data"] = (X[val], y[val])
     _fit_named(estimator, Xt, yt, names, **fit_kwargs)
     centre = _weighted_mean(yt, wt)
@@ -398,15 +397,14 @@ def _run_streaming(args, estimator, holdout, targets) -> FitResult:
     if args.plots:
         plots = _coefficient_plot(result_summaries, args.plots, targets)
         print("Streamed data: only the coefficient plot is drawn.", file=sys.stderr)
-    train = metrics.get("train", {})
-    n_train = train.get("n", 0) if "n" in train else next(iter(train.values()))["n"]
     n_total = sum(_n_of(m) for m in metrics.values())
-    n_rows = {"total": n_total, "train": n_train}
+    n_rows = {"total": n_total, "train": _n_of(metrics["train"]) if "train" in metrics else 0}
     names = list(scan.feature_names)
     return FitResult(names, targets, None, n_rows, metrics, result_summaries, plots, cv)
 
 
 def _n_of(m: dict) -> int:
+    """The row count of one part's metrics (one target, or keyed by target)."""
     return m["n"] if "n" in m else next(iter(m.values()))["n"]
 
 
@@ -466,7 +464,7 @@ def _finish(args, estimator, result: FitResult) -> int:
             estimator,
             args.save,
             cov_types=cov_types if result.summaries else (),
-            metrics=json.loads(report.dump_json(metrics)),
+            metrics=_finite_only(metrics),
             formula=result.rhs,
             extra={"target": target, "data": str(args.data)},
         )
@@ -475,6 +473,19 @@ def _finish(args, estimator, result: FitResult) -> int:
         return 0
     _print_tables(args, estimator, result, cv, saved)
     return 0
+
+
+def _finite_only(value):
+    """``value`` with NaN and infinite numbers as None (model files hold strict JSON)."""
+    import math
+
+    if isinstance(value, dict):
+        return {k: _finite_only(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_only(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _fitted_on(args, n_rows) -> str:

@@ -69,9 +69,10 @@ def metrics_table(all_metrics: dict) -> str:
     lines = [f"{'part':<12}{'n':>9}{'R^2':>12}{'RMSE':>14}{'MAE':>14}"]
     cv = all_metrics.get("cross_validation")
     for part, m in all_metrics.items():
-        if part == "cross_validation":
+        if part == "cross_validation" or not isinstance(m, dict):
             continue
         rows = [(part, m)] if "n" in m else [(f"{part} {t}", v) for t, v in m.items()]
+        rows = [(label, v) for label, v in rows if isinstance(v, dict) and "n" in v]
         for label, v in rows:
             lines.append(
                 f"{label:<12}{v['n']:>9}{_num(v['r2'], '.5f'):>12}"
