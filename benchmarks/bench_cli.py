@@ -7,7 +7,7 @@ command) and ``python -c "import sklearn"`` (what an eager import would cost).
 
 Then ``linreg compare`` (every registered solver, default options: a 60 s budget) on
 longley.csv (16 rows: its standardized design has condition number ~1e2, so the
-first-order trainers cannot reach their tolerance and run a short 1000-epoch course),
+first-order trainers cannot reach their tolerance and run a short 500-epoch course),
 one_row.csv (one row: no trainer can certify) and a synthetic 100,000 x 10 file
 (well conditioned: every trainer converges).  It prints the wall and CPU seconds of
 each, and the machine (CPUs, load average): wall time on a shared, loaded machine

@@ -97,9 +97,10 @@ def test_defect_19_progress_lines_on_stderr(longley, capsys):
     assert lines[0].startswith("linreg compare: [1/3] qr: ok, n_iter=")
     # gd on longley (condition number ~1e2 of the standardized design) cannot reach
     # tol in the default cap: it is cut short, and the table says why.
-    assert lines[2].startswith("linreg compare: [3/3] gd: cut short, n_iter=1000 in ")
+    short = comparison.SHORT_RUN
+    assert lines[2].startswith(f"linreg compare: [3/3] gd: cut short, n_iter={short} in ")
     assert "3 solvers; cut short: gd (why: see the notes)." in captured.out
-    assert "run for 1000 epochs only: at condition number" in captured.out
+    assert f"run for {short} epochs only: at condition number" in captured.out
 
 
 def test_defect_19_tiny_budget_reports_skipped_solvers(longley, capsys, monkeypatch):
@@ -263,7 +264,7 @@ def test_solver_specs_follow_the_registries():
 
 
 def test_sep_reads_the_same_values(longley, tmp_path, capsys):
-    semicolons = tmp_path / "longley_semicolons.txt"
+    semicolons = tmp_path / "longley_semicolons.csv"
     semicolons.write_text(longley.read_text().replace(",", ";"))
     base = _json(capsys, longley, "-t", "TOTEMP", "--solvers", "qr")
     other = _json(capsys, semicolons, "-t", "TOTEMP", "--solvers", "qr", "--sep", ";")

@@ -318,7 +318,7 @@ DEFAULT_MAX_ITER = 100_000
 DEFAULT_TOL = 1e-9
 #: Epochs a first-order trainer runs by default when it cannot reach ``tol`` within
 #: ``DEFAULT_MAX_ITER`` epochs (see :func:`_epoch_plan`): enough to show where it heads.
-SHORT_RUN = 1000
+SHORT_RUN = 500
 #: Epochs of the timed run that measures an epoch's cost under a time budget.
 CALIBRATION_EPOCHS = 8
 #: Fraction of its share of the budget an iterative solver plans to use.
@@ -658,7 +658,7 @@ def compare(
         Split with the data; the MSEs are then weighted means.
     max_iter : int or None
         Epoch cap of the iterative solvers.  None: scaled to the problem, see
-        :func:`_epoch_plan` (the estimators' 100,000, or 1,000 with a note for a
+        :func:`_epoch_plan` (the estimators' 100,000, or ``SHORT_RUN`` = 500 with a note for a
         trainer that could not reach ``tol`` in 100,000 epochs).
     tol : float or None
         Passed to the iterative solvers (None: the estimators' default).
