@@ -113,7 +113,7 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(tables, "READ_BLOCK_BYTES", 256)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(csv_files())
 def test_csv_in_memory_equals_streamed_and_pandas(tmp_path_factory, small_blocks, case):
     text, sep, names = case

@@ -74,6 +74,7 @@ def data_source(path, sep=None) -> tables.Source:
     """The :class:`~linreg.io.tables.Source` of DATA; standard input is read once."""
     key = (str(path), sep)
     if key in _SOURCES:
+        _SOURCES[key] = _SOURCES.pop(key)  # the last one read
         return _SOURCES[key]
     if sep is not None and (len(sep) != 1 or sep in '\r\n"'):
         raise UsageError(f"--sep must be one character (not a quote or newline), got {sep!r}")
@@ -86,8 +87,16 @@ def data_source(path, sep=None) -> tables.Source:
         with _as_data_error():
             src = tables.source(path, sep)
     _SOURCES[key] = src
-    _SOURCES.setdefault((str(path), None), src)  # select() finds it without the sep
     return src
+
+
+def _source_read_last(path, sep):
+    """The source ``path`` was last read as (``select`` gets a table, maybe not the sep)."""
+    if sep is None:
+        for (p, _), src in reversed(_SOURCES.items()):
+            if p == str(path):
+                return src
+    return data_source(path, sep)
 
 
 @contextmanager
@@ -144,7 +153,7 @@ def select(
     """
     import numpy as np
 
-    src = data_source(path, sep)
+    src = _source_read_last(path, sep)
     targets = [] if target is None else [target] if isinstance(target, str) else list(target)
     names = _names(table, src, targets, features, weights)
     k = len(names) - len(targets) - (weights is not None)
