@@ -278,3 +278,23 @@ def test_a_terminal_gets_a_progress_bar_instead_of_lines(longley, capsys, monkey
     captured = capsys.readouterr()
     assert "linreg compare: [" not in captured.err
     assert captured.out.splitlines()[-1].startswith("svd ")
+
+
+def test_an_internal_failure_of_the_reference_is_reported_as_a_bug(longley, capsys, monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise np.linalg.LinAlgError("SVD did not converge")
+
+    monkeypatch.setattr(linreg.LinearRegression, "fit", broken)
+    assert main(["compare", str(longley), "-t", "TOTEMP", "--solvers", "qr"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("linreg compare: internal error (a bug in linreg): LinAlgError: SVD")
+    assert "rerun with --debug" in err and err.count("\n") == 1
+
+
+def test_test_and_val_sizes_summing_to_one_are_a_usage_error(longley, capsys):
+    argv = ["compare", str(longley), "-t", "TOTEMP", "--test-size", "0.5", "--val-size", "0.5"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "linreg compare: error: --test-size + --val-size must be below 1 (rows must be left "
+        "to train on), got 0.5 + 0.5\n"
+    )

@@ -391,6 +391,7 @@ class _Data:
         self.w = [None if w is None else take_rows(w, p) for p in parts]
         self.alpha, self.fit_intercept = float(alpha), fit_intercept
         self.validation = (self.X[1], self.y[1]) if len(parts[1]) else None
+        self.last_error = None  # the exception of the last fit, if it failed
 
     def estimator(self, **params):
         return _estimator(self.alpha, self.fit_intercept, **params)
@@ -422,6 +423,7 @@ class _Data:
             except Exception as exc:  # a failing solver becomes a row with a note
                 error = exc
             seconds = _clock() - start
+        self.last_error = error
         row = _empty_row(label, kind, _note(caught, error), FAILED if error else OK)
         row["seconds"] = seconds
         if error is not None:
@@ -606,7 +608,9 @@ def _reference(data: _Data, fit_intercept: bool):
     """The reference fit (``solver="auto"``): (estimator, row, parameters)."""
     model, row = data.fit("reference", "exact", {"solver": "auto"})
     if model is None:
-        raise ReferenceFitError(f"the reference fit (solver='auto') failed: {row['note']}")
+        raise ReferenceFitError(
+            f"the reference fit (solver='auto') failed: {row['note']}"
+        ) from data.last_error
     row["solver"] = f"auto ({model.solver_})"
     row["max_rel_dev"] = 0.0
     return model, row, _parameters(model, fit_intercept)

@@ -128,6 +128,11 @@ def _compare(args, cols):
     from .errors import DataError, UsageError
 
     specs = solver_specs(args.solvers)
+    if args.test_size + args.val_size >= 1:
+        raise UsageError(
+            f"--test-size + --val-size must be below 1 (rows must be left to train on), "
+            f"got {args.test_size:g} + {args.val_size:g}"
+        )
     try:
         with _Progress("compare") as progress:
             return linreg.compare(
@@ -151,11 +156,12 @@ def _compare(args, cols):
             "--random-state"
         ) from None
     except ReferenceFitError as err:
-        if isinstance(err.__cause__, ValueError):
-            raise DataError(f"{args.data}: {err}") from err
-        raise (err.__cause__ or err) from None  # an internal failure: reported as a bug
-    except ValueError as err:  # option combinations the library refuses
-        raise UsageError(str(err)) from None
+        from . import classify
+
+        cause = err.__cause__
+        if cause is None or classify(cause) is None:
+            raise (cause or err) from None  # an internal failure: main reports it as a bug
+        raise DataError(f"{args.data}: {err}") from cause  # the library refused the data
 
 
 class _Progress:
