@@ -468,3 +468,24 @@ def test_defect_12_moments_alone_keep_tiny_columns(k, weighted):
         assert sol.aliased == ()
         got = np.r_[sol.intercept[0], sol.coef[0]] / [10.0**k, 1.0, 10.0**k]
         np.testing.assert_allclose(got, ref, rtol=1e-8)
+
+
+def test_defect_1_intervals_exist_only_where_the_prediction_is_estimable():
+    """x3 = x1 + x2: at points that keep the dependency the prediction (of coef_) and
+    its interval are statsmodels' on the design without x3; at a point that breaks
+    it the least-squares solutions disagree, so the interval is NaN."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(40, 2)) + [3.0, 1.0]
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    y = X[:, :2] @ [1.0, -1.0] + rng.normal(size=40)
+    with pytest.warns(RankDeficientWarning):
+        model = linreg.LinearRegression().fit(X, y)
+    new = np.array([[3.5, 0.5, 4.0], [2.0, 2.0, 4.0], [3.0, 1.0, 5.0]])  # last breaks it
+    got = model.predict(new, interval="confidence")
+    ref = sm.OLS(y, sm.add_constant(X[:, :2])).fit()
+    frame = ref.get_prediction(sm.add_constant(new[:2, :2])).summary_frame(alpha=0.05)
+    np.testing.assert_allclose(got[:2, 0], frame["mean"], rtol=1e-10)
+    np.testing.assert_allclose(got[:2, 1], frame["mean_ci_lower"], rtol=1e-9)
+    np.testing.assert_allclose(got[:2, 2], frame["mean_ci_upper"], rtol=1e-9)
+    np.testing.assert_allclose(got[2, 0], model.predict(new[2:])[0], rtol=1e-12)
+    assert np.isnan(got[2, 1:]).all()

@@ -6,6 +6,10 @@ import numpy as np
 
 from .covariance import safe_product
 
+#: Relative size of a point's component along a null direction that makes its
+#: prediction not estimable (the rounding of a dependency in the data is far below).
+NULL_RTOL = 1e-6
+
 INTERVALS = ("confidence", "prediction")
 
 
@@ -60,12 +64,26 @@ def _se_centred(factor: dict, X) -> np.ndarray:
     v = l @ np.asarray(factor["root"], dtype=np.float64)
     size = np.linalg.norm(v, axis=1)
     se = safe_product(float(factor["sigma"]), size)
+    se[_not_estimable(factor, X)] = np.nan
     if factor.get("undefined_root") is not None:
         null_root = np.asarray(factor["undefined_root"], dtype=np.float64)
         undefined = np.linalg.norm(l @ null_root, axis=1)
         full = np.linalg.norm(l, axis=1) * np.linalg.norm(factor["root"])
         se[undefined > 1e-8 * np.maximum(full, size)] = np.nan
     return se
+
+
+def _not_estimable(factor: dict, X) -> np.ndarray:
+    """Rows whose fitted value differs between least-squares solutions (rank-deficient
+    fits: ``x0 - c`` not orthogonal to the null slopes), where no interval exists."""
+    if factor.get("null") is None:
+        return np.zeros(len(X), dtype=bool)
+    beta = np.asarray(factor["null"], dtype=np.float64)
+    dx = X - np.asarray(factor["null_centre"], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        move = np.abs(dx @ beta)
+        reach = np.abs(dx) @ np.abs(beta)
+    return np.any(move > NULL_RTOL * reach, axis=1)
 
 
 def _se_user(s, X, model) -> np.ndarray:

@@ -414,7 +414,8 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     fvalue = None
     if cov_type != "nonrobust":
         fvalue = factor.wald_fvalue(coef[keep])
-    unknown = not_identified(single, aliased, solution.diagnostics.get("unresolved", ()))
+    left_out = solution.diagnostics.get("unresolved", ())
+    unknown = not_identified(single, aliased, left_out)
     all_bse, all_corr = _expand(bse, corr, index, k_const + single.n_features, unknown)
     # The estimates are the model's own: one set of coefficients everywhere.
     all_params = np.asarray(solution.coef[target], dtype=np.float64)
@@ -425,7 +426,11 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
         params=all_params,
         cov_bse=all_bse,
         cov_corr=all_corr,
-        interval={**factor.interval_factor(), "resid_sd": sigma},
+        interval={
+            **factor.interval_factor(),
+            "resid_sd": sigma,
+            **_null_interval_factor(single, aliased, left_out),
+        },
         ssr=ssr,
         tss=tss,
         nobs=n,
@@ -586,34 +591,64 @@ def _moved_by_null_space(problem, aliased, left_out) -> list[int]:
     kept (neither aliased nor left out): :func:`not_identified`."""
     m = problem.get_moments()
     p, k_const = problem.n_features, int(problem.fit_intercept)
-    everything = list(range(k_const + p))
+    beta = null_vectors(problem, aliased, left_out)
+    if beta is None:
+        return list(range(k_const + p))  # extreme units: vouch for nothing
+    moved = np.any(beta != 0, axis=1)
+    if not k_const:
+        return [int(j) for j in np.flatnonzero(moved)]
+    with np.errstate(all="ignore"):
+        xbar = m.x_mean
+        shift = np.abs(xbar @ beta) * np.sqrt(m.weight_sum)
+        # Each column's contribution to the fitted values along the null vector.
+        norms = np.sqrt(np.diag(m.xtx) + m.weight_sum * xbar**2)
+        reach = (np.abs(beta) * norms[:, None]).max(axis=0)
+        intercept_moved = bool(np.any(shift > NULL_RTOL * reach))
+    return ([0] if intercept_moved else []) + [1 + int(j) for j in np.flatnonzero(moved)]
+
+
+def null_vectors(problem, aliased, left_out=()) -> np.ndarray | None:
+    """Slopes ``(p, r)`` spanning the directions in which the least-squares solutions
+    differ (one per aliased column ``j``: ``e_j - gamma_j`` in equilibrated
+    coordinates, ``gamma_j`` the regression of column ``j`` on the kept ones, from the
+    Moments' Gram matrix), in the user's units; entries below ``NULL_RTOL`` of their
+    vector's largest (equilibrated, so scale invariant) are rounding and set to 0.
+    None when the Gram matrix is not representable."""
+    m = problem.get_moments()
+    p, aliased = problem.n_features, list(aliased)
     keep = np.ones(p, dtype=bool)
     keep[aliased + list(left_out)] = False
     with np.errstate(all="ignore"):
-        G = m.xtx if k_const else m.uncentred()[:p, :p]
+        G = m.xtx if problem.fit_intercept else m.uncentred()[:p, :p]
         d = np.sqrt(np.diag(G))
         d = np.where(np.isfinite(d) & (d > 0), d, 1.0)
         Gs = G / d[:, None] / d[None, :]
         if not np.all(np.isfinite(Gs)):
-            return everything  # extreme units: report nothing we cannot vouch for
+            return None
         kept = np.flatnonzero(keep)
         null = np.zeros((p, len(aliased)))
         null[aliased, np.arange(len(aliased))] = 1.0
         if kept.size:
             gram, cross = Gs[np.ix_(kept, kept)], Gs[np.ix_(kept, aliased)]
             null[kept] = -np.linalg.lstsq(gram, cross, rcond=None)[0]
-        size = np.abs(null).max(axis=0)
-        moved = np.any(np.abs(null) > NULL_RTOL * size, axis=1)
-        if not k_const:
-            return [int(j) for j in np.flatnonzero(moved)]
-        beta = null / d[:, None]  # null vectors in the user's units
-        xbar = m.x_mean
-        shift = np.abs(xbar @ beta) * np.sqrt(m.weight_sum)
-        # Each column's contribution to the fitted values along the null vector.
-        norms = np.sqrt(np.diag(G) + m.weight_sum * xbar**2)
-        reach = (np.abs(beta) * norms[:, None]).max(axis=0)
-        intercept_moved = bool(np.any(shift > NULL_RTOL * reach))
-    return ([0] if intercept_moved else []) + [1 + int(j) for j in np.flatnonzero(moved)]
+        size = np.abs(null).max(axis=0, initial=0.0)
+        null = np.where(np.abs(null) > NULL_RTOL * size, null, 0.0)
+        return null / d[:, None]
+
+
+def _null_interval_factor(problem, aliased, left_out) -> dict:
+    """What prediction intervals need to tell an estimable point from one that is
+    not (:func:`linreg.intervals.prediction_intervals`): the null slopes and the
+    centre they act about."""
+    aliased = [j for j in aliased if j not in set(left_out)]
+    if not aliased:
+        return {}
+    beta = null_vectors(problem, aliased, left_out)
+    if beta is None:
+        return {}
+    m = problem.get_moments()
+    centre = m.x_mean if problem.fit_intercept else np.zeros(problem.n_features)
+    return {"null": beta.tolist(), "null_centre": np.asarray(centre).tolist()}
 
 
 def _covariance(problem, coef, cov_type, aliased, sigma, hc1_factor):
