@@ -325,14 +325,15 @@ def _csv_batches(src, columns, names, block_size, threads):
     while True:
         skip = done
         try:
-            with src.open() as stream:
+            stream, raw = _open_counted(src)
+            with stream, raw:
                 opts = _csv_options(src, columns, types, block_size, threads)
                 for batch in pcsv.open_csv(stream, **opts):
                     if skip >= batch.num_rows:
                         skip -= batch.num_rows
                         continue
                     batch, skip = batch.slice(skip), 0
-                    yield Batch(done, batch, _position(src, stream))
+                    yield Batch(done, batch, _position(raw))
                     done += batch.num_rows
             return
         except pa.ArrowInvalid as err:
@@ -342,10 +343,25 @@ def _csv_batches(src, columns, names, block_size, threads):
             types[col] = pa.string()
 
 
-def _position(src, stream) -> int:
-    raw = getattr(stream, "_raw", None)  # compressed: the decompressed position
+def _open_counted(src: Source):
+    """``(stream, raw)``: the decompressed stream, and the file under it whose position
+    is how far into the file the reader has got (for progress)."""
+    import pyarrow as pa
+
+    if src.path is None or src.path.lower().endswith(".xz"):
+        stream = src.open()
+        return stream, stream
+    raw = pa.OSFile(src.path, "r")
     try:
-        return (raw or stream).tell()
+        codec = pa.Codec.detect(src.path).name
+    except (ValueError, pa.ArrowException):  # not compressed
+        return raw, raw
+    return pa.CompressedInputStream(raw, codec), raw
+
+
+def _position(raw) -> int:
+    try:
+        return raw.tell()
     except Exception:  # noqa: BLE001 - progress only
         return 0
 
