@@ -2,9 +2,18 @@
 
 :func:`compare` runs the exact solvers and the iterative trainers (those registered in
 :data:`linreg.training.TRAINERS` when it is called) on one train / validation / test
-split and returns a :class:`Comparison`: rows of coefficients, errors, epochs, time,
-and the largest relative deviation from the reference fit (``solver="auto"``), which
-prints as a plain-text table and renders as a rich table.
+split (``linreg fit``'s row-keyed rule, :func:`linreg.split.holdout_labels`) and returns
+a :class:`Comparison`: rows of coefficients, errors, epochs, time, and the largest
+relative deviation from the reference fit (``solver="auto"``), which prints as a
+plain-text table and renders as a rich table.
+
+It finishes in seconds on small data and keeps to a time budget: a first-order trainer
+that its problem's conditioning says cannot reach its tolerance within the estimators'
+epoch cap (or that can never certify, on a singular problem) runs a short course with a
+note instead of the full cap (:func:`epochs_needed`); under ``max_seconds`` each
+iterative solver's cap is lowered to its share of the time left at its measured epoch
+cost, and solvers reached after the budget is spent are skipped.  Rows say which
+(``status``) and why (``note``).
 
 This module imports neither torch nor matplotlib; the torch trainers import torch
 when they run.
