@@ -499,3 +499,29 @@ def test_an_error_in_a_later_batch_leaves_no_file(capsys, tmp_path, monkeypatch)
     assert code == 1 and f"line {n + 1}" in one_line(err)
     assert list(out_path.parent.iterdir()) == []
     assert len(calls) >= 1  # the rows before the bad batch were predicted, then dropped
+
+
+# ------------------------------------------------------------------ report
+def test_lasso_of_several_targets_prints_every_target(capsys, tmp_path):
+    """The coefficient table of an L1 model has a column per target (not the first only)."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(40, 2))
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    frame["s"] = X @ [1.0, -1.0] + rng.normal(size=40) / 3
+    frame["t"] = 2 * X[:, 0] + rng.normal(size=40) / 3
+    frame.to_csv(tmp_path / "st.csv", index=False)
+    code, out, err = run(capsys, "fit", tmp_path / "st.csv", "--target", "s,t", "--model",
+                         "lasso", "--alpha", "0.3", "--cv", "0")  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split() == ["term", "s", "t"])
+    table = {
+        line.split()[0]: [float(v) for v in line.split()[1:]] for line in lines[start + 1 :][:3]
+    }
+    for t, name in enumerate(("s", "t")):
+        ref = Lasso(alpha=0.3, tol=1e-12, max_iter=100_000).fit(X, frame[name])
+        got = [table["const"][t], table["a"][t], table["b"][t]]
+        np.testing.assert_allclose(got, [ref.intercept_, *ref.coef_], rtol=1e-6, atol=1e-9)
+    assert "Nonzero coefficients: 2 of 2 for s; 1 of 2 for t." in out

@@ -552,7 +552,7 @@ def _print_tables(args, estimator, result, cv, saved) -> None:
                 print(f"\nSummary of target {target!r}:")
             print(str(summary))
     else:
-        print(report.coefficient_table(estimator))
+        print(report.coefficient_table(estimator, targets))
     print()
     print(metrics_table({**result.metrics, "cross_validation": cv}))
     if result.plots:

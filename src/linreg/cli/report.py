@@ -98,17 +98,38 @@ def _strict(value, where: str, found: dict):
     return value
 
 
-def coefficient_table(model) -> str:
+def coefficient_table(model, targets=None) -> str:
     """Intercept and coefficients of a model without a summary (L1-penalized fits:
-    no standard errors are reported for them)."""
+    no standard errors are reported for them), one column per target.
+
+    ``targets`` names the columns of a model of several targets (default ``target 0``,
+    ``target 1``, ...).  The intercept's label is the summary's (``const`` unless a
+    feature has that name); a model without an intercept has no intercept row.
+    """
+    from linreg.summary import parameter_names
+
     coef = np.atleast_2d(model.coef_)
-    intercept = np.atleast_1d(model.intercept_)
+    k, p = coef.shape
+    intercept = np.broadcast_to(np.atleast_1d(model.intercept_), (k,))
     names = getattr(model, "feature_names_in_", None)
-    if names is None:
-        names = [f"x{j}" for j in range(coef.shape[1])]
-    lines = [f"{'term':<24}{'coef':>16}"]
-    for name, value in zip(["const", *map(str, names)], np.r_[intercept[0], coef[0]]):
-        lines.append(f"{name:<24}{value:>16.8g}")
-    nonzero = int(np.count_nonzero(coef[0]))
-    lines.append(f"{nonzero} of {coef.shape[1]} coefficients are nonzero.")
+    names = [f"x{j}" for j in range(p)] if names is None else [str(n) for n in names]
+    with_intercept = bool(getattr(model, "fit_intercept", True))
+    labels = parameter_names(names, int(with_intercept))
+    values = np.vstack([intercept, coef.T]) if with_intercept else coef.T
+    if k == 1:
+        heads = ["coef"]
+    elif targets is not None and len(targets) == k:
+        heads = [str(t) for t in targets]
+    else:
+        heads = [f"target {t}" for t in range(k)]
+    width = max(16, *(len(h) + 2 for h in heads))
+    lines = [f"{'term':<24}" + "".join(f"{h:>{width}}" for h in heads)]
+    for label, row in zip(labels, values):
+        lines.append(f"{label:<24}" + "".join(f"{v:>{width}.8g}" for v in row))
+    counts = [f"{np.count_nonzero(c)} of {p}" for c in coef]
+    if k == 1:
+        lines.append(f"{counts[0]} coefficients are nonzero.")
+    else:
+        each = "; ".join(f"{c} for {h}" for c, h in zip(counts, heads))
+        lines.append(f"Nonzero coefficients: {each}.")
     return "\n".join(lines)
