@@ -354,7 +354,7 @@ def _open_counted(src: Source):
     raw = pa.OSFile(src.path, "r")
     try:
         codec = pa.Codec.detect(src.path).name
-    except (ValueError, pa.ArrowException):  # not compressed
+    except (ValueError, TypeError, pa.ArrowException):  # not compressed
         return raw, raw
     return pa.CompressedInputStream(raw, codec), raw
 
