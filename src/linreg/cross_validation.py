@@ -346,7 +346,8 @@ def _result(n_folds, random_state, method, sums, total=None, refit=()) -> CVResu
 
 
 class _collect_warnings:
-    """Repeat each distinct warning of the fold fits once, saying where it came from."""
+    """Repeat the fold fits' warnings once per kind (the same text up to its numbers),
+    saying where they came from and how many folds gave one like it."""
 
     def __enter__(self):
         self._catch = warnings.catch_warnings(record=True)
@@ -355,13 +356,17 @@ class _collect_warnings:
         return self
 
     def __exit__(self, *exc):
+        import re
+
         self._catch.__exit__(*exc)
-        seen = set()
+        kinds: dict = {}
         for item in self._caught:
-            text = str(item.message)
-            if text not in seen:
-                seen.add(text)
-                warnings.warn(f"cross-validation fold fits: {text}", item.category, stacklevel=3)
+            key = (item.category, re.sub(r"\d[\d.e+-]*", "#", str(item.message)))
+            kinds.setdefault(key, []).append(item)
+        for items in kinds.values():
+            more = f" ({len(items)} fold fits gave such a warning)" if len(items) > 1 else ""
+            text = f"cross-validation fold fits: {items[0].message}{more}"
+            warnings.warn(text, items[0].category, stacklevel=3)
         return False
 
 
