@@ -173,3 +173,21 @@ def test_seeded_folds_with_ten_folds(dataset, capsys):
     doc = fit_json(capsys, path, "--target", target, "--cv", 10, "--random-state", 7)
     assert doc["cv"]["n_folds"] == 10
     assert_cv_equal(doc, target, sklearn_cv(reference_ols(target), frame, target, 10, 7))
+
+
+@pytest.mark.parametrize("mode", ["memory", "stream"])
+def test_lasso_cv_from_fold_moments_equals_sklearn(dataset, mode, capsys):
+    """Lasso folds solved by coordinate descent on merged fold Moments (Gram layout) give
+    scikit-learn's held-out figures of Lasso refit on each fold's rows."""
+    from sklearn.linear_model import Lasso
+
+    path, frame, target = dataset
+    if target != "target":
+        pytest.skip("one dataset suffices: the Gram route is the same for all")
+    extra = ["--stream"] if mode == "stream" else []
+    doc = fit_json(capsys, path, "--target", target, "--model", "lasso", "--alpha", 0.1, *extra)
+    assert doc["cv"]["method"] == "moments"
+    ref = sklearn_cv(Lasso(alpha=0.1, tol=1e-14, max_iter=1_000_000), frame, target)
+    figures = doc["cv"]["targets"][target]
+    for metric, folds in ref.items():
+        np.testing.assert_allclose(figures[metric]["folds"], folds, rtol=1e-9, err_msg=metric)
