@@ -70,9 +70,15 @@ def add_parser(sub) -> None:
 
 
 # ---------------------------------------------------------------- the model
+def _extra(model_file) -> dict:
+    """What ``linreg fit`` recorded about the fit (target, data), or nothing."""
+    extra = model_file.document.get("extra")
+    return extra if isinstance(extra, dict) else {}
+
+
 def _target_names(model_file, n_targets: int) -> list[str]:
     """The targets' names as stored by ``linreg fit`` (their index when not stored)."""
-    target = (model_file.document.get("extra") or {}).get("target")
+    target = _extra(model_file).get("target")
     if isinstance(target, str):
         target = [target]
     if isinstance(target, list) and len(target) == n_targets:
@@ -126,7 +132,7 @@ def check_intervals(args, model_file) -> dict:
 
 def _missing_cov_type(model_file, cov_type: str, stored: list[str]) -> str:
     """Which covariances the file holds, and the command that stores ``cov_type``."""
-    extra = model_file.document.get("extra") or {}
+    extra = _extra(model_file)
     data = extra.get("data") if isinstance(extra.get("data"), str) else "DATA"
     target = extra.get("target")
     if model_file.formula is not None:
