@@ -211,3 +211,21 @@ def test_all_plots_per_target_with_names(tmp_path):
         alone = LinearRegression().fit(X, Y[:, t]).predict(X)
         view = plots.TargetView(LinearRegression().fit(X, Y), t)
         np.testing.assert_allclose(view.predict(X), alone, rtol=1e-12)
+
+
+def test_axes_name_the_target_and_features(diabetes, full_model, tmp_path):
+    """The target's axis says its name: a pandas y's name, or target_name; never "y"."""
+    X, y = diabetes
+    y = y.rename("disease progression")
+    written = plots.all_plots(full_model, X, y, tmp_path, fmt="svg")
+    assert "actual disease progression" in written["predicted_vs_actual"].read_text()
+    assert "fitted disease progression" in written["residuals_vs_fitted"].read_text()
+    line = written["fitted_line"].read_text()
+    assert "Fitted line: disease progression against age" in line
+    assert "age (others at their means)" in line
+    named = plots.predicted_vs_actual(
+        full_model, X, y.to_numpy(), tmp_path / "n.svg", target_name="progression"
+    )
+    assert "actual progression" in named.read_text()
+    unnamed = plots.predicted_vs_actual(full_model, X, y.to_numpy(), tmp_path / "u.svg")
+    assert "actual y" in unnamed.read_text()

@@ -229,7 +229,8 @@ def fitted_line(
     level : float, default 0.95
         Coverage of the band.
     target_name : str, optional
-        The target's name for the axis label and title (default ``"y"``).
+        The target's name for the axis label and title (default: the name of a
+        pandas Series ``y``, else ``"y"``).
 
     Returns
     -------
@@ -244,12 +245,12 @@ def fitted_line(
     j = _feature_index(model, feature)
     name = _feature_labels(model)[j]
     Xa = _as_array(model, X)
+    target = _target_label(target_name, y)
     y = np.asarray(y, dtype=np.float64)
     x = Xa[:, j]
     grid = np.tile(Xa.mean(axis=0), (200, 1))
     grid[:, j] = np.linspace(x.min(), x.max(), 200)
     others = Xa.shape[1] > 1
-    target = _target_label(target_name)
     title = f"Fitted line: {target} against {name}"
     if others:
         k = Xa.shape[1] - 1
@@ -276,7 +277,10 @@ def fitted_line(
     return _save(fig, path)
 
 
-def _target_label(target_name) -> str:
+def _target_label(target_name, y=None) -> str:
+    """``target_name``, else the name of a pandas Series ``y``, else ``"y"``."""
+    if target_name is None:
+        target_name = getattr(y, "name", None)
     return "y" if target_name is None else str(target_name)
 
 
@@ -291,7 +295,8 @@ def predicted_vs_actual(model, X, y, path, *, target_name=None) -> Path:
     path : str or os.PathLike
         Output file; its extension sets the format.
     target_name : str, optional
-        The target's name for the axis labels (default ``"y"``).
+        The target's name for the axis labels (default: the name of a pandas
+        Series ``y``, else ``"y"``).
 
     Returns
     -------
@@ -300,9 +305,9 @@ def predicted_vs_actual(model, X, y, path, *, target_name=None) -> Path:
     """
     from sklearn.metrics import r2_score
 
+    target = _target_label(target_name, y)
     y, fitted, _ = _fit_and_residuals(model, X, y)
     title = f"Predicted vs actual (R² = {r2_score(y, fitted):.3f})"
-    target = _target_label(target_name)
     fig, ax = _figure(title, f"actual {target}", f"predicted {target}")
     ax.scatter(y, fitted, **POINTS)
     _identity_line(ax, y, fitted)
@@ -321,7 +326,8 @@ def residuals_vs_fitted(model, X, y, path, *, target_name=None) -> Path:
     path : str or os.PathLike
         Output file; its extension sets the format.
     target_name : str, optional
-        The target's name for the axis labels (default ``"y"``).
+        The target's name for the axis labels (default: the name of a pandas
+        Series ``y``, else ``"y"``).
 
     Returns
     -------
@@ -329,7 +335,7 @@ def residuals_vs_fitted(model, X, y, path, *, target_name=None) -> Path:
         The file written.
     """
     _, fitted, resid = _fit_and_residuals(model, X, y)
-    target = _target_label(target_name)
+    target = _target_label(target_name, y)
     fig, ax = _figure("Residuals vs fitted", f"fitted {target}", f"residual ({target} - fitted)")
     ax.scatter(fitted, resid, **POINTS)
     ax.axhline(0.0, **REFERENCE)
@@ -477,7 +483,8 @@ def all_plots(
         File extension, hence format, of every file.
     target_name : str or list of str, optional
         The target's name (one per target), for the axis labels and, with several
-        targets, the file names (default ``"y"``, or ``y0, y1, ...``).
+        targets, the file names (default: the name of a pandas ``y``, else ``"y"``,
+        or ``y0, y1, ...``).
 
     Returns
     -------
@@ -491,6 +498,9 @@ def all_plots(
     written = {}
     if history is not None:
         written["loss_curve"] = loss_curve(history, directory / f"loss_curve.{fmt}")
+    if target_name is None:  # a pandas y names its target(s)
+        columns = getattr(y, "columns", None)
+        target_name = [str(c) for c in columns] if columns is not None else getattr(y, "name", None)
     Y = np.asarray(y, dtype=np.float64)
     if Y.ndim == 1:
         name = target_name[0] if isinstance(target_name, (list, tuple)) else target_name
