@@ -12,6 +12,7 @@ seeded generator (hypothesis is not a dependency of the project).
 from __future__ import annotations
 
 import json
+import pickle
 import warnings
 from fractions import Fraction
 
@@ -423,6 +424,9 @@ def test_defect_30_zero_weights_leave_nobs_and_df(tmp_path, capsys):
     assert (s.nobs, s.df_resid) == (ref.nobs, ref.df_resid)
     np.testing.assert_allclose(s.bse, ref.bse, rtol=1e-9)
     assert abs(s.llf - ref.llf) < 1e-9 * abs(ref.llf)
+    bare = pickle.loads(pickle.dumps(model)).summary()  # the Moments alone
+    assert (bare.nobs, bare.df_resid) == (ref.nobs, ref.df_resid)
+    np.testing.assert_allclose(bare.bse, ref.bse, rtol=1e-8)
 
 
 @pytest.mark.parametrize("cov_type", ["nonrobust", "HC1", "HC3"])

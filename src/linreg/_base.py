@@ -60,6 +60,8 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if source is not None:
             return self._fit_source(source, validation_data, dtype)
         X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+        # Rows of positive weight (summary's nobs, R's convention), kept when pickled.
+        self._positive_weights = None if w is None else int(np.count_nonzero(w > 0))
         problem = self._in_memory_problem(X, Y, w)
         if self.solver in TRAINERS:
             return self._fit_iterative(problem, y_was_1d, validation_data, dtype)

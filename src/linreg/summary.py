@@ -393,7 +393,7 @@ def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=No
     m = single.get_moments()
     k_const = int(single.fit_intercept)
     rank = int(keep.sum()) + k_const
-    n = n_observations(single)
+    n = n_observations(single, getattr(model, "_positive_weights", None))
     df_resid = n - rank
     rss, y_scale = scaled_residual_sum_of_squares(single, coef[None, :], np.array([intercept]))
     tss_scaled = _scaled_total_sum_of_squares(single, m, y_scale)
@@ -510,14 +510,17 @@ def parameter_names(feature_labels, k_const: int) -> list[str]:
     return [label, *labels]
 
 
-def n_observations(problem) -> int:
+def n_observations(problem, recorded=None) -> int:
     """Observations that carry information: the rows of positive weight (R's ``lm``
-    leaves zero weights out of ``nobs`` and the degrees of freedom)."""
+    leaves zero weights out of ``nobs`` and the degrees of freedom); ``recorded`` is
+    the count the model kept at fit time, for when only the Moments are left."""
     if problem.weights is not None:
         return int(np.count_nonzero(np.asarray(problem.weights) > 0))
     source = getattr(problem, "source", None)
     if source is not None and getattr(source, "weighted", False) and not problem.has_data:
         return int(chunk_sum(problem, _PositiveWeights()))
+    if recorded is not None and not problem.has_data and source is None:
+        return int(recorded)
     return int(problem.n_samples)
 
 
