@@ -105,6 +105,12 @@ def bench_compare(exe: str, repeat: int) -> None:
                 verdict = "  ok (< 10 s)" if median < 10 else "  SLOW (>= 10 s)"
             print(f"{label:<34}{median:>10.2f}{max(walls):>10.2f}{cpu:>10.2f}{verdict}")
     print(f"machine: {machine()}")
+    if os.getloadavg()[0] > (os.cpu_count() or 1):
+        print(
+            "note: the machine is loaded (load average above its CPU count): the wall "
+            "seconds overstate the work; the CPU seconds are what compare costs on an "
+            "idle machine, less the wait"
+        )
 
 
 def main() -> None:
