@@ -286,3 +286,25 @@ def test_scan_imports_neither_dask_nor_pyarrow_until_used():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_separators_tsv_and_compressed_csv(tmp_path, frame):
+    """sep=, .tsv and .csv.gz read the same values as the plain CSV (pandas' reading)."""
+    import gzip
+
+    df = frame.head(200)
+    want = pd.read_csv(write(df, tmp_path / "plain.csv"), float_precision="round_trip")[
+        FEATURES + ["y"]
+    ].to_numpy()
+    (tmp_path / "semi.csv").write_text(df.to_csv(sep=";", index=False))
+    (tmp_path / "tab.tsv").write_text(df.to_csv(sep="\t", index=False))
+    (tmp_path / "z.csv.gz").write_bytes(gzip.compress(df.to_csv(index=False).encode()))
+    for path, sep in (("semi.csv", ";"), ("tab.tsv", None), ("z.csv.gz", None)):
+        src = linreg.scan(tmp_path / path, target="y", features=FEATURES, sep=sep, batch_size=64)
+        got = np.vstack([np.column_stack([X, y]) for X, y, _ in src])
+        assert np.array_equal(got, want)
+
+
+def test_standard_input_is_refused_with_the_reason():
+    with pytest.raises(ValueError, match=r"standard input \('-'\) can be read once only"):
+        linreg.scan("-", target="y")
