@@ -30,9 +30,14 @@ def add_parser(sub) -> None:
         ),
     )
     add_data_arguments(p)
-    p.add_argument("--target", "-t", metavar="COL", required=True)
-    p.add_argument("--features", metavar="A,B,C", type=options.names)
-    p.add_argument("--weights", metavar="COL")
+    p.add_argument("--target", "-t", metavar="COL", required=True, help="the column to predict")
+    p.add_argument(
+        "--features",
+        metavar="A,B,C",
+        type=options.names,
+        help="feature columns (default: all but target/weights)",
+    )
+    p.add_argument("--weights", metavar="COL", help="column of sample weights")
     p.add_argument(
         "--alpha",
         type=options.non_negative_float,
@@ -40,9 +45,28 @@ def add_parser(sub) -> None:
         help="ridge penalty (default 0: OLS)",
     )
     p.add_argument("--no-intercept", action="store_true")
-    p.add_argument("--test-size", type=options.fraction, default=0.2, metavar="F")
-    p.add_argument("--val-size", type=options.fraction, default=0.0, metavar="F")
-    p.add_argument("--random-state", type=options.non_negative_int, default=0, metavar="N")
+    p.add_argument(
+        "--test-size",
+        type=options.fraction,
+        default=0.2,
+        metavar="F",
+        help="hold out each row for testing with this probability (default 0.2; the rows "
+        "'linreg fit --test-size F' holds out with the same --random-state)",
+    )
+    p.add_argument(
+        "--val-size",
+        type=options.fraction,
+        default=0.0,
+        metavar="F",
+        help="validation probability (a val MSE; the iterative solvers' val_loss)",
+    )
+    p.add_argument(
+        "--random-state",
+        type=options.non_negative_int,
+        default=0,
+        metavar="N",
+        help="seed of the split and of the iterative solvers (default 0)",
+    )
     p.add_argument(
         "--solvers",
         type=options.names,
