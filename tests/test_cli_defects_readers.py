@@ -132,7 +132,7 @@ def test_defect_16_predict_reads_a_late_float(capsys, tmp_path, int_then_float):
 
 
 def test_defect_16_readers_equal_pandas(int_then_float):
-    want = pd.read_csv(int_then_float, float_precision="round_trip").astype(float).to_numpy()
+    want = pd.read_csv(int_then_float).astype(float).to_numpy()
     assert np.array_equal(in_memory(int_then_float), want)
     assert np.array_equal(streamed(int_then_float, features=["x"], batch_size=7000), want)
 
@@ -146,9 +146,7 @@ BIGINT = "id,x1,y\n" + "".join(
 @BOTH
 def test_defect_17_integers_beyond_2_53_read_as_nearest_double(capsys, tmp_path, stream):
     path = write(tmp_path / "bigint53.csv", BIGINT)
-    want = pd.read_csv(path, float_precision="round_trip").astype(
-        float
-    )  # pandas: int64 -> nearest float64
+    want = pd.read_csv(path).astype(float)  # pandas: int64 -> nearest float64
     assert want["id"].iloc[1] == 9007199254740992.0  # 2^53 + 1 rounds to even
     got = streamed(path) if stream else in_memory(path)
     assert np.array_equal(got, want.to_numpy())
@@ -179,9 +177,7 @@ def test_defect_18_booleans_read_as_one_and_zero(capsys, tmp_path, stream):
     assert pd.read_csv(path)["flag"].dtype == bool  # pandas reads them as booleans
     assert_fits_pandas(capsys, path, stream=stream)
     got = streamed(path) if stream else in_memory(path)
-    assert np.array_equal(
-        got, pd.read_csv(path, float_precision="round_trip").astype(float).to_numpy()
-    )
+    assert np.array_equal(got, pd.read_csv(path).astype(float).to_numpy())
 
 
 # ---------------------------------------------------------------- names and messages
@@ -372,7 +368,7 @@ def target_of(name):
 def test_defects_files_read_alike_on_both_paths_and_as_pandas(name):
     path = SHARED / name
     sep = "\t" if name.endswith(".tsv") else ","
-    df = pd.read_csv(path, sep=sep, float_precision="round_trip")
+    df = pd.read_csv(path, sep=sep)
     target = target_of(name)
     want = df[[c for c in df.columns if c != target] + [target]].astype(float).to_numpy()
     cols = select(read_table(path), path, target=target, options=())
