@@ -440,6 +440,8 @@ def _from_source(estimator, source, n_folds, random_state) -> CVResult:
             m = labels == f
             parts[f] = parts[f].merge(Moments.from_arrays(X[m], Y[m], None if w is None else w[m]))
         n += len(X)
+    if n == 0:
+        source.moments()  # the source's own error for no rows
     _check_folds(n, n_folds)
     _check_finite(source, parts, negative)
     models, _ = _fit_fold_models(estimator, parts, source, source.y_was_1d)
@@ -467,7 +469,7 @@ def _batches(source):
     make = getattr(source, "batches", None)
     chunks = make() if make is not None else iter(source)
     for X, y, w in chunks:
-        yield X, np.asarray(y).reshape(len(X), -1), w
+        yield X, np.asarray(y).reshape(len(X), source.n_targets), w
 
 
 # ------------------------------------------------------------------ Dask

@@ -6,6 +6,9 @@ import numbers
 
 import numpy as np
 
+from .moments import Moments
+from .sources.base import ChunkSource
+
 
 def _check_fraction(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -184,3 +187,66 @@ def fold_labels(n: int, n_folds: int, seed: int, start: int = 0) -> np.ndarray:
     ranks = np.argsort(np.argsort(u.reshape(-1, k), axis=1, kind="stable"), axis=1)
     offset = int(start) - first_block * k
     return ranks.reshape(-1)[offset : offset + int(n)].astype(np.int32)
+
+
+class PartSource(ChunkSource):
+    """The rows of one part (TRAIN, VALIDATION or TEST) of a chunked source, as a source.
+
+    Rows are labelled by :func:`holdout_labels` from their index in the source (counted
+    over its batches in order), so every pass selects the same rows, whatever the batch
+    sizes, and they are the rows an in-memory split of the same data holds out.
+
+    Parameters
+    ----------
+    source : iterable ChunkSource
+        Yields ``(X, y, w)`` batches in row order (a :func:`linreg.scan`).
+    test_size, val_size : float
+    seed : int
+    part : int, default TRAIN
+    """
+
+    #: The message when the part holds no rows (the command line adds its advice).
+    empty_message = "the {part} part holds no rows (test_size={test}, val_size={val})"
+
+    def __init__(self, source, test_size, val_size, seed, part=TRAIN):
+        self.source = source
+        self.test_size, self.val_size, self.seed = float(test_size), float(val_size), int(seed)
+        self.part = part
+        for attr in ("feature_names", "target_names", "n_features", "n_targets"):
+            setattr(self, attr, getattr(source, attr))
+        self.weighted = source.weighted
+        self.y_was_1d = source.y_was_1d
+
+    def labelled_batches(self):
+        """Yield ``(labels, X, Y, w)`` of every batch of the source, Y 2-D."""
+        start = 0
+        for X, y, w in self.source:
+            labels = holdout_labels(len(X), self.test_size, self.val_size, self.seed, start)
+            start += len(X)
+            yield labels, X, np.asarray(y).reshape(len(X), self.n_targets), w
+
+    def batches(self):
+        """Yield ``(X, Y, w)`` of this part's rows in row order, Y 2-D."""
+        for labels, X, Y, w in self.labelled_batches():
+            keep = labels == self.part
+            yield X[keep], Y[keep], None if w is None else w[keep]
+
+    def moments(self) -> Moments:
+        total = Moments.empty(self.n_features, self.n_targets)
+        for X, Y, w in self.batches():
+            if len(X):
+                total = total.merge(Moments.from_arrays(X, Y, w))
+        if total.n_samples == 0:
+            raise ValueError(
+                self.empty_message.format(
+                    part=PART_NAMES[self.part], test=self.test_size, val=self.val_size
+                )
+            )
+        return total
+
+    def reduce(self, func):
+        total = None
+        for X, Y, w in self.batches():
+            part = func(X, Y, w)
+            total = part if total is None else total + part
+        return total

@@ -44,7 +44,7 @@ def read_frame(args, targets):
 
 
 def run_on_cluster(args, estimator, targets):
-    """Fit on the cluster at ``args.scheduler``; returns the fit's FitResult."""
+    """Fit on the cluster at ``args.scheduler``: ``(features, metrics, summaries, cv)``."""
     if args.formula is not None or args.drop_missing:
         raise UsageError("--scheduler takes --features (not --formula or --drop-missing)")
     if args.test_size or args.val_size:
@@ -65,10 +65,12 @@ def run_on_cluster(args, estimator, targets):
 
 
 def _fit(args, estimator, targets):
+    """``(features, metrics, summaries, cv)`` of the fit on the cluster (the summaries'
+    second passes run on the workers, so they are computed while the client is open)."""
     from linreg.cross_validation import MomentsSource, fits_from_moments
     from linreg.sources import as_source
 
-    from .fit import FitResult, cross_validation, summaries
+    from .metrics import cross_validation
 
     frame, features = read_frame(args, targets)
     X = frame[features].astype("float64")
@@ -82,15 +84,9 @@ def _fit(args, estimator, targets):
         estimator.fit(MomentsSource(cv.total_moments, source))
     else:
         estimator.fit(source)
-    result_summaries = summaries(estimator, args.cov_type, len(targets))
+    summaries = []
+    if hasattr(estimator, "summary"):
+        summaries = [estimator.summary(args.cov_type, target=j) for j in range(len(targets))]
     moments = getattr(estimator, "moments_", None) or source.moments()
     sums = source.reduce(MetricSums.of(estimator, moments.y_mean))
-    metrics = {"train": metrics_by_target(sums, targets)}
-    n = int(sums[0][0])
-    plots = {}
-    if args.plots:
-        from .fit import _coefficient_plot
-
-        plots = _coefficient_plot(result_summaries, args.plots, targets)
-    n_rows = {"total": n, "train": n}
-    return FitResult(features, targets, None, n_rows, metrics, result_summaries, plots, cv)
+    return features, {"train": metrics_by_target(sums, targets)}, summaries, cv

@@ -252,7 +252,11 @@ def run(args) -> int:
     if args.scheduler is not None:
         from .cluster import run_on_cluster
 
-        result = run_on_cluster(args, estimator, targets)
+        names, metrics, result_summaries, cv = run_on_cluster(args, estimator, targets)
+        plots = _coefficient_plot(result_summaries, args.plots, targets) if args.plots else {}
+        n = _n_of(metrics["train"])
+        n_rows = {"total": n, "train": n}
+        result = FitResult(names, targets, None, n_rows, metrics, result_summaries, plots, cv)
     elif should_stream(args):
         result = _run_streaming(args, estimator, holdout, targets)
     else:
@@ -276,32 +280,12 @@ def summaries(estimator, cov_type, n_targets) -> list:
     return [estimator.summary(cov_type=cov_type, target=j) for j in range(n_targets)]
 
 
-def cross_validation(args, estimator, data, **kwargs):
-    """The CV result of ``args.cv`` folds on ``data`` (arrays or a source), or None with a
-    warning when there are fewer rows than folds."""
-    import warnings
-
-    from linreg.cross_validation import TooFewRowsError, cross_validate
-
-    if not args.cv:
-        return None
-    try:
-        return cross_validate(
-            estimator, data, n_folds=args.cv, random_state=args.random_state, **kwargs
-        )
-    except TooFewRowsError as err:
-        warnings.warn(
-            f"cross-validation skipped: {err} (lower --cv, or --cv 0)", stacklevel=2
-        )
-        return None
-
-
 def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
     import numpy as np
 
     from linreg.split import PART_NAMES, TEST, TRAIN, VALIDATION
 
-    from .metrics import MetricSums, metrics_by_target
+    from .metrics import MetricSums, cross_validation, metrics_by_target
 
     X, y, w, names, targets, rhs, n_dropped = load_design(args, targets)
     estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
@@ -414,6 +398,8 @@ def _fit_streamed(args, estimator, source):
     import warnings
 
     from linreg.cross_validation import MomentsSource, fits_from_moments
+
+    from .metrics import cross_validation
 
     cv = None
     if args.cv and fits_from_moments(estimator):

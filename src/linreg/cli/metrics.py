@@ -1,7 +1,8 @@
-"""Held-out and training metrics of ``linreg fit``: R^2, RMSE and MAE from added sums.
+"""Held-out, training and cross-validated metrics of ``linreg fit``: R^2, RMSE and MAE.
 
-Every figure comes from six sums per target that add over chunks, parts and Dask
-workers, so the in-memory, streamed and Dask paths compute the same numbers.
+Every part's figure comes from six sums per target that add over chunks, parts and Dask
+workers, so the in-memory, streamed and Dask paths compute the same numbers; the
+cross-validated figures come from :mod:`linreg.cross_validation`.
 """
 
 from __future__ import annotations
@@ -61,6 +62,26 @@ def metrics_by_target(sums, targets) -> dict:
     if len(targets) == 1:
         return metrics_from_sums(sums[0])
     return {t: metrics_from_sums(row) for t, row in zip(targets, sums)}
+
+
+def cross_validation(args, estimator, data, **kwargs):
+    """The CV result of ``args.cv`` folds on ``data`` (arrays or a source), or None with a
+    warning when there are fewer rows than folds."""
+    import warnings
+
+    from linreg.cross_validation import TooFewRowsError, cross_validate
+
+    if not args.cv:
+        return None
+    try:
+        return cross_validate(
+            estimator, data, n_folds=args.cv, random_state=args.random_state, **kwargs
+        )
+    except TooFewRowsError as err:
+        warnings.warn(
+            f"cross-validation skipped: {err} (lower --cv, or --cv 0)", stacklevel=2
+        )
+        return None
 
 
 def metrics_table(all_metrics: dict) -> str:

@@ -15,8 +15,7 @@ import sys
 
 import numpy as np
 
-from linreg.moments import Moments
-from linreg.sources.base import ChunkSource
+from linreg.split import PartSource
 
 from .holdout import PART_NAMES, TRAIN, HoldOut
 from .metrics import MetricSums, metrics_by_target
@@ -25,47 +24,14 @@ from .metrics import MetricSums, metrics_by_target
 STREAM_BYTES = 32 * 2**20
 
 
-class HeldOutSource(ChunkSource):
-    """The rows of one part (train, validation or test) of a scan, as a source.
+class HeldOutSource(PartSource):
+    """The rows of one part (train, validation or test) of a scan: the library's
+    :class:`linreg.split.PartSource` with the hold-out's sizes and seed."""
 
-    Every pass draws the same labels (the hold-out restarts its seeded stream), so the
-    part is the same set of rows in every pass.
-    """
+    empty_message = "no rows left to train on; lower --test-size/--val-size"
 
     def __init__(self, scan, holdout: HoldOut, part: int = TRAIN):
-        self.scan = scan
-        self.holdout = holdout
-        self.part = part
-        self.feature_names = scan.feature_names
-        self.target_names = scan.target_names
-        self.n_features = scan.n_features
-        self.n_targets = scan.n_targets
-        self.weighted = scan.weighted
-        self.y_was_1d = scan.y_was_1d
-
-    def batches(self):
-        """Yield ``(X, Y, w)`` of this part's rows in file order, Y 2-D."""
-        self.holdout.restart()
-        for X, y, w in self.scan:
-            keep = self.holdout.labels(len(X)) == self.part
-            Y = y.reshape(len(X), -1)
-            yield X[keep], Y[keep], None if w is None else w[keep]
-
-    def moments(self) -> Moments:
-        total = Moments.empty(self.n_features, self.n_targets)
-        for X, Y, w in self.batches():
-            if len(X):
-                total = total.merge(Moments.from_arrays(X, Y, w))
-        if total.n_samples == 0:
-            raise ValueError("no rows left to train on; lower --test-size/--val-size")
-        return total
-
-    def reduce(self, func):
-        total = None
-        for X, Y, w in self.batches():
-            part = func(X, Y, w)
-            total = part if total is None else total + part
-        return total
+        super().__init__(scan, holdout.test_size, holdout.val_size, holdout.seed, part)
 
 
 def should_stream(args) -> bool:
