@@ -493,3 +493,31 @@ def test_defect_1_intervals_exist_only_where_the_prediction_is_estimable():
     np.testing.assert_allclose(got[:2, 2], frame["mean_ci_upper"], rtol=1e-9)
     np.testing.assert_allclose(got[2, 0], model.predict(new[2:])[0], rtol=1e-12)
     assert np.isnan(got[2, 1:]).all()
+
+
+def test_defect_4_eigh_from_the_moments_alone_leaves_unresolved_columns_out():
+    """Out of core (Moments only, as cross-validation's fold fits): the same decision
+    without the rows, so the answer is the fit on x1..x7 (numpy lstsq: same R^2), not
+    a projection that fits orders of magnitude worse; an exact dependency still gets
+    pinv's minimum norm."""
+    from linreg.moments import Moments
+    from linreg.solvers import LeastSquaresProblem, solve
+
+    data = load_nist("Filip", dtype=np.float64)
+    moments = Moments.from_arrays(data.X, data.y[:, None])
+    sol = solve(LeastSquaresProblem(None, None, moments=moments), "eigh")
+    assert sol.diagnostics["unresolved"] == (7, 8, 9)
+    fitted = sol.intercept[0] + data.X @ sol.coef[0]
+    A = np.column_stack([np.ones(len(data.y)), data.X[:, :7]])
+    ref = A @ np.linalg.lstsq(A, data.y, rcond=None)[0]
+    tss = np.sum((data.y - data.y.mean()) ** 2)
+    assert abs(np.sum((data.y - fitted) ** 2) - np.sum((data.y - ref) ** 2)) < 1e-6 * tss
+
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(50, 2)) + [4.0, -1.0]
+    X = np.column_stack([X, X[:, 0] - 2 * X[:, 1]])
+    y = X[:, :2] @ [1.0, 0.5] + rng.normal(size=50)
+    sol = solve(LeastSquaresProblem(None, None, moments=Moments.from_arrays(X, y)), "eigh")
+    assert "unresolved" not in sol.diagnostics and sol.aliased == (2,)
+    coef = np.linalg.pinv(X - X.mean(0), rcond=1e-10) @ (y - y.mean())
+    np.testing.assert_allclose(sol.coef[0], coef, rtol=1e-8)

@@ -11,14 +11,15 @@ below about ``sqrt(eps)`` (1.5e-8): such columns are called aliased here, and th
 accuracy of the kept ones is ``kappa(G) * eps``, reported in ``error_estimate`` (an
 :class:`~linreg.AccuracyWarning` when that is worse than 1e-6).
 
-Nor can a Gram matrix tell an exact dependency from a column whose distance to the
-others is merely below its resolution (NIST's Filip: ``x^8 .. x^10`` at ~1e-9): the
-minimum-norm projection is along a null direction of the data in the first case, and
-along one that moves the fitted values (by orders of magnitude more than the residuals)
-in the second.  Where the data is in memory the two answers' residual sums of squares
-are compared; if the projection fits worse, the answer is the basic solution on the
-kept columns (the unresolved columns' coefficients 0: the least-squares fit without
-them) and ``diagnostics["unresolved"]`` names them, so that the warning says so.
+The rank decision on a Gram matrix cannot tell an exact dependency from a column whose
+distance to the others is merely below its resolution (NIST's Filip: ``x^8 .. x^10``
+at ~1e-9), but the fit can: the minimum-norm projection is along a null direction of
+the data in the first case, and along one that moves the fitted values (by orders of
+magnitude more than the residuals) in the second.  The two answers' residual sums of
+squares are compared (their difference, from the Moments, has no cancellation against
+``y'Wy``); if the projection fits worse, the answer is the basic solution on the kept
+columns (the unresolved columns' coefficients 0: the least-squares fit without them)
+and ``diagnostics["unresolved"]`` names them, so that the warning says so.
 
 **Ridge.**  ``(G + alpha D^-2) beta = D^-1 X'WY`` by the eigendecomposition of the
 penalized equilibrated Gram matrix, nothing truncated; a penalty too small for the
@@ -54,7 +55,7 @@ def solve(problem: LeastSquaresProblem) -> Solution:
         u = problem.column_uncertainty(active)
         alias = aliased_from_gram(g, u)
         coef_u, lam, projection_error, basic = _minimum_norm(g, b, s, alias, u)
-        if alias.size and _projection_fits_worse(problem, active, coef_u, basic):
+        if alias.size and _projection_fits_worse(problem, g, b, s, coef_u, basic):
             coef_u, unresolved = basic, np.flatnonzero(active)[alias]
     coef, intercept = problem.to_user_units(coef_u * s[:, None], scale, active)
     solution = _solution(problem, coef, intercept, lam, active, alias, projection_error)
@@ -63,26 +64,28 @@ def solve(problem: LeastSquaresProblem) -> Solution:
     return solution
 
 
-def _projection_fits_worse(problem, active, coef, basic) -> bool:
-    """Whether the minimum-norm answer's weighted residual sum of squares exceeds the
-    basic solution's by more than rounding (a projection along a direction that is not
-    null in the data); False when the data is not in memory (it cannot be checked)."""
-    if not problem.has_data:
-        return False
+def _projection_fits_worse(problem, g, b, s, coef, basic) -> bool:
+    """Whether the minimum-norm answer's residual sum of squares exceeds the basic
+    solution's by more than rounding and one part in 1e6 (a projection along a
+    direction that is not null in the data), from the Moments.
+
+    In equilibrated coordinates ``f(beta) = beta'G beta - 2 beta'b`` is the residual
+    sum of squares less ``y'Wy``; with ``d`` the projection and ``r = G beta_0 - b`` the
+    gradient at the basic solution, ``f(beta_0 + d) - f(beta_0) = d'(G d + 2 r)``: no
+    cancellation against ``y'Wy``, and rounding of order ``eps |G| |d|^2``.
+    """
+    d = (coef - basic) * s[:, None]
+    b0 = basic * s[:, None]
+    r = g @ b0 - b
+    damage = np.einsum("it,it->t", d, g @ d + 2 * r)
     m = problem.get_moments()
-    X = np.asarray(problem.X, dtype=np.float64)[:, active]
-    Y = np.asarray(problem.Y, dtype=np.float64)
-    if problem.fit_intercept:
-        X, Y = X - m.x_mean[active], Y - m.y_mean
-    w = np.ones(len(X)) if problem.weights is None else np.asarray(problem.weights)
-
-    def rss(c):
-        r = Y - X @ c
-        return np.sum(w[:, None] * r * r, axis=0)
-
-    total = np.sum(w[:, None] * Y * Y, axis=0)
+    p = m.n_features
     with np.errstate(all="ignore"):
-        worse = rss(coef) > rss(basic) * (1 + 1e-6) + 64 * EPS * X.shape[1] * total
+        yy = np.diag(m.yty if problem.fit_intercept else m.uncentred()[p:, p:])
+        rss0 = np.maximum(yy + np.einsum("it,it->t", b0, r - b), 0.0)
+        size = np.linalg.norm(d, axis=0)
+        noise = 64 * g.shape[0] * EPS * (np.linalg.norm(g, 2) * size + np.linalg.norm(r, axis=0))
+        worse = damage > np.maximum(1e-6 * rss0, noise * size)
     return bool(np.any(worse))
 
 
