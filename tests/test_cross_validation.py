@@ -158,3 +158,34 @@ def test_too_few_rows_and_folds_are_refused():
         cross_validate(linreg.LinearRegression(), X, y, n_folds=5)
     with pytest.raises(ValueError, match="at least 2 folds"):
         cross_validate(linreg.LinearRegression(), X, y, n_folds=1)
+
+
+@pytest.mark.parametrize("batch_size", [1, 10, 1000])
+def test_part_source_selects_holdout_labels_rows(tmp_path, batch_size):
+    """split.PartSource (the streamed held-out part) keeps exactly the rows that
+    holdout_labels gives the in-memory split, whatever the batch size."""
+    from linreg.split import TEST, TRAIN, PartSource, holdout_labels
+
+    X, y, _ = data(n=97, p=2)
+    path = tmp_path / "d.csv"
+    pd.DataFrame(X, columns=["a", "b"]).assign(y=y).to_csv(path, index=False)
+    scan = linreg.scan(path, target="y", batch_size=batch_size)
+    labels = holdout_labels(97, 0.3, 0.1, 11)
+    for part in (TRAIN, TEST):
+        rows = np.concatenate([Xb for Xb, _, _ in PartSource(scan, 0.3, 0.1, 11, part).batches()])
+        np.testing.assert_allclose(rows, pd.read_csv(path)[["a", "b"]].to_numpy()[labels == part])
+
+
+def test_train_val_test_split_holds_out_the_smallest_uniforms():
+    """Exact counts (round(size * n)), and the test rows are those with the smallest
+    row uniforms: the rows holdout_labels holds out, up to the rounding of the count."""
+    from linreg.split import row_uniforms, train_val_test_split
+
+    n = 200
+    X = np.arange(n, dtype=float)[:, None]
+    _, X_val, X_test, *_ = train_val_test_split(X, X[:, 0], val_size=0.1, test_size=0.25,
+                                                random_state=3)  # fmt: skip
+    order = np.argsort(row_uniforms(3, 0, n))
+    assert len(X_test) == 50 and len(X_val) == 20
+    assert set(X_test[:, 0].astype(int)) == set(order[:50])
+    assert set(X_val[:, 0].astype(int)) == set(order[50:70])
