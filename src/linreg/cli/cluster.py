@@ -26,7 +26,8 @@ def read_frame(args, targets):
     lower = path.rstrip("/").lower()
     try:
         if lower.endswith(CSV_SUFFIXES):
-            frame = dd.read_csv(path, sep="\t" if lower.endswith(".tsv") else ",")
+            sep = args.sep or ("\t" if lower.endswith(".tsv") else ",")
+            frame = dd.read_csv(path, sep=sep)
         else:  # a Parquet file, a folder of them, or a glob
             frame = dd.read_parquet(path)
     except (OSError, ValueError) as err:
@@ -47,6 +48,8 @@ def run_on_cluster(args, estimator, targets):
     """Fit on the cluster at ``args.scheduler``: ``(features, metrics, summaries, cv)``."""
     if args.formula is not None or args.drop_missing:
         raise UsageError("--scheduler takes --features (not --formula or --drop-missing)")
+    if str(args.data) == "-":
+        raise UsageError("--scheduler: the workers read DATA from a path; '-' (stdin) cannot be")
     if args.test_size or args.val_size:
         raise UsageError(
             "a cluster fit has no held-out test split: pass --test-size 0 and --val-size 0 "

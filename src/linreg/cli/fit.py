@@ -63,7 +63,8 @@ def add_parser(sub) -> None:
         "-t",
         metavar="COL[,COL]",
         type=options.names,
-        help="the column to predict (several, comma-separated, fit one model per target)",
+        help="the column to predict (several, comma-separated: one multi-output fit, "
+        "summaries and figures per target)",
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument(
