@@ -135,7 +135,9 @@ class FormulaModel:
         """
         import pandas as pd
 
-        names = (["const"] if self.model.fit_intercept else []) + self.feature_names
+        from .summary import parameter_names  # "const" unless a term has that name
+
+        names = parameter_names(self.feature_names, int(self.model.fit_intercept))
         coef = np.atleast_2d(self.model.coef_)
         if self.model.fit_intercept:
             coef = np.column_stack([np.atleast_1d(self.model.intercept_), coef])
