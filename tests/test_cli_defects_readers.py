@@ -385,3 +385,18 @@ def test_defects_files_refused_alike(capsys, name, stream):
     rc, _, err = run(capsys, "fit", path, "--target", "y", *(["--stream"] if stream else []))
     assert rc == 1
     assert err.startswith(f"linreg fit: error: {path}: {REFUSED[name]}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("rhs", ["x1 + flag", "x1 + C(flag)"])
+def test_boolean_column_in_a_formula_model_predicts(capsys, tmp_path, rhs):
+    """predict reads DATA in batches: a boolean column stays boolean, as fit read it."""
+    path = write(tmp_path / "bool.csv", bool_text(frame()))
+    model = tmp_path / "m.json"
+    rc, _, err = run(capsys, "fit", path, "--formula", f"y ~ {rhs}", "--save", model)
+    assert rc == 0, err
+    rc, out, err = run(capsys, "predict", model, path)
+    assert rc == 0, err
+    df = pd.read_csv(path)
+    A = np.column_stack([np.ones(len(df)), df["x1"], df["flag"].astype(float)])
+    b = np.linalg.lstsq(A, df["y"].to_numpy(), rcond=None)[0]
+    np.testing.assert_allclose(np.array(out.split()[1:], dtype=float), A @ b, rtol=1e-9)

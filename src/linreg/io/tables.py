@@ -289,9 +289,10 @@ def iter_batches(src, columns, sep=None, *, rows=BATCH_ROWS, block_size=CSV_BLOC
                  threads=False, parquet_buffer=None):  # fmt: skip
     """Yield :class:`Batch` es of ``columns`` in file order, memory bounded by a batch.
 
-    CSV columns are parsed as float64; a column found to hold something else (booleans,
-    text) is re-read as text from the start and the rows already yielded are skipped, so
-    types are decided over the whole column.  Convert with :func:`to_float64`.
+    CSV columns are parsed as float64; a column found to hold something else is re-read
+    from the start as booleans, else as text, and the rows already yielded are skipped,
+    so types are decided over the whole column (booleans stay booleans, as in
+    :func:`read_table`, for formulas).  Convert with :func:`to_float64`.
     """
     src = as_source(src, sep)
     names = column_names(src)
@@ -340,7 +341,9 @@ def _csv_batches(src, columns, names, block_size, threads):
             col = _failed_column(err, names)
             if col is None or types.get(col) == pa.string():
                 raise located_error(src, err, [] if col is None else [col]) from None
-            types[col] = pa.string()
+            # as pyarrow's inference of the whole file (read_table): numbers, else
+            # booleans, else text
+            types[col] = pa.bool_() if types[col] == pa.float64() else pa.string()
 
 
 def _open_counted(src: Source):
