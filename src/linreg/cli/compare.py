@@ -115,6 +115,7 @@ def _columns(args):
         features=args.features,
         weights=args.weights,
         drop_missing=args.drop_missing,
+        options=("--drop-missing", "--features"),  # compare has no --formula
     )
 
 
