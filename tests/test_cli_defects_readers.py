@@ -400,3 +400,11 @@ def test_boolean_column_in_a_formula_model_predicts(capsys, tmp_path, rhs):
     A = np.column_stack([np.ones(len(df)), df["x1"], df["flag"].astype(float)])
     b = np.linalg.lstsq(A, df["y"].to_numpy(), rcond=None)[0]
     np.testing.assert_allclose(np.array(out.split()[1:], dtype=float), A @ b, rtol=1e-9)
+
+
+def test_compare_advises_only_its_own_options(capsys, tmp_path):
+    lines = frame(20).to_csv(index=False).splitlines()
+    lines[5] = lines[5].replace(lines[5].split(",")[1], "oops", 1)
+    path = write(tmp_path / "text.csv", "\n".join(lines) + "\n")
+    message = f"{path}: column 'x2' is not numeric: 'oops' at line 6; leave it out with --features"
+    fails(capsys, message, "compare", path, "--target", "y")
