@@ -521,3 +521,14 @@ def test_defect_4_eigh_from_the_moments_alone_leaves_unresolved_columns_out():
     assert "unresolved" not in sol.diagnostics and sol.aliased == (2,)
     coef = np.linalg.pinv(X - X.mean(0), rcond=1e-10) @ (y - y.mean())
     np.testing.assert_allclose(sol.coef[0], coef, rtol=1e-8)
+
+
+def test_defect_8_saved_model_without_residual_df_predicts_nan_intervals(tmp_path):
+    """A model file of a saturated fit (df_resid 0: sigma NaN, written as "NaN") gives
+    the interpolating predictions (numpy.solve) with NaN intervals, no exception."""
+    frame = pd.DataFrame([[float(v) for v in r] for r in ROWS], columns=["x1", "x2", "y"])
+    model = linreg.LinearRegression().fit(frame[["x1", "x2"]], frame["y"])
+    loaded = linreg.load(linreg.save(model, tmp_path / "m.json"))
+    got = loaded.predict(frame[["x1", "x2"]], interval="prediction")
+    np.testing.assert_allclose(got[:, 0], frame["y"], rtol=1e-12)
+    assert np.isnan(got[:, 1:]).all()

@@ -97,7 +97,7 @@ class Summary:
         # right wherever they are representable (their squares need not be).
         self._bse = np.asarray(cov_bse, dtype=np.float64)
         self._corr = np.asarray(cov_corr, dtype=np.float64)
-        self._interval = interval
+        self._interval = _restore_scalars(interval)
         self.ssr = float(ssr)
         self.nobs = float(nobs)
         self.df_model = float(df_model)
@@ -272,6 +272,18 @@ class Summary:
 
     def __repr__(self) -> str:
         return f"<linreg.Summary: {len(self.params)} params, cov_type={self.cov_type!r}>"
+
+
+def _restore_scalars(interval):
+    """The interval factor with its scalars as floats: a model file writes a NaN
+    (``sigma`` without residual degrees of freedom) as the string "NaN"."""
+    if interval is None:
+        return None
+    out = dict(interval)
+    for key in ("sigma", "resid_sd", "weight_sum"):
+        if isinstance(out.get(key), str):
+            out[key] = float(out[key].replace("Infinity", "inf"))
+    return out
 
 
 def format_summary(s: Summary, alpha: float = 0.05) -> str:
