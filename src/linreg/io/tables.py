@@ -16,7 +16,19 @@ The rule for a value (:func:`to_float64`):
 
 Types are decided over the whole column: a column of integers whose last row holds a
 float reads as floats, whatever block the float falls in.  Nothing here imports pyarrow
-until a file is read.
+or NumPy until a file is read.
+
+The functions other modules use:
+
+- :func:`source` (a path, its format and separator; ``data=`` for bytes read from
+  standard input), :func:`column_names` (the checked header);
+- :func:`read_table` (the whole file as a ``pyarrow.Table``) and :func:`iter_batches`
+  (``Batch(first_row, record_batch, nbytes)`` in file order, bounded memory);
+- :func:`to_float64` (one pyarrow column or pandas Series by the rule; raises
+  :class:`BadValue`), :func:`bad_value_error`, :func:`finite_error`,
+  :func:`all_missing`/:func:`empty_column_error`, :func:`unknown_column`,
+  :func:`no_rows`, :func:`malformed_record`: the messages, all :class:`TableError`
+  (a ``ValueError``), naming the file, the column and the physical line or row.
 """
 
 from __future__ import annotations
