@@ -181,7 +181,7 @@ def _compare(args, cols):
             "--random-state"
         ) from None
     except ReferenceFitError as err:
-        from . import classify
+        from .errors import classify
 
         cause = err.__cause__
         if cause is None or classify(cause) is None:

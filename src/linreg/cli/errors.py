@@ -17,6 +17,8 @@ code   meaning
 
 from __future__ import annotations
 
+import sys
+
 #: Exit status of a data error (bad data, model or output file).
 DATA_EXIT = 1
 #: Exit status of a usage error (argparse uses 2 as well).
@@ -43,3 +45,93 @@ class DataError(CommandError):
     """The data or model file is wrong (missing, empty, non-numeric, NaN, ...): exit 1."""
 
     exit_code = DATA_EXIT
+
+
+def describe(err: BaseException, written=()) -> tuple[int, str]:
+    """``(exit code, one line)`` for an exception that ended a command (see the module
+    docstring): ``error: ...`` for the user's errors, ``internal error ...`` for bugs.
+
+    ``written`` are the paths the command writes: an OSError that names no file (a full
+    disk while writing) is reported against them.
+    """
+    code = classify(err)
+    if code is not None:
+        if isinstance(err, OSError) and err.filename is None and written and _full(err):
+            what = err.strerror or _message(err)
+            return code, f"error: {' or '.join(written)}: cannot write: {what}"
+        return code, f"error: {_message(err)}"
+    return INTERNAL_EXIT, (
+        f"internal error (a bug in linreg): {type(err).__name__}: {_message(err)}; "
+        "rerun with --debug for the traceback and report it"
+    )
+
+
+def _full(err: OSError) -> bool:
+    """Whether ``err`` is a failure to write (a full disk or device, a read-only one)."""
+    import errno
+
+    return err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO)
+
+
+def classify(err: BaseException) -> int | None:
+    """The exit code of a user error, or None for an internal error (a bug)."""
+    if isinstance(err, CommandError):
+        return err.exit_code
+    if isinstance(err, (OSError, MemoryError)) or _is_linreg_class(err, "ModelFileError"):
+        return DATA_EXIT
+    if _is_linreg_class(err, "DivergenceError"):
+        return DATA_EXIT
+    if _is_library_refusal(err):
+        return DATA_EXIT
+    return None
+
+
+def _is_linreg_class(err, name: str) -> bool:
+    """Whether ``err`` is an instance of linreg's exception class ``name`` (checked by
+    name and module, so that the check imports nothing)."""
+    return any(
+        cls.__name__ == name and cls.__module__.split(".")[0] == "linreg"
+        for cls in type(err).__mro__
+    )
+
+
+def _is_library_refusal(err) -> bool:
+    """A ValueError/TypeError raised by a ``raise`` statement in linreg's own code."""
+    if not isinstance(err, (ValueError, TypeError)):
+        return False
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(err, numpy.linalg.LinAlgError):
+        return False
+    tb = err.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame
+    if frame.f_globals.get("__name__", "").split(".")[0] != "linreg":
+        return False
+    import dis
+
+    code = frame.f_code.co_code
+    # The frame's last instruction: RAISE_VARARGS for ``raise X(...)``; a CALL when the
+    # error came from a callee in C (``float('x')``) or from the call itself (a keyword
+    # the function does not take).
+    return 0 <= tb.tb_lasti < len(code) and dis.opname[code[tb.tb_lasti]] == "RAISE_VARARGS"
+
+
+def _message(err) -> str:
+    text = str(err).strip() or type(err).__name__
+    if isinstance(err, OSError) and err.filename is not None:
+        what = err.strerror or text
+        text = f"{err.filename}: {what}"
+        if err.filename2 is not None:
+            text = f"{err.filename} -> {err.filename2}: {what}"
+    elif isinstance(err, OSError) and err.strerror:
+        text = err.strerror
+    elif isinstance(err, MemoryError):
+        text = f"not enough memory ({text})"
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
