@@ -136,8 +136,13 @@ class CVResult:
         return np.mean(getattr(self, metric), axis=0)
 
     def std(self, metric: str) -> np.ndarray:
-        """Standard deviation (ddof=0) over folds, one value per target."""
-        return np.std(getattr(self, metric), axis=0)
+        """Standard deviation (ddof=0) over folds, one value per target (computed on the
+        figures divided by their largest magnitude, so tiny RMSEs do not underflow)."""
+        values = getattr(self, metric)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            top = np.max(np.abs(values), axis=0)
+            scale = np.where(np.isfinite(top) & (top > 0), top, 1.0)
+            return scale * np.std(values / scale, axis=0)
 
     def as_dict(self, target_names=None) -> dict:
         """JSON-ready figures keyed by target: ``{target: {metric: {mean, std, folds}}}``."""
@@ -289,8 +294,8 @@ def _coefficients(model, n_targets: int):
 
 
 class FoldSums:
-    """``[n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]`` per fold and target
-    for rows ``start ..`` of a chunk: an array (K, n_targets, 6) that adds over chunks.
+    """:func:`residual_sums` per fold and target for rows ``start ..`` of a chunk: an
+    array (K, n_targets, 7) that adds over chunks.
     ``c`` is the fold's own mean of y from its Moments (so the sums do not cancel).
     """
 
@@ -311,36 +316,65 @@ class FoldSums:
         X = np.asarray(X, dtype=np.float64)
         Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
         labels = fold_labels(len(X), self.n_folds, self.random_state, self.start)
-        out = np.zeros((self.n_folds, self.n_targets, 6))
+        out = np.zeros((self.n_folds, self.n_targets, N_SUMS))
         for k in np.unique(labels):
             m = labels == k
-            out[k] = _sums(X[m], Y[m], None if w is None else w[m], *self.coef[k], self.centre[k])
+            out[k] = residual_sums(
+                X[m], Y[m], None if w is None else w[m], *self.coef[k], self.centre[k]
+            )
         return out
 
 
-def _sums(X, Y, w, B, b0, centre) -> np.ndarray:
-    """The six sums of :class:`FoldSums` for one fold's rows, shape (n_targets, 6)."""
-    r = Y - (X @ B + b0)
+#: Number of additive sums per target of :func:`residual_sums`.
+N_SUMS = 7
+
+
+def _power_of_two_scale(centre) -> np.ndarray:
+    """A power of two near ``|centre|`` per target (1 where the centre is 0 or not
+    finite): dividing by it keeps squares of tiny or huge targets (1e-300, 1e200) from
+    underflowing or overflowing, and is exact, so it commutes with every rounding."""
+    c = np.abs(np.asarray(centre, dtype=np.float64))
+    ok = np.isfinite(c) & (c > 0)
+    exponent = np.frexp(np.where(ok, c, 1.0))[1]
+    return np.where(ok, np.ldexp(1.0, exponent), 1.0)
+
+
+def residual_sums(X, Y, w, B, b0, centre) -> np.ndarray:
+    """Additive sums of a chunk of rows for the model ``Y ~ X @ B + b0``, per target.
+
+    Returns an array (n_targets, 7):
+    ``[n, W, W s, sum w (r/s)^2, sum w |r/s|, sum w (y-c)/s, sum w ((y-c)/s)^2]``, with
+    ``r`` the residuals, ``c`` a centre near the mean of y (so the total sum of squares
+    does not cancel) and ``s`` a power of two near ``|c|`` (so the squares neither
+    underflow nor overflow).  Sums of chunks that share ``centre`` add; ``s`` is
+    recovered as ``(W s) / W`` exactly.  :func:`figures` turns them into R^2, RMSE, MAE.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
+    scale = _power_of_two_scale(np.broadcast_to(np.asarray(centre, dtype=np.float64), Y.shape[1]))
+    r = (Y - (X @ B + b0)) / scale
+    d = (Y - centre) / scale
     w = np.ones(len(X)) if w is None else np.asarray(w, dtype=np.float64)
-    d = Y - centre
     n = np.full(Y.shape[1], float(len(X)))
     W = np.full(Y.shape[1], w.sum())
-    return np.stack([n, W, w @ r**2, w @ np.abs(r), w @ d, w @ d**2], axis=1)
+    return np.stack([n, W, W * scale, w @ r**2, w @ np.abs(r), w @ d, w @ d**2], axis=1)
 
 
-def _figures(sums: np.ndarray):
-    """R^2 (fold's own mean), RMSE and MAE from sums of shape (K, n_targets, 6)."""
-    n, W, ssr, sar, sd, sdd = np.moveaxis(sums, -1, 0)
+def figures(sums: np.ndarray):
+    """R^2 (about the rows' own mean), RMSE and MAE from added :func:`residual_sums`
+    (any leading shape, last axis 7); NaN where undefined (no weight, constant y)."""
+    n, W, Ws, ssr, sar, sd, sdd = np.moveaxis(np.asarray(sums, dtype=np.float64), -1, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
+        scale = Ws / W
         tss = sdd - sd**2 / W
         r2 = np.where(tss > 0, 1 - ssr / tss, np.nan)
-        rmse = np.sqrt(ssr / W)
-        mae = sar / W
+        rmse = np.where(W > 0, scale * np.sqrt(ssr / W), np.nan)
+        mae = np.where(W > 0, scale * (sar / W), np.nan)
     return r2, rmse, mae
 
 
 def _result(n_folds, random_state, method, sums, total=None, refit=()) -> CVResult:
-    r2, rmse, mae = _figures(sums)
+    r2, rmse, mae = figures(sums)
     sizes = sums[:, 0, 0].astype(np.int64)
     return CVResult(n_folds, random_state, method, sizes, r2, rmse, mae, total, refit)
 
@@ -398,11 +432,11 @@ def _in_memory(estimator, X, y, w, n_folds, random_state) -> CVResult:
     else:
         models = _refit(estimator, X, Y if not y_was_1d else Y[:, 0], w, labels, n_folds)
         method, refit = "refit", tuple(range(n_folds))
-    sums = np.zeros((n_folds, Y.shape[1], 6))
+    sums = np.zeros((n_folds, Y.shape[1], N_SUMS))
     for k, i in enumerate(folds):
         wk = None if w is None else w[i]
         centre = np.average(Y[i], axis=0, weights=wk) if _positive(wk, len(i)) else 0.0
-        sums[k] = _sums(X[i], Y[i], wk, *_coefficients(models[k], Y.shape[1]), centre)
+        sums[k] = residual_sums(X[i], Y[i], wk, *_coefficients(models[k], Y.shape[1]), centre)
     return _result(n_folds, random_state, method, sums, total, refit)
 
 
@@ -446,7 +480,7 @@ def _from_source(estimator, source, n_folds, random_state) -> CVResult:
     _check_finite(source, parts, negative)
     models, _ = _fit_fold_models(estimator, parts, source, source.y_was_1d)
     fold_sums = FoldSums(models, parts, n_folds, random_state)
-    sums, n = np.zeros((n_folds, k, 6)), 0
+    sums, n = np.zeros((n_folds, k, N_SUMS)), 0
     for X, Y, w in _batches(source):
         sums += fold_sums.at(n)(X, Y, w)
         n += len(X)

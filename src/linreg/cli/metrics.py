@@ -11,11 +11,11 @@ import numpy as np
 
 
 class MetricSums:
-    """``[n, W, sum w r^2, sum w |r|, sum w (y-c), sum w (y-c)^2]`` of a chunk of rows
-    for the model ``coef, intercept``, one row per target (shape (n_targets, 6)): sums
-    add over chunks, parts and Dask workers (a class, so Dask can send it to the
-    workers).  ``c`` is any value near the mean of y (the training mean): it keeps the
-    total sum of squares from cancelling."""
+    """:func:`linreg.cross_validation.residual_sums` of a chunk of rows for the model
+    ``coef, intercept``, one row per target (shape (n_targets, 7)): sums add over chunks,
+    parts and Dask workers (a class, so Dask can send it to the workers).  ``centre`` is
+    any value near the mean of y (the training mean): it keeps the total sum of squares
+    from cancelling and sets the power-of-two scale that keeps squares representable."""
 
     def __init__(self, coef, intercept, centre):
         self.coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))  # (k, p)
@@ -31,34 +31,30 @@ class MetricSums:
         return cls(coef, intercept, centre)
 
     def __call__(self, X, Y, w):
+        from linreg.cross_validation import residual_sums
+
         k = self.coef.shape[0]
         Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, :k]
-        r = Y - (np.asarray(X, dtype=np.float64) @ self.coef.T + self.intercept)
-        w = np.ones(len(Y)) if w is None else np.asarray(w, dtype=np.float64)
-        d = Y - self.centre
-        n, W = np.full(k, float(len(Y))), np.full(k, w.sum())
-        return np.stack([n, W, w @ r**2, w @ np.abs(r), w @ d, w @ d**2], axis=1)
+        return residual_sums(X, Y, w, self.coef.T, self.intercept, self.centre)
 
 
 def metrics_from_sums(sums) -> dict:
     """n, R^2, RMSE and MAE (weighted means with weights) from added MetricSums of ONE
-    target (a 6-vector, or the first row of a (n_targets, 6) array).  Undefined figures
+    target (a 7-vector, or the first row of a (n_targets, 7) array).  Undefined figures
     (no weight, a constant target) are NaN."""
-    n, W, ssr, sar, sd, sdd = np.asarray(sums, dtype=np.float64).reshape(-1, 6)[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tss = sdd - sd**2 / W
-        return {
-            "n": int(n),
-            "r2": float(1 - ssr / tss) if tss > 0 else float("nan"),
-            "rmse": float(np.sqrt(ssr / W)) if W > 0 else float("nan"),
-            "mae": float(sar / W) if W > 0 else float("nan"),
-        }
+    from linreg.cross_validation import N_SUMS, figures
+
+    row = np.asarray(sums, dtype=np.float64).reshape(-1, N_SUMS)[0]
+    r2, rmse, mae = figures(row)
+    return {"n": int(row[0]), "r2": float(r2), "rmse": float(rmse), "mae": float(mae)}
 
 
 def metrics_by_target(sums, targets) -> dict:
     """:func:`metrics_from_sums` of each target: a dict for one target, else keyed by
     target name."""
-    sums = np.asarray(sums, dtype=np.float64).reshape(-1, 6)
+    from linreg.cross_validation import N_SUMS
+
+    sums = np.asarray(sums, dtype=np.float64).reshape(-1, N_SUMS)
     if len(targets) == 1:
         return metrics_from_sums(sums[0])
     return {t: metrics_from_sums(row) for t, row in zip(targets, sums)}
