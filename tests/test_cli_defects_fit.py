@@ -218,3 +218,15 @@ def test_solver_help_lists_every_registered_solver(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for model in ("ols", "lasso"):
         assert all(name in text for name in solver_names(model))
+
+
+def test_stdin_cannot_be_streamed(monkeypatch, capsys):
+    """Standard input is read once; --stream needs passes: a usage error (exit 2)."""
+    import io
+
+    from linreg import cli
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x,y\n1,2\n2,3\n3,5\n")))
+    assert cli.main(["fit", "-", "--target", "y", "--stream"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "standard input" in err[0] and "--stream" in err[0]

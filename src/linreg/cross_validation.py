@@ -188,7 +188,7 @@ def fits_from_moments(estimator) -> bool:
 
 
 def cross_validate(
-    estimator, X, y=None, *, n_folds=5, random_state=0, sample_weight=None
+    estimator, X, y=None, *, n_folds=5, random_state=0, sample_weight=None, feature_names=None
 ) -> CVResult:
     """K-fold cross-validated R^2, RMSE and MAE of ``estimator`` (see the module notes).
 
@@ -205,6 +205,9 @@ def cross_validate(
     random_state : int, default 0
         The seed of :func:`linreg.split.fold_labels`.
     sample_weight : array-like of shape (n_samples,), optional
+    feature_names : list of str, optional
+        Names of X's columns for the fold fits' warnings (default: a DataFrame's
+        columns, else ``x1, x2, ...``).
 
     Returns
     -------
@@ -217,7 +220,11 @@ def cross_validate(
 
     source = X if isinstance(X, ChunkSource) else as_source(X, y, sample_weight)
     if source is None:
-        return _in_memory(estimator, X, y, sample_weight, n_folds, int(random_state))
+        if feature_names is None and hasattr(X, "columns"):
+            feature_names = [str(c) for c in X.columns]
+        return _in_memory(
+            estimator, X, y, sample_weight, n_folds, int(random_state), feature_names
+        )
     if not fits_from_moments(estimator):
         raise ValueError(
             f"solver={estimator.solver!r} refits on rows; cross-validation of a streamed or "
@@ -405,7 +412,31 @@ class _collect_warnings:
 
 
 # ------------------------------------------------------------------ in memory
-def _in_memory(estimator, X, y, w, n_folds, random_state) -> CVResult:
+class _Names(ChunkSource):
+    """Column names for fold models fitted from Moments of in-memory data (no rows)."""
+
+    def __init__(self, feature_names, weighted: bool, y_was_1d: bool):
+        self.feature_names = list(feature_names)
+        self.target_names = None
+        self.weighted = weighted
+        self.y_was_1d = y_was_1d
+
+    def reduce(self, func):
+        raise RuntimeError("a fold model fitted from Moments alone has no rows to pass over")
+
+
+def _named(X, names):
+    """``X`` as a DataFrame with ``names`` (so fold fits' warnings name the columns)."""
+    if names is None:
+        return X
+    try:
+        import pandas as pd
+    except ImportError:
+        return X
+    return pd.DataFrame(X, columns=names, copy=False)
+
+
+def _in_memory(estimator, X, y, w, n_folds, random_state, names=None) -> CVResult:
     """Fold Moments from the arrays (one pass), then residuals ``X_k b_k`` per fold."""
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(y, dtype=np.float64)
@@ -424,13 +455,16 @@ def _in_memory(estimator, X, y, w, n_folds, random_state) -> CVResult:
 
         def rows(k):
             keep = labels != k
-            return X[keep], y_fit[keep], None if w is None else w[keep]
+            return _named(X[keep], names), y_fit[keep], None if w is None else w[keep]
 
-        models, refit = _fit_fold_models(estimator, parts, None, y_was_1d, rows)
+        like = None if names is None else _Names(names, w is not None, y_was_1d)
+        models, refit = _fit_fold_models(estimator, parts, like, y_was_1d, rows)
         total = _merge_all(parts)
         method = "moments"
     else:
-        models = _refit(estimator, X, Y if not y_was_1d else Y[:, 0], w, labels, n_folds)
+        models = _refit(
+            estimator, X, Y if not y_was_1d else Y[:, 0], w, labels, n_folds, names
+        )
         method, refit = "refit", tuple(range(n_folds))
     sums = np.zeros((n_folds, Y.shape[1], N_SUMS))
     for k, i in enumerate(folds):
@@ -444,7 +478,7 @@ def _positive(w, n) -> bool:
     return n > 0 if w is None else bool(w.sum() > 0)
 
 
-def _refit(estimator, X, y, w, labels, n_folds) -> list:
+def _refit(estimator, X, y, w, labels, n_folds, names=None) -> list:
     """Iterative solvers: a clone fitted on the training rows of each fold."""
     from sklearn.base import clone
 
@@ -453,7 +487,7 @@ def _refit(estimator, X, y, w, labels, n_folds) -> list:
         for k in range(n_folds):
             train = labels != k
             wk = None if w is None else w[train]
-            models.append(clone(estimator).fit(X[train], y[train], sample_weight=wk))
+            models.append(clone(estimator).fit(_named(X[train], names), y[train], sample_weight=wk))
     return models
 
 

@@ -315,7 +315,7 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
         for part, idx in parts.items()
         if len(idx)
     }
-    cv = cross_validation(args, estimator, Xt, y=yt, sample_weight=wt)
+    cv = cross_validation(args, estimator, Xt, y=yt, sample_weight=wt, feature_names=names)
     result_summaries = summaries(estimator, args.cov_type, len(targets))
     plots = _plots(estimator, Xt, yt, args.plots, targets) if args.plots else {}
     n_rows = {"total": len(y), "train": len(train)}
@@ -362,6 +362,13 @@ def _run_streaming(args, estimator, holdout, targets) -> FitResult:
         raise UsageError("--formula reads the data into memory; stream with --features")
     if args.drop_missing:
         raise UsageError("--drop-missing is not available when streaming; drop the rows first")
+    from .data import is_stdin
+
+    if is_stdin(args.data):
+        raise UsageError(
+            "--stream reads DATA in several passes, and standard input ('-') can be read "
+            "once only: give a file name, or leave out --stream"
+        )
     progress = ByteProgress("reading")
     scan = linreg.scan(
         args.data,
