@@ -562,9 +562,15 @@ def _epoch_cost(data: _Data, params: dict, share: float) -> float:
     """Seconds per epoch, measured (one-off costs such as importing torch excluded)."""
     data.timed_run(params, 1)  # absorbs the one-off costs
     first = data.timed_run(params, 1)
-    if first * 4 * CALIBRATION_EPOCHS > share:  # too slow to measure more: an upper bound
+    if first * 8 * CALIBRATION_EPOCHS > share:  # too slow to measure more: an upper bound
         return first
-    return data.timed_run(params, CALIBRATION_EPOCHS) / CALIBRATION_EPOCHS
+    # The marginal cost of an epoch: the difference of two runs leaves out each fit's
+    # fixed costs (validation, set-up, the final certificate), which would otherwise
+    # make short runs look slow per epoch and cut long runs needlessly short.
+    short = data.timed_run(params, CALIBRATION_EPOCHS)
+    long = data.timed_run(params, 4 * CALIBRATION_EPOCHS)
+    marginal = (long - short) / (3 * CALIBRATION_EPOCHS)
+    return marginal if marginal > 0 else long / (4 * CALIBRATION_EPOCHS)
 
 
 def _run_iterative(data: _Data, label: str, params: dict, plan: _Plan, budget, n_left: int):
