@@ -27,7 +27,10 @@ def read_frame(args, targets):
     try:
         if lower.endswith(CSV_SUFFIXES):
             sep = args.sep or ("\t" if lower.endswith(".tsv") else ",")
-            frame = dd.read_csv(path, sep=sep)
+            # Text, converted by the readers' one rule (linreg.io.tables.to_float64) on
+            # the workers: no per-partition type guess, so a column integer in one
+            # partition and float or boolean in another reads as it does in memory.
+            frame = dd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
         else:  # a Parquet file, a folder of them, or a glob
             frame = dd.read_parquet(path)
     except (OSError, ValueError) as err:
@@ -42,6 +45,25 @@ def read_frame(args, targets):
             f"{', '.join(map(str, columns))}"
         )
     return frame, features
+
+
+def _convert_partition(part, columns):
+    """One pandas partition's ``columns`` as float64 by the readers' rule."""
+    import pandas as pd
+
+    from linreg.io.tables import to_float64
+
+    return pd.DataFrame({c: to_float64(part[c], c) for c in columns}, index=part.index)
+
+
+def as_float_frame(frame, columns):
+    """``frame[columns]`` as float64, converted on the workers by the in-memory readers'
+    rule (booleans 1/0, integers beyond 2^53 to the nearest double, missing markers NaN;
+    text an error naming the column and value)."""
+    import pandas as pd
+
+    meta = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    return frame[list(columns)].map_partitions(_convert_partition, list(columns), meta=meta)
 
 
 def run_on_cluster(args, estimator, targets):
@@ -63,8 +85,16 @@ def run_on_cluster(args, estimator, targets):
         client = Client(args.scheduler, timeout="10s")
     except (OSError, TimeoutError) as err:
         raise DataError(f"cannot reach the Dask scheduler at {args.scheduler}: {err}") from None
+    from linreg.io.tables import BadValue
+
     with client:
-        return _fit(args, estimator, targets)
+        try:
+            return _fit(args, estimator, targets)
+        except BadValue as bad:
+            raise DataError(
+                f"{args.data}: column {bad.name!r} is not numeric: {bad.value!r} "
+                "(read by the Dask workers)"
+            ) from None
 
 
 def _fit(args, estimator, targets):
@@ -76,9 +106,10 @@ def _fit(args, estimator, targets):
     from .metrics import cross_validation
 
     frame, features = read_frame(args, targets)
-    X = frame[features].astype("float64")
-    y = frame[targets[0] if len(targets) == 1 else targets].astype("float64")
-    w = frame[args.weights].astype("float64") if args.weights else None
+    X = as_float_frame(frame, features)
+    y = as_float_frame(frame, targets)
+    y = y[targets[0]] if len(targets) == 1 else y
+    w = as_float_frame(frame, [args.weights])[args.weights] if args.weights else None
     source = as_source(X, y, w)
     cv = None
     if args.cv and fits_from_moments(estimator):
