@@ -68,3 +68,46 @@ def test_dask_text_value_is_one_error_naming_the_column(tmp_path, scheduler, cap
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
     assert "'x'" in err[0] and "oops" in err[0]
+
+
+def test_dask_test_size_holds_out_the_rows_memory_holds_out(tmp_path, scheduler, capsys):
+    """--test-size on a cluster: the same held-out rows (by row number and seed), so the
+    same coefficients, part metrics and CV figures as in memory and streamed."""
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame(rng.normal(size=(150, 3)), columns=["a", "b", "c"])
+    frame["y"] = frame @ np.array([1.0, -2.0, 0.5]) + rng.normal(size=150)
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False, float_format="%.17g")
+    docs = []
+    for mode in ([], ["--stream"], ["--scheduler", scheduler]):
+        args = ["fit", str(path), "--target", "y", "--test-size", "0.3", "--random-state", "4"]
+        assert cli.main([*args, "--format", "json", *mode]) == 0
+        docs.append(json.loads(capsys.readouterr().out))
+    # The reference: the training rows of the shared rule, fitted by lstsq.
+    from linreg.split import TRAIN, holdout_labels
+
+    train = holdout_labels(150, 0.3, 0.0, 4) == TRAIN
+    Z = np.column_stack([np.ones(train.sum()), frame[["a", "b", "c"]].to_numpy()[train]])
+    b = np.linalg.lstsq(Z, frame["y"].to_numpy()[train], rcond=None)[0]
+    for doc in docs:
+        np.testing.assert_allclose(list(doc["coef"].values()), b[1:], rtol=1e-10)
+        assert doc["metrics"]["train"]["n"] == train.sum()
+        assert doc["metrics"]["test"]["n"] == (~train).sum()
+        for part in ("train", "test"):
+            for m in ("r2", "rmse", "mae"):
+                assert doc["metrics"][part][m] == pytest.approx(
+                    docs[0]["metrics"][part][m], rel=1e-10
+                )
+        assert json.dumps(doc["cv"]) is not None
+    cv = [d["cv"] for d in docs]
+    assert cv[0] is not None
+    for other in cv[1:]:
+        for m in ("r2", "rmse", "mae"):
+            a, b_ = _cv_mean(cv[0], m), _cv_mean(other, m)
+            assert a == pytest.approx(b_, rel=1e-10)
+
+
+def _cv_mean(cv: dict, metric: str) -> float:
+    targets = cv["targets"]
+    (figures,) = targets.values()
+    return figures[metric]["mean"]

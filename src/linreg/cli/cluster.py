@@ -7,7 +7,8 @@ worker.  With cross-validation (the default), the workers count each partition's
 gives in memory), then compute each fold's Moments in one pass and each fold's held-out
 sums in another (:mod:`linreg.cross_validation`); the model is solved from the merge of
 the fold Moments.  The summary's second passes and the training metrics also run on the
-workers.  There is no held-out test split on a cluster: use ``--cv`` for held-out figures.
+workers.  ``--test-size``/``--val-size`` hold out the rows the in-memory and streamed
+paths hold out (each partition labels its rows from their row numbers and the seed).
 """
 
 from __future__ import annotations
@@ -72,11 +73,6 @@ def run_on_cluster(args, estimator, targets):
         raise UsageError("--scheduler takes --features (not --formula or --drop-missing)")
     if str(args.data) == "-":
         raise UsageError("--scheduler: the workers read DATA from a path; '-' (stdin) cannot be")
-    if args.test_size or args.val_size:
-        raise UsageError(
-            "a cluster fit has no held-out test split: pass --test-size 0 and --val-size 0 "
-            "(the --cv figures are held out)"
-        )
     try:
         from distributed import Client
     except ImportError:
@@ -97,20 +93,68 @@ def run_on_cluster(args, estimator, targets):
             ) from None
 
 
+#: The column that carries each row's part (TRAIN/VALIDATION/TEST) on the workers.
+PART_COLUMN = "__linreg_part__"
+
+
+def _label_partition(part, starts, test_size, val_size, seed, partition_info=None):
+    """One partition with its rows' parts: :func:`linreg.split.holdout_labels` of their
+    row numbers in the whole frame (the partition's first row is ``starts[i]``)."""
+    from linreg.split import holdout_labels
+
+    i = partition_info["number"] if partition_info else 0
+    labels = holdout_labels(len(part), test_size, val_size, seed, int(starts[i]))
+    return part.assign(**{PART_COLUMN: labels})
+
+
+def with_parts(frame, args):
+    """``frame`` with a column of each row's part, drawn by the rule of ``fit`` in memory
+    and streamed (row number and seed alone): one count of each partition's rows first."""
+    import numpy as np
+
+    lengths = np.asarray(frame.map_partitions(len).compute(), dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
+    meta = frame._meta.assign(**{PART_COLUMN: np.array([], dtype=np.int8)})
+    return frame.map_partitions(
+        _label_partition, starts, args.test_size, args.val_size, args.random_state, meta=meta
+    )
+
+
+def _source(frame, features, targets, weights):
+    """The chunk source of ``frame``'s features, targets and weights, as float64."""
+    from linreg.sources import as_source
+
+    X = as_float_frame(frame, features)
+    y = as_float_frame(frame, targets)
+    y = y[targets[0]] if len(targets) == 1 else y
+    w = as_float_frame(frame, [weights])[weights] if weights else None
+    return as_source(X, y, w)
+
+
 def _fit(args, estimator, targets):
     """``(features, metrics, summaries, cv)`` of the fit on the cluster (the summaries'
-    second passes run on the workers, so they are computed while the client is open)."""
+    second passes run on the workers, so they are computed while the client is open).
+    With ``--test-size``/``--val-size`` the model, summary and CV use the training part
+    and the other parts are scored, as in memory."""
     from linreg.cross_validation import MomentsSource, fits_from_moments
-    from linreg.sources import as_source
+    from linreg.split import PART_NAMES, TRAIN
 
     from .metrics import cross_validation
 
     frame, features = read_frame(args, targets)
-    X = as_float_frame(frame, features)
-    y = as_float_frame(frame, targets)
-    y = y[targets[0]] if len(targets) == 1 else y
-    w = as_float_frame(frame, [args.weights])[args.weights] if args.weights else None
-    source = as_source(X, y, w)
+    parts = {TRAIN: frame}
+    if args.test_size or args.val_size:
+        frame = with_parts(frame, args)
+        import dask
+
+        from linreg.split import TEST, VALIDATION
+
+        codes = (TRAIN, VALIDATION, TEST)
+        counts = dask.compute(*[(frame[PART_COLUMN] == k).sum() for k in codes])
+        parts = {k: frame[frame[PART_COLUMN] == k] for k, n in zip(codes, counts) if n}
+        if TRAIN not in parts:
+            raise UsageError("no rows left to train on; lower --test-size/--val-size")
+    source = _source(parts[TRAIN], features, targets, args.weights)
     cv = None
     if args.cv and fits_from_moments(estimator):
         cv = cross_validation(args, estimator, source)
@@ -122,5 +166,9 @@ def _fit(args, estimator, targets):
     if hasattr(estimator, "summary"):
         summaries = [estimator.summary(args.cov_type, target=j) for j in range(len(targets))]
     moments = getattr(estimator, "moments_", None) or source.moments()
-    sums = source.reduce(MetricSums.of(estimator, moments.y_mean))
-    return features, {"train": metrics_by_target(sums, targets)}, summaries, cv
+    score = MetricSums.of(estimator, moments.y_mean)
+    metrics = {}
+    for code, part in parts.items():
+        part_source = source if code == TRAIN else _source(part, features, targets, args.weights)
+        metrics[PART_NAMES[code]] = metrics_by_target(part_source.reduce(score), targets)
+    return features, metrics, summaries, cv

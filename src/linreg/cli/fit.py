@@ -255,8 +255,10 @@ def run(args) -> int:
 
         names, metrics, result_summaries, cv = run_on_cluster(args, estimator, targets)
         plots = _coefficient_plot(result_summaries, args.plots, targets) if args.plots else {}
-        n = _n_of(metrics["train"])
-        n_rows = {"total": n, "train": n}
+        n_rows = {
+            "total": sum(_n_of(m) for m in metrics.values()),
+            "train": _n_of(metrics["train"]),
+        }
         result = FitResult(names, targets, None, n_rows, metrics, result_summaries, plots, cv)
     elif should_stream(args):
         result = _run_streaming(args, estimator, holdout, targets)
