@@ -407,8 +407,11 @@ def test_fit_on_a_dask_cluster(offset_files):
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         out = ok("fit", offset_files / "parts", "--scheduler", cluster.scheduler_address, *common)
-        bad = run("fit", offset_files / "parts", "--scheduler", cluster.scheduler_address,
-                  "-t", "y", "--test-size", 0.2)  # fmt: skip
+        held = ok("fit", offset_files / "parts", "--scheduler", cluster.scheduler_address,
+                  *common, "--test-size", 0.2)  # fmt: skip
+    memory_held = json.loads(
+        ok("fit", offset_files / "all.parquet", "--test-size", 0.2, *common).stdout
+    )
     cluster_fit = json.loads(out.stdout)
     for key in ("params", "bse"):
         got = np.array(list(cluster_fit["summary"][key].values()))
@@ -416,7 +419,14 @@ def test_fit_on_a_dask_cluster(offset_files):
         np.testing.assert_allclose(got, want, rtol=1e-10, err_msg=key)
     for k in ("n", "r2", "rmse", "mae"):
         assert cluster_fit["metrics"]["train"][k] == pytest.approx(memory["metrics"]["train"][k])
-    assert bad.returncode == 2 and "--test-size 0" in bad.stderr
+    # --test-size on the cluster holds out the rows memory holds out (row-keyed rule),
+    # across the several Parquet parts and partitions.
+    cluster_held = json.loads(held.stdout)
+    for part in ("train", "test"):
+        for k in ("n", "r2", "rmse", "mae"):
+            assert cluster_held["metrics"][part][k] == pytest.approx(
+                memory_held["metrics"][part][k], rel=1e-9
+            )
 
 
 def test_streaming_lasso_equals_in_memory(offset_files):
