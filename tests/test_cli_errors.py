@@ -168,3 +168,31 @@ def test_a_full_disk_names_the_file_being_written(capsys):
 def test_an_os_error_without_a_file_and_not_a_write_is_left_as_it_is():
     code, text = cli.describe(ConnectionRefusedError(111, "Connection refused"), ["m.json"])
     assert (code, text) == (1, "error: Connection refused")
+
+
+def test_library_advice_is_given_in_the_commands_terms(tmp_path, capsys):
+    """A library warning that advises a parameter names the command-line option
+    instead (advice must be possible in the command that prints it)."""
+    from linreg.cli.errors import command_line_terms
+
+    assert command_line_terms("fit with X in memory (solver='qr' or 'svd')") == (
+        "fit with X in memory (--solver qr or svd)"
+    )
+    assert command_line_terms("raise max_iter or tol, or pass sample_weight") == (
+        "raise --max-iter, or pass --weights"
+    )
+    path = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=40)
+    rows = [f"{a[i]},{a[i] + 0.01 * rng.normal()},{a[i] + rng.normal()}" for i in range(40)]
+    path.write_text("x1,x2,y\n" + "\n".join(rows) + "\n")  # correlated: gd needs many epochs
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "linreg.cli", "fit", str(path), "--target", "y",
+         "--solver", "gd", "--max-iter", "2", "--cv", "0"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    err = proc.stderr
+    assert proc.returncode == 0 and "--max-iter" in err
+    assert "max_iter" not in err.replace("--max-iter", "")

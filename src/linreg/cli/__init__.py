@@ -35,7 +35,7 @@ import os
 import sys
 
 from . import compare, datasets, demo, fit, predict, summary
-from .errors import INTERRUPTED_EXIT, classify, describe, one_line
+from .errors import INTERRUPTED_EXIT, classify, command_line_terms, describe, one_line
 
 COMMANDS = (fit, predict, summary, compare, datasets, demo)
 
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     if not args.debug:
         # Warnings (rank deficiency, accuracy, convergence) as one line each.
         warnings.formatwarning = lambda message, category, *a, **k: (
-            f"linreg {args.command}: warning: {one_line(str(message))}\n"
+            f"linreg {args.command}: warning: {command_line_terms(one_line(str(message)))}\n"
         )
     try:
         return args.run(args)

@@ -92,8 +92,12 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from .errors import command_line_terms
+
     cols = _columns(args)
     result = _compare(args, cols)
+    for row in result.rows:  # the library's advice in the command's terms
+        row["note"] = command_line_terms(row["note"]) if row.get("note") else row.get("note")
     if args.format == "json":
         from . import report
 

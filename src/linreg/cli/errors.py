@@ -59,7 +59,10 @@ def describe(err: BaseException, written=()) -> tuple[int, str]:
         if isinstance(err, OSError) and err.filename is None and written and _full(err):
             what = err.strerror or _message(err)
             return code, f"error: {' or '.join(written)}: cannot write: {what}"
-        return code, f"error: {_message(err)}"
+        text = _message(err)
+        if not isinstance(err, CommandError):  # the library's words: its options' names
+            text = command_line_terms(text)
+        return code, f"error: {text}"
     return INTERNAL_EXIT, (
         f"internal error (a bug in linreg): {type(err).__name__}: {_message(err)}; "
         "rerun with --debug for the traceback and report it"
@@ -135,3 +138,28 @@ def _message(err) -> str:
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+#: The library's parameter names in its messages, and the options that set them on the
+#: command line (advice must be possible in the command that prints it).
+_TERMS = (
+    (r"\(max_iter, --max-iter\)", "(--max-iter)"),
+    (r"\bmax_iter or tol\b", "--max-iter"),
+    (r"\bsolver='(\w+)' or '(\w+)'", r"--solver \1 or \2"),
+    (r"\bsolver='(\w+)'", r"--solver \1"),
+    (r"\bmax_iter\b", "--max-iter"),
+    (r"\bbatch_size\b", "--batch-size"),
+    (r"\bl1_ratio\b", "--l1-ratio"),
+    (r"\bsample_weight\b", "--weights"),
+)
+
+
+def command_line_terms(text: str) -> str:
+    """``text`` (a library warning or refusal) with its Python parameter names replaced
+    by the command-line options that set them: ``solver='qr'`` -> ``--solver qr``,
+    ``max_iter`` -> ``--max-iter``, ``sample_weight`` -> ``--weights``."""
+    import re
+
+    for pattern, replacement in _TERMS:
+        text = re.sub(pattern, replacement, text)
+    return text
