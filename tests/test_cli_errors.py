@@ -196,3 +196,10 @@ def test_library_advice_is_given_in_the_commands_terms(tmp_path, capsys):
     err = proc.stderr
     assert proc.returncode == 0 and "--max-iter" in err
     assert "max_iter" not in err.replace("--max-iter", "")
+
+
+def test_datasets_output_name_error_speaks_of_the_output(capsys):
+    assert cli.main(["datasets", "diabetes", "-o", "/dev/full"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "-o /dev/full" in err[0] and ".csv or .parquet" in err[0]
+    assert "DATA" not in err[0]

@@ -54,9 +54,14 @@ def export(dataset, path: Path) -> Path:
     import pyarrow as pa
 
     from .data import file_format
-    from .errors import DataError
+    from .errors import DataError, UsageError
 
-    kind = file_format(path)
+    try:
+        kind = file_format(path)
+    except UsageError:
+        raise UsageError(
+            f"-o {path}: the output's format comes from its name: end it in .csv or .parquet"
+        ) from None
     y = dataset.y.reshape(dataset.n_samples, -1)
     columns = {n: dataset.X[:, j] for j, n in enumerate(dataset.feature_names)}
     columns.update({n: y[:, j] for j, n in enumerate(dataset.target_names)})
