@@ -211,10 +211,30 @@ def test_defect_26_cov_type_not_stored_says_how_to_store_it(capsys):
     text = one_line(err)
     assert text == (
         "linreg predict: error: --cov-type HC3: models/base.json holds the nonrobust "
-        "covariance only; store HC3 by refitting with 'linreg fit hostile/base.csv "
-        "--target y --cov-type HC3 --save models/base.json'"
+        "covariance only; store HC3 by refitting with: linreg fit hostile/base.csv "
+        "--target y --cov-type HC3 --save models/base.json"
     )
     assert "summary()" not in text and "X=" not in text
+
+
+def test_defect_26_names_from_the_file_are_shell_quoted(capsys, tmp_path):
+    """The suggested command quotes what the file says (a crafted data name stays one
+    argument; a target with a space can be pasted)."""
+    import json
+    import shlex
+
+    doc = json.loads(open("models/base.json").read())
+    doc["extra"]["data"] = "x.csv; touch pwned"
+    doc["extra"]["target"] = "disease progression"
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc))
+    code, _, err = run(capsys, "predict", str(path), "files/base.csv",
+                       "--interval", "confidence", "--cov-type", "HC3")  # fmt: skip
+    assert code == 2
+    command = one_line(err).split("refitting with: ", 1)[1]
+    words = shlex.split(command)
+    assert words[:3] == ["linreg", "fit", "x.csv; touch pwned"]
+    assert words[3:5] == ["--target", "disease progression"]
 
 
 def test_defect_26_a_stored_hc3_gives_statsmodels_intervals(capsys, tmp_path):

@@ -131,23 +131,29 @@ def check_intervals(args, model_file) -> dict:
 
 
 def _missing_cov_type(model_file, cov_type: str, stored: list[str]) -> str:
-    """Which covariances the file holds, and the command that stores ``cov_type``."""
+    """Which covariances the file holds, and the command that stores ``cov_type``.
+
+    Names read from the file are shell-quoted (``shlex.quote``): the suggested command
+    can be pasted as it is, and a crafted name stays one harmless argument.
+    """
+    from shlex import quote
+
     extra = _extra(model_file)
-    data = extra.get("data") if isinstance(extra.get("data"), str) else "DATA"
+    data = quote(extra["data"]) if isinstance(extra.get("data"), str) else "DATA"
     target = extra.get("target")
     if model_file.formula is not None:
         how = '--formula "..."'
     elif isinstance(target, str):
-        how = f"--target {target}"
+        how = f"--target {quote(target)}"
     elif isinstance(target, list) and all(isinstance(t, str) for t in target):
-        how = f"--target {','.join(target)}"
+        how = f"--target {quote(','.join(target))}"
     else:
         how = "--target ..."
     holds = f"the {', '.join(stored)} covariance only" if stored else "no covariance"
     return (
         f"--cov-type {cov_type}: {model_file.path} holds {holds}; store {cov_type} by "
-        f"refitting with 'linreg fit {data} {how} --cov-type {cov_type} --save "
-        f"{model_file.path}'"
+        f"refitting with: linreg fit {data} {how} --cov-type {cov_type} --save "
+        f"{quote(str(model_file.path))}"
     )
 
 
