@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, assert_no_overflow, validate_training_data, validate_X
@@ -14,6 +15,24 @@ from .solution import AccuracyWarning, IterationLimitWarning, RankDeficientWarni
 from .solvers import LeastSquaresProblem, solve
 from .solvers.certify import checked
 from .training import TRAINERS, TrainingConfig, solve_iterative, standardize
+
+
+def _solves_from_moments(estimator) -> bool:
+    """Whether ``estimator.solver`` runs on the Moments alone (``partial_fit`` exists
+    only then); AttributeError saying why not otherwise."""
+    from .solvers import SOLVERS
+
+    # The exact solver that fit runs for this name (Ridge maps scikit-learn's names).
+    name = getattr(estimator, "_exact_solver", lambda: estimator.solver)()
+    module = SOLVERS.get(name)
+    if module is None or module.NEEDS_DATA:
+        usable = ", ".join(repr(s) for s, m in SOLVERS.items() if not m.NEEDS_DATA)
+        raise AttributeError(
+            "partial_fit solves from the Moments of the rows seen, not the rows: "
+            f"solver={estimator.solver!r} cannot run on them; use one of {usable}, or "
+            "fit(X, y) on all the rows"
+        )
+    return True
 
 
 class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -72,6 +91,73 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self._training = (X, Y, w)
         self._set_solution(solution, y_was_1d, dtype)
         return self
+
+    @available_if(_solves_from_moments)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add rows to the fit: exact incremental least squares.
+
+        Minimizes the same objective as :meth:`fit` over all the rows seen so far: the
+        Moments of ``(X, y, sample_weight)`` are merged into ``moments_`` (an exact,
+        pairwise update whose rounding does not depend on the order or the sizes of the
+        chunks) and the model is solved again from them, as ``fit`` solves from a
+        Moments source (:class:`linreg.cross_validation.MomentsSource`).  After any
+        number of calls the model equals ``fit`` on all the rows seen, fitted from
+        their Moments.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The first call (on an unfitted model) sets ``n_features_in_`` and
+            ``feature_names_in_``; later calls must match them (ValueError naming the
+            mismatch, as scikit-learn's ``partial_fit``).  float32 gives float32
+            ``coef_`` as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Every call gives the same number of targets; ``coef_`` takes the shape
+            ``fit`` gives for this call's y.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights of these rows (calls with and without weights mix:
+            rows without weights weigh 1).
+
+        Returns
+        -------
+        self
+
+        Notes
+        -----
+        The model keeps the Moments (``moments_``: memory of order
+        ``(n_features + n_targets)^2``), never the rows; a call after ``fit`` adds rows
+        to those ``fit`` saw, and ``fit`` starts over.  Each call solves again
+        (``solver="auto"``, ``"cholesky"`` or ``"eigh"``: the solvers that run on the
+        Moments alone), with the accuracy of a fit from Moments: ill-conditioned data
+        warns that X in memory would be needed for more digits.  ``summary()`` and
+        prediction intervals need a second pass over the rows: pass ``X=``, ``y=``
+        (and ``sample_weight=``) of all the rows seen to ``summary()``.  With a solver
+        that needs X in memory the method is not available (AttributeError saying so).
+        """
+        from .cross_validation import MomentsSource
+        from .moments import Moments
+
+        first = not hasattr(self, "moments_")
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        if first:
+            X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+        else:
+            X = validate_X(self, X, reset=False)
+            clone = self.__class__(**self.get_params())
+            X, Y, w, y_was_1d = validate_training_data(clone, X, y, sample_weight)
+        chunk = Moments.from_arrays(X, Y, w)
+        if not np.isfinite(chunk.cross).all():
+            names = getattr(self, "feature_names_in_", None)
+            assert_finite(X, "X", names)
+            assert_no_overflow(X, names, Y, w)
+        if not first and chunk.n_targets != self.moments_.n_targets:
+            raise ValueError(
+                f"y has {chunk.n_targets} target(s) but the model was fitted on "
+                f"{self.moments_.n_targets}: every partial_fit call gives the same targets"
+            )
+        moments = chunk if first else self.moments_.merge(chunk)
+        rows = _PartialFitRows(getattr(self, "feature_names_in_", None), y_was_1d)
+        return self._fit_source(MomentsSource(moments, rows), None, dtype)
 
     def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
         """Write the fitted attributes from ``solution`` (the one place that does)."""
@@ -358,6 +444,26 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+class _PartialFitRows:
+    """What ``partial_fit`` knows of the rows behind its Moments (the ``like`` of its
+    :class:`~linreg.cross_validation.MomentsSource`): their names and the shape of y,
+    not the rows, so a second pass refuses saying what it needs."""
+
+    weighted = False
+
+    def __init__(self, feature_names, y_was_1d: bool):
+        self.feature_names = None if feature_names is None else list(feature_names)
+        self.y_was_1d = bool(y_was_1d)
+
+    def reduce(self, func):
+        raise ValueError(
+            "this model was fitted by partial_fit, which keeps the Moments of the rows "
+            "seen, not the rows; summary() and prediction intervals need a pass over "
+            "them: pass X=, y= (and sample_weight=) of all the rows seen to summary(), "
+            "or fit(X, y) on them"
+        )
 
 
 def _warn_unresolved(solution, names, unresolved, stacklevel) -> None:
