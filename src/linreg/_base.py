@@ -45,6 +45,23 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _penalty(self, n_targets: int) -> np.ndarray:
         return np.zeros(n_targets)
 
+    def _positive(self) -> bool:
+        """Whether the coefficients are constrained non-negative (``positive=True``)."""
+        return bool(getattr(self, "positive", False))
+
+    def _exact_solver(self) -> str:
+        """The name of the exact solver (:mod:`linreg.solvers`) that runs for ``solver``."""
+        return self.solver
+
+    def _solve(self, problem):
+        """The exact solve of ``problem``; ``positive=True`` routes it to the
+        non-negative solver (:mod:`linreg.solvers.nnls`), which takes the penalty too."""
+        if self._positive():  # non-negative least squares from the Moments
+            from .solvers import nnls
+
+            return nnls.solve(problem, self._exact_solver())
+        return solve(problem, self._exact_solver())
+
     def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Fit the model.
 
@@ -84,7 +101,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         problem = self._in_memory_problem(X, Y, w)
         if self.solver in TRAINERS:
             return self._fit_iterative(problem, y_was_1d, validation_data, dtype)
-        solution = solve(problem, self.solver)
+        solution = self._solve(problem)
         self._warn_about(solution, getattr(self, "feature_names_in_", None), X.shape[0])
         self.moments_ = problem.get_moments()
         # A reference (not a copy) for the second passes of summary(); not pickled.
@@ -192,7 +209,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             assert_finite(X, "X", names)
             assert_no_overflow(X, names, Y, w)
         n_effective = X.shape[0] - int(self.fit_intercept)
-        if n_effective < X.shape[1] and not problem.penalized:
+        if n_effective < X.shape[1] and not problem.penalized and not self._positive():
             warnings.warn(
                 f"n_samples ({X.shape[0]}) {'- 1 (intercept) ' if self.fit_intercept else ''}"
                 f"< n_features ({X.shape[1]}): the problem is underdetermined; "
@@ -224,7 +241,8 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_features_in_ = moments.n_features
         if source.feature_names is not None:
             self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
-        if moments.n_samples - int(self.fit_intercept) < moments.n_features and alpha.max() == 0:
+        underdetermined = moments.n_samples - int(self.fit_intercept) < moments.n_features
+        if underdetermined and alpha.max() == 0 and not self._positive():
             warnings.warn(
                 f"n_samples ({moments.n_samples}) < n_features ({moments.n_features}) "
                 "(plus the intercept): the problem is underdetermined; returning the "
@@ -233,7 +251,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 RankDeficientWarning,
                 stacklevel=3,
             )
-        solution = solve(problem, self.solver)
+        solution = self._solve(problem)
         names = getattr(self, "feature_names_in_", None)
         self._warn_about(solution, names, moments.n_samples, stacklevel=4)
         self.moments_ = moments
@@ -299,6 +317,10 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _warn_about(self, solution, names, n_samples, stacklevel=3) -> None:
         """Warn about aliased columns and about digits the solver cannot vouch for."""
+        if self._positive():
+            from .solvers.nnls import warn_about
+
+            return warn_about(solution, names, stacklevel + 1)
         unresolved = solution.diagnostics.get("unresolved")
         if unresolved:
             _warn_unresolved(solution, names, unresolved, stacklevel + 1)

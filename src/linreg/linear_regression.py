@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._base import ExactLinearModel
+from .training import TRAINERS
 
 
 class LinearRegression(ExactLinearModel):
@@ -22,6 +23,14 @@ class LinearRegression(ExactLinearModel):
     solver : {"auto", "cholesky", "qr", "extended", "svd", "eigh"}, default="auto"
         ``"auto"`` takes the fastest path whose digits it can vouch for and records
         it in ``solver_`` (see :mod:`linreg.solvers.auto`).
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative (the intercept stays free), as
+        scikit-learn's ``positive=True``: exact non-negative least squares on the
+        Moments (:mod:`linreg.solvers.nnls`, an active-set method), so it runs
+        in memory, streamed and on Dask alike; ``solver`` then solves the final free
+        set's least-squares problem and ``solver_`` reads ``"nnls+<solver>"``.  Not with
+        the iterative solvers; ``summary()`` and prediction intervals are not defined
+        for it.
 
     Iterative solvers (``solver="gd"``: gradient descent in NumPy; ``"autograd"``:
     the same on torch tensors with ``backward()``; ``"torch"``: ``nn.Linear`` with
@@ -74,15 +83,22 @@ class LinearRegression(ExactLinearModel):
 
     Notes
     -----
-    Rank-deficient designs warn (:class:`linreg.RankDeficientWarning`) naming the
-    aliased columns and return the minimum-norm solution.
+    With ``positive=True`` a rank-deficient design warns and returns a basic solution
+    (nonzero coefficients on linearly independent columns; the fitted values are
+    unique, the coefficients are not).  Otherwise rank-deficient designs warn
+    (:class:`linreg.RankDeficientWarning`) naming the aliased columns and return the
+    minimum-norm solution.
     """
+
+    #: Checked by scikit-learn's parameter validation in :meth:`fit`.
+    _parameter_constraints: dict = {"positive": ["boolean"]}
 
     def __init__(
         self,
         *,
         fit_intercept=True,
         solver="auto",
+        positive=False,
         lr=None,
         max_iter=None,
         tol=None,
@@ -97,6 +113,7 @@ class LinearRegression(ExactLinearModel):
     ):
         self.fit_intercept = fit_intercept
         self.solver = solver
+        self.positive = positive
         self.lr = lr
         self.max_iter = max_iter
         self.tol = tol
@@ -108,3 +125,36 @@ class LinearRegression(ExactLinearModel):
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.progress = progress
+
+    def _chunked_source(self, X, y, sample_weight):
+        # The first step of every fit: the parameters are checked here (scikit-learn's
+        # validation), not in a fit override, so warnings keep pointing at the caller.
+        self._validate_params()
+        if self.positive and self.solver in TRAINERS:
+            raise ValueError(
+                f"positive=True needs an exact solver; solver={self.solver!r} is iterative "
+                "(use solver='auto')"
+            )
+        return super()._chunked_source(X, y, sample_weight)
+
+    def summary(self, *args, **kwargs):
+        self._refuse_inference()
+        return super().summary(*args, **kwargs)
+
+    summary.__doc__ = ExactLinearModel.summary.__doc__
+
+    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust"):
+        if interval is not None:
+            self._refuse_inference()
+        return super().predict(X, interval=interval, level=level, cov_type=cov_type)
+
+    predict.__doc__ = ExactLinearModel.predict.__doc__
+
+    def _refuse_inference(self) -> None:
+        if str(getattr(self, "solver_", "")).startswith("nnls"):
+            raise ValueError(
+                "summary() and prediction intervals are not available for positive=True: "
+                "the non-negative estimator's standard errors are not those of least "
+                "squares (coefficients at the bound have no t-statistic); refit with "
+                "positive=False for inference"
+            )
