@@ -265,3 +265,48 @@ def test_well_posed_fit_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         LinearRegression(positive=True).fit(X, y)
+
+
+def exact_free_set_fit(X, y, free):
+    """The least-squares fit on the columns ``free`` (and an intercept), in 60 digits."""
+    import mpmath
+
+    with mpmath.workdps(60):
+        A = mpmath.matrix([[1] + [mpmath.mpf(v) for v in row] for row in X[:, free]])
+        solution = mpmath.qr_solve(A, mpmath.matrix([mpmath.mpf(v) for v in y]))[0]
+        return np.array([float(solution[k + 1]) for k in range(len(free))])
+
+
+def graded(rng, decades, n=80, p=6):
+    """A design whose singular values fall over ``decades`` decades, with an offset."""
+    U, _ = np.linalg.qr(rng.standard_normal((n, p)))
+    V, _ = np.linalg.qr(rng.standard_normal((p, p)))
+    X = U @ np.diag(np.logspace(0, -decades, p)) @ V.T * 100 + 50
+    return X, X @ np.array([1.0, 2, 3, -1, 4, 5]) + 1e-8 * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("decades", [2, 4, 6])
+def test_ill_conditioned_in_memory_is_exact_on_its_free_set(decades):
+    X, y = graded(np.random.default_rng(decades), decades)
+    model = LinearRegression(positive=True).fit(X, y)
+    free = np.flatnonzero(model.coef_ > 0)
+    exact = exact_free_set_fit(X, y, free)
+    assert model.solution_.status == "ok"
+    np.testing.assert_allclose(model.coef_[free], exact, rtol=1e-13)
+    grad = kkt_from_data(X, y, None, model.coef_, model.intercept_)
+    assert np.min(grad[model.coef_ == 0]) > -1e-9
+
+
+@pytest.mark.parametrize("decades", [2, 4, 6])
+def test_moments_only_error_estimate_is_honest(decades):
+    X, y = graded(np.random.default_rng(10 + decades), decades)
+    moments = linreg.Moments.from_arrays(X, y[:, None])
+    problem = LeastSquaresProblem(None, None, None, True, np.zeros(1), moments)
+    solution = nnls_solver.solve(problem)
+    free = np.flatnonzero(solution.coef[0] > 0)
+    exact = exact_free_set_fit(X, y, free)
+    d = np.linalg.norm(X[:, free] - X[:, free].mean(0), axis=0)
+    actual = np.linalg.norm((solution.coef[0, free] - exact) * d) / np.linalg.norm(exact * d)
+    assert actual <= 10 * solution.error_estimate
+    if solution.error_estimate > 1e-6:  # a bound beyond the documented accuracy says so
+        assert solution.status == "inaccurate"
