@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint bench fuzz compat clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP)
 # fits against exact rational references; fails on any silent wrong answer or crash.
 fuzz: $(STAMP)
 	$(PY) -m tests.adversarial.fuzz --cases 10000
+
+# scikit-learn's own linear_model tests (four files of the installed version) with the nine
+# names imported from linreg: per-file figures, failures by cause, docs/COMPAT.md (a few min).
+compat: $(STAMP)
+	$(PY) -m tests.compat.sklearn_suite
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
