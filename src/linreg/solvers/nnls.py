@@ -275,10 +275,17 @@ def _one_blas_thread():
     """Work of order n_features^2 (matrix-vector products, triangular solves) or
     n_features^3 on the Gram matrix: BLAS threads cost more than they save there, and
     far more on a loaded machine (measured: 800 columns, 13 ms per step with two
-    threads, 0.4 ms with one)."""
-    from threadpoolctl import threadpool_limits
+    threads, 0.4 ms with one).  One controller for the process: finding the libraries
+    reads the process's memory map (about 10 ms), limiting them afterwards is cheap."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
 
-    return threadpool_limits(1, user_api="blas")
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_CONTROLLER = None
 
 
 def _mask(problem, cols) -> np.ndarray:
