@@ -318,3 +318,11 @@ def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RankDeficientWarning)  # checks with n < p
         check(estimator)
+
+
+def test_constant_columns_and_one_row():
+    y = np.arange(10.0)
+    model = LinearRegression(positive=True).fit(np.ones((10, 3)), y)
+    assert np.all(model.coef_ == 0) and model.intercept_ == 4.5
+    one = LinearRegression(positive=True).fit(np.array([[2.0, 3.0]]), np.array([5.0]))
+    assert np.all(one.coef_ == 0) and one.intercept_ == 5.0

@@ -105,16 +105,17 @@ class _GrowingCholesky:
             return True
         return False
 
-    def remove(self, drop) -> None:
-        """Remove the columns in ``drop`` and factor the rest again."""
-        self.cols = [c for c in self.cols if c not in drop]
-        if not self.cols:
-            self.R = np.zeros((0, 0))
-            return
-        R, info = lapack.dpotrf(self.g[np.ix_(self.cols, self.cols)], lower=0, clean=1)
-        if info != 0:  # a principal submatrix of a factored one: rounding only
-            raise np.linalg.LinAlgError("free-set Gram matrix lost definiteness")
-        self.R = R
+    def remove(self, drop) -> set:
+        """Remove the columns in ``drop`` and factor the rest again; returns the columns
+        that had to leave as well (none, unless rounding made the principal submatrix
+        of a factored matrix indefinite: then those that no longer factor)."""
+        keep = [c for c in self.cols if c not in drop]
+        R, info = lapack.dpotrf(self.g[np.ix_(keep, keep)], lower=0, clean=1)
+        if info == 0:
+            self.cols, self.R = keep, R if keep else np.zeros((0, 0))
+            return set()
+        self.cols, self.R = [], np.zeros((0, 0))
+        return {c for c in keep if not self.append(c, 0.0)}
 
     def solve(self, rhs):
         y = solve_triangular(self.R, rhs, trans="T")
@@ -157,9 +158,10 @@ def active_set(g, r, add_tol, resolution, max_iter: int) -> ActiveSet:
         free[t] = True
         z = chol.solve(r[chol.cols])
         if z[-1] <= 0:  # cannot happen in exact arithmetic: t is rounding's choice
-            chol.remove({t})
+            lost = chol.remove({t})
             free[t] = False
             rejected[t] = True
+            _leave(x, free, lost)
             continue
         rejected[:] = False
         while steps < max_iter:
@@ -177,11 +179,16 @@ def active_set(g, r, add_tol, resolution, max_iter: int) -> ActiveSet:
             leaving = set(cols[neg][ratios <= alpha].tolist()) | set(cols[xp <= 0].tolist())
             x[:] = 0.0
             x[cols] = np.maximum(xp, 0.0)
-            x[list(leaving)] = 0.0
-            free[list(leaving)] = False
-            chol.remove(leaving)
+            _leave(x, free, leaving | chol.remove(leaving))
             z = chol.solve(r[chol.cols]) if chol.cols else np.zeros(0)
     return ActiveSet(x, list(chol.cols), steps, False)
+
+
+def _leave(x, free, columns) -> None:
+    """Columns ``columns`` leave the free set (their coefficients become 0)."""
+    columns = list(columns)
+    x[columns] = 0.0
+    free[columns] = False
 
 
 def solve(problem: LeastSquaresProblem, solver: str = "auto", max_iter=None) -> Solution:
