@@ -132,7 +132,7 @@ def active_set(g, r, add_tol, resolution, max_iter: int) -> ActiveSet:
     r : ndarray of shape (q,)
     add_tol : ndarray of shape (q,)
         A column enters only when its negative gradient ``r_j - (G x)_j`` exceeds this
-        (the gradient's rounding).
+        plus ``4 q eps (|G| x)_j`` (the gradient's rounding).
     resolution : ndarray of shape (q,)
         A column whose squared distance from the free columns' span is at most this
         is not let in (it is numerically dependent on them).
@@ -145,9 +145,11 @@ def active_set(g, r, add_tol, resolution, max_iter: int) -> ActiveSet:
     rejected = np.zeros(q, dtype=bool)
     free = np.zeros(q, dtype=bool)
     steps = 0
+    abs_g = np.abs(g)
+    rounding = 4 * max(q, 1) * EPS
     while steps < max_iter:
         w = r - g @ x
-        eligible = ~free & ~rejected & (w > add_tol)
+        eligible = ~free & ~rejected & (w > add_tol + rounding * (abs_g @ x))
         if not eligible.any():
             return ActiveSet(x, list(chol.cols), steps, True)
         t = int(np.flatnonzero(eligible)[np.argmax(w[eligible])])
