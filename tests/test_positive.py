@@ -326,3 +326,15 @@ def test_constant_columns_and_one_row():
     assert np.all(model.coef_ == 0) and model.intercept_ == 4.5
     one = LinearRegression(positive=True).fit(np.array([[2.0, 3.0]]), np.array([5.0]))
     assert np.all(one.coef_ == 0) and one.intercept_ == 5.0
+
+
+def test_partial_fit_equals_fit():
+    rng = np.random.default_rng(16)
+    X = rng.standard_normal((3000, 6))
+    y = X @ np.array([1.0, -1.0, 2.0, -2.0, 0.5, 0.0]) + rng.standard_normal(3000)
+    model = LinearRegression(positive=True)
+    for rows in np.array_split(np.arange(3000), 10):
+        model.partial_fit(X[rows], y[rows])
+    full = LinearRegression(positive=True).fit(X, y)
+    np.testing.assert_allclose(model.coef_, full.coef_, rtol=1e-12, atol=1e-14)
+    assert model.intercept_ == pytest.approx(full.intercept_, rel=1e-12, abs=1e-14)
