@@ -60,7 +60,8 @@ NEEDS_DATA = False
 #: terms of the gradient): sqrt(eps), far above rounding, far below a wrong active set.
 KKT_RTOL = float(np.sqrt(EPS))
 
-#: Active-set steps allowed per target, times the number of columns (scipy: 3).
+#: Active-set steps allowed per target: this times the number of columns, plus 10
+#: (scipy.optimize.nnls allows 3 times).
 MAX_ITER_FACTOR = 5
 
 #: ``solver="auto"`` keeps the Cholesky answer of the free set up to this condition
@@ -264,8 +265,8 @@ def _one_target(problem, j, solver, g, r, scale, cols, max_iter) -> Solution:
         message = (
             f"positive=True: the KKT conditions hold only to {kkt:.1e} times their "
             f"tolerance; the coefficients are accurate to about {bound:.1e} relative "
-            "(the Gram matrix cannot resolve the active set: fit with X in memory "
-            "scaled, or without the nearly dependent columns)"
+            "(the Gram matrix cannot resolve which constraints are active; leaving out "
+            "nearly dependent columns helps)"
         )
     return Solution(
         coef=coef,
