@@ -99,8 +99,10 @@ def test_unknown_options():
     X = np.random.default_rng(6).standard_normal((10, 2))
     with pytest.raises(ValueError, match="unknown solver 'magic'"):
         LinearRegression(solver="magic").fit(X, np.ones(10))
+    with pytest.raises(ValueError, match=r"'alpha' parameter of Ridge must be .* \[0.0, inf\)"):
+        Ridge(alpha=-1.0).fit(X, np.ones(10))  # scikit-learn's InvalidParameterError
     with pytest.raises(ValueError, match="alpha must be finite and non-negative"):
-        Ridge(alpha=-1.0).fit(X, np.ones(10))
+        Ridge(alpha=[-1.0]).fit(X, np.ones(10))
 
 
 def test_underdetermined_warns_and_gives_minimum_norm():

@@ -440,7 +440,7 @@ class _Data:
         row.update(
             coef=np.asarray(model.coef_, dtype=np.float64).copy(),
             intercept=model.intercept_,
-            n_iter=int(model.n_iter_),
+            n_iter=_n_iter(model),
             **{key: _mse(model, self.X[i], self.y[i], self.w[i]) for i, key in _MSE_KEYS},
         )
         return model, row
@@ -768,3 +768,11 @@ class _Runner:
         plan = _epoch_plan(optimizer, self.max_iter, self.tol, self.conditioning)
         n_left, self.iterative_left = self.iterative_left, self.iterative_left - 1
         return _run_iterative(self.data, label, params, plan, self.budget, n_left)
+
+
+def _n_iter(model) -> int:
+    """Iterations of a fit: ``n_iter_``, or for a direct solve (Ridge's ``n_iter_`` is
+    None, as scikit-learn's) its solution's refinement steps, at least 1."""
+    if model.n_iter_ is None:
+        return max(1, int(model.solution_.n_iter))
+    return int(model.n_iter_)

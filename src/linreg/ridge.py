@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ExactLinearModel
+from .solvers import SOLVERS
+from .training import TRAINERS
+
+#: scikit-learn's iterative Ridge solvers.  On dense X each runs linreg's exact solve
+#: (``solver="auto"``): its optimum is the one they iterate towards, within any of their
+#: tolerances; ``solver_`` names the exact path that ran (``"cholesky"``, ...).
+SKLEARN_ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+
+#: Every name ``solver`` takes: scikit-learn's, linreg's exact solvers, the trainers.
+RIDGE_SOLVERS = frozenset({"auto", "svd", "cholesky", *SKLEARN_ITERATIVE, *SOLVERS, *TRAINERS})
 
 
 class Ridge(ExactLinearModel):
@@ -24,7 +36,28 @@ class Ridge(ExactLinearModel):
     alpha : float or array-like of shape (n_targets,), default=1.0
         Non-negative penalty strength; one per target when an array.
     fit_intercept : bool, default=True
-    solver : {"auto", "cholesky", "qr", "extended", "svd", "eigh"}, default="auto"
+    copy_X : bool, default=True
+        Accepted for scikit-learn's signature; linreg never modifies X.
+    max_iter : int >= 1 or None, default=None
+        scikit-learn's solver names: accepted, not needed (the solve is exact); the
+        trainers: their epoch cap (see below).
+    tol : float >= 0 or None, default=None
+        scikit-learn's solver names: accepted, not needed (the exact optimum is within
+        any tolerance; scikit-learn's default is 1e-4); the trainers: see below.
+    solver : str, default="auto"
+        linreg's exact solvers ``"auto"``, ``"cholesky"``, ``"qr"``, ``"extended"``,
+        ``"svd"``, ``"eigh"`` (see :mod:`linreg.solvers`); scikit-learn's iterative names
+        ``"lsqr"``, ``"sparse_cg"``, ``"sag"``, ``"saga"``, ``"lbfgs"`` run the exact
+        ``"auto"`` solve on dense X (the optimum they iterate towards, to working
+        accuracy), and ``solver_`` names the path that ran; as in scikit-learn,
+        ``"lbfgs"`` needs ``positive=True``; the trainers ``"gd"``, ``"autograd"``,
+        ``"torch"`` (below).
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative (the intercept stays free), with
+        solver ``"auto"`` or ``"lbfgs"`` as in scikit-learn (others raise its
+        ValueError): the exact non-negative solve of the ridge objective on the Moments
+        (:mod:`linreg.solvers.nnls` on the penalized Gram matrix ``X'WX + alpha I``),
+        ``solver_`` ``"nnls+<exact solver>"``.
 
     Iterative solvers (``solver="gd"``: gradient descent in NumPy; ``"autograd"``:
     the same on torch tensors with ``backward()``; ``"torch"``: ``nn.Linear`` with
@@ -62,16 +95,46 @@ class Ridge(ExactLinearModel):
     n_features_in_, feature_names_in_ : as in :class:`linreg.LinearRegression`, except
         that, as in scikit-learn, a y of shape (n_samples, 1) gives ``coef_`` of shape
         (n_features,) (and ``intercept_`` of shape (1,)).
+    n_iter_ : None or int
+        None for the exact solvers (scikit-learn's value for its direct ones); the
+        epochs of the trainers.
     """
 
     _ravel_single_target = True
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "fit_intercept": ["boolean"],
+        "copy_X": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "solver": [StrOptions(RIDGE_SOLVERS)],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        # The trainers' options keep their own checks (when the trainer runs).
+        **dict.fromkeys(
+            (
+                "lr",
+                "optimizer",
+                "batch_size",
+                "lr_scheduler",
+                "device",
+                "early_stopping",
+                "n_iter_no_change",
+                "progress",
+            ),
+            "no_validation",
+        ),
+    }
 
     def __init__(
         self,
         alpha=1.0,
         *,
         fit_intercept=True,
+        copy_X=True,
         solver="auto",
+        positive=False,
         lr=None,
         max_iter=None,
         tol=None,
@@ -86,7 +149,9 @@ class Ridge(ExactLinearModel):
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
         self.solver = solver
+        self.positive = positive
         self.lr = lr
         self.max_iter = max_iter
         self.tol = tol
@@ -99,14 +164,50 @@ class Ridge(ExactLinearModel):
         self.n_iter_no_change = n_iter_no_change
         self.progress = progress
 
+    def _chunked_source(self, X, y, sample_weight):
+        # The first step of every fit (not a fit override, so that warnings keep pointing
+        # at the caller): scikit-learn's parameter validation (InvalidParameterError
+        # naming a bad value), then the combinations its Ridge refuses.
+        self._validate_params()
+        self._check_solver_options()
+        return super()._chunked_source(X, y, sample_weight)
+
+    def _check_solver_options(self) -> None:
+        """scikit-learn's refusals of solver / positive combinations, its messages."""
+        if self.solver == "lbfgs" and not self.positive:
+            raise ValueError(
+                "'lbfgs' solver can be used only when positive=True. "
+                "Please use another solver."
+            )
+        if self.positive and self.solver not in ("auto", "lbfgs"):
+            raise ValueError(
+                f"solver='{self.solver}' does not support positive fitting. Please"
+                " set the solver to 'auto' or 'lbfgs', or set `positive=False`"
+            )
+
+    def _exact_solver(self) -> str:
+        """scikit-learn's iterative names run the exact ``"auto"`` solve (dense X)."""
+        return "auto" if self.solver in SKLEARN_ITERATIVE else self.solver
+
+    def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
+        """The base's fitted state, with scikit-learn's ``n_iter_ = None`` for a direct
+        solve (the trainers keep their epoch count)."""
+        super()._set_solution(solution, y_was_1d, dtype, history)
+        if self.solver not in TRAINERS:
+            self.n_iter_ = None
+
     def _penalty(self, n_targets: int) -> np.ndarray:
         if isinstance(self.alpha, numbers.Real):
             alpha = np.full(n_targets, float(self.alpha))
         else:
             alpha = np.asarray(self.alpha, dtype=np.float64).ravel()
+            if alpha.shape[0] == 1:  # one value for every target, as scikit-learn
+                alpha = np.full(n_targets, alpha[0])
             if alpha.shape[0] != n_targets:
-                raise ValueError(
-                    f"alpha has {alpha.shape[0]} values but y has {n_targets} target(s)"
+                raise ValueError(  # scikit-learn's wording, then ours
+                    "Number of targets and number of penalties do not correspond: "
+                    f"{alpha.shape[0]} != {n_targets} (alpha has {alpha.shape[0]} values "
+                    f"but y has {n_targets} target(s))"
                 )
         if not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
             raise ValueError(f"alpha must be finite and non-negative, got {self.alpha!r}")

@@ -519,7 +519,7 @@ def _json_document(args, estimator, result, cv, saved) -> dict:
         "rows": result.n_rows,
         "fitted_on": "all rows" if result.n_rows["train"] == result.n_rows["total"] else "train",
         "solver_": estimator.solver_,
-        "n_iter_": int(np.max(getattr(estimator, "n_iter_", 0))),
+        "n_iter_": int(np.max(_n_iter(estimator))),
     }
     for key, values in per_target.items():
         doc[key] = values[0] if one else dict(zip(targets, values))
@@ -592,3 +592,12 @@ def _plots(model, X, y, directory, targets):
             return plots.all_plots(model, X, y, directory, history=history, target_name=names)
         except OSError as err:
             raise DataError(f"cannot write plots to {directory}: {err}") from None
+
+
+def _n_iter(estimator):
+    """``n_iter_``; for a direct solve whose ``n_iter_`` is None (Ridge, as scikit-learn)
+    the solution's refinement steps, at least 1."""
+    n_iter = getattr(estimator, "n_iter_", 0)
+    if n_iter is None:
+        return max(1, int(estimator.solution_.n_iter))
+    return n_iter
