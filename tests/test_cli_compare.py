@@ -24,7 +24,7 @@ from linreg.cli import main
 from linreg.datasets import load
 from linreg.split import TEST, TRAIN, holdout_labels
 
-REPROS = Path("/work/shared/repros/cli/files")
+REPROS = Path(__file__).resolve().parent / "data" / "cli_repros" / "files"
 SOLVERS_FAST = "qr,svd,gd"
 
 

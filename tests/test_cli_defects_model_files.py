@@ -16,9 +16,7 @@ from linreg.model_io import ModelFileError
 
 pytest.importorskip("formulaic")
 
-REPROS = Path(__file__).resolve().parents[2] / "shared" / "repros" / "cli"
-if not REPROS.is_dir():  # the project's checkout next to the shared folder
-    REPROS = Path("/work/shared/repros/cli")
+REPROS = Path(__file__).resolve().parent / "data" / "cli_repros"  # copy of shared/repros/cli
 MODELS, FILES = REPROS / "models", REPROS / "files"
 pytestmark = pytest.mark.skipif(not REPROS.is_dir(), reason="shared repro files absent")
 

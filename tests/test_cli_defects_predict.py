@@ -18,7 +18,7 @@ import linreg.model_io
 from linreg import cli
 from linreg.cli import predict as predict_command
 
-REPROS = Path(__file__).resolve().parents[2] / "shared" / "repros" / "cli"
+REPROS = Path(__file__).resolve().parent / "data" / "cli_repros"  # copy of shared/repros/cli
 pytestmark = pytest.mark.skipif(not REPROS.is_dir(), reason="needs ../shared/repros/cli")
 
 

@@ -346,7 +346,7 @@ def test_gzip_csv(capsys, tmp_path, stream):
 
 
 # ---------------------------------------------------------------- the DEFECTS.md files themselves
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "repros" / "cli" / "files"
+SHARED = Path(__file__).resolve().parent / "data" / "cli_repros" / "files"
 READABLE = ["bigint53.csv", "bool_lower.csv", "tab.tsv", "base.csv", "longley.csv"]
 REFUSED = {
     "dup_names.csv": "column name 'x' appears 2 times in the header; give each column its own name",

@@ -13,7 +13,7 @@ import linreg
 from linreg import cli
 from linreg.cli.errors import INTERNAL_EXIT, INTERRUPTED_EXIT
 
-REPROS = Path(__file__).resolve().parents[2] / "shared" / "repros" / "cli"
+REPROS = Path(__file__).resolve().parent / "data" / "cli_repros"  # copy of shared/repros/cli
 BASE = ["fit", str(REPROS / "files" / "base.csv"), "--target", "y"]
 
 

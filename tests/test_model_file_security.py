@@ -24,9 +24,7 @@ from linreg.model_io import ModelFileError
 
 pytest.importorskip("formulaic")
 
-FILES = Path("/work/shared/repros/cli/files")
-if not FILES.is_dir():
-    FILES = Path(__file__).resolve().parents[2] / "shared" / "repros" / "cli" / "files"
+FILES = Path(__file__).resolve().parent / "data" / "cli_repros" / "files"  # shared/repros copy
 pytestmark = pytest.mark.skipif(not FILES.is_dir(), reason="shared repro files absent")
 
 #: (name, data file, fit options): the model kinds the command saves.
