@@ -273,3 +273,14 @@ def test_validation_keeps_warnings_pointing_at_the_caller():
     with pytest.warns(UserWarning) as caught:
         Ridge(alpha=0.0, solver="sag").fit(X, y)  # underdetermined: minimum-norm warning
     assert any(record.filename == __file__ for record in caught)
+
+
+def test_positive_refuses_least_squares_inference():
+    X, y, _ = _problem(17)
+    model = Ridge(alpha=1.0, positive=True).fit(X, y - 2.0 * X[:, 0])
+    with pytest.raises(ValueError, match="not available for positive=True"):
+        model.summary()
+    with pytest.raises(ValueError, match="not available for positive=True"):
+        model.predict(X, interval="prediction")
+    np.testing.assert_allclose(model.predict(X), X @ model.coef_ + model.intercept_)
+    Ridge(alpha=1.0).fit(X, y).summary()  # unconstrained: inference as before

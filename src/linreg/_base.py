@@ -382,6 +382,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             out = np.asarray(X, dtype=work) @ coef.astype(work).T
             out += np.asarray(self.intercept_, dtype=work)
             return out.astype(predict_dtype(X.dtype, coef))
+        self._refuse_inference()
         from .intervals import prediction_intervals
 
         return prediction_intervals(self, X, interval, level, cov_type)
@@ -416,6 +417,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         from .summary import summarize
 
         check_is_fitted(self)
+        self._refuse_inference()
         stored = getattr(self, "_stored_summaries", None)
         if stored is not None and X is None:
             return _stored_summary(stored, cov_type, target, alpha, use_t)
@@ -449,6 +451,18 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return LeastSquaresProblem(
             X, Y, w, self.fit_intercept, self._penalty(n_targets), self.moments_
         )
+
+    def _refuse_inference(self) -> None:
+        """summary() and intervals are least-squares inference: refused for a
+        ``positive=True`` fit (its ``solver_`` reads ``"nnls+..."``), Ridge's as
+        LinearRegression's."""
+        if str(getattr(self, "solver_", "")).startswith("nnls"):
+            raise ValueError(
+                "summary() and prediction intervals are not available for positive=True: "
+                "the non-negative estimator's standard errors are not those of least "
+                "squares (coefficients at the bound have no t-statistic); refit with "
+                "positive=False for inference"
+            )
 
     def _feature_labels(self):
         names = getattr(self, "feature_names_in_", None)

@@ -149,12 +149,3 @@ class LinearRegression(ExactLinearModel):
         return super().predict(X, interval=interval, level=level, cov_type=cov_type)
 
     predict.__doc__ = ExactLinearModel.predict.__doc__
-
-    def _refuse_inference(self) -> None:
-        if str(getattr(self, "solver_", "")).startswith("nnls"):
-            raise ValueError(
-                "summary() and prediction intervals are not available for positive=True: "
-                "the non-negative estimator's standard errors are not those of least "
-                "squares (coefficients at the bound have no t-statistic); refit with "
-                "positive=False for inference"
-            )
