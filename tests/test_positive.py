@@ -338,3 +338,21 @@ def test_partial_fit_equals_fit():
     full = LinearRegression(positive=True).fit(X, y)
     np.testing.assert_allclose(model.coef_, full.coef_, rtol=1e-12, atol=1e-14)
     assert model.intercept_ == pytest.approx(full.intercept_, rel=1e-12, abs=1e-14)
+
+
+def test_a_positive_model_saves_and_loads_without_inference(tmp_path):
+    """save() stores no summaries for positive=True (there is no least-squares inference)
+    and the loaded model predicts as the fitted one; the reference is scipy's NNLS."""
+    import scipy.optimize
+
+    import linreg
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 0.1 * rng.normal(size=60)
+    model = linreg.LinearRegression(positive=True).fit(X, y)
+    path = model.save(tmp_path / "positive.json")
+    loaded = linreg.load(path)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    np.testing.assert_allclose(loaded.coef_, scipy.optimize.nnls(Xc, yc)[0], atol=1e-12)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

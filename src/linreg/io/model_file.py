@@ -188,6 +188,10 @@ def _summaries(model, cov_types) -> dict:
     out = {}
     if not hasattr(model, "summary") or not hasattr(model, "moments_"):
         return out
+    if getattr(model, "positive", False):
+        # A non-negative fit has no least-squares inference (summary() refuses it):
+        # the file holds the coefficients, and predict() needs nothing more.
+        return out
     n_targets = np.atleast_2d(model.coef_).shape[0]
     for cov_type in cov_types:
         out[cov_type] = [
