@@ -57,7 +57,11 @@ class Ridge(ExactLinearModel):
         solver ``"auto"`` or ``"lbfgs"`` as in scikit-learn (others raise its
         ValueError): the exact non-negative solve of the ridge objective on the Moments
         (:mod:`linreg.solvers.nnls` on the penalized Gram matrix ``X'WX + alpha I``),
-        ``solver_`` ``"nnls+<exact solver>"``.
+        ``solver_`` ``"nnls+<exact solver>"``; ``summary()`` and prediction intervals
+        are refused for it.
+    random_state : int, RandomState instance or None, default=None
+        scikit-learn's ``"sag"``/``"saga"``: accepted, no effect (the solve is exact and
+        deterministic); the trainers: see below.
 
     Iterative solvers (``solver="gd"``: gradient descent in NumPy; ``"autograd"``:
     the same on torch tensors with ``backward()``; ``"torch"``: ``nn.Linear`` with
