@@ -9,6 +9,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import assert_finite, validate_training_data, validate_X
@@ -51,6 +52,71 @@ def check_alpha(alpha, name="alpha") -> float:
     if not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha < 0:
         raise ValueError(f"{name} must be a finite non-negative number, got {alpha!r}")
     return float(alpha)
+
+
+#: scikit-learn's constraints of the parameters linreg accepts for compatibility
+#: (validated with scikit-learn's own machinery, so the error types match); ``"auto"``
+#: for ``precompute`` is linreg's default (scikit-learn's Lasso/ElasticNet default False).
+SKLEARN_CD_CONSTRAINTS = {
+    "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
+    "copy_X": ["boolean"],
+    "selection": [StrOptions({"cyclic", "random"})],
+    "random_state": ["random_state"],
+}
+
+
+def check_sklearn_cd_params(estimator) -> None:
+    """InvalidParameterError (scikit-learn's) for an invalid ``precompute``, ``copy_X``,
+    ``selection`` or ``random_state``."""
+    params = {name: getattr(estimator, name) for name in SKLEARN_CD_CONSTRAINTS}
+    validate_parameter_constraints(SKLEARN_CD_CONSTRAINTS, params, type(estimator).__name__)
+
+
+def layout_from_precompute(precompute, solver: str):
+    """The layout ``precompute`` asks for: "gram" (True or a Gram matrix), "design"
+    (False) or None ("auto"); ValueError where an explicit ``solver`` contradicts it."""
+    if isinstance(precompute, str):
+        return None
+    wanted = "gram" if (hasattr(precompute, "__array__") or precompute is True) else "design"
+    if solver == "auto" or solver == wanted or (solver in ITERATIVE and wanted == "design"):
+        return wanted if solver == "auto" else None
+    raise ValueError(
+        f"precompute={'an array' if wanted == 'gram' and precompute is not True else precompute}"
+        f" asks for the {wanted!r} layout but solver={solver!r}; leave one of them at 'auto'"
+    )
+
+
+def check_user_gram(gram, X, w, fit_intercept) -> bool:
+    """Check a user's Gram matrix (``precompute`` array) as scikit-learn's ``_pre_fit``
+    would, but on every entry: it must equal ``X' diag(s) X`` with ``s`` the weights
+    normalized to sum to n_samples (X as given, which must then have weighted column
+    means 0 with an intercept).  Returns False, with scikit-learn's UserWarning, when an
+    intercept is fitted and X is not centred (the Gram is recomputed, as scikit-learn
+    does); raises ValueError when it does not match.  linreg then uses its own Gram
+    matrix (from :class:`linreg.Moments`), never the given one."""
+    n, p = X.shape
+    G = np.asarray(gram, dtype=np.float64)
+    if G.shape != (p, p):
+        raise ValueError(f"precompute: a Gram matrix of shape ({p}, {p}) expected, got {G.shape}")
+    s = np.ones(n) if w is None else np.asarray(w, dtype=np.float64) * (n / np.sum(w))
+    Xd = X.toarray() if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
+    if fit_intercept and not np.allclose(s @ Xd / n, 0.0):
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: "
+            "recomputing Gram matrix.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return False
+    expected = Xd.T @ (s[:, None] * Xd)
+    scale = max(float(np.max(np.abs(np.diag(expected)), initial=0.0)), np.finfo(float).tiny)
+    if not np.allclose(G, expected, rtol=1e-7, atol=1e-7 * scale):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter does not equal X' diag(s) X "
+            "(s the sample weights normalized to sum n_samples) to rounding; "
+            "please check that it was computed properly"
+        )
+    return True
 
 
 def validate_penalized_data(estimator, X, y, sample_weight):
@@ -231,8 +297,26 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         None is full batch.
     device : {"auto", "cpu", "cuda"}, default="auto"
         "torch" only.
-    random_state : int or None, default=None
-        "torch" only: seed of the minibatch shuffling.
+    random_state : int, RandomState instance or None, default=None
+        "torch": seed of the minibatch shuffling; otherwise validated as scikit-learn's
+        and unused (see ``selection``).
+    precompute : "auto", bool or array of shape (n_features, n_features), default="auto"
+        scikit-learn's parameter (its Lasso/ElasticNet default is False): with
+        ``solver="auto"``, True (or a Gram matrix) selects the "gram" layout, False the
+        "design" layout, "auto" linreg's choice; with an explicit ``solver`` a
+        contradicting value raises ValueError.  A given Gram matrix is checked, on every
+        entry, to equal ``X' diag(s) X`` (``s`` the sample weights normalized to sum
+        n_samples) to rounding, ValueError otherwise; with an intercept and X not centred
+        it is recomputed with scikit-learn's UserWarning; with sparse X it is ignored, as
+        scikit-learn does.  linreg always solves on its own
+        Gram matrix (from :class:`linreg.Moments`), so a given one never changes the result.
+    copy_X : bool, default=True
+        Accepted for scikit-learn compatibility: linreg never modifies X.
+    selection : {"cyclic", "random"}, default="cyclic"
+        Accepted and validated; coordinate descent always runs cyclically (with
+        screening).  The objective's minimizer does not depend on the order of the
+        updates (it is unique where the objective is strictly convex), so "random"
+        reaches the same solution, not scikit-learn's iterates.
 
     Attributes
     ----------
@@ -292,6 +376,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         batch_size=None,
         device="auto",
         random_state=None,
+        precompute="auto",
+        copy_X=True,
+        selection="cyclic",
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -306,11 +393,14 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.selection = selection
 
     def _l1_ratio(self) -> float:
         return check_l1_ratio(self.l1_ratio)
 
-    def fit(self, X, y=None, sample_weight=None, validation_data=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None, check_input=True):
         """Fit the model (see the class docstring for the objective).
 
         Parameters
@@ -324,6 +414,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             Non-negative weights (equivalent to repeating rows).
         validation_data : tuple (X_val, y_val), optional
             "gd"/"torch" only: validation MSE per epoch in ``history_["val_loss"]``.
+        check_input : bool, default=True
+            Accepted for scikit-learn compatibility; the input is always checked.
 
         Returns
         -------
@@ -340,6 +432,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
         if max_iter < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter!r}")
+        check_sklearn_cd_params(self)
+        wanted = layout_from_precompute(self.precompute, self.solver)
         from ..sources import as_source
 
         source = as_source(X, y, sample_weight)
@@ -352,7 +446,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return self._fit_iterative(X, Y, w, y_was_1d, settings, validation_data)
         if validation_data is not None:
             raise ValueError("validation_data applies to solver='gd' or 'torch' only")
-        layout = self.solver
+        layout = self.solver if wanted is None else wanted
+        if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
+            check_user_gram(self.precompute, X, w, self.fit_intercept)
         if layout == "auto":
             layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
         if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
@@ -383,6 +479,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
         if validation_data is not None:
             raise ValueError("validation_data applies to solver='gd' or 'torch' only")
+        if not (isinstance(self.precompute, str) or self.precompute is True):
+            raise ValueError(
+                f"a {type(source).__name__} is fitted from its Moments' Gram matrix: "
+                "precompute must be 'auto' or True"
+            )
         alpha, l1_ratio, tol, max_iter, dtype = settings
         for attr in ("feature_names_in_",):
             self.__dict__.pop(attr, None)
@@ -527,6 +628,9 @@ class Lasso(ElasticNet):
         batch_size=None,
         device="auto",
         random_state=None,
+        precompute="auto",
+        copy_X=True,
+        selection="cyclic",
     ):
         # l1_ratio is not a parameter of Lasso (scikit-learn's contract: __init__ sets
         # exactly the constructor's parameters); _l1_ratio() supplies it.
@@ -542,6 +646,9 @@ class Lasso(ElasticNet):
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.selection = selection
 
     def _l1_ratio(self) -> float:
         return 1.0
