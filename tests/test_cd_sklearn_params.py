@@ -1,5 +1,6 @@
-"""Lasso and ElasticNet's remaining scikit-learn 1.9 parameters (issue 14, deliver 1, the
-coordinate-descent part): precompute, copy_X, selection, random_state, check_input.
+"""Lasso, ElasticNet, LassoCV and ElasticNetCV's remaining scikit-learn 1.9 parameters
+(issue 14, deliver 1, the coordinate-descent part): precompute, copy_X, selection,
+random_state, check_input, verbose.
 
 Every numeric check compares with scikit-learn's own estimator on the same data run to a
 tight tolerance; invalid values must raise the exception type scikit-learn raises (both
@@ -13,9 +14,11 @@ import pytest
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.linear_model import ElasticNet as SkElasticNet
+from sklearn.linear_model import ElasticNetCV as SkElasticNetCV
 from sklearn.linear_model import Lasso as SkLasso
+from sklearn.linear_model import LassoCV as SkLassoCV
 
-from linreg import ElasticNet, Lasso
+from linreg import ElasticNet, ElasticNetCV, Lasso, LassoCV
 
 PAIRS = [(Lasso, SkLasso, {}), (ElasticNet, SkElasticNet, {"l1_ratio": 0.3})]
 NEW = ("precompute", "copy_X", "selection", "random_state", "warm_start")
@@ -178,3 +181,76 @@ def test_sparse_x_with_precompute():
     theirs_fit = _sk(SkLasso, Xs, y, None, alpha=0.05)
     for pre in (True, False, X.T @ X):
         _close(Lasso(alpha=0.05, precompute=pre).fit(Xs, y), theirs_fit)
+
+
+CV_PAIRS = [(LassoCV, SkLassoCV, {}), (ElasticNetCV, SkElasticNetCV, {"l1_ratio": [0.3, 0.8]})]
+
+
+def _cv_close(ours, theirs):
+    np.testing.assert_allclose(ours.alpha_, theirs.alpha_, rtol=1e-12)
+    _close(ours, theirs)
+
+
+@pytest.mark.parametrize("ours, theirs, extra", CV_PAIRS)
+def test_cv_parameters_accepted(ours, theirs, extra):
+    sk_params = theirs().get_params()
+    params = ours().get_params()
+    for name in ("precompute", "copy_X", "selection", "random_state", "verbose"):
+        assert name in params
+        if name != "precompute":
+            assert params[name] == sk_params[name]
+    assert params["precompute"] == sk_params["precompute"] == "auto"
+
+
+@pytest.mark.parametrize("ours, theirs, extra", CV_PAIRS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"precompute": True},
+        {"precompute": False},
+        {"copy_X": False, "verbose": 0},
+        {"selection": "random", "random_state": 0},
+    ],
+)
+def test_cv_same_choice_as_sklearn(ours, theirs, extra, params):
+    X, y, w = _problem(10, n=60, p=5, weighted=True)
+    kw = dict(alphas=20, **extra, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs_fit = theirs(tol=1e-12, max_iter=1_000_000, **kw).fit(X, y, sample_weight=w)
+    ours_fit = ours(path_tol=1e-13, **kw).fit(X, y, sample_weight=w)
+    _cv_close(ours_fit, theirs_fit)
+    if "precompute" in params:
+        assert ours_fit.solver_ == ("gram" if params["precompute"] else "design")
+
+
+@pytest.mark.parametrize("ours, theirs, extra", CV_PAIRS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"precompute": "bogus"},
+        {"copy_X": "yes"},
+        {"selection": "bogus"},
+        {"random_state": "seed"},
+        {"verbose": "loud"},
+    ],
+)
+def test_cv_invalid_values_raise_sklearns_exception(ours, theirs, extra, params):
+    X, y, _ = _problem(11, n=30, p=3)
+    with pytest.raises(Exception) as theirs_err:
+        theirs(**extra, **params).fit(X, y)
+    with pytest.raises(Exception) as ours_err:
+        ours(**extra, **params).fit(X, y)
+    assert type(ours_err.value) is type(theirs_err.value)
+
+
+def test_cv_wrong_gram_raises():
+    X, y, _ = _problem(12, n=30, p=3)
+    Xc = X - X.mean(axis=0)
+    with pytest.raises(ValueError, match="Gram matrix"):
+        LassoCV(precompute=Xc.T @ Xc * 1.5).fit(Xc, y)
+    good = LassoCV(precompute=Xc.T @ Xc, alphas=10, path_tol=1e-13).fit(Xc, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SkLassoCV(alphas=10, tol=1e-12, max_iter=10**6).fit(Xc, y)
+    _cv_close(good, ref)

@@ -21,13 +21,17 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ..fitted_state import result_dtype, shape_per_target, write_fitted_state
 from ..moments import Moments
 from .estimators import (
     ElasticNet,
     check_l1_ratio,
+    check_sklearn_cd_params,
+    check_user_gram,
     choose_layout,
+    layout_from_precompute,
     make_data,
     sparse_moments,
     validate_penalized_data,
@@ -136,6 +140,12 @@ class ElasticNetCV(ElasticNet):
         or -1: one per CPU core; 1: sequential.  Unlike scikit-learn's ``n_jobs`` (None
         means one job), the default uses the cores, as BLAS does; the results are the
         same for every value up to rounding (the workers' BLAS runs on one thread).
+    precompute, copy_X, selection, random_state : as in :class:`ElasticNet` (True or a
+        Gram matrix: the "gram" layout for the folds and the refit; False: "design"; a
+        given Gram matrix is checked against the full data, as the refit's is in
+        scikit-learn, and never used: every fold's Gram is linreg's own).
+    verbose : bool or int, default=0
+        Accepted and validated (scikit-learn's); linreg prints nothing.
 
     Attributes
     ----------
@@ -159,6 +169,11 @@ class ElasticNetCV(ElasticNet):
         cv=None,
         path_tol=None,
         n_jobs=None,
+        precompute="auto",
+        copy_X=True,
+        verbose=0,
+        selection="cyclic",
+        random_state=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -171,6 +186,11 @@ class ElasticNetCV(ElasticNet):
         self.cv = cv
         self.path_tol = path_tol
         self.n_jobs = n_jobs
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.selection = selection
+        self.random_state = random_state
 
     def _workers(self, n_folds: int) -> int:
         """Threads for the folds: ``n_jobs`` (None or -1: one per core), at most one
@@ -199,9 +219,16 @@ class ElasticNetCV(ElasticNet):
         """
         if self.solver not in ("auto", "gram", "design"):
             raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {self.solver!r}")
+        check_sklearn_cd_params(self)
+        validate_parameter_constraints(
+            {"verbose": ["verbose"]}, {"verbose": self.verbose}, type(self).__name__
+        )
+        wanted = layout_from_precompute(self.precompute, self.solver)
         l1_ratios = self._l1_ratios()
         dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
+        if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
+            check_user_gram(self.precompute, X, w, self.fit_intercept)
         if not y_was_1d and Y.shape[1] != 1:
             raise ValueError(
                 f"{type(self).__name__} takes one target (y of shape (n_samples,)); got "
@@ -231,7 +258,7 @@ class ElasticNetCV(ElasticNet):
         is_sparse = sparse.issparse(X)
         folds = list(check_cv(self.cv).split(X, Y[:, 0]))
         n_train = max(len(train) for train, _ in folds)
-        layout = self.solver
+        layout = self.solver if wanted is None else wanted
         if layout == "auto":
             layout = choose_layout(n_train, p, is_sparse, n_fits=2)
 
@@ -455,6 +482,11 @@ class LassoCV(ElasticNetCV):
         cv=None,
         path_tol=None,
         n_jobs=None,
+        precompute="auto",
+        copy_X=True,
+        verbose=0,
+        selection="cyclic",
+        random_state=None,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -466,6 +498,11 @@ class LassoCV(ElasticNetCV):
         self.cv = cv
         self.path_tol = path_tol
         self.n_jobs = n_jobs
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.selection = selection
+        self.random_state = random_state
 
     def _l1_ratios(self):
         return [1.0]
