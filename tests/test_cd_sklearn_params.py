@@ -254,3 +254,14 @@ def test_cv_wrong_gram_raises():
         warnings.simplefilter("ignore")
         ref = SkLassoCV(alphas=10, tol=1e-12, max_iter=10**6).fit(Xc, y)
     _cv_close(good, ref)
+
+
+def test_float32_gram_accepted_at_float32_rounding():
+    X, y, _ = _problem(13)
+    Xc = (X - X.mean(axis=0)).astype(np.float32)
+    gram = Xc.T @ Xc  # float32 products: scikit-learn checks at rtol 1e-4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SkLasso(alpha=0.05, precompute=gram, tol=1e-12, max_iter=10**6).fit(Xc, y)
+    ours = Lasso(alpha=0.05, precompute=gram).fit(Xc, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-4)

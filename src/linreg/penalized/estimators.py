@@ -110,7 +110,9 @@ def check_user_gram(gram, X, w, fit_intercept) -> bool:
         return False
     expected = Xd.T @ (s[:, None] * Xd)
     scale = max(float(np.max(np.abs(np.diag(expected)), initial=0.0)), np.finfo(float).tiny)
-    if not np.allclose(G, expected, rtol=1e-7, atol=1e-7 * scale):
+    # scikit-learn's tolerance: 1e-7, or 1e-4 for a float32 Gram matrix
+    rtol = 1e-4 if np.asarray(gram).dtype == np.float32 else 1e-7
+    if not np.allclose(G, expected, rtol=rtol, atol=rtol * scale):
         raise ValueError(
             "Gram matrix passed in via 'precompute' parameter does not equal X' diag(s) X "
             "(s the sample weights normalized to sum n_samples) to rounding; "
