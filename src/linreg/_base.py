@@ -317,12 +317,12 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _warn_about(self, solution, names, n_samples, stacklevel=3) -> None:
         """Warn about aliased columns and about digits the solver cannot vouch for."""
-        if self._positive():
-            from .solvers.nnls import warn_about
-
-            return warn_about(solution, names, stacklevel + 1)
         unresolved = solution.diagnostics.get("unresolved")
-        if unresolved:
+        if self._positive():
+            from .solvers.nnls import warn_basic_solution
+
+            warn_basic_solution(solution, names, stacklevel + 1)
+        elif unresolved:
             _warn_unresolved(solution, names, unresolved, stacklevel + 1)
         elif solution.aliased and n_samples > solution.rank + int(self.fit_intercept):
             labels = [repr(names[j]) if names is not None else f"x{j}" for j in solution.aliased]

@@ -437,12 +437,13 @@ def _combine(parts, design) -> Solution:
     )
 
 
-def warn_about(solution: Solution, names, stacklevel: int = 3) -> None:
-    """The warnings of a ``positive=True`` fit: aliased columns (what is returned for
-    them) and digits or KKT conditions the solver cannot vouch for."""
+def warn_basic_solution(solution: Solution, names, stacklevel: int = 3) -> None:
+    """The rank warning of a ``positive=True`` fit: aliased columns, and that a basic
+    solution (not the minimum-norm one) is returned for them.  The accuracy warning is
+    the estimator's, as for every solver."""
     import warnings
 
-    from ..solution import AccuracyWarning, IterationLimitWarning, RankDeficientWarning
+    from ..solution import RankDeficientWarning
 
     if solution.aliased:
         labels = [repr(names[j]) if names is not None else f"x{j}" for j in solution.aliased]
@@ -456,7 +457,3 @@ def warn_about(solution: Solution, names, stacklevel: int = 3) -> None:
             RankDeficientWarning,
             stacklevel=stacklevel,
         )
-    if solution.status == "inaccurate":
-        stopped = solution.diagnostics.get("stopped") == "max_iter"
-        category = IterationLimitWarning if stopped else AccuracyWarning
-        warnings.warn(solution.message, category, stacklevel=stacklevel)
