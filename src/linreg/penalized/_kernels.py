@@ -6,7 +6,10 @@ scaling with the intercept already profiled out (centred data)::
     P(w) = 1/(2W) ||y - X w||^2 + l1 ||w||_1 + l2/2 ||w||^2
 
 where ``W`` is the weight sum (``n`` unweighted), ``l1 = alpha * l1_ratio`` and
-``l2 = alpha * (1 - l1_ratio)``.  Two data layouts:
+``l2 = alpha * (1 - l1_ratio)``, optionally subject to ``w >= 0`` (``positive``: the
+coordinate update is projected, ``w_j = max(z - l1, 0) / (G_jj + l2)``, and the dual,
+the KKT conditions and the screening test are the constrained problem's).  Two data
+layouts:
 
 - Gram mode: ``G = X'X/W``, ``q = X'y/W``, ``c = y'y/W`` (from :class:`linreg.Moments`);
   ``P(w) = 1/2 w'Gw - q'w + c/2 + penalty``.  The gradient ``g = q - G w = X'R/W`` is
@@ -46,7 +49,16 @@ def _soft(z, t):
 
 
 @njit(cache=True, nogil=True)
-def duality_gap(w, g, rr, l1, l2):
+def _update(z, l1, positive):
+    """The coordinate update's numerator: ``soft(z, l1)``, or ``max(z - l1, 0)`` under
+    ``w >= 0`` (the minimizer of the one-dimensional problem projected on ``w_j >= 0``)."""
+    if positive:
+        return z - l1 if z > l1 else 0.0
+    return _soft(z, l1)
+
+
+@njit(cache=True, nogil=True)
+def duality_gap(w, g, rr, l1, l2, positive=False):
     """Duality gap, primal value and the dual scaling at ``w``.
 
     ``g = X'R/W`` is the gradient of the data term at ``w`` (``R = y - Xw``) and
@@ -58,6 +70,11 @@ def duality_gap(w, g, rr, l1, l2):
       (the only term that cancels when formed from Moments) is multiplied by ``(1-s)^2``;
     - for ``l2 > 0``, ``theta = R/W`` with the exact conjugate of the penalty:
       ``gap = -w'g + l1 |w|_1 + l2/2 |w|^2 + sum_j (|g_j| - l1)_+^2 / (2 l2)``.
+
+    With ``positive`` (the problem constrained to ``w >= 0``, ``w`` feasible) the dual
+    constraint is one-sided, ``x_j'theta <= l1``: ``s`` uses ``max_j (g_j - l2 w_j)``
+    (scikit-learn's ``positive`` branch) and the conjugate ``(g_j - l1)_+^2 / (2 l2)``
+    (that of ``l1 w + l2/2 w^2`` on ``w >= 0``); the formulas are otherwise the same.
 
     Returns ``(gap, primal, s, floor)``: ``s`` is the scale of the dual point of the
     kept gap, ``floor`` the size of the rounding errors in it.
@@ -72,10 +89,10 @@ def duality_gap(w, g, rr, l1, l2):
         wg += w[j] * g[j]
         l1norm += abs(w[j])
         w2 += w[j] * w[j]
-        a = abs(g[j] - l2 * w[j])
+        a = g[j] - l2 * w[j] if positive else abs(g[j] - l2 * w[j])
         if a > dual_norm:
             dual_norm = a
-        excess = abs(g[j]) - l1
+        excess = (g[j] if positive else abs(g[j])) - l1
         if excess > 0.0:
             conj += excess * excess
     if rr < 0.0:
@@ -97,17 +114,21 @@ def duality_gap(w, g, rr, l1, l2):
 
 
 @njit(cache=True, nogil=True)
-def subgradient_norms(w, g, l1, l2):
+def subgradient_norms(w, g, l1, l2, positive=False):
     """Largest entry and 2-norm of the minimum-norm subgradient of ``P`` at ``w``
     (the KKT residual vector: ``l2 w_j - g_j + l1 sign(w_j)`` where ``w_j != 0``,
-    ``(|g_j| - l1)_+`` where ``w_j = 0``)."""
+    ``(|g_j| - l1)_+`` where ``w_j = 0``).  With ``positive`` (``P`` plus the indicator
+    of ``w >= 0``): ``(g_j - l1)_+`` where ``w_j = 0`` (the subdifferential there is
+    ``(-inf, l1 - g_j]``) and ``inf`` where ``w_j < 0`` (infeasible)."""
     worst = 0.0
     sq = 0.0
     for j in range(w.shape[0]):
         if w[j] > 0.0:
             v = abs(g[j] - l2 * w[j] - l1)
         elif w[j] < 0.0:
-            v = abs(g[j] - l2 * w[j] + l1)
+            v = np.inf if positive else abs(g[j] - l2 * w[j] + l1)
+        elif positive:
+            v = max(g[j] - l1, 0.0)
         else:
             v = max(abs(g[j]) - l1, 0.0)
         worst = max(worst, v)
@@ -116,15 +137,15 @@ def subgradient_norms(w, g, l1, l2):
 
 
 @njit(cache=True, nogil=True)
-def kkt_violation(w, g, l1, l2):
+def kkt_violation(w, g, l1, l2, positive=False):
     """Largest violation of the optimality conditions: ``g_j - l2 w_j = l1 sign(w_j)``
-    where ``w_j != 0``, ``|g_j| <= l1`` where ``w_j = 0`` (the largest entry of the KKT
-    residual vector of :func:`subgradient_norms`)."""
-    return subgradient_norms(w, g, l1, l2)[0]
+    where ``w_j != 0``, ``|g_j| <= l1`` where ``w_j = 0`` (``g_j <= l1`` with
+    ``positive``): the largest entry of the KKT residual of :func:`subgradient_norms`."""
+    return subgradient_norms(w, g, l1, l2, positive)[0]
 
 
 @njit(cache=True, nogil=True)
-def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
+def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu, positive):
     """Converged: gap <= tol * objective or <= abs_tol (or at its rounding floor), and
     the KKT conditions hold to ``kkt_tol * alpha`` (or to the rounding error of the
     gradient, ``gscale`` being a bound on the size of its terms, ``max_j ||x_j|| ||y|| / W``).
@@ -142,7 +163,7 @@ def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscal
     if not (gap <= tol * primal or gap <= abs_tol or gap <= floor):
         return False
     gfloor = 1e3 * EPS * gscale
-    worst, norm = subgradient_norms(w, g, l1, l2)
+    worst, norm = subgradient_norms(w, g, l1, l2, positive)
     if worst > max(kkt_tol * (l1 + l2), gfloor):
         return False
     if mu > 0.0 and kkt_tol < np.inf:
@@ -154,14 +175,16 @@ def _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscal
 
 
 @njit(cache=True, nogil=True)
-def _screen(w, g, diag, gap, s, l1, active):
+def _screen(w, g, diag, gap, s, l1, active, positive):
     """Gap-safe sphere test: ``|x_j' theta*| <= s|g_j| + sqrt(2 gap G_jj) < l1`` ->
-    ``w_j* = 0``.  Returns the indices of features newly screened out (their current
-    coefficients are left for the caller to zero)."""
+    ``w_j* = 0`` (with ``positive``, one-sided: ``x_j' theta* <= s g_j + ... < l1``).
+    Returns the indices of features newly screened out (their current coefficients are
+    left for the caller to zero)."""
     radius = np.sqrt(2.0 * max(gap, 0.0))
     out = []
     for j in range(w.shape[0]):
-        if active[j] and s * abs(g[j]) + radius * np.sqrt(diag[j]) < l1:
+        gj = g[j] if positive else abs(g[j])
+        if active[j] and s * gj + radius * np.sqrt(diag[j]) < l1:
             active[j] = False
             out.append(j)
     return out
@@ -192,19 +215,20 @@ def _gram_update(g, row, d, idx, full):
 
 
 @njit(cache=True, nogil=True)
-def _gram_gap(w, g, c, q, idx, l1, l2):
+def _gram_gap(w, g, c, q, idx, l1, l2, positive):
     """Duality gap of the problem restricted to the features ``idx`` (the screened-out
     ones are provably zero at the optimum, so its optimum is the full one)."""
     wi = w[idx]
     gi = g[idx]
     rr = c - (q[idx] @ wi) - (wi @ gi)
-    gap, primal, s, floor = duality_gap(wi, gi, rr, l1, l2)
+    gap, primal, s, floor = duality_gap(wi, gi, rr, l1, l2, positive)
     return gap, primal, s, floor, wi, gi
 
 
 @njit(cache=True, nogil=True)
-def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu):
-    """Cyclic coordinate descent on ``1/2 w'Gw - q'w + c/2 + l1|w|_1 + l2/2|w|^2``.
+def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu, positive):
+    """Cyclic coordinate descent on ``1/2 w'Gw - q'w + c/2 + l1|w|_1 + l2/2|w|^2``
+    (subject to ``w >= 0`` with ``positive``; a negative warm start is projected).
 
     ``w`` (the warm start) is updated in place.  Stops when the duality gap is at most
     ``tol * P(w)`` and the KKT conditions hold to ``kkt_tol * alpha`` (checked after
@@ -224,6 +248,8 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu):
         if diag[j] <= 0.0:  # a constant column: its coefficient is zero
             active[j] = False
             w[j] = 0.0
+        if positive and w[j] < 0.0:
+            w[j] = 0.0
     idx = np.flatnonzero(active)
     full = idx.shape[0] == p
     g = _gram_gradient(G, q, w, idx)
@@ -234,23 +260,25 @@ def cd_gram(G, q, c, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu):
         n_iter = it + 1
         for j in idx:
             wj = w[j]
-            new = _soft(g[j] + diag[j] * wj, l1) / (diag[j] + l2)
+            new = _update(g[j] + diag[j] * wj, l1, positive) / (diag[j] + l2)
             d = new - wj
             if d != 0.0:
                 w[j] = new
                 _gram_update(g, G[j], d, idx, full)
-        gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
-        if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
+        gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2, positive)
+        if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu,
+                 positive):
             if gap <= 0.5 * abs_tol and kkt_tol == np.inf:
                 # a loose absolute criterion (CV paths), far above the drift of g
                 return gap, primal, n_iter, True
             # accept only on an exactly recomputed gradient (the kept one drifts)
             g = _gram_gradient(G, q, w, idx)
-            gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2)
-            if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
+            gap, primal, s, floor, wi, gi = _gram_gap(w, g, c, q, idx, l1, l2, positive)
+            if _done(wi, gi, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale,
+                     mu, positive):
                 return gap, primal, n_iter, True
         if screening:
-            out = _screen(w, g, diag, gap, s, l1, active)
+            out = _screen(w, g, diag, gap, s, l1, active, positive)
             if len(out) > 0:
                 idx = np.flatnonzero(active)
                 full = idx.shape[0] == p
@@ -272,7 +300,7 @@ def _dot(a, b):
 
 
 @njit(cache=True, nogil=True)
-def _sweeps(XT, W, l1, l2, w, R, diag, ws, n_sweeps):
+def _sweeps(XT, W, l1, l2, w, R, diag, ws, n_sweeps, positive):
     """``n_sweeps`` cyclic sweeps over the features ``ws``, updating ``w`` and ``R``."""
     n = XT.shape[1]
     for _ in range(n_sweeps):
@@ -280,7 +308,7 @@ def _sweeps(XT, W, l1, l2, w, R, diag, ws, n_sweeps):
             col = XT[j]
             wj = w[j]
             gj = _dot(col, R)
-            new = _soft(gj / W + diag[j] * wj, l1) / (diag[j] + l2)
+            new = _update(gj / W + diag[j] * wj, l1, positive) / (diag[j] + l2)
             d = new - wj
             if d != 0.0:
                 w[j] = new
@@ -325,10 +353,11 @@ def _objective_ws(XT, y, W, l1, l2, w, ws):
 
 
 @njit(cache=True, nogil=True)
-def _anderson(XT, y, W, l1, l2, w, R, ws, last):
+def _anderson(XT, y, W, l1, l2, w, R, ws, last, positive):
     """Anderson extrapolation of the last iterates (Bertrand and Massias 2021): the
     combination ``sum_i c_i w_i`` (``sum c = 1``) that minimizes the norm of the
-    combined successive differences; kept only if it lowers the objective."""
+    combined successive differences (projected on ``w >= 0`` with ``positive``); kept
+    only if it lowers the objective."""
     K = last.shape[0] - 1
     U = last[1:] - last[:-1]
     M = U @ U.T
@@ -344,6 +373,8 @@ def _anderson(XT, y, W, l1, l2, w, R, ws, last):
         return
     c = z / z.sum()
     extra = c @ last[1:]
+    if positive:
+        extra = np.maximum(extra, 0.0)
     current, _ = _objective_ws(XT, y, W, l1, l2, w, ws)
     saved = w[ws].copy()
     for i in range(ws.shape[0]):
@@ -374,8 +405,10 @@ def cd_design(
     R_in,
     g_in,
     mu,
+    positive,
 ):
-    """Coordinate descent on ``1/(2W)||y - Xw||^2 + l1|w|_1 + l2/2|w|^2`` with working sets.
+    """Coordinate descent on ``1/(2W)||y - Xw||^2 + l1|w|_1 + l2/2|w|^2`` with working sets
+    (subject to ``w >= 0`` with ``positive``; a negative warm start is projected).
 
     ``XT`` is X transposed, C-ordered (each feature's column contiguous), already
     centred and weight-scaled; ``w`` is updated in place.  Each outer iteration
@@ -395,17 +428,21 @@ def cd_design(
     """
     p, n = XT.shape
     active = np.ones(p, dtype=np.bool_)
+    projected = False
     for j in range(p):
         if diag[j] <= 0.0:
             active[j] = False
             w[j] = 0.0
+        if positive and w[j] < 0.0:
+            w[j] = 0.0
+            projected = True
     gscale = np.sqrt(max(np.max(diag), 0.0) * (y @ y) / W) if p else 0.0
     hscale = max(np.max(diag), 0.0) if p else 0.0
     gap = np.inf
     primal = np.inf
     n_iter = 0
     ws_size = 0
-    warm = R_in.shape[0] == n and g_in.shape[0] == p
+    warm = R_in.shape[0] == n and g_in.shape[0] == p and not projected
     while True:
         if warm:
             R, g = R_in.copy(), g_in.copy()
@@ -414,13 +451,14 @@ def cd_design(
             R = _residual(XT, y, w)
             g = (XT @ R) / W
         rr = (R @ R) / W
-        gap, primal, s, floor = duality_gap(w, g, rr, l1, l2)
-        if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
+        gap, primal, s, floor = duality_gap(w, g, rr, l1, l2, positive)
+        if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu,
+                 positive):
             return gap, primal, n_iter, True, R, g
         if n_iter >= max_iter:
             return gap, primal, n_iter, False, R, g
         if screening:
-            for j in _screen(w, g, diag, gap, s, l1, active):
+            for j in _screen(w, g, diag, gap, s, l1, active, positive):
                 if w[j] != 0.0:
                     col = XT[j]
                     for i in range(n):
@@ -437,7 +475,8 @@ def cd_design(
                 nnz += 1
                 n_active += 1
             else:
-                prio[j] = (l1 - s * abs(g[j])) / np.sqrt(diag[j])
+                gj = g[j] if positive else abs(g[j])
+                prio[j] = (l1 - s * gj) / np.sqrt(diag[j])
                 n_active += 1
         ws_size = min(n_active, max(nnz + nnz // 4, 2 * ws_size, 32))
         ws = np.sort(np.argsort(prio)[:ws_size])
@@ -447,19 +486,19 @@ def cd_design(
         last = np.empty((ANDERSON + 1, m))
         count = 0
         while n_iter < max_iter:
-            _sweeps(XT, W, l1, l2, w, R, diag, ws, 1)
+            _sweeps(XT, W, l1, l2, w, R, diag, ws, 1, positive)
             n_iter += 1
             last[count] = w[ws]
             count += 1
             if count == ANDERSON + 1:
                 count = 0
-                _anderson(XT, y, W, l1, l2, w, R, ws, last)
+                _anderson(XT, y, W, l1, l2, w, R, ws, last, positive)
             if n_iter % check_every == 0:
                 # the working-set subproblem's gap (exact residual, then its gradient)
                 R = _residual(XT, y, w)
                 wsub = w[ws]
                 gsub = _gradient_ws(XT, R, W, ws)
                 rr = (R @ R) / W
-                sub, psub, ssub, fsub = duality_gap(wsub, gsub, rr, l1, l2)
+                sub, psub, ssub, fsub = duality_gap(wsub, gsub, rr, l1, l2, positive)
                 if sub <= target or sub <= tol * psub or sub <= abs_tol or sub <= fsub:
                     break

@@ -140,6 +140,9 @@ class ElasticNetCV(ElasticNet):
         or -1: one per CPU core; 1: sequential.  Unlike scikit-learn's ``n_jobs`` (None
         means one job), the default uses the cores, as BLAS does; the results are the
         same for every value up to rounding (the workers' BLAS runs on one thread).
+    positive : bool, default=False
+        As in :class:`ElasticNet`: every fold path and the refit subject to ``coef >= 0``,
+        and the grid's alpha_max ``max(0, max_j x_j'Wy) / (W l1_ratio)`` (scikit-learn's).
     precompute, copy_X, selection, random_state : as in :class:`ElasticNet` (True or a
         Gram matrix: the "gram" layout for the folds and the refit; False: "design"; a
         given Gram matrix is checked against the full data, as the refit's is in
@@ -174,6 +177,7 @@ class ElasticNetCV(ElasticNet):
         verbose=0,
         selection="cyclic",
         random_state=None,
+        positive=False,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -191,6 +195,7 @@ class ElasticNetCV(ElasticNet):
         self.verbose = verbose
         self.selection = selection
         self.random_state = random_state
+        self.positive = positive
 
     def _workers(self, n_folds: int) -> int:
         """Threads for the folds: ``n_jobs`` (None or -1: one per core), at most one
@@ -283,7 +288,10 @@ class ElasticNetCV(ElasticNet):
             full = GramData.from_moments(total, self.fit_intercept)
         else:
             full = make_data(X, Y, w, self.fit_intercept, "design")
-        grids = [resolve_alphas(self.alphas, 100, full, r, self.eps) for r in l1_ratios]
+        positive = bool(self.positive)
+        grids = [
+            resolve_alphas(self.alphas, 100, full, r, self.eps, positive) for r in l1_ratios
+        ]
 
         data_cache, test_cache = {}, {}
         # the second stage re-reads each fold in rounds: keep the design copies if small
@@ -344,6 +352,7 @@ class ElasticNetCV(ElasticNet):
                     self.screening,
                     path_kkt,
                     null_tol,
+                    positive,
                 )
                 coefs = path.coefs
                 ok &= path.converged
@@ -380,7 +389,15 @@ class ElasticNetCV(ElasticNet):
             self.alphas_ = grids[0]
 
         result = solve_enet(
-            full, self.alpha_, self.l1_ratio_, None, tol, max_iter, self.screening, curvature=True
+            full,
+            self.alpha_,
+            self.l1_ratio_,
+            None,
+            tol,
+            max_iter,
+            self.screening,
+            curvature=True,
+            positive=positive,
         )
         if not result.diagnostics["converged"]:
             warnings.warn(
@@ -439,6 +456,7 @@ class ElasticNetCV(ElasticNet):
                             max_iter,
                             self.screening,
                             kkt,
+                            positive=bool(self.positive),
                         )
                         ok &= res.diagnostics["converged"]
                         kept[r, f, :, i] = res.coef[0]
@@ -487,6 +505,7 @@ class LassoCV(ElasticNetCV):
         verbose=0,
         selection="cyclic",
         random_state=None,
+        positive=False,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -503,6 +522,7 @@ class LassoCV(ElasticNetCV):
         self.verbose = verbose
         self.selection = selection
         self.random_state = random_state
+        self.positive = positive
 
     def _l1_ratios(self):
         return [1.0]

@@ -62,6 +62,7 @@ SKLEARN_CD_CONSTRAINTS = {
     "copy_X": ["boolean"],
     "selection": [StrOptions({"cyclic", "random"})],
     "random_state": ["random_state"],
+    "positive": ["boolean"],
 }
 
 
@@ -319,6 +320,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         screening).  The objective's minimizer does not depend on the order of the
         updates (it is unique where the objective is strictly convex), so "random"
         reaches the same solution, not scikit-learn's iterates.
+    positive : bool, default=False
+        Constrain the coefficients to ``>= 0`` (the intercept is free), for every
+        target: projected coordinate updates, and the duality gap, KKT conditions and
+        ``coef_bound_`` of the constrained problem.  Coordinate descent only
+        ("gd"/"torch" raise ValueError).
 
     Attributes
     ----------
@@ -381,6 +387,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         precompute="auto",
         copy_X=True,
         selection="cyclic",
+        positive=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -398,6 +405,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.precompute = precompute
         self.copy_X = copy_X
         self.selection = selection
+        self.positive = positive
 
     def _l1_ratio(self) -> float:
         return check_l1_ratio(self.l1_ratio)
@@ -444,6 +452,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return self._fit_source(source, settings, validation_data)
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
         if self.solver in ITERATIVE:
+            if self.positive:
+                raise ValueError(
+                    f"positive=True is not supported with solver={self.solver!r} (proximal "
+                    "gradient); use coordinate descent (solver='auto', 'gram' or 'design')"
+                )
             settings = (alpha, l1_ratio, tol, max_iter, dtype)
             return self._fit_iterative(X, Y, w, y_was_1d, settings, validation_data)
         if validation_data is not None:
@@ -458,7 +471,15 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         data = make_data(X, Y, w, self.fit_intercept, layout)
         coef_init = self._warm_start_coef(Y.shape[1], X.shape[1])
         result = solve_enet(
-            data, alpha, l1_ratio, coef_init, tol, max_iter, self.screening, curvature=True
+            data,
+            alpha,
+            l1_ratio,
+            coef_init,
+            tol,
+            max_iter,
+            self.screening,
+            curvature=True,
+            positive=bool(self.positive),
         )
         return self._set_result(result, layout, y_was_1d, tol, max_iter, dtype)
 
@@ -492,7 +513,15 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         moments = source.moments()
         data = GramData.from_moments(moments, self.fit_intercept)
         result = solve_enet(
-            data, alpha, l1_ratio, None, tol, max_iter, self.screening, curvature=True
+            data,
+            alpha,
+            l1_ratio,
+            None,
+            tol,
+            max_iter,
+            self.screening,
+            curvature=True,
+            positive=bool(self.positive),
         )
         self.n_features_in_ = source.n_features
         if source.feature_names is not None:
@@ -633,6 +662,7 @@ class Lasso(ElasticNet):
         precompute="auto",
         copy_X=True,
         selection="cyclic",
+        positive=False,
     ):
         # l1_ratio is not a parameter of Lasso (scikit-learn's contract: __init__ sets
         # exactly the constructor's parameters); _l1_ratio() supplies it.
@@ -651,6 +681,7 @@ class Lasso(ElasticNet):
         self.precompute = precompute
         self.copy_X = copy_X
         self.selection = selection
+        self.positive = positive
 
     def _l1_ratio(self) -> float:
         return 1.0

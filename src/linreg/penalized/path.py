@@ -28,8 +28,11 @@ from .solve import KKT_TOL, MAX_ITER, TOL, solve_enet
 RESOLUTION = np.finfo(np.float64).resolution
 
 
-def alpha_grid(data, l1_ratio: float, eps: float = 1e-3, n_alphas: int = 100) -> np.ndarray:
-    """scikit-learn's grid from GramData / DesignData (decreasing)."""
+def alpha_grid(
+    data, l1_ratio: float, eps: float = 1e-3, n_alphas: int = 100, positive: bool = False
+) -> np.ndarray:
+    """scikit-learn's grid from GramData / DesignData (decreasing); with ``positive``
+    its alpha_max is ``max(0, max_j x_j'Wy) / (W l1_ratio)`` (signed, not absolute)."""
     if l1_ratio <= 0:
         raise ValueError(
             "an automatic alpha grid needs l1_ratio > 0 (alpha_max is infinite for pure "
@@ -39,18 +42,18 @@ def alpha_grid(data, l1_ratio: float, eps: float = 1e-3, n_alphas: int = 100) ->
         raise ValueError(f"the number of alphas must be a positive integer, got {n_alphas!r}")
     if not 0 < eps:
         raise ValueError(f"eps must be positive, got {eps!r}")
-    alpha_max = float(np.max(data.xty_max(), initial=0.0)) / l1_ratio
+    alpha_max = float(np.max(data.xty_max(positive), initial=0.0)) / l1_ratio
     if alpha_max <= RESOLUTION:
         return np.full(n_alphas, RESOLUTION)
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
-def resolve_alphas(alphas, n_alphas, data, l1_ratio, eps) -> np.ndarray:
+def resolve_alphas(alphas, n_alphas, data, l1_ratio, eps, positive=False) -> np.ndarray:
     """``alphas``: None (grid of ``n_alphas``), an int (grid of that many) or values."""
     if alphas is None:
-        return alpha_grid(data, l1_ratio, eps, n_alphas)
+        return alpha_grid(data, l1_ratio, eps, n_alphas, positive)
     if isinstance(alphas, numbers.Integral):
-        return alpha_grid(data, l1_ratio, eps, int(alphas))
+        return alpha_grid(data, l1_ratio, eps, int(alphas), positive)
     values = np.asarray(alphas, dtype=np.float64).ravel()
     if values.size == 0:
         raise ValueError("alphas is empty")
@@ -107,13 +110,25 @@ def path_on_data(
     screening=True,
     kkt_tol=KKT_TOL,
     null_tol=0.0,
+    positive=False,
 ) -> PathSolution:
-    """Solve along ``alphas`` (decreasing), each fit warm-started from the previous."""
+    """Solve along ``alphas`` (decreasing), each fit warm-started from the previous
+    (``positive``: subject to ``coef >= 0``)."""
     path = PathSolution(np.asarray(alphas))
     coef, state = coef_init, None
     for alpha in alphas:
         res = solve_enet(
-            data, alpha, l1_ratio, coef, tol, max_iter, screening, kkt_tol, null_tol, state=state
+            data,
+            alpha,
+            l1_ratio,
+            coef,
+            tol,
+            max_iter,
+            screening,
+            kkt_tol,
+            null_tol,
+            state=state,
+            positive=positive,
         )
         coef, state = res.coef, res.diagnostics["state"]
         # The warm-start state is only needed by the next alpha: not kept on the path.
@@ -138,6 +153,7 @@ def enet_path(
     tol=None,
     max_iter=None,
     screening=True,
+    positive=False,
 ):
     """Elastic-net path by coordinate descent with warm starts.
 
@@ -164,6 +180,9 @@ def enet_path(
     sample_weight : array-like of shape (n_samples,), optional
     solver : {"auto", "gram", "design"}
     tol, max_iter, screening : as in :class:`linreg.ElasticNet`.
+    positive : bool, default=False
+        Constrain the coefficients to ``>= 0`` (one target only, as scikit-learn); the
+        grid's alpha_max is then ``max(0, max_j x_j'Wy) / (W l1_ratio)``.
 
     Returns
     -------
@@ -174,13 +193,16 @@ def enet_path(
     """
     l1_ratio = check_l1_ratio(l1_ratio)
     X, Y, w, y_was_1d = validate_penalized_data(_Shape(), X, y, sample_weight)
+    positive = _check_positive(positive)
+    if positive and not y_was_1d:
+        raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
     layout = solver
     if layout == "auto":
         layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X), n_fits=2)
     if layout not in ("gram", "design"):
         raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {solver!r}")
     data = make_data(X, Y, w, fit_intercept, layout)
-    alphas = resolve_alphas(alphas, n_alphas, data, l1_ratio, eps)
+    alphas = resolve_alphas(alphas, n_alphas, data, l1_ratio, eps, positive)
     if coef_init is not None:
         coef_init = np.asarray(coef_init, dtype=np.float64).reshape(Y.shape[1], X.shape[1])
     path = path_on_data(
@@ -191,6 +213,7 @@ def enet_path(
         TOL if tol is None else float(tol),
         MAX_ITER if max_iter is None else int(max_iter),
         screening,
+        positive=positive,
     )
     coefs, gaps, n_iters = path.coefs, path.dual_gaps, path.n_iters
     if not path.converged:
@@ -204,6 +227,14 @@ def enet_path(
     if return_n_iter:
         return alphas, coefs, dual_gaps, n_iters
     return alphas, coefs, dual_gaps
+
+
+def _check_positive(positive) -> bool:
+    """scikit-learn's validation of ``positive`` (a bool: InvalidParameterError)."""
+    from sklearn.utils._param_validation import validate_parameter_constraints
+
+    validate_parameter_constraints({"positive": ["boolean"]}, {"positive": positive}, "enet_path")
+    return bool(positive)
 
 
 def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):

@@ -10,7 +10,8 @@ Both give the same optimum of::
 
     1/(2W) sum_i w_i (y_i - b - x_i'w)^2 + l1 ||w||_1 + l2/2 ||w||^2,
 
-``W = sum_i w_i``, with the intercept ``b = ybar - xbar'w`` profiled out.
+``W = sum_i w_i``, with the intercept ``b = ybar - xbar'w`` profiled out, optionally
+subject to ``w >= 0`` (``positive``; the intercept stays free).
 """
 
 from __future__ import annotations
@@ -92,9 +93,11 @@ class GramData:
         """Per target, the objective at ``w = 0``: ``y'Wy / 2W`` (centred)."""
         return 0.5 * self.c
 
-    def xty_max(self) -> np.ndarray:
-        """Per feature, the 2-norm over targets of ``X'WY/W`` (for alpha_max)."""
-        return np.sqrt(np.sum(self.q**2, axis=1))
+    def xty_max(self, positive: bool = False) -> np.ndarray:
+        """Per feature, the 2-norm over targets of ``X'WY/W`` (for alpha_max); with
+        ``positive``, the largest signed value over targets (only ``x_j'y > 0`` can
+        make a coefficient nonzero)."""
+        return _xty_max(self.q, positive)
 
     def curvature(self) -> float:
         """A lower bound on the smallest eigenvalue of ``G`` (0 when unknown: over
@@ -153,8 +156,8 @@ class DesignData:
     def null_objective(self) -> np.ndarray:
         return 0.5 * np.sum(self.Y**2, axis=1) / self.weight_sum
 
-    def xty_max(self) -> np.ndarray:
-        return np.sqrt(np.sum((self.X.T @ self.Y.T / self.weight_sum) ** 2, axis=1))
+    def xty_max(self, positive: bool = False) -> np.ndarray:
+        return _xty_max(self.X.T @ self.Y.T / self.weight_sum, positive)
 
     def curvature(self) -> float:
         return 0.0
@@ -170,13 +173,23 @@ class DesignData:
         return self.X.T @ R / self.weight_sum, err
 
 
+def _xty_max(xty: np.ndarray, positive: bool) -> np.ndarray:
+    """Per feature (rows of ``xty``, (p, k)): the 2-norm over targets, or with
+    ``positive`` the largest value (scikit-learn's ``_alpha_grid``)."""
+    if positive:
+        return np.max(xty, axis=1, initial=-np.inf)
+    return np.sqrt(np.sum(xty**2, axis=1))
+
+
 _NONE = np.empty(0)
 
 
 def _coordinate_descent(
-    data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state=None, mu=0.0
+    data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state=None, mu=0.0,
+    positive=False,
 ):
-    """The layout's kernel for target t (``w`` updated in place):
+    """The layout's kernel for target t (``w`` updated in place; ``positive``: subject
+    to ``w >= 0``):
     ``(gap, primal, n_iter, converged, state)``, ``state`` the design layout's
     ``(R, g)`` at ``w`` (and taken as those at the warm start when given)."""
     from . import _kernels  # numba: compiled (or loaded from cache) on first use
@@ -184,11 +197,12 @@ def _coordinate_descent(
     if isinstance(data, GramData):
         q = np.ascontiguousarray(data.q[:, t])
         out = _kernels.cd_gram(
-            data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu
+            data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu,
+            positive,
         )
         return (*out, None)
     if hasattr(data, "solve"):  # sparse design
-        out = data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu)
+        out = data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu, positive)
         return (*out, None)
     y = np.ascontiguousarray(data.Y[t])
     R_in, g_in = (_NONE, _NONE) if state is None else state
@@ -209,21 +223,26 @@ def _coordinate_descent(
         R_in,
         g_in,
         mu,
+        positive,
     )
     return (*out, (R, g))
 
 
-def certify(data, t: int, w: np.ndarray, l1: float, l2: float, gap: float, mu: float):
+def certify(
+    data, t: int, w: np.ndarray, l1: float, l2: float, gap: float, mu: float, positive=False
+):
     """``(bound, kkt)`` at ``w`` for target ``t``, from an exactly recomputed gradient:
     ``kkt`` the largest entry of the minimum-norm subgradient ``s``, and, where ``P`` is
     ``mu``-strongly convex (``mu > 0``), ``||w - w*||_2 <= ||s||_2 / mu`` (``s`` in
     ``dP(w)`` and ``0`` in ``dP(w*)``: ``<s, w - w*> >= mu ||w - w*||^2``), with the
     gradient's rounding error added to ``||s||``; inf otherwise.  The bound is for the
-    problem as held (``G``, ``q`` or the centred copy of X)."""
+    problem as held (``G``, ``q`` or the centred copy of X).  With ``positive``, ``P``
+    includes the indicator of ``w >= 0`` (convex: the same argument holds), and ``s``
+    is its minimum-norm subgradient (see ``_kernels.subgradient_norms``)."""
     from . import _kernels
 
     g, err = data.gradient(t, w)
-    worst, norm = _kernels.subgradient_norms(w, np.ascontiguousarray(g), l1, l2)
+    worst, norm = _kernels.subgradient_norms(w, np.ascontiguousarray(g), l1, l2, positive)
     if not mu > 0.0:
         return np.inf, float(worst)
     # the subgradient is 1-Lipschitz in g, entry by entry: add g's rounding error
@@ -242,8 +261,13 @@ def solve_enet(
     null_tol: float = 0.0,
     state: list | None = None,
     curvature: bool = False,
+    positive: bool = False,
 ) -> Solution:
     """Coordinate descent for every target of ``data`` (GramData or DesignData).
+
+    ``positive``: minimize subject to ``coef >= 0`` (every target; the intercept is
+    free); the duality gap, KKT residual and coefficient bound are then those of the
+    constrained problem.
 
     Stops when the duality gap is at most ``tol`` times the objective (or at most
     ``null_tol`` times the objective of ``w = 0``, ``y'Wy / 2W``: scikit-learn's kind of
@@ -281,12 +305,13 @@ def solve_enet(
         abs_tol = float(null_tol * null[t])
         w = np.ascontiguousarray(coef[t])
         gap, primal, it, ok, st = _coordinate_descent(
-            data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state and state[t], mu
+            data, t, w, l1, l2, max_iter, tol, kkt_tol, abs_tol, screening, state and state[t], mu,
+            positive,
         )
         states.append(st)
         gaps[t], objectives[t] = gap, primal
         if np.isfinite(kkt_tol):
-            bounds[t], kkts[t] = certify(data, t, w, l1, l2, gap, mu_cert)
+            bounds[t], kkts[t] = certify(data, t, w, l1, l2, gap, mu_cert, positive)
         else:  # the loose first stage of the CV paths: not certified
             bounds[t], kkts[t] = np.inf, np.nan
         coef[t] = w

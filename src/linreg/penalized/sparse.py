@@ -90,10 +90,12 @@ class SparseDesignData:
     def null_objective(self) -> np.ndarray:
         return 0.5 * np.sum(self.Y**2, axis=1) / self.weight_sum
 
-    def xty_max(self) -> np.ndarray:
+    def xty_max(self, positive: bool = False) -> np.ndarray:
+        from .solve import _xty_max
+
         Xs = sparse.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
         xty = Xs.T @ self.Y.T - np.outer(self.x_mean, self.s @ self.Y.T)
-        return np.sqrt(np.sum((xty / self.weight_sum) ** 2, axis=1))
+        return _xty_max(xty / self.weight_sum, positive)
 
     def curvature(self) -> float:
         return 0.0
@@ -115,7 +117,9 @@ class SparseDesignData:
         err = (A.T @ v + am * (self.s @ v)) / self.weight_sum
         return g, err
 
-    def solve(self, t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu=0.0):
+    def solve(
+        self, t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu=0.0, positive=False
+    ):
         return cd_sparse(
             self.data,
             self.indices,
@@ -135,6 +139,7 @@ class SparseDesignData:
             screening,
             10,
             mu,
+            positive,
         )
 
 
@@ -169,8 +174,11 @@ def cd_sparse(
     screening,
     every,
     mu,
+    positive,
 ):
-    """Coordinate descent for the centred sparse design; see the module docstring."""
+    """Coordinate descent for the centred sparse design; see the module docstring.
+    With ``positive``, subject to ``w >= 0`` (projected updates; a negative warm start
+    is projected; the gap, KKT and screening tests of the constrained problem)."""
     p = w.shape[0]
     xs_s = np.zeros(p)  # s'xs_j
     diag = np.zeros(p)
@@ -193,6 +201,8 @@ def cd_sparse(
         if diag[j] <= 1e-14 * (sq / W + 1e-300):
             active[j] = False
             w[j] = 0.0
+        if positive and w[j] < 0.0:
+            w[j] = 0.0
     Rs = _residual(data, indices, indptr, n, y, w)
     shift = m @ w
     sR = s @ Rs
@@ -214,7 +224,7 @@ def cd_sparse(
             new = 0.0
             if z > l1:
                 new = (z - l1) / (diag[j] + l2)
-            elif z < -l1:
+            elif z < -l1 and not positive:
                 new = (z + l1) / (diag[j] + l2)
             d = new - w[j]
             if d != 0.0:
@@ -236,11 +246,12 @@ def cd_sparse(
                     dot += data[k] * R[indices[k]]
                 g[j] = (dot - m[j] * sRt) / W
             rr = (R @ R) / W
-            gap, primal, sc, floor = duality_gap(w, g, rr, l1, l2)
-            if _done(w, g, gap, primal, floor, tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu):
+            gap, primal, sc, floor = duality_gap(w, g, rr, l1, l2, positive)
+            args = (tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu, positive)
+            if _done(w, g, gap, primal, floor, *args):
                 return gap, primal, n_iter, True
             if screening:
-                for j in _screen(w, g, diag, gap, sc, l1, active):
+                for j in _screen(w, g, diag, gap, sc, l1, active, positive):
                     if w[j] != 0.0:
                         d = -w[j]
                         w[j] = 0.0
