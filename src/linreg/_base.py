@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy.sparse import issparse as is_sparse
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -77,7 +78,9 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             their Moments, without holding the rows in memory.  A torch tensor (and
             NumPy input with ``device="cuda"``) has its Moments computed on its
             device in float64 (:mod:`linreg.sources.tensor`); the exact solve runs on
-            the host from them.
+            the host from them.  scipy.sparse X (any format, matrix or array class)
+            is fitted exactly from its sparse Moments when the dense Gram matrix is
+            affordable, else by certified sparse CG/LSQR (:mod:`linreg.sources.sparse`).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             A Dask array or Series when X is a Dask collection; not given with a scan.
         sample_weight : array-like of shape (n_samples,), optional
@@ -92,7 +95,12 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self
         """
         dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        self.__dict__.pop("_sparse_fit", None)
         source, X, y, sample_weight = self._chunked_source(X, y, sample_weight)
+        if is_sparse(X):  # scipy.sparse: exact or certified iterative by cost
+            from .sources.sparse import fit_sparse
+
+            return fit_sparse(self, X, y, sample_weight, dtype)
         if source is not None:
             return self._fit_source(source, validation_data, dtype)
         X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
@@ -193,6 +201,8 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         from .sources import as_source
         from .sources.tensor import device_source, tensors_to_numpy
 
+        if is_sparse(X):  # fitted in memory by linreg.sources.sparse
+            return None, X, y, sample_weight
         if self.solver in TRAINERS:  # the trainers move host arrays to their device
             X, y, sample_weight = tensors_to_numpy(X, y, sample_weight)
         source = as_source(X, y, sample_weight)
@@ -233,7 +243,9 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
         if validation_data is not None:
             raise ValueError("validation_data applies to the iterative solvers only")
-        for attr in ("feature_names_in_", "_training", "_source", "_stored_summaries"):
+        for attr in (
+            "feature_names_in_", "_training", "_source", "_stored_summaries", "_sparse_fit"
+        ):
             self.__dict__.pop(attr, None)
         moments = source.moments()
         alpha = self._penalty(moments.n_targets)
@@ -374,7 +386,11 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if interval is None:
                 return predict_on_device(self, X)
             (X,) = tensors_to_numpy(X)
-        X = validate_X(self, X, reset=False)
+        X = validate_X(self, X, reset=False, accept_sparse=interval is None)
+        if is_sparse(X):
+            from .sources.sparse import predict_sparse
+
+            return predict_sparse(self, X)
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
         if interval is None:  # computed in float64 (or longer), returned in sklearn's dtype
             work = np.longdouble if X.dtype == np.longdouble else np.float64
@@ -455,7 +471,13 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _refuse_inference(self) -> None:
         """summary() and intervals are least-squares inference: refused for a
         ``positive=True`` fit (its ``solver_`` reads ``"nnls+..."``), Ridge's as
-        LinearRegression's."""
+        LinearRegression's; and for a fit on scipy.sparse X."""
+        if getattr(self, "_sparse_fit", False):
+            raise ValueError(
+                "summary() and prediction intervals are not available for a fit on "
+                "scipy.sparse X (their second passes run on dense rows); fit on "
+                "X.toarray() for inference"
+            )
         if str(getattr(self, "solver_", "")).startswith("nnls"):
             raise ValueError(
                 "summary() and prediction intervals are not available for positive=True: "
@@ -479,6 +501,8 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        # scipy.sparse X: every solver but the trainers (linreg.sources.sparse)
+        tags.input_tags.sparse = getattr(self, "solver", "auto") not in TRAINERS
         return tags
 
 

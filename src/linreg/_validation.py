@@ -133,14 +133,23 @@ def _non_numeric_column(X):
     return None
 
 
-def validate_X(estimator, X, reset: bool):
+def validate_X(estimator, X, reset: bool, accept_sparse: bool = False):
     """Convert X (array, list, pandas or polars DataFrame) to a 2-D float array.
 
     float32 and longdouble are kept (the solvers decide the working precision);
     everything else numeric becomes float64.  Finiteness is checked by the caller.
+    ``accept_sparse``: scipy.sparse X is kept sparse (any format; float32 or float64).
     """
+    sparse_ok = ["csr", "csc", "coo"] if accept_sparse else False
     try:
-        return validate_data(estimator, X, reset=reset, dtype=FIT_DTYPES, ensure_all_finite=False)
+        return validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=FIT_DTYPES,
+            ensure_all_finite=False,
+            accept_sparse=sparse_ok,
+        )
     except ValueError as err:
         culprit = _non_numeric_column(X) if "convert" in str(err) else None
         if culprit is None:
@@ -152,17 +161,18 @@ def validate_X(estimator, X, reset: bool):
         ) from err
 
 
-def validate_training_data(estimator, X, y, sample_weight):
+def validate_training_data(estimator, X, y, sample_weight, sparse_ok: bool = False):
     """Validate ``(X, y, sample_weight)`` for ``fit``.
 
     Returns ``(X, Y, w, y_was_1d)`` with ``Y`` of shape (n_samples, n_targets) and
     ``w`` None or a float64 vector of non-negative weights that do not all vanish.
+    ``sparse_ok``: scipy.sparse X is returned sparse (see :func:`validate_X`).
     """
     if y is None:
         raise ValueError(
             f"{type(estimator).__name__} requires y to be passed, but the target y is None"
         )
-    X = validate_X(estimator, X, reset=True)
+    X = validate_X(estimator, X, reset=True, accept_sparse=sparse_ok)
     y = check_array(
         y,
         ensure_2d=False,

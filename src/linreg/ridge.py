@@ -51,7 +51,11 @@ class Ridge(ExactLinearModel):
         ``"auto"`` solve on dense X (the optimum they iterate towards, to working
         accuracy), and ``solver_`` names the path that ran; as in scikit-learn,
         ``"lbfgs"`` needs ``positive=True``; the trainers ``"gd"``, ``"autograd"``,
-        ``"torch"`` (below).
+        ``"torch"`` (below).  On scipy.sparse X, ``"sparse_cg"`` (Jacobi-preconditioned
+        CG) and ``"lsqr"`` run that method, certified to 1e-10 relative
+        (:mod:`linreg.solvers.sparse_iterative`; ``max_iter`` caps its iterations, ``tol``
+        is not needed); the other names run the exact route on the sparse Moments, or
+        sparse CG when the dense Gram matrix is beyond budget (:mod:`linreg.sources.sparse`).
     positive : bool, default=False
         Constrain the coefficients to be non-negative (the intercept stays free), with
         solver ``"auto"`` or ``"lbfgs"`` as in scikit-learn (others raise its
@@ -99,9 +103,9 @@ class Ridge(ExactLinearModel):
     n_features_in_, feature_names_in_ : as in :class:`linreg.LinearRegression`, except
         that, as in scikit-learn, a y of shape (n_samples, 1) gives ``coef_`` of shape
         (n_features,) (and ``intercept_`` of shape (1,)).
-    n_iter_ : None or int
+    n_iter_ : None or int or ndarray of shape (n_targets,)
         None for the exact solvers (scikit-learn's value for its direct ones); the
-        epochs of the trainers.
+        epochs of the trainers; the iterations per target of sparse CG/LSQR.
     """
 
     _ravel_single_target = True

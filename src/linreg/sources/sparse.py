@@ -1,0 +1,269 @@
+"""LinearRegression and Ridge on scipy.sparse X: the route chosen by cost.
+
+Every scipy.sparse format and class (csr/csc/coo/..., ``*_matrix`` and ``*_array``;
+float64, float32, integer) is computed in float64 as CSR; float32 X gives float32
+``coef_``, ``intercept_`` and predictions, as dense float32 does.
+
+- **Exact** (``n_features`` moderate: the dense ``p x p`` Gram matrix within
+  :data:`EXACT_MAX_FLOPS` and :data:`EXACT_MAX_BYTES`): the sparse Moments from one
+  pass (``X'WX`` as a sparse product, centred implicitly; recomputed from dense row
+  blocks when that centring cancels), then the exact solvers on the Moments with their
+  rank rules and certification (``solver_`` the exact path that ran).  Solvers that
+  need X in memory (``"qr"``, ``"svd"``, ``"extended"``) run ``"auto"`` on the Moments.
+- **Certified iterative** (wider, or Ridge with ``solver="sparse_cg"``/``"lsqr"``): see
+  :mod:`linreg.solvers.sparse_iterative`; the coefficients are within
+  ``SPARSE_ACCURACY`` (1e-10, relative 2-norm) of the exact optimum, certified from the
+  residual recomputed from X.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+from scipy import sparse
+
+from ..fitted_state import predict_dtype
+from ..moments import Moments
+from ..solution import RankDeficientWarning, Solution
+from ..solvers.problem import TARGET_ACCURACY
+from ..solvers.sparse_iterative import solve_sparse_iterative
+
+#: Largest dense Gram factorization (``p^3 / 3`` flops) the exact route takes by default.
+EXACT_MAX_FLOPS = 1e10
+
+#: Largest dense Gram matrix (``8 p^2`` bytes) the exact route forms by default.
+EXACT_MAX_BYTES = 2**30
+
+#: Ridge's solver names that run the named iterative method on sparse X.
+ITERATIVE_NAMES = ("sparse_cg", "lsqr")
+
+
+def is_sparse(X) -> bool:
+    """Whether ``X`` is a scipy.sparse matrix or array."""
+    return sparse.issparse(X)
+
+
+def exact_affordable(n_features: int) -> bool:
+    """Whether the dense Gram route's cost is within the budget."""
+    p = float(n_features)
+    return p**3 / 3 <= EXACT_MAX_FLOPS and 8 * p * p <= EXACT_MAX_BYTES
+
+
+def choose_route(estimator, n_features: int) -> str:
+    """``"exact"``, ``"sparse_cg"`` or ``"lsqr"`` for a sparse fit of ``estimator``."""
+    from ..training import TRAINERS
+
+    solver = getattr(estimator, "solver", "auto")
+    if solver in TRAINERS:
+        raise TypeError(
+            f"solver={solver!r} (an iterative trainer) does not take scipy.sparse X; use "
+            "solver='auto' (exact or certified sparse CG by cost), or X.toarray()"
+        )
+    if estimator._positive():
+        if not exact_affordable(n_features):
+            raise ValueError(
+                f"positive=True on sparse X runs the exact non-negative solve on the dense "
+                f"{n_features} x {n_features} Gram matrix, beyond the budget "
+                f"({EXACT_MAX_BYTES / 2**30:.0f} GiB, {EXACT_MAX_FLOPS:.0e} flops)"
+            )
+        return "exact"
+    if solver in ITERATIVE_NAMES:
+        return solver
+    if exact_affordable(n_features):
+        return "exact"
+    return "sparse_cg" if hasattr(estimator, "alpha") else "lsqr"
+
+
+def fit_sparse(estimator, X, y, sample_weight, dtype):
+    """Fit ``estimator`` (LinearRegression or Ridge) on sparse ``X``; returns it."""
+    from .._validation import validate_training_data
+
+    for attr in ("moments_", "_training", "_source", "_stored_summaries", "n_iter_"):
+        estimator.__dict__.pop(attr, None)
+    X, Y, w, y_was_1d = validate_training_data(estimator, X, y, sample_weight, sparse_ok=True)
+    X = sparse.csr_matrix(X, dtype=np.float64)
+    if not np.isfinite(X.data).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    Y = np.asarray(Y, dtype=np.float64)
+    estimator._positive_weights = None if w is None else int(np.count_nonzero(w > 0))
+    estimator._sparse_fit = True
+    n, p = X.shape
+    alpha = estimator._penalty(Y.shape[1])
+    route = choose_route(estimator, p)
+    if route == "exact":
+        solution, moments = _exact(estimator, X, Y, w, alpha)
+        estimator.moments_ = moments
+    else:
+        max_iter = getattr(estimator, "max_iter", None)
+        solution = solve_sparse_iterative(X, Y, w, estimator.fit_intercept, alpha, route, max_iter)
+    estimator._warn_about(solution, getattr(estimator, "feature_names_in_", None), n, 4)
+    estimator._set_solution(solution, y_was_1d, dtype)
+    if route != "exact" and hasattr(estimator, "n_iter_"):
+        estimator.n_iter_ = np.asarray(solution.diagnostics["n_iter"], dtype=np.int32)
+    return estimator
+
+
+def _exact(estimator, X, Y, w, alpha):
+    """The exact route: sparse Moments, then the exact solver on them.
+
+    Columns without a nonzero entry in a row of positive weight (a term absent from
+    every document) take no part
+    in the solve (their coefficient is 0, as the minimum-norm and ridge solutions give):
+    the Moments alone would read their zero norm as a possible underflow.
+    """
+    from ..penalized.estimators import sparse_moments
+    from ..solvers import LeastSquaresProblem
+
+    moments = sparse_moments(X, Y, w)
+    n, p = X.shape
+    seen = X if w is None else X[w > 0]  # rows of zero weight do not count
+    keep = np.flatnonzero(np.asarray(abs(seen).max(axis=0).todense()).ravel() > 0)
+    _warn_underdetermined(estimator, n, keep.size, alpha)
+    if keep.size == 0:
+        return _no_columns(estimator, moments, Y.shape[1], p), moments
+    if keep.size == p:
+        reduced = moments
+    else:
+        rows = np.r_[keep, p + np.arange(Y.shape[1])]
+        reduced = Moments(
+            moments.n_samples, moments.weight_sum, moments.mean[rows],
+            moments.cross[np.ix_(rows, rows)], keep.size,
+        )
+    problem = LeastSquaresProblem(None, None, None, estimator.fit_intercept, alpha, reduced)
+    solution = _solve_moments(estimator, problem)
+    if solution.status == "inaccurate" and not estimator._positive():
+        solution = _refined(estimator, problem, solution, X[:, keep], Y, w)
+    return _expanded(solution, keep, p), moments
+
+
+#: Refinement steps the exact route takes from the residual of sparse X.
+REFINE_STEPS = 3
+
+
+def _refined(estimator, problem, solution, X, Y, w):
+    """Iterative refinement of a Gram-route answer whose bound missed the target.
+
+    The residual ``e = y - X b - c`` is formed from the sparse rows (accurate however
+    the Gram matrix's centring cancels); the correction solves the same normal
+    equations with right-hand side ``Xc' W e - alpha b``.  A solve with relative error
+    at most ``eps_G`` (the first answer's bound, below 1/2) contracts the error by
+    ``eps_G`` per step, so after a step with correction ``d`` the bound is
+    ``eps_G / (1 - eps_G) ||d|| / ||b||`` (equilibrated norms).  Rank-deficient answers
+    (aliased or unresolved columns) are left as they are.
+    """
+    from ..solvers import LeastSquaresProblem
+    from ..solvers.sparse_iterative import CentredSparse
+
+    eps_g = float(solution.error_estimate)
+    if solution.aliased or solution.diagnostics.get("unresolved") is not None:
+        return solution
+    if not (0 < eps_g < 0.5) or not problem.single_alpha:
+        return solution
+    op = CentredSparse(X, w, estimator.fit_intercept)
+    m = problem.get_moments()
+    q = X.shape[1]
+    d = np.sqrt(np.maximum(np.diag(m.cross)[:q], 0.0))
+    coef = np.array(solution.coef, dtype=np.float64)
+    bound = eps_g
+    for _ in range(REFINE_STEPS):
+        rhs = np.array(
+            [
+                op.normal_residual(Y[:, j], coef[j], float(problem.alpha[j]))[0]
+                for j in range(coef.shape[0])
+            ]
+        ).T  # (q, targets): the correction's "X'WY"
+        cross = m.cross.copy()
+        cross[:q, q:] = rhs
+        cross[q:, :q] = rhs.T
+        resid = Moments(m.n_samples, m.weight_sum, m.mean.copy(), cross, q)
+        step = _solve_moments(
+            estimator,
+            LeastSquaresProblem(None, None, None, estimator.fit_intercept, problem.alpha, resid),
+        )
+        delta = np.asarray(step.coef, dtype=np.float64)
+        coef = coef + delta
+        scale = np.maximum(np.linalg.norm(coef * d, axis=1), 1e-300)
+        size = np.linalg.norm(delta * d, axis=1) / scale
+        bound = max(eps_g / (1 - eps_g) * float(size.max()), 4 * np.finfo(float).eps)
+        if bound <= TARGET_ACCURACY:
+            break
+    intercept = np.array(
+        [op.normal_residual(Y[:, j], coef[j], 0.0)[1] for j in range(coef.shape[0])]
+    )
+    refined = dataclasses.replace(
+        solution,
+        coef=coef,
+        intercept=intercept if estimator.fit_intercept else np.zeros(coef.shape[0]),
+        solver=f"{solution.solver}+refine",
+        error_estimate=bound,
+        status="ok",
+        message="",
+    )
+    from ..solvers.certify import checked
+
+    return checked(problem, refined) if bound <= TARGET_ACCURACY else solution
+
+
+def _solve_moments(estimator, problem):
+    """The estimator's exact solver on Moments (those needing X run ``"auto"``)."""
+    from ..solvers import SOLVERS, solve
+
+    name = estimator._exact_solver()
+    if name not in SOLVERS or SOLVERS[name].NEEDS_DATA:
+        name = "auto"
+    if estimator._positive():
+        from ..solvers import nnls
+
+        return nnls.solve(problem, name)
+    return solve(problem, name)
+
+
+def _expanded(solution, keep, p):
+    """``solution`` over the ``keep`` columns as one over all ``p`` (zeros elsewhere)."""
+    if keep.size == p:
+        return solution
+    coef = np.zeros((solution.coef.shape[0], p))
+    coef[:, keep] = solution.coef
+    diagnostics = dict(solution.diagnostics)
+    if diagnostics.get("unresolved") is not None:
+        diagnostics["unresolved"] = keep[np.asarray(diagnostics["unresolved"], dtype=int)]
+    aliased = tuple(int(keep[j]) for j in solution.aliased)
+    return dataclasses.replace(solution, coef=coef, aliased=aliased, diagnostics=diagnostics)
+
+
+def _no_columns(estimator, moments, n_targets, p):
+    """Every column of X is zero: coef 0, the intercept the weighted mean of y."""
+    intercept = moments.y_mean if estimator.fit_intercept else np.zeros(n_targets)
+    return Solution(
+        coef=np.zeros((n_targets, p)), intercept=np.asarray(intercept, dtype=np.float64),
+        solver="auto", rank=0, error_estimate=0.0,
+    )
+
+
+def _warn_underdetermined(estimator, n, p, alpha) -> None:
+    """The dense route's RankDeficientWarning for n_samples (less the intercept) below
+    the number of (nonzero) columns, without a penalty."""
+    if n - int(estimator.fit_intercept) >= p or np.any(alpha > 0) or estimator._positive():
+        return
+    warnings.warn(
+        f"n_samples ({n}) {'- 1 (intercept) ' if estimator.fit_intercept else ''}"
+        f"< n_features ({p}, nonzero columns): the problem is underdetermined; returning "
+        "the minimum-norm solution (the least-squares coef_ of smallest Euclidean norm in "
+        "the units of X; the intercept is not penalized)",
+        RankDeficientWarning,
+        stacklevel=5,
+    )
+
+
+def predict_sparse(estimator, X):
+    """``X @ coef_.T + intercept_`` for sparse ``X`` (computed in float64)."""
+    coef = np.asarray(estimator.coef_)
+    dtype = predict_dtype(X.dtype, coef)
+    X = sparse.csr_matrix(X, dtype=np.float64)
+    if not np.isfinite(X.data).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    out = np.asarray(X @ coef.astype(np.float64).T)
+    out = out + np.asarray(estimator.intercept_, dtype=np.float64)
+    return out.astype(dtype)
