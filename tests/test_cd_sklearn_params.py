@@ -161,8 +161,14 @@ def test_check_input_accepted(ours, theirs, extra):
     Xf = np.asfortranarray(X)
     theirs_fit = _sk(theirs, Xf, y, None, alpha=0.05, **extra)
     theirs_fit.fit(Xf, y, check_input=False)
-    ours_fit = ours(alpha=0.05, **extra).fit(X, y, check_input=False)
+    ours_fit = ours(alpha=0.05, **extra).fit(Xf, y, check_input=False)
     _close(ours_fit, theirs_fit)
+    # scikit-learn's contract: check_input=False with a C-ordered X fails (ValueError)
+    # unless the fit works on a Gram matrix (precompute=True)
+    for est in (theirs(alpha=0.05, **extra), ours(alpha=0.05, **extra)):
+        with pytest.raises(ValueError):
+            est.fit(np.ascontiguousarray(X), y, check_input=False)
+    ours(alpha=0.05, precompute=True, **extra).fit(np.ascontiguousarray(X), y, check_input=False)
 
 
 def test_precompute_contradicting_solver_raises():

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import check_cv
+from sklearn.utils import check_scalar
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ..fitted_state import result_dtype, shape_per_target, write_fitted_state
@@ -91,6 +92,33 @@ def _map_folds(fn, n_folds, workers):
 
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         return list(pool.map(fn, range(n_folds)))
+
+
+def _routed_groups(estimator, params):
+    """``groups`` from ``fit``'s ``**params`` under scikit-learn's metadata routing;
+    scikit-learn's ValueError when routing is off and params are given."""
+    from sklearn.utils._metadata_requests import _raise_for_params, _routing_enabled
+
+    _raise_for_params(params, estimator, "fit")
+    unknown = set(params) - {"groups"}
+    if unknown:
+        raise TypeError(
+            f"{type(estimator).__name__}.fit got unexpected keyword(s) {sorted(unknown)}; "
+            "only groups (for the CV splitter) is routed"
+        )
+    return params.get("groups") if _routing_enabled() else None
+
+
+def _check_alphas(alphas) -> None:
+    """scikit-learn's check of explicit ``alphas``: each a real number >= 0
+    (TypeError / ValueError with its messages)."""
+    if alphas is None or isinstance(alphas, numbers.Integral):
+        return
+    for index, alpha in enumerate(alphas):
+        check_scalar(
+            alpha, f"alphas[{index}]", target_type=numbers.Real, min_val=0.0,
+            include_boundaries="left",
+        )
 
 
 def _partition(folds, n):
@@ -212,7 +240,7 @@ class ElasticNetCV(ElasticNet):
     def _l1_ratios(self):
         return [check_l1_ratio(r) for r in np.atleast_1d(self.l1_ratio).tolist()]
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate over the alpha grid, then refit at the best alpha.
 
         Parameters
@@ -221,7 +249,12 @@ class ElasticNetCV(ElasticNet):
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Used in every fit and in each fold's held-out MSE (weighted mean).
+        **params :
+            scikit-learn's metadata routing: only with
+            ``sklearn.set_config(enable_metadata_routing=True)`` (ValueError otherwise, as
+            scikit-learn), and then only ``groups``, passed to the CV splitter.
         """
+        groups = _routed_groups(self, params)
         if self.solver not in ("auto", "gram", "design"):
             raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {self.solver!r}")
         check_sklearn_cd_params(self)
@@ -261,7 +294,7 @@ class ElasticNetCV(ElasticNet):
             path_kkt, null_tol = max(KKT_TOL, min(1e-4, 1e4 * path_tol)), 0.0
         n, p = X.shape
         is_sparse = sparse.issparse(X)
-        folds = list(check_cv(self.cv).split(X, Y[:, 0]))
+        folds = list(check_cv(self.cv).split(X, Y[:, 0], groups))
         n_train = max(len(train) for train, _ in folds)
         layout = self.solver if wanted is None else wanted
         if layout == "auto":
@@ -289,6 +322,7 @@ class ElasticNetCV(ElasticNet):
         else:
             full = make_data(X, Y, w, self.fit_intercept, "design")
         positive = bool(self.positive)
+        _check_alphas(self.alphas)
         grids = [
             resolve_alphas(self.alphas, 100, full, r, self.eps, positive) for r in l1_ratios
         ]
@@ -527,7 +561,8 @@ class LassoCV(ElasticNetCV):
     def _l1_ratios(self):
         return [1.0]
 
-    def fit(self, X, y, sample_weight=None):
-        super().fit(X, y, sample_weight)
+    def fit(self, X, y, sample_weight=None, **params):
+        """As :meth:`ElasticNetCV.fit` (``l1_ratio`` 1)."""
+        super().fit(X, y, sample_weight, **params)
         del self.l1_ratio_
         return self

@@ -38,6 +38,7 @@ def centring_cancels(X, w=None) -> bool:
     raw = np.bincount(col, weights=wk * X.data**2, minlength=p)
     w_nz = np.bincount(col, weights=wk, minlength=p)
     centred = np.bincount(col, weights=wk * (X.data - m[col]) ** 2, minlength=p)
+    centred = centred.astype(np.float64)  # bincount of no entries (X all zero) is int64
     centred += m**2 * np.maximum(W - w_nz, 0.0)
     return bool(np.any(centred < CANCELLATION * raw))
 
