@@ -267,10 +267,22 @@ def test_cv_default_two_stage():
 
 
 @pytest.mark.parametrize("solver", ["gd", "torch"])
-def test_iterative_trainers_refuse(solver):
-    X, y = problem(30, 3, 2)
-    with pytest.raises(ValueError, match="positive=True is not supported with solver"):
-        Lasso(alpha=0.1, positive=True, solver=solver).fit(X, y)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_iterative_trainers(solver, l1_ratio):
+    """solver="gd"/"torch": the one-sided prox, stopped on the constrained certificate."""
+    if solver == "torch":
+        pytest.importorskip("torch")
+    X, y = problem(80, 8, 4)
+    w = np.random.default_rng(3).uniform(0.5, 2.0, 80)
+    alpha = 0.01 * positive_alpha_max(X, y, w, l1_ratio=l1_ratio)
+    params = dict(alpha=alpha, l1_ratio=l1_ratio, positive=True)
+    ref = sk.ElasticNet(**params, **SK).fit(X, y, sample_weight=w)
+    assert np.any(sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, **SK).fit(X, y).coef_ < 0)
+    model = ElasticNet(**params, solver=solver, tol=1e-10).fit(X, y, sample_weight=w)
+    assert np.all(model.coef_ >= 0)
+    assert np.sum(model.coef_ > 0) >= 3
+    assert kkt_residual(X, y, model.coef_, model.intercept_, alpha, l1_ratio, w) < 1e-7
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-8)
 
 
 @pytest.mark.parametrize("est", [Lasso, ElasticNet, LassoCV, ElasticNetCV])

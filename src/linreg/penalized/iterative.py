@@ -41,13 +41,16 @@ class DualityGapCertificate:
 
     what = "relative duality gap"
 
-    def __init__(self, problem: StandardizedProblem, moments: Moments, l1, l2, tol):
+    def __init__(
+        self, problem: StandardizedProblem, moments: Moments, l1, l2, tol, positive=False
+    ):
         from . import _kernels  # numba: compiled (or loaded from cache) on first use
 
         self._kernels = _kernels
         self.problem = problem
         self.data = GramData.from_moments(moments, problem.fit_intercept)
         self.l1, self.l2, self.tol = float(l1), float(l2), float(tol)
+        self.positive = bool(positive)
         diag = np.diag(self.data.G)
         self.gscale = np.sqrt(max(np.max(diag, initial=0.0), 0.0) * np.maximum(self.data.c, 0.0))
         # weighted means of the standardized columns (zero up to rounding), for the
@@ -75,11 +78,11 @@ class DualityGapCertificate:
             b = np.ascontiguousarray(b_all[t])
             g = d.q[:, t] - d.G @ b
             rr = d.c[t] - d.q[:, t] @ b - b @ g
-            gap_t, primal, _, floor = K.duality_gap(b, g, rr, self.l1, self.l2)
+            gap_t, primal, _, floor = K.duality_gap(b, g, rr, self.l1, self.l2, self.positive)
             excess = 0.5 * delta[t] ** 2
             gap[t], obj[t] = gap_t + excess, primal + excess
             small = gap[t] <= self.tol * obj[t] or gap[t] <= floor
-            kkt = max(K.kkt_violation(b, g, self.l1, self.l2), abs(delta[t]))
+            kkt = max(K.kkt_violation(b, g, self.l1, self.l2, self.positive), abs(delta[t]))
             ok[t] = small and kkt <= max(kkt_tol, 1e3 * K.EPS * self.gscale[t])
         return gap, obj, ok
 
@@ -169,6 +172,7 @@ def fit_enet_iterative(
     config: TrainingConfig,
     validation_data=None,
     validate_X=None,
+    positive: bool = False,
 ) -> ProximalFit:
     """Train the elastic net with ``solver`` in ("gd", "torch") on dense float64 arrays.
 
@@ -176,6 +180,8 @@ def fit_enet_iterative(
     ``validation_data=(X_val, y_val)`` adds the validation MSE per epoch to the history
     (``validate_X`` checks X_val against the fitted estimator).  The history also holds
     ``"objective"``: F in the data's units after every epoch (mean over targets).
+    ``positive``: subject to ``coef >= 0`` (one-sided prox; the certificate's duality gap
+    and KKT conditions are the constrained problem's).
     """
     if config.lr is not None and not (np.isfinite(config.lr) and config.lr > 0):
         raise ValueError(f"lr must be positive (or None for automatic), got {config.lr!r}")
@@ -184,9 +190,9 @@ def fit_enet_iterative(
     moments = Moments.from_arrays(X, Y, w)
     problem = standardize(X, Y, w, fit_intercept, 0.0, moments)  # the data term alone
     if solver == "gd":
-        trainer = ProximalGradient(problem, config, l1, l2)
+        trainer = ProximalGradient(problem, config, l1, l2, positive=positive)
     elif solver == "torch":
-        trainer = proximal_torch_trainer(problem, config, l1, l2)
+        trainer = proximal_torch_trainer(problem, config, l1, l2, positive=positive)
     else:
         raise ValueError(f"iterative solver must be 'gd' or 'torch', got {solver!r}")
     validation = None
@@ -198,7 +204,7 @@ def fit_enet_iterative(
             (X_val - problem.x_shift) / problem.x_scale,
             (y_val - problem.y_shift) / problem.y_scale,
         )
-    certificate = DualityGapCertificate(problem, moments, l1, l2, config.tol)
+    certificate = DualityGapCertificate(problem, moments, l1, l2, config.tol, positive)
     name = f"solver={solver!r}"
     result = train(trainer, problem, config, validation, name, certificate)
     gap, objective, _ = certificate.evaluate(result.coef, result.intercept)

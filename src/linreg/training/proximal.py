@@ -18,9 +18,12 @@ whole penalty goes through its proximal map, per coordinate::
     prox(u)_j = soft(u_j, lr lam_j) / (1 + lr pen_j),   pen_j = l2 / s_j^2,
 
 soft-thresholding (exact zeros) then shrinking.  So the minimizer is the data-units
-optimum whatever the columns' scales.  (With the L2 part in the smooth gradient
-instead, ``pen_j`` of a column with a small scale ``s_j`` would set L, and the step:
-on a 2000 x 50 problem with scales 0.1 .. 10 and l1_ratio=0.5, 20x more epochs.)
+optimum whatever the columns' scales.  With ``positive`` (``b >= 0``; the scales are
+positive, so ``B >= 0`` is the same constraint) the prox is the one-sided
+``max(u_j - lr lam_j, 0) / (1 + lr pen_j)``: the projection is part of the proximal map.
+(With the L2 part in the smooth gradient instead, ``pen_j`` of a column with a small
+scale ``s_j`` would set L, and the step: on a 2000 x 50 problem with scales 0.1 .. 10
+and l1_ratio=0.5, 20x more epochs.)
 
 - ``solver="gd"``: :class:`ProximalGradient`, FISTA (Beck and Teboulle 2009) with
   gradient and monotone (function-value) restarts, per target, in NumPy: two products with Z
@@ -61,8 +64,11 @@ def penalty_weights(problem: StandardizedProblem, l1: float, l2: float):
     return lam, (l2 / problem.x_scale**2)[:, None]
 
 
-def soft_threshold(u: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``sign(u) max(|u| - t, 0)``, the proximal map of ``t |.|`` (exact zeros)."""
+def soft_threshold(u: np.ndarray, t: np.ndarray, positive: bool = False) -> np.ndarray:
+    """``sign(u) max(|u| - t, 0)``, the proximal map of ``t |.|`` (exact zeros); with
+    ``positive``, ``max(u - t, 0)``, that of ``t |.|`` plus the indicator of ``u >= 0``."""
+    if positive:
+        return np.maximum(u - t, 0.0)
     return np.sign(u) * np.maximum(np.abs(u) - t, 0.0)
 
 
@@ -79,7 +85,9 @@ class ProximalGradient:
     also rejected (Beck and Teboulle's monotone FISTA): the next step is then a plain
     proximal gradient step, which cannot increase J with ``lr <= 1/L``.  So J does not
     increase beyond rounding, and convergence is linear on strongly convex problems.
-    ``accelerate=False`` is plain proximal gradient (ISTA).
+    ``accelerate=False`` is plain proximal gradient (ISTA).  ``positive``: subject to
+    ``B >= 0`` (the one-sided prox; the extrapolated point may leave the set, the
+    iterates do not).
     """
 
     def __init__(
@@ -89,6 +97,7 @@ class ProximalGradient:
         l1: float,
         l2: float = 0.0,
         accelerate: bool = True,
+        positive: bool = False,
     ):
         if config.optimizer not in GD_OPTIMIZERS:
             raise ValueError(
@@ -100,6 +109,7 @@ class ProximalGradient:
         self.problem = problem
         self.lam, self.pen = penalty_weights(problem, l1, l2)
         self.accelerate = accelerate
+        self.positive = bool(positive)
         k = problem.T.shape[1]
         p = problem.Z.shape[1]
         self.lr = problem.auto_lr if config.lr is None else float(config.lr)
@@ -139,7 +149,7 @@ class ProximalGradient:
         wr = p.w[:, None] * ry
         n = p.n_samples
         grad_b = -(p.Z.T @ wr) / n
-        B_new = soft_threshold(By - self.lr * grad_b, self.lr * self.lam)
+        B_new = soft_threshold(By - self.lr * grad_b, self.lr * self.lam, self.positive)
         B_new /= 1.0 + self.lr * self.pen
         c_new = cy + self.lr * wr.sum(axis=0) / n if p.fit_intercept else cy
         r_new = self._residual(B_new, c_new)
@@ -175,9 +185,14 @@ class ProximalGradient:
 
 
 def proximal_torch_trainer(
-    problem: StandardizedProblem, config: TrainingConfig, l1: float, l2: float = 0.0
+    problem: StandardizedProblem,
+    config: TrainingConfig,
+    l1: float,
+    l2: float = 0.0,
+    positive: bool = False,
 ):
-    """``nn.Linear`` + ``torch.optim.SGD`` with the penalty's prox after every step."""
+    """``nn.Linear`` + ``torch.optim.SGD`` with the penalty's prox after every step
+    (one-sided, ``max(u - lr lam, 0)``, with ``positive``)."""
     import torch
 
     from .torch_module import TorchTrainer
@@ -199,6 +214,9 @@ def proximal_torch_trainer(
     def prox(optimizer, args, kwargs):
         with torch.no_grad():
             lr = group["lr"]
+            if positive:
+                weight.sub_(lr * lam).clamp_(min=0.0).div_(1.0 + lr * pen)
+                return
             shrunk = (weight.abs() - lr * lam).clamp_(min=0.0).div_(1.0 + lr * pen)
             weight.copy_(torch.sign(weight) * shrunk)
 
