@@ -115,9 +115,9 @@ def check_user_gram(gram, X, w, fit_intercept) -> bool:
     rtol = 1e-4 if np.asarray(gram).dtype == np.float32 else 1e-7
     if not np.allclose(G, expected, rtol=rtol, atol=rtol * scale):
         raise ValueError(
-            "Gram matrix passed in via 'precompute' parameter does not equal X' diag(s) X "
-            "(s the sample weights normalized to sum n_samples) to rounding; "
-            "please check that it was computed properly"
+            "Gram matrix passed in via 'precompute' parameter did not pass validation: it "
+            "does not equal X' diag(s) X (s the sample weights normalized to sum "
+            "n_samples) to rounding; please check that it was computed properly"
         )
     return True
 
@@ -184,6 +184,80 @@ def check_overflow(X, Y, w, feature_names=None) -> None:
 
 class _Shape(BaseEstimator):
     """A throwaway estimator for validating y and weights alone."""
+
+
+def check_unchecked_input(X, precompute) -> None:
+    """``fit(..., check_input=False)``: scikit-learn then requires a dense X to be a
+    Fortran-contiguous float64 or float32 array, unless it works on a Gram matrix
+    (``precompute`` True or an array), and fails (ValueError) otherwise; linreg still
+    validates everything, and raises the same ValueError so code that relies on that
+    contract behaves as with scikit-learn."""
+    gram = precompute is True or hasattr(precompute, "__array__")
+    if gram or sparse.issparse(X) or not isinstance(X, np.ndarray):
+        return
+    if X.dtype not in (np.float64, np.float32) or not (X.flags.f_contiguous or X.ndim < 2):
+        raise ValueError(
+            "check_input=False requires X as a Fortran-contiguous float64 or float32 "
+            f"array (scikit-learn's contract); got {X.dtype} in "
+            f"{'C' if X.flags.c_contiguous else 'non-contiguous'} order. Pass "
+            "check_input=True."
+        )
+
+
+def lasso_gap_at(X, Y, w, coef, intercept, x_mean, l1, fit_intercept) -> np.ndarray:
+    """Per target, the duality gap of the Lasso at ``coef`` evaluated on the data as
+    given (objective ``1/(2W) ||y - b - Xw||_W^2 + l1 ||w||_1``) in float64, with the
+    dual point ``theta = R / t`` on the ray of the residual ``R = y - Xw - b``::
+
+        primal = mean_W(R^2) / 2 + l1 ||w||_1
+        dual = (mean_W(y_c^2) - mean_W((y_c - theta)^2)) / 2
+        t = max(t_feasible, t_best),  t_feasible = ||X_c'WR||_inf / (W l1),
+        t_best = mean_W(R^2) / mean_W(y_c R)
+
+    (``X_c``, ``y_c`` centred with the weighted means when there is an intercept):
+    ``t >= t_feasible`` makes theta dual feasible, and ``t_best`` maximizes the dual on
+    the ray.  Near the optimum ``t = t_feasible``, scikit-learn's formula
+    (``test_lasso_dual_gap``), so ``dual_gap_`` is the gap of the coefficients returned,
+    evaluated as scikit-learn evaluates it."""
+    Xf = X if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
+    s = None if w is None else np.asarray(w, dtype=np.float64)
+    W = float(Xf.shape[0] if s is None else np.sum(s))
+
+    def mean(v):
+        return np.mean(v) if s is None else np.average(v, weights=s)
+
+    gaps = np.empty(Y.shape[1])
+    for t in range(Y.shape[1]):
+        y = np.asarray(Y[:, t], dtype=np.float64)
+        R = y - np.asarray(Xf @ coef[t]).ravel() - intercept[t]
+        sR = R if s is None else s * R
+        g = np.asarray(Xf.T @ sR).ravel() - x_mean * np.sum(sR)
+        yc = y - mean(y) if fit_intercept else y
+        primal = 0.5 * mean(R**2) + l1 * np.sum(np.abs(coef[t]))
+        scale = np.max(np.abs(g), initial=0.0) / (W * l1)
+        yR = mean(yc * R)
+        if yR > 0:
+            scale = max(scale, mean(R**2) / yR)
+        theta = R / scale if scale > 0 else R
+        gaps[t] = primal - 0.5 * (mean(yc**2) - mean((yc - theta) ** 2))
+    return gaps
+
+
+def convergence_message(name, diag, tol, max_iter) -> str:
+    """scikit-learn's ConvergenceWarning text, then what linreg's stopping rule missed."""
+    gap, objective = np.max(diag["dual_gap"]), np.max(diag["objective"])
+    if gap > tol * objective:
+        missed = f"duality gap {gap:.3g} > tol * objective ({tol:g} * {objective:.3g})"
+    else:
+        missed = (
+            f"duality gap {gap:.3g} within tol * objective, but the optimality (KKT) "
+            "conditions or the certified coefficient bound not yet met"
+        )
+    return (
+        "Objective did not converge. You might want to increase the number of "
+        "iterations, check the scale of the features or consider increasing "
+        f"regularisation. {name}: max_iter={max_iter} sweeps reached with {missed}."
+    )
 
 
 def make_data(X, Y, w, fit_intercept, layout):
@@ -425,7 +499,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         validation_data : tuple (X_val, y_val), optional
             "gd"/"torch" only: validation MSE per epoch in ``history_["val_loss"]``.
         check_input : bool, default=True
-            Accepted for scikit-learn compatibility; the input is always checked.
+            scikit-learn's: with False, a dense X must be a Fortran-contiguous float64 or
+            float32 array unless ``precompute`` is True or a Gram matrix (ValueError
+            otherwise, as scikit-learn); linreg checks the input either way.
 
         Returns
         -------
@@ -433,6 +509,17 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         alpha = check_alpha(self.alpha)
+        if alpha == 0:
+            warnings.warn(
+                "With alpha=0, this algorithm does not converge well. You are advised to "
+                "use the LinearRegression estimator (exact least squares; coordinate "
+                "descent has no duality-gap certificate at alpha=0, where the gap equals "
+                "the objective).",
+                UserWarning,
+                stacklevel=2,
+            )
+        if not check_input:
+            check_unchecked_input(X, self.precompute)
         l1_ratio = self._l1_ratio()
         if self.solver not in SOLVERS + ITERATIVE:
             raise ValueError(f"solver must be one of {SOLVERS + ITERATIVE}, got {self.solver!r}")
@@ -476,6 +563,17 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             curvature=True,
             positive=bool(self.positive),
         )
+        if l1_ratio == 1.0 and alpha > 0 and not getattr(self, "positive", False):
+            result.diagnostics["dual_gap"] = lasso_gap_at(
+                X,
+                Y,
+                w,
+                result.coef,
+                result.intercept,
+                data.x_mean,
+                alpha,
+                self.fit_intercept,
+            )
         return self._set_result(result, layout, y_was_1d, tol, max_iter, dtype)
 
     def _warm_start_coef(self, n_targets, n_features):
@@ -527,13 +625,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """The fitted attributes from a coordinate-descent result (a Solution)."""
         diag = result.diagnostics
         if not diag["converged"]:
-            warnings.warn(
-                f"{type(self).__name__} did not converge in max_iter={max_iter} sweeps: "
-                f"duality gap {np.max(diag['dual_gap']):.3g} > tol * objective "
-                f"({tol:g} * {np.max(diag['objective']):.3g}); raise max_iter or tol",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            message = convergence_message(type(self).__name__, diag, tol, max_iter)
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
         write_fitted_state(
             self,
             result,
