@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml Makefile
 	# multi-GB CUDA build, so it is installed explicitly before the extras.
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[all,dev]"
+	# numba's coordinate-descent kernels compiled now (~30 s) and cached on disk (beside
+	# their source, src/linreg/penalized/__pycache__), so no first fit compiles them
+	$(PY) -c "from linreg.penalized.warmup import compile_kernels; compile_kernels()"
 	touch $(STAMP)
 
 demo: $(STAMP)

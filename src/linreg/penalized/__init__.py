@@ -2,12 +2,36 @@
 
 Coordinate descent runs on the Moments (Gram layout, n >> p: one pass over the data)
 or on X (design layout: large p, scipy.sparse), stopping on the duality gap, with
-gap-safe screening and warm starts along paths.  The numba kernels are compiled (or
-loaded from numba's cache) on the first fit, not on import.
+gap-safe screening and warm starts along paths.  Small Gram problems run in NumPy
+(:mod:`.small`); the numba kernels are compiled (or loaded from numba's cache) on the
+first fit that needs them, not on import.  Each public name is imported on first use
+(PEP 562), so ``from linreg import Lasso`` loads neither the CV (scikit-learn's
+model_selection) nor numba.
 """
 
-from .cv import ElasticNetCV, LassoCV
-from .estimators import ElasticNet, Lasso
-from .path import enet_path, lasso_path
+from importlib import import_module
 
-__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "enet_path", "lasso_path"]
+#: Public name -> submodule that defines it.
+_LAZY = {
+    "ElasticNet": ".estimators",
+    "Lasso": ".estimators",
+    "ElasticNetCV": ".cv",
+    "LassoCV": ".cv",
+    "enet_path": ".path",
+    "lasso_path": ".path",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

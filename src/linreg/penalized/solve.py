@@ -23,6 +23,7 @@ import numpy as np
 from ..centring import centre
 from ..moments import Moments
 from ..solution import Solution
+from . import small
 
 #: Default stopping tolerance: duality gap <= TOL * objective.  CD converges linearly,
 #: so the last digits are cheap; at 1e-12 the objective is within 1e-12 (relative)
@@ -192,11 +193,9 @@ def _coordinate_descent(
     to ``w >= 0``):
     ``(gap, primal, n_iter, converged, state)``, ``state`` the design layout's
     ``(R, g)`` at ``w`` (and taken as those at the warm start when given)."""
-    from . import _kernels  # numba: compiled (or loaded from cache) on first use
-
-    if isinstance(data, GramData):
+    if isinstance(data, GramData):  # NumPy for small problems (see .small), else numba
         q = np.ascontiguousarray(data.q[:, t])
-        out = _kernels.cd_gram(
+        out = small.cd_gram(
             data.G, q, data.c[t], l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu,
             positive,
         )
@@ -204,6 +203,8 @@ def _coordinate_descent(
     if hasattr(data, "solve"):  # sparse design
         out = data.solve(t, l1, l2, w, max_iter, tol, kkt_tol, abs_tol, screening, mu, positive)
         return (*out, None)
+    from . import _kernels  # numba: compiled (or loaded from cache) on first use
+
     y = np.ascontiguousarray(data.Y[t])
     R_in, g_in = (_NONE, _NONE) if state is None else state
     *out, R, g = _kernels.cd_design(
@@ -239,10 +240,8 @@ def certify(
     problem as held (``G``, ``q`` or the centred copy of X).  With ``positive``, ``P``
     includes the indicator of ``w >= 0`` (convex: the same argument holds), and ``s``
     is its minimum-norm subgradient (see ``_kernels.subgradient_norms``)."""
-    from . import _kernels
-
     g, err = data.gradient(t, w)
-    worst, norm = _kernels.subgradient_norms(w, np.ascontiguousarray(g), l1, l2, positive)
+    worst, norm = small.subgradient_norms(w, np.ascontiguousarray(g), l1, l2, positive)
     if not mu > 0.0:
         return np.inf, float(worst)
     # the subgradient is 1-Lipschitz in g, entry by entry: add g's rounding error
