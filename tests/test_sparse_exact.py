@@ -186,10 +186,18 @@ def test_linear_regression_wide_lsqr_min_norm_warns(monkeypatch):
     assert _rel(fit.coef_, ref) < 1e-8
 
 
-def test_iteration_cap_warns_convergence(monkeypatch):
+def test_iteration_cap_warns_convergence_or_falls_back(monkeypatch):
+    """The cap without the bound: the exact route when affordable (scikit-learn's
+    answer, no warning), else ConvergenceWarning with the bound reached."""
     from sklearn.exceptions import ConvergenceWarning
 
     X, Y, _ = _data(200, 30, 1, 0.3, 13, False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = Ridge(alpha=1e-3, solver="sparse_cg", max_iter=2).fit(X, Y[:, 0])
+    assert fit.n_iter_ is None and fit.solver_ != "sparse_cg"
+    assert _rel(fit.coef_, _sklearn_ridge(X, Y[:, 0], None, 1e-3, True).coef_) < 1e-10
+    _force_iterative(monkeypatch)
     with pytest.warns(ConvergenceWarning, match="max_iter"):
         Ridge(alpha=1e-3, solver="sparse_cg", max_iter=2).fit(X, Y[:, 0])
 
@@ -246,3 +254,44 @@ def test_ill_conditioned_refined_from_sparse_residual():
     assert fit.solution_.error_estimate <= 1e-6
     assert _rel(fit.coef_, ref[:6]) < 1e-7
     assert abs(fit.intercept_ - ref[6]) < 1e-7 * np.abs(y).max()
+
+
+@pytest.mark.parametrize("solver", ["auto", "cholesky", "sparse_cg", "lsqr"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_negligible_alpha_wide_is_minimum_norm(solver, fit_intercept):
+    """alpha = 1e-16 on wide X (below the rounding of X'X): the limit of ridge, numpy's
+    pseudo-inverse solution, with an AccuracyWarning saying it is not certified."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(30, 60))
+    y = X @ rng.normal(size=60) + 5.0
+    A = X - X.mean(axis=0) if fit_intercept else X
+    ref = np.linalg.pinv(A) @ (y - y.mean() if fit_intercept else y)
+    with pytest.warns(AccuracyWarning, match="minimum-norm"):
+        fit = Ridge(alpha=1e-16, solver=solver, fit_intercept=fit_intercept).fit(
+            sp.csr_matrix(X), y
+        )
+    assert _rel(fit.coef_, ref) < 1e-10
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n=st.integers(5, 25),
+    extra=st.integers(1, 30),
+    seed=st.integers(0, 10_000),
+    fit_intercept=st.booleans(),
+    fmt=st.sampled_from(FORMATS),
+)
+def test_linear_regression_wide_exact_minimum_norm(n, extra, seed, fit_intercept, fmt):
+    """n < p without a penalty: numpy's pseudo-inverse (minimum-norm) solution to rtol
+    1e-10, with the dense route's RankDeficientWarning."""
+    from linreg import RankDeficientWarning
+
+    p = n + extra
+    X = _sparse(n, p, 0.9, seed, fmt)
+    X = getattr(sp, fmt)(X.tocsr() + sp.csr_matrix(([1.0] * p, ([0] * p, range(p))), (n, p)))
+    y = np.random.default_rng(seed).normal(size=n)
+    A = X.toarray() - X.toarray().mean(axis=0) if fit_intercept else X.toarray()
+    ref = np.linalg.pinv(A) @ (y - y.mean() if fit_intercept else y)
+    with pytest.warns(RankDeficientWarning, match="underdetermined"):
+        fit = LinearRegression(fit_intercept=fit_intercept).fit(X, y)
+    assert _rel(fit.coef_, ref) < 1e-10

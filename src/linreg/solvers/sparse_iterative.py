@@ -19,7 +19,9 @@ sparse rows, then ``X' W e``), not taken from the recurrence, and the solve stop
 when ``||r||_2 / alpha <= SPARSE_ACCURACY * ||b||_2``.  For ``alpha = 0`` no such bound
 exists without the smallest singular value of ``Xc``; LSQR started from zero then returns
 the minimum-norm least-squares solution in exact arithmetic, and the answer is marked
-inaccurate (AccuracyWarning) with its relative normal-equation residual.
+inaccurate (AccuracyWarning) with its relative normal-equation residual.  The same holds
+for a penalty below the rounding of ``X'WX`` (``alpha <= max(n, p) eps max_j A_jj``),
+which no solver can tell from 0: LSQR's minimum-norm answer, with that warning.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from scipy import sparse
 from scipy.sparse.linalg import LinearOperator, lsqr
 
 from ..solution import Solution
+from .problem import EPS
 
 #: The accuracy the iterative sparse route certifies: ``||b - b*||_2 <= SPARSE_ACCURACY
 #: * ||b||_2`` (coefficients; tighter than scikit-learn's default ``tol=1e-4``).
@@ -57,6 +60,7 @@ class CentredSparse:
         self.W = float(self.w.sum())
         self.fit_intercept = fit_intercept
         self.m = self.XT @ self.w / self.W if fit_intercept else np.zeros(p)
+        self._diag = None
 
     @property
     def shape(self):
@@ -82,9 +86,11 @@ class CentredSparse:
 
     def diagonal(self, alpha):
         """Diagonal of ``Xc' W Xc + alpha I`` (the Jacobi preconditioner)."""
-        sq = self.X.multiply(self.X).T @ self.w
-        d = sq - self.W * self.m**2 if self.fit_intercept else sq
-        return np.maximum(d, 0.0) + alpha
+        if self._diag is None:  # one pass, shared by every target
+            sq = self.XT.multiply(self.XT) @ self.w
+            d = sq - self.W * self.m**2 if self.fit_intercept else sq
+            self._diag = np.maximum(d, 0.0)
+        return self._diag + alpha
 
     def normal_residual(self, y, b, alpha):
         """``(r, c)``: the normal-equation residual of ``b`` from the data's residual
@@ -209,15 +215,18 @@ def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None)
     coef, intercept = np.zeros((t, p)), np.zeros(t)
     iters, bounds, names = np.zeros(t, dtype=np.int64), np.zeros(t), set()
     residual_rel = 0.0
+    # A penalty below the rounding of X'WX cannot be told from 0: minimum norm (LSQR).
+    floor = max(n, p) * EPS * float(op.diagonal(0.0).max(initial=0.0))
+    negligible = np.asarray(alpha, dtype=np.float64) <= floor
     for j in range(t):
         y, a = np.asarray(Y[:, j], dtype=np.float64), float(alpha[j])
-        if method == "lsqr" or a <= 0:
+        if method == "lsqr" or negligible[j]:
             b, c, its, bound, r = lsqr_target(op, y, a, cap)
             name = "lsqr"
-            if a > 0 and bound > SPARSE_ACCURACY and its < cap:
+            if not negligible[j] and bound > SPARSE_ACCURACY and its < cap:
                 b, c, more, bound = pcg(op, y, a, cap - its, x0=b)
                 its, name = its + more, "lsqr+sparse_cg"
-            if a <= 0:
+            if negligible[j]:
                 scale = np.linalg.norm(op.centred_rhs(y)[0])
                 residual_rel = max(residual_rel, float(np.linalg.norm(r)) / max(scale, 1e-300))
         else:
@@ -228,14 +237,15 @@ def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None)
     solver = "+".join(sorted(names, key=len)) if len(names) > 1 else names.pop()
     worst = float(bounds.max(initial=0.0))
     status, message, stopped = "ok", "", None
-    if np.any(alpha <= 0):
+    if np.any(negligible):
         status = "inaccurate"
         message = (
-            f"solver {solver!r} on sparse X with alpha=0 (the exact route's dense "
-            f"{p} x {p} Gram matrix is beyond its budget): LSQR from zero returns the "
+            f"solver {solver!r} on sparse X with alpha={float(np.min(alpha)):.3g} (0, or "
+            f"below the rounding of X'WX, {floor:.1e}): LSQR from zero returns the "
             "minimum-norm least-squares solution, but its error bound needs the smallest "
             "singular value of X, which is not known; the normal-equation residual is "
-            f"{residual_rel:.1e} of X'y. Use Ridge with alpha > 0 for a certified answer"
+            f"{residual_rel:.1e} of X'y. Use alpha well above {floor:.1e} for a certified "
+            "answer"
         )
     elif worst > SPARSE_ACCURACY:
         status, stopped = "inaccurate", "max_iter"
@@ -248,7 +258,7 @@ def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None)
         coef=coef,
         intercept=intercept if fit_intercept else np.zeros(t),
         solver=solver,
-        rank=p if np.all(alpha > 0) else min(p, n - int(fit_intercept)),
+        rank=p if not np.any(negligible) else min(p, n - int(fit_intercept)),
         error_estimate=worst,
         n_iter=int(iters.max(initial=0)),
         status=status,

@@ -13,7 +13,12 @@ float64, float32, integer) is computed in float64 as CSR; float32 X gives float3
 - **Certified iterative** (wider, or Ridge with ``solver="sparse_cg"``/``"lsqr"``): see
   :mod:`linreg.solvers.sparse_iterative`; the coefficients are within
   ``SPARSE_ACCURACY`` (1e-10, relative 2-norm) of the exact optimum, certified from the
-  residual recomputed from X.
+  residual recomputed from X.  An iteration cap reached without that bound falls back
+  to the exact route when it is affordable (``solver_`` then names the exact path),
+  else warns (IterationLimitWarning, a ConvergenceWarning) with the bound reached.
+- When the exact route cannot vouch for its answer (a near-singular Gram matrix, a
+  penalty below its rounding), LSQR on X is run too and the answer with the smaller
+  bound kept.
 """
 
 from __future__ import annotations
@@ -93,11 +98,29 @@ def fit_sparse(estimator, X, y, sample_weight, dtype):
     alpha = estimator._penalty(Y.shape[1])
     route = choose_route(estimator, p)
     if route == "exact":
-        solution, moments = _exact(estimator, X, Y, w, alpha)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            solution, moments = _exact(estimator, X, Y, w, alpha)
         estimator.moments_ = moments
+        if solution.status == "inaccurate" and not estimator._positive():
+            # The Gram matrix could not vouch for the answer (near-singular, a penalty
+            # below its rounding): LSQR on X, kept when its bound is the smaller.
+            other = solve_sparse_iterative(X, Y, w, estimator.fit_intercept, alpha, "lsqr")
+            if other.error_estimate < solution.error_estimate:
+                solution, route, caught = other, "lsqr", []
+        for record in caught:  # the exact solve's own warnings, when its answer is kept
+            warnings.warn_explicit(
+                record.message, record.category, record.filename, record.lineno
+            )
     else:
         max_iter = getattr(estimator, "max_iter", None)
         solution = solve_sparse_iterative(X, Y, w, estimator.fit_intercept, alpha, route, max_iter)
+        stopped = solution.diagnostics.get("stopped") == "max_iter"
+        if stopped and exact_affordable(p):  # the cap without the bound: exact instead
+            exact, moments = _exact(estimator, X, Y, w, alpha)
+            if exact.status != "inaccurate":
+                solution, route = exact, "exact"
+                estimator.moments_ = moments
     estimator._warn_about(solution, getattr(estimator, "feature_names_in_", None), n, 4)
     estimator._set_solution(solution, y_was_1d, dtype)
     if route != "exact" and hasattr(estimator, "n_iter_"):
