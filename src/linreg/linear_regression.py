@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from ._base import ExactLinearModel
 from .training import TRAINERS
 
@@ -23,6 +25,12 @@ class LinearRegression(ExactLinearModel):
     solver : {"auto", "cholesky", "qr", "extended", "svd", "eigh"}, default="auto"
         ``"auto"`` takes the fastest path whose digits it can vouch for and records
         it in ``solver_`` (see :mod:`linreg.solvers.auto`).
+    copy_X : bool, default=True
+        scikit-learn's parameter, validated as there; linreg never modifies X, so
+        ``copy_X=False`` (which lets scikit-learn overwrite X) leaves it unchanged too.
+    n_jobs : int or None, default=None
+        scikit-learn's parameter, validated as there; no effect (linreg's solves are one
+        exact factorization; the BLAS picks its own threads).
     positive : bool, default=False
         Constrain the coefficients to be non-negative (the intercept stays free), as
         scikit-learn's ``positive=True``: exact non-negative least squares on the
@@ -91,12 +99,18 @@ class LinearRegression(ExactLinearModel):
     """
 
     #: Checked by scikit-learn's parameter validation in :meth:`fit`.
-    _parameter_constraints: dict = {"positive": ["boolean"]}
+    _parameter_constraints: dict = {
+        "positive": ["boolean"],
+        "copy_X": ["boolean"],
+        "n_jobs": [None, Integral],
+    }
 
     def __init__(
         self,
         *,
         fit_intercept=True,
+        copy_X=True,
+        n_jobs=None,
         solver="auto",
         positive=False,
         lr=None,
@@ -112,6 +126,8 @@ class LinearRegression(ExactLinearModel):
         progress="auto",
     ):
         self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.n_jobs = n_jobs
         self.solver = solver
         self.positive = positive
         self.lr = lr

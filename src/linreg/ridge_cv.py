@@ -23,11 +23,16 @@ eigendecomposition serves every alpha:
 
 from __future__ import annotations
 
+import numbers
 import warnings
+from functools import partial
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.linear_model import RidgeCV as _SklearnRidgeCV
+from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import assert_finite, validate_training_data, validate_X
@@ -36,11 +41,95 @@ from .fitted_state import predict_dtype, result_dtype, write_fitted_state
 from .moments import Moments
 from .solution import AccuracyWarning, Solution
 from .solvers import LeastSquaresProblem, solve
+from .solvers.problem import EPS, TARGET_ACCURACY
 
 __all__ = ["RidgeCV"]
 
 #: Float64 entries of each per-chunk work array of the leave-one-out pass (1 MiB).
 CHUNK_ENTRIES = 2**17
+
+
+#: A sparse column is centred explicitly (from a dense copy, in blocks) when its offset
+#: ratio ``m_j^2 / var_j`` exceeds this: implicit centring, ``(x - m)'v = x'v - m'v``,
+#: loses about ``log10(sqrt(1 + ratio))`` digits (one digit at this ratio).
+OFFSET_RATIO = 100.0
+
+#: Entries of each dense block formed when centring offset columns explicitly (32 MiB).
+BLOCK_ENTRIES = 2**22
+
+#: Largest dense ``min(n, p)``-square matrix (``8 m^2`` bytes) the leave-one-out and
+#: k-fold paths form for sparse X (scikit-learn forms the same matrix, without a limit).
+SPARSE_MAX_BYTES = 2**30
+
+
+class _SparseCentred:
+    """Sparse ``X`` minus a shift row, ``X - 1 s'``, in products that never densify X.
+
+    Columns whose offset ratio (``s_j^2`` over their weighted variance) is at most
+    :data:`OFFSET_RATIO` are centred implicitly (``X_S v - 1 s_S'v``); the others (dense,
+    offset columns) are centred explicitly, a dense block of them at a time.
+    """
+
+    def __init__(self, X, shift, w=None):
+        X = sparse.csc_matrix(X, dtype=np.float64)
+        n, p = X.shape
+        self.shift = np.asarray(shift, dtype=np.float64)
+        wv = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+        W = float(wv.sum())
+        col = np.repeat(np.arange(p), np.diff(X.indptr))
+        wk = wv[X.indices]
+        m = np.bincount(col, weights=wk * X.data, minlength=p) / W
+        w_nz = np.bincount(col, weights=wk, minlength=p)
+        # weighted variance about the mean, from the stored entries and the zeros
+        var = np.bincount(col, weights=wk * (X.data - m[col]) ** 2, minlength=p)
+        var = (var + m**2 * np.maximum(W - w_nz, 0.0)) / W
+        offset = self.shift**2 > OFFSET_RATIO * var
+        self.dense_cols = np.flatnonzero(offset)
+        self.sparse_cols = np.flatnonzero(~offset)
+        self.X_s = sparse.csr_matrix(X[:, self.sparse_cols])
+        self.X_o = sparse.csr_matrix(X[:, self.dense_cols])
+        self.n, self.p = n, p
+
+    def _dense_blocks(self):
+        """Column blocks ``(columns, X_O[:, block] - s_O[block])`` as dense arrays."""
+        d = len(self.dense_cols)
+        step = max(1, BLOCK_ENTRIES // max(self.n, 1))
+        Xo = sparse.csc_matrix(self.X_o)
+        for lo in range(0, d, step):
+            hi = min(lo + step, d)
+            cols = self.dense_cols[lo:hi]
+            yield cols, Xo[:, lo:hi].toarray() - self.shift[cols]
+
+    def rows_times(self, lo: int, hi: int, V: np.ndarray) -> np.ndarray:
+        """``(X[lo:hi] - 1 s') V`` for V of shape (p, m)."""
+        s_s = self.shift[self.sparse_cols]
+        V_s = V[self.sparse_cols]
+        out = np.asarray(self.X_s[lo:hi] @ V_s) - s_s @ V_s
+        if len(self.dense_cols):
+            block = self.X_o[lo:hi].toarray() - self.shift[self.dense_cols]
+            out += block @ V[self.dense_cols]
+        return out
+
+    def transpose_times(self, C: np.ndarray) -> np.ndarray:
+        """``(X - 1 s')' C`` for C of shape (n, m), shape (p, m)."""
+        out = np.empty((self.p, C.shape[1]))
+        s_s = self.shift[self.sparse_cols]
+        out[self.sparse_cols] = np.asarray(self.X_s.T @ C) - np.outer(s_s, C.sum(axis=0))
+        for cols, block in self._dense_blocks():
+            out[cols] = block.T @ C
+        return out
+
+    def kernel(self) -> np.ndarray:
+        """``(X - 1 s')(X - 1 s')'``, shape (n, n)."""
+        s_s = self.shift[self.sparse_cols]
+        K = (self.X_s @ self.X_s.T).toarray()
+        r = np.asarray(self.X_s @ s_s).ravel()
+        K -= r[:, None]
+        K -= r[None, :]
+        K += s_s @ s_s
+        for _, block in self._dense_blocks():
+            K += block @ block.T
+        return K
 
 
 class _Identity(RegressorMixin, BaseEstimator):
@@ -140,13 +229,27 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.store_cv_results = store_cv_results
         self.alpha_per_target = alpha_per_target
 
+    #: scikit-learn's own constraints (the same objects, so the same messages), checked
+    #: by ``_validate_params``.
+    _parameter_constraints: dict = dict(_SklearnRidgeCV._parameter_constraints)
+
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> np.ndarray:
+        """scikit-learn's validation (its error types and messages), then linreg's."""
+        self._validate_params()
         loo = self.cv is None
-        if self.gcv_mode not in (None, "auto", "eigen", "svd"):
-            raise ValueError(
-                f"gcv_mode must be None, 'auto', 'eigen' or 'svd', got {self.gcv_mode!r}"
-            )
+        # scikit-learn's per-candidate check: > 0 for leave-one-out, >= 0 with cv
+        check = partial(
+            check_scalar,
+            target_type=numbers.Real,
+            min_val=0.0,
+            include_boundaries="neither" if loo else "left",
+        )
+        if isinstance(self.alphas, (np.ndarray, list, tuple)) and np.ndim(self.alphas) == 1:
+            if len(self.alphas) == 1:
+                check(self.alphas[0], "alphas")
+            for i, alpha in enumerate(self.alphas if len(self.alphas) > 1 else ()):
+                check(alpha, f"alphas[{i}]")
         if not loo and self.store_cv_results:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
         if not loo and self.alpha_per_target:
@@ -170,7 +273,12 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like, DataFrame or scipy.sparse matrix of shape (n_samples, n_features)
+            Sparse X (any format, float32 or float64) is never densified: the leave-one-
+            out and k-fold statistics come from its sparse products (the Gram matrix
+            ``X'WX`` when n_samples > n_features, the kernel ``XWX'`` otherwise), centred
+            implicitly except for columns with a large offset (see
+            :data:`OFFSET_RATIO`), which are centred explicitly in dense blocks.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights of the objective (and of the LOO score, as in
@@ -182,13 +290,10 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         alphas = self._check_params()
         dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
-        X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
-        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        X = np.asarray(X, dtype=np.float64)
-        Y = np.asarray(Y, dtype=np.float64)
-        from .penalized.estimators import check_overflow
-
-        check_overflow(X, Y, w, getattr(self, "feature_names_in_", None))
+        if sparse.issparse(X):
+            X, Y, w, y_was_1d = self._sparse_data(X, y, sample_weight)
+        else:
+            X, Y, w, y_was_1d = self._dense_data(X, y, sample_weight)
         k = Y.shape[1]
         full = _Decomposition.of(X, Y, w, self.fit_intercept)
         self.alphas_ = alphas
@@ -201,7 +306,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.coef_path_ = self.coef_path_[0]
         # The one eigendecomposition in user units serves the search, not the answer:
         # the fit at alpha_ is Ridge(alpha=alpha_)'s exact, certified solve.
-        solution = self._final_fit(X, Y, w, alphas[np.broadcast_to(chosen, (k,))], full.moments)
+        chosen_alphas = alphas[np.broadcast_to(chosen, (k,))]
+        solution = self._final_fit(X, Y, w, chosen_alphas, full)
         write_fitted_state(
             self,
             solution,
@@ -212,17 +318,78 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         )
         return self
 
-    def _final_fit(self, X, Y, w, alpha_per_target, moments) -> Solution:
+    def _dense_data(self, X, y, sample_weight):
+        """Validated float64 ``(X, Y, w, y_was_1d)`` of dense input."""
+        X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        X = np.asarray(X, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        from .penalized.estimators import check_overflow
+
+        check_overflow(X, Y, w, getattr(self, "feature_names_in_", None))
+        return X, Y, w, y_was_1d
+
+    def _sparse_data(self, X, y, sample_weight):
+        """Validated ``(X, Y, w, y_was_1d)`` of scipy.sparse X (CSR float64), with
+        scikit-learn's FutureWarning for ``gcv_mode="svd"`` (it runs ``"eigen"``)."""
+        from .penalized.estimators import validate_penalized_data
+
+        X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
+        if self.cv is None and self.gcv_mode == "svd":
+            warnings.warn(  # scikit-learn 1.9's words (it falls back to "eigen")
+                "The 'svd' mode is not supported for sparse X, we fallback to "
+                "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will raise "
+                "an error in 1.11, use the default or pass `gcv_mode='eigen'` to "
+                "suppress this warning.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        n, p = X.shape
+        if 8.0 * min(n, p) ** 2 > SPARSE_MAX_BYTES:
+            raise ValueError(
+                f"RidgeCV on sparse X of shape {X.shape} forms a dense {min(n, p)} x "
+                f"{min(n, p)} matrix (the Gram matrix or the kernel), over "
+                f"{SPARSE_MAX_BYTES / 2**30:.0f} GiB; use Ridge with solver='sparse_cg' "
+                "and your own alpha search"
+            )
+        return sparse.csr_matrix(X), Y, w, y_was_1d
+
+    def _final_fit(self, X, Y, w, alpha_per_target, full) -> Solution:
         """The ridge solution at the chosen alphas on all the data, with its bound
         (solver="auto", as ``Ridge(alpha=alpha_)`` solves it); an AccuracyWarning names
-        the figure when the bound misses the documented accuracy."""
-        problem = LeastSquaresProblem(
-            X, Y, w, self.fit_intercept, np.asarray(alpha_per_target, dtype=np.float64), moments
-        )
-        solution = solve(problem, "auto")
+        the figure when the bound misses the documented accuracy.
+
+        Sparse X: with n_samples <= n_features, the dual solve from the kernel's
+        eigendecomposition (already formed; it stays accurate as alpha -> 0, where the
+        p x p Gram matrix plus alpha is singular), when its bound meets the documented
+        accuracy; otherwise ``Ridge(alpha=alpha_)`` fitted on the sparse X (without
+        linreg's sparse Ridge: the exact solve on the sparse Moments).
+        """
+        alpha = np.asarray(alpha_per_target, dtype=np.float64)
+        if not sparse.issparse(X):
+            problem = LeastSquaresProblem(X, Y, w, self.fit_intercept, alpha, full.moments)
+            solution = solve(problem, "auto")
+        elif full.mode == "gram" and (
+            (kernel := full.kernel_solution(alpha)).status == "ok"
+            or 8.0 * X.shape[1] ** 2 > SPARSE_MAX_BYTES
+        ):
+            solution = kernel
+        elif _ridge_takes_sparse():
+            return self._sparse_ridge(X, Y, w, alpha)
+        else:
+            moments = full.moments if full.moments is not None else _moments(X, Y, w)
+            problem = LeastSquaresProblem(None, None, None, self.fit_intercept, alpha, moments)
+            solution = solve(problem, "auto")
         if solution.status == "inaccurate":
             warnings.warn(solution.message, AccuracyWarning, stacklevel=3)
         return solution
+
+    def _sparse_ridge(self, X, Y, w, alpha) -> Solution:
+        """``Ridge(alpha=alpha_).fit(X)`` on sparse X, run as such (its warnings its own)."""
+        from .ridge import Ridge
+
+        ridge = Ridge(alpha=alpha, fit_intercept=self.fit_intercept)
+        return ridge.fit(X, Y, sample_weight=w).solution_
 
     def _choose(self, scores: np.ndarray, per_target: bool):
         """First best alpha index (NaN scores never win), overall or per target."""
@@ -353,22 +520,37 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predicted values ``X @ coef_.T + intercept_``.
 
+        Parameters
+        ----------
+        X : array-like, DataFrame or scipy.sparse matrix of shape (n_samples, n_features)
+
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
-        X = validate_X(self, X, reset=False)
-        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        if sparse.issparse(X):
+            from sklearn.utils.validation import validate_data
+
+            X = validate_data(
+                self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+            )
+        else:
+            X = validate_X(self, X, reset=False)
+            assert_finite(X, "X", getattr(self, "feature_names_in_", None))
         # computed in float64, returned in scikit-learn's dtype
         coef = np.asarray(self.coef_)
-        out = np.asarray(X, dtype=np.float64) @ coef.astype(np.float64).T
+        if sparse.issparse(X):
+            out = np.asarray(sparse.csr_matrix(X, dtype=np.float64) @ coef.astype(np.float64).T)
+        else:
+            out = np.asarray(X, dtype=np.float64) @ coef.astype(np.float64).T
         out += np.asarray(self.intercept_, dtype=np.float64)
         return out.astype(predict_dtype(X.dtype, coef))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -399,11 +581,39 @@ class _LOO:
         self.kept = kept  # (n, k, n_alphas) or None
 
 
+def _ridge_takes_sparse() -> bool:
+    """Whether :class:`linreg.Ridge` fits scipy.sparse X (its route :mod:`linreg.sources.
+    sparse`); without it the final fit solves the sparse Moments here."""
+    from importlib.util import find_spec
+
+    return find_spec("linreg.sources.sparse") is not None
+
+
+def _moments(X, Y, w) -> Moments:
+    """Moments of dense or sparse X (sparse: linreg's sparse Moments, as Ridge forms)."""
+    if sparse.issparse(X):
+        from .penalized.estimators import sparse_moments
+
+        return sparse_moments(X, Y, w)
+    return Moments.from_arrays(X, Y, w)
+
+
+def _sparse_mean(X, w) -> np.ndarray:
+    """Weighted column means of sparse X."""
+    wv = np.ones(X.shape[0]) if w is None else w
+    return np.asarray(X.T @ wv).ravel() / float(wv.sum())
+
+
 class _Decomposition:
     """One eigendecomposition of the (weighted, centred) data serving every alpha.
 
     ``mode == "cov"``: ``X~'X~ = V diag(s) V'`` (n > p); ``mode == "gram"``:
-    ``X~X~' = Q diag(s) Q'`` (n <= p), where ``X~ = sqrt(w) (X - x_mean)``.
+    ``X~X~' = Q diag(s) Q'`` (n <= p), where ``X~ = sqrt(w) (X - x_mean)``.  With an
+    intercept, ``v = sqrt(w)`` is an exact null vector of ``X~X~'``; the kernel is
+    decomposed with ``2 trace(X~X~') v v'/v'v`` added (scikit-learn's ``_RidgeGCV``
+    adds ``v v'``), which separates that direction from the others, and the direction
+    is then left out (its weight 0): the unpenalized intercept, without the ``1/alpha``
+    terms that would cancel.  Sparse X: its products, centred by :class:`_SparseCentred`.
     """
 
     @classmethod
@@ -415,8 +625,9 @@ class _Decomposition:
         self.weight_sum = float(n if w is None else w.sum())
         self.mode = "gram" if n <= p else "cov"
         self.moments = None
+        self.rows = None  # sparse X minus x_mean (a _SparseCentred)
         if self.mode == "cov":
-            m = self.moments = Moments.from_arrays(X, Y, w)
+            m = self.moments = _moments(X, Y, w)
             if fit_intercept:
                 cross, mean = m.cross, m.mean
             else:
@@ -425,33 +636,62 @@ class _Decomposition:
             self.cross = cross
             self.s, self.V = np.linalg.eigh(cross[:p, :p])
             self.b = self.V.T @ cross[:p, p:]  # V' X~'y~, (p, k)
+            self.dropped = None
+            if sparse.issparse(X):
+                self.rows = _SparseCentred(X, self.x_mean, w)
+            return self
+        if fit_intercept:  # linreg.centring: heaviest-row shift, centred twice
+            self.Yt, self.y_mean = centre(Y, w, dtype=np.float64)
+        else:
+            self.Yt, self.y_mean = Y.astype(np.float64, copy=True), np.zeros(Y.shape[1])
+        if sparse.issparse(X):
+            self.x_mean = _sparse_mean(X, w) if fit_intercept else np.zeros(p)
+            self.rows = _SparseCentred(X, self.x_mean, w)
+            self.Xt = None
+            K = self.rows.kernel()
+            if self.sqrt_w is not None:
+                K *= self.sqrt_w[:, None]
+                K *= self.sqrt_w[None, :]
         else:
             if fit_intercept:
-                # linreg.centring: heaviest-row shift, centred twice
                 self.Xt, self.x_mean = centre(X, w, dtype=np.float64)
-                self.Yt, self.y_mean = centre(Y, w, dtype=np.float64)
-                if w is not None:
-                    self.Xt *= self.sqrt_w[:, None]
-                    self.Yt *= self.sqrt_w[:, None]
             else:
-                self.x_mean, self.y_mean = np.zeros(p), np.zeros(Y.shape[1])
-                self.Xt = self._tilde(X, self.x_mean, self.sqrt_w)
-                self.Yt = self._tilde(Y, self.y_mean, self.sqrt_w)
-            self.s, self.Q = np.linalg.eigh(self.Xt @ self.Xt.T)
-            self.g = self.Q.T @ self.Yt  # (n, k)
-            sw = np.ones(n) if w is None else self.sqrt_w
-            self.g_sw = self.Q.T @ sw
+                self.Xt, self.x_mean = X.astype(np.float64, copy=True), np.zeros(p)
+            if self.sqrt_w is not None:
+                self.Xt *= self.sqrt_w[:, None]
+            K = self.Xt @ self.Xt.T
+        if self.sqrt_w is not None:
+            self.Yt *= self.sqrt_w[:, None]
+        self._decompose_kernel(K)
         return self
 
-    @staticmethod
-    def _tilde(A, mean, sqrt_w):
-        out = A - mean
-        if sqrt_w is not None:
-            out *= sqrt_w[:, None]
-        return out
+    def _decompose_kernel(self, K):
+        """``K = Q diag(s) Q'``, the intercept's direction separated and dropped."""
+        self.dropped = None
+        if self.fit_intercept:
+            v = np.ones(K.shape[0]) if self.sqrt_w is None else self.sqrt_w.copy()
+            v /= np.linalg.norm(v)
+            lift = 2.0 * float(np.trace(K)) or 1.0
+            K += lift * np.outer(v, v)
+            self.s, self.Q = np.linalg.eigh(K)
+            self.dropped = int(np.argmax(np.abs(self.Q.T @ v)))  # scikit-learn's choice
+        else:
+            self.s, self.Q = np.linalg.eigh(K)
+        self.g = self.Q.T @ self.Yt  # (n, k)
 
     def _inverse(self, alphas):
-        return 1.0 / (self.s[:, None] + alphas[None, :])  # (r, n_alphas)
+        D = 1.0 / (self.s[:, None] + alphas[None, :])  # (r, n_alphas)
+        if self.dropped is not None:
+            D[self.dropped] = 0.0  # the intercept's direction: not penalized, not fitted
+        return D
+
+    def _dual_coef(self, C) -> np.ndarray:
+        """``X~' C`` for C of shape (n, m): the primal coefficients of dual ones."""
+        if self.Xt is not None:
+            return self.Xt.T @ C
+        if self.sqrt_w is not None:
+            C = C * self.sqrt_w[:, None]
+        return self.rows.transpose_times(C)
 
     def coef_path(self, alphas) -> np.ndarray:
         """Coefficients for every alpha, shape (n_targets, n_features, n_alphas)."""
@@ -462,8 +702,53 @@ class _Decomposition:
         # coef = X~' c with c = Q diag(1/(s + alpha)) Q' y~
         k = self.g.shape[1]
         c = self.Q @ (self.g[:, :, None] * D[:, None, :]).reshape(len(self.s), -1)
-        coef = self.Xt.T @ c  # (p, k * n_alphas)
+        coef = self._dual_coef(c)  # (p, k * n_alphas)
         return coef.reshape(-1, k, len(alphas)).transpose(1, 0, 2)
+
+    def kernel_solution(self, alpha_per_target) -> Solution:
+        """The ridge fit at one alpha per target from the kernel's eigendecomposition
+        (``mode == "gram"``): ``coef = X~'Q diag(1/(s + alpha)) Q'y~``, with the bound
+        ``kappa * eps * sqrt(n)``, kappa the condition number of ``X~X~' + alpha I`` on
+        the directions it solves."""
+        k = self.g.shape[1]
+        coef = np.empty((k, len(self.x_mean)))
+        kappa = 0.0
+        keep = np.ones(len(self.s), dtype=bool)
+        if self.dropped is not None:
+            keep[self.dropped] = False
+        for t in range(k):
+            D = self._inverse(np.asarray([alpha_per_target[t]]))[:, 0]
+            coef[t] = self._dual_coef(self.Q @ (self.g[:, t] * D)[:, None])[:, 0]
+            s = np.maximum(self.s[keep], 0.0) + alpha_per_target[t]
+            kappa = max(kappa, float(s.max() / s.min()) if s.size else 1.0)
+        intercept = self.y_mean - coef @ self.x_mean if self.fit_intercept else np.zeros(k)
+        error = kappa * EPS * np.sqrt(len(self.s))
+        inaccurate = not error <= TARGET_ACCURACY
+        return Solution(
+            coef=coef,
+            intercept=intercept,
+            solver="kernel-eigh",
+            rank=int(np.count_nonzero(keep)),
+            condition_number=float(np.sqrt(kappa)),
+            error_estimate=float(error),
+            status="inaccurate" if inaccurate else "ok",
+            message=(
+                f"the kernel solve vouches for a relative error of {error:.1e} only "
+                f"(condition number {kappa:.1e})"
+                if inaccurate
+                else ""
+            ),
+        )
+
+    def _centred_rows_times_V(self, X, lo, hi, sw):
+        """``X~[lo:hi] V`` (rows of the weighted, centred X times the eigenvectors)."""
+        if self.rows is not None:
+            U = self.rows.rows_times(lo, hi, self.V)
+        else:
+            U = (X[lo:hi] - self.x_mean) @ self.V
+        if sw is not None:
+            U *= sw[:, None]
+        return U
 
     def leave_one_out(self, X, Y, w, alphas, keep: bool, predictions: bool) -> _LOO:
         """Squared LOO errors (sklearn's: of ``sqrt(w_i) * error_i``) for every alpha.
@@ -499,8 +784,10 @@ class _Decomposition:
             for lo in range(0, n, rows):
                 hi = min(lo + rows, n)
                 sw = None if self.sqrt_w is None else self.sqrt_w[lo:hi]
-                U = self._tilde(X[lo:hi], self.x_mean, sw) @ self.V
-                y_t = self._tilde(Y[lo:hi], self.y_mean, sw)
+                U = self._centred_rows_times_V(X, lo, hi, sw)
+                y_t = Y[lo:hi] - self.y_mean
+                if sw is not None:
+                    y_t *= sw[:, None]
                 # alpha * c = y~ - X~ H^-1 X~'y~
                 alpha_c = (U @ bD).reshape(hi - lo, k, A)
                 np.subtract(y_t[:, :, None], alpha_c, out=alpha_c)
@@ -513,13 +800,12 @@ class _Decomposition:
                 alpha_c /= alpha_d[:, None, :]
                 consume(lo, hi, alpha_c, y_t)
         else:
+            # c = G^-1 y~ and d = diag(G^-1), G^-1 = Q diag(D) Q' on the directions
+            # fitted (the intercept's left out): the LOO error of row i is c_i / d_i.
             Q = self.Q
             r = len(self.s)
             c = (Q @ (self.g[:, :, None] * D[:, None, :]).reshape(r, k * A)).reshape(n, k, A)
             d = (Q * Q) @ D
-            if self.fit_intercept:
-                sw = np.ones(n) if self.sqrt_w is None else self.sqrt_w
-                d -= (Q @ (self.g_sw[:, None] * D)) * (sw / self.weight_sum)[:, None]
             c /= d[:, None, :]
             consume(0, n, c, self.Yt)
         return _LOO(sum_sq, sum_sq4, kept)
@@ -538,12 +824,16 @@ class _Folds:
         if self.kernel:
             # n x n Gram of the rows, shifted by their mean (any shift: it cancels in the
             # per-fold centring, and a shift near the mean keeps the products accurate).
-            self.shift = weighted_mean(X, w) if fit_intercept and n else np.zeros(p)
-            Xs = X - self.shift
-            self.R = Xs @ Xs.T
+            if sparse.issparse(X):
+                self.shift = _sparse_mean(X, w) if fit_intercept and n else np.zeros(p)
+                self.R = _SparseCentred(X, self.shift, w).kernel()
+            else:
+                self.shift = weighted_mean(X, w) if fit_intercept and n else np.zeros(p)
+                Xs = X - self.shift
+                self.R = Xs @ Xs.T
             self.Ys = Y
         else:
-            self.total = moments if moments is not None else Moments.from_arrays(X, Y, w)
+            self.total = moments if moments is not None else _moments(X, Y, w)
         self._cache = {}
         self._moments = {}
 
@@ -552,7 +842,7 @@ class _Folds:
         if f not in self._moments:
             test = self.splits[f][1]
             w = None if self.w is None else self.w[test]
-            self._moments[f] = Moments.from_arrays(self.X[test], self.Y[test], w)
+            self._moments[f] = _moments(self.X[test], self.Y[test], w)
         return self._moments[f]
 
     def _fold(self, f, alphas):
@@ -567,7 +857,7 @@ class _Folds:
                 m_train = self.total.subtract(m_test)
             else:  # the fold carries most of the weight: total minus fold would cancel
                 w = None if self.w is None else self.w[train]
-                m_train = Moments.from_arrays(self.X[train], self.Y[train], w)
+                m_train = _moments(self.X[train], self.Y[train], w)
             if self.fit_intercept:
                 cross, mean = m_train.cross, m_train.mean
             else:
@@ -615,7 +905,10 @@ class _Folds:
         if kind == "moments":
             x_mean, y_mean, s, V, b = parts
             coef = V @ (b[:, :, None] * D[:, None, :]).reshape(len(s), k * A)  # (p, k*A)
-            out = (self.X[test] - x_mean) @ coef
+            if sparse.issparse(self.X):
+                out = np.asarray(self.X[test] @ coef) - x_mean @ coef
+            else:
+                out = (self.X[test] - x_mean) @ coef
             return out.reshape(len(test), k, A) + y_mean[None, :, None]
         y_mean, s, g, M = parts
         out = M @ (g[:, :, None] * D[:, None, :]).reshape(len(s), k * A)
