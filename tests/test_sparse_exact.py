@@ -295,3 +295,17 @@ def test_linear_regression_wide_exact_minimum_norm(n, extra, seed, fit_intercept
     with pytest.warns(RankDeficientWarning, match="underdetermined"):
         fit = LinearRegression(fit_intercept=fit_intercept).fit(X, y)
     assert _rel(fit.coef_, ref) < 1e-10
+
+
+@pytest.mark.parametrize("Estimator", [LinearRegression, Ridge])
+def test_partial_fit_sparse_chunks_equal_fit_on_all(Estimator):
+    """partial_fit over sparse (and mixed dense) chunks: scikit-learn's fit on all rows."""
+    X, Y, w = _data(120, 7, 2, 0.5, 23, True)
+    model = Estimator()
+    for lo in range(0, 120, 30):
+        part = X.tocsr()[lo : lo + 30]
+        chunk = part.toarray() if lo == 60 else sp.csc_array(part)
+        model.partial_fit(chunk, Y[lo : lo + 30], sample_weight=w[lo : lo + 30])
+    ref = getattr(skl, Estimator.__name__)().fit(X.toarray(), Y, sample_weight=w)
+    assert _rel(model.coef_, ref.coef_) < 1e-10
+    assert _rel(model.intercept_, ref.intercept_) < 1e-10

@@ -131,7 +131,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like, DataFrame or scipy.sparse matrix of shape (n_samples, n_features)
             The first call (on an unfitted model) sets ``n_features_in_`` and
             ``feature_names_in_``; later calls must match them (ValueError naming the
             mismatch, as scikit-learn's ``partial_fit``).  float32 gives float32
@@ -165,12 +165,17 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         first = not hasattr(self, "moments_")
         dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         if first:
-            X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+            X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight, sparse_ok=True)
         else:
-            X = validate_X(self, X, reset=False)
+            X = validate_X(self, X, reset=False, accept_sparse=True)
             clone = self.__class__(**self.get_params())
-            X, Y, w, y_was_1d = validate_training_data(clone, X, y, sample_weight)
-        chunk = Moments.from_arrays(X, Y, w)
+            X, Y, w, y_was_1d = validate_training_data(clone, X, y, sample_weight, sparse_ok=True)
+        if is_sparse(X):  # the sparse Moments (linreg.sources.sparse)
+            from .sources.sparse import chunk_moments
+
+            chunk = chunk_moments(X, Y, w)
+        else:
+            chunk = Moments.from_arrays(X, Y, w)
         if not np.isfinite(chunk.cross).all():
             names = getattr(self, "feature_names_in_", None)
             assert_finite(X, "X", names)

@@ -280,6 +280,16 @@ def _warn_underdetermined(estimator, n, p, alpha) -> None:
     )
 
 
+def chunk_moments(X, Y, w):
+    """The Moments of one sparse chunk (``partial_fit``), computed in float64."""
+    from ..penalized.estimators import sparse_moments
+
+    X = sparse.csr_matrix(X, dtype=np.float64)
+    if not np.isfinite(X.data).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    return sparse_moments(X, np.asarray(Y, dtype=np.float64), w)
+
+
 def predict_sparse(estimator, X):
     """``X @ coef_.T + intercept_`` for sparse ``X`` (computed in float64)."""
     coef = np.asarray(estimator.coef_)
