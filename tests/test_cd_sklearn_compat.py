@@ -9,6 +9,7 @@ import pytest
 import sklearn
 from scipy import sparse
 from sklearn import linear_model as sk
+from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold
 
@@ -187,3 +188,78 @@ def test_precompute_incorrect_gram_message_is_sklearns():
     for cls in (sk.ElasticNet, ElasticNet):
         with pytest.raises(ValueError, match="Gram matrix.*did not pass validation.*"):
             cls(alpha=0.01, precompute=gram).fit(Xc, y)
+
+
+def _regression(n, p, fit_intercept, seed=42):
+    return make_regression(
+        n_samples=n,
+        n_features=p,
+        effective_rank=p // 2,
+        n_informative=p // 2,
+        bias=4 * fit_intercept,
+        noise=1,
+        random_state=seed,
+    )
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("cls", [Lasso, ElasticNet])
+def test_sparse_and_dense_fits_agree_tightly(cls, fit_intercept):
+    """scikit-learn's test_sparse_dense_equality case (p > n, weights, its tol=1e-6):
+    both layouts within 1e-7 of each other, and of scikit-learn at a tight tolerance."""
+    X, y = _regression(6, 24, fit_intercept)
+    sw = np.abs(np.random.RandomState(42).normal(scale=10, size=y.shape))
+    params = {"fit_intercept": fit_intercept, "tol": 1e-6}
+    dense = cls(**params).fit(X, y, sample_weight=sw)
+    sparse_fit = cls(**params).fit(sparse.csc_matrix(X), y, sample_weight=sw)
+    np.testing.assert_allclose(sparse_fit.coef_, dense.coef_, rtol=1e-7)
+    ref_cls = sk.Lasso if cls is Lasso else sk.ElasticNet
+    ref = ref_cls(fit_intercept=fit_intercept, **TIGHT).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(dense.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_sparse_and_dense_paths_agree_tightly():
+    X, y = _data(12, n=50, p=20)
+    _, dense, _ = enet_path(X, y, tol=1e-10)
+    _, sp, _ = enet_path(sparse.csr_matrix(X), y, tol=1e-10)
+    np.testing.assert_allclose(sp, dense, rtol=1e-7, atol=1e-13)
+
+
+def test_cv_with_explicit_tol_sparse_equals_dense():
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((40, 10)) * (rng.random((40, 10)) < 0.5)
+    y = X @ rng.standard_normal(10) + 0.1 * rng.standard_normal(40)
+    d = ElasticNetCV(max_iter=100, tol=1e-7).fit(X, y)
+    s = ElasticNetCV(max_iter=100, tol=1e-7).fit(sparse.csc_matrix(X), y)
+    assert d.alpha_ == s.alpha_
+    np.testing.assert_allclose(s.mse_path_, d.mse_path_, rtol=1e-7)
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+@pytest.mark.parametrize("effective_rank", [None, 10])
+def test_alpha_zero_is_exact_least_squares(precompute, effective_rank):
+    """ElasticNet(alpha=0) (scikit-learn's test_enet_ols_consistency data): the weighted
+    least-squares solution of numpy.linalg.lstsq, with a zero residual where y = Xb."""
+    rng = np.random.RandomState(42)
+    X, y = make_regression(
+        n_samples=300, n_features=100, effective_rank=effective_rank, n_informative=50,
+        random_state=rng,
+    )
+    sw = rng.uniform(low=0.01, high=10, size=X.shape[0])
+    with pytest.warns(UserWarning, match="With alpha=0"):
+        enet = ElasticNet(alpha=0, precompute=precompute, tol=1e-15).fit(X, y, sample_weight=sw)
+    root = np.sqrt(sw)[:, None]
+    ref = np.linalg.lstsq(root * np.c_[X, np.ones(300)], root[:, 0] * y, rcond=None)[0]
+    np.testing.assert_allclose(enet.predict(X), np.c_[X, np.ones(300)] @ ref, rtol=1e-9)
+    assert np.sum(sw * (y - enet.predict(X)) ** 2) <= 1e-19
+    assert enet.solver_ == "lstsq" and enet.n_iter_ == 0
+
+
+def test_warm_start_at_the_optimum_takes_no_sweep_on_sparse_x():
+    X, y = _data(14, n=50, p=30)
+    Xs = sparse.csr_matrix(X * (np.abs(X) > 0.5))
+    for cls in (sk.ElasticNet, ElasticNet):
+        model = cls(alpha=1e-3, tol=1e-3).fit(Xs, y)
+        assert model.n_iter_ > 0
+        model.set_params(warm_start=True).fit(Xs, y)
+        assert model.n_iter_ == 0

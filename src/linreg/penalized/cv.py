@@ -27,6 +27,7 @@ from sklearn.utils._param_validation import validate_parameter_constraints
 from ..fitted_state import result_dtype, shape_per_target, write_fitted_state
 from ..moments import Moments
 from .estimators import (
+    FIT_KKT_TOL,
     ElasticNet,
     check_l1_ratio,
     check_sklearn_cd_params,
@@ -148,7 +149,7 @@ class ElasticNetCV(ElasticNet):
     tol, max_iter, screening : as in :class:`ElasticNet`.  ``tol`` is the refit's and,
         when given (and ``path_tol`` is None), every fold path's as well: each path to a
         duality gap of ``tol`` times the objective with its coefficients certified to
-        ``max(tol, 1e-8)`` relative where strongly convex (``ElasticNet.coef_bound_``), so
+        ``max(tol / 10, 1e-10)`` relative where strongly convex (``ElasticNet.coef_bound_``), so
         ``mse_path_`` is accurate to about ``tol`` at every alpha.
     cv : int, cross-validation splitter or iterable, default=None (5-fold KFold)
     path_tol : float or None, default=None
@@ -285,8 +286,8 @@ class ElasticNetCV(ElasticNet):
             path_tol, path_kkt, null_tol = 0.0, np.inf, PATH_NULL_TOL
         elif self.path_tol is None:
             # an explicit tol: every path to it (gap) and its coefficients to a certified
-            # max(tol, 1e-8) relative where strongly convex, so mse_path_ follows tol
-            path_tol, path_kkt, null_tol = tol, max(KKT_TOL, tol), 0.0
+            # max(tol / 10, 1e-10) relative where strongly convex, so mse_path_ follows tol
+            path_tol, path_kkt, null_tol = tol, max(FIT_KKT_TOL, 0.1 * tol), 0.0
         else:
             path_tol = float(self.path_tol)
             if not path_tol >= 0:
@@ -430,6 +431,7 @@ class ElasticNetCV(ElasticNet):
             tol,
             max_iter,
             self.screening,
+            FIT_KKT_TOL,
             curvature=True,
             positive=positive,
         )

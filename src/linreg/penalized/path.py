@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import (
 )
 
 from .estimators import (
+    FIT_KKT_TOL,
     SKLEARN_CD_CONSTRAINTS,
     _Shape,
     check_alpha,
@@ -247,6 +248,7 @@ def enet_path(
         TOL if tol is None else float(tol),
         MAX_ITER if max_iter is None else int(max_iter),
         screening,
+        FIT_KKT_TOL,
         positive=positive,
     )
     coefs, gaps, n_iters = path.coefs, path.dual_gaps, path.n_iters

@@ -156,6 +156,20 @@ def _residual(data, indices, indptr, n, y, w):
 
 
 @njit(cache=True, nogil=True)
+def _gradient(data, indices, indptr, s, m, y, w, W):
+    """``g = Xc'R / W`` and ``R'R / W`` at ``w`` (``Xc = Xs - s m'``, recomputed exactly)."""
+    R = _residual(data, indices, indptr, y.shape[0], y, w) + (m @ w) * s
+    sRt = s @ R
+    g = np.zeros(w.shape[0])
+    for j in range(w.shape[0]):
+        dot = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            dot += data[k] * R[indices[k]]
+        g[j] = (dot - m[j] * sRt) / W
+    return g, (R @ R) / W
+
+
+@njit(cache=True, nogil=True)
 def cd_sparse(
     data,
     indices,
@@ -212,6 +226,12 @@ def cd_sparse(
     gap = np.inf
     primal = np.inf
     n_iter = 0
+    if np.any(w != 0.0):  # a warm start: tested before the first sweep, as scikit-learn
+        g, rr = _gradient(data, indices, indptr, s, m, y, w, W)
+        gap, primal, sc, floor = duality_gap(w, g, rr, l1, l2, positive)
+        args = (tol, kkt_tol, abs_tol, l1, l2, gscale, hscale, mu, positive)
+        if _done(w, g, gap, primal, floor, *args):
+            return gap, primal, 0, True
     for it in range(max_iter):
         n_iter = it + 1
         for j in range(p):
