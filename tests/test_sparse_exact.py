@@ -155,14 +155,16 @@ def _force_iterative(monkeypatch):
     weighted=st.booleans(),
     fit_intercept=st.booleans(),
     solver=st.sampled_from(["auto", "sparse_cg", "lsqr"]),
+    fmt=st.sampled_from(FORMATS),
 )
 def test_ridge_iterative_within_certified_bound(
-    monkeypatch, n, p, t, seed, weighted, fit_intercept, solver
+    monkeypatch, n, p, t, seed, weighted, fit_intercept, solver, fmt
 ):
     """CG / LSQR (auto on a 'large' p): within the certified 2-norm bound of
     scikit-learn's dense Cholesky; n_iter_ of shape (n_targets,)."""
     _force_iterative(monkeypatch)
     X, Y, w = _data(n, p, t, 0.3, seed, weighted, zeros=min(2, n - 3))
+    X = getattr(sp, fmt)(X)
     fit = Ridge(alpha=0.5, solver=solver, fit_intercept=fit_intercept).fit(X, Y, sample_weight=w)
     ref = _sklearn_ridge(X, Y, w, 0.5, fit_intercept)
     assert fit.solver_ in ("sparse_cg", "lsqr", "lsqr+sparse_cg")
@@ -309,3 +311,16 @@ def test_partial_fit_sparse_chunks_equal_fit_on_all(Estimator):
     ref = getattr(skl, Estimator.__name__)().fit(X.toarray(), Y, sample_weight=w)
     assert _rel(model.coef_, ref.coef_) < 1e-10
     assert _rel(model.intercept_, ref.intercept_) < 1e-10
+
+
+def test_float32_iterative_route(monkeypatch):
+    """float32 sparse X on the CG route: float32 coef_ and predictions, the float64
+    optimum of the float32 data rounded once (scikit-learn's direct solve in float64)."""
+    _force_iterative(monkeypatch)
+    X, Y, _ = _data(80, 10, 1, 0.4, 29, False)
+    X32 = sp.csr_array(X.astype(np.float32))
+    fit = Ridge(alpha=0.5).fit(X32, Y[:, 0])
+    ref = _sklearn_ridge(sp.csr_matrix(X32.astype(np.float64)), Y[:, 0], None, 0.5, True)
+    assert fit.solver_ == "sparse_cg" and fit.coef_.dtype == np.float32
+    assert fit.predict(X32).dtype == np.float32
+    np.testing.assert_allclose(fit.coef_, ref.coef_.astype(np.float32), rtol=1e-6)
