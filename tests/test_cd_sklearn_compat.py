@@ -263,3 +263,21 @@ def test_warm_start_at_the_optimum_takes_no_sweep_on_sparse_x():
         assert model.n_iter_ > 0
         model.set_params(warm_start=True).fit(Xs, y)
         assert model.n_iter_ == 0
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_copy_x_false_overwrites_x_as_sklearn(weighted):
+    """copy_X=False in the design layout (n < p): X is centred in place, as
+    scikit-learn does, and the fit equals the copying one and scikit-learn's."""
+    rng = np.random.default_rng(15)
+    X = np.asfortranarray(rng.standard_normal((50, 200)))
+    y = X[:, :5] @ np.ones(5) + rng.standard_normal(50)
+    sw = rng.uniform(0.5, 2.0, 50) if weighted else None
+    ours_X, theirs_X = X.copy(order="F"), X.copy(order="F")
+    ours = ElasticNet(alpha=0.1, copy_X=False).fit(ours_X, y, sample_weight=sw, check_input=False)
+    sk.ElasticNet(alpha=0.1, copy_X=False).fit(theirs_X, y, sample_weight=sw, check_input=False)
+    assert np.any(ours_X != X) and np.any(theirs_X != X)
+    copied = ElasticNet(alpha=0.1).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(ours.coef_, copied.coef_)
+    ref = sk.ElasticNet(alpha=0.1, **TIGHT).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-7, atol=1e-9)

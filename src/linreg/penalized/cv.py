@@ -172,7 +172,8 @@ class ElasticNetCV(ElasticNet):
     positive : bool, default=False
         As in :class:`ElasticNet`: every fold path and the refit subject to ``coef >= 0``,
         and the grid's alpha_max ``max(0, max_j x_j'Wy) / (W l1_ratio)`` (scikit-learn's).
-    precompute, copy_X, selection, random_state : as in :class:`ElasticNet` (True or a
+    precompute, copy_X, selection, random_state : as in :class:`ElasticNet` (X is never
+        overwritten here, whatever copy_X; precompute True or a
         Gram matrix: the "gram" layout for the folds and the refit; False: "design"; a
         given Gram matrix is checked against the full data, as the refit's is in
         scikit-learn, and never used: every fold's Gram is linreg's own).

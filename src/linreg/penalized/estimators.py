@@ -308,8 +308,9 @@ def convergence_message(name, diag, tol, max_iter) -> str:
     )
 
 
-def make_data(X, Y, w, fit_intercept, layout):
-    """GramData (via Moments) or DesignData for the chosen layout."""
+def make_data(X, Y, w, fit_intercept, layout, overwrite=False):
+    """GramData (via Moments) or DesignData for the chosen layout (``overwrite``: a
+    float64 Fortran-ordered dense X may hold the design layout's centred copy)."""
     if layout == "gram":
         if sparse.issparse(X):
             return GramData.from_moments(sparse_moments(X, Y, w), fit_intercept)
@@ -326,7 +327,37 @@ def make_data(X, Y, w, fit_intercept, layout):
                 "large offset) and a dense copy would exceed 2 GiB; use solver='gram'"
             )
         X = X.toarray()
+    if overwrite and isinstance(X, np.ndarray) and X.dtype == np.float64:
+        if X.flags.f_contiguous and X.flags.writeable:
+            return design_in_place(X, Y, w, fit_intercept)
     return DesignData.from_arrays(X, Y, w, fit_intercept)
+
+
+def design_in_place(X, Y, w, fit_intercept) -> DesignData:
+    """:meth:`DesignData.from_arrays` with X (float64, Fortran order) centred with the
+    weighted mean and scaled by ``sqrt(w)`` in place (``copy_X=False``): the same two
+    passes as :func:`linreg.centring.centre` (the mean shifted by the heaviest row, then
+    the mean of the centred values removed), without the copy."""
+    from ..centring import centre, weighted_mean, weighted_mean_of_centred
+
+    n, p = X.shape
+    wv = None if w is None else np.asarray(w, dtype=np.float64)
+    W = float(n) if wv is None else float(np.sum(wv))
+    Y = np.asarray(Y, dtype=np.float64).reshape(n, -1)
+    if fit_intercept and n:
+        x_mean = weighted_mean(X, wv, correct=False)
+        X -= x_mean
+        fine = weighted_mean_of_centred(X, wv)
+        X -= fine
+        x_mean = x_mean + fine
+        Yc, y_mean = centre(Y, wv)
+    else:
+        x_mean, Yc, y_mean = np.zeros(p), Y.copy(), np.zeros(Y.shape[1])
+    if wv is not None:
+        root = np.sqrt(wv)
+        X *= root[:, None]
+        Yc *= root[:, None]
+    return DesignData(X, np.ascontiguousarray(Yc.T), x_mean, np.atleast_1d(y_mean), W)
 
 
 #: Sparse Moments are formed raw and centred afterwards; if centring cancels more than
@@ -439,7 +470,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         scikit-learn does.  linreg always solves on its own
         Gram matrix (from :class:`linreg.Moments`), so a given one never changes the result.
     copy_X : bool, default=True
-        Accepted for scikit-learn compatibility: linreg never modifies X.
+        False: in the "design" layout a float64 Fortran-ordered dense X is centred and
+        weight-scaled in place (overwritten, as scikit-learn does), saving its copy;
+        otherwise linreg never modifies X.
     selection : {"cyclic", "random"}, default="cyclic"
         Accepted and validated; coordinate descent always runs cyclically (with
         screening).  The objective's minimizer does not depend on the order of the
@@ -606,7 +639,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
         if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
             raise ValueError("solver='gram' on sparse X with over 20,000 columns: use 'design'")
-        data = make_data(X, Y, w, self.fit_intercept, layout)
+        data = make_data(X, Y, w, self.fit_intercept, layout, overwrite=not self.copy_X)
         coef_init = self._warm_start_coef(Y.shape[1], X.shape[1])
         result = solve_enet(
             data,
