@@ -19,6 +19,14 @@ eigendecomposition serves every alpha:
   in the fold's own Moments: X is read once, not once per fold and alpha.  For
   n_train < p, the n x n Gram of all rows is formed once and every fold's centred
   training kernel and cross-kernel are read out of it.
+* scipy.sparse X (any format) is never densified: the Gram matrix is linreg's sparse
+  Moments (what :class:`linreg.Ridge` forms), ``U = X~ V`` and the kernel ``X~X~'`` are
+  sparse products centred implicitly (``(X - 1m')v = Xv - 1 m'v``), except for columns
+  whose offset would cancel digits there (:data:`OFFSET_RATIO`), which are centred
+  explicitly, a dense block of those columns at a time (:class:`_SparseCentred`).  With
+  n <= p the fit at ``alpha_`` is the dual solve from the kernel's eigendecomposition
+  (accurate as alpha -> 0, where ``X'X + alpha I`` is singular), else ``Ridge(alpha_)``
+  on the sparse X.
 """
 
 from __future__ import annotations
@@ -101,13 +109,19 @@ class _SparseCentred:
             yield cols, Xo[:, lo:hi].toarray() - self.shift[cols]
 
     def rows_times(self, lo: int, hi: int, V: np.ndarray) -> np.ndarray:
-        """``(X[lo:hi] - 1 s') V`` for V of shape (p, m)."""
-        s_s = self.shift[self.sparse_cols]
-        V_s = V[self.sparse_cols]
-        out = np.asarray(self.X_s[lo:hi] @ V_s) - s_s @ V_s
+        """``(X[lo:hi] - 1 s') V`` for V of shape (p, m) (its row blocks kept between
+        calls with the same V)."""
+        cached = getattr(self, "_split_V", None)
+        if cached is None or cached[0] is not V:
+            V_s = np.ascontiguousarray(V[self.sparse_cols])
+            cached = (V, V_s, self.shift[self.sparse_cols] @ V_s, V[self.dense_cols])
+            self._split_V = cached
+        _, V_s, shift_V, V_o = cached
+        out = np.asarray(self.X_s[lo:hi] @ V_s)
+        out -= shift_V
         if len(self.dense_cols):
             block = self.X_o[lo:hi].toarray() - self.shift[self.dense_cols]
-            out += block @ V[self.dense_cols]
+            out += block @ V_o
         return out
 
     def transpose_times(self, C: np.ndarray) -> np.ndarray:
@@ -158,7 +172,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alphas : float or array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
-        Candidate penalties; positive for leave-one-out, non-negative with ``cv``.
+        Candidate penalties; positive for leave-one-out, non-negative with ``cv``
+        (checked by scikit-learn's own validation: its error types and messages).
     fit_intercept : bool, default=True
     scoring : str, callable or None, default=None
         None: negative mean squared leave-one-out error (``cv=None``; with sample
@@ -170,7 +185,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     gcv_mode : {None, "auto", "eigen", "svd"}, default=None
         Accepted for compatibility; every mode decomposes the Gram matrix of the
         smaller side (``X'X`` when n_samples > n_features, else ``XX'``), which gives
-        scikit-learn's ``"svd"`` numbers to rounding.
+        scikit-learn's ``"svd"`` numbers to rounding.  ``"svd"`` with sparse X and
+        ``cv=None`` gives scikit-learn 1.9's FutureWarning (it falls back to
+        ``"eigen"``; scikit-learn will raise from 1.11).
     store_cv_results : bool, default=False
         Keep the per-sample leave-one-out values in ``cv_results_`` (``cv=None`` only).
     alpha_per_target : bool, default=False
