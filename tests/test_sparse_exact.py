@@ -324,3 +324,21 @@ def test_float32_iterative_route(monkeypatch):
     assert fit.solver_ == "sparse_cg" and fit.coef_.dtype == np.float32
     assert fit.predict(X32).dtype == np.float32
     np.testing.assert_allclose(fit.coef_, ref.coef_.astype(np.float32), rtol=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_offsets_of_y_and_of_a_few_columns(weighted):
+    """y around 1e6 and three columns around 1e4 (their centring cancels in X'X):
+    scikit-learn's dense SVD solve to rtol 1e-10."""
+    rng = np.random.default_rng(31)
+    n, p = 400, 20
+    X = sp.random(n, p, density=0.1, random_state=3, format="lil")
+    for j in range(3):
+        X[:, j] = 1e4 + rng.normal(size=(n, 1))
+    X = X.tocsr()
+    y = 1e6 + X @ rng.normal(size=p) + 0.1 * rng.normal(size=n)
+    w = rng.uniform(0, 2, n) if weighted else None
+    fit = Ridge(alpha=1.0).fit(X, y, sample_weight=w)
+    ref = skl.Ridge(alpha=1.0, solver="svd").fit(X.toarray(), y, sample_weight=w)
+    assert _rel(fit.coef_, ref.coef_) < 1e-10
+    assert _rel(fit.intercept_, ref.intercept_) < 1e-10

@@ -6,10 +6,11 @@ float64, float32, integer) is computed in float64 as CSR; float32 X gives float3
 
 - **Exact** (``n_features`` moderate: the dense ``p x p`` Gram matrix within
   :data:`EXACT_MAX_FLOPS` and :data:`EXACT_MAX_BYTES`): the sparse Moments from one
-  pass (``X'WX`` as a sparse product, centred implicitly; recomputed from dense row
-  blocks when that centring cancels), then the exact solvers on the Moments with their
-  rank rules and certification (``solver_`` the exact path that ran).  Solvers that
-  need X in memory (``"qr"``, ``"svd"``, ``"extended"``) run ``"auto"`` on the Moments.
+  pass (:func:`sparse_moments`: ``X'WX`` as a sparse product, centred implicitly; y
+  and the columns where that centring cancels are centred explicitly), then the exact
+  solvers on the Moments with their rank rules and certification (``solver_`` the exact
+  path that ran).  Solvers that need X in memory (``"qr"``, ``"svd"``,
+  ``"extended"``) run ``"auto"`` on the Moments.
 - **Certified iterative** (wider, or Ridge with ``solver="sparse_cg"``/``"lsqr"``): see
   :mod:`linreg.solvers.sparse_iterative`; the coefficients are within
   ``SPARSE_ACCURACY`` (1e-10, relative 2-norm) of the exact optimum, certified from the
@@ -136,7 +137,6 @@ def _exact(estimator, X, Y, w, alpha):
     in the solve (their coefficient is 0, as the minimum-norm and ridge solutions give):
     the Moments alone would read their zero norm as a possible underflow.
     """
-    from ..penalized.estimators import sparse_moments
     from ..solvers import LeastSquaresProblem
 
     moments = sparse_moments(X, Y, w)
@@ -282,12 +282,65 @@ def _warn_underdetermined(estimator, n, p, alpha) -> None:
 
 def chunk_moments(X, Y, w):
     """The Moments of one sparse chunk (``partial_fit``), computed in float64."""
-    from ..penalized.estimators import sparse_moments
-
     X = sparse.csr_matrix(X, dtype=np.float64)
     if not np.isfinite(X.data).all():
         raise ValueError("Input X contains NaN or infinity.")
     return sparse_moments(X, np.asarray(Y, dtype=np.float64), w)
+
+
+#: A column of X whose centred sum of squares from the raw Gram matrix is below this
+#: fraction of its raw one (an offset: the subtraction cancels) is centred explicitly.
+SPARSE_CANCELLATION = 1e-6
+
+#: At most this many such columns (or an eighth of them) are centred as dense columns;
+#: beyond, the Moments come from dense row blocks.
+MAX_DENSE_COLUMNS = 64
+
+
+def sparse_moments(X, Y, w=None) -> Moments:
+    """Moments of CSR ``X`` (float64) and dense ``Y`` from one sparse product.
+
+    ``X'WX`` is formed sparse and centred afterwards (``- W m m'``); columns where that
+    cancels (see :data:`SPARSE_CANCELLATION`) are centred explicitly as dense columns,
+    and y is centred before its products (``X'W(y - ybar) - m w'(y - ybar)``), so a
+    large offset of y or of a few columns costs no digits.  Many offset columns: the
+    dense-row-block Moments (:func:`linreg.penalized.estimators.sparse_moments`'s
+    fallback).
+    """
+    n, p = X.shape
+    wv = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    W = float(wv.sum())
+    XT = X.T.tocsr()
+    m = XT @ wv / W
+    Yc = _centred(Y, wv, W)
+    raw = np.asarray((XT @ sparse.diags(wv) @ X).todense())
+    xx = raw - W * np.outer(m, m)
+    offset = np.flatnonzero(np.diag(xx) < SPARSE_CANCELLATION * np.diag(raw))
+    if offset.size > max(MAX_DENSE_COLUMNS, p // 8):
+        from ..penalized.estimators import _dense_block_moments
+
+        return _dense_block_moments(X, Y, w)
+    if offset.size:
+        XJ = _centred(np.asarray(X[:, offset].todense()), wv, W)
+        wXJ = XJ * wv[:, None]
+        block = XT @ wXJ - np.outer(m, wXJ.sum(axis=0))  # (p, |J|)
+        xx[:, offset] = block
+        xx[offset, :] = block.T
+        xx[np.ix_(offset, offset)] = wXJ.T @ XJ
+    wY = Yc * wv[:, None]
+    xy = XT @ wY - np.outer(m, wY.sum(axis=0))
+    yy = wY.T @ Yc
+    cross = np.block([[xx, xy], [xy.T, yy]])
+    mean = np.concatenate([m, wv @ Y / W])
+    return Moments(n, W, mean, cross, p)
+
+
+def _centred(A, wv, W):
+    """``A`` minus its weighted column means, centred twice (the second pass removes
+    the first's rounding of a large offset)."""
+    A = np.asarray(A, dtype=np.float64)
+    A = A - wv @ A / W
+    return A - wv @ A / W
 
 
 def predict_sparse(estimator, X):
