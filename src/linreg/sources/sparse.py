@@ -103,9 +103,10 @@ def fit_sparse(estimator, X, y, sample_weight, dtype):
             warnings.simplefilter("always")
             solution, moments = _exact(estimator, X, Y, w, alpha)
         estimator.moments_ = moments
-        if solution.status == "inaccurate" and not estimator._positive():
+        if solution.status == "inaccurate" and not estimator._positive() and np.all(alpha > 0):
             # The Gram matrix could not vouch for the answer (near-singular, a penalty
-            # below its rounding): LSQR on X, kept when its bound is the smaller.
+            # below its rounding): LSQR on X, kept when its bound is the smaller (with
+            # alpha = 0 LSQR has no bound to offer).
             other = solve_sparse_iterative(X, Y, w, estimator.fit_intercept, alpha, "lsqr")
             if other.error_estimate < solution.error_estimate:
                 solution, route, caught = other, "lsqr", []
