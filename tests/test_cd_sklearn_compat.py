@@ -178,6 +178,10 @@ def test_check_input_false_wrong_layout_raises_as_sklearn():
         cls(tol=1e-6).fit(np.asfortranarray(X), Y, check_input=False)
         with pytest.raises(ValueError):
             cls(tol=1e-6).fit(np.ascontiguousarray(X), Y, check_input=False)
+        # ...but not with sample weights (scikit-learn then reorders X itself)
+        sw = np.full(X.shape[0], 1.25)
+        cls(tol=1e-6).fit(np.ascontiguousarray(X), Y, sample_weight=sw, check_input=False)
+        assert np.all(sw == 1.25)
 
 
 def test_precompute_incorrect_gram_message_is_sklearns():

@@ -194,14 +194,14 @@ class _Shape(BaseEstimator):
     """A throwaway estimator for validating y and weights alone."""
 
 
-def check_unchecked_input(X, precompute) -> None:
+def check_unchecked_input(X, precompute, sample_weight) -> None:
     """``fit(..., check_input=False)``: scikit-learn then requires a dense X to be a
     Fortran-contiguous float64 or float32 array, unless it works on a Gram matrix
-    (``precompute`` True or an array), and fails (ValueError) otherwise; linreg still
-    validates everything, and raises the same ValueError so code that relies on that
-    contract behaves as with scikit-learn."""
+    (``precompute`` True or an array) or reorders X itself (``sample_weight`` given),
+    and fails (ValueError) otherwise; linreg still validates everything, and raises the
+    same ValueError so code that relies on that contract behaves as with scikit-learn."""
     gram = precompute is True or hasattr(precompute, "__array__")
-    if gram or sparse.issparse(X) or not isinstance(X, np.ndarray):
+    if gram or sample_weight is not None or sparse.issparse(X) or not isinstance(X, np.ndarray):
         return
     if X.dtype not in (np.float64, np.float32) or not (X.flags.f_contiguous or X.ndim < 2):
         raise ValueError(
@@ -584,8 +584,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             "gd"/"torch" only: validation MSE per epoch in ``history_["val_loss"]``.
         check_input : bool, default=True
             scikit-learn's: with False, a dense X must be a Fortran-contiguous float64 or
-            float32 array unless ``precompute`` is True or a Gram matrix (ValueError
-            otherwise, as scikit-learn); linreg checks the input either way.
+            float32 array unless ``precompute`` is True or a Gram matrix or
+            ``sample_weight`` is given (ValueError otherwise, as scikit-learn); linreg
+            checks the input either way.
 
         Returns
         -------
@@ -604,7 +605,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 stacklevel=2,
             )
         if not check_input:
-            check_unchecked_input(X, self.precompute)
+            check_unchecked_input(X, self.precompute, sample_weight)
         l1_ratio = self._l1_ratio()
         if self.solver not in SOLVERS + ITERATIVE:
             raise ValueError(f"solver must be one of {SOLVERS + ITERATIVE}, got {self.solver!r}")
