@@ -140,6 +140,21 @@ def test_final_fit_equals_ridge():
     np.testing.assert_allclose(model.intercept_, ridge.intercept_, rtol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(40, 6), (12, 30)], ids=["tall", "wide"])
+@pytest.mark.parametrize("k", [1, 2])
+def test_final_fit_equals_sparse_ridge(shape, k):
+    """The fit at alpha_ is Ridge(alpha_) on the same sparse X: the same solve for
+    n > p, the kernel's dual solve (within both bounds) for n <= p."""
+    X, y = make_sparse(*shape, k=k, seed=18)
+    w = weights(len(X), seed=19)
+    Xs = sp.csr_matrix(X)
+    model = linreg.RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(Xs, y, sample_weight=w)
+    ridge = linreg.Ridge(alpha=model.alpha_).fit(Xs, y, sample_weight=w)
+    rtol = 0 if shape[0] > shape[1] else 1e-10
+    np.testing.assert_allclose(model.coef_, ridge.coef_, rtol=rtol, atol=1e-13)
+    np.testing.assert_allclose(model.intercept_, ridge.intercept_, rtol=rtol, atol=1e-13)
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_kernel_solution_without_gram(monkeypatch, fit_intercept):
     """Wide X whose p x p Gram matrix is over budget: the fit at alpha_ from the
