@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.linear_model as skl
+import statsmodels.api as sm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import nnls
@@ -224,10 +225,17 @@ def test_score_summary_and_trainers():
     fit = LinearRegression().fit(X, y)
     ref = skl.LinearRegression().fit(X.toarray(), y)
     assert abs(fit.score(X, y) - ref.score(X.toarray(), y)) < 1e-12
+    ols = sm.OLS(y, sm.add_constant(X.toarray())).fit()  # the exact route keeps Moments
+    s = fit.summary()
+    np.testing.assert_allclose(s.params, ols.params, rtol=1e-10)
+    np.testing.assert_allclose(s.bse, ols.bse, rtol=1e-10)
+    with pytest.raises(ValueError, match="second pass"):
+        fit.summary(cov_type="HC1")
+    wide = Ridge(solver="sparse_cg").fit(X, y)  # the iterative route forms no Moments
     with pytest.raises(ValueError, match="scipy.sparse"):
-        fit.summary()
+        wide.summary()
     with pytest.raises(ValueError, match="scipy.sparse"):
-        fit.predict(X, interval="prediction")
+        wide.predict(X.toarray(), interval="prediction")
     with pytest.raises(TypeError, match="sparse"):
         LinearRegression(solver="gd").fit(X, y)
     with warnings.catch_warnings():

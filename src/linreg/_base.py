@@ -476,12 +476,13 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _refuse_inference(self) -> None:
         """summary() and intervals are least-squares inference: refused for a
         ``positive=True`` fit (its ``solver_`` reads ``"nnls+..."``), Ridge's as
-        LinearRegression's; and for a fit on scipy.sparse X."""
+        LinearRegression's; and for an iterative fit on scipy.sparse X (no Moments)."""
         if getattr(self, "_sparse_fit", False):
             raise ValueError(
-                "summary() and prediction intervals are not available for a fit on "
-                "scipy.sparse X (their second passes run on dense rows); fit on "
-                "X.toarray() for inference"
+                "summary() and prediction intervals are not available for this fit on "
+                "scipy.sparse X: the iterative sparse route (sparse_cg/lsqr) does not form "
+                "the Moments they are computed from; fit on X.toarray(), or with "
+                "n_features small enough for the exact sparse route"
             )
         if str(getattr(self, "solver_", "")).startswith("nnls"):
             raise ValueError(

@@ -20,6 +20,10 @@ float64, float32, integer) is computed in float64 as CSR; float32 X gives float3
 - When the exact route cannot vouch for its answer (a near-singular Gram matrix, a
   penalty below its rounding), LSQR on X is run too and the answer with the smaller
   bound kept.
+
+``summary()`` (nonrobust) and prediction intervals on dense rows work after the exact
+route (from its Moments); the robust covariances need a second pass over the rows and
+say so; after the iterative route (no Moments) they refuse with the reason.
 """
 
 from __future__ import annotations
@@ -94,7 +98,6 @@ def fit_sparse(estimator, X, y, sample_weight, dtype):
         raise ValueError("Input X contains NaN or infinity.")
     Y = np.asarray(Y, dtype=np.float64)
     estimator._positive_weights = None if w is None else int(np.count_nonzero(w > 0))
-    estimator._sparse_fit = True
     n, p = X.shape
     alpha = estimator._penalty(Y.shape[1])
     route = choose_route(estimator, p)
@@ -123,6 +126,9 @@ def fit_sparse(estimator, X, y, sample_weight, dtype):
             if exact.status != "inaccurate":
                 solution, route = exact, "exact"
                 estimator.moments_ = moments
+    if route != "exact":  # no Moments: summary() and intervals refuse, saying why
+        estimator._sparse_fit = True
+        estimator.__dict__.pop("moments_", None)
     estimator._warn_about(solution, getattr(estimator, "feature_names_in_", None), n, 4)
     estimator._set_solution(solution, y_was_1d, dtype)
     if route != "exact" and hasattr(estimator, "n_iter_"):
