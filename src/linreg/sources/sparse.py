@@ -325,7 +325,11 @@ def sparse_moments(X, Y, w=None) -> Moments:
     XT = X.T.tocsr()
     m = XT @ wv / W
     Yc = _centred(Y, wv, W)
-    raw = np.asarray((XT @ sparse.diags(wv) @ X).todense())
+    Xw = X
+    if w is not None:  # W X by scaling the stored entries (one sparse product, not two)
+        Xw = X.copy()
+        Xw.data *= np.repeat(wv, np.diff(X.indptr))
+    raw = np.asarray((XT @ Xw).todense())
     xx = raw - W * np.outer(m, m)
     offset = np.flatnonzero(np.diag(xx) < SPARSE_CANCELLATION * np.diag(raw))
     if offset.size > max(MAX_DENSE_COLUMNS, p // 8):
