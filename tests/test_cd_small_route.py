@@ -188,7 +188,7 @@ def test_first_small_fit_imports_no_numba():
         "e = linreg.ElasticNet(alpha=0.01).fit(X, y)\n"
         "assert m.solution_.status == 'ok' and e.solution_.status == 'ok'\n"
         "assert 'numba' not in sys.modules\n"
-        "assert 'linreg.penalized.cv' not in sys.modules\n"
+        "assert 'linreg.models.elastic_net_cv' not in sys.modules\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -17,16 +17,16 @@ _LAZY = {
     "IterationLimitWarning": ".solution",
     "RankDeficientWarning": ".solution",
     "Solution": ".solution",
-    "LinearRegression": ".linear_regression",
-    "Ridge": ".ridge",
-    "RidgeCV": ".ridge_cv",
+    "LinearRegression": ".models.linear_regression",
+    "Ridge": ".models.ridge",
+    "RidgeCV": ".models.ridge_cv",
     "Moments": ".moments",
     "Summary": ".summary",
     "compare": ".comparison",
-    "Lasso": ".penalized",
-    "ElasticNet": ".penalized",
-    "LassoCV": ".penalized",
-    "ElasticNetCV": ".penalized",
+    "Lasso": ".models.elastic_net",
+    "ElasticNet": ".models.elastic_net",
+    "LassoCV": ".models.elastic_net_cv",
+    "ElasticNetCV": ".models.elastic_net_cv",
     "lasso_path": ".penalized",
     "enet_path": ".penalized",
     "scan": ".sources",
@@ -34,7 +34,8 @@ _LAZY = {
     "save": ".model_io",
     "load": ".model_io",
     "ModelFileError": ".model_io",
-    # ``linreg.ridge`` is the Ridge module; the formula version is ``linreg.formula.ridge``.
+    # ``linreg.ridge`` is the old path of the Ridge module (an alias of ``linreg.models.ridge``);
+    # the formula version is ``linreg.formula.ridge``.
     "FormulaModel": ".formula",
     "ols": ".formula",
 }

@@ -1,4 +1,7 @@
-"""L1 and elastic-net penalized least squares: estimators, paths, cross-validation.
+"""L1 and elastic-net penalized least squares: coordinate descent, data layouts, paths.
+
+The estimators live in :mod:`linreg.models` (:mod:`~linreg.models.elastic_net`,
+:mod:`~linreg.models.elastic_net_cv`); their names are re-exported here.
 
 Coordinate descent runs on the Moments (Gram layout, n >> p: one pass over the data)
 or on X (design layout: large p, scipy.sparse), stopping on the duality gap, with
@@ -13,10 +16,10 @@ from importlib import import_module
 
 #: Public name -> submodule that defines it.
 _LAZY = {
-    "ElasticNet": ".estimators",
-    "Lasso": ".estimators",
-    "ElasticNetCV": ".cv",
-    "LassoCV": ".cv",
+    "ElasticNet": "..models.elastic_net",
+    "Lasso": "..models.elastic_net",
+    "ElasticNetCV": "..models.elastic_net_cv",
+    "LassoCV": "..models.elastic_net_cv",
     "enet_path": ".path",
     "lasso_path": ".path",
 }

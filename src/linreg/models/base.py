@@ -1,0 +1,567 @@
+"""What LinearRegression and Ridge share: validation, the solve, the fitted state."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.sparse import issparse as is_sparse
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import assert_finite, assert_no_overflow, validate_training_data, validate_X
+from ..fitted_state import predict_dtype, result_dtype, write_fitted_state
+from ..solution import AccuracyWarning, IterationLimitWarning, RankDeficientWarning
+from ..solvers import LeastSquaresProblem, solve
+from ..solvers.certify import checked
+from ..training import TRAINERS, TrainingConfig, solve_iterative, standardize
+
+
+def _solves_from_moments(estimator) -> bool:
+    """Whether ``estimator.solver`` runs on the Moments alone (``partial_fit`` exists
+    only then); AttributeError saying why not otherwise."""
+    from ..solvers import SOLVERS
+
+    # The exact solver that fit runs for this name (Ridge maps scikit-learn's names).
+    name = getattr(estimator, "_exact_solver", lambda: estimator.solver)()
+    module = SOLVERS.get(name)
+    if module is None or module.NEEDS_DATA:
+        usable = ", ".join(repr(s) for s, m in SOLVERS.items() if not m.NEEDS_DATA)
+        raise AttributeError(
+            "partial_fit solves from the Moments of the rows seen, not the rows: "
+            f"solver={estimator.solver!r} cannot run on them; use one of {usable}, or "
+            "fit(X, y) on all the rows"
+        )
+    return True
+
+
+class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Base of the estimators solved exactly from Moments (see :mod:`linreg.solvers`)."""
+
+    #: scikit-learn's Ridge gives coef_ (n_features,) for a y of shape (n, 1);
+    #: LinearRegression keeps (1, n_features).
+    _ravel_single_target = False
+
+    def _penalty(self, n_targets: int) -> np.ndarray:
+        return np.zeros(n_targets)
+
+    def _positive(self) -> bool:
+        """Whether the coefficients are constrained non-negative (``positive=True``)."""
+        return bool(getattr(self, "positive", False))
+
+    def _exact_solver(self) -> str:
+        """The name of the exact solver (:mod:`linreg.solvers`) that runs for ``solver``."""
+        return self.solver
+
+    def _solve(self, problem):
+        """The exact solve of ``problem``; ``positive=True`` routes it to the
+        non-negative solver (:mod:`linreg.solvers.nnls`), which takes the penalty too."""
+        if self._positive():  # non-negative least squares from the Moments
+            from ..solvers import nnls
+
+            return nnls.solve(problem, self._exact_solver())
+        return solve(problem, self._exact_solver())
+
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, :func:`linreg.scan` source, Dask collection or torch tensor
+            Of shape (n_samples, n_features).  float32 is computed in float64 and,
+            as in scikit-learn, gives float32 ``coef_``, ``intercept_`` and predictions
+            (``solution_`` keeps the float64 digits); ``numpy.longdouble`` is computed
+            in extended precision (float64 ``coef_``).  A scan (files read in
+            batches; y and weights come from its columns) and a Dask array or
+            DataFrame (per-partition Moments, merged) are fitted in one pass from
+            their Moments, without holding the rows in memory.  A torch tensor (and
+            NumPy input with ``device="cuda"``) has its Moments computed on its
+            device in float64 (:mod:`linreg.sources.tensor`); the exact solve runs on
+            the host from them.  scipy.sparse X (any format, matrix or array class)
+            is fitted exactly from its sparse Moments when the dense Gram matrix is
+            affordable, else by certified sparse CG/LSQR (:mod:`linreg.sources.sparse`).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            A Dask array or Series when X is a Dask collection; not given with a scan.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; the weighted objective multiplies each squared
+            residual by its weight.
+        validation_data : tuple (X_val, y_val), optional
+            Iterative solvers only: validation loss per epoch in ``history_`` and, with
+            ``early_stopping=True``, stopping on it.
+
+        Returns
+        -------
+        self
+        """
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        self.__dict__.pop("_sparse_fit", None)
+        source, X, y, sample_weight = self._chunked_source(X, y, sample_weight)
+        if is_sparse(X):  # scipy.sparse: exact or certified iterative by cost
+            from ..sources.sparse import fit_sparse
+
+            return fit_sparse(self, X, y, sample_weight, dtype)
+        if source is not None:
+            return self._fit_source(source, validation_data, dtype)
+        X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
+        # Rows of positive weight (summary's nobs, R's convention), kept when pickled.
+        self._positive_weights = None if w is None else int(np.count_nonzero(w > 0))
+        problem = self._in_memory_problem(X, Y, w)
+        if self.solver in TRAINERS:
+            return self._fit_iterative(problem, y_was_1d, validation_data, dtype)
+        solution = self._solve(problem)
+        self._warn_about(solution, getattr(self, "feature_names_in_", None), X.shape[0])
+        self.moments_ = problem.get_moments()
+        # A reference (not a copy) for the second passes of summary(); not pickled.
+        self._training = (X, Y, w)
+        self._set_solution(solution, y_was_1d, dtype)
+        return self
+
+    @available_if(_solves_from_moments)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add rows to the fit: exact incremental least squares.
+
+        Minimizes the same objective as :meth:`fit` over all the rows seen so far: the
+        Moments of ``(X, y, sample_weight)`` are merged into ``moments_`` (an exact,
+        pairwise update whose rounding does not depend on the order or the sizes of the
+        chunks) and the model is solved again from them, as ``fit`` solves from a
+        Moments source (:class:`linreg.cross_validation.MomentsSource`).  After any
+        number of calls the model equals ``fit`` on all the rows seen, fitted from
+        their Moments.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or scipy.sparse matrix of shape (n_samples, n_features)
+            The first call (on an unfitted model) sets ``n_features_in_`` and
+            ``feature_names_in_``; later calls must match them (ValueError naming the
+            mismatch, as scikit-learn's ``partial_fit``).  float32 gives float32
+            ``coef_`` as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Every call gives the same number of targets; ``coef_`` takes the shape
+            ``fit`` gives for this call's y.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights of these rows (calls with and without weights mix:
+            rows without weights weigh 1).
+
+        Returns
+        -------
+        self
+
+        Notes
+        -----
+        The model keeps the Moments (``moments_``: memory of order
+        ``(n_features + n_targets)^2``), never the rows; a call after ``fit`` adds rows
+        to those ``fit`` saw, and ``fit`` starts over.  Each call solves again
+        (``solver="auto"``, ``"cholesky"`` or ``"eigh"``: the solvers that run on the
+        Moments alone), with the accuracy of a fit from Moments: ill-conditioned data
+        warns that X in memory would be needed for more digits.  ``summary()`` and
+        prediction intervals need a second pass over the rows: pass ``X=``, ``y=``
+        (and ``sample_weight=``) of all the rows seen to ``summary()``.  With a solver
+        that needs X in memory the method is not available (AttributeError saying so).
+        """
+        from ..cross_validation import MomentsSource
+        from ..moments import Moments
+
+        first = not hasattr(self, "moments_")
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        if first:
+            X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight, sparse_ok=True)
+        else:
+            X = validate_X(self, X, reset=False, accept_sparse=True)
+            clone = self.__class__(**self.get_params())
+            X, Y, w, y_was_1d = validate_training_data(clone, X, y, sample_weight, sparse_ok=True)
+        if is_sparse(X):  # the sparse Moments (linreg.sources.sparse)
+            from ..sources.sparse import chunk_moments
+
+            chunk = chunk_moments(X, Y, w)
+        else:
+            chunk = Moments.from_arrays(X, Y, w)
+        if not np.isfinite(chunk.cross).all():
+            names = getattr(self, "feature_names_in_", None)
+            assert_finite(X, "X", names)
+            assert_no_overflow(X, names, Y, w)
+        if not first and chunk.n_targets != self.moments_.n_targets:
+            raise ValueError(
+                f"y has {chunk.n_targets} target(s) but the model was fitted on "
+                f"{self.moments_.n_targets}: every partial_fit call gives the same targets"
+            )
+        moments = chunk if first else self.moments_.merge(chunk)
+        rows = _PartialFitRows(getattr(self, "feature_names_in_", None), y_was_1d)
+        return self._fit_source(MomentsSource(moments, rows), None, dtype)
+
+    def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
+        """Write the fitted attributes from ``solution`` (the one place that does)."""
+        write_fitted_state(
+            self,
+            solution,
+            y_was_1d=y_was_1d,
+            dtype=dtype,
+            ravel_single_target=self._ravel_single_target,
+            history={} if history is None else history,
+        )
+
+    def _chunked_source(self, X, y, sample_weight):
+        """``(source, X, y, sample_weight)``: the chunked source of the input (file scan,
+        Dask, a tensor's device), or None with the arrays to fit in memory."""
+        from ..sources import as_source
+        from ..sources.tensor import device_source, tensors_to_numpy
+
+        if is_sparse(X):  # fitted in memory by linreg.sources.sparse
+            return None, X, y, sample_weight
+        if self.solver in TRAINERS:  # the trainers move host arrays to their device
+            X, y, sample_weight = tensors_to_numpy(X, y, sample_weight)
+        source = as_source(X, y, sample_weight)
+        if source is None and self.solver not in TRAINERS:
+            source = device_source(self, X, y, sample_weight)
+        return source, X, y, sample_weight
+
+    def _in_memory_problem(self, X, Y, w):
+        """The least-squares problem of validated arrays; checks what the Moments reveal."""
+        names = getattr(self, "feature_names_in_", None)
+        problem = LeastSquaresProblem(X, Y, w, self.fit_intercept, self._penalty(Y.shape[1]))
+        moments = problem.get_moments()
+        if not np.isfinite(moments.cross).all():
+            assert_finite(X, "X", names)
+            assert_no_overflow(X, names, Y, w)
+        n_effective = X.shape[0] - int(self.fit_intercept)
+        if n_effective < X.shape[1] and not problem.penalized and not self._positive():
+            warnings.warn(
+                f"n_samples ({X.shape[0]}) {'- 1 (intercept) ' if self.fit_intercept else ''}"
+                f"< n_features ({X.shape[1]}): the problem is underdetermined; "
+                "returning the minimum-norm solution (the least-squares coef_ of smallest "
+                "Euclidean norm in the units of X; the intercept is not penalized)",
+                RankDeficientWarning,
+                stacklevel=3,
+            )
+        return problem
+
+    def _fit_source(self, source, validation_data=None, dtype=np.float64):
+        """Fit from a chunked source (file scan, Dask): one pass for the Moments, then
+        the solve on them; the source is kept for the second passes of summary()."""
+        from ..sources import SourceProblem
+
+        if self.solver in TRAINERS:
+            raise ValueError(
+                f"solver={self.solver!r} does not stream over a {type(source).__name__} "
+                "yet; use an exact solver (solver='auto' or 'cholesky'), which needs one "
+                "pass, or load the data into memory"
+            )
+        if validation_data is not None:
+            raise ValueError("validation_data applies to the iterative solvers only")
+        for attr in (
+            "feature_names_in_", "_training", "_source", "_stored_summaries", "_sparse_fit"
+        ):
+            self.__dict__.pop(attr, None)
+        moments = source.moments()
+        alpha = self._penalty(moments.n_targets)
+        problem = SourceProblem(None, None, None, self.fit_intercept, alpha, moments, source=source)
+        self.n_features_in_ = moments.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        underdetermined = moments.n_samples - int(self.fit_intercept) < moments.n_features
+        if underdetermined and alpha.max() == 0 and not self._positive():
+            warnings.warn(
+                f"n_samples ({moments.n_samples}) < n_features ({moments.n_features}) "
+                "(plus the intercept): the problem is underdetermined; returning the "
+                "minimum-norm solution (the least-squares coef_ of smallest Euclidean norm "
+                "in the units of X; the intercept is not penalized)",
+                RankDeficientWarning,
+                stacklevel=3,
+            )
+        solution = self._solve(problem)
+        names = getattr(self, "feature_names_in_", None)
+        self._warn_about(solution, names, moments.n_samples, stacklevel=4)
+        self.moments_ = moments
+        self._source = source  # a reference for summary(); not pickled
+        self._set_solution(solution, source.y_was_1d, dtype)
+        return self
+
+    def _training_config(self, dtype) -> TrainingConfig:
+        tol = 1e-9 if self.tol is None else float(self.tol)
+        if self.tol is None and dtype == np.float32:
+            tol = 1e-5  # float32 gradients cannot certify more
+        return TrainingConfig(
+            lr=self.lr,
+            max_iter=100_000 if self.max_iter is None else int(self.max_iter),
+            tol=tol,
+            optimizer=self.optimizer,
+            batch_size=self.batch_size,
+            lr_scheduler=self.lr_scheduler,
+            device=self.device,
+            random_state=self.random_state,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            progress=self.progress,
+        )
+
+    def _fit_iterative(self, problem, y_was_1d, validation_data, dtype=np.float64):
+        """Fit with one of the iterative trainers (``solver`` in ``TRAINERS``)."""
+        if self.lr is not None and not self.lr > 0:
+            raise ValueError(f"lr must be positive (or None for automatic), got {self.lr!r}")
+        if not problem.single_alpha:
+            raise ValueError(
+                f"solver={self.solver!r} takes one alpha for all targets; fit each target "
+                "separately or use an exact solver for per-target alphas"
+            )
+        X, Y, w = problem.X, problem.Y, problem.weights
+        work = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        config = self._training_config(work)
+        moments = problem.get_moments()
+        sp = standardize(X, Y, w, self.fit_intercept, problem.alpha, moments, work)
+        validation = self._standardized_validation(validation_data, sp)
+        solution = solve_iterative(self.solver, sp, config, validation)
+        # The trainers certify the slopes; the intercept, recovered from them, carries
+        # their error times the offset: checked like the exact solvers' (AccuracyWarning
+        # with the figure when it misses the documented accuracy).
+        solution = checked(problem, solution)
+        self._warn_about(solution, getattr(self, "feature_names_in_", None), X.shape[0], 4)
+        self.moments_ = moments
+        self._training = (X, Y, w)
+        self._set_solution(solution, y_was_1d, dtype, solution.diagnostics["history"])
+        return self
+
+    def _standardized_validation(self, validation_data, sp):
+        """``validation_data=(X_val, y_val)`` in the trainers' standardized coordinates."""
+        if validation_data is None:
+            return None
+        X_val, y_val = validation_data
+        X_val = validate_X(self, X_val, reset=False)
+        y_val = np.asarray(y_val, dtype=np.float64).reshape(X_val.shape[0], -1)
+        return (
+            (np.asarray(X_val, dtype=np.float64) - sp.x_shift) / sp.x_scale,
+            (y_val - sp.y_shift) / sp.y_scale,
+        )
+
+    def _warn_about(self, solution, names, n_samples, stacklevel=3) -> None:
+        """Warn about aliased columns and about digits the solver cannot vouch for."""
+        unresolved = solution.diagnostics.get("unresolved")
+        if self._positive():
+            from ..solvers.nnls import warn_basic_solution
+
+            warn_basic_solution(solution, names, stacklevel + 1)
+        elif unresolved:
+            _warn_unresolved(solution, names, unresolved, stacklevel + 1)
+        elif solution.aliased and n_samples > solution.rank + int(self.fit_intercept):
+            labels = [repr(names[j]) if names is not None else f"x{j}" for j in solution.aliased]
+            warnings.warn(
+                f"X is rank deficient (rank {solution.rank} of {len(solution.coef[0])} "
+                f"columns): {', '.join(labels)} "
+                f"{'is a linear combination' if len(labels) == 1 else 'are linear combinations'}"
+                " of earlier columns to within the rounding of the data (aliased; the "
+                "rule is in the README's accuracy contract); returning the minimum-norm "
+                "solution (the "
+                "least-squares coef_ of smallest Euclidean norm in the units of X; the "
+                "intercept is not penalized)",
+                RankDeficientWarning,
+                stacklevel=stacklevel,
+            )
+        if solution.status == "inaccurate":
+            stopped = solution.diagnostics.get("stopped") == "max_iter"
+            category = IterationLimitWarning if stopped else AccuracyWarning
+            warnings.warn(solution.message, category, stacklevel=stacklevel)
+
+    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust"):
+        """Predicted values ``X @ coef_.T + intercept_``, optionally with intervals.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or torch tensor of shape (n_samples, n_features)
+            A tensor is multiplied on its device (float64); the result comes back
+            as a NumPy array.
+        interval : {None, "confidence", "prediction"}
+            ``"confidence"``: for the mean response; ``"prediction"``: for a new
+            observation (adds the residual variance), as statsmodels'
+            ``get_prediction().summary_frame()`` computes them.
+        level : float, default 0.95
+        cov_type : str, default "nonrobust"
+            Covariance of the coefficients used for the intervals (see ``summary``).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets) without ``interval``;
+        with it, (n_samples, 3) columns fit, lower, upper (for several targets
+        (n_samples, n_targets, 3)).
+        """
+        check_is_fitted(self)
+        from ..sources.device_moments import is_tensor
+
+        if is_tensor(X):  # computed on the tensor's device; a NumPy result as always
+            from ..sources.tensor import predict_on_device, tensors_to_numpy
+
+            if interval is None:
+                return predict_on_device(self, X)
+            (X,) = tensors_to_numpy(X)
+        X = validate_X(self, X, reset=False, accept_sparse=interval is None)
+        if is_sparse(X):
+            from ..sources.sparse import predict_sparse
+
+            return predict_sparse(self, X)
+        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        if interval is None:  # computed in float64 (or longer), returned in sklearn's dtype
+            work = np.longdouble if X.dtype == np.longdouble else np.float64
+            coef = np.asarray(self.coef_)
+            out = np.asarray(X, dtype=work) @ coef.astype(work).T
+            out += np.asarray(self.intercept_, dtype=work)
+            return out.astype(predict_dtype(X.dtype, coef))
+        self._refuse_inference()
+        from ..intervals import prediction_intervals
+
+        return prediction_intervals(self, X, interval, level, cov_type)
+
+    def summary(
+        self,
+        cov_type="nonrobust",
+        alpha=0.05,
+        target=0,
+        *,
+        use_t=None,
+        X=None,
+        y=None,
+        sample_weight=None,
+    ):
+        """Statistical inference with statsmodels' names (see :class:`linreg.Summary`).
+
+        Parameters
+        ----------
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+            Robust (HC) covariances take a second pass over the training data, which
+            the fitted model references (it is not copied or pickled); after
+            unpickling, pass ``X, y`` (and ``sample_weight``) again.
+        alpha : float, default 0.05
+            ``conf_int`` and the printed table use level ``1 - alpha``.
+        target : int, default 0
+            Which column of a 2-D ``y``.
+        use_t : bool or None
+            t (True) or normal (False) reference distribution for tests and intervals;
+            None follows statsmodels: t for "nonrobust", normal for the HC types.
+        """
+        from ..summary import summarize
+
+        check_is_fitted(self)
+        self._refuse_inference()
+        stored = getattr(self, "_stored_summaries", None)
+        if stored is not None and X is None:
+            return _stored_summary(stored, cov_type, target, alpha, use_t)
+        return summarize(
+            self, self._inference_problem(X, y, sample_weight), target, cov_type, alpha, use_t
+        )
+
+    def save(self, path, *, cov_types=("nonrobust",), metrics=None):
+        """Write the fitted model to a JSON model file (see :func:`linreg.save`)."""
+        from ..model_io import save
+
+        return save(self, path, cov_types=cov_types, metrics=metrics)
+
+    def _inference_problem(self, X=None, y=None, sample_weight=None):
+        """The fitted problem again: Moments plus the training data when available."""
+        if X is not None:
+            X, Y, w, _ = validate_training_data(
+                self.__class__(**self.get_params()), X, y, sample_weight
+            )
+        else:
+            X, Y, w = getattr(self, "_training", (None, None, None))
+        n_targets = self.moments_.n_targets
+        if X is None and getattr(self, "_source", None) is not None:
+            from ..sources import SourceProblem
+
+            alpha = self._penalty(n_targets)
+            source = self._source
+            return SourceProblem(
+                None, None, None, self.fit_intercept, alpha, self.moments_, source=source
+            )
+        return LeastSquaresProblem(
+            X, Y, w, self.fit_intercept, self._penalty(n_targets), self.moments_
+        )
+
+    def _refuse_inference(self) -> None:
+        """summary() and intervals are least-squares inference: refused for a
+        ``positive=True`` fit (its ``solver_`` reads ``"nnls+..."``), Ridge's as
+        LinearRegression's; and for an iterative fit on scipy.sparse X (no Moments)."""
+        if getattr(self, "_sparse_fit", False):
+            raise ValueError(
+                "summary() and prediction intervals are not available for this fit on "
+                "scipy.sparse X: the iterative sparse route (sparse_cg/lsqr) does not form "
+                "the Moments they are computed from; fit on X.toarray(), or with "
+                "n_features small enough for the exact sparse route"
+            )
+        if str(getattr(self, "solver_", "")).startswith("nnls"):
+            raise ValueError(
+                "summary() and prediction intervals are not available for positive=True: "
+                "the non-negative estimator's standard errors are not those of least "
+                "squares (coefficients at the bound have no t-statistic); refit with "
+                "positive=False for inference"
+            )
+
+    def _feature_labels(self):
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return [str(n) for n in names]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_training", None)
+        state.pop("_source", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        # scipy.sparse X: every solver but the trainers (linreg.sources.sparse)
+        tags.input_tags.sparse = getattr(self, "solver", "auto") not in TRAINERS
+        return tags
+
+
+class _PartialFitRows:
+    """What ``partial_fit`` knows of the rows behind its Moments (the ``like`` of its
+    :class:`~linreg.cross_validation.MomentsSource`): their names and the shape of y,
+    not the rows, so a second pass refuses saying what it needs."""
+
+    weighted = False
+
+    def __init__(self, feature_names, y_was_1d: bool):
+        self.feature_names = None if feature_names is None else list(feature_names)
+        self.y_was_1d = bool(y_was_1d)
+
+    def reduce(self, func):
+        raise ValueError(
+            "this model was fitted by partial_fit, which keeps the Moments of the rows "
+            "seen, not the rows; summary() and prediction intervals need a pass over "
+            "them: pass X=, y= (and sample_weight=) of all the rows seen to summary(), "
+            "or fit(X, y) on them"
+        )
+
+
+def _warn_unresolved(solution, names, unresolved, stacklevel) -> None:
+    """The eigh solver left columns out that the Gram matrix could not resolve."""
+    labels = [repr(names[j]) if names is not None else f"x{j}" for j in unresolved]
+    warnings.warn(
+        f"solver={solution.solver!r} (the Moments alone) cannot resolve {', '.join(labels)} "
+        "from the earlier columns: their distance to them is below what a Gram matrix "
+        "resolves (about sqrt(eps) relative), and the minimum-norm answer fits the data "
+        "worse than leaving them out; returning the least-squares fit without them "
+        f"(their coefficients 0, rank {solution.rank} of {len(solution.coef[0])}), not the "
+        "fit of all columns: fit with X in memory (solver='qr', 'svd' or 'auto') for that",
+        RankDeficientWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _stored_summary(stored: dict, cov_type, target, alpha, use_t):
+    """The summary a model file holds for ``(cov_type, target)``, at level ``1 - alpha``."""
+    import copy
+
+    if (cov_type, target) not in stored:
+        kinds = sorted({k for k, _ in stored})
+        raise ValueError(
+            f"this model was loaded from a file holding the {', '.join(kinds) or 'no'} "
+            f"summaries; cov_type={cov_type!r} (target {target}) needs the training data: "
+            "pass X= and y= to summary()"
+        )
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    s = copy.copy(stored[(cov_type, target)])
+    s.alpha = alpha
+    if use_t is not None:
+        s.use_t = bool(use_t)
+    return s

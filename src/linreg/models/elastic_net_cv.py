@@ -1,0 +1,571 @@
+"""LassoCV and ElasticNetCV: k-fold cross-validation from per-fold Moments.
+
+In the Gram layout the data are read once: the Moments of each test fold are computed,
+the total is their merge, and each training set's Moments are ``total.subtract(fold)``
+(with its own, weighted, centring, as scikit-learn centres each training fold).  The
+held-out mean squared error of ``(w, b)`` is a quadratic form in the fold's Moments::
+
+    MSE_f = (yty_f - 2 w'xty_f + w'xtx_f w) / W_f + (ybar_f - b - xbar_f'w)^2
+
+so no fold is ever re-read, and the final refit at the chosen alpha starts from the
+total Moments.  In the design layout (p > n, sparse X) each training fold is copied,
+as scikit-learn does.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import validate_parameter_constraints
+
+from ..fitted_state import result_dtype, shape_per_target, write_fitted_state
+from ..moments import Moments
+from ..penalized.data import (
+    FIT_KKT_TOL,
+    check_l1_ratio,
+    check_sklearn_cd_params,
+    check_user_gram,
+    choose_layout,
+    layout_from_precompute,
+    make_data,
+    sparse_moments,
+    validate_penalized_data,
+)
+from ..penalized.path import path_on_data, resolve_alphas
+from ..penalized.solve import KKT_TOL, MAX_ITER, TOL, GramData, solve_enet
+from .elastic_net import ElasticNet
+
+#: Default CV, first stage: every path is solved to duality gap <= PATH_NULL_TOL times
+#: the objective at w = 0, which is scikit-learn's own criterion at its default tol=1e-4
+#: (gap <= tol ||y||^2/n): held-out MSEs to ~1e-3..1e-2 relative, enough to find where
+#: the minimum is, not always which grid point.
+PATH_NULL_TOL = 2e-4
+#: Second stage (``ElasticNetCV._refine``), for each ``(tol, kkt, floor)`` level in
+#: turn: the alphas whose mean MSE is within a margin of the smallest are re-solved,
+#: warm-started, REFINE_BATCH at a time, the lowest first, to a duality gap of ``tol``
+#: times the objective and the KKT conditions to ``kkt`` alpha, until the smallest mean
+#: MSE is a value of that level and no value of an earlier level is within the margin
+#: of it: ``floor``, or twice the largest change seen in the re-solved ones, whichever
+#: is larger.  The first level (loose paths have MSE errors ~1e-3; at this level they
+#: are ~2e-4) narrows the candidates cheaply; at the last MSEs are accurate to ~1e-6..1e-5
+#: relative.  The refit at alpha_ uses ``tol``.
+REFINE_LEVELS = ((1e-5, np.inf, 2e-3), (1e-8, 1e-4, 1e-4))
+REFINE_BATCH = 5
+#: The design layout keeps every training fold's centred copy for the second stage
+#: when together they take at most this many bytes (else each round copies again).
+DESIGN_CACHE_BYTES = 512 * 2**20
+
+
+def _fold_mse_from_moments(m: Moments, coefs, intercepts, fit_intercept):
+    """Weighted held-out MSE for each column of coefs (p, A), intercepts (A,)."""
+    xtx, xty, yty = m.xtx, m.xty[:, 0], m.yty[0, 0]
+    quad = np.einsum("ia,ia->a", coefs, xtx @ coefs)
+    centred = (yty - 2.0 * (xty @ coefs) + quad) / m.weight_sum
+    offset = m.y_mean[0] - intercepts - m.x_mean @ coefs
+    return np.maximum(centred, 0.0) + offset**2
+
+
+def _held_out_mse(X_test, Y_test, w_test, coefs, intercepts):
+    """(Weighted) MSE on held-out rows of each column of coefs (p, A)."""
+    resid = Y_test - (X_test @ coefs + intercepts)
+    return np.average(resid**2, axis=0, weights=w_test)
+
+
+def _map_folds(fn, n_folds, workers):
+    """``[fn(f) for f in range(n_folds)]`` on ``workers`` threads.
+
+    The coordinate-descent kernels release the GIL (numba ``nogil``) and each fold's
+    work is independent, so folds run in parallel; BLAS is held to one thread per
+    worker meanwhile, so the cores are not oversubscribed.  The results depend on
+    ``workers`` only through the rounding of BLAS on one thread instead of several.
+    """
+    if workers <= 1 or n_folds <= 1:
+        return [fn(f) for f in range(n_folds)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, range(n_folds)))
+
+
+def _routed_groups(estimator, params):
+    """``groups`` from ``fit``'s ``**params`` under scikit-learn's metadata routing;
+    scikit-learn's ValueError when routing is off and params are given."""
+    from sklearn.utils._metadata_requests import _raise_for_params, _routing_enabled
+
+    _raise_for_params(params, estimator, "fit")
+    unknown = set(params) - {"groups"}
+    if unknown:
+        raise TypeError(
+            f"{type(estimator).__name__}.fit got unexpected keyword(s) {sorted(unknown)}; "
+            "only groups (for the CV splitter) is routed"
+        )
+    return params.get("groups") if _routing_enabled() else None
+
+
+def _check_alphas(alphas) -> None:
+    """scikit-learn's check of explicit ``alphas``: each a real number >= 0
+    (TypeError / ValueError with its messages)."""
+    if alphas is None or isinstance(alphas, numbers.Integral):
+        return
+    for index, alpha in enumerate(alphas):
+        check_scalar(
+            alpha, f"alphas[{index}]", target_type=numbers.Real, min_val=0.0,
+            include_boundaries="left",
+        )
+
+
+def _partition(folds, n):
+    """True when the test sets are disjoint and cover every row."""
+    seen = np.zeros(n, dtype=int)
+    for _, test in folds:
+        seen[test] += 1
+    return bool(np.all(seen == 1))
+
+
+class ElasticNetCV(ElasticNet):
+    """ElasticNet with alpha (and l1_ratio) chosen by k-fold cross-validation.
+
+    Objective of each fit as in :class:`ElasticNet`.  The criterion is scikit-learn's:
+    the mean over folds of each fold's (weighted) held-out mean squared error; the
+    best ``(alpha, l1_ratio)`` is refitted on all data.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+    eps : float, default=1e-3
+    alphas : int or array-like, default=100
+        A number of grid points (scikit-learn's grid from the full data, one per
+        l1_ratio) or the values themselves.
+    fit_intercept : bool, default=True
+    solver : {"auto", "gram", "design"}, default="auto"
+    tol, max_iter, screening : as in :class:`ElasticNet`.  ``tol`` is the refit's and,
+        when given (and ``path_tol`` is None), every fold path's as well: each path to a
+        duality gap of ``tol`` times the objective with its coefficients certified to
+        ``max(tol / 10, 1e-10)`` relative where strongly convex (``ElasticNet.coef_bound_``), so
+        ``mse_path_`` is accurate to about ``tol`` at every alpha.
+    cv : int, cross-validation splitter or iterable, default=None (5-fold KFold)
+    path_tol : float or None, default=None
+        Accuracy of the fold paths.  None with ``tol`` None: two stages, every path to
+        scikit-learn's criterion (duality gap <= 2e-4 of the objective at zero), then the
+        alphas that may hold the minimum re-solved, in rounds, to a gap of 1e-5 and then of 1e-8 of
+        the objective (``REFINE_LEVELS``) until the minimum is an accurate value
+        (``mse_path_`` is accurate to ~1e-5 there; elsewhere its error is ~1e-2 of the
+        null model's MSE (the first alpha's), which can be most of a small MSE deep in
+        the path: 96% at one alpha of scikit-learn's ``test_path_parameters`` data, where
+        ``alpha_`` and ``coef_`` are exact; pass ``path_tol`` for a path accurate
+        everywhere).  A number:
+        every path to a duality gap of ``path_tol`` times the objective (1e-13
+        reproduces tight references everywhere; slow on p > n near interpolation).
+    n_jobs : int or None, default=None
+        Threads over the folds (the coordinate-descent kernels release the GIL).  None
+        or -1: one per CPU core; 1: sequential.  Unlike scikit-learn's ``n_jobs`` (None
+        means one job), the default uses the cores, as BLAS does; the results are the
+        same for every value up to rounding (the workers' BLAS runs on one thread).
+    positive : bool, default=False
+        As in :class:`ElasticNet`: every fold path and the refit subject to ``coef >= 0``,
+        and the grid's alpha_max ``max(0, max_j x_j'Wy) / (W l1_ratio)`` (scikit-learn's).
+    precompute, copy_X, selection, random_state : as in :class:`ElasticNet` (X is never
+        overwritten here, whatever copy_X; precompute True or a
+        Gram matrix: the "gram" layout for the folds and the refit; False: "design"; a
+        given Gram matrix is checked against the full data, as the refit's is in
+        scikit-learn, and never used: every fold's Gram is linreg's own).
+    verbose : bool or int, default=0
+        Accepted and validated (scikit-learn's); linreg prints nothing.
+
+    Attributes
+    ----------
+    alpha_, l1_ratio_ : the chosen penalty
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+    coef_, intercept_, dual_gap_, n_iter_, solver_ : of the refit
+    """
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        solver="auto",
+        tol=None,
+        max_iter=None,
+        screening=True,
+        cv=None,
+        path_tol=None,
+        n_jobs=None,
+        precompute="auto",
+        copy_X=True,
+        verbose=0,
+        selection="cyclic",
+        random_state=None,
+        positive=False,
+    ):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.screening = screening
+        self.cv = cv
+        self.path_tol = path_tol
+        self.n_jobs = n_jobs
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.selection = selection
+        self.random_state = random_state
+        self.positive = positive
+
+    def _workers(self, n_folds: int) -> int:
+        """Threads for the folds: ``n_jobs`` (None or -1: one per core), at most one
+        per fold."""
+        import os
+
+        n_jobs = self.n_jobs
+        if n_jobs is None or n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
+            raise ValueError(f"n_jobs must be None, -1 or a positive integer, got {n_jobs!r}")
+        return int(min(n_jobs, n_folds))
+
+    def _l1_ratios(self):
+        return [check_l1_ratio(r) for r in np.atleast_1d(self.l1_ratio).tolist()]
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """Cross-validate over the alpha grid, then refit at the best alpha.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Used in every fit and in each fold's held-out MSE (weighted mean).
+        **params :
+            scikit-learn's metadata routing: only with
+            ``sklearn.set_config(enable_metadata_routing=True)`` (ValueError otherwise, as
+            scikit-learn), and then only ``groups``, passed to the CV splitter.
+        """
+        groups = _routed_groups(self, params)
+        if self.solver not in ("auto", "gram", "design"):
+            raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {self.solver!r}")
+        check_sklearn_cd_params(self)
+        validate_parameter_constraints(
+            {"verbose": ["verbose"]}, {"verbose": self.verbose}, type(self).__name__
+        )
+        wanted = layout_from_precompute(self.precompute, self.solver)
+        l1_ratios = self._l1_ratios()
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
+        if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
+            check_user_gram(self.precompute, X, w, self.fit_intercept)
+        if not y_was_1d and Y.shape[1] != 1:
+            raise ValueError(
+                f"{type(self).__name__} takes one target (y of shape (n_samples,)); got "
+                f"{Y.shape[1]} targets. Cross-validate each target separately."
+            )
+        if not y_was_1d:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; using y[:, 0]",
+                DataConversionWarning,
+                stacklevel=2,
+            )
+        tol = TOL if self.tol is None else float(self.tol)
+        max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
+        two_stage = self.path_tol is None and self.tol is None
+        if two_stage:
+            path_tol, path_kkt, null_tol = 0.0, np.inf, PATH_NULL_TOL
+        elif self.path_tol is None:
+            # an explicit tol: every path to it (gap) and its coefficients to a certified
+            # max(tol / 10, 1e-10) relative where strongly convex, so mse_path_ follows tol
+            path_tol, path_kkt, null_tol = tol, max(FIT_KKT_TOL, 0.1 * tol), 0.0
+        else:
+            path_tol = float(self.path_tol)
+            if not path_tol >= 0:
+                raise ValueError(f"path_tol must be non-negative, got {self.path_tol!r}")
+            path_kkt, null_tol = max(KKT_TOL, min(1e-4, 1e4 * path_tol)), 0.0
+        n, p = X.shape
+        is_sparse = sparse.issparse(X)
+        folds = list(check_cv(self.cv).split(X, Y[:, 0], groups))
+        n_train = max(len(train) for train, _ in folds)
+        layout = self.solver if wanted is None else wanted
+        if layout == "auto":
+            layout = choose_layout(n_train, p, is_sparse, n_fits=2)
+
+        def moments_of(rows):
+            ww = None if w is None else w[rows]
+            if is_sparse:
+                return sparse_moments(X[rows], Y[rows], ww)
+            # one chunk: the rows are a copy already, and merging chunks costs O(p^2) each
+            return Moments.from_arrays(X[rows], Y[rows], ww, chunk_rows=max(len(rows), 1))
+
+        # The full data (for the alpha grid and the refit) and, in the Gram layout,
+        # the Moments of every test fold.
+        fold_moments = None
+        if layout == "gram":
+            fold_moments = [moments_of(test) for _, test in folds]
+            if _partition(folds, n):
+                total = fold_moments[0]
+                for m in fold_moments[1:]:
+                    total = total.merge(m)
+            else:
+                total = moments_of(np.arange(n))
+            full = GramData.from_moments(total, self.fit_intercept)
+        else:
+            full = make_data(X, Y, w, self.fit_intercept, "design")
+        positive = bool(self.positive)
+        _check_alphas(self.alphas)
+        grids = [
+            resolve_alphas(self.alphas, 100, full, r, self.eps, positive) for r in l1_ratios
+        ]
+
+        data_cache, test_cache = {}, {}
+        # the second stage re-reads each fold in rounds: keep the design copies if small
+        keep_copies = not is_sparse and len(folds) * n_train * p * 8 <= DESIGN_CACHE_BYTES
+
+        def fold_data(f):
+            if f in data_cache:
+                return data_cache[f]
+            train = folds[f][0]
+            if layout == "gram":
+                # total minus fold cancels when the fold carries most of the weight (a
+                # heavy row held out): then the training rows' Moments directly
+                held = fold_moments[f].weight_sum
+                if _partition(folds, n) and held <= total.weight_sum - held:
+                    train_m = total.subtract(fold_moments[f])
+                else:
+                    train_m = moments_of(train)
+                data = GramData.from_moments(train_m, self.fit_intercept)
+                if p <= 2_000:  # kept for the second stage (p x p each)
+                    data_cache[f] = data
+                return data
+            ww = None if w is None else w[train]
+            data = make_data(X[train], Y[train], ww, self.fit_intercept, "design")
+            if keep_copies:
+                data_cache[f] = data
+            return data
+
+        def fold_mse(f, coefs, icpts):
+            """Held-out MSE of coefs (p, A), intercepts (A,) on fold f."""
+            if not self.fit_intercept:
+                icpts = np.zeros_like(icpts)
+            if layout == "gram":
+                return _fold_mse_from_moments(fold_moments[f], coefs, icpts, self.fit_intercept)
+            if f not in test_cache:
+                test = folds[f][1]
+                held = (X[test], Y[test], None if w is None else w[test])
+                if not keep_copies:
+                    return _held_out_mse(*held, coefs, icpts)
+                test_cache[f] = held
+            return _held_out_mse(*test_cache[f], coefs, icpts)
+
+        A = len(grids[0])
+        mse = np.empty((len(l1_ratios), len(folds), A))
+        kept = np.empty((len(l1_ratios), len(folds), p, A)) if two_stage else None
+
+        def fold_paths(f) -> bool:
+            """Every l1_ratio's path on fold f: its MSEs (and loose coefs) stored."""
+            data = fold_data(f)
+            ok = True
+            for r, ratio in enumerate(l1_ratios):
+                path = path_on_data(
+                    data,
+                    grids[r],
+                    ratio,
+                    None,
+                    path_tol,
+                    max_iter,
+                    self.screening,
+                    path_kkt,
+                    null_tol,
+                    positive,
+                )
+                coefs = path.coefs
+                ok &= path.converged
+                mse[r, f] = fold_mse(f, coefs[0], path.intercepts[0])
+                if two_stage:
+                    kept[r, f] = coefs[0]
+            return ok
+
+        workers = self._workers(len(folds))
+        converged = all(_map_folds(fold_paths, len(folds), workers))
+        if two_stage:
+            converged &= self._refine(
+                mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers
+            )
+        if not converged:
+            warnings.warn(
+                "coordinate descent did not converge for some alphas and folds; raise "
+                "max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        mean = mse.mean(axis=1)  # (n_l1, n_alphas)
+        best = (np.inf, None, None)
+        for r, ratio in enumerate(l1_ratios):
+            i = int(np.argmin(mean[r]))
+            if mean[r, i] < best[0]:
+                best = (mean[r, i], grids[r][i], ratio)
+        self.alpha_ = float(best[1])
+        self.l1_ratio_ = float(best[2])
+        self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
+        if isinstance(self.alphas, numbers.Integral):
+            self.alphas_ = np.asarray(grids) if len(grids) > 1 else grids[0]
+        else:
+            self.alphas_ = grids[0]
+
+        result = solve_enet(
+            full,
+            self.alpha_,
+            self.l1_ratio_,
+            None,
+            tol,
+            max_iter,
+            self.screening,
+            FIT_KKT_TOL,
+            curvature=True,
+            positive=positive,
+        )
+        if not result.diagnostics["converged"]:
+            warnings.warn(
+                "the refit at the chosen alpha did not converge", ConvergenceWarning, stacklevel=2
+            )
+        self._set_refit(result, layout, dtype)
+        return self
+
+    def _set_refit(self, result, layout, dtype):
+        """The fitted attributes of the refit at ``alpha_`` (one target: y of shape
+        (n_samples, 1) is treated as 1-D, as scikit-learn does)."""
+        write_fitted_state(
+            self,
+            result,
+            y_was_1d=True,
+            dtype=dtype,
+            ravel_single_target=True,
+            solver_attributes=False,
+        )
+        self.solver_ = layout
+        self.n_iter_ = int(result.n_iter)  # 0 sweeps when w = 0 is optimal (scikit-learn)
+        diag = result.diagnostics
+        self._set_per_target(diag["dual_gap"], diag["objective"], dtype)  # one target
+        self.coef_bound_ = shape_per_target(diag["coef_bound"], True)  # float64: a bound
+
+    def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:
+        """Second stage of the default CV: re-solve more accurately the alphas that may
+        hold the minimum, at each of REFINE_LEVELS in turn.  At a level, rounds of
+        REFINE_BATCH alphas (the lowest mean MSE first) are re-solved, warm-started from
+        the previous level, until the smallest mean MSE is a value of this level and no
+        value of an earlier level is within ``margin`` of it; ``margin`` starts at the
+        level's floor and grows to twice the largest change seen in the re-solved ones.
+        ``mse`` (n_l1, n_folds, n_alphas) and ``kept`` are updated in place."""
+        converged = True
+        for tol, kkt, floor in REFINE_LEVELS:
+            refined = np.zeros((mse.shape[0], mse.shape[2]), dtype=bool)
+            margin = floor
+            while True:
+                mean = mse.mean(axis=1)
+                cand = ~refined & (mean <= np.min(mean) * (1.0 + margin))
+                if not cand.any():
+                    break
+                idx = np.argwhere(cand)
+                todo = idx[np.argsort(mean[cand], kind="stable")[:REFINE_BATCH]]
+
+                def refine_fold(f, todo=todo, tol=tol, kkt=kkt) -> bool:
+                    data = fold_data(f)  # (cached unless the folds' copies are too large)
+                    ok = True
+                    for r, i in todo:
+                        res = solve_enet(
+                            data,
+                            grids[r][i],
+                            l1_ratios[r],
+                            kept[r, f, :, i][None],
+                            tol,
+                            max_iter,
+                            self.screening,
+                            kkt,
+                            positive=bool(self.positive),
+                        )
+                        ok &= res.diagnostics["converged"]
+                        kept[r, f, :, i] = res.coef[0]
+                        mse[r, f, i] = fold_mse(f, res.coef[0][:, None], res.intercept[:1])[0]
+                    return ok
+
+                converged &= all(_map_folds(refine_fold, mse.shape[1], workers))
+                for r, i in todo:
+                    refined[r, i] = True
+                    err = abs(mean[r, i] - mse[r, :, i].mean()) / mse[r, :, i].mean()
+                    margin = max(margin, 2.0 * err)
+        return converged
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by k-fold cross-validation (see :class:`ElasticNetCV`).
+
+    Objective of each fit: ``1/(2W) ||y - b - Xw||_W^2 + alpha ||w||_1``.
+
+    Attributes
+    ----------
+    alpha_, alphas_ (n_alphas,), mse_path_ (n_alphas, n_folds), coef_, intercept_,
+    dual_gap_, n_iter_, solver_
+    """
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        solver="auto",
+        tol=None,
+        max_iter=None,
+        screening=True,
+        cv=None,
+        path_tol=None,
+        n_jobs=None,
+        precompute="auto",
+        copy_X=True,
+        verbose=0,
+        selection="cyclic",
+        random_state=None,
+        positive=False,
+    ):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.screening = screening
+        self.cv = cv
+        self.path_tol = path_tol
+        self.n_jobs = n_jobs
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.selection = selection
+        self.random_state = random_state
+        self.positive = positive
+
+    def _l1_ratios(self):
+        return [1.0]
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """As :meth:`ElasticNetCV.fit` (``l1_ratio`` 1)."""
+        super().fit(X, y, sample_weight, **params)
+        del self.l1_ratio_
+        return self
