@@ -19,7 +19,8 @@ from .small import forced
 def compile_kernels() -> None:
     """Compile every numba kernel of coordinate descent once, so that numba caches them on
     disk and no later fit compiles: the Gram, design and sparse layouts, with and without
-    ``positive``, and the proximal trainer's duality gap.  ``make``'s install step runs it.
+    ``positive``, the proximal trainer's duality gap, and Ridge's SAG/SAGA epoch.  ``make``'s
+    install step runs it.
 
     The cache lives where numba puts it: ``NUMBA_CACHE_DIR`` if set, else ``__pycache__``
     beside the kernels' source (``linreg/penalized/``; a user cache directory when that is
@@ -40,3 +41,7 @@ def compile_kernels() -> None:
                 )
                 model.fit(sparse.csc_matrix(X), y)
         ElasticNet(alpha=0.01, solver="gd", max_iter=3).fit(X, y)
+        from ..models.ridge import Ridge  # SAG/SAGA epoch (linreg.solvers._sag_kernels)
+
+        for solver in ("sag", "saga"):
+            Ridge(alpha=1.0, solver=solver, max_iter=2).fit(X, y)

@@ -1,0 +1,157 @@
+"""Ridge's scikit-learn solver names on dense X run that method, certified to 1e-10.
+
+References: scikit-learn's Ridge (its exact ``"svd"`` solve, and the same named solver at
+a tight ``tol``), scipy's LSQR iterate, row duplication for integer weights, and the
+certified bound against the exact optimum.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge as SkRidge
+
+from linreg import Ridge
+
+NAMED = ("lsqr", "sparse_cg", "sag", "saga")
+
+
+def _data(n=60, p=8, targets=1, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + rng.uniform(-3, 3, p)  # offsets: centring matters
+    Y = X @ rng.standard_normal((p, targets)) + 0.5 + 0.3 * rng.standard_normal((n, targets))
+    w = rng.uniform(0.2, 2.0, n)
+    return X, (Y[:, 0] if targets == 1 else Y), w
+
+
+def _rel(a, b):
+    return np.max(np.abs(np.asarray(a) - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+@pytest.mark.parametrize("solver", NAMED)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_named_solver_reaches_sklearn_optimum(solver, fit_intercept, weighted):
+    X, y, w = _data()
+    w = w if weighted else None
+    params = dict(alpha=2.0, fit_intercept=fit_intercept)
+    model = Ridge(solver=solver, random_state=0, **params).fit(X, y, sample_weight=w)
+    ref = SkRidge(solver="svd", **params).fit(X, y, sample_weight=w)
+    assert model.solver_ == solver
+    assert _rel(model.coef_, ref.coef_) < 1e-9
+    assert abs(model.intercept_ - ref.intercept_) <= 1e-9 * max(abs(ref.intercept_), 1.0)
+    # scikit-learn's own iterations of the same name, at a tight tolerance
+    tight = SkRidge(solver=solver, tol=1e-12, max_iter=100_000, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        tight.fit(X, y, sample_weight=w)
+    assert _rel(model.coef_, tight.coef_) < 1e-7
+
+
+@pytest.mark.parametrize("solver", NAMED)
+def test_certified_bound_holds(solver):
+    X, y, _ = _data(seed=1)
+    model = Ridge(alpha=0.5, solver=solver, random_state=3).fit(X, y)
+    exact = SkRidge(alpha=0.5, solver="svd").fit(X, y)
+    bound = model.solution_.error_estimate
+    assert 0 <= bound <= 1e-10
+    err = np.linalg.norm(model.coef_ - exact.coef_) / np.linalg.norm(model.coef_)
+    assert err <= bound * 1.01 + 1e-13
+
+
+@pytest.mark.parametrize("solver", NAMED)
+def test_multi_target_per_target_alpha(solver):
+    X, Y, w = _data(targets=3, seed=2)
+    alpha = np.array([0.1, 1.0, 10.0])
+    model = Ridge(alpha=alpha, solver=solver, random_state=0).fit(X, Y, sample_weight=w)
+    ref = SkRidge(alpha=alpha, solver="svd").fit(X, Y, sample_weight=w)
+    assert model.coef_.shape == (3, X.shape[1])
+    for j in range(3):
+        assert _rel(model.coef_[j], ref.coef_[j]) < 1e-9
+    assert _rel(model.intercept_, ref.intercept_) < 1e-9
+
+
+@pytest.mark.parametrize("solver", NAMED)
+def test_float32_in_float32_out(solver):
+    X, y, _ = _data(seed=4)
+    m32 = Ridge(solver=solver, random_state=0).fit(X.astype(np.float32), y.astype(np.float32))
+    ref = SkRidge(solver="svd").fit(X.astype(np.float32).astype(np.float64), y.astype(np.float32))
+    assert m32.coef_.dtype == np.float32
+    assert m32.solver_ == solver
+    assert _rel(m32.coef_, ref.coef_) < 1e-6  # float32's rounding of the float64 optimum
+
+
+@pytest.mark.parametrize("solver", ["sag", "saga", "lsqr"])
+def test_n_iter_per_target(solver):
+    X, y, _ = _data(seed=5)
+    model = Ridge(solver=solver, random_state=0).fit(X, np.c_[y, 2 * y])
+    assert isinstance(model.n_iter_, np.ndarray)
+    assert model.n_iter_.shape == (2,) and model.n_iter_.dtype == np.int32
+    assert np.all(model.n_iter_ >= 1)
+
+
+@pytest.mark.parametrize("solver", ["sparse_cg", "svd", "cholesky", "auto"])
+def test_n_iter_none(solver):
+    X, y, _ = _data(seed=5)
+    assert Ridge(solver=solver).fit(X, y).n_iter_ is None
+
+
+@pytest.mark.parametrize("solver", NAMED)
+def test_max_iter_stops_with_convergence_warning(solver):
+    X, y, _ = _data(seed=6)
+    with pytest.warns(ConvergenceWarning, match="certified bound"):
+        model = Ridge(alpha=1.0, solver=solver, max_iter=1, random_state=0).fit(X, y)
+    assert model.solver_ == solver
+    assert model.solution_.error_estimate > 1e-10
+    if solver != "sparse_cg":
+        assert list(model.n_iter_) == [1]
+
+
+def test_max_iter_result_is_the_iterate_reached():
+    """LSQR stopped after one iteration: scikit-learn's (scipy's) first LSQR iterate."""
+    X, y, _ = _data(seed=7)
+    with pytest.warns(ConvergenceWarning):
+        model = Ridge(alpha=1.0, solver="lsqr", max_iter=1).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SkRidge(alpha=1.0, solver="lsqr", max_iter=1, tol=1e-15).fit(X, y)
+    assert _rel(model.coef_, ref.coef_) < 1e-10
+    assert _rel(model.coef_, SkRidge(alpha=1.0, solver="svd").fit(X, y).coef_) > 1e-3
+
+
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+def test_seeded_and_seed_free_optimum(solver):
+    X, y, _ = _data(seed=8)
+    a = Ridge(solver=solver, random_state=1).fit(X, y)
+    b = Ridge(solver=solver, random_state=1).fit(X, y)
+    c = Ridge(solver=solver, random_state=2).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert _rel(a.coef_, c.coef_) < 2e-9
+
+
+@pytest.mark.parametrize("solver", NAMED)
+def test_integer_weights_equal_repeated_rows(solver):
+    X, y, _ = _data(n=30, seed=9)
+    k = np.arange(30) % 3 + 1
+    weighted = Ridge(solver=solver, random_state=0).fit(X, y, sample_weight=k.astype(float))
+    repeated = Ridge(solver=solver, random_state=0).fit(np.repeat(X, k, 0), np.repeat(y, k))
+    assert _rel(weighted.coef_, repeated.coef_) < 2e-9
+    assert abs(weighted.intercept_ - repeated.intercept_) < 1e-8
+
+
+@pytest.mark.parametrize("solver", NAMED)
+def test_alpha_zero_runs_the_exact_solve(solver):
+    """No certificate at alpha 0: the exact least squares runs, and solver_ says so."""
+    X, y, _ = _data(seed=10)
+    model = Ridge(alpha=0.0, solver=solver).fit(X, y)
+    assert model.solver_ not in NAMED and model.n_iter_ is None
+    Xc = np.c_[X, np.ones(len(y))]
+    ref = np.linalg.lstsq(Xc, y, rcond=None)[0]
+    assert _rel(model.coef_, ref[:-1]) < 1e-10
+
+
+def test_positive_refused_for_sag():
+    X, y, _ = _data()
+    with pytest.raises(ValueError, match="does not support positive"):
+        Ridge(solver="sag", positive=True).fit(X, y)
