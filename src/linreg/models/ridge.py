@@ -12,10 +12,13 @@ from ..solvers import SOLVERS
 from ..training import TRAINERS
 from .base import ExactLinearModel
 
-#: scikit-learn's iterative Ridge solvers.  On dense X each runs linreg's exact solve
-#: (``solver="auto"``): its optimum is the one they iterate towards, within any of their
-#: tolerances; ``solver_`` names the exact path that ran (``"cholesky"``, ...).
+#: scikit-learn's iterative Ridge solvers.  Where the named method cannot run (Moments
+#: alone: a stream, ``partial_fit``; ``"lbfgs"`` is for ``positive=True``) linreg's exact
+#: solve runs (``solver="auto"``), and ``solver_`` names the exact path that ran.
 SKLEARN_ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+
+#: The names that run their own method on dense X in memory (certified to 1e-10).
+NAMED_ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga")
 
 #: Every name ``solver`` takes: scikit-learn's, linreg's exact solvers, the trainers.
 RIDGE_SOLVERS = frozenset({"auto", "svd", "cholesky", *SKLEARN_ITERATIVE, *SOLVERS, *TRAINERS})
@@ -39,20 +42,30 @@ class Ridge(ExactLinearModel):
     copy_X : bool, default=True
         Accepted for scikit-learn's signature; linreg never modifies X.
     max_iter : int >= 1 or None, default=None
-        scikit-learn's solver names: accepted, not needed (the solve is exact); the
-        trainers: their epoch cap (see below).
+        ``"lsqr"``/``"sparse_cg"``: iterations per target (default
+        ``max(1000, 10 n_features)``); ``"sag"``/``"saga"``: epochs per target (default
+        1000); when it stops a target before its certified bound, the result is the
+        iterate reached, with an IterationLimitWarning (a ConvergenceWarning) giving the
+        bound; the trainers: their epoch cap (see below).
     tol : float >= 0 or None, default=None
-        scikit-learn's solver names: accepted, not needed (the exact optimum is within
-        any tolerance; scikit-learn's default is 1e-4); the trainers: see below.
+        scikit-learn's solver names: accepted, not used: linreg's named iterative
+        solvers stop on a certified bound, ``||coef - coef*|| <= 1e-10 ||coef||``, which
+        is tighter than scikit-learn's criteria at its tolerances (default 1e-4); the
+        trainers: see below.
     solver : str, default="auto"
         linreg's exact solvers ``"auto"``, ``"cholesky"``, ``"qr"``, ``"extended"``,
         ``"svd"``, ``"eigh"`` (see :mod:`linreg.solvers`); scikit-learn's iterative names
-        ``"lsqr"``, ``"sparse_cg"``, ``"sag"``, ``"saga"``, ``"lbfgs"`` run the exact
-        ``"auto"`` solve on dense X (the optimum they iterate towards, to working
-        accuracy), and ``solver_`` names the path that ran; as in scikit-learn,
-        ``"lbfgs"`` needs ``positive=True``; the trainers ``"gd"``, ``"autograd"``,
-        ``"torch"`` (below).  On scipy.sparse X, ``"sparse_cg"`` (Jacobi-preconditioned
-        CG) and ``"lsqr"`` run that method, certified to 1e-10 relative
+        run that method on dense X in memory: ``"lsqr"`` and ``"sparse_cg"``
+        (Jacobi-preconditioned CG; :mod:`linreg.solvers.dense_iterative`), ``"sag"`` and
+        ``"saga"`` (stochastic average gradient, :mod:`linreg.solvers.sag`), each
+        stopped by the certified bound ``||coef - coef*|| <= 1e-10 ||coef||`` (from the
+        normal-equation residual recomputed from X, over ``alpha``), so they reach the
+        exact optimum to 1e-10; with ``alpha`` 0 (or below the rounding of ``X'WX``) no
+        such bound exists and the exact solve runs instead, as it does from Moments
+        alone (a stream, ``partial_fit``); ``solver_`` names what ran.  As in
+        scikit-learn, ``"lbfgs"`` needs ``positive=True``; the trainers ``"gd"``,
+        ``"autograd"``, ``"torch"`` (below).  On scipy.sparse X, ``"sparse_cg"``
+        (Jacobi-preconditioned CG) and ``"lsqr"`` run that method, certified to 1e-10 relative
         (:mod:`linreg.solvers.sparse_iterative`; ``max_iter`` caps its iterations, ``tol``
         is not needed); the other names run the exact route on the sparse Moments, or
         sparse CG when the dense Gram matrix is beyond budget (:mod:`linreg.sources.sparse`).
@@ -64,8 +77,8 @@ class Ridge(ExactLinearModel):
         ``solver_`` ``"nnls+<exact solver>"``; ``summary()`` and prediction intervals
         are refused for it.
     random_state : int, RandomState instance or None, default=None
-        scikit-learn's ``"sag"``/``"saga"``: accepted, no effect (the solve is exact and
-        deterministic); the trainers: see below.
+        ``"sag"``/``"saga"``: seeds the rows drawn (the answer is the optimum to 1e-10
+        whatever the seed); the trainers: see below.
 
     Iterative solvers (``solver="gd"``: gradient descent in NumPy; ``"autograd"``:
     the same on torch tensors with ``backward()``; ``"torch"``: ``nn.Linear`` with
@@ -104,8 +117,10 @@ class Ridge(ExactLinearModel):
         that, as in scikit-learn, a y of shape (n_samples, 1) gives ``coef_`` of shape
         (n_features,) (and ``intercept_`` of shape (1,)).
     n_iter_ : None or int or ndarray of shape (n_targets,)
-        None for the exact solvers (scikit-learn's value for its direct ones); the
-        epochs of the trainers; the iterations per target of sparse CG/LSQR.
+        scikit-learn's convention: None for the exact solvers and for ``"sparse_cg"`` on
+        dense X; the iterations per target (int32) of ``"lsqr"``, the epochs per target
+        of ``"sag"``/``"saga"``, and the iterations per target of sparse CG/LSQR on
+        scipy.sparse X; the epochs of the trainers.
     """
 
     _ravel_single_target = True
@@ -194,15 +209,31 @@ class Ridge(ExactLinearModel):
             )
 
     def _exact_solver(self) -> str:
-        """scikit-learn's iterative names run the exact ``"auto"`` solve (dense X)."""
+        """The exact solver behind scikit-learn's names where the named method cannot
+        run (Moments alone: a stream, ``partial_fit``): ``"auto"``."""
         return "auto" if self.solver in SKLEARN_ITERATIVE else self.solver
 
+    def _solve(self, problem):
+        """With X in memory, scikit-learn's ``"lsqr"``/``"sparse_cg"``
+        (:mod:`linreg.solvers.dense_iterative`) and ``"sag"``/``"saga"``
+        (:mod:`linreg.solvers.sag`) run that method, certified; else the exact solve."""
+        if self.solver in NAMED_ITERATIVE and problem.has_data and not self._positive():
+            if self.solver in ("sag", "saga"):
+                from ..solvers.sag import solve_sag
+
+                return solve_sag(problem, self.solver, self.max_iter, self.random_state)
+            from ..solvers.dense_iterative import solve_dense_iterative
+
+            return solve_dense_iterative(problem, self.solver, self.max_iter)
+        return super()._solve(problem)
+
     def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
-        """The base's fitted state, with scikit-learn's ``n_iter_ = None`` for a direct
-        solve (the trainers keep their epoch count)."""
+        """The base's fitted state, with scikit-learn's ``n_iter_``: None for a direct
+        solve and CG, the iterations (epochs) per target for LSQR and SAG/SAGA (the
+        trainers keep their epoch count)."""
         super()._set_solution(solution, y_was_1d, dtype, history)
         if self.solver not in TRAINERS:
-            self.n_iter_ = None
+            self.n_iter_ = solution.diagnostics.get("sklearn_n_iter")
 
     def _penalty(self, n_targets: int) -> np.ndarray:
         if isinstance(self.alpha, numbers.Real):
