@@ -54,7 +54,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     alpha : float, default=1.0
         ``alpha=0`` (a UserWarning, as scikit-learn) is ordinary least squares: with
         ``solver="auto"`` and dense X it is solved exactly by
-        :class:`linreg.LinearRegression`'s solver (``solver_`` "lstsq", ``n_iter_`` 0).
+        :class:`linreg.LinearRegression`'s solver (``solver_`` "lstsq", ``n_iter_`` 0),
+        with ``positive=True`` by its non-negative least squares (``solver_`` "nnls");
+        coordinate descent ("gram", "design", sparse X) stops there once the KKT
+        conditions hold to the gradient's rounding (the duality gap cannot certify).
     l1_ratio : float in [0, 1], default=0.5
     fit_intercept : bool, default=True
     solver : {"auto", "gram", "design", "gd", "torch"}, default="auto"
@@ -156,7 +159,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Coordinate sweeps taken (the largest over targets; 0 when the start is already
         optimal, as in scikit-learn), or epochs of "gd"/"torch".
     solver_ : str
-        The layout used ("gram" or "design"), or "gd"/"torch".
+        The layout used ("gram" or "design"), "gd"/"torch", or "lstsq"/"nnls" (alpha=0).
     history_ : dict
         "gd"/"torch" only: ``train_loss`` (MSE at the start of each epoch), ``objective``
         (the objective after each epoch), ``val_loss`` with ``validation_data``.
@@ -237,7 +240,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 "use the LinearRegression estimator (coordinate descent has no duality-gap "
                 "certificate at alpha=0, where the gap equals the objective; with "
                 "solver='auto' and dense X linreg solves alpha=0 by exact least squares, "
-                "as LinearRegression does).",
+                "non-negative with positive=True, as LinearRegression does).",
                 UserWarning,
                 stacklevel=2,
             )
@@ -267,9 +270,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if validation_data is not None:
             raise ValueError("validation_data applies to solver='gd' or 'torch' only")
         if alpha == 0 and self.solver == "auto" and not sparse.issparse(X):
-            if not getattr(self, "positive", False):  # ordinary least squares, exactly
-                result = least_squares_solution(X, Y, w, self.fit_intercept)
-                return self._set_result(result, "lstsq", y_was_1d, tol, max_iter, dtype)
+            positive = bool(getattr(self, "positive", False))  # (non-negative) least squares
+            result = least_squares_solution(X, Y, w, self.fit_intercept, positive)
+            route = "nnls" if positive else "lstsq"
+            return self._set_result(result, route, y_was_1d, tol, max_iter, dtype)
         layout = self.solver if wanted is None else wanted
         if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
             check_user_gram(self.precompute, X, w, self.fit_intercept)

@@ -253,10 +253,13 @@ def lasso_gap_at(X, Y, w, coef, intercept, x_mean, l1, fit_intercept) -> np.ndar
     return gaps
 
 
-def least_squares_solution(X, Y, w, fit_intercept):
+def least_squares_solution(X, Y, w, fit_intercept, positive=False):
     """``alpha=0`` (dense X): the objective is ordinary least squares, solved exactly by
     :class:`linreg.LinearRegression`'s solver (coordinate descent converges slowly there
-    and its duality gap is the whole objective).  A :class:`linreg.Solution` as
+    and its duality gap is the whole objective); with ``positive``, non-negative least
+    squares by ``LinearRegression(positive=True)``'s :mod:`linreg.solvers.nnls` (the
+    gap below is then that of the constrained problem, whose dual point ``R`` has
+    ``X_c'WR <= 0``, ``= 0`` on the nonzero coefficients).  A :class:`linreg.Solution` as
     :func:`solve_enet` returns it: "coef_bound" the least-squares solver's certified
     error times ``||coef||``, "dual_gap" ``|coef'X_c'WR| / W``, the gap at the dual point
     ``R`` (the residual, dual feasible up to rounding: ``X_c'WR = 0`` at the optimum),
@@ -265,7 +268,12 @@ def least_squares_solution(X, Y, w, fit_intercept):
     from ..solvers import LeastSquaresProblem, solve
 
     problem = LeastSquaresProblem(X, Y, w, fit_intercept, np.zeros(Y.shape[1]))
-    sol = solve(problem, "auto")  # LinearRegression's exact solve
+    if positive:
+        from ..solvers import nnls
+
+        sol = nnls.solve(problem, "auto")
+    else:
+        sol = solve(problem, "auto")  # LinearRegression's exact solve
     coef, intercept = np.atleast_2d(sol.coef), np.atleast_1d(sol.intercept)
     s = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
     R = Y - X @ coef.T - intercept
@@ -289,7 +297,8 @@ def least_squares_solution(X, Y, w, fit_intercept):
         error_estimate=sol.error_estimate,
         n_iter=0,
         status=sol.status,
-        message=f"alpha=0: exact least squares ({sol.message})",
+        message=f"alpha=0: exact {'non-negative ' if positive else ''}least squares "
+        f"({sol.message})",
         diagnostics=diagnostics,
     )
 

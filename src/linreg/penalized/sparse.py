@@ -5,7 +5,11 @@ column scaled by ``s = sqrt(w)`` row-wise and ``m_j`` its weighted mean; centrin
 explicitly would make X dense.  The residual is kept as ``R = Rs + shift * s`` with
 ``Rs`` dense and the scalar ``shift = m'w``, so a coordinate update costs
 ``O(nnz_j)``: ``Rs -= d xs_j``, ``shift += d m_j``, and ``s'Rs`` is updated with the
-precomputed ``s'xs_j``.
+precomputed ``s'xs_j``.  The stopping rule is ``_kernels._done`` (duality gap, KKT
+conditions, certified bound; the gap waived where it is blind, as at ``alpha = 0``).
+
+numba's on-disk cache of :func:`cd_sparse` is keyed on this file alone: a change to the
+kernels it calls in ``_kernels`` needs a change here too (or a cleared cache).
 """
 
 from __future__ import annotations
