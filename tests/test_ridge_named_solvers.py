@@ -155,3 +155,25 @@ def test_positive_refused_for_sag():
     X, y, _ = _data()
     with pytest.raises(ValueError, match="does not support positive"):
         Ridge(solver="sag", positive=True).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+def test_small_penalty_certified_by_the_gram_floor(solver):
+    """alpha small against X'WX: the bound uses a certified floor of the Gram matrix's
+    smallest eigenvalue (below sigma_min(W^1/2 Xc)^2 from the SVD), so the epochs stop
+    near the optimum instead of running to max_iter."""
+    from linreg.solvers.dense_iterative import CentredDense
+    from linreg.solvers.sag import gram_floor
+
+    X, y, w = _data(n=2000, p=10, seed=11)
+    op = CentredDense(X, w, True)
+    sigma_min = np.linalg.svd(np.sqrt(w)[:, None] * (X - w @ X / w.sum()), compute_uv=False)[-1]
+    mu = gram_floor(op)
+    assert 0.9 * sigma_min**2 < mu <= sigma_min**2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = Ridge(alpha=1e-3, solver=solver, random_state=0).fit(X, y, sample_weight=w)
+    exact = SkRidge(alpha=1e-3, solver="svd").fit(X, y, sample_weight=w)
+    err = np.linalg.norm(model.coef_ - exact.coef_) / np.linalg.norm(model.coef_)
+    assert err <= model.solution_.error_estimate * 1.01 + 1e-13
+    assert model.solution_.error_estimate <= 1e-10 and model.n_iter_[0] < 1000

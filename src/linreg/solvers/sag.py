@@ -18,8 +18,13 @@ it the step is safe for weights above 1 too).
 Stopping (linreg's policy: certified accuracy, whatever ``tol`` says).  After each
 epoch the exact normal-equation residual ``r = Xc' W (yc - Xc b) - alpha b`` is formed
 from X (not from the stochastic estimates); the smallest eigenvalue of the Hessian
-``Xc' W Xc + alpha I`` is at least ``alpha``, so ``||b - b*|| <= ||r|| / alpha``, and a
-target stops when that bound is at most ``SAG_ACCURACY * ||b||`` (1e-10).  This is
+``Xc' W Xc + alpha I`` is at least ``alpha + mu``, so ``||b - b*|| <= ||r|| / (alpha +
+mu)``, and a target stops when that bound is at most ``SAG_ACCURACY * ||b||`` (1e-10).
+``mu`` is a certified lower bound on the smallest eigenvalue of ``Xc' W Xc``
+(:func:`gram_floor`: its computed eigenvalue less the rounding of forming and
+decomposing it), or 0 when forming it would cost more than ``GRAM_FLOOR_FLOPS``: with
+``alpha`` alone, a penalty small against ``X'WX`` leaves the bound far above the error
+(by ``lambda_min / alpha``), and the epochs would run on long after the optimum.  This is
 stronger than scikit-learn's rule (the largest change of ``b`` over an epoch, relative
 to its largest entry, below ``tol``), so ``tol`` is accepted and not used.  ``max_iter``
 caps the epochs (scikit-learn's default 1000); a target stopped by it keeps the iterate
@@ -36,6 +41,7 @@ from sklearn.utils import check_random_state
 
 from ..solution import Solution
 from .dense_iterative import CentredDense, cap_status, exact_instead
+from .problem import EPS
 from .sparse_iterative import SPARSE_ACCURACY, certified_bound
 
 #: The certified relative accuracy of the coefficients: ``||b - b*|| <= SAG_ACCURACY ||b||``
@@ -44,6 +50,27 @@ SAG_ACCURACY = SPARSE_ACCURACY
 
 #: Epoch cap when ``max_iter`` is None (scikit-learn's for sag/saga).
 DEFAULT_EPOCHS = 1000
+
+#: Largest cost (``n p^2 + p^3`` flops) of :func:`gram_floor`; beyond it ``mu = 0``.
+GRAM_FLOOR_FLOPS = 2e9
+
+
+def gram_floor(op: CentredDense) -> float:
+    """A certified lower bound ``mu >= 0`` on the smallest eigenvalue of ``Xc' W Xc``.
+
+    The Gram matrix ``G`` is formed from the centred X and its smallest eigenvalue
+    computed (LAPACK); both steps' rounding is at most ``(n + p + 2) eps trace(G)`` in
+    the 2-norm (the dot products' error bound ``n eps |X|' W |X|``, whose 2-norm is at
+    most its trace, ``trace(G)``; the eigensolver's backward error ``p eps ||G||``), and
+    is subtracted (Weyl).  0 when the cost exceeds :data:`GRAM_FLOOR_FLOPS`.
+    """
+    n, p = op.shape
+    if n * p * p + p**3 > GRAM_FLOOR_FLOPS or p == 0:
+        return 0.0
+    gram = op.XT @ (op.w[:, None] * op.X)
+    smallest = float(np.linalg.eigvalsh(gram)[0])
+    slack = (n + p + 2) * EPS * float(np.trace(gram))
+    return max(smallest - slack, 0.0)
 
 
 def auto_step_size(max_squared_sum: float, alpha_s: float, n_samples: int, saga: bool):
@@ -75,7 +102,7 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
     -------
     Solution
         ``diagnostics``: ``n_iter`` and ``sklearn_n_iter`` (epochs per target, int32
-        as scikit-learn's ``n_iter_``), ``bounds``, ``stopped``, ``step``.
+        as scikit-learn's ``n_iter_``), ``bounds``, ``stopped``, ``gram_floor`` (``mu``).
     """
     op = CentredDense(problem.X, problem.weights, problem.fit_intercept)
     if exact_instead(problem, op):
@@ -90,10 +117,12 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
     coef, intercept = np.zeros((t, p)), np.zeros(t)
     iters, bounds = np.zeros(t, dtype=np.int64), np.zeros(t)
     max_sq = float(np.max(op.w * np.einsum("ij,ij->i", op.X, op.X), initial=0.0))
+    mu = gram_floor(op)
     for j in range(t):
         a = float(problem.alpha[j])
         step = auto_step_size(max_sq, a / n, n, method == "saga")
-        coef[j], iters[j], bounds[j] = _Run(op, Y[:, j], a).epochs(method, step, cap, seed)
+        run = _Run(op, Y[:, j], a, mu)
+        coef[j], iters[j], bounds[j] = run.epochs(method, step, cap, seed)
         intercept[j] = op.intercept(Y[:, j], coef[j])
     status, message, stopped = cap_status(method, bounds, cap, " epochs")
     return Solution(
@@ -110,6 +139,7 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
             "sklearn_n_iter": iters.astype(np.int32),
             "bounds": bounds,
             "stopped": stopped,
+            "gram_floor": mu,
         },
     )
 
@@ -117,8 +147,8 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
 class _Run:
     """The state of SAG/SAGA on one target: slopes, gradient memory, the stopping test."""
 
-    def __init__(self, op: CentredDense, y, alpha: float):
-        self.op, self.alpha = op, alpha
+    def __init__(self, op: CentredDense, y, alpha: float, mu: float = 0.0):
+        self.op, self.alpha, self.mu = op, alpha, mu
         n, p = op.shape
         self.yc = y - (float(op.w @ y / op.W) if op.fit_intercept else 0.0)
         self.b, self.sums = np.zeros(p), np.zeros(p)
@@ -126,11 +156,11 @@ class _Run:
         self.n_seen = 0
 
     def bound(self) -> float:
-        """The certified relative error ``||r|| / (alpha ||b||)`` of the current slopes,
-        with the normal-equation residual ``r`` formed from X."""
+        """The certified relative error ``||r|| / ((alpha + mu) ||b||)`` of the current
+        slopes, with the normal-equation residual ``r`` formed from X."""
         op, b = self.op, self.b
         r = op.rmatvec_w(self.yc - op.X @ b) - self.alpha * b
-        return certified_bound(r, b, self.alpha)
+        return certified_bound(r, b, self.alpha + self.mu)
 
     def epochs(self, method: str, step: float, cap: int, seed: int):
         """Run epochs until the bound reaches :data:`SAG_ACCURACY` or ``cap``; returns
