@@ -21,8 +21,8 @@ from X (not from the stochastic estimates); the smallest eigenvalue of the Hessi
 ``Xc' W Xc + alpha I`` is at least ``alpha + mu``, so ``||b - b*|| <= ||r|| / (alpha +
 mu)``, and a target stops when that bound is at most ``SAG_ACCURACY * ||b||`` (1e-10).
 ``mu`` is a certified lower bound on the smallest eigenvalue of ``Xc' W Xc``
-(:func:`gram_floor`: its computed eigenvalue less the rounding of forming and
-decomposing it), or 0 when forming it would cost more than ``GRAM_FLOOR_FLOPS``: with
+(:meth:`.dense_iterative.CentredDense.gram_floor`: its computed eigenvalue less the
+rounding of forming and decomposing it; 0 beyond a cost budget): with
 ``alpha`` alone, a penalty small against ``X'WX`` leaves the bound far above the error
 (by ``lambda_min / alpha``), and the epochs would run on long after the optimum.  This is
 stronger than scikit-learn's rule (the largest change of ``b`` over an epoch, relative
@@ -41,7 +41,6 @@ from sklearn.utils import check_random_state
 
 from ..solution import Solution
 from .dense_iterative import CentredDense, cap_status, exact_instead
-from .problem import EPS
 from .sparse_iterative import SPARSE_ACCURACY, certified_bound
 
 #: The certified relative accuracy of the coefficients: ``||b - b*|| <= SAG_ACCURACY ||b||``
@@ -50,28 +49,6 @@ SAG_ACCURACY = SPARSE_ACCURACY
 
 #: Epoch cap when ``max_iter`` is None (scikit-learn's for sag/saga).
 DEFAULT_EPOCHS = 1000
-
-#: Largest cost (``n p^2 + p^3`` flops) of :func:`gram_floor`; beyond it ``mu = 0``.
-GRAM_FLOOR_FLOPS = 2e9
-
-
-def gram_floor(op: CentredDense) -> float:
-    """A certified lower bound ``mu >= 0`` on the smallest eigenvalue of ``Xc' W Xc``.
-
-    The Gram matrix ``G`` is formed from the centred X and its smallest eigenvalue
-    computed (LAPACK); both steps' rounding is at most ``(n + p + 2) eps trace(G)`` in
-    the 2-norm (the dot products' error bound ``n eps |X|' W |X|``, whose 2-norm is at
-    most its trace, ``trace(G)``; the eigensolver's backward error ``p eps ||G||``), and
-    is subtracted (Weyl).  0 when the cost exceeds :data:`GRAM_FLOOR_FLOPS`.
-    """
-    n, p = op.shape
-    if n * p * p + p**3 > GRAM_FLOOR_FLOPS or p == 0:
-        return 0.0
-    gram = op.XT @ (op.w[:, None] * op.X)
-    smallest = float(np.linalg.eigvalsh(gram)[0])
-    slack = (n + p + 2) * EPS * float(np.trace(gram))
-    return max(smallest - slack, 0.0)
-
 
 def auto_step_size(max_squared_sum: float, alpha_s: float, n_samples: int, saga: bool):
     """scikit-learn's ``get_auto_step_size`` for the squared loss without an intercept
@@ -117,14 +94,14 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
     coef, intercept = np.zeros((t, p)), np.zeros(t)
     iters, bounds = np.zeros(t, dtype=np.int64), np.zeros(t)
     max_sq = float(np.max(op.w * np.einsum("ij,ij->i", op.X, op.X), initial=0.0))
-    mu = gram_floor(op)
+    mu = op.gram_floor()
     for j in range(t):
         a = float(problem.alpha[j])
         step = auto_step_size(max_sq, a / n, n, method == "saga")
         run = _Run(op, Y[:, j], a, mu)
         coef[j], iters[j], bounds[j] = run.epochs(method, step, cap, seed)
         intercept[j] = op.intercept(Y[:, j], coef[j])
-    status, message, stopped = cap_status(method, bounds, cap, " epochs")
+    status, message, stopped = cap_status(method, bounds, iters >= cap, cap, " epochs")
     return Solution(
         coef=coef,
         intercept=intercept,
