@@ -54,11 +54,11 @@ class CentredDense(CentredSparse):
     def __init__(self, X, w, fit_intercept: bool):
         X = np.asarray(X, dtype=np.float64)
         n, p = X.shape
-        self.w = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+        self.w = np.ones(n) if w is None else np.ascontiguousarray(w, dtype=np.float64)
         self.W = float(self.w.sum())
         self.fit_intercept = fit_intercept
         self.mean = self.w @ X / self.W if fit_intercept else np.zeros(p)
-        self.X = np.ascontiguousarray(X - self.mean) if fit_intercept else X
+        self.X = np.ascontiguousarray(X - self.mean if fit_intercept else X)  # rows
         self.XT = self.X.T
         self.m = np.zeros(p)  # centred already: the operator's own offset is 0
         self._diag = None
