@@ -52,19 +52,3 @@ def sag_epoch(X, y, w, order, b, sums, memory, seen, n_seen, step, alpha_s, saga
             sums[j] += xij * delta
             b[j] = decay * b[j] - corr * xij - avg * sums[j]
     return n_seen
-
-
-@njit(cache=True)
-def normal_residual(X, y, w, b, alpha):
-    """``X' W (y - X b) - alpha b`` in one pass over the rows of C-ordered ``X`` (the
-    exact full gradient, up to the factor ``-1/n``, that certifies an epoch)."""
-    n, p = X.shape
-    r = -alpha * b
-    for i in range(n):
-        e = y[i]
-        for j in range(p):
-            e -= X[i, j] * b[j]
-        e *= w[i]
-        for j in range(p):
-            r[j] += e * X[i, j]
-    return r

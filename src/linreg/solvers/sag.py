@@ -135,10 +135,9 @@ class _Run:
     def bound(self) -> float:
         """The certified relative error ``||r|| / ((alpha + mu) ||b||)`` of the current
         slopes, with the normal-equation residual ``r`` formed from X."""
-        from ._sag_kernels import normal_residual  # one pass over X (numba)
-
-        r = normal_residual(self.op.X, self.yc, self.op.w, self.b, self.alpha)
-        return certified_bound(r, self.b, self.alpha + self.mu)
+        op, b = self.op, self.b
+        r = op.rmatvec_w(self.yc - op.X @ b) - self.alpha * b
+        return certified_bound(r, b, self.alpha + self.mu)
 
     def epochs(self, method: str, step: float, cap: int, seed: int):
         """Run epochs until the bound reaches :data:`SAG_ACCURACY` or ``cap``; returns
