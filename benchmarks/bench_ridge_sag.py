@@ -2,9 +2,11 @@
 to linreg's certified 1e-10 against scikit-learn's at ``tol=1e-10``, time per epoch, total
 time, and the distance of each answer to the exact optimum (scikit-learn's ``"svd"``).
 Diabetes (442 x 10) and a 10,000 x 100 problem with correlated, offset columns.  Printed,
-not asserted.
+not asserted.  Times are this process's CPU seconds (``time.process_time``, best of the
+repeats), which a shared, loaded machine disturbs less than wall time; run with one BLAS
+thread so that they compare single-threaded work:
 
-    .venv/bin/python benchmarks/bench_ridge_sag.py
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_ridge_sag.py
 """
 
 import time
@@ -32,9 +34,9 @@ def _timed(make, X, y, repeats):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _ in range(repeats):
-            t = time.perf_counter()
+            t = time.process_time()
             model = make().fit(X, y)
-            best = min(best, time.perf_counter() - t)
+            best = min(best, time.process_time() - t)
     return model, best
 
 

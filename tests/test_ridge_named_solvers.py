@@ -162,12 +162,14 @@ def test_small_penalty_certified_by_the_gram_floor(solver):
     """alpha small against X'WX: the bound uses a certified floor of the Gram matrix's
     smallest eigenvalue (below sigma_min(W^1/2 Xc)^2 from the SVD), so the epochs stop
     near the optimum instead of running to max_iter."""
+    from linreg.moments import Moments
     from linreg.solvers.dense_iterative import CentredDense
 
     X, y, w = _data(n=2000, p=10, seed=11)
     sigma_min = np.linalg.svd(np.sqrt(w)[:, None] * (X - w @ X / w.sum()), compute_uv=False)[-1]
-    mu = CentredDense(X, w, True).gram_floor()
-    assert 0.9 * sigma_min**2 < mu <= sigma_min**2
+    for moments in (None, Moments.from_arrays(X, y[:, None], w)):  # formed, or the fit's
+        mu = CentredDense(X, w, True, moments).gram_floor()
+        assert 0.9 * sigma_min**2 < mu <= sigma_min**2
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model = Ridge(alpha=1e-3, solver=solver, random_state=0).fit(X, y, sample_weight=w)

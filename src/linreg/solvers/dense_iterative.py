@@ -43,6 +43,9 @@ class CentredDense(CentredSparse):
     X : ndarray of shape (n_samples, n_features)
     w : ndarray of shape (n_samples,) or None
     fit_intercept : bool
+    moments : Moments or None
+        The fit's Moments of the same data, when already computed: :meth:`gram_floor`
+        takes the Gram matrix from them instead of forming it.
 
     Attributes
     ----------
@@ -51,7 +54,8 @@ class CentredDense(CentredSparse):
         of slopes ``b`` is ``ybar - mean'b``.
     """
 
-    def __init__(self, X, w, fit_intercept: bool):
+    def __init__(self, X, w, fit_intercept: bool, moments=None):
+        self.moments = moments
         X = np.asarray(X, dtype=np.float64)
         n, p = X.shape
         self.w = np.ones(n) if w is None else np.ascontiguousarray(w, dtype=np.float64)
@@ -79,22 +83,34 @@ class CentredDense(CentredSparse):
     def gram_floor(self) -> float:
         """A certified lower bound ``mu >= 0`` on the smallest eigenvalue of ``Xc' W Xc``.
 
-        The Gram matrix ``G`` is formed from the centred X and its smallest eigenvalue
-        computed (LAPACK); both steps' rounding is at most ``(n + p + 2) eps trace(G)`` in
-        the 2-norm (the dot products' error bound ``n eps |Xc|' W |Xc|``, whose 2-norm is
-        at most its trace, ``trace(G)``; the eigensolver's backward error
-        ``p eps ||G||``), and is subtracted (Weyl).  0 when the cost exceeds
-        :data:`GRAM_FLOOR_FLOPS`.  Computed once.
+        The Gram matrix ``G`` (the fit's Moments' when given, else formed from the
+        centred X) has its smallest eigenvalue computed (LAPACK); the rounding of both
+        steps is bounded by ``(n + p + 2) eps trace(G)`` in the 2-norm (the dot products'
+        error bound ``n eps |Xc|' W |Xc|``, whose 2-norm is at most its trace,
+        ``trace(G)``; the eigensolver's backward error ``p eps ||G||``), and four times
+        that is subtracted (Weyl; the margin covers the Moments' chunked sums).  0 when
+        the cost exceeds :data:`GRAM_FLOOR_FLOPS`.  Computed once.
         """
         if self._floor is None:
             n, p = self.shape
+            gram = self._gram() if p > 0 else None
             self._floor = 0.0
-            if 0 < p and n * p * p + p**3 <= GRAM_FLOOR_FLOPS:
-                gram = self.XT @ (self.w[:, None] * self.X)
+            if gram is not None and np.all(np.isfinite(gram)):
                 smallest = float(np.linalg.eigvalsh(gram)[0])
-                slack = (n + p + 2) * EPS * float(np.trace(gram))
+                slack = 4 * (n + p + 2) * EPS * float(np.trace(gram))
                 self._floor = max(smallest - slack, 0.0)
         return self._floor
+
+    def _gram(self):
+        """``Xc' W Xc``: from the Moments (free), else formed when within the budget."""
+        n, p = self.shape
+        m = self.moments
+        if m is not None and m.scale is None and p**3 <= GRAM_FLOOR_FLOPS:
+            gram = m.xtx if self.fit_intercept else m.uncentred()[:p, :p]
+            return np.asarray(gram, dtype=np.float64)
+        if n * p * p + p**3 <= GRAM_FLOOR_FLOPS:
+            return self.XT @ (self.w[:, None] * self.X)
+        return None
 
     def penalty_floor(self) -> float:
         """The rounding of ``X'WX``: a penalty at most this cannot be told from 0."""
@@ -124,7 +140,7 @@ def solve_dense_iterative(problem, method: str, max_iter=None) -> Solution:
         LSQR, None for CG).  With a negligible penalty (:func:`exact_instead`), the exact
         ``"auto"`` solve's Solution.
     """
-    op = CentredDense(problem.X, problem.weights, problem.fit_intercept)
+    op = CentredDense(problem.X, problem.weights, problem.fit_intercept, problem.moments)
     if exact_instead(problem, op):
         return _exact(problem)
     Y = np.asarray(problem.Y, dtype=np.float64)

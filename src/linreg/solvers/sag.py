@@ -81,7 +81,7 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
         ``diagnostics``: ``n_iter`` and ``sklearn_n_iter`` (epochs per target, int32
         as scikit-learn's ``n_iter_``), ``bounds``, ``stopped``, ``gram_floor`` (``mu``).
     """
-    op = CentredDense(problem.X, problem.weights, problem.fit_intercept)
+    op = CentredDense(problem.X, problem.weights, problem.fit_intercept, problem.moments)
     if exact_instead(problem, op):
         from . import solve
 
