@@ -87,9 +87,11 @@ class CentredDense(CentredSparse):
         centred X) has its smallest eigenvalue computed (LAPACK); the rounding of both
         steps is bounded by ``(n + p + 2) eps trace(G)`` in the 2-norm (the dot products'
         error bound ``n eps |Xc|' W |Xc|``, whose 2-norm is at most its trace,
-        ``trace(G)``; the eigensolver's backward error ``p eps ||G||``), and four times
-        that is subtracted (Weyl; the margin covers the Moments' chunked sums).  0 when
-        the cost exceeds :data:`GRAM_FLOOR_FLOPS`.  Computed once.
+        ``trace(G)``; the eigensolver's backward error ``p eps ||G||``), and sixteen times
+        that is subtracted (Weyl; the margin covers the Moments' raw BLAS products,
+        which :mod:`linreg.moments` centres afterwards only while that amplifies their
+        rounding at most tenfold).  0 when the cost exceeds :data:`GRAM_FLOOR_FLOPS`.
+        Computed once.
         """
         if self._floor is None:
             n, p = self.shape
@@ -97,7 +99,7 @@ class CentredDense(CentredSparse):
             self._floor = 0.0
             if gram is not None and np.all(np.isfinite(gram)):
                 smallest = float(np.linalg.eigvalsh(gram)[0])
-                slack = 4 * (n + p + 2) * EPS * float(np.trace(gram))
+                slack = 16 * (n + p + 2) * EPS * float(np.trace(gram))
                 self._floor = max(smallest - slack, 0.0)
         return self._floor
 
