@@ -97,7 +97,7 @@ def test_non_numeric_columns_are_named(frame):
 
 def test_unknown_options():
     X = np.random.default_rng(6).standard_normal((10, 2))
-    with pytest.raises(ValueError, match="unknown solver 'magic'"):
+    with pytest.raises(ValueError, match="'solver' parameter of LinearRegression must be a str"):
         LinearRegression(solver="magic").fit(X, np.ones(10))
     with pytest.raises(ValueError, match=r"'alpha' parameter of Ridge must be .* \[0.0, inf\)"):
         Ridge(alpha=-1.0).fit(X, np.ones(10))  # scikit-learn's InvalidParameterError

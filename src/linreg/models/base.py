@@ -1,21 +1,90 @@
-"""What LinearRegression and Ridge share: validation, the solve, the fitted state."""
+"""The one estimator base, :class:`LinearModel`, and the exact least-squares family on it.
+
+:class:`LinearModel` writes, once for every estimator of :mod:`linreg.models`:
+
+- ``fit``, a template: scikit-learn's parameter validation (each class's complete
+  ``_parameter_constraints``) -> the combinations it refuses (``_check_params``) ->
+  the data: a chunked source (``_make_source``: file scan, Dask, a tensor's device),
+  fitted from its Moments (``_fit_source``), or arrays validated in memory
+  (``_fit_arrays``) -> the problem -> ``_solve`` -> ``_set_solution``, which writes the
+  fitted attributes through :mod:`linreg.fitted_state` (scikit-learn's shape and dtype
+  rules);
+- ``predict`` (``X @ coef_.T + intercept_`` in float64, returned in scikit-learn's dtype;
+  dense, scipy.sparse or a torch tensor);
+- the tags, the refusal of inference where it is not defined, ``summary()`` (where the
+  family offers it) and the warnings about a solution (``_warn_about``).
+
+Warnings point at the user's call (:func:`linreg._warnings.external_stacklevel`), however
+deep in the template they are raised.
+
+:class:`ExactLinearModel` is the family solved exactly from Moments
+(:class:`~linreg.models.linear_regression.LinearRegression`,
+:class:`~linreg.models.ridge.Ridge`): its input kinds (scipy.sparse, chunked sources,
+arrays) and solver families (exact, the iterative trainers) are routes of the template.
+"""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Set
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse as is_sparse
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import assert_finite, assert_no_overflow, validate_training_data, validate_X
+from .._warnings import external_stacklevel
 from ..fitted_state import predict_dtype, result_dtype, write_fitted_state
 from ..solution import AccuracyWarning, IterationLimitWarning, RankDeficientWarning
 from ..solvers import LeastSquaresProblem, solve
 from ..solvers.certify import checked
 from ..training import TRAINERS, TrainingConfig, solve_iterative, standardize
+
+
+class RegistryNames(Set):
+    """The names in registries (:data:`linreg.solvers.SOLVERS`, :data:`linreg.training.
+    TRAINERS`) plus ``extra``, read when a value is checked: for ``StrOptions``, so that a
+    solver registered after import is a valid ``solver``."""
+
+    def __init__(self, *registries, extra=()):
+        self._registries = registries
+        self._extra = tuple(extra)
+
+    def _names(self) -> list:
+        names = list(self._extra)
+        for registry in self._registries:
+            names += [name for name in registry if name not in names]
+        return names
+
+    def __contains__(self, name) -> bool:
+        return name in self._extra or any(name in r for r in self._registries)
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+#: The iterative trainers' options (linreg's own parameters), in scikit-learn's
+#: constraint objects; which values combine with which trainer is the trainer's check.
+TRAINER_CONSTRAINTS = {
+    "lr": [Interval(Real, 0, None, closed="neither"), None],
+    "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "optimizer": [StrOptions({"sgd", "gd", "momentum", "nesterov", "adam", "adamw", "lbfgs"})],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    "lr_scheduler": [StrOptions({"plateau", "cosine", "step"}), None],
+    "device": [str],  # "auto", "cpu", "cuda" or "cuda:N" (checked where a device is used)
+    "random_state": ["random_state"],
+    "early_stopping": ["boolean"],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "progress": [StrOptions({"auto"}), "boolean"],
+}
 
 
 def _solves_from_moments(estimator) -> bool:
@@ -36,19 +105,179 @@ def _solves_from_moments(estimator) -> bool:
     return True
 
 
-class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
-    """Base of the estimators solved exactly from Moments (see :mod:`linreg.solvers`)."""
+class LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Base of linreg's estimators: ``fit`` as a template, ``predict``, tags, inference.
 
-    #: scikit-learn's Ridge gives coef_ (n_features,) for a y of shape (n, 1);
-    #: LinearRegression keeps (1, n_features).
-    _ravel_single_target = False
+    A subclass supplies its complete ``_parameter_constraints`` (scikit-learn's
+    constraint objects, checked by ``_validate_params``) and the hooks of the template:
+    ``_check_params`` (combinations), ``_make_source`` (None: arrays in memory),
+    ``_fit_source``, ``_fit_arrays``, ``_solve`` and, where it writes more than the
+    coefficients, ``_set_solution``.
+    """
 
-    def _penalty(self, n_targets: int) -> np.ndarray:
-        return np.zeros(n_targets)
+    #: scikit-learn's constraints of every parameter (each subclass lists all of its own).
+    _parameter_constraints: dict = {}
+    #: scikit-learn's shape rule: the Ridge family gives ``coef_`` (n_features,) for a y
+    #: of shape (n, 1); LinearRegression keeps (1, n_features).
+    _ravel_single_target = True
+    #: Whether ``rank_`` and ``condition_number_`` are meaningful (least squares).
+    _solver_attributes = False
+    #: Solvers that need dense X (the tags say no sparse input with them).
+    _dense_only_solvers: tuple = ()
+    #: Private per-fit state that a new fit starts without.
+    _per_fit_state: tuple = ()
+
+    def fit(self, X, y=None, sample_weight=None, **fit_params):
+        """Fit the model: check the parameters, read the data, solve, store the solution.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, scipy.sparse matrix or chunked source
+            Of shape (n_samples, n_features) (see the subclass for the kinds it takes).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Not given with a :func:`linreg.scan` source (its target column is y).
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights of the rows in the objective.
+        **fit_params
+            The subclass's own fit options.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()  # scikit-learn's validation: InvalidParameterError
+        self._check_params()
+        for attr in self._per_fit_state:
+            self.__dict__.pop(attr, None)
+        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        source = self._make_source(X, y, sample_weight)
+        if source is not None:
+            return self._fit_source(source, dtype, **fit_params)
+        return self._fit_arrays(X, y, sample_weight, dtype, **fit_params)
+
+    # ------------------------------------------------------------ the hooks
+    def _check_params(self) -> None:
+        """The parameter combinations that the estimator refuses (ValueError)."""
+
+    def _make_source(self, X, y, sample_weight):
+        """The chunked source of the input (file scan, Dask, a tensor's device), or None
+        to fit the arrays in memory (the default: no streaming)."""
+        return None
+
+    def _fit_source(self, source, dtype, **fit_params):
+        """Fit from a chunked source's Moments (the subclasses that stream)."""
+        raise ValueError(f"{type(self).__name__} does not fit a {type(source).__name__}")
+
+    def _fit_arrays(self, X, y, sample_weight, dtype, **fit_params):
+        """Validate the arrays, form the problem, solve it and store the solution."""
+        raise NotImplementedError
+
+    def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
+        """Write the fitted attributes from ``solution`` (through :mod:`linreg.fitted_state`)."""
+        write_fitted_state(
+            self,
+            solution,
+            y_was_1d=y_was_1d,
+            dtype=dtype,
+            ravel_single_target=self._ravel_single_target,
+            history=history,
+            solver_attributes=self._solver_attributes,
+        )
 
     def _positive(self) -> bool:
         """Whether the coefficients are constrained non-negative (``positive=True``)."""
         return bool(getattr(self, "positive", False))
+
+    # -------------------------------------------------------------- predict
+    def predict(self, X):
+        """Predicted values ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, scipy.sparse matrix or torch tensor
+            Of shape (n_samples, n_features).  Computed in float64 (extended precision
+            for ``numpy.longdouble`` X); a tensor is multiplied on its device.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+            float32 when X and ``coef_`` are float32 (scikit-learn's rule), else float64.
+        """
+        check_is_fitted(self)
+        from ..sources.device_moments import is_tensor
+
+        if is_tensor(X):  # computed on the tensor's device; a NumPy result as always
+            from ..sources.tensor import predict_on_device
+
+            return predict_on_device(self, X)
+        X = validate_X(self, X, reset=False, accept_sparse=True)
+        if is_sparse(X):
+            from ..sources.sparse import predict_sparse
+
+            return predict_sparse(self, X)
+        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
+        work = np.longdouble if X.dtype == np.longdouble else np.float64
+        coef = np.asarray(self.coef_)
+        out = np.asarray(X, dtype=work) @ coef.astype(work).T
+        out += np.asarray(self.intercept_, dtype=work)
+        return out.astype(predict_dtype(X.dtype, coef))
+
+    # ------------------------------------------------------------ inference
+    def _inference_refusal(self) -> str | None:
+        """Why ``summary()`` and prediction intervals are not defined for this fit, or
+        None when they are."""
+        return (
+            f"summary() and prediction intervals are least-squares inference: "
+            f"{type(self).__name__} does not offer them"
+        )
+
+    def _refuse_inference(self) -> None:
+        """ValueError saying why, where inference is not defined for this fit."""
+        reason = self._inference_refusal()
+        if reason is not None:
+            raise ValueError(reason)
+
+    def _warn_about(self, solution, names, n_samples, stacklevel=None) -> None:
+        """Warn about aliased columns and about digits the solver cannot vouch for
+        (pointing at the user's call; ``stacklevel`` is not needed and ignored)."""
+        unresolved = solution.diagnostics.get("unresolved")
+        level = external_stacklevel()
+        if self._positive():
+            from ..solvers.nnls import warn_basic_solution
+
+            warn_basic_solution(solution, names, level + 1)
+        elif unresolved:
+            _warn_unresolved(solution, names, unresolved, level + 1)
+        elif solution.aliased and n_samples > solution.rank + int(self.fit_intercept):
+            _warn_aliased(solution, names, level + 1)
+        if solution.status == "inaccurate":
+            stopped = solution.diagnostics.get("stopped") == "max_iter"
+            category = IterationLimitWarning if stopped else AccuracyWarning
+            warnings.warn(solution.message, category, stacklevel=level)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = getattr(self, "solver", "auto") not in self._dense_only_solvers
+        return tags
+
+
+class ExactLinearModel(LinearModel):
+    """Base of the estimators solved exactly from Moments (see :mod:`linreg.solvers`).
+
+    Routes of the template: scipy.sparse X (:mod:`linreg.sources.sparse`), a chunked
+    source (its Moments, one pass), arrays in memory with an exact solver or with one of
+    the iterative trainers (``solver`` in :data:`linreg.training.TRAINERS`).
+    """
+
+    _ravel_single_target = False
+    _solver_attributes = True
+    _dense_only_solvers = tuple(TRAINERS)
+    _per_fit_state = ("_sparse_fit",)
+
+    def _penalty(self, n_targets: int) -> np.ndarray:
+        """The L2 penalty per target (none: ordinary least squares)."""
+        return np.zeros(n_targets)
 
     def _exact_solver(self) -> str:
         """The name of the exact solver (:mod:`linreg.solvers`) that runs for ``solver``."""
@@ -94,15 +323,19 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
-        self.__dict__.pop("_sparse_fit", None)
-        source, X, y, sample_weight = self._chunked_source(X, y, sample_weight)
-        if is_sparse(X):  # scipy.sparse: exact or certified iterative by cost
+        return super().fit(X, y, sample_weight, validation_data=validation_data)
+
+    def _fit_arrays(self, X, y, sample_weight, dtype, validation_data=None):
+        """scipy.sparse X (exact or certified iterative by cost), else the validated
+        arrays' problem solved exactly or by a trainer."""
+        if is_sparse(X):
             from ..sources.sparse import fit_sparse
 
             return fit_sparse(self, X, y, sample_weight, dtype)
-        if source is not None:
-            return self._fit_source(source, validation_data, dtype)
+        if self.solver in TRAINERS:  # the trainers move host arrays to their device
+            from ..sources.tensor import tensors_to_numpy
+
+            X, y, sample_weight = tensors_to_numpy(X, y, sample_weight)
         X, Y, w, y_was_1d = validate_training_data(self, X, y, sample_weight)
         # Rows of positive weight (summary's nobs, R's convention), kept when pickled.
         self._positive_weights = None if w is None else int(np.count_nonzero(w > 0))
@@ -187,33 +420,26 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
         moments = chunk if first else self.moments_.merge(chunk)
         rows = _PartialFitRows(getattr(self, "feature_names_in_", None), y_was_1d)
-        return self._fit_source(MomentsSource(moments, rows), None, dtype)
+        return self._fit_source(MomentsSource(moments, rows), dtype)
 
     def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
-        """Write the fitted attributes from ``solution`` (the one place that does)."""
-        write_fitted_state(
-            self,
-            solution,
-            y_was_1d=y_was_1d,
-            dtype=dtype,
-            ravel_single_target=self._ravel_single_target,
-            history={} if history is None else history,
-        )
+        """The base's fitted state, with ``history_`` (``{}`` for an exact solve)."""
+        super()._set_solution(solution, y_was_1d, dtype, {} if history is None else history)
 
-    def _chunked_source(self, X, y, sample_weight):
-        """``(source, X, y, sample_weight)``: the chunked source of the input (file scan,
-        Dask, a tensor's device), or None with the arrays to fit in memory."""
+    def _make_source(self, X, y, sample_weight):
+        """The chunked source of the input (file scan, Dask, a tensor's device), or None
+        to fit in memory (scipy.sparse X, arrays; the trainers take tensors' arrays)."""
         from ..sources import as_source
         from ..sources.tensor import device_source, tensors_to_numpy
 
         if is_sparse(X):  # fitted in memory by linreg.sources.sparse
-            return None, X, y, sample_weight
+            return None
         if self.solver in TRAINERS:  # the trainers move host arrays to their device
-            X, y, sample_weight = tensors_to_numpy(X, y, sample_weight)
+            return as_source(*tensors_to_numpy(X, y, sample_weight))
         source = as_source(X, y, sample_weight)
-        if source is None and self.solver not in TRAINERS:
+        if source is None:
             source = device_source(self, X, y, sample_weight)
-        return source, X, y, sample_weight
+        return source
 
     def _in_memory_problem(self, X, Y, w):
         """The least-squares problem of validated arrays; checks what the Moments reveal."""
@@ -231,11 +457,11 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 "returning the minimum-norm solution (the least-squares coef_ of smallest "
                 "Euclidean norm in the units of X; the intercept is not penalized)",
                 RankDeficientWarning,
-                stacklevel=3,
+                stacklevel=external_stacklevel(),
             )
         return problem
 
-    def _fit_source(self, source, validation_data=None, dtype=np.float64):
+    def _fit_source(self, source, dtype=np.float64, validation_data=None):
         """Fit from a chunked source (file scan, Dask): one pass for the Moments, then
         the solve on them; the source is kept for the second passes of summary()."""
         from ..sources import SourceProblem
@@ -266,11 +492,11 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 "minimum-norm solution (the least-squares coef_ of smallest Euclidean norm "
                 "in the units of X; the intercept is not penalized)",
                 RankDeficientWarning,
-                stacklevel=3,
+                stacklevel=external_stacklevel(),
             )
         solution = self._solve(problem)
         names = getattr(self, "feature_names_in_", None)
-        self._warn_about(solution, names, moments.n_samples, stacklevel=4)
+        self._warn_about(solution, names, moments.n_samples)
         self.moments_ = moments
         self._source = source  # a reference for summary(); not pickled
         self._set_solution(solution, source.y_was_1d, dtype)
@@ -314,7 +540,7 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         # their error times the offset: checked like the exact solvers' (AccuracyWarning
         # with the figure when it misses the documented accuracy).
         solution = checked(problem, solution)
-        self._warn_about(solution, getattr(self, "feature_names_in_", None), X.shape[0], 4)
+        self._warn_about(solution, getattr(self, "feature_names_in_", None), X.shape[0])
         self.moments_ = moments
         self._training = (X, Y, w)
         self._set_solution(solution, y_was_1d, dtype, solution.diagnostics["history"])
@@ -332,42 +558,14 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             (y_val - sp.y_shift) / sp.y_scale,
         )
 
-    def _warn_about(self, solution, names, n_samples, stacklevel=3) -> None:
-        """Warn about aliased columns and about digits the solver cannot vouch for."""
-        unresolved = solution.diagnostics.get("unresolved")
-        if self._positive():
-            from ..solvers.nnls import warn_basic_solution
-
-            warn_basic_solution(solution, names, stacklevel + 1)
-        elif unresolved:
-            _warn_unresolved(solution, names, unresolved, stacklevel + 1)
-        elif solution.aliased and n_samples > solution.rank + int(self.fit_intercept):
-            labels = [repr(names[j]) if names is not None else f"x{j}" for j in solution.aliased]
-            warnings.warn(
-                f"X is rank deficient (rank {solution.rank} of {len(solution.coef[0])} "
-                f"columns): {', '.join(labels)} "
-                f"{'is a linear combination' if len(labels) == 1 else 'are linear combinations'}"
-                " of earlier columns to within the rounding of the data (aliased; the "
-                "rule is in the README's accuracy contract); returning the minimum-norm "
-                "solution (the "
-                "least-squares coef_ of smallest Euclidean norm in the units of X; the "
-                "intercept is not penalized)",
-                RankDeficientWarning,
-                stacklevel=stacklevel,
-            )
-        if solution.status == "inaccurate":
-            stopped = solution.diagnostics.get("stopped") == "max_iter"
-            category = IterationLimitWarning if stopped else AccuracyWarning
-            warnings.warn(solution.message, category, stacklevel=stacklevel)
-
     def predict(self, X, interval=None, level=0.95, cov_type="nonrobust"):
         """Predicted values ``X @ coef_.T + intercept_``, optionally with intervals.
 
         Parameters
         ----------
-        X : array-like, DataFrame or torch tensor of shape (n_samples, n_features)
-            A tensor is multiplied on its device (float64); the result comes back
-            as a NumPy array.
+        X : array-like, DataFrame, scipy.sparse matrix or torch tensor
+            Of shape (n_samples, n_features).  A tensor is multiplied on its device
+            (float64); the result comes back as a NumPy array.
         interval : {None, "confidence", "prediction"}
             ``"confidence"``: for the mean response; ``"prediction"``: for a new
             observation (adds the residual variance), as statsmodels'
@@ -382,28 +580,15 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         with it, (n_samples, 3) columns fit, lower, upper (for several targets
         (n_samples, n_targets, 3)).
         """
+        if interval is None:
+            return super().predict(X)
         check_is_fitted(self)
-        from ..sources.device_moments import is_tensor
-
-        if is_tensor(X):  # computed on the tensor's device; a NumPy result as always
-            from ..sources.tensor import predict_on_device, tensors_to_numpy
-
-            if interval is None:
-                return predict_on_device(self, X)
-            (X,) = tensors_to_numpy(X)
-        X = validate_X(self, X, reset=False, accept_sparse=interval is None)
-        if is_sparse(X):
-            from ..sources.sparse import predict_sparse
-
-            return predict_sparse(self, X)
-        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        if interval is None:  # computed in float64 (or longer), returned in sklearn's dtype
-            work = np.longdouble if X.dtype == np.longdouble else np.float64
-            coef = np.asarray(self.coef_)
-            out = np.asarray(X, dtype=work) @ coef.astype(work).T
-            out += np.asarray(self.intercept_, dtype=work)
-            return out.astype(predict_dtype(X.dtype, coef))
         self._refuse_inference()
+        from ..sources.tensor import tensors_to_numpy
+
+        (X,) = tensors_to_numpy(X)
+        X = validate_X(self, X, reset=False)
+        assert_finite(X, "X", getattr(self, "feature_names_in_", None))
         from ..intervals import prediction_intervals
 
         return prediction_intervals(self, X, interval, level, cov_type)
@@ -473,24 +658,25 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
             X, Y, w, self.fit_intercept, self._penalty(n_targets), self.moments_
         )
 
-    def _refuse_inference(self) -> None:
+    def _inference_refusal(self) -> str | None:
         """summary() and intervals are least-squares inference: refused for a
         ``positive=True`` fit (its ``solver_`` reads ``"nnls+..."``), Ridge's as
         LinearRegression's; and for an iterative fit on scipy.sparse X (no Moments)."""
         if getattr(self, "_sparse_fit", False):
-            raise ValueError(
+            return (
                 "summary() and prediction intervals are not available for this fit on "
                 "scipy.sparse X: the iterative sparse route (sparse_cg/lsqr) does not form "
                 "the Moments they are computed from; fit on X.toarray(), or with "
                 "n_features small enough for the exact sparse route"
             )
         if str(getattr(self, "solver_", "")).startswith("nnls"):
-            raise ValueError(
+            return (
                 "summary() and prediction intervals are not available for positive=True: "
                 "the non-negative estimator's standard errors are not those of least "
                 "squares (coefficients at the bound have no t-statistic); refit with "
                 "positive=False for inference"
             )
+        return None
 
     def _feature_labels(self):
         names = getattr(self, "feature_names_in_", None)
@@ -504,12 +690,6 @@ class ExactLinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         state.pop("_source", None)
         return state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        # scipy.sparse X: every solver but the trainers (linreg.sources.sparse)
-        tags.input_tags.sparse = getattr(self, "solver", "auto") not in TRAINERS
-        return tags
 
 
 class _PartialFitRows:
@@ -530,6 +710,23 @@ class _PartialFitRows:
             "them: pass X=, y= (and sample_weight=) of all the rows seen to summary(), "
             "or fit(X, y) on them"
         )
+
+
+def _warn_aliased(solution, names, stacklevel) -> None:
+    """X is rank deficient: name the aliased columns (the minimum-norm solution returned)."""
+    labels = [repr(names[j]) if names is not None else f"x{j}" for j in solution.aliased]
+    warnings.warn(
+        f"X is rank deficient (rank {solution.rank} of {len(solution.coef[0])} "
+        f"columns): {', '.join(labels)} "
+        f"{'is a linear combination' if len(labels) == 1 else 'are linear combinations'}"
+        " of earlier columns to within the rounding of the data (aliased; the "
+        "rule is in the README's accuracy contract); returning the minimum-norm "
+        "solution (the "
+        "least-squares coef_ of smallest Euclidean norm in the units of X; the "
+        "intercept is not penalized)",
+        RankDeficientWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _warn_unresolved(solution, names, unresolved, stacklevel) -> None:

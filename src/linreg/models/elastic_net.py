@@ -7,22 +7,20 @@ the coordinate-descent solve in :mod:`linreg.penalized.solve`.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import assert_finite, validate_X
-from ..fitted_state import predict_dtype, result_dtype, shape_per_target, write_fitted_state
+from .._validation import validate_X
+from .._warnings import external_stacklevel
+from ..fitted_state import shape_per_target
 from ..penalized.data import (
     FIT_KKT_TOL,
     ITERATIVE,
     SOLVERS,
-    check_alpha,
-    check_l1_ratio,
-    check_sklearn_cd_params,
     check_unchecked_input,
     check_user_gram,
     choose_layout,
@@ -34,11 +32,36 @@ from ..penalized.data import (
     validate_penalized_data,
 )
 from ..penalized.solve import MAX_ITER, TOL, GramData, solve_enet
+from .base import LinearModel
 
-__all__ = ["ElasticNet", "Lasso"]
+__all__ = ["ElasticNet", "Lasso", "CD_CONSTRAINTS"]
+
+#: scikit-learn's constraints of the coordinate-descent parameters, shared by
+#: ElasticNet, Lasso and their CV forms (``"auto"`` for ``precompute`` is linreg's
+#: default; scikit-learn's Lasso/ElasticNet default is False).
+CD_CONSTRAINTS = {
+    "fit_intercept": ["boolean"],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+    "screening": ["boolean"],
+    "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
+    "copy_X": ["boolean"],
+    "selection": [StrOptions({"cyclic", "random"})],
+    "random_state": ["random_state"],
+    "positive": ["boolean"],
+}
+
+#: The proximal trainers' options ("gd"/"torch"; which combine is the trainer's check).
+PROXIMAL_CONSTRAINTS = {
+    "lr": [Interval(Real, 0, None, closed="neither"), None],
+    "optimizer": [StrOptions({"sgd", "gd", "momentum", "nesterov", "adam", "adamw", "lbfgs"})],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    "device": [str],  # "auto", "cpu", "cuda" or "cuda:N" (checked where a device is used)
+}
 
 
-class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+
+class ElasticNet(LinearModel):
     """Linear regression with combined L1 and L2 penalties, by coordinate descent.
 
     Objective (scikit-learn's, so ``alpha`` and ``l1_ratio`` mean the same there)::
@@ -166,6 +189,16 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     n_features_in_, feature_names_in_
     """
 
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "solver": [StrOptions({*SOLVERS, *ITERATIVE})],
+        "warm_start": ["boolean"],
+        **CD_CONSTRAINTS,
+        **PROXIMAL_CONSTRAINTS,
+    }
+    _dense_only_solvers = ITERATIVE
+
     def __init__(
         self,
         alpha=1.0,
@@ -206,7 +239,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.positive = positive
 
     def _l1_ratio(self) -> float:
-        return check_l1_ratio(self.l1_ratio)
+        return float(self.l1_ratio)
 
     def fit(self, X, y=None, sample_weight=None, validation_data=None, check_input=True):
         """Fit the model (see the class docstring for the objective).
@@ -232,9 +265,14 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
-        alpha = check_alpha(self.alpha)
-        if alpha == 0:
+        return super().fit(
+            X, y, sample_weight, validation_data=validation_data, check_input=check_input
+        )
+
+    # ------------------------------------------------------------ the template's hooks
+    def _check_params(self) -> None:
+        """linreg's refusals beyond the constraints, and scikit-learn's alpha=0 warning."""
+        if self.alpha == 0:
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are advised to "
                 "use the LinearRegression estimator (coordinate descent has no duality-gap "
@@ -242,82 +280,23 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 "solver='auto' and dense X linreg solves alpha=0 by exact least squares, "
                 "non-negative with positive=True, as LinearRegression does).",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=external_stacklevel(),
             )
-        if not check_input:
-            check_unchecked_input(X, self.precompute, sample_weight)
-        l1_ratio = self._l1_ratio()
-        if self.solver not in SOLVERS + ITERATIVE:
-            raise ValueError(f"solver must be one of {SOLVERS + ITERATIVE}, got {self.solver!r}")
+        layout_from_precompute(self.precompute, self.solver)  # ValueError if they contradict
+
+    def _settings(self):
+        """``(alpha, l1_ratio, tol, max_iter)`` with linreg's defaults filled in."""
         tol = TOL if self.tol is None else float(self.tol)
-        if not tol >= 0:
-            raise ValueError(f"tol must be non-negative, got {self.tol!r}")
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
-        if max_iter < 1:
-            raise ValueError(f"max_iter must be at least 1, got {self.max_iter!r}")
-        check_sklearn_cd_params(self)
-        wanted = layout_from_precompute(self.precompute, self.solver)
+        return float(self.alpha), self._l1_ratio(), tol, max_iter
+
+    def _make_source(self, X, y, sample_weight):
+        """A :func:`linreg.scan` source or Dask collection (fitted from its Moments)."""
         from ..sources import as_source
 
-        source = as_source(X, y, sample_weight)
-        if source is not None:
-            settings = (alpha, l1_ratio, tol, max_iter, dtype)
-            return self._fit_source(source, settings, validation_data)
-        X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
-        if self.solver in ITERATIVE:
-            settings = (alpha, l1_ratio, tol, max_iter, dtype)
-            return self._fit_iterative(X, Y, w, y_was_1d, settings, validation_data)
-        if validation_data is not None:
-            raise ValueError("validation_data applies to solver='gd' or 'torch' only")
-        if alpha == 0 and self.solver == "auto" and not sparse.issparse(X):
-            positive = bool(getattr(self, "positive", False))  # (non-negative) least squares
-            result = least_squares_solution(X, Y, w, self.fit_intercept, positive)
-            route = "nnls" if positive else "lstsq"
-            return self._set_result(result, route, y_was_1d, tol, max_iter, dtype)
-        layout = self.solver if wanted is None else wanted
-        if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
-            check_user_gram(self.precompute, X, w, self.fit_intercept)
-        if layout == "auto":
-            layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
-        if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
-            raise ValueError("solver='gram' on sparse X with over 20,000 columns: use 'design'")
-        data = make_data(X, Y, w, self.fit_intercept, layout, overwrite=not self.copy_X)
-        coef_init = self._warm_start_coef(Y.shape[1], X.shape[1])
-        result = solve_enet(
-            data,
-            alpha,
-            l1_ratio,
-            coef_init,
-            tol,
-            max_iter,
-            self.screening,
-            FIT_KKT_TOL,
-            curvature=True,
-            positive=bool(self.positive),
-        )
-        if l1_ratio == 1.0 and alpha > 0 and not getattr(self, "positive", False):
-            result.diagnostics["dual_gap"] = lasso_gap_at(
-                X,
-                Y,
-                w,
-                result.coef,
-                result.intercept,
-                data.x_mean,
-                alpha,
-                self.fit_intercept,
-            )
-        return self._set_result(result, layout, y_was_1d, tol, max_iter, dtype)
+        return as_source(X, y, sample_weight)
 
-    def _warm_start_coef(self, n_targets, n_features):
-        """With ``warm_start``, the previous fit's float64 coefficients (n_targets,
-        n_features) when their shape fits, else None."""
-        if not (self.warm_start and hasattr(self, "coef_")):
-            return None
-        solution = getattr(self, "solution_", None)
-        coef = np.atleast_2d(self.coef_ if solution is None else solution.coef)
-        return coef if coef.shape == (n_targets, n_features) else None
-
-    def _fit_source(self, source, settings, validation_data):
+    def _fit_source(self, source, dtype, validation_data=None, check_input=True):
         """One pass over a chunked source (linreg.scan, Dask, torch tensors) for the
         Moments, then coordinate descent on their Gram matrix: bounded memory."""
         if self.solver not in ("auto", "gram"):
@@ -332,16 +311,60 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"a {type(source).__name__} is fitted from its Moments' Gram matrix: "
                 "precompute must be 'auto' or True"
             )
-        alpha, l1_ratio, tol, max_iter, dtype = settings
-        for attr in ("feature_names_in_",):
-            self.__dict__.pop(attr, None)
-        moments = source.moments()
-        data = GramData.from_moments(moments, self.fit_intercept)
-        result = solve_enet(
+        self.__dict__.pop("feature_names_in_", None)
+        data = GramData.from_moments(source.moments(), self.fit_intercept)
+        result = self._solve(data, None)
+        self.n_features_in_ = source.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        return self._store(result, "gram", source.y_was_1d, dtype)
+
+    def _fit_arrays(self, X, y, sample_weight, dtype, validation_data=None, check_input=True):
+        """Validate the arrays; the proximal trainers, the exact least-squares solve
+        (alpha=0), or coordinate descent in the layout chosen for them."""
+        if not check_input:
+            check_unchecked_input(X, self.precompute, sample_weight)
+        X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
+        if self.solver in ITERATIVE:
+            return self._fit_iterative(X, Y, w, y_was_1d, dtype, validation_data)
+        if validation_data is not None:
+            raise ValueError("validation_data applies to solver='gd' or 'torch' only")
+        alpha = float(self.alpha)
+        if alpha == 0 and self.solver == "auto" and not sparse.issparse(X):
+            positive = bool(getattr(self, "positive", False))  # (non-negative) least squares
+            result = least_squares_solution(X, Y, w, self.fit_intercept, positive)
+            route = "nnls" if positive else "lstsq"
+            return self._store(result, route, y_was_1d, dtype)
+        layout = self._layout(X, w)
+        data = make_data(X, Y, w, self.fit_intercept, layout, overwrite=not self.copy_X)
+        result = self._solve(data, self._warm_start_coef(Y.shape[1], X.shape[1]))
+        if self._l1_ratio() == 1.0 and alpha > 0 and not self.positive:
+            result.diagnostics["dual_gap"] = lasso_gap_at(
+                X, Y, w, result.coef, result.intercept, data.x_mean, alpha, self.fit_intercept
+            )
+        return self._store(result, layout, y_was_1d, dtype)
+
+    def _layout(self, X, w) -> str:
+        """The layout ("gram" or "design") of this fit: ``solver``, or what
+        ``precompute`` asks for, or linreg's choice; a given Gram matrix is checked."""
+        wanted = layout_from_precompute(self.precompute, self.solver)
+        layout = self.solver if wanted is None else wanted
+        if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
+            check_user_gram(self.precompute, X, w, self.fit_intercept)
+        if layout == "auto":
+            layout = choose_layout(X.shape[0], X.shape[1], sparse.issparse(X))
+        if layout == "gram" and sparse.issparse(X) and X.shape[1] > 20_000:
+            raise ValueError("solver='gram' on sparse X with over 20,000 columns: use 'design'")
+        return layout
+
+    def _solve(self, data, coef_init):
+        """Coordinate descent on ``data`` (GramData or DesignData) to this fit's accuracy."""
+        alpha, l1_ratio, tol, max_iter = self._settings()
+        return solve_enet(
             data,
             alpha,
             l1_ratio,
-            None,
+            coef_init,
             tol,
             max_iter,
             self.screening,
@@ -349,31 +372,40 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             curvature=True,
             positive=bool(self.positive),
         )
-        self.n_features_in_ = source.n_features
-        if source.feature_names is not None:
-            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
-        return self._set_result(result, "gram", source.y_was_1d, tol, max_iter, dtype)
 
-    def _set_result(self, result, layout, y_was_1d, tol, max_iter, dtype):
-        """The fitted attributes from a coordinate-descent result (a Solution)."""
-        diag = result.diagnostics
-        if not diag["converged"]:
+    def _warm_start_coef(self, n_targets, n_features):
+        """With ``warm_start``, the previous fit's float64 coefficients (n_targets,
+        n_features) when their shape fits, else None."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        solution = getattr(self, "solution_", None)
+        coef = np.atleast_2d(self.coef_ if solution is None else solution.coef)
+        return coef if coef.shape == (n_targets, n_features) else None
+
+    def _store(self, result, layout, y_was_1d, dtype):
+        """The fitted attributes of a coordinate-descent (or alpha=0) result."""
+        result.diagnostics["layout"] = layout
+        self._set_solution(result, y_was_1d, dtype)
+        return self
+
+    def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
+        """The base's fitted state, then coordinate descent's: ``solver_`` the layout,
+        ``n_iter_`` the sweeps, ``dual_gap_``, ``objective_``, ``coef_bound_`` (with
+        scikit-learn's ConvergenceWarning where it stopped short).  The proximal
+        trainers (``history`` given) write their own per-target values."""
+        diag = solution.diagnostics
+        if history is None and not diag["converged"]:
+            _, _, tol, max_iter = self._settings()
             message = convergence_message(type(self).__name__, diag, tol, max_iter)
-            warnings.warn(message, ConvergenceWarning, stacklevel=2)
-        write_fitted_state(
-            self,
-            result,
-            y_was_1d=y_was_1d,
-            dtype=dtype,
-            ravel_single_target=True,
-            solver_attributes=False,
-        )
-        self.solver_ = layout  # "gram" or "design" (solution_.solver: "cd-<layout>")
-        self.n_iter_ = int(result.n_iter)  # 0 sweeps when w = 0 is optimal (scikit-learn)
+            warnings.warn(message, ConvergenceWarning, stacklevel=external_stacklevel())
+        super()._set_solution(solution, y_was_1d, dtype, history)
+        if history is not None:
+            return
+        self.solver_ = diag["layout"]  # "gram"/"design"/"lstsq" (solution_.solver: "cd-...")
+        self.n_iter_ = int(solution.n_iter)  # 0 sweeps when w = 0 is optimal (scikit-learn)
         self._set_per_target(diag["dual_gap"], diag["objective"], dtype)
         # a certified bound: not rounded to float32 (rounding down would break it)
         self.coef_bound_ = shape_per_target(diag["coef_bound"], len(diag["coef_bound"]) == 1)
-        return self
 
     def _set_per_target(self, dual_gap, objective, dtype):
         """``dual_gap_`` and ``objective_``: scikit-learn's dual_gap_ is a scalar of the
@@ -382,13 +414,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.dual_gap_ = shape_per_target(dual_gap, one, dtype)
         self.objective_ = shape_per_target(objective, one, dtype)
 
-    def _fit_iterative(self, X, Y, w, y_was_1d, settings, validation):
+    def _fit_iterative(self, X, Y, w, y_was_1d, dtype, validation):
         """Proximal gradient with solver "gd" or "torch" (linreg.penalized.iterative)."""
         from ..penalized.iterative import fit_enet_iterative
         from ..training import TrainingConfig
 
-        alpha, l1_ratio, tol, max_iter, dtype = settings
-
+        alpha, l1_ratio, tol, max_iter = self._settings()
         if sparse.issparse(X):
             raise ValueError(f"solver={self.solver!r} needs dense X; use 'design' for sparse X")
         config = TrainingConfig(
@@ -413,15 +444,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             validate_X=lambda Xv: validate_X(self, Xv, reset=False),
             positive=bool(self.positive),
         )
-        write_fitted_state(
-            self,
-            fit.to_solution(self.solver),
-            y_was_1d=y_was_1d,
-            dtype=dtype,
-            ravel_single_target=True,
-            history=fit.history,
-            solver_attributes=False,
-        )
+        self._set_solution(fit.to_solution(self.solver), y_was_1d, dtype, fit.history)
         self._set_per_target(fit.dual_gap, fit.objective, dtype)
         self.__dict__.pop("coef_bound_", None)  # coordinate descent's certificate only
         return self
@@ -430,29 +453,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def sparse_coef_(self):
         """``coef_`` as a scipy.sparse matrix."""
         return sparse.csr_matrix(np.atleast_2d(self.coef_))
-
-    def predict(self, X):
-        """Predicted values ``X @ coef_.T + intercept_``."""
-        check_is_fitted(self)
-        if sparse.issparse(X):
-            from sklearn.utils.validation import validate_data
-
-            X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"])
-        else:
-            X = validate_X(self, X, reset=False)
-            assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        # computed in float64, returned in scikit-learn's dtype
-        coef = np.asarray(self.coef_)
-        Xw = X.astype(np.float64) if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
-        out = np.asarray(Xw @ coef.astype(np.float64).T)
-        out += np.asarray(self.intercept_, dtype=np.float64)
-        return out.astype(predict_dtype(X.dtype, coef))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = self.solver not in ITERATIVE
-        tags.input_tags.allow_nan = False
-        return tags
 
 
 class Lasso(ElasticNet):
@@ -504,6 +504,11 @@ class Lasso(ElasticNet):
         self.copy_X = copy_X
         self.selection = selection
         self.positive = positive
+
+    #: ElasticNet's, without ``l1_ratio`` (1: the Lasso).
+    _parameter_constraints: dict = {
+        k: v for k, v in ElasticNet._parameter_constraints.items() if k != "l1_ratio"
+    }
 
     def _l1_ratio(self) -> float:
         return 1.0

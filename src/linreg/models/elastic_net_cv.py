@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_scalar
-from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..fitted_state import result_dtype, shape_per_target, write_fitted_state
+from .._warnings import external_stacklevel
 from ..moments import Moments
 from ..penalized.data import (
     FIT_KKT_TOL,
     check_l1_ratio,
-    check_sklearn_cd_params,
     check_user_gram,
     choose_layout,
     layout_from_precompute,
@@ -39,7 +39,8 @@ from ..penalized.data import (
 )
 from ..penalized.path import path_on_data, resolve_alphas
 from ..penalized.solve import KKT_TOL, MAX_ITER, TOL, GramData, solve_enet
-from .elastic_net import ElasticNet
+from .base import LinearModel
+from .elastic_net import CD_CONSTRAINTS, ElasticNet
 
 #: Default CV, first stage: every path is solved to duality gap <= PATH_NULL_TOL times
 #: the objective at w = 0, which is scikit-learn's own criterion at its default tol=1e-4
@@ -188,6 +189,18 @@ class ElasticNetCV(ElasticNet):
     coef_, intercept_, dual_gap_, n_iter_, solver_ : of the refit
     """
 
+    _parameter_constraints: dict = {
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "solver": [StrOptions({"auto", "gram", "design"})],
+        "cv": ["cv_object"],
+        "path_tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+        **CD_CONSTRAINTS,
+    }
+
     def __init__(
         self,
         *,
@@ -256,16 +269,20 @@ class ElasticNetCV(ElasticNet):
             ``sklearn.set_config(enable_metadata_routing=True)`` (ValueError otherwise, as
             scikit-learn), and then only ``groups``, passed to the CV splitter.
         """
+        return LinearModel.fit(self, X, y, sample_weight, **params)
+
+    def _check_params(self) -> None:
+        """The precompute / solver combination (the rest: the constraints)."""
+        layout_from_precompute(self.precompute, self.solver)  # ValueError if they contradict
+        _check_alphas(self.alphas)
+
+    _make_source = LinearModel._make_source  # X in memory (no streaming)
+
+    def _fit_arrays(self, X, y, sample_weight, dtype, **params):
+        """The folds' paths, the choice of ``(alpha_, l1_ratio_)``, the refit."""
         groups = _routed_groups(self, params)
-        if self.solver not in ("auto", "gram", "design"):
-            raise ValueError(f"solver must be 'auto', 'gram' or 'design', got {self.solver!r}")
-        check_sklearn_cd_params(self)
-        validate_parameter_constraints(
-            {"verbose": ["verbose"]}, {"verbose": self.verbose}, type(self).__name__
-        )
         wanted = layout_from_precompute(self.precompute, self.solver)
         l1_ratios = self._l1_ratios()
-        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
         if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
             check_user_gram(self.precompute, X, w, self.fit_intercept)
@@ -278,7 +295,7 @@ class ElasticNetCV(ElasticNet):
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected; using y[:, 0]",
                 DataConversionWarning,
-                stacklevel=2,
+                stacklevel=external_stacklevel(),
             )
         tol = TOL if self.tol is None else float(self.tol)
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
@@ -291,8 +308,6 @@ class ElasticNetCV(ElasticNet):
             path_tol, path_kkt, null_tol = tol, max(FIT_KKT_TOL, 0.1 * tol), 0.0
         else:
             path_tol = float(self.path_tol)
-            if not path_tol >= 0:
-                raise ValueError(f"path_tol must be non-negative, got {self.path_tol!r}")
             path_kkt, null_tol = max(KKT_TOL, min(1e-4, 1e4 * path_tol)), 0.0
         n, p = X.shape
         is_sparse = sparse.issparse(X)
@@ -324,7 +339,6 @@ class ElasticNetCV(ElasticNet):
         else:
             full = make_data(X, Y, w, self.fit_intercept, "design")
         positive = bool(self.positive)
-        _check_alphas(self.alphas)
         grids = [
             resolve_alphas(self.alphas, 100, full, r, self.eps, positive) for r in l1_ratios
         ]
@@ -408,7 +422,7 @@ class ElasticNetCV(ElasticNet):
                 "coordinate descent did not converge for some alphas and folds; raise "
                 "max_iter or tol",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=external_stacklevel(),
             )
         mean = mse.mean(axis=1)  # (n_l1, n_alphas)
         best = (np.inf, None, None)
@@ -436,29 +450,15 @@ class ElasticNetCV(ElasticNet):
             curvature=True,
             positive=positive,
         )
-        if not result.diagnostics["converged"]:
-            warnings.warn(
-                "the refit at the chosen alpha did not converge", ConvergenceWarning, stacklevel=2
-            )
-        self._set_refit(result, layout, dtype)
-        return self
+        # the refit's fitted state, as ElasticNet's (one target: y of shape (n_samples, 1)
+        # is treated as 1-D, as scikit-learn does); a ConvergenceWarning if it stopped short
+        return self._store(result, layout, True, dtype)
 
-    def _set_refit(self, result, layout, dtype):
-        """The fitted attributes of the refit at ``alpha_`` (one target: y of shape
-        (n_samples, 1) is treated as 1-D, as scikit-learn does)."""
-        write_fitted_state(
-            self,
-            result,
-            y_was_1d=True,
-            dtype=dtype,
-            ravel_single_target=True,
-            solver_attributes=False,
-        )
-        self.solver_ = layout
-        self.n_iter_ = int(result.n_iter)  # 0 sweeps when w = 0 is optimal (scikit-learn)
-        diag = result.diagnostics
-        self._set_per_target(diag["dual_gap"], diag["objective"], dtype)  # one target
-        self.coef_bound_ = shape_per_target(diag["coef_bound"], True)  # float64: a bound
+    def _settings(self):
+        """``(alpha_, l1_ratio_, tol, max_iter)`` of the refit."""
+        tol = TOL if self.tol is None else float(self.tol)
+        max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
+        return self.alpha_, getattr(self, "l1_ratio_", 1.0), tol, max_iter
 
     def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:
         """Second stage of the default CV: re-solve more accurately the alphas that may
@@ -523,6 +523,11 @@ class LassoCV(ElasticNetCV):
     alpha_, alphas_ (n_alphas,), mse_path_ (n_alphas, n_folds), coef_, intercept_,
     dual_gap_, n_iter_, solver_
     """
+
+    #: ElasticNetCV's, without ``l1_ratio`` (1: the Lasso).
+    _parameter_constraints: dict = {
+        k: v for k, v in ElasticNetCV._parameter_constraints.items() if k != "l1_ratio"
+    }
 
     def __init__(
         self,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from numbers import Integral
 
+from sklearn.utils._param_validation import StrOptions
+
+from ..solvers import SOLVERS
 from ..training import TRAINERS
-from .base import ExactLinearModel
+from .base import TRAINER_CONSTRAINTS, ExactLinearModel, RegistryNames
 
 
 class LinearRegression(ExactLinearModel):
@@ -98,11 +101,15 @@ class LinearRegression(ExactLinearModel):
     minimum-norm solution.
     """
 
-    #: Checked by scikit-learn's parameter validation in :meth:`fit`.
+    #: Every parameter, checked by scikit-learn's validation first thing in ``fit``
+    #: (InvalidParameterError, a ValueError and TypeError, naming the parameter).
     _parameter_constraints: dict = {
-        "positive": ["boolean"],
+        "fit_intercept": ["boolean"],
         "copy_X": ["boolean"],
         "n_jobs": [None, Integral],
+        "solver": [StrOptions(RegistryNames(SOLVERS, TRAINERS))],
+        "positive": ["boolean"],
+        **TRAINER_CONSTRAINTS,
     }
 
     def __init__(
@@ -142,26 +149,10 @@ class LinearRegression(ExactLinearModel):
         self.n_iter_no_change = n_iter_no_change
         self.progress = progress
 
-    def _chunked_source(self, X, y, sample_weight):
-        # The first step of every fit: the parameters are checked here (scikit-learn's
-        # validation), not in a fit override, so warnings keep pointing at the caller.
-        self._validate_params()
+    def _check_params(self) -> None:
+        """positive=True needs an exact solver (the trainers are unconstrained)."""
         if self.positive and self.solver in TRAINERS:
             raise ValueError(
                 f"positive=True needs an exact solver; solver={self.solver!r} is iterative "
                 "(use solver='auto')"
             )
-        return super()._chunked_source(X, y, sample_weight)
-
-    def summary(self, *args, **kwargs):
-        self._refuse_inference()
-        return super().summary(*args, **kwargs)
-
-    summary.__doc__ = ExactLinearModel.summary.__doc__
-
-    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust"):
-        if interval is not None:
-            self._refuse_inference()
-        return super().predict(X, interval=interval, level=level, cov_type=cov_type)
-
-    predict.__doc__ = ExactLinearModel.predict.__doc__

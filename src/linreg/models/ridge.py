@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import numbers
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..solvers import SOLVERS
 from ..training import TRAINERS
-from .base import ExactLinearModel
+from .base import TRAINER_CONSTRAINTS, ExactLinearModel, RegistryNames
 
 #: scikit-learn's iterative Ridge solvers.  Where the named method cannot run (Moments
 #: alone: a stream, ``partial_fit``; ``"lbfgs"`` is for ``positive=True``) linreg's exact
@@ -20,8 +20,11 @@ SKLEARN_ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
 #: The names that run their own method on dense X in memory (certified to 1e-10).
 NAMED_ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga")
 
+#: scikit-learn's names of Ridge's solvers.
+SKLEARN_NAMES = ("auto", "svd", "cholesky", *SKLEARN_ITERATIVE)
+
 #: Every name ``solver`` takes: scikit-learn's, linreg's exact solvers, the trainers.
-RIDGE_SOLVERS = frozenset({"auto", "svd", "cholesky", *SKLEARN_ITERATIVE, *SOLVERS, *TRAINERS})
+RIDGE_SOLVERS = frozenset({*SKLEARN_NAMES, *SOLVERS, *TRAINERS})
 
 
 class Ridge(ExactLinearModel):
@@ -126,28 +129,12 @@ class Ridge(ExactLinearModel):
     _ravel_single_target = True
 
     _parameter_constraints: dict = {
+        **TRAINER_CONSTRAINTS,  # lr, optimizer, ..., max_iter, tol, random_state
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         "fit_intercept": ["boolean"],
         "copy_X": ["boolean"],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "solver": [StrOptions(RIDGE_SOLVERS)],
+        "solver": [StrOptions(RegistryNames(SOLVERS, TRAINERS, extra=SKLEARN_NAMES))],
         "positive": ["boolean"],
-        "random_state": ["random_state"],
-        # The trainers' options keep their own checks (when the trainer runs).
-        **dict.fromkeys(
-            (
-                "lr",
-                "optimizer",
-                "batch_size",
-                "lr_scheduler",
-                "device",
-                "early_stopping",
-                "n_iter_no_change",
-                "progress",
-            ),
-            "no_validation",
-        ),
     }
 
     def __init__(
@@ -187,15 +174,7 @@ class Ridge(ExactLinearModel):
         self.n_iter_no_change = n_iter_no_change
         self.progress = progress
 
-    def _chunked_source(self, X, y, sample_weight):
-        # The first step of every fit (not a fit override, so that warnings keep pointing
-        # at the caller): scikit-learn's parameter validation (InvalidParameterError
-        # naming a bad value), then the combinations its Ridge refuses.
-        self._validate_params()
-        self._check_solver_options()
-        return super()._chunked_source(X, y, sample_weight)
-
-    def _check_solver_options(self) -> None:
+    def _check_params(self) -> None:
         """scikit-learn's refusals of solver / positive combinations, its messages."""
         if self.solver == "lbfgs" and not self.positive:
             raise ValueError(

@@ -37,19 +37,19 @@ from functools import partial
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import RidgeCV as _SklearnRidgeCV
 from sklearn.utils import check_scalar
-from sklearn.utils.validation import check_is_fitted
 
-from .._validation import assert_finite, validate_training_data, validate_X
+from .._validation import assert_finite, validate_training_data
+from .._warnings import external_stacklevel
 from ..centring import centre, weighted_mean
-from ..fitted_state import predict_dtype, result_dtype, write_fitted_state
 from ..moments import Moments
 from ..solution import AccuracyWarning, Solution
 from ..solvers import LeastSquaresProblem, solve
 from ..solvers.problem import EPS, TARGET_ACCURACY
+from .base import LinearModel
 
 __all__ = ["RidgeCV"]
 
@@ -156,7 +156,7 @@ class _Identity(RegressorMixin, BaseEstimator):
         return X
 
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(LinearModel):
     """Ridge regression with built-in cross-validation of ``alpha``.
 
     For each candidate ``alpha`` the model minimizes scikit-learn's ridge objective::
@@ -251,9 +251,14 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints: dict = dict(_SklearnRidgeCV._parameter_constraints)
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self) -> np.ndarray:
-        """scikit-learn's validation (its error types and messages), then linreg's."""
-        self._validate_params()
+    def _check_params(self) -> None:
+        """After scikit-learn's validation (the template's first step), its checks of
+        each candidate and of the combinations, then linreg's."""
+        self._candidates()
+
+    def _candidates(self) -> np.ndarray:
+        """The candidate alphas, checked: scikit-learn's per-candidate check (its error
+        types and messages), the combinations it refuses, then linreg's."""
         loo = self.cv is None
         # scikit-learn's per-candidate check: > 0 for leave-one-out, >= 0 with cv
         check = partial(
@@ -305,8 +310,11 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        alphas = self._check_params()
-        dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
+        return super().fit(X, y, sample_weight)
+
+    def _fit_arrays(self, X, y, sample_weight, dtype):
+        """Leave-one-out or k-fold scores of every candidate, then the fit at ``alpha_``."""
+        alphas = self._candidates()
         if sparse.issparse(X):
             X, Y, w, y_was_1d = self._sparse_data(X, y, sample_weight)
         else:
@@ -325,14 +333,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         # the fit at alpha_ is Ridge(alpha=alpha_)'s exact, certified solve.
         chosen_alphas = alphas[np.broadcast_to(chosen, (k,))]
         solution = self._final_fit(X, Y, w, chosen_alphas, full)
-        write_fitted_state(
-            self,
-            solution,
-            y_was_1d=y_was_1d,
-            dtype=dtype,
-            ravel_single_target=True,
-            solver_attributes=False,
-        )
+        self._set_solution(solution, y_was_1d, dtype)
         return self
 
     def _dense_data(self, X, y, sample_weight):
@@ -359,7 +360,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 "an error in 1.11, use the default or pass `gcv_mode='eigen'` to "
                 "suppress this warning.",
                 FutureWarning,
-                stacklevel=3,
+                stacklevel=external_stacklevel(),
             )
         n, p = X.shape
         if 8.0 * min(n, p) ** 2 > SPARSE_MAX_BYTES:
@@ -398,7 +399,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             problem = LeastSquaresProblem(None, None, None, self.fit_intercept, alpha, moments)
             solution = solve(problem, "auto")
         if solution.status == "inaccurate":
-            warnings.warn(solution.message, AccuracyWarning, stacklevel=3)
+            warnings.warn(solution.message, AccuracyWarning, stacklevel=external_stacklevel())
         return solution
 
     def _sparse_ridge(self, X, Y, w, alpha) -> Solution:
@@ -513,7 +514,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"{undefined}): their scores, and so the mean scores, are NaN and alpha_ is "
                 "the first candidate (as scikit-learn's grid search)",
                 UndefinedMetricWarning,
-                stacklevel=3,
+                stacklevel=external_stacklevel(),
             )
         mean_scores = scores.mean(axis=1)
         self.mse_path_ = mse
@@ -532,43 +533,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         from sklearn.metrics import check_scoring
 
         return check_scoring(_Identity(), scoring=self.scoring)
-
-    # ----------------------------------------------------------------- predict
-    def predict(self, X):
-        """Predicted values ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or scipy.sparse matrix of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        if sparse.issparse(X):
-            from sklearn.utils.validation import validate_data
-
-            X = validate_data(
-                self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
-            )
-        else:
-            X = validate_X(self, X, reset=False)
-            assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        # computed in float64, returned in scikit-learn's dtype
-        coef = np.asarray(self.coef_)
-        if sparse.issparse(X):
-            out = np.asarray(sparse.csr_matrix(X, dtype=np.float64) @ coef.astype(np.float64).T)
-        else:
-            out = np.asarray(X, dtype=np.float64) @ coef.astype(np.float64).T
-        out += np.asarray(self.intercept_, dtype=np.float64)
-        return out.astype(predict_dtype(X.dtype, coef))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = True
-        return tags
 
 
 def _accepts_weights(scorer) -> bool:
