@@ -131,6 +131,83 @@ def _partition(folds, n):
     return bool(np.all(seen == 1))
 
 
+class _Folds:
+    """The data of a cross-validation: the full data (for the alpha grid and the
+    refit), each fold's training data (``data(f)``) and held-out MSE (``mse``), in the
+    "gram" layout from Moments (each test fold's, merged for the full data, subtracted
+    for a training fold) or the "design" layout from the rows; cached where small."""
+
+    def __init__(self, X, Y, w, fit_intercept, splits, layout):
+        self.X, self.Y, self.w = X, Y, w
+        self.fit_intercept, self.splits, self.layout = fit_intercept, splits, layout
+        self.n_features = X.shape[1]
+        self.is_sparse = sparse.issparse(X)
+        self.partition = _partition(splits, X.shape[0])
+        n_train = max(len(train) for train, _ in splits)
+        # the second stage re-reads each fold in rounds: keep the design copies if small
+        self.keep_copies = (
+            not self.is_sparse
+            and len(splits) * n_train * self.n_features * 8 <= DESIGN_CACHE_BYTES
+        )
+        self._data, self._test = {}, {}
+        self.test_moments = None
+        if layout == "gram":
+            self.test_moments = [self.moments_of(test) for _, test in splits]
+            if self.partition:
+                self.total = self.test_moments[0]
+                for m in self.test_moments[1:]:
+                    self.total = self.total.merge(m)
+            else:
+                self.total = self.moments_of(np.arange(X.shape[0]))
+            self.full = GramData.from_moments(self.total, fit_intercept)
+        else:
+            self.full = make_data(X, Y, w, fit_intercept, "design")
+
+    def moments_of(self, rows) -> Moments:
+        ww = None if self.w is None else self.w[rows]
+        if self.is_sparse:
+            return sparse_moments(self.X[rows], self.Y[rows], ww)
+        # one chunk: the rows are a copy already, and merging chunks costs O(p^2) each
+        return Moments.from_arrays(self.X[rows], self.Y[rows], ww, chunk_rows=max(len(rows), 1))
+
+    def data(self, f):
+        """Fold f's training data (GramData or DesignData)."""
+        if f in self._data:
+            return self._data[f]
+        train = self.splits[f][0]
+        if self.layout == "gram":
+            # total minus fold cancels when the fold carries most of the weight (a
+            # heavy row held out): then the training rows' Moments directly
+            held = self.test_moments[f].weight_sum
+            if self.partition and held <= self.total.weight_sum - held:
+                train_m = self.total.subtract(self.test_moments[f])
+            else:
+                train_m = self.moments_of(train)
+            data = GramData.from_moments(train_m, self.fit_intercept)
+            if self.n_features <= 2_000:  # kept for the second stage (p x p each)
+                self._data[f] = data
+            return data
+        ww = None if self.w is None else self.w[train]
+        data = make_data(self.X[train], self.Y[train], ww, self.fit_intercept, "design")
+        if self.keep_copies:
+            self._data[f] = data
+        return data
+
+    def mse(self, f, coefs, icpts):
+        """Held-out MSE of coefs (p, A), intercepts (A,) on fold f."""
+        if not self.fit_intercept:
+            icpts = np.zeros_like(icpts)
+        if self.layout == "gram":
+            return _fold_mse_from_moments(self.test_moments[f], coefs, icpts, self.fit_intercept)
+        if f not in self._test:
+            test = self.splits[f][1]
+            held = (self.X[test], self.Y[test], None if self.w is None else self.w[test])
+            if not self.keep_copies:
+                return _held_out_mse(*held, coefs, icpts)
+            self._test[f] = held
+        return _held_out_mse(*self._test[f], coefs, icpts)
+
+
 class ElasticNetCV(ElasticNet):
     """ElasticNet with alpha (and l1_ratio) chosen by k-fold cross-validation.
 
@@ -281,8 +358,37 @@ class ElasticNetCV(ElasticNet):
     def _fit_arrays(self, X, y, sample_weight, dtype, **params):
         """The folds' paths, the choice of ``(alpha_, l1_ratio_)``, the refit."""
         groups = _routed_groups(self, params)
-        wanted = layout_from_precompute(self.precompute, self.solver)
         l1_ratios = self._l1_ratios()
+        X, Y, w = self._validated(X, y, sample_weight)
+        splits = list(check_cv(self.cv).split(X, Y[:, 0], groups))
+        folds = _Folds(X, Y, w, self.fit_intercept, splits, self._fold_layout(X, splits))
+        positive = bool(self.positive)
+        grids = [
+            resolve_alphas(self.alphas, 100, folds.full, r, self.eps, positive)
+            for r in l1_ratios
+        ]
+        mse = self._cross_validate(folds, grids, l1_ratios)
+        self._choose(mse, grids, l1_ratios)
+        _, _, tol, max_iter = self._settings()
+        result = solve_enet(
+            folds.full,
+            self.alpha_,
+            self.l1_ratio_,
+            None,
+            tol,
+            max_iter,
+            self.screening,
+            FIT_KKT_TOL,
+            curvature=True,
+            positive=positive,
+        )
+        # the refit's fitted state, as ElasticNet's (one target: y of shape (n_samples, 1)
+        # is treated as 1-D, as scikit-learn does); a ConvergenceWarning if it stopped short
+        return self._store(result, folds.layout, True, dtype)
+
+    def _validated(self, X, y, sample_weight):
+        """``(X, Y, w)`` validated: one target (a column vector warns, as scikit-learn),
+        a given Gram matrix checked against the full data."""
         X, Y, w, y_was_1d = validate_penalized_data(self, X, y, sample_weight)
         if hasattr(self.precompute, "__array__") and not sparse.issparse(X):
             check_user_gram(self.precompute, X, w, self.fit_intercept)
@@ -297,99 +403,46 @@ class ElasticNetCV(ElasticNet):
                 DataConversionWarning,
                 stacklevel=external_stacklevel(),
             )
-        tol = TOL if self.tol is None else float(self.tol)
-        max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
-        two_stage = self.path_tol is None and self.tol is None
-        if two_stage:
-            path_tol, path_kkt, null_tol = 0.0, np.inf, PATH_NULL_TOL
-        elif self.path_tol is None:
-            # an explicit tol: every path to it (gap) and its coefficients to a certified
-            # max(tol / 10, 1e-10) relative where strongly convex, so mse_path_ follows tol
-            path_tol, path_kkt, null_tol = tol, max(FIT_KKT_TOL, 0.1 * tol), 0.0
-        else:
-            path_tol = float(self.path_tol)
-            path_kkt, null_tol = max(KKT_TOL, min(1e-4, 1e4 * path_tol)), 0.0
-        n, p = X.shape
-        is_sparse = sparse.issparse(X)
-        folds = list(check_cv(self.cv).split(X, Y[:, 0], groups))
-        n_train = max(len(train) for train, _ in folds)
+        return X, Y, w
+
+    def _fold_layout(self, X, splits) -> str:
+        """"gram" or "design" for the folds and the refit (``solver``, ``precompute``, or
+        linreg's choice for a path per fold)."""
+        wanted = layout_from_precompute(self.precompute, self.solver)
         layout = self.solver if wanted is None else wanted
         if layout == "auto":
-            layout = choose_layout(n_train, p, is_sparse, n_fits=2)
+            n_train = max(len(train) for train, _ in splits)
+            layout = choose_layout(n_train, X.shape[1], sparse.issparse(X), n_fits=2)
+        return layout
 
-        def moments_of(rows):
-            ww = None if w is None else w[rows]
-            if is_sparse:
-                return sparse_moments(X[rows], Y[rows], ww)
-            # one chunk: the rows are a copy already, and merging chunks costs O(p^2) each
-            return Moments.from_arrays(X[rows], Y[rows], ww, chunk_rows=max(len(rows), 1))
+    def _path_accuracy(self):
+        """``(path_tol, path_kkt, null_tol, two_stage)`` of the fold paths (see
+        ``path_tol``): two stages by default, else every path to ``tol`` or ``path_tol``."""
+        _, _, tol, _ = self._settings()
+        if self.path_tol is None and self.tol is None:
+            return 0.0, np.inf, PATH_NULL_TOL, True
+        if self.path_tol is None:
+            # an explicit tol: every path to it (gap) and its coefficients to a certified
+            # max(tol / 10, 1e-10) relative where strongly convex, so mse_path_ follows tol
+            return tol, max(FIT_KKT_TOL, 0.1 * tol), 0.0, False
+        path_tol = float(self.path_tol)
+        return path_tol, max(KKT_TOL, min(1e-4, 1e4 * path_tol)), 0.0, False
 
-        # The full data (for the alpha grid and the refit) and, in the Gram layout,
-        # the Moments of every test fold.
-        fold_moments = None
-        if layout == "gram":
-            fold_moments = [moments_of(test) for _, test in folds]
-            if _partition(folds, n):
-                total = fold_moments[0]
-                for m in fold_moments[1:]:
-                    total = total.merge(m)
-            else:
-                total = moments_of(np.arange(n))
-            full = GramData.from_moments(total, self.fit_intercept)
-        else:
-            full = make_data(X, Y, w, self.fit_intercept, "design")
+    def _cross_validate(self, folds, grids, l1_ratios) -> np.ndarray:
+        """Held-out MSE (n_l1, n_folds, n_alphas) of every l1_ratio's path on every fold
+        (threads over the folds), refined where the minimum may be by default; a
+        ConvergenceWarning if some path stopped short."""
+        path_tol, path_kkt, null_tol, two_stage = self._path_accuracy()
+        max_iter = self._settings()[3]
         positive = bool(self.positive)
-        grids = [
-            resolve_alphas(self.alphas, 100, full, r, self.eps, positive) for r in l1_ratios
-        ]
-
-        data_cache, test_cache = {}, {}
-        # the second stage re-reads each fold in rounds: keep the design copies if small
-        keep_copies = not is_sparse and len(folds) * n_train * p * 8 <= DESIGN_CACHE_BYTES
-
-        def fold_data(f):
-            if f in data_cache:
-                return data_cache[f]
-            train = folds[f][0]
-            if layout == "gram":
-                # total minus fold cancels when the fold carries most of the weight (a
-                # heavy row held out): then the training rows' Moments directly
-                held = fold_moments[f].weight_sum
-                if _partition(folds, n) and held <= total.weight_sum - held:
-                    train_m = total.subtract(fold_moments[f])
-                else:
-                    train_m = moments_of(train)
-                data = GramData.from_moments(train_m, self.fit_intercept)
-                if p <= 2_000:  # kept for the second stage (p x p each)
-                    data_cache[f] = data
-                return data
-            ww = None if w is None else w[train]
-            data = make_data(X[train], Y[train], ww, self.fit_intercept, "design")
-            if keep_copies:
-                data_cache[f] = data
-            return data
-
-        def fold_mse(f, coefs, icpts):
-            """Held-out MSE of coefs (p, A), intercepts (A,) on fold f."""
-            if not self.fit_intercept:
-                icpts = np.zeros_like(icpts)
-            if layout == "gram":
-                return _fold_mse_from_moments(fold_moments[f], coefs, icpts, self.fit_intercept)
-            if f not in test_cache:
-                test = folds[f][1]
-                held = (X[test], Y[test], None if w is None else w[test])
-                if not keep_copies:
-                    return _held_out_mse(*held, coefs, icpts)
-                test_cache[f] = held
-            return _held_out_mse(*test_cache[f], coefs, icpts)
-
-        A = len(grids[0])
-        mse = np.empty((len(l1_ratios), len(folds), A))
-        kept = np.empty((len(l1_ratios), len(folds), p, A)) if two_stage else None
+        n_folds, n_alphas = len(folds.splits), len(grids[0])
+        mse = np.empty((len(l1_ratios), n_folds, n_alphas))
+        shape = (len(l1_ratios), n_folds, folds.n_features, n_alphas)
+        kept = np.empty(shape) if two_stage else None  # the loose coefs, for the refinement
 
         def fold_paths(f) -> bool:
             """Every l1_ratio's path on fold f: its MSEs (and loose coefs) stored."""
-            data = fold_data(f)
+            data = folds.data(f)
             ok = True
             for r, ratio in enumerate(l1_ratios):
                 path = path_on_data(
@@ -404,18 +457,17 @@ class ElasticNetCV(ElasticNet):
                     null_tol,
                     positive,
                 )
-                coefs = path.coefs
                 ok &= path.converged
-                mse[r, f] = fold_mse(f, coefs[0], path.intercepts[0])
+                mse[r, f] = folds.mse(f, path.coefs[0], path.intercepts[0])
                 if two_stage:
-                    kept[r, f] = coefs[0]
+                    kept[r, f] = path.coefs[0]
             return ok
 
-        workers = self._workers(len(folds))
-        converged = all(_map_folds(fold_paths, len(folds), workers))
+        workers = self._workers(n_folds)
+        converged = all(_map_folds(fold_paths, n_folds, workers))
         if two_stage:
             converged &= self._refine(
-                mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers
+                mse, kept, grids, l1_ratios, folds.data, folds.mse, max_iter, workers
             )
         if not converged:
             warnings.warn(
@@ -424,6 +476,11 @@ class ElasticNetCV(ElasticNet):
                 ConvergenceWarning,
                 stacklevel=external_stacklevel(),
             )
+        return mse
+
+    def _choose(self, mse, grids, l1_ratios) -> None:
+        """``alpha_``, ``l1_ratio_`` (the smallest mean held-out MSE; the first on ties),
+        ``mse_path_`` and ``alphas_`` (scikit-learn's shapes)."""
         mean = mse.mean(axis=1)  # (n_l1, n_alphas)
         best = (np.inf, None, None)
         for r, ratio in enumerate(l1_ratios):
@@ -438,27 +495,11 @@ class ElasticNetCV(ElasticNet):
         else:
             self.alphas_ = grids[0]
 
-        result = solve_enet(
-            full,
-            self.alpha_,
-            self.l1_ratio_,
-            None,
-            tol,
-            max_iter,
-            self.screening,
-            FIT_KKT_TOL,
-            curvature=True,
-            positive=positive,
-        )
-        # the refit's fitted state, as ElasticNet's (one target: y of shape (n_samples, 1)
-        # is treated as 1-D, as scikit-learn does); a ConvergenceWarning if it stopped short
-        return self._store(result, layout, True, dtype)
-
     def _settings(self):
-        """``(alpha_, l1_ratio_, tol, max_iter)`` of the refit."""
+        """``(alpha_, l1_ratio_, tol, max_iter)`` of the refit (the penalty once chosen)."""
         tol = TOL if self.tol is None else float(self.tol)
         max_iter = MAX_ITER if self.max_iter is None else int(self.max_iter)
-        return self.alpha_, getattr(self, "l1_ratio_", 1.0), tol, max_iter
+        return getattr(self, "alpha_", None), getattr(self, "l1_ratio_", 1.0), tol, max_iter
 
     def _refine(self, mse, kept, grids, l1_ratios, fold_data, fold_mse, max_iter, workers) -> bool:
         """Second stage of the default CV: re-solve more accurately the alphas that may
