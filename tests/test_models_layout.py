@@ -110,3 +110,36 @@ def test_every_estimator_is_a_linear_model_with_complete_constraints(name):
     assert issubclass(cls, LinearModel)
     params = set(inspect.signature(cls.__init__).parameters) - {"self"}
     assert set(cls._parameter_constraints) == params
+
+
+def _warning_cases():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 5))
+    y = X @ np.arange(5.0) + rng.standard_normal(20)
+    Xw, yw = rng.standard_normal((4, 6)), rng.standard_normal(4)
+    return {
+        "Lasso alpha=0": lambda: linreg.Lasso(alpha=0.0).fit(X, y),
+        "Lasso max_iter": lambda: linreg.Lasso(alpha=0.01, max_iter=1, tol=0).fit(X, y),
+        "underdetermined": lambda: linreg.LinearRegression().fit(Xw, yw),
+        "sparse underdetermined": lambda: linreg.LinearRegression().fit(sp.csr_matrix(Xw), yw),
+        "aliased": lambda: linreg.Ridge(alpha=0.0).fit(np.column_stack([X, X[:, 0]]), y),
+        "CV column y": lambda: linreg.ElasticNetCV(alphas=3, cv=3).fit(X, y[:, None]),
+        "trainer max_iter": lambda: linreg.LinearRegression(solver="gd", max_iter=3).fit(X, y),
+        "partial_fit": lambda: linreg.LinearRegression().partial_fit(Xw, yw),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_warning_cases()))
+def test_warnings_point_at_the_callers_line(case):
+    """Every route of the template warns at the user's call, however deep it warns."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _warning_cases()[case]()
+    assert caught, "the case warns"
+    assert all(record.filename == __file__ for record in caught), [
+        (r.category.__name__, r.filename, r.lineno) for r in caught
+    ]

@@ -34,6 +34,7 @@ import warnings
 import numpy as np
 from scipy import sparse
 
+from .._warnings import external_stacklevel
 from ..fitted_state import predict_dtype
 from ..moments import Moments
 from ..solution import RankDeficientWarning, Solution
@@ -283,7 +284,7 @@ def _warn_underdetermined(estimator, n, p, alpha) -> None:
         "the minimum-norm solution (the least-squares coef_ of smallest Euclidean norm in "
         "the units of X; the intercept is not penalized)",
         RankDeficientWarning,
-        stacklevel=5,
+        stacklevel=external_stacklevel(),  # the user's call, at any depth of the fit
     )
 
 
