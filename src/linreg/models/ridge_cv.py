@@ -417,9 +417,10 @@ class RidgeCV(LinearModel):
         return int(np.argmax(s))
 
     def _leave_one_out(self, full, X, Y, w, y_was_1d, alphas):
+        """Efficient leave-one-out: ``cv_mse_`` (and its standard error), the scores,
+        ``cv_results_`` when asked, and the choice of ``alpha_``."""
         n, k = Y.shape
         scorer = self._scorer()
-        per_target = bool(self.alpha_per_target)
         loo = full.leave_one_out(
             X,
             Y,
@@ -434,35 +435,38 @@ class RidgeCV(LinearModel):
         self.cv_mse_std_err_ = np.sqrt(np.maximum(var, 0.0) / (n * k))
         if scorer is None:
             scores = -(loo.sum_sq / n)  # (n_alphas, k)
-            if not per_target:
+            if not self.alpha_per_target:
                 scores = scores.mean(axis=1)
-            if self.store_cv_results:
-                self.cv_results_ = loo.kept  # squared errors
         else:
-            kw = {} if w is None else {"sample_weight": w}
-            pred = loo.kept  # (n, k, n_alphas) predictions in the data's units
-            target = Y[:, 0] if y_was_1d else Y
-            if per_target:
-                scores = np.array(
-                    [
-                        [scorer(_Identity(), pred[:, t, a], Y[:, t], **kw) for t in range(k)]
-                        for a in range(len(alphas))
-                    ]
-                )
-            else:
-                scores = np.array(
-                    [
-                        scorer(
-                            _Identity(), pred[:, 0, a] if y_was_1d else pred[:, :, a], target, **kw
-                        )
-                        for a in range(len(alphas))
-                    ]
-                )
-            if self.store_cv_results:
-                self.cv_results_ = pred
-        if self.store_cv_results and y_was_1d:
-            self.cv_results_ = self.cv_results_[:, 0, :]
-        if per_target:
+            scores = self._scored(scorer, loo.kept, Y, w, y_was_1d)
+        if self.store_cv_results:  # squared errors, or predictions with a scorer
+            self.cv_results_ = loo.kept[:, 0, :] if y_was_1d else loo.kept
+        return self._choose_loo(scores, alphas, k, y_was_1d)
+
+    def _scored(self, scorer, pred, Y, w, y_was_1d) -> np.ndarray:
+        """``scoring`` of the leave-one-out predictions ``pred`` (n, k, n_alphas):
+        (n_alphas, k) per target, else (n_alphas,)."""
+        kw = {} if w is None else {"sample_weight": w}
+        n_alphas, k = pred.shape[2], Y.shape[1]
+        if self.alpha_per_target:
+            return np.array(
+                [
+                    [scorer(_Identity(), pred[:, t, a], Y[:, t], **kw) for t in range(k)]
+                    for a in range(n_alphas)
+                ]
+            )
+        target = Y[:, 0] if y_was_1d else Y
+        return np.array(
+            [
+                scorer(_Identity(), pred[:, 0, a] if y_was_1d else pred[:, :, a], target, **kw)
+                for a in range(n_alphas)
+            ]
+        )
+
+    def _choose_loo(self, scores, alphas, k, y_was_1d):
+        """``alpha_`` and ``best_score_`` (scikit-learn's shapes); returns ``(scores,
+        chosen index per target)``."""
+        if self.alpha_per_target:
             best = self._choose(scores, True)
             cols = np.arange(scores.shape[1])
             if k > 1:
