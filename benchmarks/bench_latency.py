@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_latency.py [--repeats R] [--cold-repeats C]
+    .venv/bin/python benchmarks/bench_latency.py [--repeats R] [--cold-repeats C] [--paths-only]
 
 Every figure is measured in a new Python process (``python -c``), the median over ``R``
 processes.  In each, diabetes is loaded (``sklearn.datasets.load_diabetes``, 442 x 10)
@@ -26,6 +26,13 @@ Rows: linreg as shipped (small problems on the NumPy route, :mod:`linreg.penaliz
 no numba), linreg with the numba route forced (what every first fit cost before the
 NumPy route, and what larger problems still pay once per process), and scikit-learn.
 Also the bare import times of ``linreg`` and ``sklearn.linear_model``.
+
+Then paths and CV, first call in a new process (warm caches; import + fit, median):
+``LassoCV().fit``, ``lasso_path(X, y, alphas=100)`` and
+``ElasticNetCV(l1_ratio=[0.1, 0.5, 0.9]).fit``, for linreg as shipped (each path planned
+up front: NumPy or numba from its expected work, ``small.plan_path``), linreg without
+that plan (NumPy until the process budget, then numba: the route before the plan),
+linreg with numba forced, and scikit-learn.
 """
 
 from __future__ import annotations
@@ -61,6 +68,14 @@ print(time.perf_counter() - t0, 0.0, 'numba' in sys.modules)
 
 FORCE_NUMBA = "from linreg.penalized import small"
 ALPHA = 0.1
+#: The path/CV calls timed (first call in a new process), by name.
+PATH_FITS = {
+    "LassoCV": "LassoCV().fit(X, y)",
+    "lasso_path": "lasso_path(X, y, alphas=100)",
+    "ElasticNetCV": "ElasticNetCV(l1_ratio=[0.1, 0.5, 0.9]).fit(X, y)",
+}
+#: linreg before paths were planned: plan_path always answers "NumPy".
+NO_PLAN = "from linreg.penalized import small\nsmall.plan_path = lambda *a, **k: True"
 
 
 def snippet(library: str, name: str) -> str:
@@ -71,6 +86,34 @@ def snippet(library: str, name: str) -> str:
         fit = f"with small.forced('numba'):\n    {fit}"
     setup = FORCE_NUMBA if library == "linreg-numba" else ""
     return TIMED.format(setup=setup, module=module, name=name, fit=fit)
+
+
+def path_snippet(library: str, name: str) -> str:
+    """The timed program of a path/CV call for ``library`` ("linreg", "linreg-noplan",
+    "linreg-numba" or "sklearn")."""
+    module = "sklearn.linear_model" if library == "sklearn" else "linreg"
+    fit, setup = PATH_FITS[name], ""
+    if library == "linreg-numba":
+        fit, setup = f"with small.forced('numba'):\n    {fit}", FORCE_NUMBA
+    elif library == "linreg-noplan":
+        setup = NO_PLAN
+    return TIMED.format(setup=setup, module=module, name=name, fit=fit)
+
+
+def path_rows(warm, repeats: int) -> None:
+    """Print the first-call figures of the path/CV calls (see the module docstring)."""
+    libraries = ("linreg", "linreg-noplan", "linreg-numba", "sklearn")
+    for library in libraries:  # warm the caches of what these calls use
+        for name in PATH_FITS:
+            run(path_snippet(library, name), warm(0))
+    print("Paths and CV, first call (warm caches), median over new processes")
+    print(f"  {'':12} {'library':<13} {'import':>7} {'fit':>7} {'both':>7} {'process':>8}  numba")
+    for name in PATH_FITS:
+        for library in libraries:
+            imp, fit, both, wall, numba = median_of(path_snippet(library, name), warm, repeats)
+            print(
+                f"  {name:<12} {library:<13} {imp:7.3f} {fit:7.3f} {both:7.3f} {wall:8.3f}  {numba}"
+            )
 
 
 def run(code: str, env: dict) -> tuple[float, float, float, bool]:
@@ -133,7 +176,15 @@ def main() -> None:
     parser.add_argument(
         "--cold-repeats", type=int, default=1, help="processes for the cold numba-route figure"
     )
+    parser.add_argument(
+        "--paths-only", action="store_true", help="only the path/CV figures (and their caches)"
+    )
     args = parser.parse_args()
+    if args.paths_only:
+        with tempfile.TemporaryDirectory() as root:
+            print(machine())
+            path_rows(environments(root)[0], args.repeats)
+        return
     print("First-call latency on diabetes (442 x 10), median over new processes")
     print(machine())
     with tempfile.TemporaryDirectory() as root:
@@ -171,6 +222,7 @@ def main() -> None:
                     f"  {name:<10} linreg ({state}) - scikit-learn: fit {fit:+.3f} s, "
                     f"import + fit {both:+.3f} s (target: at most +0.150 s)"
                 )
+        path_rows(warm, args.repeats)
 
 
 if __name__ == "__main__":

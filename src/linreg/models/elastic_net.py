@@ -31,7 +31,7 @@ from ..penalized.data import (
     make_data,
     validate_penalized_data,
 )
-from ..penalized.solve import MAX_ITER, TOL, GramData, solve_enet
+from ..penalized.solve import MAX_ITER, TOL, GramData, refine_from_rows, solve_enet
 from .base import LinearModel
 
 __all__ = ["ElasticNet", "Lasso", "CD_CONSTRAINTS"]
@@ -338,6 +338,9 @@ class ElasticNet(LinearModel):
         layout = self._layout(X, w)
         data = make_data(X, Y, w, self.fit_intercept, layout, overwrite=not self.copy_X)
         result = self._solve(data, self._warm_start_coef(Y.shape[1], X.shape[1]))
+        if layout == "gram" and isinstance(X, np.ndarray):  # at the Gram's floor: from the rows
+            _, l1_ratio, tol, _ = self._settings()
+            result = refine_from_rows(data, result, X, Y, w, alpha, l1_ratio, tol, self.positive)
         if self._l1_ratio() == 1.0 and alpha > 0 and not self.positive:
             result.diagnostics["dual_gap"] = lasso_gap_at(
                 X, Y, w, result.coef, result.intercept, data.x_mean, alpha, self.fit_intercept

@@ -22,7 +22,8 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
-from .estimators import (
+from . import small
+from .data import (
     FIT_KKT_TOL,
     SKLEARN_CD_CONSTRAINTS,
     _Shape,
@@ -33,7 +34,7 @@ from .estimators import (
     make_data,
     validate_penalized_data,
 )
-from .solve import KKT_TOL, MAX_ITER, TOL, solve_enet
+from .solve import KKT_TOL, MAX_ITER, TOL, GramData, solve_enet
 
 RESOLUTION = np.finfo(np.float64).resolution
 
@@ -128,6 +129,8 @@ def path_on_data(
     (``positive``: subject to ``coef >= 0``)."""
     path = PathSolution(np.asarray(alphas))
     coef, state = coef_init, None
+    if isinstance(data, GramData):  # NumPy or numba for the whole path, from its work
+        small.plan_path(data.G, path.alphas, l1_ratio, data.q.shape[1])
     for alpha in alphas:
         res = solve_enet(
             data,
