@@ -253,3 +253,19 @@ def test_gram_refinement_keeps_the_lasso_signs():
     assert nz.any() and (~nz).any()
     np.testing.assert_allclose(g[nz], alpha * np.sign(model.coef_[nz]), rtol=0, atol=1e-12)
     assert np.all(np.abs(g[~nz]) <= alpha * (1 + 1e-9))
+
+
+@pytest.mark.parametrize("route", ["numpy", "numba"])
+@pytest.mark.parametrize("positive", [False, True])
+def test_alpha_0_small_gram_routes(route, positive):
+    """The NumPy route (:mod:`linreg.penalized.small`) and the numba kernel share the
+    stopping rule at alpha=0: both converge to the least-squares (or NNLS) solution."""
+    from linreg.penalized import small
+
+    X, y = _nnls_problem(7)
+    Xc, yc = _centred(X, y)
+    ref = nnls(Xc, yc)[0] if positive else np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    with small.forced(route):
+        model = _fit(Lasso(alpha=0.0, solver="gram", positive=positive), X, y)
+    assert model.n_iter_ < 1000
+    np.testing.assert_allclose(model.coef_, ref, rtol=0, atol=1e-10 * np.max(np.abs(ref)))
