@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .linear_regression import LinearRegression
-from .ridge import Ridge
+from .models.linear_regression import LinearRegression
+from .models.ridge import Ridge
 from .solvers import SOLVERS
 from .split import TEST, TRAIN, VALIDATION, _check_fraction, holdout_labels, take_rows
 

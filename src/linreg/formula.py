@@ -18,8 +18,8 @@ import warnings
 import numpy as np
 
 from .io.formula import model_matrices, parse
-from .linear_regression import LinearRegression
-from .ridge import Ridge
+from .models.linear_regression import LinearRegression
+from .models.ridge import Ridge
 
 __all__ = ["FormulaModel", "ols", "ridge"]
 

@@ -21,14 +21,14 @@ def solver_names(model: str) -> tuple[str, ...]:
         from linreg.training import TRAINERS
 
         return (*SOLVERS, *TRAINERS)
-    from linreg.penalized.estimators import ITERATIVE, SOLVERS
+    from linreg.penalized.data import ITERATIVE, SOLVERS
 
     return (*SOLVERS, *ITERATIVE)
 
 
 def iterative_solvers() -> tuple[str, ...]:
     """Solvers that train by iterations (they take --lr, --max-iter, ... and --val-size)."""
-    from linreg.penalized.estimators import ITERATIVE
+    from linreg.penalized.data import ITERATIVE
     from linreg.training import TRAINERS
 
     return tuple(dict.fromkeys((*TRAINERS, *ITERATIVE)))

@@ -313,12 +313,12 @@ def sparse_moments(X, Y, w=None) -> Moments:
     and y is centred before its products (``X'W(y - ybar) - m w'(y - ybar)``), so a
     large offset of y or of a few columns costs no digits.  Many offset columns, or
     rows dense enough that BLAS on dense row blocks is cheaper than the sparse product:
-    the dense-row-block Moments (:func:`linreg.penalized.estimators.sparse_moments`'s
+    the dense-row-block Moments (:func:`linreg.penalized.data.sparse_moments`'s
     fallback).
     """
     n, p = X.shape
     if _dense_blocks_cheaper(X):
-        from ..penalized.estimators import _dense_block_moments
+        from ..penalized.data import _dense_block_moments
 
         return _dense_block_moments(X, Y, w)
     wv = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
@@ -334,7 +334,7 @@ def sparse_moments(X, Y, w=None) -> Moments:
     xx = raw - W * np.outer(m, m)
     offset = np.flatnonzero(np.diag(xx) < SPARSE_CANCELLATION * np.diag(raw))
     if offset.size > max(MAX_DENSE_COLUMNS, p // 8):
-        from ..penalized.estimators import _dense_block_moments
+        from ..penalized.data import _dense_block_moments
 
         return _dense_block_moments(X, Y, w)
     if offset.size:
