@@ -24,7 +24,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q --durations=25
 
 # Long profile of the adversarial suite (tests/adversarial, TESTING.md): at least 10,000
 # fits against exact rational references; fails on any silent wrong answer or crash.
@@ -49,6 +49,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_lasso_iterative.py
 	$(PY) benchmarks/bench_ridge_cv.py
 	$(PY) benchmarks/bench_stream.py
+	$(PY) benchmarks/bench_positive.py
+	$(PY) benchmarks/bench_sparse_ridge.py
+	$(PY) benchmarks/bench_ridge_sag.py
+	$(PY) benchmarks/bench_cd_kkt.py
+	$(PY) benchmarks/bench_latency.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
