@@ -58,6 +58,18 @@ PATH_NULL_TOL = 2e-4
 #: relative.  The refit at alpha_ uses ``tol``.
 REFINE_LEVELS = ((1e-5, np.inf, 2e-3), (1e-8, 1e-4, 1e-4))
 REFINE_BATCH = 5
+#: Third stage (``ElasticNetCV._polish``): every path point is re-solved, warm-started
+#: from the earlier stages, to a duality gap of POLISH[0] times its objective and the KKT
+#: conditions to POLISH[1] alpha (with an L2 term: its coefficients certified to POLISH[1]
+#: relative), so every ``mse_path_`` entry is accurate, not only those near the minimum.
+#: Why: the first stage stops on the gap alone (gap <= 2e-4 of the null objective), where
+#: scikit-learn's cd_fast checks its (same) gap only once the largest coordinate step is
+#: <= tol times the largest coefficient, so its paths are far tighter than its gap rule.
+#: A gap g bounds only the training-set prediction error (||X d||^2 / W <= 2 g), so held-out
+#: MSE errors are ~sqrt(g): up to ~1e-3 of the null MSE, most of a small MSE deep in the path.
+#: One level: a looser level first saves nothing (warm-started, the sweeps before the
+#: active set settles dominate; measured in benchmarks/bench_cv_mse_path.py).
+POLISH = (1e-13, 1e-8)
 #: The design layout keeps every training fold's centred copy for the second stage
 #: when together they take at most this many bytes (else each round copies again).
 DESIGN_CACHE_BYTES = 512 * 2**20
@@ -231,15 +243,15 @@ class ElasticNetCV(ElasticNet):
         ``mse_path_`` is accurate to about ``tol`` at every alpha.
     cv : int, cross-validation splitter or iterable, default=None (5-fold KFold)
     path_tol : float or None, default=None
-        Accuracy of the fold paths.  None with ``tol`` None: two stages, every path to
-        scikit-learn's criterion (duality gap <= 2e-4 of the objective at zero), then the
-        alphas that may hold the minimum re-solved, in rounds, to a gap of 1e-5 and then of 1e-8 of
-        the objective (``REFINE_LEVELS``) until the minimum is an accurate value
-        (``mse_path_`` is accurate to ~1e-5 there; elsewhere its error is ~1e-2 of the
-        null model's MSE (the first alpha's), which can be most of a small MSE deep in
-        the path: 96% at one alpha of scikit-learn's ``test_path_parameters`` data, where
-        ``alpha_`` and ``coef_`` are exact; pass ``path_tol`` for a path accurate
-        everywhere).  A number:
+        Accuracy of the fold paths.  None with ``tol`` None: three stages, every path to
+        scikit-learn's gap criterion (duality gap <= 2e-4 of the objective at zero), then
+        the alphas that may hold the minimum re-solved, in rounds, to a gap of 1e-5 and
+        then of 1e-8 of the objective (``REFINE_LEVELS``) until the minimum is an accurate
+        value (this chooses ``alpha_``), then every path point re-solved, warm-started, to
+        a gap of 1e-13 of its objective and the KKT conditions to 1e-8 alpha (``POLISH``),
+        so every ``mse_path_`` entry is accurate (measured: within 2e-9 of each fold's
+        null MSE of scikit-learn's at tol=1e-12; benchmarks/bench_cv_mse_path.py); a
+        ConvergenceWarning names the points that ``max_iter`` cut short.  A number:
         every path to a duality gap of ``path_tol`` times the objective (1e-13
         reproduces tight references everywhere; slow on p > n near interpolation).
     n_jobs : int or None, default=None
@@ -430,7 +442,8 @@ class ElasticNetCV(ElasticNet):
 
     def _cross_validate(self, folds, grids, l1_ratios) -> np.ndarray:
         """Held-out MSE (n_l1, n_folds, n_alphas) of every l1_ratio's path on every fold
-        (threads over the folds), refined where the minimum may be by default; a
+        (threads over the folds), refined where the minimum may be and then polished
+        everywhere by default; a
         ConvergenceWarning if some path stopped short."""
         path_tol, path_kkt, null_tol, two_stage = self._path_accuracy()
         max_iter = self._settings()[3]
@@ -469,6 +482,7 @@ class ElasticNetCV(ElasticNet):
             converged &= self._refine(
                 mse, kept, grids, l1_ratios, folds.data, folds.mse, max_iter, workers
             )
+            self._polish(mse, kept, grids, l1_ratios, folds, max_iter, workers)
         if not converged:
             warnings.warn(
                 "coordinate descent did not converge for some alphas and folds; raise "
@@ -547,6 +561,40 @@ class ElasticNetCV(ElasticNet):
                     err = abs(mean[r, i] - mse[r, :, i].mean()) / mse[r, :, i].mean()
                     margin = max(margin, 2.0 * err)
         return converged
+
+    def _polish(self, mse, kept, grids, l1_ratios, folds, max_iter, workers) -> None:
+        """Third stage of the default CV: every path point re-solved to POLISH, warm-started
+        from ``kept`` (``mse`` and ``kept``, shape (n_l1, n_folds, ...), updated in place);
+        a ConvergenceWarning names the ``(l1_ratio, alpha, fold)`` points where the
+        stopping rule did not hold within ``max_iter``."""
+        n_l1, n_folds, n_alphas = mse.shape
+        tol, kkt = POLISH
+
+        def polish_fold(f):
+            data = folds.data(f)
+            unmet = []
+            for r, i in np.ndindex(n_l1, n_alphas):
+                res = solve_enet(
+                    data, grids[r][i], l1_ratios[r], kept[r, f, :, i][None], tol, max_iter,
+                    self.screening, kkt, positive=bool(self.positive),
+                )
+                kept[r, f, :, i] = res.coef[0]
+                mse[r, f, i] = folds.mse(f, res.coef[0][:, None], res.intercept[:1])[0]
+                if not res.diagnostics["converged"]:
+                    unmet.append((l1_ratios[r], float(grids[r][i]), f))
+            return unmet
+
+        unmet = sum(_map_folds(polish_fold, n_folds, workers), [])
+        if unmet:
+            shown = ", ".join(f"(l1_ratio={r:g}, alpha={a:.4g}, fold {f})" for r, a, f in unmet[:5])
+            warnings.warn(
+                f"mse_path_ may be inaccurate at {len(unmet)} of {mse.size} points (l1_ratio, "
+                f"alpha, fold): {shown}{', ...' if len(unmet) > 5 else ''}: coordinate descent "
+                f"stopped at max_iter={max_iter} before a duality gap of {tol:g} of the "
+                f"objective and the KKT conditions to {kkt:g} alpha; raise max_iter",
+                ConvergenceWarning,
+                stacklevel=external_stacklevel(),
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
