@@ -270,16 +270,23 @@ def test_ill_conditioned_refined_from_sparse_residual():
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_negligible_alpha_wide_is_minimum_norm(solver, fit_intercept):
     """alpha = 1e-16 on wide X (below the rounding of X'X): the limit of ridge, numpy's
-    pseudo-inverse solution, with an AccuracyWarning saying it is not certified."""
+    pseudo-inverse solution.  The iterative names (LSQR's minimum-norm answer) warn that
+    it is not certified; the exact route solves the wide problem densely (the kernel
+    side, exact as alpha -> 0), certified, as dense Ridge does, without a warning."""
     rng = np.random.default_rng(4)
     X = rng.normal(size=(30, 60))
     y = X @ rng.normal(size=60) + 5.0
     A = X - X.mean(axis=0) if fit_intercept else X
     ref = np.linalg.pinv(A) @ (y - y.mean() if fit_intercept else y)
-    with pytest.warns(AccuracyWarning, match="minimum-norm"):
-        fit = Ridge(alpha=1e-16, solver=solver, fit_intercept=fit_intercept).fit(
-            sp.csr_matrix(X), y
-        )
+    model = Ridge(alpha=1e-16, solver=solver, fit_intercept=fit_intercept)
+    if solver in ("sparse_cg", "lsqr"):
+        with pytest.warns(AccuracyWarning, match="minimum-norm"):
+            fit = model.fit(sp.csr_matrix(X), y)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fit = model.fit(sp.csr_matrix(X), y)
+        assert fit.solution_.error_estimate <= 1e-10
     assert _rel(fit.coef_, ref) < 1e-10
 
 
@@ -350,3 +357,49 @@ def test_offsets_of_y_and_of_a_few_columns(weighted):
     ref = skl.Ridge(alpha=1.0, solver="svd").fit(X.toarray(), y, sample_weight=w)
     assert _rel(fit.coef_, ref.coef_) < 1e-10
     assert _rel(fit.intercept_, ref.intercept_) < 1e-10
+
+
+def _mp_ridge(X, y, alpha, fit_intercept, dps=40):
+    """The ridge optimum at ``dps`` digits (mpmath), from the kernel side:
+    ``b = Xc' (Xc Xc' + alpha I)^-1 yc`` (exact whatever X'X's conditioning)."""
+    import mpmath
+
+    with mpmath.workdps(dps):
+        A = mpmath.matrix(np.asarray(X, dtype=np.float64).tolist())
+        v = mpmath.matrix(np.asarray(y, dtype=np.float64).tolist())
+        n, p = A.rows, A.cols
+        if fit_intercept:
+            for j in range(p):
+                mj = mpmath.fsum(A[i, j] for i in range(n)) / n
+                for i in range(n):
+                    A[i, j] -= mj
+            ybar = mpmath.fsum(v) / n
+            v = v - mpmath.matrix([ybar] * n)
+        K = A * A.T + mpmath.mpf(float(alpha)) * mpmath.eye(n)
+        b = A.T * mpmath.lu_solve(K, v)
+        return np.array([float(b[j]) for j in range(p)])
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "alpha", "fit_intercept"),
+    [
+        (58, 75, 1.5e-10, False),  # the adversarial suite's sparse_fits 11, 13, 25, 77
+        (20, 55, 6.5e-11, False),
+        (34, 36, 2.8e-12, False),
+        (40, 90, 1e-9, True),
+    ],
+)
+def test_wide_tiny_alpha_is_exact_or_warns(n, p, alpha, fit_intercept):
+    """Wide sparse X with alpha far below X'X's rounding over its condition: the Gram
+    route's answer was off by 0.1 with a bound of 1e-10; the rows are solved densely
+    (kernel side) now.  Reference: the optimum at 40 digits (mpmath)."""
+    rng = np.random.default_rng(n + p)
+    X = rng.standard_normal((n, p))
+    X[rng.random((n, p)) < 0.6] = 0.0
+    y = rng.standard_normal(n)
+    ref = _mp_ridge(X, y, alpha, fit_intercept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(sp.csc_matrix(X), y)
+    assert fit.solution_.error_estimate <= 1e-10
+    assert np.linalg.norm(fit.coef_ - ref) <= 1e-9 * np.linalg.norm(ref)

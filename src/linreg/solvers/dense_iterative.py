@@ -15,8 +15,12 @@ smallest eigenvalue of ``Xc' W Xc`` (:meth:`CentredDense.gram_floor`; 0 beyond
 the bound ``lambda_min / alpha`` times above the error.  A target stops only when the
 bound is at most ``SPARSE_ACCURACY * ||b||`` (1e-10), at ``max_iter`` (the result is the
 iterate reached, with an IterationLimitWarning, a ConvergenceWarning, giving the bound),
-or when the iterations can no longer lower the recomputed residual (its rounding
-floor: an AccuracyWarning with the bound reached).
+or when the rounding floor of the recomputed residual (part of the bound,
+:meth:`~.sparse_iterative.CentredSparse.residual_floor`) alone misses the target: no
+iteration can certify that target (a penalty small against an ill-conditioned or wide
+``X'WX``), and the exact solve runs instead (:func:`floor_limited`; ``solver_`` names
+it).  So does an intercept whose bound misses the exact solvers' 1e-6 (a large offset in
+X, :func:`intercept_misses`).
 A penalty below the rounding of ``X'WX`` (0 included) has no such bound; with X in
 memory the exact solve then runs instead (:func:`exact_instead`; ``solver_`` names it).
 """
@@ -26,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..solution import Solution
-from .problem import EPS
+from .problem import EPS, TARGET_ACCURACY
 from .sparse_iterative import SPARSE_ACCURACY, CentredSparse, lsqr_target, pcg
 
 #: Largest cost (``n p^2 + p^3`` flops) of :meth:`CentredDense.gram_floor`; beyond it
@@ -156,6 +160,8 @@ def solve_dense_iterative(problem, method: str, max_iter=None) -> Solution:
         b, iters[j], bounds[j], name = _one_target(op, y, a, method, cap)
         coef[j], intercept[j] = b, op.intercept(y, b)
         names.add(name)
+    if floor_limited(bounds, iters, cap) or intercept_misses(problem, op, coef, intercept, bounds):
+        return _exact(problem)
     solver = "+".join(sorted(names, key=len)) if len(names) > 1 else names.pop()
     status, message, stopped = cap_status(solver, bounds, iters >= cap, cap)
     return Solution(
@@ -175,6 +181,36 @@ def solve_dense_iterative(problem, method: str, max_iter=None) -> Solution:
             "gram_floor": op.gram_floor(),
         },
     )
+
+
+def floor_limited(bounds, iters, cap) -> bool:
+    """Whether a target missed ``SPARSE_ACCURACY`` before the cap: its residual's
+    rounding floor over ``alpha + mu`` exceeds the target (a penalty small against an
+    ill-conditioned or wide ``X'WX``), which no iteration can certify."""
+    return bool(np.any((bounds > SPARSE_ACCURACY) & (np.asarray(iters) < cap)))
+
+
+def intercept_misses(problem, op: CentredDense, coef, intercept, bounds) -> bool:
+    """Whether an intercept ``c = ybar - mean'b`` misses ``TARGET_ACCURACY`` (the exact
+    solvers' promise for the intercept, 1e-6): its error
+    is at most ``||mean|| bound ||b||`` (Cauchy-Schwarz) plus the subtraction's rounding,
+    measured against ``max(|c|, sd_w(y))`` (the exact solvers' scale,
+    :func:`.certify.intercept_scale`).  A large offset in X amplifies the slopes' error
+    there by ``||mean|| ||b|| / |c|``; the exact solve (centring explicitly) runs then.
+    Only targets whose slopes are certified count (the others warn already)."""
+    if not problem.fit_intercept:
+        return False
+    Y = np.asarray(problem.Y, dtype=np.float64)
+    ybar = op.w @ Y / op.W
+    spread = np.sqrt(op.w @ (Y - ybar) ** 2 / op.W)
+    size = np.linalg.norm(coef, axis=1)
+    through = bounds * size * float(np.linalg.norm(op.mean))
+    rounding = EPS * (np.abs(ybar) + np.abs(coef) @ np.abs(op.mean))
+    scale = np.maximum(np.abs(intercept), spread)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(through + rounding > 0, (through + rounding) / scale, 0.0)
+    missed = ~(np.nan_to_num(rel, nan=np.inf) <= TARGET_ACCURACY)
+    return bool(np.any(missed & (bounds <= SPARSE_ACCURACY)))
 
 
 def exact_instead(problem, op: CentredDense) -> bool:

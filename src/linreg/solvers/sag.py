@@ -29,9 +29,13 @@ stronger than scikit-learn's rule (the largest change of ``b`` over an epoch, re
 to its largest entry, below ``tol``), so ``tol`` is accepted and not used.  ``max_iter``
 caps the epochs (scikit-learn's default 1000); a target stopped by it keeps the iterate
 reached, and the solution is marked inaccurate with the bound (IterationLimitWarning,
-a ConvergenceWarning).  A penalty below the rounding of ``X'WX`` (0 included) gives no
-bound; with X in memory the exact solve runs instead (minimum norm; ``solver_`` names
-it, :func:`.dense_iterative.exact_instead`).
+a ConvergenceWarning).  The residual's rounding floor is part of the bound; a target
+whose floor alone misses the target (no epoch can certify it,
+:func:`.dense_iterative.floor_limited`), or an intercept whose bound (through
+``m'(b - b*)``, :func:`.dense_iterative.intercept_misses`) misses the exact solvers'
+1e-6, as with a large offset in X, takes the exact solve.  A penalty below
+the rounding of ``X'WX`` (0 included) gives no bound; with X in memory the exact solve
+runs instead (minimum norm; ``solver_`` names it, :func:`.dense_iterative.exact_instead`).
 """
 
 from __future__ import annotations
@@ -40,7 +44,13 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..solution import Solution
-from .dense_iterative import CentredDense, cap_status, exact_instead
+from .dense_iterative import (
+    CentredDense,
+    cap_status,
+    exact_instead,
+    floor_limited,
+    intercept_misses,
+)
 from .sparse_iterative import SPARSE_ACCURACY, certified_bound
 
 #: The certified relative accuracy of the coefficients: ``||b - b*|| <= SAG_ACCURACY ||b||``
@@ -81,10 +91,10 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
         ``diagnostics``: ``n_iter`` and ``sklearn_n_iter`` (epochs per target, int32
         as scikit-learn's ``n_iter_``), ``bounds``, ``stopped``, ``gram_floor`` (``mu``).
     """
+    from . import solve
+
     op = CentredDense(problem.X, problem.weights, problem.fit_intercept, problem.moments)
     if exact_instead(problem, op):
-        from . import solve
-
         return solve(problem, "auto")
     Y = np.asarray(problem.Y, dtype=np.float64)
     n, p = op.shape
@@ -101,6 +111,8 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
         run = _Run(op, Y[:, j], a, mu)
         coef[j], iters[j], bounds[j] = run.epochs(method, step, cap, seed)
         intercept[j] = op.intercept(Y[:, j], coef[j])
+    if floor_limited(bounds, iters, cap) or intercept_misses(problem, op, coef, intercept, bounds):
+        return solve(problem, "auto")
     status, message, stopped = cap_status(method, bounds, iters >= cap, cap, " epochs")
     return Solution(
         coef=coef,
@@ -133,11 +145,19 @@ class _Run:
         self.n_seen = 0
 
     def bound(self) -> float:
-        """The certified relative error ``||r|| / ((alpha + mu) ||b||)`` of the current
-        slopes, with the normal-equation residual ``r`` formed from X."""
+        """The certified relative error ``(||r|| + floor) / ((alpha + mu) ||b||)`` of the
+        current slopes, with the normal-equation residual ``r`` formed from X and
+        ``floor`` the bound on its rounding; sets ``floored`` when the floor alone
+        misses :data:`SAG_ACCURACY` and ``||r||`` is already below it (no further epoch
+        can certify the target)."""
         op, b = self.op, self.b
         r = op.rmatvec_w(self.yc - op.X @ b) - self.alpha * b
-        return certified_bound(r, b, self.alpha + self.mu)
+        floor = op.residual_floor(self.yc, b, self.alpha)
+        self.floored = bool(
+            certified_bound(0.0, b, self.alpha + self.mu, floor) > SAG_ACCURACY
+            and np.linalg.norm(r) <= floor
+        )
+        return certified_bound(r, b, self.alpha + self.mu, floor)
 
     def epochs(self, method: str, step: float, cap: int, seed: int):
         """Run epochs until the bound reaches :data:`SAG_ACCURACY` or ``cap``; returns
@@ -148,7 +168,7 @@ class _Run:
         rng = np.random.default_rng(seed)
         alpha_s, saga = self.alpha / n, method == "saga"
         bound, done = self.bound(), 0
-        while bound > SAG_ACCURACY and done < cap:
+        while bound > SAG_ACCURACY and done < cap and not (done and self.floored):
             order = rng.integers(0, n, size=n)
             self.n_seen = sag_epoch(
                 op.X, self.yc, op.w, order, self.b, self.sums, self.memory, self.seen,

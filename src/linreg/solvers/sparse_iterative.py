@@ -100,11 +100,58 @@ class CentredSparse:
         e = y - self.X @ b - c
         return self.rmatvec_w(e) - alpha * b, c
 
+    def _abs(self):
+        """``(|X|, |X|', longest row, longest column)``: computed once."""
+        if getattr(self, "_absolute", None) is None:
+            X, XT = self.X, self.XT
+            if sparse.issparse(X):
+                rows = int(np.diff(X.indptr).max(initial=0))
+                cols = int(np.diff(XT.indptr).max(initial=0))
+                self._absolute = (abs(X), abs(XT), rows, cols)
+            else:
+                self._absolute = (np.abs(X), np.abs(XT), X.shape[1], X.shape[0])
+        return self._absolute
 
-def certified_bound(r, b, alpha) -> float:
-    """``||r|| / (alpha ||b||)``: the certified relative error (inf for alpha 0)."""
+    def residual_floor(self, y, b, alpha) -> float:
+        """A bound on the 2-norm of the rounding error of :meth:`normal_residual`.
+
+        With ``s = |y| + |X||b| + |c|`` (the terms of ``e = y - X b - c``, rows of at
+        most ``k_r`` entries) and ``k_c`` the longest column, the computed residual
+        differs from the exact one by at most, per component,
+        ``g(k_r + 3) (|X|' W s + |m| sum(W s)) + g(k_c) |X|' W |e| + g(n) |m| sum(W |e|)
+        + eps alpha |b|`` with ``g(k) = k eps / (1 - k eps)`` (recursive summation).
+        The certificate adds it to ``||r||``: a residual at its rounding floor cannot
+        vouch for more than ``floor / alpha``.
+        """
+        absX, absXT, k_r, k_c = self._abs()
+        n = self.shape[0]
+        ybar = float(self.w @ y / self.W) if self.fit_intercept else 0.0
+        c = ybar - float(self.m @ b)
+        ab = np.abs(b)
+        s = np.abs(y) + absX @ ab + abs(c) + abs(ybar) + float(np.abs(self.m) @ ab)
+        e = np.abs(y - self.X @ b - c)
+        ws, we = self.w * s, self.w * e
+        am = np.abs(self.m)
+        floor = (
+            _gamma(k_r + 3) * (absXT @ ws + am * float(ws.sum()))
+            + _gamma(k_c) * (absXT @ we)
+            + _gamma(n) * am * float(we.sum())
+            + EPS * alpha * ab
+        )
+        return float(np.linalg.norm(floor))
+
+
+def _gamma(k: int) -> float:
+    """``k eps / (1 - k eps)``: the relative error bound of a sum of ``k`` terms."""
+    ke = k * EPS
+    return ke / (1 - ke) if ke < 0.5 else float("inf")
+
+
+def certified_bound(r, b, alpha, floor: float = 0.0) -> float:
+    """``(||r|| + floor) / (alpha ||b||)``: the certified relative error (inf for alpha
+    0), with ``floor`` the bound on the rounding of the computed ``r``."""
     nb = float(np.linalg.norm(b))
-    nr = float(np.linalg.norm(r))
+    nr = float(np.linalg.norm(r)) + floor
     if nr == 0.0:
         return 0.0
     if alpha <= 0 or nb == 0.0:
@@ -116,8 +163,9 @@ def pcg(op: CentredSparse, y, alpha, max_iter, accuracy=SPARSE_ACCURACY, x0=None
     """Jacobi-preconditioned CG on the centred ridge normal equations of one target.
 
     Returns ``(b, c, iterations, bound)``; ``bound`` is the certified relative error of
-    ``b`` (from the residual recomputed from X) and may exceed ``accuracy`` when
-    ``max_iter`` iterations did not reach it.
+    ``b`` (from the residual recomputed from X, plus its rounding floor) and may exceed
+    ``accuracy`` when ``max_iter`` iterations did not reach it, or at once when the
+    floor alone exceeds it (no iteration can certify that target).
     """
     p = op.shape[1]
     dinv = 1.0 / op.diagonal(alpha)
@@ -128,9 +176,12 @@ def pcg(op: CentredSparse, y, alpha, max_iter, accuracy=SPARSE_ACCURACY, x0=None
         its, x = _pcg_loop(op, x, r, dinv, alpha, max_iter - total, accuracy)
         total += its
         r, c = op.normal_residual(y, x, alpha)
-        bound = certified_bound(r, x, alpha)
+        floor = op.residual_floor(y, x, alpha)
+        bound = certified_bound(r, x, alpha, floor)
         if bound <= accuracy or total >= max_iter:
             break
+        if certified_bound(0.0, x, alpha, floor) > accuracy:
+            break  # the rounding floor alone misses the target
     return x, c, total, bound
 
 
@@ -181,7 +232,8 @@ def lsqr_target(op: CentredSparse, y, alpha, max_iter):
     )
     b, its = out[0], int(out[2])
     r_true, c = op.normal_residual(y, b, alpha)
-    return b, c, its, certified_bound(r_true, b, alpha), r_true
+    floor = op.residual_floor(y, b, alpha)
+    return b, c, its, certified_bound(r_true, b, alpha, floor), r_true
 
 
 def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None):
@@ -206,7 +258,9 @@ def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None)
     Solution
         ``error_estimate`` the worst certified relative bound; ``diagnostics["n_iter"]``
         the iterations per target; status "inaccurate" (with the bound reached) when a
-        target misses ``SPARSE_ACCURACY`` or has alpha 0.
+        target misses ``SPARSE_ACCURACY`` or has alpha 0; ``diagnostics["stopped"]``
+        ``"max_iter"`` (the cap) or ``"floor"`` (the residual's rounding over alpha
+        exceeds the target: no iteration can certify it).
     """
     op = CentredSparse(X, w, fit_intercept)
     n, p = op.shape
@@ -246,6 +300,14 @@ def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None)
             "singular value of X, which is not known; the normal-equation residual is "
             f"{residual_rel:.1e} of X'y. Use alpha well above {floor:.1e} for a certified "
             "answer"
+        )
+    elif worst > SPARSE_ACCURACY and not np.any((bounds > SPARSE_ACCURACY) & (iters >= cap)):
+        status, stopped = "inaccurate", "floor"
+        message = (
+            f"solver {solver!r}: the certified bound reached ||b - b*|| <= {worst:.1e} "
+            f"||b||, not {SPARSE_ACCURACY:.0e}: the rounding of the normal-equation "
+            "residual recomputed from X, over alpha, exceeds the target (alpha is small "
+            "against X'WX); the exact solvers ('auto', 'svd') certify their own accuracy"
         )
     elif worst > SPARSE_ACCURACY:
         status, stopped = "inaccurate", "max_iter"

@@ -14,9 +14,14 @@ float64, float32, integer) is computed in float64 as CSR; float32 X gives float3
 - **Certified iterative** (wider, or Ridge with ``solver="sparse_cg"``/``"lsqr"``): see
   :mod:`linreg.solvers.sparse_iterative`; the coefficients are within
   ``SPARSE_ACCURACY`` (1e-10, relative 2-norm) of the exact optimum, certified from the
-  residual recomputed from X.  An iteration cap reached without that bound falls back
-  to the exact route when it is affordable (``solver_`` then names the exact path),
-  else warns (IterationLimitWarning, a ConvergenceWarning) with the bound reached.
+  residual recomputed from X (plus that residual's rounding floor).  An iteration cap
+  reached without that bound, or a floor over alpha above it, falls back to the exact
+  route when it is affordable (``solver_`` then names the exact path), else warns
+  (IterationLimitWarning, a ConvergenceWarning, for the cap) with the bound reached.
+- A wide Ridge (fewer rows of positive weight than nonzero columns, alpha > 0) on the
+  exact route is solved on ``X.toarray()`` by the dense solvers (the kernel
+  ``X W X' + alpha I``, or ``"auto"``'s certified path): the Gram matrix
+  ``X'WX + alpha I`` is singular to working precision as alpha -> 0.
 - When the exact route cannot vouch for its answer (a near-singular Gram matrix, a
   penalty below its rounding), LSQR on X is run too and the answer with the smaller
   bound kept.
@@ -121,8 +126,8 @@ def fit_sparse(estimator, X, y, sample_weight, dtype):
     else:
         max_iter = getattr(estimator, "max_iter", None)
         solution = solve_sparse_iterative(X, Y, w, estimator.fit_intercept, alpha, route, max_iter)
-        stopped = solution.diagnostics.get("stopped") == "max_iter"
-        if stopped and exact_affordable(p):  # the cap without the bound: exact instead
+        stopped = solution.diagnostics.get("stopped") in ("max_iter", "floor")
+        if stopped and exact_affordable(p):  # no bound (cap, rounding): exact instead
             exact, moments = _exact(estimator, X, Y, w, alpha)
             if exact.status != "inaccurate":
                 solution, route = exact, "exact"
@@ -154,6 +159,8 @@ def _exact(estimator, X, Y, w, alpha):
     _warn_underdetermined(estimator, n, keep.size, alpha)
     if keep.size == 0:
         return _no_columns(estimator, moments, Y.shape[1], p), moments
+    if _wide_ridge(estimator, seen, keep, alpha):
+        return _expanded(_dense_wide(estimator, X[:, keep], Y, w, alpha), keep, p), moments
     if keep.size == p:
         reduced = moments
     else:
@@ -167,6 +174,29 @@ def _exact(estimator, X, Y, w, alpha):
     if solution.status == "inaccurate" and not estimator._positive():
         solution = _refined(estimator, problem, solution, X[:, keep], Y, w)
     return _expanded(solution, keep, p), moments
+
+
+def _wide_ridge(estimator, seen, keep, alpha) -> bool:
+    """Ridge (alpha > 0, not positive) with fewer rows of positive weight than nonzero
+    columns: the Gram matrix ``X'WX + alpha I`` is singular to working precision as
+    alpha -> 0 (its condition ``~ ||X||^2 / alpha``), so the rows are solved densely."""
+    return bool(
+        np.all(alpha > 0) and not estimator._positive() and seen.shape[0] < keep.size
+    )
+
+
+def _dense_wide(estimator, X, Y, w, alpha):
+    """The dense exact solve of a wide ridge on ``X.toarray()`` (``n x p`` with
+    ``n < p``: at most ``8 p^2`` bytes, within :data:`EXACT_MAX_BYTES` on the exact
+    route): the same solvers as dense Ridge (the kernel ``X W X' + alpha I`` of
+    :mod:`linreg.solvers.dual`, or ``"auto"``'s certified path), exact as alpha -> 0."""
+    from ..solvers import SOLVERS, LeastSquaresProblem, solve
+
+    name = estimator._exact_solver()
+    if name not in SOLVERS:
+        name = "auto"
+    problem = LeastSquaresProblem(X.toarray(), Y, w, estimator.fit_intercept, alpha)
+    return solve(problem, name)
 
 
 #: Refinement steps the exact route takes from the residual of sparse X.
