@@ -57,6 +57,9 @@ from .sparse_iterative import SPARSE_ACCURACY, certified_bound
 #: (the sparse route's, 1e-10).
 SAG_ACCURACY = SPARSE_ACCURACY
 
+#: Epochs between recomputations of the residual's rounding floor far from a stop.
+FLOOR_EPOCHS = 10
+
 #: Epoch cap when ``max_iter`` is None (scikit-learn's for sag/saga).
 DEFAULT_EPOCHS = 1000
 
@@ -143,6 +146,7 @@ class _Run:
         self.b, self.sums = np.zeros(p), np.zeros(p)
         self.memory, self.seen = np.zeros(n), np.zeros(n, dtype=np.int8)
         self.n_seen = 0
+        self.floor, self.age = None, 0
 
     def bound(self) -> float:
         """The certified relative error ``(||r|| + floor) / ((alpha + mu) ||b||)`` of the
@@ -150,14 +154,25 @@ class _Run:
         ``floor`` the bound on its rounding; sets ``floored`` when the floor alone
         misses :data:`SAG_ACCURACY` and ``||r||`` is already below it (no further epoch
         can certify the target)."""
-        op, b = self.op, self.b
+        op, b, lam = self.op, self.b, self.alpha + self.mu
         r = op.rmatvec_w(self.yc - op.X @ b) - self.alpha * b
-        floor = op.residual_floor(self.yc, b, self.alpha)
+        self._refresh_floor(r, force=certified_bound(r, b, lam) <= SAG_ACCURACY)
         self.floored = bool(
-            certified_bound(0.0, b, self.alpha + self.mu, floor) > SAG_ACCURACY
-            and np.linalg.norm(r) <= floor
+            certified_bound(0.0, b, lam, self.floor) > SAG_ACCURACY
+            and np.linalg.norm(r) <= self.floor
         )
-        return certified_bound(r, b, self.alpha + self.mu, floor)
+        return certified_bound(r, b, lam, self.floor)
+
+    def _refresh_floor(self, r, force: bool) -> None:
+        """The residual's rounding floor (as costly as the residual): recomputed when a
+        stop is in sight (``force``, or ``||r||`` within 4 times the last floor) and
+        every :data:`FLOOR_EPOCHS` epochs; between, the last one (it moves with ``|b|``
+        only, and only decides whether to go on)."""
+        near = self.floor is not None and np.linalg.norm(r) <= 4 * self.floor
+        if force or near or self.floor is None or self.age >= FLOOR_EPOCHS:
+            self.floor, self.age = self.op.residual_floor(self.yc, self.b, self.alpha), 0
+        else:
+            self.age += 1
 
     def epochs(self, method: str, step: float, cap: int, seed: int):
         """Run epochs until the bound reaches :data:`SAG_ACCURACY` or ``cap``; returns
@@ -175,5 +190,8 @@ class _Run:
                 self.n_seen, step, alpha_s, saga,
             )
             done += 1
+            bound = self.bound()
+        if self.age:  # the bound reported rests on a fresh floor
+            self.age = FLOOR_EPOCHS
             bound = self.bound()
         return self.b, done, bound
