@@ -63,8 +63,11 @@ class Ridge(ExactLinearModel):
         ``"saga"`` (stochastic average gradient, :mod:`linreg.solvers.sag`), each
         stopped by the certified bound ``||coef - coef*|| <= 1e-10 ||coef||`` (from the
         normal-equation residual recomputed from X, over ``alpha``), so they reach the
-        exact optimum to 1e-10; with ``alpha`` 0 (or below the rounding of ``X'WX``) no
-        such bound exists and the exact solve runs instead, as it does from Moments
+        exact optimum to 1e-10; with ``alpha`` 0 (or below the rounding of ``X'WX``), or
+        when that residual's own rounding over ``alpha`` exceeds 1e-10 (a small penalty
+        on a wide or ill-conditioned X), or an intercept amplifies the slopes' error past
+        1e-6 (a large offset in X), no such bound exists and the exact solve runs
+        instead, as it does from Moments
         alone (a stream, ``partial_fit``); ``solver_`` names what ran.  As in
         scikit-learn, ``"lbfgs"`` needs ``positive=True``; the trainers ``"gd"``,
         ``"autograd"``, ``"torch"`` (below).  On scipy.sparse X, ``"sparse_cg"``
