@@ -382,6 +382,31 @@ def enet_kkt(rng):
     return _penalized(rng, float(rng.choice([0.0, 0.1, 0.5, 0.9])))
 
 
+def positive_kkt(rng):
+    """Lasso/ElasticNet with ``positive=True``: the constrained problem's KKT conditions
+    (one-sided on the zero coefficients), dense or sparse X."""
+    case = _penalized(rng, float(rng.choice([1.0, 1.0, 0.5, 0.1])))
+    case["params"]["positive"] = True
+    case["extra"]["positive"] = True
+    if rng.random() < 0.3:
+        case["extra"]["sparse"] = str(rng.choice(["csr", "csc"]))
+    return case
+
+
+def sparse_kkt(rng):
+    """Lasso/ElasticNet on scipy.sparse X (zeros in random places), with or without
+    ``positive``: the sparse coordinate-descent kernel's KKT conditions."""
+    case = _penalized(rng, float(rng.choice([1.0, 0.5, 0.1])))
+    if rng.random() < 0.3:
+        case["params"]["positive"] = True
+        case["extra"]["positive"] = True
+    X = np.array(case["X"])
+    X[rng.random(X.shape) < rng.uniform(0.3, 0.95)] = 0.0
+    case["X"] = X
+    case["extra"]["sparse"] = str(rng.choice(["csr", "csc", "coo"]))
+    return case
+
+
 # ------------------------------------------------------------------ invariances
 def lassocv_kkt(rng):
     """LassoCV/ElasticNetCV: the final fit must satisfy the KKT conditions at alpha_."""
@@ -466,6 +491,44 @@ def streamed(rng):
     return case
 
 
+# ------------------------------------------------------------------ issue 14 routes
+def _sparsify(rng, case):
+    """Zero a random share of X's entries (the exact reference sees the same zeros) and
+    ask the runner to pass X as a scipy.sparse matrix or array of a random format."""
+    X = np.array(case["X"], dtype=np.float64)
+    X[rng.random(X.shape) < rng.uniform(0.3, 0.97)] = 0.0
+    case["X"] = X
+    case.setdefault("extra", {})
+    case["extra"]["sparse"] = str(rng.choice(["csr", "csc", "coo", "csr_array", "csc_array"]))
+    case["note"] = f"{case['extra']['sparse']} {case.get('note', '')}".strip()
+    return case
+
+
+def sparse_fits(rng):
+    """LinearRegression/Ridge on scipy.sparse X: offsets, weights, scales, wide shapes,
+    several targets, tiny and huge alphas (the exact sparse-Moments and CG/LSQR routes)."""
+    bases = [
+        ols_offsets,
+        ols_weights,
+        ols_scales,
+        ols_wide,
+        ols_multitarget,
+        ridge_alpha,
+        ridge_wide,
+    ]
+    return _sparsify(rng, bases[int(rng.integers(len(bases)))](rng))
+
+
+def ridge_named_solvers(rng):
+    """Ridge with scikit-learn's solver names (lsqr, sparse_cg, sag, saga), which run that
+    method stopped by a certified bound; dense or sparse X."""
+    case = ridge_alpha(rng) if rng.random() < 0.7 else ridge_wide(rng)
+    case["params"]["solver"] = str(rng.choice(["lsqr", "sparse_cg", "sag", "saga"]))
+    case["params"]["random_state"] = int(rng.integers(1000))
+    case["note"] = f"solver {case['params']['solver']} {case.get('note', '')}"
+    return _sparsify(rng, case) if rng.random() < 0.3 else case
+
+
 FAMILIES = {
     f.__name__: f
     for f in (
@@ -490,6 +553,10 @@ FAMILIES = {
         lasso_kkt,
         enet_kkt,
         lassocv_kkt,
+        positive_kkt,
+        sparse_kkt,
+        sparse_fits,
+        ridge_named_solvers,
         invariances,
         trainers,
         streamed,

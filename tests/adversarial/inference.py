@@ -111,13 +111,14 @@ def interval_reference(ref: ExactInference, X0, fit_intercept, kind: str, level:
     return fits, halves, floors
 
 
-def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept):
+def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept, positive=False):
     """Exact optimality residual of an ElasticNet answer, relative to ``alpha``.
 
     With the intercept set to the weighted mean of ``y - X coef`` (its exact optimum
     for the given coefficients), the gradient ``g = X' W r / sum(w)`` must equal
     ``alpha l1 sign(c_j) + alpha (1 - l1) c_j`` on the nonzero coefficients and be at
-    most ``alpha l1`` in absolute value on the zero ones.  Each coordinate's residual
+    most ``alpha l1`` in absolute value on the zero ones (with ``positive``: at most
+    ``alpha l1`` from above, and no coefficient negative).  Each coordinate's residual
     is taken beyond its rounding floor (:func:`gradient_floor`: what rounding the
     coefficients to float64 alone can cause), which no float answer can beat.
     Returns ``(violation / alpha, intercept error relative to max(|b|, weighted RMS
@@ -138,8 +139,10 @@ def kkt_violation(X, y, w, coef, intercept, alpha, l1_ratio, fit_intercept):
     for j in range(p):
         g = sum((wq[i] * rows[i][j] * r[i] for i in range(n)), q(0)) / W
         g = g - a * (1 - l1) * cq[j]
+        if positive and cq[j] < 0:
+            return float("inf"), 0.0
         if cq[j] == 0:
-            v = max(abs(g) - a * l1, q(0))
+            v = max((g if positive else abs(g)) - a * l1, q(0))
         else:
             v = abs(g - a * l1 * (1 if cq[j] > 0 else -1))
         worst = max(worst, to_mpf(v) - floor[j])

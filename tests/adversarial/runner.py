@@ -108,7 +108,17 @@ def _fit(case: Case, X=None, y=None, w=None, folder=None):
         return _estimator(case).fit(_parquet_source(case, folder))
     if case.extra.get("source") == "dask":  # or from Dask arrays (threaded scheduler)
         X, y, w = _dask_arrays(case)
+    if case.extra.get("sparse"):  # the same rows as a scipy.sparse matrix / array
+        X = _sparse(case.extra["sparse"], X)
     return _estimator(case).fit(X, y, sample_weight=w)
+
+
+def _sparse(fmt: str, X):
+    """``X`` in the scipy.sparse format ``fmt`` ("csr", "csc", "coo", "csr_array", ...)."""
+    from scipy import sparse
+
+    kind = fmt if fmt.endswith("_array") else f"{fmt}_matrix"
+    return getattr(sparse, kind)(X)
 
 
 def _dask_arrays(case: Case):
@@ -243,6 +253,7 @@ def _measure(case: Case, out: dict):
             getattr(model, "alpha_", None) or case.params["alpha"],
             getattr(model, "l1_ratio_", None) or case.extra["l1_ratio"],
             fi,
+            positive=case.extra.get("positive", False),
         )
         return max(viol, berr), KKT_BOUND, False, False
     ref = inference.exact_wls(case.X, case.y, case.w, fi)
