@@ -245,16 +245,16 @@ def test_residual_floor_warns_without_the_exact_route(solver, monkeypatch):
 
 @pytest.mark.parametrize("solver", ["sag", "saga", "lsqr", "sparse_cg"])
 def test_large_offset_intercept_per_target_alphas(solver):
-    """ridge_named_solvers 58: SAG, three targets with their own alphas, one column with
-    mean -1.8e5 and spread 1: slopes certified to 1e-10, but the intercept
-    ``ybar - m'b`` amplified their error 1e5-fold (off by 1e-5 of y's spread).  Such an
-    intercept now takes the exact solve.  Reference: the closed form of one column in
-    exact rationals (fractions)."""
+    """The pattern of ridge_named_solvers 58 (SAG, three targets with their own alphas,
+    one column with mean -1.8e5 and spread 1: slopes certified to 1e-10, but the
+    intercept ``ybar - m'b`` amplified their error 1e5-fold, off by 1e-5 of y's spread),
+    here with mean -3e7.  Reference: the closed form of one column in exact rationals
+    (fractions)."""
     from fractions import Fraction as F
 
     rng = np.random.default_rng(58)
     n = 289
-    x = -176412.5 + rng.standard_normal(n)
+    x = -3.0e7 + rng.standard_normal(n)
     alphas = np.array([39.3, 5.3e-3, 1.06e4])
     Y = np.column_stack([3.0 * x + rng.standard_normal(n), -89.0 * x, 0.005 * x + 7.0])
     Y = Y + rng.standard_normal((n, 3))
@@ -274,3 +274,23 @@ def test_large_offset_intercept_per_target_alphas(solver):
         spread = max(abs(float(c)), float(np.std(Y[:, j])))
         assert abs(model.coef_[j, 0] - float(b)) <= 1e-9 * abs(float(b))
         assert abs(model.intercept_[j] - float(c)) <= 1e-6 * spread
+
+
+def test_intercept_bound_through_the_mean_takes_the_exact_solve():
+    """The intercept check itself: slopes certified to 1e-10 whose error reaches
+    ``c = ybar - m'b`` through ``||m|| ||b||`` = 1.6e7 times y's spread misses 1e-6;
+    the same slopes with centred X do not.  (Independent of the solver's luck: the
+    bound, not the error, decides.)"""
+    from linreg.solvers import LeastSquaresProblem
+    from linreg.solvers.dense_iterative import CentredDense, intercept_misses
+
+    rng = np.random.default_rng(0)
+    x, noise = rng.standard_normal(100), rng.standard_normal(100)
+    coef, bounds = np.array([[-89.0]]), np.array([1e-10])
+    for offset, misses in ((-176412.0, True), (0.0, False)):
+        X = (x + offset)[:, None]
+        y = -89.0 * X[:, 0] - 16.0 + noise  # the intercept -16, small against m'b
+        problem = LeastSquaresProblem(X, y[:, None], None, True, np.array([1.0]))
+        op = CentredDense(X, None, True)
+        intercept = np.array([y.mean() + 89.0 * X.mean()])
+        assert intercept_misses(problem, op, coef, intercept, bounds) is misses

@@ -403,3 +403,52 @@ def test_wide_tiny_alpha_is_exact_or_warns(n, p, alpha, fit_intercept):
         fit = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(sp.csc_matrix(X), y)
     assert fit.solution_.error_estimate <= 1e-10
     assert np.linalg.norm(fit.coef_ - ref) <= 1e-9 * np.linalg.norm(ref)
+
+
+def test_two_by_two_with_intercept_is_minimum_norm():
+    """The adversarial suite's sparse_fits 1141: 2 rows, 2 columns, an intercept (so
+    underdetermined); the Moments alone returned a basic solution (off by 3.4), not the
+    minimum-norm one.  Reference: numpy's pseudo-inverse of the centred rows."""
+    X = np.array([[5302.03510638, 8588.75633865], [5301.84255366, 8589.24065359]])
+    y = np.array([-0.52639082, -2.53236227])
+    ref = np.linalg.pinv(X - X.mean(axis=0)) @ (y - y.mean())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the underdetermined RankDeficientWarning
+        fit = LinearRegression().fit(sp.coo_matrix(X), y)
+    assert np.linalg.norm(fit.coef_ - ref) <= 1e-8 * np.linalg.norm(ref)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_square_ill_conditioned_without_intercept(seed):
+    """The pattern of sparse_fits 1318: square sparse X (20 x 20, 78% zeros) with
+    condition ~1e6-1e7, no intercept: the Gram route's refinement claimed 1e-11 and was
+    off by 8e-3.  X in memory is cheap, so the dense solvers (which measure their bound
+    from X) answer.  Reference: the solve at 40 digits (mpmath)."""
+    import mpmath
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((20, 20)) * (rng.random((20, 20)) < 0.3)
+    np.fill_diagonal(X, 1.0 + rng.random(20))
+    X[:, 1] = X[:, 0] + 1e-6 * rng.standard_normal(20) * (X[:, 0] != 0)
+    y = rng.standard_normal(20)
+    with mpmath.workdps(40):
+        exact = mpmath.lu_solve(mpmath.matrix(X.tolist()), mpmath.matrix(y.tolist()))
+        ref = np.array([float(v) for v in exact])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = LinearRegression(fit_intercept=False).fit(sp.csc_array(X), y)
+    err = np.linalg.norm(fit.coef_ - ref) / np.linalg.norm(ref)
+    assert err <= max(1e-6, 100 * fit.solution_.error_estimate) or caught
+    assert err <= 1e-6
+
+
+def test_underflowing_column_warns_on_the_iterative_route():
+    """ridge_named_solvers 553: a column whose one entry (4e-87) sits in a row of
+    weight 7e-244: ``w x^2`` underflows to 0 and CG returned 0 with bound 0.  Now an
+    AccuracyWarning names the column (scikit-learn's SVD ridge gives 0 too: neither can
+    resolve it, which is what the warning says)."""
+    X = sp.csc_matrix(np.array([[0.0], [0.0], [0.0], [4.28932707e-87], [0.0]]))
+    y = np.array([19581.76, 19499.61, 19557.54, 19569.82, 19554.90])
+    w = np.array([7.0e-244, 4.26e-2, 3.63e-2, 7.0e-244, 2.43e-2])
+    with pytest.warns(AccuracyWarning, match="underflow"):
+        Ridge(alpha=2.35e-3, solver="sparse_cg").fit(X, y, sample_weight=w)

@@ -31,6 +31,7 @@ from scipy import sparse
 from scipy.sparse.linalg import LinearOperator, lsqr
 
 from ..solution import Solution
+from .certify import UNDERFLOW_LOG2
 from .problem import EPS
 
 #: The accuracy the iterative sparse route certifies: ``||b - b*||_2 <= SPARSE_ACCURACY
@@ -99,6 +100,16 @@ class CentredSparse:
         c = ybar - float(self.m @ b)
         e = y - self.X @ b - c
         return self.rmatvec_w(e) - alpha * b, c
+
+    def underflowing(self):
+        """Columns with an entry in a row of positive weight whose weighted sum of
+        squares ``sum w x^2`` is below ``2**UNDERFLOW_LOG2``: their products lost digits
+        to underflow (or vanished), so no bound computed in float64 holds."""
+        X = self.X if sparse.issparse(self.X) else sparse.csr_matrix(self.X)
+        XT = X.T.tocsr()
+        raw = XT.multiply(XT) @ self.w
+        present = (abs(XT) @ (self.w > 0).astype(np.float64)) > 0
+        return np.flatnonzero(present & (raw < 2.0**UNDERFLOW_LOG2))
 
     def _abs(self):
         """``(|X|, |X|', longest row, longest column)``: computed once."""
@@ -291,7 +302,16 @@ def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None)
     solver = "+".join(sorted(names, key=len)) if len(names) > 1 else names.pop()
     worst = float(bounds.max(initial=0.0))
     status, message, stopped = "ok", "", None
-    if np.any(negligible):
+    tiny = op.underflowing()
+    if tiny.size:
+        status, worst = "inaccurate", float("inf")
+        message = (
+            f"solver {solver!r} on sparse X: column(s) {tiny[:5].tolist()} have weighted "
+            f"squares below 2**{UNDERFLOW_LOG2:.0f} (entries or weights so small that "
+            "their products underflow): no digits can be vouched for; rescale X or the "
+            "weights"
+        )
+    elif np.any(negligible):
         status = "inaccurate"
         message = (
             f"solver {solver!r} on sparse X with alpha={float(np.min(alpha)):.3g} (0, or "

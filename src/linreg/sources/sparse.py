@@ -159,7 +159,7 @@ def _exact(estimator, X, Y, w, alpha):
     _warn_underdetermined(estimator, n, keep.size, alpha)
     if keep.size == 0:
         return _no_columns(estimator, moments, Y.shape[1], p), moments
-    if _wide_ridge(estimator, seen, keep, alpha):
+    if _wide(estimator, seen, keep):
         return _expanded(_dense_wide(estimator, X[:, keep], Y, w, alpha), keep, p), moments
     if keep.size == p:
         reduced = moments
@@ -172,24 +172,38 @@ def _exact(estimator, X, Y, w, alpha):
     problem = LeastSquaresProblem(None, None, None, estimator.fit_intercept, alpha, reduced)
     solution = _solve_moments(estimator, problem)
     if solution.status == "inaccurate" and not estimator._positive():
-        solution = _refined(estimator, problem, solution, X[:, keep], Y, w)
+        if _dense_cheap(n, keep.size):  # X in memory: the dense solvers measure bounds
+            solution = _dense_wide(estimator, X[:, keep], Y, w, alpha)
+        else:
+            solution = _refined(estimator, problem, solution, X[:, keep], Y, w)
     return _expanded(solution, keep, p), moments
 
 
-def _wide_ridge(estimator, seen, keep, alpha) -> bool:
-    """Ridge (alpha > 0, not positive) with fewer rows of positive weight than nonzero
-    columns: the Gram matrix ``X'WX + alpha I`` is singular to working precision as
-    alpha -> 0 (its condition ``~ ||X||^2 / alpha``), so the rows are solved densely."""
-    return bool(
-        np.all(alpha > 0) and not estimator._positive() and seen.shape[0] < keep.size
-    )
+#: Largest ``X.toarray()`` (bytes) the exact route forms to solve an answer the sparse
+#: Moments cannot vouch for (the dense solvers measure their bound from X).
+DENSE_MAX_BYTES = 2**27
+
+
+def _wide(estimator, seen, keep) -> bool:
+    """Fewer rows of positive weight (less the intercept) than nonzero columns, not
+    positive: the Gram matrix ``X'WX + alpha I`` is singular to working precision as
+    alpha -> 0 (condition ``~ ||X||^2 / alpha``) and the minimum-norm answer at alpha 0
+    needs X itself, so the rows are solved densely."""
+    rows = seen.shape[0] - int(estimator.fit_intercept)
+    return bool(not estimator._positive() and rows < keep.size)
+
+
+def _dense_cheap(n: int, q: int) -> bool:
+    """Whether ``X.toarray()`` (``n x q``) and a dense solve on it are within budget."""
+    return 8.0 * n * q <= DENSE_MAX_BYTES and float(n) * q * q <= EXACT_MAX_FLOPS
 
 
 def _dense_wide(estimator, X, Y, w, alpha):
-    """The dense exact solve of a wide ridge on ``X.toarray()`` (``n x p`` with
-    ``n < p``: at most ``8 p^2`` bytes, within :data:`EXACT_MAX_BYTES` on the exact
-    route): the same solvers as dense Ridge (the kernel ``X W X' + alpha I`` of
-    :mod:`linreg.solvers.dual`, or ``"auto"``'s certified path), exact as alpha -> 0."""
+    """The dense exact solve on ``X.toarray()`` (wide: ``n x p`` with ``n < p``, at most
+    ``8 p^2`` bytes, within :data:`EXACT_MAX_BYTES` on the exact route; else within
+    :func:`_dense_cheap`): the same solvers as dense LinearRegression/Ridge (for a wide
+    ridge the kernel ``X W X' + alpha I`` of :mod:`linreg.solvers.dual`, or ``"auto"``'s
+    certified path), exact as alpha -> 0, minimum norm at alpha 0."""
     from ..solvers import SOLVERS, LeastSquaresProblem, solve
 
     name = estimator._exact_solver()
