@@ -18,10 +18,12 @@ float64, float32, integer) is computed in float64 as CSR; float32 X gives float3
   reached without that bound, or a floor over alpha above it, falls back to the exact
   route when it is affordable (``solver_`` then names the exact path), else warns
   (IterationLimitWarning, a ConvergenceWarning, for the cap) with the bound reached.
-- A wide Ridge (fewer rows of positive weight than nonzero columns, alpha > 0) on the
-  exact route is solved on ``X.toarray()`` by the dense solvers (the kernel
-  ``X W X' + alpha I``, or ``"auto"``'s certified path): the Gram matrix
-  ``X'WX + alpha I`` is singular to working precision as alpha -> 0.
+- A wide fit on the exact route (fewer rows of positive weight, less the intercept,
+  than nonzero columns) is solved on ``X.toarray()`` by the dense solvers (for Ridge the
+  kernel ``X W X' + alpha I`` or ``"auto"``'s certified path; minimum norm at alpha 0):
+  the Gram matrix ``X'WX + alpha I`` is singular to working precision as alpha -> 0.
+  So is an answer the sparse Moments cannot vouch for when ``X.toarray()`` is cheap
+  (:data:`DENSE_MAX_BYTES`); beyond that, iterative refinement from the sparse rows.
 - When the exact route cannot vouch for its answer (a near-singular Gram matrix, a
   penalty below its rounding), LSQR on X is run too and the answer with the smaller
   bound kept.
