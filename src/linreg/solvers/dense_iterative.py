@@ -163,12 +163,25 @@ def solve_dense_iterative(problem, method: str, max_iter=None) -> Solution:
     if floor_limited(bounds, iters, cap) or intercept_misses(problem, op, coef, intercept, bounds):
         return _exact(problem)
     solver = "+".join(sorted(names, key=len)) if len(names) > 1 else names.pop()
-    status, message, stopped = cap_status(solver, bounds, iters >= cap, cap)
+    sklearn_n_iter = iters.astype(np.int32) if method == "lsqr" else None
+    return certified_solution(
+        solver, coef, intercept, iters, bounds, cap, sklearn_n_iter, op.gram_floor()
+    )
+
+
+def certified_solution(
+    solver, coef, intercept, iters, bounds, cap, sklearn_n_iter, gram_floor, unit=""
+) -> Solution:
+    """The :class:`linreg.Solution` of a certified iterative ridge solve: the largest
+    per-target bound as its error estimate, the cap's status and message (``unit``
+    names the iterations, e.g. ``" epochs"``), scikit-learn's ``n_iter_`` convention
+    in ``diagnostics["sklearn_n_iter"]``."""
+    status, message, stopped = cap_status(solver, bounds, iters >= cap, cap, unit)
     return Solution(
         coef=coef,
         intercept=intercept,
         solver=solver,
-        rank=p,
+        rank=coef.shape[1],
         error_estimate=float(bounds.max(initial=0.0)),
         n_iter=int(iters.max(initial=0)),
         status=status,
@@ -177,8 +190,8 @@ def solve_dense_iterative(problem, method: str, max_iter=None) -> Solution:
             "n_iter": iters,
             "bounds": bounds,
             "stopped": stopped,
-            "sklearn_n_iter": iters.astype(np.int32) if method == "lsqr" else None,
-            "gram_floor": op.gram_floor(),
+            "sklearn_n_iter": sklearn_n_iter,
+            "gram_floor": gram_floor,
         },
     )
 

@@ -46,7 +46,7 @@ from sklearn.utils import check_random_state
 from ..solution import Solution
 from .dense_iterative import (
     CentredDense,
-    cap_status,
+    certified_solution,
     exact_instead,
     floor_limited,
     intercept_misses,
@@ -116,23 +116,8 @@ def solve_sag(problem, method: str, max_iter=None, random_state=None) -> Solutio
         intercept[j] = op.intercept(Y[:, j], coef[j])
     if floor_limited(bounds, iters, cap) or intercept_misses(problem, op, coef, intercept, bounds):
         return solve(problem, "auto")
-    status, message, stopped = cap_status(method, bounds, iters >= cap, cap, " epochs")
-    return Solution(
-        coef=coef,
-        intercept=intercept,
-        solver=method,
-        rank=p,
-        error_estimate=float(bounds.max(initial=0.0)),
-        n_iter=int(iters.max(initial=0)),
-        status=status,
-        message=message,
-        diagnostics={
-            "n_iter": iters,
-            "sklearn_n_iter": iters.astype(np.int32),
-            "bounds": bounds,
-            "stopped": stopped,
-            "gram_floor": mu,
-        },
+    return certified_solution(
+        method, coef, intercept, iters, bounds, cap, iters.astype(np.int32), mu, " epochs"
     )
 
 
