@@ -159,10 +159,10 @@ def solve_dense_iterative(problem, method: str, max_iter=None) -> Solution:
         y, a = Y[:, j], float(problem.alpha[j])
         b, iters[j], bounds[j], name = _one_target(op, y, a, method, cap)
         coef[j], intercept[j] = b, op.intercept(y, b)
-        names.add(name)
+        names.update(name.split("+"))  # a target may run LSQR then CG: "lsqr+sparse_cg"
     if floor_limited(bounds, iters, cap) or intercept_misses(problem, op, coef, intercept, bounds):
         return _exact(problem)
-    solver = "+".join(sorted(names, key=len)) if len(names) > 1 else names.pop()
+    solver = "+".join(sorted(names))  # each method once: "lsqr", "sparse_cg", "lsqr+sparse_cg"
     sklearn_n_iter = iters.astype(np.int32) if method == "lsqr" else None
     return certified_solution(
         solver, coef, intercept, iters, bounds, cap, sklearn_n_iter, op.gram_floor()

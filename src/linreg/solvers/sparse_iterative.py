@@ -298,8 +298,8 @@ def solve_sparse_iterative(X, Y, w, fit_intercept, alpha, method, max_iter=None)
             b, c, its, bound = pcg(op, y, a, cap)
             name = "sparse_cg"
         coef[j], intercept[j], iters[j], bounds[j] = b, c, its, bound
-        names.add(name)
-    solver = "+".join(sorted(names, key=len)) if len(names) > 1 else names.pop()
+        names.update(name.split("+"))  # a target may run LSQR then CG: "lsqr+sparse_cg"
+    solver = "+".join(sorted(names))  # each method once: "lsqr", "sparse_cg", "lsqr+sparse_cg"
     worst = float(bounds.max(initial=0.0))
     status, message, stopped = "ok", "", None
     tiny = op.underflowing()
