@@ -7,7 +7,7 @@ nothing heavy, so ``linreg --help`` answers at once, and torch, dask, numba, mat
 and formulaic are only imported by the features that need them.
 """
 
-from importlib import import_module
+from ._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -43,14 +43,4 @@ _LAZY = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

@@ -7,7 +7,7 @@
 Each name is imported on first use (PEP 562), as in :mod:`linreg`.
 """
 
-from importlib import import_module
+from .._lazy import lazy_attributes
 
 #: Public name -> submodule that defines it.
 _LAZY = {
@@ -23,14 +23,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
