@@ -105,7 +105,7 @@ def test_the_scan_sees_known_imports():
     assert "linreg.solvers.aliasing" in GRAPH["linreg.solvers.qr"]
     assert "linreg.solvers.svd" in GRAPH["linreg.solvers.qr"]  # the rank-deficient fallback
     assert "linreg.sources.base" in GRAPH["linreg.sources.scan"]
-    assert "linreg.chunks" in GRAPH["linreg.covariance"]
+    assert "linreg.inference.chunks" in GRAPH["linreg.inference.covariance"]
     assert "linreg.solvers.problem" in GRAPH["linreg.sources.base"]
 
 
@@ -121,7 +121,7 @@ def test_the_scan_sees_known_imports():
         ("linreg.sources.base", "linreg.sources.dask"),
         ("linreg.sources.base", "linreg.sources.tensor"),
         ("linreg.sources.base", "linreg.sources.dispatch"),
-        ("linreg.chunks", "linreg.sources.base"),
+        ("linreg.inference.chunks", "linreg.sources.base"),
     ],
 )
 def test_no_circle_between(low, high):
@@ -172,7 +172,10 @@ def test_source_base_imports_no_sibling_source():
     assert siblings == set()
 
 
-@pytest.mark.parametrize("module", ["linreg.summary", "linreg.covariance", "linreg.intervals"])
+@pytest.mark.parametrize(
+    "module",
+    ["linreg.inference.summary", "linreg.inference.covariance", "linreg.inference.intervals"],
+)
 def test_inference_does_not_depend_on_the_sources(module):
     reached = {m for m in MODULES if _reaches(GRAPH, module, m)}
     assert not {m for m in reached if m.startswith("linreg.sources")}
@@ -182,7 +185,7 @@ def test_chunks_imports_neither_solvers_nor_sources():
     assert not {
         m
         for m in MODULES
-        if _reaches(GRAPH, "linreg.chunks", m)
+        if _reaches(GRAPH, "linreg.inference.chunks", m)
         and m.startswith(("linreg.sources", "linreg.solvers"))
     }
 
@@ -214,6 +217,7 @@ FRESH = [
     for m in MODULES
     if m.startswith(("linreg.solvers", "linreg.sources"))
     or m in {"linreg", "linreg.chunks", "linreg.summary", "linreg.covariance", "linreg.intervals"}
+    or m.startswith("linreg.inference")
 ]
 
 

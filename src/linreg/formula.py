@@ -135,7 +135,7 @@ class FormulaModel:
         """
         import pandas as pd
 
-        from .summary import parameter_names  # "const" unless a term has that name
+        from .inference.summary import parameter_names  # "const" unless a term has that name
 
         names = parameter_names(self.feature_names, int(self.model.fit_intercept))
         coef = np.atleast_2d(self.model.coef_)

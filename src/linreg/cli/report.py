@@ -106,7 +106,7 @@ def coefficient_table(model, targets=None) -> str:
     ``target 1``, ...).  The intercept's label is the summary's (``const`` unless a
     feature has that name); a model without an intercept has no intercept row.
     """
-    from linreg.summary import parameter_names
+    from linreg.inference.summary import parameter_names
 
     coef = np.atleast_2d(model.coef_)
     k, p = coef.shape

@@ -728,7 +728,7 @@ def _build_moments(data, path, n_features):
 
 
 def _build_summaries(summaries: dict, path, names) -> dict:
-    from ..summary import COV_TYPES, Summary
+    from ..inference.summary import COV_TYPES, Summary
 
     out = {}
     for cov_type, per_target in summaries.items():
@@ -771,7 +771,7 @@ def _check_summary_strings(data: dict, cov_type: str, names, path, where: str) -
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         _fail(path, f"'{where}.names' must be a list of strings")
     if names is not None:
-        from ..summary import parameter_names  # the intercept's label never collides
+        from ..inference.summary import parameter_names  # the intercept's label never collides
 
         allowed = {"const", *parameter_names(names, 1)}
         unknown = [t for t in terms if t not in allowed]

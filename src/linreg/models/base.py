@@ -589,7 +589,7 @@ class ExactLinearModel(LinearModel):
         (X,) = tensors_to_numpy(X)
         X = validate_X(self, X, reset=False)
         assert_finite(X, "X", getattr(self, "feature_names_in_", None))
-        from ..intervals import prediction_intervals
+        from ..inference.intervals import prediction_intervals
 
         return prediction_intervals(self, X, interval, level, cov_type)
 
@@ -620,7 +620,7 @@ class ExactLinearModel(LinearModel):
             t (True) or normal (False) reference distribution for tests and intervals;
             None follows statsmodels: t for "nonrobust", normal for the HC types.
         """
-        from ..summary import summarize
+        from ..inference.summary import summarize
 
         check_is_fitted(self)
         self._refuse_inference()

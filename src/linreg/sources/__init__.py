@@ -6,7 +6,7 @@ pyarrow only when a scan is created, torch only when a tensor is.  The chunked p
 of inference are :mod:`linreg.chunks` (re-exported here).
 """
 
-from ..chunks import chunk_sum, has_chunks
+from ..inference.chunks import chunk_sum, has_chunks
 from .base import ChunkSource, SourceProblem
 from .dispatch import as_source
 from .scan import Scan, scan

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..chunks import CHUNK_ROWS
+from ..inference.chunks import CHUNK_ROWS
 from .base import ChunkSource
 from .device_moments import is_tensor, moments_on_device
 
