@@ -219,6 +219,57 @@ class Summary:
         return -2 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant)
 
     @property
+    def aicc(self) -> float:
+        """AIC with the small-sample correction ``2 k (k + 1) / (nobs - k - 1)``
+        (k = ``df_model + k_constant``, as statsmodels' ``info_criteria``)."""
+        k = self.df_model + self.k_constant
+        if self.nobs - k - 1 <= 0:
+            return np.nan
+        return self.aic + 2 * k * (k + 1) / (self.nobs - k - 1)
+
+    @property
+    def hqic(self) -> float:
+        """Hannan-Quinn: ``-2 llf + 2 log(log(nobs)) k`` (statsmodels' ``hqic``)."""
+        k = self.df_model + self.k_constant
+        if self.nobs <= 1:
+            return np.nan
+        return -2 * self.llf + 2 * np.log(np.log(self.nobs)) * k
+
+    # ------------------------------------------------------------ tests
+    def t_test(self, r_matrix, use_t=None):
+        """t tests of linear restrictions ``R params = q`` under this covariance
+        (statsmodels' ``t_test``; see :func:`linreg.inference.hypothesis.t_test`)."""
+        from .hypothesis import t_test
+
+        return t_test(self, r_matrix, use_t=use_t)
+
+    def f_test(self, r_matrix):
+        """The joint F test of ``R params = q`` (statsmodels' ``f_test``)."""
+        from .hypothesis import f_test
+
+        return f_test(self, r_matrix)
+
+    def wald_test(self, r_matrix, use_f=None, scalar=True):
+        """The joint Wald test of ``R params = q`` (statsmodels' ``wald_test``)."""
+        from .hypothesis import wald_test
+
+        return wald_test(self, r_matrix, use_f=use_f, scalar=scalar)
+
+    def compare_f_test(self, restricted):
+        """``(F, p, df_diff)`` of this model against a nested ``restricted`` one
+        (statsmodels' ``compare_f_test``)."""
+        from .anova import compare_f_test
+
+        return compare_f_test(self, restricted)
+
+    def get_prediction(self, X, *, model=None):
+        """Means and intervals at new rows X under this covariance
+        (statsmodels' ``get_prediction``; ``.summary_frame(alpha)``)."""
+        from .prediction import get_prediction
+
+        return get_prediction(self, X, model=model)
+
+    @property
     def notes(self) -> list[str]:
         """Why statistics are NaN or how to read them (rank deficiency, no residual
         degrees of freedom, a constant target, penalized or robust covariance): the
@@ -383,7 +434,9 @@ def _rank_notes(s: Summary) -> list[str]:
     return notes
 
 
-def summarize(model, problem, target: int, cov_type: str, alpha: float, use_t=None) -> Summary:
+def summarize(
+    model, problem, target: int, cov_type: str, alpha: float, use_t=None, *, cov_kwds=None
+) -> Summary:
     """Build the :class:`Summary` of ``target`` for a fitted model on ``problem``.
 
     ``use_t=None`` follows statsmodels: t tests for the nonrobust covariance, normal

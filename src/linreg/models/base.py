@@ -603,15 +603,19 @@ class ExactLinearModel(LinearModel):
         X=None,
         y=None,
         sample_weight=None,
+        cov_kwds=None,
+        **kwds,
     ):
         """Statistical inference with statsmodels' names (see :class:`linreg.Summary`).
 
         Parameters
         ----------
-        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
             Robust (HC) covariances take a second pass over the training data, which
             the fitted model references (it is not copied or pickled); after
-            unpickling, pass ``X, y`` (and ``sample_weight``) again.
+            unpickling, pass ``X, y`` (and ``sample_weight``) again.  "cluster" takes
+            ``groups=`` and "HAC" ``maxlags=`` (statsmodels' ``cov_kwds``, given either
+            as ``cov_kwds={...}`` or as keywords).
         alpha : float, default 0.05
             ``conf_int`` and the printed table use level ``1 - alpha``.
         target : int, default 0
@@ -627,9 +631,33 @@ class ExactLinearModel(LinearModel):
         stored = getattr(self, "_stored_summaries", None)
         if stored is not None and X is None:
             return _stored_summary(stored, cov_type, target, alpha, use_t)
+        cov_kwds = {**(cov_kwds or {}), **kwds}
         return summarize(
-            self, self._inference_problem(X, y, sample_weight), target, cov_type, alpha, use_t
+            self,
+            self._inference_problem(X, y, sample_weight),
+            target,
+            cov_type,
+            alpha,
+            use_t,
+            cov_kwds=cov_kwds,
         )
+
+    def get_prediction(self, X, cov_type="nonrobust", target=0, **kwds):
+        """Predicted means with standard errors and intervals at the rows of X
+        (statsmodels' ``get_prediction``): ``.summary_frame(alpha)`` has the columns
+        ``mean, mean_se, mean_ci_lower, mean_ci_upper, obs_ci_lower, obs_ci_upper``.
+        ``cov_type`` and ``kwds`` are :meth:`summary`'s."""
+        return self.summary(cov_type, target=target, **kwds).get_prediction(X, model=self)
+
+    def get_influence(self, X=None, y=None, sample_weight=None, *, out=None):
+        """Influence measures per observation with statsmodels' ``OLSInfluence`` names
+        (see :mod:`linreg.inference.influence`); for a model fitted on a scan, ``out``
+        names the file the per-row results are written to."""
+        from ..inference.influence import get_influence
+
+        check_is_fitted(self)
+        self._refuse_inference()
+        return get_influence(self, self._inference_problem(X, y, sample_weight), out=out)
 
     def save(self, path, *, cov_types=("nonrobust",), metrics=None):
         """Write the fitted model to a JSON model file (see :func:`linreg.save`)."""
