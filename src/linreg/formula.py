@@ -174,6 +174,21 @@ class FormulaModel:
         """Inference with the formula's term names (see :meth:`LinearRegression.summary`)."""
         return self.model.summary(**kwargs)
 
+    def get_prediction(self, data, cov_type="nonrobust", target=0, *, weights=None, **kwds):
+        """Predicted means with standard errors and intervals for new data (statsmodels'
+        ``get_prediction``): ``data`` is transformed by the model spec as in
+        :meth:`predict`; ``.summary_frame(alpha)`` is indexed as ``data``.  ``weights``
+        (an array, or a column of ``data``) are the new rows' WLS weights; ``cov_type``
+        and ``kwds`` are :meth:`LinearRegression.summary`'s (see
+        :func:`linreg.inference.prediction.get_prediction`)."""
+        from .inference.prediction import get_prediction
+
+        if isinstance(weights, str):
+            weights = _as_frame(data)[weights].to_numpy(dtype=np.float64)
+        X = self._model_matrix(data)
+        summary = self.model.summary(cov_type, target=target, **kwds)
+        return get_prediction(summary, X, model=self.model, weights=weights)
+
     def __repr__(self) -> str:
         return f"FormulaModel({self.formula!r}, model={self.model!r})"
 
