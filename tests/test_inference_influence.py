@@ -310,3 +310,34 @@ def test_scan_without_out_is_a_clear_error(parquet_data, tmp_path):
         model.get_influence()
     with pytest.raises(ValueError, match="Parquet"):
         model.get_influence(out=tmp_path / "infl.txt")
+
+
+def test_dask_partitions_written_in_order(tmp_path, parquet_data):
+    dd = pytest.importorskip("dask.dataframe")
+    _, frame, features = parquet_data
+    ddf = dd.from_pandas(frame, npartitions=5)
+    model = linreg.LinearRegression().fit(ddf[features], ddf["y"], sample_weight=ddf["w"])
+    written = model.get_influence(out=tmp_path / "infl.parquet")
+    memory = linreg.LinearRegression().fit(
+        frame[features], frame["y"], sample_weight=frame["w"].to_numpy()
+    )
+    expected = memory.get_influence().summary_frame()
+    got = pd.read_parquet(written.path)
+    assert written.n_rows == len(frame)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-10, atol=0)
+
+
+def test_without_intercept_matches_statsmodels():
+    X, y = _heteroscedastic(70)
+    ours = linreg.LinearRegression(fit_intercept=False).fit(X, y).get_influence()
+    _assert_matches(ours, sm.OLS(y, X).fit().get_influence())
+
+
+def test_unpickled_model_needs_the_rows_again():
+    import pickle
+
+    X, y = _heteroscedastic(40)
+    model = pickle.loads(pickle.dumps(linreg.LinearRegression().fit(X, y)))
+    with pytest.raises(ValueError, match="pass X, y"):
+        model.get_influence()
+    _assert_matches(model.get_influence(X, y), _reference(X, y))

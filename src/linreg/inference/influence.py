@@ -46,10 +46,12 @@ list): ``k`` is the rank, and the ``dfbeta``/``dfbetas`` columns of aliased term
 NaN.  Penalized fits (Ridge with ``alpha > 0``) are refused: these are influence
 measures of least squares.
 
-For a model fitted on :func:`linreg.scan`, ``out=`` names a Parquet or CSV file that
-one pass over the source fills with the :meth:`OLSInfluence.summary_frame` columns,
-row by row in the file's order, one batch at a time (memory does not grow with ``n``);
-an :class:`InfluenceFile` naming it is returned.
+For a model fitted on :func:`linreg.scan` (or on Dask collections), ``out=`` names a
+Parquet or CSV file that one pass over the source fills with the
+:meth:`OLSInfluence.summary_frame` columns, row by row in the file's (partitions')
+order, one batch at a time (memory does not grow with ``n``; Dask partitions are
+computed on the workers, :data:`DASK_WINDOW` at a time, and written in order); an
+:class:`InfluenceFile` naming it is returned.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ FRAME_COLUMNS = (
 
 #: Rows with the largest Cook's distance and leverage an :class:`InfluenceFile` names.
 TOP_ROWS = 10
+
+#: Dask partitions computed at a time by the streamed pass (their results are held).
+DASK_WINDOW = 8
 
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 CSV_SUFFIXES = (".csv",)
@@ -148,19 +153,28 @@ def _check_streamable(problem, out) -> None:
             "get_influence() needs the training rows, which this model no longer holds; "
             "pass X, y (and sample_weight) again"
         )
-    from ..sources.scan import Scan
-
-    if not isinstance(source, Scan):
+    if _kind(source) is None:
         raise ValueError(
             "get_influence() writes per-row results in row order, which needs a source "
-            f"read in order (linreg.scan); {type(source).__name__} is not; compute it on "
-            "the rows in memory (pass X, y) or fit on linreg.scan"
+            f"read in order (linreg.scan or Dask); {type(source).__name__} is not; compute "
+            "it on the rows in memory (pass X, y)"
         )
     if out is None:
         raise ValueError(
-            "get_influence() on a model fitted on linreg.scan writes one row of results "
-            "per input row: give out='influence.parquet' (or .csv) to name the file"
+            "get_influence() on a model fitted on linreg.scan or Dask writes one row of "
+            "results per input row: give out='influence.parquet' (or .csv) to name the file"
         )
+
+
+def _kind(source) -> str | None:
+    """Which ordered pass: "scan" (sequential, file order), "dask" (partitions) or None."""
+    from ..sources.scan import Scan
+
+    if isinstance(source, Scan):
+        return "scan"
+    if type(source).__name__ == "DaskSource" and hasattr(source, "_parts"):
+        return "dask"
+    return None
 
 
 def _output(out):
@@ -639,29 +653,60 @@ def _write_frames(path, fmt, plan: _Plan, blocks) -> InfluenceFile:
         raise
 
 
-class _StreamBlocks:
-    """chunk_sum's func for the streamed pass: each chunk's frame block goes to the
-    writer (a side effect, in the source's row order); returns a row count."""
+class _FrameBlock:
+    """A chunk's frame columns and what the tally needs (picklable: Dask runs it)."""
 
-    def __init__(self, plan: _Plan, writer: _FrameWriter):
-        self.plan, self.writer = plan, writer
+    def __init__(self, plan: _Plan):
+        self.plan = plan
 
     def __call__(self, X, Y, w):
         m = _measures(self.plan, *_basics(self.plan, X, Y, w))
-        self.writer.write(_frame_columns(self.plan, m), m)
+        return _frame_columns(self.plan, m), {k: m[k] for k in ("cooks", "hat", "one")}
+
+
+class _StreamBlocks:
+    """Scan's reduce func for the streamed pass: each batch's frame block goes to the
+    writer (a side effect, in the file's row order); returns a row count."""
+
+    def __init__(self, plan: _Plan, writer: _FrameWriter):
+        self.block, self.writer = _FrameBlock(plan), writer
+
+    def __call__(self, X, Y, w):
+        cols, m = self.block(X, Y, w)
+        self.writer.write(cols, m)
         return len(m["hat"])
 
 
 def _stream(problem, plan: _Plan, path, fmt) -> InfluenceFile:
     """One pass over the source writing the per-row frame (bounded memory)."""
+    columns = [f"dfb_{n}" for n in plan.names] + list(FRAME_COLUMNS)
+    if _kind(problem.source) == "dask":
+        return _write_frames(path, fmt, plan, _dask_blocks(problem.source, _FrameBlock(plan)))
     writer = _FrameWriter(path, fmt)
     try:
         chunk_sum(problem, _StreamBlocks(plan, writer))
-        columns = [f"dfb_{n}" for n in plan.names] + list(FRAME_COLUMNS)
         return writer.finish(plan, columns)
     except BaseException:
         writer.abandon()
         raise
+
+
+def _dask_blocks(source, func):
+    """``func``'s result per partition of a DaskSource, in partition order: computed on
+    the workers :data:`DASK_WINDOW` partitions at a time (the client holds that many
+    results at most)."""
+    import dask
+    from dask import delayed
+
+    from ..sources.dask import _part_apply
+
+    parts = list(source._parts)
+    for start in range(0, len(parts), DASK_WINDOW):
+        tasks = [
+            delayed(_part_apply, pure=True)(source._spec, func, x, y, w, i)
+            for i, (x, y, w) in enumerate(parts[start : start + DASK_WINDOW], start)
+        ]
+        yield from dask.compute(*tasks)
 
 
 # -------------------------------------------------------------------------- warnings
