@@ -110,8 +110,12 @@ def test_new_rows_with_weights_equal_statsmodels(cov_type):
     got = get_prediction(ours.summary(cov_type), new, model=ours, weights=new_w)
     expected = ref.get_prediction(sm.add_constant(new, has_constant="add"), weights=new_w)
     _assert_frame(got.summary_frame(0.1), expected.summary_frame(0.1))
-    scalar = ours.summary(cov_type).get_prediction(new, model=ours)
-    assert isinstance(scalar, PredictionResults)
+    from_model = ours.get_prediction(new, cov_type=cov_type, weights=new_w)
+    _assert_frame(from_model.summary_frame(), expected.summary_frame())
+    one = ours.get_prediction(new, cov_type=cov_type, weights=2.0)  # one weight for all
+    expected = ref.get_prediction(sm.add_constant(new, has_constant="add"), weights=2.0)
+    _assert_frame(one.summary_frame(), expected.summary_frame())
+    assert isinstance(ours.summary(cov_type).get_prediction(new, model=ours), PredictionResults)
 
 
 def test_training_rows_equal_statsmodels_fitted_intervals():

@@ -642,12 +642,16 @@ class ExactLinearModel(LinearModel):
             cov_kwds=cov_kwds,
         )
 
-    def get_prediction(self, X, cov_type="nonrobust", target=0, **kwds):
+    def get_prediction(self, X, cov_type="nonrobust", target=0, *, weights=None, **kwds):
         """Predicted means with standard errors and intervals at the rows of X
         (statsmodels' ``get_prediction``): ``.summary_frame(alpha)`` has the columns
         ``mean, mean_se, mean_ci_lower, mean_ci_upper, obs_ci_lower, obs_ci_upper``.
+        ``weights``: WLS weights of the new rows (residual variance ``scale / weights``);
         ``cov_type`` and ``kwds`` are :meth:`summary`'s."""
-        return self.summary(cov_type, target=target, **kwds).get_prediction(X, model=self)
+        from ..inference.prediction import get_prediction
+
+        summary = self.summary(cov_type, target=target, **kwds)
+        return get_prediction(summary, X, model=self, weights=weights)
 
     def get_influence(self, X=None, y=None, sample_weight=None, *, out=None):
         """Influence measures per observation with statsmodels' ``OLSInfluence`` names
