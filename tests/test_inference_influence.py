@@ -341,3 +341,13 @@ def test_unpickled_model_needs_the_rows_again():
     with pytest.raises(ValueError, match="pass X, y"):
         model.get_influence()
     _assert_matches(model.get_influence(X, y), _reference(X, y))
+
+
+def test_leverage_near_one_warns_about_accuracy():
+    X, y = _heteroscedastic(40)
+    w = np.ones(len(y))
+    w[0] = 1e10  # 1 - h_0 ~ 1e-10: dividing by the computed 1 - h costs digits
+    with pytest.warns(AccuracyWarning, match="within"):
+        infl = linreg.LinearRegression().fit(X, y, sample_weight=w).get_influence()
+    assert np.isfinite(infl.hat_matrix_diag).all() and infl.n_leverage_one == 0
+    np.testing.assert_allclose(infl.hat_matrix_diag.sum(), 5, rtol=1e-9)

@@ -125,10 +125,10 @@ def get_influence(model, problem, *, out=None):
         result = OLSInfluence(plan, *chunk_sum(problem, _ChunkBase(plan)).arrays())
         if path is not None:
             result.written = _write_frames(path, fmt, plan, _slices(result))
-        _warn_leverage_one(result.n_leverage_one)
+        _warn_leverage(plan, result.n_leverage_one, _closest_to_one(result._m))
         return result
     written = _stream(problem, plan, path, fmt)
-    _warn_leverage_one(written.n_leverage_one)
+    _warn_leverage(plan, written.n_leverage_one, written.min_one_minus_h)
     return written
 
 
@@ -531,6 +531,8 @@ class InfluenceFile:
         leverage, largest first (at most :data:`TOP_ROWS`).
     n_leverage_one : int
         Rows of leverage 1 (NaN measures).
+    min_one_minus_h : float
+        Smallest ``1 - h_i`` among the other rows (1 if none).
     dffits_threshold : float
         ``2 sqrt(k / n)``.
     """
@@ -542,6 +544,7 @@ class InfluenceFile:
     top_cooks: list
     top_leverage: list
     n_leverage_one: int
+    min_one_minus_h: float
     dffits_threshold: float
 
     def read(self):
@@ -556,8 +559,8 @@ class InfluenceFile:
 class _Tally:
     """Row count, leverage-1 count and the top rows seen so far (``+`` merges)."""
 
-    def __init__(self, n=0, one=0, cooks=None, hat=None):
-        self.n, self.one = n, one
+    def __init__(self, n=0, one=0, cooks=None, hat=None, gap=1.0):
+        self.n, self.one, self.gap = n, one, gap
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
         self.cooks = empty if cooks is None else cooks
         self.hat = empty if hat is None else hat
@@ -570,6 +573,7 @@ class _Tally:
             int(np.count_nonzero(m["one"])),
             _top(rows, m["cooks"]),
             _top(rows, m["hat"]),
+            _closest_to_one(m),
         )
 
     def __add__(self, other):
@@ -578,7 +582,14 @@ class _Tally:
             self.one + other.one,
             _top(*map(np.concatenate, zip(self.cooks, other.cooks))),
             _top(*map(np.concatenate, zip(self.hat, other.hat))),
+            min(self.gap, other.gap),
         )
+
+
+def _closest_to_one(m) -> float:
+    """Smallest ``1 - h`` over the observations not of leverage 1 (1 if none)."""
+    h = m["hat"][~m["one"] & np.isfinite(m["hat"])]
+    return float(np.min(1.0 - h, initial=1.0))
 
 
 def _top(rows, values):
@@ -630,6 +641,7 @@ class _FrameWriter:
             top_cooks=[(int(r), float(v)) for r, v in zip(*t.cooks)],
             top_leverage=[(int(r), float(v)) for r, v in zip(*t.hat)],
             n_leverage_one=t.one,
+            min_one_minus_h=t.gap,
             dffits_threshold=float(2 * np.sqrt(plan.k / plan.nobs)),
         )
 
@@ -710,12 +722,22 @@ def _dask_blocks(source, func):
 
 
 # -------------------------------------------------------------------------- warnings
-def _warn_leverage_one(count: int) -> None:
+def _warn_leverage(plan: _Plan, count: int, gap: float) -> None:
+    """Leverage-1 rows (NaN measures), and rows so close to 1 that dividing by the
+    computed ``1 - h`` (known to ~``plan.error`` absolute) costs digits."""
     if count:
         warnings.warn(
             f"{count} observation(s) have leverage 1 (to working precision): the fit "
             "passes through them, and every influence measure that divides by 1 - h "
             "(all but hat_matrix_diag and resid_var) is NaN for them",
+            AccuracyWarning,
+            stacklevel=4,
+        )
+    error = max(plan.error, EPS) / max(gap, EPS)
+    if error > SE_RTOL:
+        warnings.warn(
+            f"an observation has leverage within {gap:.1e} of 1: the influence measures "
+            f"that divide by 1 - h are accurate to about {error:.1e} (relative) there",
             AccuracyWarning,
             stacklevel=4,
         )
