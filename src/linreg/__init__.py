@@ -38,6 +38,7 @@ _LAZY = {
     # the formula version is ``linreg.formula.ridge``.
     "FormulaModel": ".formula",
     "ols": ".formula",
+    "anova": ".inference.anova",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])
