@@ -275,6 +275,17 @@ def test_printing():
     assert np.shape(mine.wald_test("age", scalar=False).statistic) == (1, 1)
 
 
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC3"])
+def test_summary_frame(cov_type):
+    mine, ref = _pair(_heteroscedastic(), cov_type)
+    text = "x1 = x2, x3 = 0.5"
+    got = mine.t_test(text).summary_frame(alpha=0.1)
+    expected = ref.t_test(text).summary_frame(alpha=0.1)
+    assert list(got.columns) == list(expected.columns)
+    assert list(got.index) == list(expected.index)
+    assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=RTOL)
+
+
 # ------------------------------------------------------------ parser
 NAMES = ["const", "x1", "x10", "np.log(x2)", "C(g)[T.b]", "C(g)[T.b]:x1", "b_1"]
 
@@ -364,3 +375,29 @@ def test_parser_matches_patsy(restrictions, parens):
     R, q = parse_restrictions(text, NAMES)
     assert_allclose(R, expected.coefs, rtol=1e-12, atol=1e-15)
     assert_allclose(q, expected.constants.ravel(), rtol=1e-12, atol=1e-15)
+
+
+def test_row_scaling_does_not_change_the_wald_test():
+    """The restrictions are scaled by their standard errors before the (pseudo-)inverse:
+    rows of R (and q) multiplied by 1e150 and 1e-150 state the same hypothesis."""
+    mine, ref = _pair(_diabetes(), "HC3")
+    R, q = restriction_matrices("bmi + bp = 1, s1 = s2, s3 = 0", mine.names)
+    base = mine.wald_test((R, q))
+    scale = np.array([1e150, 1e-150, 1.0])
+    scaled = mine.wald_test((R * scale[:, None], q * scale))
+    assert scaled.df_num == 3
+    assert_allclose(scaled.statistic, base.statistic, rtol=1e-12)
+    assert_allclose(base.statistic, ref.wald_test((R, q), scalar=True).statistic, rtol=RTOL)
+
+
+def test_from_a_model_file(tmp_path):
+    X, y, _ = _heteroscedastic()
+    model = linreg.LinearRegression().fit(X, y)
+    path = tmp_path / "model.json"
+    linreg.save(model, path, cov_types=("nonrobust", "HC3"))
+    loaded = linreg.load(path)
+    for cov_type in ("nonrobust", "HC3"):
+        before = model.summary(cov_type=cov_type).f_test("x1 = x2, x3 = 0")
+        after = loaded.summary(cov_type=cov_type).f_test("x1 = x2, x3 = 0")
+        assert_allclose(after.fvalue, before.fvalue, rtol=1e-12)
+        assert after.df_denom == before.df_denom

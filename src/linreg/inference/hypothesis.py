@@ -137,6 +137,25 @@ class ContrastResults:
             f"df_denom={self.df_denom:.3g}>"
         )
 
+    def summary_frame(self, xname=None, alpha: float = 0.05):
+        """The t or z table as a pandas DataFrame with statsmodels' columns ``coef, std
+        err, t (z), P>|t| (P>|z|), Conf. Int. Low, Conf. Int. Upp.``."""
+        if self.effect is None:
+            raise NotImplementedError("summary_frame is available for t and z tests only")
+        import pandas as pd
+
+        stat = "t" if self.distribution == "t" else "z"
+        ci = self.conf_int(alpha)
+        columns = {
+            "coef": self.effect,
+            "std err": self.sd,
+            stat: np.asarray(self.statistic).ravel(),
+            f"P>|{stat}|": np.atleast_1d(self.pvalue),
+            "Conf. Int. Low": ci[:, 0],
+            "Conf. Int. Upp.": ci[:, 1],
+        }
+        return pd.DataFrame(columns, index=list(xname or self.c_names))
+
     def __str__(self) -> str:
         return self.summary()
 
