@@ -288,3 +288,17 @@ def test_hac_equals_statsmodels(name):
     expected = ref.get_prediction(sm.add_constant(new, has_constant="add"))
     for alpha in (0.05, 0.1):
         _assert_frame(got.summary_frame(alpha), expected.summary_frame(alpha))
+
+
+@needs_cluster
+def test_two_way_cluster_equals_statsmodels():
+    X, y, w = _weighted()
+    groups = np.column_stack([np.arange(len(y)) % 13, np.arange(len(y)) // 25])
+    ours = linreg.LinearRegression().fit(X, y, sample_weight=w)
+    ref = sm.WLS(y, sm.add_constant(X), weights=w).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
+    new = _new_rows(X)
+    got = ours.get_prediction(new, cov_type="cluster", groups=groups)
+    expected = ref.get_prediction(sm.add_constant(new, has_constant="add"))
+    _assert_frame(got.summary_frame(0.1), expected.summary_frame(0.1))

@@ -63,6 +63,8 @@ def _se_centred(factor: dict, X) -> np.ndarray:
         l = np.column_stack([np.full(len(X), 1 / np.sqrt(factor["weight_sum"])), l])
     v = l @ np.asarray(factor["root"], dtype=np.float64)
     size = np.linalg.norm(v, axis=1)
+    if factor.get("root_negative") is not None:
+        size = _signed_size(size, l @ np.asarray(factor["root_negative"], dtype=np.float64))
     se = safe_product(float(factor["sigma"]), size)
     se[_not_estimable(factor, X)] = np.nan
     if factor.get("undefined_root") is not None:
@@ -71,6 +73,14 @@ def _se_centred(factor: dict, X) -> np.ndarray:
         full = np.linalg.norm(l, axis=1) * np.linalg.norm(factor["root"])
         se[undefined > 1e-8 * np.maximum(full, size)] = np.nan
     return se
+
+
+def _signed_size(size, negative) -> np.ndarray:
+    """``sqrt(|v|^2 - |u|^2)`` for an indefinite meat ``M = F F' - G G'`` (two-way
+    clustering): NaN where the variance comes out negative (statsmodels' NaN)."""
+    other = np.linalg.norm(negative, axis=1)
+    with np.errstate(invalid="ignore"):
+        return np.sqrt((size - other) * (size + other))
 
 
 def _not_estimable(factor: dict, X) -> np.ndarray:
