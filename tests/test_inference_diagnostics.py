@@ -170,6 +170,28 @@ def test_reset_is_exact_where_statsmodels_loses_digits():
     assert_allclose(D.linear_reset(model).statistic, float(exact), rtol=1e-12)
 
 
+def test_without_intercept():
+    """No intercept: the heteroscedasticity tests' auxiliary regressions still have a
+    constant (statsmodels needs one among exog_het); RESET and Breusch-Godfrey are
+    statsmodels' on the model without a constant."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(200, 2)) + 3.0
+    y = X @ np.array([1.0, 2.0]) + rng.normal(size=200) * X[:, 0]
+    model = LinearRegression(fit_intercept=False).fit(X, y)
+    res = sm.OLS(y, X).fit()
+    exog_het = sm.add_constant(X)
+    _close(D.het_breuschpagan(model), smd.het_breuschpagan(res.resid, exog_het))
+    _close(D.het_white(model), smd.het_white(res.resid, exog_het))
+    for use_f in (False, True):
+        ours, theirs = D.linear_reset(model, use_f=use_f), smd.linear_reset(res, use_f=use_f)
+        _close([ours.statistic, ours.pvalue], [theirs.statistic, theirs.pvalue])
+    _close(
+        D.acorr_breusch_godfrey(model, nlags=2),
+        smd.acorr_breusch_godfrey(res, nlags=2, result_object=False),
+    )
+    _close(D.jarque_bera(model), sst.jarque_bera(res.resid))
+
+
 # ----------------------------------------------------------------------- weighted
 def test_weighted_fits():
     """WLS: the whitened residuals sqrt(w) r (statsmodels' wresid) against the model's
@@ -353,6 +375,23 @@ def test_scan_equals_in_memory(tmp_path):
             D.acorr_breusch_godfrey(streamed)
         _close(D.het_white(streamed, X=X, y=y, sample_weight=memory_weights(weights, w)),
                D.het_white(memory))
+
+
+def test_dask_equals_in_memory():
+    """Dask partitions run in any order on the threaded scheduler and are combined in
+    partition order: Durbin-Watson across 9 partition boundaries."""
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, y, _ = _diabetes()
+    memory = LinearRegression().fit(X, y)
+    with dask.config.set(scheduler="threads"):
+        model = LinearRegression().fit(da.from_array(X, chunks=(50, 10)), da.from_array(y, 50))
+        a = footer_statistics(model._inference_problem(), model.coef_, model.intercept_)
+        bp = D.het_breuschpagan(model)
+    b = footer_statistics(memory._inference_problem(), memory.coef_, memory.intercept_)
+    _close(list(a.values()), list(b.values()), rtol=1e-10)
+    _close(bp, D.het_breuschpagan(memory), rtol=1e-10)
 
 
 def memory_weights(weights, w):

@@ -48,6 +48,7 @@ __all__ = [
     "jarque_bera",
     "linear_reset",
     "omni_normtest",
+    "residual_moments",
     "variance_inflation_factor",
 ]
 
@@ -517,10 +518,8 @@ def het_breuschpagan(
     keep[fit.aliased] = False
     ess, tss, rank = _moments_regression(m, keep)
     n = int(m.n_samples)
-    if robust:
-        lm = n * ess / tss
-    else:
-        lm = ess / m.y_mean[0] ** 2 / 2
+    with np.errstate(all="ignore"):  # u^2 constant: NaN
+        lm = n * ess / tss if robust else ess / m.y_mean[0] ** 2 / 2
     return _lm_result(lm, ess, tss - ess, rank, n - rank - 1, rank)
 
 
@@ -623,16 +622,16 @@ def het_white(model, X=None, y=None, sample_weight=None, *, target=0) -> LMTestR
     the rank); ``lm = n R^2`` is chi-square with the auxiliary regression's model
     degrees of freedom under homoscedasticity, ``fval`` its F statistic.  Returns
     ``(lm, lm_pvalue, fvalue, f_pvalue)``.  In memory only.  Weighted fits use the
-    whitened residuals ``sqrt(w) r`` against the unweighted regressors.
+    whitened residuals ``sqrt(w) r`` against the unweighted regressors.  The auxiliary
+    regression has the constant and the linear terms whether or not the model has an
+    intercept (statsmodels requires a constant among exog).
     """
     fit = _Fit(model, X, y, sample_weight, target)
     Xa, ya, w = fit.arrays("het_white")
     u = fit.residuals(Xa, ya)
     if w is not None:
         u = u * np.sqrt(w)
-    Z = _design(fit, Xa)
-    if fit.fit_intercept:
-        Z = np.column_stack([np.ones(Z.shape[0]), Z])
+    Z = np.column_stack([np.ones(len(u)), _design(fit, Xa)])
     i0, i1 = np.triu_indices(Z.shape[1])
     products = Z[:, i0] * Z[:, i1]
     products = products[:, np.ptp(products, axis=0) > 0]  # the constant is the 1
