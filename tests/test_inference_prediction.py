@@ -302,3 +302,34 @@ def test_two_way_cluster_equals_statsmodels():
     got = ours.get_prediction(new, cov_type="cluster", groups=groups)
     expected = ref.get_prediction(sm.add_constant(new, has_constant="add"))
     _assert_frame(got.summary_frame(0.1), expected.summary_frame(0.1))
+
+
+# ------------------------------------------------------------------ scale and sources
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC3"])
+def test_large_offsets_leave_the_intervals_unchanged(cov_type):
+    """Shifting every column (and the new rows) by 1e6 spreads leaves the fit's
+    standard errors unchanged in exact arithmetic: the centred computation keeps
+    them to rtol 1e-8 (``x0' V x0`` in the user's units would cancel ~1e12-fold)."""
+    X, y, w = _weighted()
+    new = _new_rows(X)
+    shift = 1e6 * X.std()
+    base = linreg.LinearRegression().fit(X, y, sample_weight=w)
+    moved = linreg.LinearRegression().fit(X + shift, y, sample_weight=w)
+    got = moved.get_prediction(new + shift, cov_type=cov_type).summary_frame()
+    expected = base.get_prediction(new, cov_type=cov_type).summary_frame()
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC1"])
+def test_from_a_scanned_file_equals_statsmodels(cov_type, tmp_path):
+    X, y, w = _weighted()
+    frame = X.assign(y=y, w=w)
+    path = tmp_path / "data.parquet"
+    frame.to_parquet(path)
+    source = linreg.scan(path, target="y", features=list(X.columns), weights="w", batch_size=64)
+    ours = linreg.LinearRegression().fit(source)
+    ref = sm.WLS(y, sm.add_constant(X), weights=w).fit(cov_type=cov_type)
+    new = _new_rows(X)
+    got = ours.get_prediction(new, cov_type=cov_type)
+    expected = ref.get_prediction(sm.add_constant(new, has_constant="add"))
+    _assert_frame(got.summary_frame(0.05), expected.summary_frame(0.05))
