@@ -493,3 +493,34 @@ def test_omnibus_needs_eight_observations():
     model = LinearRegression().fit(X, y)
     with pytest.warns(UserWarning, match="8 observations"):
         assert np.isnan(D.omni_normtest(model).statistic)
+
+
+def test_exact_fit_is_nan_with_a_warning():
+    """Residuals at y's rounding level are noise: NaN and a warning, not numbers."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(60, 2)) + 100.0
+    y = 3.0 + X @ np.array([1.5, -2.0])
+    model = LinearRegression().fit(X, y)
+    for func in (D.jarque_bera, D.omni_normtest, D.het_breuschpagan, D.het_white,
+                 D.acorr_breusch_godfrey, D.het_goldfeldquandt):
+        with pytest.warns(UserWarning, match="exactly"):
+            out = func(model)
+        assert np.isnan(out[0])
+    with pytest.warns(UserWarning, match="exactly"):
+        assert np.isnan(D.durbin_watson(model))
+    with pytest.warns(UserWarning, match="exactly"):
+        assert np.isnan(D.linear_reset(model).statistic)
+    with pytest.warns(UserWarning, match="exactly"):
+        stats = footer_statistics(model._inference_problem(), model.coef_, model.intercept_)
+    assert all(np.isnan(v) for v in stats.values())
+
+
+def test_constant_feature_vif_is_nan_with_a_warning():
+    X, y, _ = _diabetes()
+    X = np.column_stack([X[:, :2], np.full(len(y), 2.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LinearRegression().fit(X, y)
+    with pytest.warns(UserWarning, match="constant feature"):
+        vif = D.variance_inflation_factor(model)
+    assert np.isnan(vif[2]) and np.isfinite(vif[:2]).all()

@@ -54,6 +54,33 @@ __all__ = [
 
 EPS = float(np.finfo(np.float64).eps)
 
+#: Residuals whose root mean square is below EXACT_FIT * eps times the level of y are
+#: rounding noise (an exact fit): the statistics computed from them are NaN, with a
+#: warning (as :func:`linreg.inference.summary.summarize` warns for its t and p values).
+EXACT_FIT = 64.0
+
+NAN_LM = (np.nan, np.nan, np.nan, np.nan)
+
+
+def _exact_fit(ss: float, moments) -> bool:
+    """Whether residuals of weighted sum of squares ``ss`` are at y's rounding level."""
+    w_sum = float(moments.weight_sum)
+    if not w_sum > 0:
+        return True
+    level = np.sqrt(max(float(moments.yty[0, 0]), 0.0) / w_sum) + abs(float(moments.y_mean[0]))
+    return bool(np.sqrt(ss / w_sum) <= EXACT_FIT * EPS * level)
+
+
+def _warn_exact(what: str) -> None:
+    from .._warnings import external_stacklevel
+
+    warnings.warn(
+        f"the model fits the target exactly to working precision (the residuals are at "
+        f"the rounding level of y): {what} undefined (NaN)",
+        UserWarning,
+        stacklevel=external_stacklevel(),
+    )
+
 
 # ------------------------------------------------------------------- result types
 class LMTestResult(NamedTuple):
@@ -322,7 +349,13 @@ def residual_moments(problem, coef, intercept) -> ResidualMoments:
     if problem.n_targets != 1:
         raise ValueError(f"one target expected, got {problem.n_targets}")
     coef = np.asarray(coef, dtype=np.float64).reshape(-1)
-    return chunk_sum(problem, _ResidualMomentsPass(_Residuals(problem, coef, intercept)))
+    rm = chunk_sum(problem, _ResidualMomentsPass(_Residuals(problem, coef, intercept)))
+    if _exact_fit(rm.ss, problem.get_moments()):
+        _warn_exact(
+            "the residuals' skewness, kurtosis, Jarque-Bera, omnibus and Durbin-Watson are"
+        )
+        return ResidualMoments(rm.n, rm.mean, first=rm.first, last=rm.last)
+    return rm
 
 
 def _jarque_bera(rm: ResidualMoments) -> JarqueBeraResult:
@@ -516,8 +549,11 @@ def het_breuschpagan(
     m = chunk_sum(problem, _SquaredResidualMoments(_Residuals(problem, fit.coef, fit.intercept)))
     keep = np.ones(problem.n_features, dtype=bool)
     keep[fit.aliased] = False
-    ess, tss, rank = _moments_regression(m, keep)
     n = int(m.n_samples)
+    if _exact_fit(n * float(m.y_mean[0]), fit.moments):
+        _warn_exact("the Breusch-Pagan test is")
+        return LMTestResult(*NAN_LM)
+    ess, tss, rank = _moments_regression(m, keep)
     with np.errstate(all="ignore"):  # u^2 constant: NaN
         lm = n * ess / tss if robust else ess / m.y_mean[0] ** 2 / 2
     return _lm_result(lm, ess, tss - ess, rank, n - rank - 1, rank)
@@ -631,6 +667,9 @@ def het_white(model, X=None, y=None, sample_weight=None, *, target=0) -> LMTestR
     u = fit.residuals(Xa, ya)
     if w is not None:
         u = u * np.sqrt(w)
+    if _exact_fit(float(u @ u), fit.moments):
+        _warn_exact("White's test is")
+        return LMTestResult(*NAN_LM)
     Z = np.column_stack([np.ones(len(u)), _design(fit, Xa)])
     i0, i1 = np.triu_indices(Z.shape[1])
     products = Z[:, i0] * Z[:, i1]
@@ -669,9 +708,11 @@ def acorr_breusch_godfrey(
     if nlags < 1:
         raise ValueError(f"nlags must be a positive integer, got {nlags}")
     if w is not None:
-        root = np.sqrt(w)
-        u = u * root
+        u = u * np.sqrt(w)
         B = _weighted_design(B, w, fit.fit_intercept)
+    if _exact_fit(float(u @ u), fit.moments):
+        _warn_exact("the Breusch-Godfrey test is")
+        return LMTestResult(*NAN_LM)
     padded = np.concatenate([np.zeros(nlags), u])
     lags = np.column_stack([padded[nlags - j : nlags - j + n] for j in range(1, nlags + 1)])
     a = _added_variables(u, B, lags, True)
@@ -721,6 +762,8 @@ def linear_reset(
     Xa, ya, w = fit.arrays("linear_reset")
     B = _design(fit, Xa)
     aug = _reset_columns(fit, Xa, ya, B, test_type)
+    u = fit.residuals(Xa, ya) * (1.0 if w is None else np.sqrt(w))
+    exact = _exact_fit(float(u @ u), fit.moments)
     E = np.column_stack([aug**p for p in powers])
     q = E.shape[1]
     if w is None:
@@ -731,7 +774,12 @@ def linear_reset(
             ya * root, _weighted_design(B, w, fit.fit_intercept), E * root[:, None], False
         )
     df_resid = len(ya) - a.rank
-    chi2 = a.delta / (a.rss / df_resid)
+    if exact:
+        _warn_exact("the RESET test is")
+        chi2 = np.nan
+    else:
+        with np.errstate(all="ignore"):
+            chi2 = a.delta / (a.rss / df_resid)
     if use_f:
         return WaldTestResult(chi2 / q, q, df_resid)
     return WaldTestResult(chi2, q)
@@ -791,6 +839,10 @@ def het_goldfeldquandt(
             f"{alternative!r}"
         )
     Xa, ya, w = fit.arrays("het_goldfeldquandt")
+    u = fit.residuals(Xa, ya) * (1.0 if w is None else np.sqrt(w))
+    if _exact_fit(float(u @ u), fit.moments):
+        _warn_exact("the Goldfeld-Quandt test is")
+        return GoldfeldQuandtResult(np.nan, np.nan, alternative)
     n = len(ya)
     split = n // 2 if split is None else int(n * split) if 0 < split < 1 else int(split)
     start2 = split if drop is None else split + (int(n * drop) if 0 < drop < 1 else int(drop))
@@ -801,7 +853,17 @@ def het_goldfeldquandt(
     B = _design(fit, Xa)
     mse1, df1 = _mse(fit, ya[:split], B[:split], None if w is None else w[:split])
     mse2, df2 = _mse(fit, ya[start2:], B[start2:], None if w is None else w[start2:])
-    fval = mse2 / mse1
+    with np.errstate(all="ignore"):
+        fval = mse2 / mse1
+    if not (np.isfinite(fval) and fval > 0):
+        warnings.warn(
+            f"Goldfeld-Quandt: a subsample's residual variance is undefined or zero "
+            f"(mean squared residuals {mse1:.3g} and {mse2:.3g}, residual degrees of "
+            f"freedom {df1} and {df2}): the test is undefined (NaN)",
+            UserWarning,
+            stacklevel=2,
+        )
+        return GoldfeldQuandtResult(np.nan, np.nan, alternative)
     if alternative == "increasing":
         pval = stats.f.sf(fval, df1, df2)
     elif alternative == "decreasing":
@@ -832,7 +894,7 @@ def _mse(fit, y, B, w):
             y * root, _weighted_design(B, w, fit.fit_intercept), np.zeros((len(y), 0)), False
         )
     df = len(y) - a.rank
-    return a.rss / df, df
+    return (a.rss / df if df > 0 else np.nan), df
 
 
 # ------------------------------------------------------------------- collinearity
@@ -859,6 +921,14 @@ def variance_inflation_factor(model, *, target=0) -> np.ndarray:
     d = np.sqrt(np.diag(G))
     vif = np.full(p, np.nan)
     ok = d > 0
+    if not ok.all():
+        names = [n for n, good in zip(estimator._feature_labels(), ok) if not good]
+        warnings.warn(
+            f"variance_inflation_factor: constant feature(s) {', '.join(names)}: their "
+            "VIF is undefined (NaN)",
+            UserWarning,
+            stacklevel=2,
+        )
     if not ok.any():
         return vif
     C = G[np.ix_(ok, ok)] / np.outer(d[ok], d[ok])
