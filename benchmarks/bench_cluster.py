@@ -15,9 +15,9 @@ half a cluster-level normal effect per column (so the clustered errors differ fr
 heteroscedasticity-robust ones), times scales in [0.5, 5], plus offsets in [-20, 20];
 ``y = X @ beta + 3 + u_g + noise`` with a normal cluster effect ``u_g`` and standard
 normal noise.  Files: ``X.npy``, ``y.npy``, ``g.npy`` and ``data.parquet`` (columns
-``x1..xP, y, g``; pyarrow's default writer) in a temporary folder (removed at the end) or
-``--dir`` (kept; data already there with the same sizes is reused).  ``--quick``:
-200,000 x 20 with 2,000 clusters.
+``x1..xP, y, g``; pyarrow's default writer settings: snappy, row groups of 2**20 rows)
+in a temporary folder (removed at the end) or ``--dir`` (kept; data already there with
+the same sizes is reused).  ``--quick``: 200,000 x 20 with 2,000 clusters.
 
 What is timed (each library in its own child process, on the same data)
 ------------------------------------------------------------------------
@@ -68,7 +68,8 @@ import time
 
 import numpy as np
 
-WRITE_ROWS = 2**18
+#: Rows written at a time: one Parquet row group each, pyarrow's default maximum.
+WRITE_ROWS = 2**20
 WARM_ROWS = 10_000
 RTOL = 1e-8
 NAMES = {
@@ -121,7 +122,7 @@ def make_data(rows, cols, clusters, folder):
     X.flush()
     y.flush()
     with open(os.path.join(folder, "sizes.json"), "w") as f:
-        json.dump([rows, cols, clusters], f)
+        json.dump([rows, cols, clusters, WRITE_ROWS], f)
 
 
 def ensure_data(args, folder):
@@ -130,7 +131,7 @@ def ensure_data(args, folder):
     want = [args.rows, args.cols, args.clusters]
     if os.path.exists(path):
         with open(path) as f:
-            if json.load(f) == want:
+            if json.load(f) == [*want, WRITE_ROWS]:
                 return 0.0
     t0 = time.perf_counter()
     make_data(*want, folder)
