@@ -228,7 +228,7 @@ def test_weighted_fits():
     _close(D.variance_inflation_factor(model), vif)
 
 
-def test_zero_weights_are_rows_left_out():
+def test_zero_weights_are_rows_left_out(tmp_path):
     X, y, w = _weighted()
     w = w.copy()
     w[::7] = 0.0
@@ -238,6 +238,19 @@ def test_zero_weights_are_rows_left_out():
     _close(D.jarque_bera(model), sst.jarque_bera(res.wresid))
     _close(D.durbin_watson(model), sst.durbin_watson(res.wresid))
     _close(D.het_breuschpagan(model), smd.het_breuschpagan(res.wresid, res.model.exog))
+    # a scan whose batches of 10 rows include some with weights all zero
+    w[100:130] = 0.0
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    frame["y"], frame["w"] = y, w
+    path = tmp_path / "zeros.parquet"
+    frame.to_parquet(path)
+    source = linreg.scan(path, target="y", features=list(frame.columns[:-2]), weights="w",
+                         batch_size=10)
+    streamed = LinearRegression().fit(source)
+    keep = w > 0
+    res = sm.WLS(y[keep], sm.add_constant(X[keep]), weights=w[keep]).fit()
+    _close(D.het_breuschpagan(streamed), smd.het_breuschpagan(res.wresid, res.model.exog))
+    _close(D.durbin_watson(streamed), sst.durbin_watson(res.wresid))
 
 
 # ---------------------------------------------------------------- autocorrelation

@@ -478,6 +478,16 @@ def jarque_bera(model, X=None, y=None, sample_weight=None, *, target=0) -> Jarqu
     null of normal errors.  statsmodels' ``jarque_bera(resid)``: returns
     ``(jb, jb_pv, skew, kurtosis)``.  One pass over the rows (in memory, scan, Dask);
     ``X, y`` for a model that no longer references its data.
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     return _jarque_bera(residual_moments(fit.problem, fit.coef, fit.intercept))
@@ -491,6 +501,16 @@ def omni_normtest(model, X=None, y=None, sample_weight=None, *, target=0) -> Omn
     ``scipy.stats.normaltest``; chi-square(2) under normal errors.  statsmodels'
     ``omni_normtest(resid)``: ``(statistic, pvalue)``, NaN (with a warning) below 8
     observations.  One pass over the rows.
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     return _omnibus(residual_moments(fit.problem, fit.coef, fit.intercept))
@@ -503,6 +523,16 @@ def durbin_watson(model, X=None, y=None, sample_weight=None, *, target=0) -> flo
     positive and 4 with negative autocorrelation; its null distribution depends on X
     (Durbin-Watson bounds), so no p-value is given, as in statsmodels'
     ``durbin_watson(resid)``.  One pass over the rows.
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     return residual_moments(fit.problem, fit.coef, fit.intercept).durbin_watson()
@@ -520,6 +550,8 @@ class _SquaredResidualMoments:
         from ..moments import Moments
 
         Xk, u = self.residuals.whitened(X, Y, w)
+        if u.size == 0:  # every row of the chunk has zero weight
+            return Moments.empty(X.shape[1], 1)
         return Moments.of_chunk(Xk, (u * u)[:, None])
 
 
@@ -541,6 +573,19 @@ def het_breuschpagan(
     on Dask.  Weighted fits use the whitened residuals ``sqrt(w) r``; aliased features
     are left out of the auxiliary regression (its degrees of freedom are its rank, where
     statsmodels assumes full rank).  The auxiliary regression always has a constant.
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    robust : bool, default True
+        Koenker's studentized statistic ``n R^2`` (True) or Breusch and Pagan's
+        ``ESS / 2`` (False).
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     problem = fit.problem
@@ -661,6 +706,16 @@ def het_white(model, X=None, y=None, sample_weight=None, *, target=0) -> LMTestR
     whitened residuals ``sqrt(w) r`` against the unweighted regressors.  The auxiliary
     regression has the constant and the linear terms whether or not the model has an
     intercept (statsmodels requires a constant among exog).
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     Xa, ya, w = fit.arrays("het_white")
@@ -695,6 +750,18 @@ def acorr_breusch_godfrey(
     ``sqrt(w) [1, X]`` (WLS as OLS on whitened data), i.e. statsmodels'
     ``acorr_breusch_godfrey`` on ``OLS(sqrt(w) y, sqrt(w) exog).fit()`` (statsmodels'
     own on a WLS result mixes unweighted residuals and regressors).
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    nlags : int, optional
+        Highest lag; default ``min(10, n // 5)``.
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     fit.penalized("acorr_breusch_godfrey")
@@ -755,6 +822,22 @@ def linear_reset(
 
     Weighted fits: the augmented regression is weighted least squares with the model's
     weights (statsmodels' ``linear_reset`` on a WLS result refits without them).
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    power : int or list of int, default 3
+        Powers ``2..power``, or the listed powers (each >= 2).
+    test_type : {"fitted", "exog", "princomp"}, default "fitted"
+        What the powers are taken of.
+    use_f : bool, default False
+        F test (True) or chi-square test (False).
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     fit.penalized("linear_reset")
@@ -830,6 +913,24 @@ def het_goldfeldquandt(
     ``P(F(df1, df2) > fval)`` as statsmodels), "decreasing" or "two-sided".  Returns
     ``(fval, pval, ordering)``.  In memory only.  Weighted fits refit each part by
     weighted least squares (rows of zero weight removed first).
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model (a formula model of :func:`linreg.ols` too).
+    idx : int or str, optional
+        The feature to sort the rows by (position in X or name); None keeps their order.
+    split : int or float, optional
+        Last row of the first subsample (exclusive), or that fraction of the rows;
+        default ``n // 2``.
+    drop : int or float, optional
+        Rows (or fraction of rows) after ``split`` left out.
+    alternative : {"increasing", "decreasing", "two-sided"}, default "increasing"
+    X, y, sample_weight : array-like, optional
+        The training data again (the model matrix for a formula model), for a model that
+        no longer references it (after unpickling), as for ``summary()``.
+    target : int, default 0
+        Which column of a 2-D y.
     """
     fit = _Fit(model, X, y, sample_weight, target)
     fit.penalized("het_goldfeldquandt")
@@ -898,7 +999,7 @@ def _mse(fit, y, B, w):
 
 
 # ------------------------------------------------------------------- collinearity
-def variance_inflation_factor(model, *, target=0) -> np.ndarray:
+def variance_inflation_factor(model) -> np.ndarray:
     """Variance inflation factors of the model's features, from its Moments (no pass).
 
     ``VIF_j = 1 / (1 - R_j^2)``, ``R_j^2`` of the regression of feature j on the other
@@ -910,6 +1011,11 @@ def variance_inflation_factor(model, *, target=0) -> np.ndarray:
     cost digits.  Weighted fits: the VIFs of the weighted regressions.  Returns an
     array of shape (n_features,): inf for the features of an exact linear dependence
     (the aliased ones and those they are combinations of), NaN for constant features.
+
+    Parameters
+    ----------
+    model : LinearRegression or FormulaModel
+        A fitted linreg model; only its Moments are read.
     """
     from sklearn.utils.validation import check_is_fitted
 
