@@ -170,9 +170,47 @@ class FormulaModel:
         X = self._model_matrix(data)
         return self.model.predict(X, interval=interval, level=level)
 
-    def summary(self, **kwargs):
-        """Inference with the formula's term names (see :meth:`LinearRegression.summary`)."""
-        return self.model.summary(**kwargs)
+    def summary(self, cov_type="nonrobust", *args, **kwargs):
+        """Inference with the formula's term names (see :meth:`LinearRegression.summary`).
+
+        With ``cov_type="cluster"``, ``groups`` may name one column of the data (or a
+        list of two, two-way clustering): its values on the rows the model was fitted
+        on (after missing-value dropping) are the cluster labels.
+        """
+        cov_kwds = dict(kwargs.pop("cov_kwds", None) or {})
+        groups = kwargs.pop("groups", cov_kwds.pop("groups", None))
+        names = _group_names(groups)
+        if names is not None and str(cov_type).lower() == "cluster":
+            groups = self._group_labels(names)
+        if groups is not None:
+            kwargs["groups"] = groups
+        s = self.model.summary(cov_type, *args, cov_kwds=cov_kwds, **kwargs)
+        if names is not None and str(cov_type).lower() == "cluster":
+            s.cov_kwds["groups"] = names[0] if len(names) == 1 else list(names)
+        return s
+
+    def _group_labels(self, names):
+        """The columns ``names`` of the training data on the rows fitted."""
+        data = getattr(self, "_data", None)
+        if data is None:
+            raise ValueError(
+                "groups names a column of the training data, which this model no longer "
+                "holds (it is not pickled); pass the labels as an array"
+            )
+        frame, rows = data
+        absent = [c for c in names if c not in frame.columns]
+        if absent:
+            raise ValueError(
+                f"groups: no column named {absent[0]!r} in the data; available columns: "
+                f"{', '.join(map(repr, map(str, frame.columns)))}"
+            )
+        labels = [frame[c].to_numpy()[rows] for c in names]
+        return labels[0] if len(labels) == 1 else labels
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_data", None)
+        return state
 
     def get_prediction(self, data, cov_type="nonrobust", target=0, *, weights=None, **kwds):
         """Predicted means with standard errors and intervals for new data (statsmodels'
@@ -237,7 +275,7 @@ def _fit(estimator, formula, data, weights, drop_missing):
         y[:, 0] if y.shape[1] == 1 else y,
         sample_weight=None if w is None else w[X.index.to_numpy()],
     )
-    return FormulaModel(
+    fitted = FormulaModel(
         formula,
         estimator,
         matrices.model_spec,
@@ -245,6 +283,18 @@ def _fit(estimator, formula, data, weights, drop_missing):
         response_names=[str(c) for c in Y.columns],
         n_dropped=len(data) - len(X),
     )
+    fitted._data = (data, X.index.to_numpy())  # for summary(groups="column")
+    return fitted
+
+
+def _group_names(groups):
+    """``groups`` as a list of column names, or None when it is labels."""
+    if isinstance(groups, str):
+        return [groups]
+    if isinstance(groups, (list, tuple)) and 1 <= len(groups) <= 2:
+        if all(isinstance(g, str) for g in groups):
+            return list(groups)
+    return None
 
 
 def _formulaic(caller):

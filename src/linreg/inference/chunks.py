@@ -29,31 +29,42 @@ def has_chunks(problem: LeastSquaresProblem) -> bool:
     return problem.has_data or getattr(problem, "source", None) is not None
 
 
-def chunk_sum(problem: LeastSquaresProblem, func):
+def chunk_sum(problem: LeastSquaresProblem, func, extra=None):
     """``sum(func(X, Y, w))`` over chunks of the problem's rows, X and Y as float64.
 
-    In memory: slices of ``CHUNK_ROWS`` rows.  From a source: the source's chunks
-    (read again from the files, or computed on the Dask workers), with Y restricted
-    to the problem's targets.
+    In memory: slices of ``CHUNK_ROWS`` rows, in row order.  From a source: the source's
+    chunks (read again from the files, or computed on the Dask workers), with Y
+    restricted to the problem's targets.  ``+`` is applied to adjacent chunks in row
+    order (an ordered reduction: it need only be associative, not commutative).
+
+    ``extra``: further per-row columns the pass reads alongside, then passed as
+    ``func(X, Y, w, E)`` with ``E`` a tuple of 1-D arrays (the chunk's values of each):
+    in memory a sequence of arrays aligned with the rows; from a source whatever its
+    ``reduce(func, extra=...)`` takes (a :class:`~linreg.sources.Scan`: column names of
+    the files; a Dask source: Dask collections partitioned as the training data).
     """
     source = getattr(problem, "source", None)
     if source is not None and not problem.has_data:
         targets = problem.targets
-        if targets is None:
+        if targets is not None:
+            func = _SelectTargets(func, list(targets))
+        if extra is None:
             return source.reduce(func)
-        cols = list(targets)
-        return source.reduce(_SelectTargets(func, cols))
+        return source.reduce(func, extra=extra)
     if not problem.has_data:
         raise ValueError("this needs a pass over the data, which this problem does not hold")
     X, Y, w = problem.X, problem.Y, problem.weights
     total = None
     for start in range(0, X.shape[0], CHUNK_ROWS):
         rows = slice(start, start + CHUNK_ROWS)
-        part = func(
+        args = (
             np.asarray(X[rows], dtype=np.float64),
             np.asarray(Y[rows], dtype=np.float64),
             None if w is None else w[rows],
         )
+        if extra is not None:
+            args = (*args, tuple(e[rows] for e in extra))
+        part = func(*args)
         total = part if total is None else total + part
     return total
 
@@ -65,8 +76,8 @@ class _SelectTargets:
         self.func = func
         self.cols = cols
 
-    def __call__(self, X, Y, w):
-        return self.func(X, Y[:, self.cols], w)
+    def __call__(self, X, Y, w, *extra):
+        return self.func(X, Y[:, self.cols], w, *extra)
 
 
 def _log_weights(X, Y, w):

@@ -1,5 +1,8 @@
 """Coefficient covariances (nonrobust, HC0-HC3, ridge) in scaled, centred coordinates.
 
+(Cluster-robust and HAC covariances, :mod:`.cluster` and :mod:`.hac`, build their
+meats from the score rows of :func:`score_rows` and finish with :func:`sandwich`.)
+
 Everything is computed for the parameters ``phi = (sqrt(W) a_c, D beta)``: ``a_c`` is
 the intercept at the centre ``c`` of the data (``intercept + c'beta``), ``W`` the sum of
 the weights and ``D`` the centred column norms rounded to powers of two (so scaling by
@@ -172,6 +175,33 @@ class _MeatPart:
         return _MeatPart(self.meat + other.meat, self.null + other.null, min(self.gap, other.gap))
 
 
+class _ChunkScores(_Rows):
+    """Scores of one chunk's rows of positive weight: ``a_i u_i`` (``orthogonal``:
+    ``q_i u_i``), ``u_i`` the residual (times ``sqrt(w_i)``) divided by ``y_scale``;
+    :meth:`scores` also returns which rows of the chunk they are (None: all)."""
+
+    def __init__(self, rows: _Rows, coef, shifts, y_scale, orthogonal=True):
+        super().__init__(rows.keep, rows.centre, rows.scale, rows.weight_sum, rows.R)
+        self.coef, self.shifts, self.y_scale = coef, shifts, y_scale
+        self.use_q = orthogonal
+
+    def scores(self, X, Y, w):
+        positive = None
+        if w is not None:
+            positive = w > 0
+            if positive.all():
+                positive = None
+            else:
+                X, Y, w = X[positive], Y[positive], w[positive]
+        x_shift, y_shift, offset = self.shifts
+        u = ((Y - y_shift) - (X - x_shift) @ self.coef.T - offset)[:, 0] / self.y_scale
+        if w is not None:
+            u = u * np.sqrt(w)
+        a = self.orthogonal(X, w) if self.use_q else self.design(X, w)
+        a *= u[:, None]
+        return a, positive
+
+
 # ---------------------------------------------------------------------------- factor
 @dataclass
 class CentredCovariance:
@@ -190,6 +220,10 @@ class CentredCovariance:
     lev_one : number of observations of leverage 1 (HC2/HC3)
     null_meat : ``N``, the leverage-1 rows' ``sum q q'`` (zeros when there are none)
     cause : what limits the accuracy (for the warning)
+    signed : whether ``M`` may be indefinite (two-way cluster ``M0 + M1 - M01``, HAC
+        with a kernel that is not positive definite): variances are then read off
+        ``L C M C' L'`` directly, and those that come out negative are NaN
+        (:attr:`negative`)
     direct : where set, ``cov(theta) = sigma^2 diag(1, D^-1) direct diag(1, D^-1)``
         (an entrywise accurate inverse; standard errors are read off it)
     """
@@ -207,6 +241,7 @@ class CentredCovariance:
     null_meat: np.ndarray | None = None
     direct: np.ndarray | None = None
     cause: str = ""
+    signed: bool = False
 
     def meat_root(self) -> np.ndarray:
         """``F`` with ``F F' = M`` (computed once)."""
@@ -233,6 +268,8 @@ class CentredCovariance:
         bse_j corr_ij``; each standard error is formed as ``sigma * unit * |row|``."""
         if self.direct is not None:
             return self._from_direct()
+        if self.signed and _is_indefinite(self.meat):
+            return self._from_signed()
         units, L = self.user_map()
         F = self.meat_root()
         V = F.T @ self.C.T @ L.T  # cov(theta) = sigma^2 diag(units) V'V diag(units)
@@ -241,6 +278,28 @@ class CentredCovariance:
             corr = (V.T @ V) / np.outer(norms, norms)
         corr[~np.isfinite(corr)] = 0.0
         np.fill_diagonal(corr, 1.0)
+        bse = safe_product(self.sigma, units, norms)
+        bse[self.undefined] = np.nan
+        return bse, corr
+
+    def _from_signed(self):
+        """``(bse, corr)`` from ``V = L C M C' L'`` for an indefinite ``M``: a variance
+        that is negative (the estimator's, not rounding's) gives a NaN standard error,
+        listed in :attr:`negative`."""
+        units, L = self.user_map()
+        B = L @ self.C
+        V = B @ ((self.meat + self.meat.T) / 2) @ B.T
+        var = np.diag(V).copy()
+        self.negative = [int(j) for j in np.flatnonzero(~(var >= 0))]
+        norms = np.sqrt(np.where(var >= 0, var, np.nan))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = V / np.outer(norms, norms)
+        corr[~np.isfinite(corr)] = np.nan
+        good = np.isfinite(norms)
+        corr[np.ix_(good, good)] = np.where(
+            np.isfinite(corr[np.ix_(good, good)]), corr[np.ix_(good, good)], 0.0
+        )
+        np.fill_diagonal(corr, np.where(good, 1.0, np.nan))
         bse = safe_product(self.sigma, units, norms)
         bse[self.undefined] = np.nan
         return bse, corr
@@ -267,6 +326,11 @@ class CentredCovariance:
             Cbb, Mbb = self.C[k:, k:], self.meat[k:, k:]
             lower = bool(np.allclose(Cbb, np.tril(Cbb), rtol=0, atol=0))
             y = sla.solve_triangular(Cbb, phi, lower=lower, check_finite=False)
+            if self.signed and _is_indefinite(Mbb):
+                try:  # b' V^-1 b with V indefinite (statsmodels: the same, via pinv)
+                    return float(y @ np.linalg.solve((Mbb + Mbb.T) / 2, y) / len(coef))
+                except np.linalg.LinAlgError:
+                    return np.nan
             try:
                 t = np.linalg.solve(np.linalg.cholesky(Mbb), y)
             except np.linalg.LinAlgError:
@@ -286,7 +350,22 @@ class CentredCovariance:
             "sigma": self.sigma,
             "root": (self.C @ self.meat_root()).tolist(),
             "undefined_root": (self.C @ _psd_root(null)).tolist() if np.any(null) else None,
+            # An indefinite meat M = F F' - G G': var = sigma^2 (|l'C F|^2 - |l'C G|^2).
+            "root_negative": (
+                (self.C @ _psd_root(-self.meat)).tolist()
+                if self.signed and _is_indefinite(self.meat)
+                else None
+            ),
         }
+
+
+def _is_indefinite(M) -> bool:
+    """Whether the symmetric M has an eigenvalue below minus rounding level."""
+    M = np.asarray(M, dtype=np.float64)
+    if not M.size or not np.all(np.isfinite(M)):
+        return False
+    lam = np.linalg.eigvalsh((M + M.T) / 2)
+    return bool(lam[0] < -len(lam) * EPS * max(float(np.max(np.abs(lam))), 0.0) * 4)
 
 
 def _psd_root(M) -> np.ndarray:
@@ -577,6 +656,40 @@ def robust(problem: LeastSquaresProblem, coef, kind, aliased, y_scale):
     cov.lev_one = int(round(float(np.trace(null))))
     if cov.lev_one:
         cov.undefined = _affected(cov, kappa)
+    return cov
+
+
+def score_rows(problem: LeastSquaresProblem, coef, aliased, y_scale, orthogonal=True):
+    """``(scores, rows, error, cause)`` for sandwich covariances built from score sums
+    (cluster, HAC): ``scores`` is the picklable :class:`_ChunkScores` of the kept
+    columns (residuals about their weighted mean, as for the HC types) and ``rows``
+    the equilibrated design's factor (for Ridge: of the design stacked on the
+    penalty), with the estimated relative error of the standard errors it gives."""
+    if not has_chunks(problem):
+        raise ValueError(
+            "this covariance needs a second pass over the data, which this model no "
+            "longer holds; pass X, y (and sample_weight) to summary()"
+        )
+    keep = _kept(problem, aliased)
+    rows, error, cause = _root(problem, keep, need_data=False)
+    if problem.penalized:
+        rows.R = _penalized_factor(rows, float(problem.alpha[0]))
+    coef = np.atleast_2d(coef)
+    x_shift, y_shift = _shifts(problem)
+    offset, _ = residual_mean_and_rss(problem, coef)
+    scores = _ChunkScores(rows, coef, (x_shift, y_shift, offset), y_scale, orthogonal)
+    return scores, rows, error, cause
+
+
+def sandwich(rows: _Rows, meat, y_scale, error, cause, signed=False) -> CentredCovariance:
+    """The covariance ``y_scale^2 C M C'`` (``C = R^-1``) of a meat in the coordinates
+    of Q; ``signed``: M may be indefinite (see :class:`CentredCovariance`)."""
+    r = rows.R.shape[0]
+    C = sla.solve_triangular(rows.R, np.eye(r), check_finite=False)
+    cov = CentredCovariance(
+        rows.keep, rows.centre, rows.scale, rows.weight_sum, C, meat, y_scale, error
+    )
+    cov.cause, cov.signed = cause, signed
     return cov
 
 

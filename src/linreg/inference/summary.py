@@ -46,7 +46,13 @@ from .chunks import chunk_sum, has_chunks
 from .chunks import weight_log_sum as _weight_log_sum
 from .covariance import HC_TYPES, SE_RTOL, safe_product, scaled_residual_sum_of_squares
 
-COV_TYPES = ("nonrobust", *HC_TYPES)
+COV_TYPES = ("nonrobust", *HC_TYPES, "cluster", "HAC")
+
+#: The keywords (statsmodels' ``cov_kwds``) each covariance type takes.
+COV_KWDS = {
+    "cluster": ("groups", "use_correction", "df_correction"),
+    "HAC": ("maxlags", "kernel", "weights_func", "use_correction"),
+}
 
 #: Entries of a null-space vector below this fraction of its largest are rounding.
 NULL_RTOL = 1e-6
@@ -88,6 +94,9 @@ class Summary:
         interval=None,
         not_identified=None,
         scaled_ss=None,
+        n_groups=None,
+        df_resid_inference=None,
+        cov_kwds=None,
     ):
         self.names = list(names)
         self.params = np.asarray(params, dtype=np.float64)
@@ -114,6 +123,14 @@ class Summary:
         self._weight_log_sum = float(weight_log_sum)
         self._fvalue = fvalue
         self.use_t = bool(use_t)
+        # Cluster-robust: clusters (two-way: a pair) and statsmodels' df for t and F
+        # (n_groups - 1 with df_correction); cov_kwds: the covariance's options as
+        # plain values (no labels).
+        if isinstance(n_groups, list):
+            n_groups = tuple(int(g) for g in n_groups)
+        self.n_groups = n_groups
+        self.df_resid_inference = None if df_resid_inference is None else float(df_resid_inference)
+        self.cov_kwds = dict(cov_kwds or {})
         # (ssr, tss) / y_scale^2 and y_scale (a power of two): ratios and logs of sums of
         # squares that under- or overflow in the user's units (older files: unscaled).
         if scaled_ss is None:
@@ -145,9 +162,16 @@ class Summary:
             return self.params / self.bse
 
     @property
+    def df_inference(self) -> float:
+        """Degrees of freedom of t and F: ``df_resid_inference`` where set (clusters
+        less one), else ``df_resid``."""
+        return self.df_resid if self.df_resid_inference is None else self.df_resid_inference
+
+    @property
     def distribution(self):
-        """Student's t with ``df_resid`` degrees of freedom, or the normal (``use_t``)."""
-        return stats.t(self.df_resid) if self.use_t else stats.norm()
+        """Student's t with :attr:`df_inference` degrees of freedom, or the normal
+        (``use_t`` False)."""
+        return stats.t(self.df_inference) if self.use_t else stats.norm()
 
     @property
     def pvalues(self) -> np.ndarray:
@@ -192,9 +216,10 @@ class Summary:
 
     @property
     def f_pvalue(self) -> float:
-        if not (self.df_model > 0 and self.df_resid > 0):
+        """``P(F > fvalue)`` with ``(df_model, df_inference)`` degrees of freedom."""
+        if not (self.df_model > 0 and self.df_inference > 0):
             return np.nan
-        return float(stats.f.sf(self.fvalue, self.df_model, self.df_resid))
+        return float(stats.f.sf(self.fvalue, self.df_model, self.df_inference))
 
     @property
     def llf(self) -> float:
@@ -303,6 +328,9 @@ class Summary:
             "penalized": bool(self.penalized),
             "use_t": self.use_t,
             "fvalue": self._fvalue,
+            "n_groups": list(self.n_groups) if isinstance(self.n_groups, tuple) else self.n_groups,
+            "df_resid_inference": self.df_resid_inference,
+            "cov_kwds": dict(self.cov_kwds),
         }
 
     @classmethod
@@ -408,9 +436,30 @@ def _notes(s: Summary) -> list[str]:
             "Penalized estimator: covariance of the ridge estimator at this alpha "
             "(biased towards zero; tests are conditional on alpha)."
         )
-    if s.cov_type != "nonrobust":
+    if s.cov_type in HC_TYPES:
         notes.append(f"Standard errors are heteroscedasticity robust ({s.cov_type}).")
+    elif s.cov_type in ("cluster", "HAC"):
+        notes.append(_sandwich_note(s))
     return notes
+
+
+def _sandwich_note(s: Summary) -> str:
+    """statsmodels' description of a cluster or HAC covariance, with the clusters."""
+    kw = s.cov_kwds
+    if s.cov_type == "HAC":
+        correction = "with" if kw.get("use_correction") else "without"
+        return (
+            "Standard errors are heteroscedasticity and autocorrelation robust (HAC) using "
+            f"{kw.get('maxlags')} lags and {correction} small sample correction "
+            f"({kw.get('kernel', 'bartlett')} kernel)."
+        )
+    groups = s.n_groups
+    if isinstance(groups, tuple):
+        counted = f"two-way, {groups[0]} and {groups[1]} groups"
+    else:
+        counted = f"{groups} groups"
+    df = "" if s.df_resid_inference is None else f"; df for t and F {s.df_resid_inference:.0f}"
+    return f"Standard errors are robust to cluster correlation (CRV1; {counted}{df})."
 
 
 def _statistic(t: float) -> str:
@@ -442,14 +491,17 @@ def summarize(
     ``use_t=None`` follows statsmodels: t tests for the nonrobust covariance, normal
     (z) tests for the robust ones.
     """
-    if cov_type not in COV_TYPES:
-        raise ValueError(f"unknown cov_type {cov_type!r}; choose one of {', '.join(COV_TYPES)}")
+    cov_type, options, use_t = _cov_options(cov_type, cov_kwds, use_t)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     solution = model.solution_
     if not 0 <= target < problem.n_targets:
         raise ValueError(f"target must be in [0, {problem.n_targets}), got {target!r}")
     single = problem.single_target(target) if problem.n_targets > 1 else problem
+    if cov_type == "cluster":  # bad labels fail before any pass over the data
+        from .cluster import resolve_groups
+
+        options["grouping"] = resolve_groups(single, options["groups"])
     penalized = single.penalized
     aliased = [] if penalized else list(solution.aliased)
     keep = np.ones(single.n_features, dtype=bool)
@@ -472,13 +524,17 @@ def summarize(
     # The residual standard deviation, right even where the RSS leaves the float64 range.
     sigma = float(safe_product(np.sqrt(rss[0] / df_resid), y_scale)) if df_resid > 0 else np.nan
     hc1 = n / df_resid if df_resid > 0 else np.nan
-    factor = _covariance(single, coef, cov_type, aliased, sigma, hc1)
+    factor = _covariance(single, coef, cov_type, aliased, sigma, hc1, options, n, rank)
     bse, corr = factor.standard_errors_and_correlation()
     index = np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)].astype(int)
     _warn_about(factor, cov_type, [names[i] for i in index])
     fvalue = None
     if cov_type != "nonrobust":
         fvalue = factor.wald_fvalue(coef[keep])
+    if cov_type == "cluster" and len(factor.n_groups) == 1 and factor.n_groups[0] <= keep.sum():
+        # Fewer clusters than slopes plus one: the one-way meat has rank below the number
+        # of slopes, the Wald F is undefined (Stata reports it missing).
+        fvalue = np.nan
     left_out = solution.diagnostics.get("unresolved", ())
     unknown = not_identified(single, aliased, left_out)
     all_bse, all_corr = _expand(bse, corr, index, k_const + single.n_features, unknown)
@@ -511,6 +567,7 @@ def summarize(
         use_t=(cov_type == "nonrobust") if use_t is None else use_t,
         fvalue=fvalue,
         not_identified=unknown,
+        **_sandwich_fields(factor, cov_type, options),
         scaled_ss={
             "ssr": float(rss[0]),
             "tss": tss_scaled,
@@ -719,11 +776,88 @@ def _null_interval_factor(problem, aliased, left_out) -> dict:
     return {"null": beta.tolist(), "null_centre": np.asarray(centre).tolist()}
 
 
-def _covariance(problem, coef, cov_type, aliased, sigma, hc1_factor):
+def _cov_options(cov_type, cov_kwds, use_t):
+    """``(cov_type, options, use_t)``: the covariance type by its canonical name
+    ("hac" is "HAC") and its keywords checked against statsmodels' (``use_t`` in
+    ``cov_kwds`` is taken as statsmodels takes it)."""
+    options = dict(cov_kwds or {})
+    if isinstance(cov_type, str) and cov_type.lower() in ("cluster", "hac"):
+        cov_type = "cluster" if cov_type.lower() == "cluster" else "HAC"
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"unknown cov_type {cov_type!r}; choose one of {', '.join(COV_TYPES)}")
+    if "use_t" in options:
+        given = options.pop("use_t")
+        use_t = given if use_t is None else use_t
+    allowed = COV_KWDS.get(cov_type, ())
+    unknown = [k for k in options if k not in allowed]
+    if unknown:
+        owner = {k: t for t, keys in COV_KWDS.items() for k in keys}
+        key = unknown[0]
+        if key in owner:
+            raise ValueError(
+                f"{key}= applies to cov_type={owner[key]!r}, not to cov_type={cov_type!r}"
+            )
+        takes = ", ".join(allowed) if allowed else "no keywords"
+        raise ValueError(f"unknown keyword {key!r} for cov_type={cov_type!r} (it takes {takes})")
+    if cov_type == "cluster" and options.get("groups") is None:
+        raise ValueError('cov_type="cluster" needs groups= (cluster labels, one per row)')
+    if cov_type == "HAC":
+        if options.get("maxlags") is None:
+            raise ValueError('cov_type="HAC" needs maxlags= (the number of lags, as statsmodels)')
+        if "kernel" in options and "weights_func" in options:
+            raise ValueError("give the HAC kernel once: kernel= or weights_func=, not both")
+        from .hac import kernel_weights
+
+        kernel = options.pop("weights_func", options.pop("kernel", "bartlett"))
+        options["weights"], options["kernel"] = kernel_weights(kernel, options["maxlags"])
+    return cov_type, options, use_t
+
+
+def _sandwich_fields(factor, cov_type, options) -> dict:
+    """Summary's ``n_groups``, ``df_resid_inference`` and ``cov_kwds`` (plain values)."""
+    if cov_type == "HAC":
+        kw = {
+            "maxlags": int(options["maxlags"]),
+            "kernel": options["kernel"],
+            "use_correction": bool(options.get("use_correction", False)),
+        }
+        return {"cov_kwds": kw}
+    if cov_type != "cluster":
+        return {}
+    counts = factor.n_groups
+    kw = {
+        "use_correction": bool(options.get("use_correction", True)),
+        "df_correction": options.get("df_correction", True) is not False,
+    }
+    if options["grouping"].names is not None:
+        names = options["grouping"].names
+        kw["groups"] = names[0] if len(names) == 1 else list(names)
+    n_groups = counts[0] if len(counts) == 1 else tuple(counts)
+    df = min(counts) - 1 if kw["df_correction"] else None
+    return {"n_groups": n_groups, "df_resid_inference": df, "cov_kwds": kw}
+
+
+def _covariance(problem, coef, cov_type, aliased, sigma, hc1_factor, options=None, nobs=None,
+                rank=None):  # fmt: skip
     """The :class:`~linreg.covariance.CentredCovariance` of one target."""
     if cov_type == "nonrobust":
         return covariance.nonrobust(problem, aliased, sigma)
     y_scale = sigma if np.isfinite(sigma) and sigma > 0 else 1.0
+    if cov_type == "cluster":
+        from .cluster import cluster_covariance
+
+        factor, factor.n_groups = cluster_covariance(
+            problem, coef[None, :], aliased, y_scale, options["grouping"], nobs=nobs,
+            rank=rank, use_correction=bool(options.get("use_correction", True)),
+        )  # fmt: skip
+        return factor
+    if cov_type == "HAC":
+        from .hac import hac_covariance
+
+        return hac_covariance(
+            problem, coef[None, :], aliased, y_scale, options["weights"], nobs=nobs, rank=rank,
+            use_correction=bool(options.get("use_correction", False)),
+        )  # fmt: skip
     factor = covariance.robust(problem, coef[None, :], cov_type, aliased, y_scale)
     if cov_type == "HC1":
         factor.meat = factor.meat * hc1_factor
@@ -741,7 +875,8 @@ def _warn_about(factor, cov_type, names):
             AccuracyWarning,
             stacklevel=4,
         )
-    if factor.undefined:
+    _warn_about_sandwich(factor, cov_type, names)
+    if factor.undefined and cov_type in HC_TYPES:
         terms = ", ".join(repr(names[j]) for j in factor.undefined)
         warnings.warn(
             f"{cov_type} standard errors of {terms} are undefined (NaN): "
@@ -750,6 +885,31 @@ def _warn_about(factor, cov_type, names):
             "are defined",
             AccuracyWarning,
             stacklevel=4,
+        )
+
+
+def _warn_about_sandwich(factor, cov_type, names):
+    """AccuracyWarnings for cluster/HAC variances that are undefined: one cluster, or
+    negative (two-way ``V0 + V1 - V01`` and non-Bartlett HAC need not be positive)."""
+    counts = getattr(factor, "n_groups", None)
+    if counts is not None and min(counts) < 2:
+        warnings.warn(
+            "cluster-robust standard errors are undefined (NaN): the groups have only "
+            f"{min(counts)} cluster(s); the scores of one cluster sum to zero",
+            AccuracyWarning,
+            stacklevel=5,
+        )
+        return
+    negative = getattr(factor, "negative", [])
+    if negative:
+        what = "V0 + V1 - V01 (two-way clustering)" if counts else "the HAC meat (this kernel)"
+        terms = ", ".join(repr(names[j]) for j in negative)
+        warnings.warn(
+            f"{cov_type} standard errors of {terms} are undefined (NaN): their variance "
+            f"from {what} is negative, the covariance estimate is not positive "
+            "semidefinite",
+            AccuracyWarning,
+            stacklevel=5,
         )
 
 

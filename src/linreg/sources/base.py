@@ -7,9 +7,11 @@ reader thread for files, a map over partitions and a tree of merges for Dask):
 
 ``moments()``
     The :class:`~linreg.Moments` of all rows: one pass.
-``reduce(func)``
-    ``sum(func(X, Y, w) for every chunk)``: the second passes of inference (exact
-    residual sum of squares, the HC meat) are such sums.
+``reduce(func, extra=None)``
+    ``sum(func(X, Y, w) for every chunk)``, in row order: the second passes of
+    inference (exact residual sum of squares, the HC meat, per-cluster score sums,
+    lagged score products) are such sums; ``extra`` adds columns that are not
+    features (cluster labels) as ``func(X, Y, w, E)``.
 
 :class:`SourceProblem` is a :class:`~linreg.solvers.LeastSquaresProblem` that knows
 only the Moments of its data plus the source to pass over again;
@@ -53,8 +55,14 @@ class ChunkSource:
     def moments(self) -> Moments:
         raise NotImplementedError
 
-    def reduce(self, func):
-        """``sum(func(X, Y, w))`` over all chunks (X: (m, p), Y: (m, k), w: (m,) or None)."""
+    def reduce(self, func, extra=None):
+        """``sum(func(X, Y, w))`` over all chunks (X: (m, p), Y: (m, k), w: (m,) or None),
+        ``+`` applied to adjacent chunks in row order (an ordered reduction).
+
+        ``extra``: further per-row columns read alongside (what they are is the
+        subclass's: file column names for a scan, Dask collections for Dask); then
+        ``func(X, Y, w, E)`` with ``E`` a tuple of the chunk's 1-D arrays of them.
+        """
         raise NotImplementedError
 
 

@@ -109,9 +109,38 @@ def _merge(*parts):
     return total
 
 
-def _part_apply(spec, func, x, y, w, index):
+def _part_apply(spec, func, x, y, w, index, *extra):
     X, Y, w = spec.arrays(x, y, w, index)
-    return func(X, Y, w)
+    if not extra:
+        return func(X, Y, w)
+    E = tuple(_extra_values(e, X.shape[0], index) for e in extra)
+    return func(X, Y, w, E)
+
+
+def _extra_values(part, n_rows: int, index: int) -> np.ndarray:
+    """One partition of an extra column (cluster labels) as a 1-D NumPy array of its
+    own type; a missing value or a length other than X's is a ValueError."""
+    values = part.to_numpy() if hasattr(part, "to_numpy") else np.asarray(part)
+    values = np.asarray(values)
+    if values.ndim != 1:
+        values = values.reshape(values.shape[0], -1)
+        if values.shape[1] != 1:
+            raise ValueError(f"groups partition {index} has {values.shape[1]} columns, not 1")
+        values = values[:, 0]
+    if values.shape[0] != n_rows:
+        raise ValueError(
+            f"groups partition {index} has {values.shape[0]} rows, X has {n_rows}: "
+            "partition the groups as the training data"
+        )
+    import pandas as pd
+
+    missing = np.asarray(pd.isna(values))
+    if missing.any():
+        raise ValueError(
+            f"groups has a missing value at row {int(np.argmax(missing))} of partition "
+            f"{index} (0-based)"
+        )
+    return values
 
 
 def _add(*parts):
@@ -122,7 +151,11 @@ def _add(*parts):
 
 
 def _tree(parts, combine):
-    """Combine delayed ``parts`` in a tree of fan-in FAN_IN (depth log_8 of the count)."""
+    """Combine delayed ``parts`` in a tree of fan-in FAN_IN (depth log_8 of the count).
+
+    Each task combines adjacent parts, left to right, and the levels keep their order,
+    so an associative ``combine`` that is not commutative (lagged products in row
+    order) gets the same result as a sequential pass."""
     from dask import delayed
 
     level = list(parts)
@@ -184,6 +217,7 @@ class DaskSource(ChunkSource):
             else [None] * len(x_parts)
         )
         self._parts = list(zip(x_parts, y_parts, w_parts))
+        self._x_parts, self._rows = x_parts, rows
         self._spec = _Partition(self.n_features, self.feature_names)
 
     @staticmethod
@@ -254,12 +288,24 @@ class DaskSource(ChunkSource):
             raise ValueError("sample_weight sums to zero: there is nothing to fit")
         return total
 
-    def reduce(self, func):
+    def reduce(self, func, extra=None):
+        """``sum(func(X, Y, w))`` over the partitions: one task per partition and a tree
+        of additions of adjacent results (in partition order).
+
+        ``extra``: Dask Series or 1-D arrays (or in-memory arrays where X's partition
+        lengths are known) partitioned as the training data; then ``func(X, Y, w, E)``
+        with ``E`` the partition's values of each.
+        """
         import dask
         from dask import delayed
 
+        extra_parts = [
+            self._align(e, self._x_parts, self._rows, "groups") for e in (extra or [])
+        ]
         parts = [
-            delayed(_part_apply, pure=True)(self._spec, func, x, y, w, i)
+            delayed(_part_apply, pure=True)(
+                self._spec, func, x, y, w, i, *(e[i] for e in extra_parts)
+            )
             for i, (x, y, w) in enumerate(self._parts)
         ]
         (total,) = dask.compute(_tree(parts, _add))

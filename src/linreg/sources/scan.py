@@ -240,12 +240,13 @@ class Scan(ChunkSource):
                 )
 
     # ------------------------------------------------------------- reading
-    def _record_batches(self, stop: threading.Event | None = None):
-        """Yield ``(record_batch, file_index, first_row_in_file, bytes_read)``."""
+    def _record_batches(self, stop: threading.Event | None = None, extra=()):
+        """Yield ``(record_batch, file_index, first_row_in_file, bytes_read)``; the
+        batches hold the used columns and the ``extra`` ones."""
         done_bytes, total_rows = 0, 0
         for i, f in enumerate(self.files):
             size = os.path.getsize(f)
-            for batch, row, nbytes in self._file_batches(i):
+            for batch, row, nbytes in self._file_batches(i, extra):
                 if stop is not None and stop.is_set():
                     return
                 yield batch, i, row, done_bytes + min(nbytes, size)
@@ -256,12 +257,13 @@ class Scan(ChunkSource):
                 raise tables.no_rows(self.sources[0])
             raise ValueError(f"linreg.scan: {self._describe()} hold column names but no data rows")
 
-    def _file_batches(self, i: int):
+    def _file_batches(self, i: int, extra=()):
         """Yield ``(record_batch, first_row, bytes_read)`` of file ``i``, batch_size rows at
-        most (CSV blocks are cut by bytes: they are re-cut)."""
+        most (CSV blocks are cut by bytes: they are re-cut); columns: the used ones and
+        the ``extra`` ones."""
         batches = tables.iter_batches(
             self.sources[i],
-            self._used,
+            self._used + [c for c in extra if c not in self._used],
             rows=self.batch_size,
             block_size=CSV_BLOCK_BYTES,
             threads=CSV_THREADS,
@@ -314,15 +316,16 @@ class Scan(ChunkSource):
             if not np.isfinite(c).all():
                 raise self._nonfinite_error(i, row)
 
-    def _prefetched(self, make):
-        """Run ``make(batch, i, row, nbytes)`` on a reader thread, PREFETCH ahead."""
+    def _prefetched(self, make, extra=()):
+        """Run ``make(batch, i, row, nbytes)`` on a reader thread, PREFETCH ahead (the
+        batches hold the ``extra`` columns too)."""
         q: queue.Queue = queue.Queue(PREFETCH)
         stop = threading.Event()
         done = object()
 
         def produce():
             try:
-                for item in self._record_batches(stop):
+                for item in self._record_batches(stop, extra):
                     out = make(*item)
                     while not stop.is_set():
                         try:
@@ -447,24 +450,46 @@ class Scan(ChunkSource):
             )
         return total
 
-    def reduce(self, func):
-        """``sum(func(X, Y, w))`` over the batches (a second pass over the files)."""
+    def reduce(self, func, extra=None):
+        """``sum(func(X, Y, w))`` over the batches, in file order (a second pass over the
+        files; ``+`` combines adjacent batches, earlier on the left).
+
+        ``extra``: names of further columns (any type: numbers, text, booleans) read in
+        the same pass; then ``func(X, Y, w, E)`` with ``E`` the batch's values of each as
+        1-D NumPy arrays.  A missing value in them is a ValueError naming the file, the
+        column and the row.
+        """
         p = self.n_features
         next_buffer = self._buffers(True)
         zeros = np.zeros(len(self._used))
+        names = list(extra) if extra is not None else []
 
         def make(batch, i, row, nbytes):
             columns, w = self._split(self._columns_of(batch, i, row))
             Z = accumulate.fill(next_buffer(), columns, zeros)
-            return Z, None if w is None else np.asarray(w, dtype=np.float64), nbytes
+            E = tuple(self._raw_column(batch, name, i, row) for name in names)
+            return Z, None if w is None else np.asarray(w, dtype=np.float64), E, nbytes
 
         total = None
-        with closing(self._prefetched(make)) as batches:
-            for Z, w, nbytes in batches:
-                part = func(Z[:, 1 : 1 + p], Z[:, 1 + p :], w)
+        with closing(self._prefetched(make, names)) as batches:
+            for Z, w, E, nbytes in batches:
+                args = (Z[:, 1 : 1 + p], Z[:, 1 + p :], w) + ((E,) if extra is not None else ())
+                part = func(*args)
                 total = part if total is None else total + part
                 self._report(nbytes)
         return total
+
+    def _raw_column(self, batch, name: str, i: int, row: int) -> np.ndarray:
+        """Column ``name`` of a record batch as a NumPy array of its own type; a
+        missing value (null or NaN) is a ValueError naming where it is."""
+        column = batch.column(name)
+        values = column.to_numpy(zero_copy_only=False)
+        missing = np.asarray(column.is_null(nan_is_null=True).to_numpy(zero_copy_only=False))
+        if missing.any():
+            src = self.sources[i]
+            where = src.where(row + int(np.argmax(missing)))
+            raise ValueError(f"{src.name}: missing value in column {name!r} at {where}")
+        return values
 
     def _describe(self) -> str:
         if len(self.files) == 1:
