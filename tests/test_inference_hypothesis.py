@@ -218,18 +218,37 @@ def test_df_resid_inference_is_used():
     assert s.f_test("x1, x2").df_denom == 9
 
 
-def test_cluster_if_available():
+ROBUST = [
+    ("cluster", {"groups": np.arange(300) % 25}, None),
+    ("cluster", {"groups": np.arange(300) % 25}, True),
+    ("cluster", {"groups": np.column_stack([np.arange(300) % 25, np.arange(300) % 7])}, None),
+    ("HAC", {"maxlags": 3}, None),
+]
+
+
+@pytest.mark.parametrize(("cov_type", "kwds", "use_t"), ROBUST)
+def test_cluster_and_hac(cov_type, kwds, use_t):
     X, y, _ = _heteroscedastic()
-    groups = np.arange(len(y)) % 25
+    model = linreg.LinearRegression().fit(X, y)
     try:
-        s = linreg.LinearRegression().fit(X, y).summary(cov_type="cluster", groups=groups)
+        s = model.summary(cov_type=cov_type, use_t=use_t, **kwds)
     except (ValueError, TypeError) as err:
-        pytest.skip(f"cluster covariance not available: {err}")
-    ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    for text in ("x1 = x2", "x1, x3 = 0.5"):
-        _check_t(s.t_test(text), ref.t_test(text))
-        _check_wald(s.f_test(text), ref.f_test(text))
-        _check_wald(s.wald_test(text), ref.wald_test(text, scalar=True))
+        pytest.skip(f"{cov_type} covariance not available: {err}")
+    ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type=cov_type, cov_kwds=kwds, use_t=use_t)
+    assert s.df_resid_inference == getattr(ref, "df_resid_inference", None)
+    for text in ("x1 = x2", "x1, x3 = 0.5", "x2 + x4 = 0, x3 = 2*x1"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mine = s.t_test(text)
+        negative = np.isnan(mine.sd)  # two-way clustering: an indefinite covariance
+        assert negative.any() == any("negative variance" in str(w.message) for w in caught)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _check_t(mine, ref.t_test(text))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # two-way clustering may be indefinite
+            _check_wald(s.f_test(text), ref.f_test(text))
+            _check_wald(s.wald_test(text), ref.wald_test(text, scalar=True))
 
 
 def test_not_identified_gives_nan_with_warning():

@@ -29,10 +29,13 @@ covariances with ``df_correction``), else ``summary.df_resid``; t and F when
 The Wald statistic ``(R b - q)' (R V R')^+ (R b - q)`` is computed from the Summary's
 stored factor ``V = diag(bse) corr diag(bse)`` on the restrictions' correlation matrix
 (each restriction scaled by its standard error) by a symmetric eigendecomposition:
-directions whose eigenvalue is below ``n_restrictions * eps`` times the largest are
-dropped and the numerator degrees of freedom become the rank (statsmodels' ``pinv`` and
-``matrix_rank``, with a warning).  A restriction touching a parameter the data cannot
-identify (NaN standard error) gives NaN results, with a warning naming the parameter.
+directions whose eigenvalue is below ``n_restrictions * eps`` times the largest in
+magnitude are dropped and the numerator degrees of freedom become the rank (statsmodels'
+``pinv`` and ``matrix_rank``, with a warning).  An indefinite covariance (two-way
+clustering) is inverted as statsmodels' ``pinv`` does, with a warning; a negative
+variance of a restriction gives a NaN standard error, with a warning.  A restriction
+touching a parameter the data cannot identify (NaN standard error) gives NaN results,
+with a warning naming the parameter.
 """
 
 from __future__ import annotations
@@ -222,8 +225,9 @@ def t_test(summary, r_matrix, use_t=None) -> ContrastResults:
     R, q = restriction_matrices(r_matrix, summary.names)
     use_t = summary.use_t if use_t is None else bool(use_t)
     effect = R @ summary.params
-    sd, _ = _restriction_covariance(summary, R)
-    unknown = ~np.isfinite(sd)
+    root, K = _restriction_covariance(summary, R)
+    sd = _standard_errors(root, K)
+    unknown = ~np.isfinite(root)  # touches a parameter without a standard error
     effect = np.where(unknown, np.nan, effect)
     with np.errstate(divide="ignore", invalid="ignore"):
         tvalue = (effect - q) / sd
@@ -262,8 +266,8 @@ def wald_test(summary, r_matrix, use_f=None, scalar=True) -> ContrastResults:
     """
     R, q = restriction_matrices(r_matrix, summary.names)
     use_f = summary.use_t if use_f is None else bool(use_f)
-    sd, corr = _restriction_covariance(summary, R)
-    statistic, rank = _wald_statistic(R @ summary.params - q, sd, corr)
+    root, K = _restriction_covariance(summary, R)
+    statistic, rank = _wald_statistic(R @ summary.params - q, root, K)
     if use_f:
         statistic = statistic / rank
     value = statistic if scalar else np.array([[statistic]])
@@ -279,10 +283,12 @@ def _df_denom(summary) -> float:
 
 
 def _restriction_covariance(summary, R):
-    """Standard errors of ``R params`` and the correlation matrix of the restrictions,
-    from the stored factor ``V = diag(bse) corr diag(bse)`` (never ``V`` itself: its
-    entries may leave the float64 range where the standard errors do not).  Rows that
-    touch a parameter without a standard error get NaN (with a warning)."""
+    """``(root, K)``: ``root`` the square roots of ``|diag(R V R')|`` and K the
+    restrictions' covariance divided by ``outer(root, root)`` (their correlation matrix
+    where V is positive semidefinite), from the stored factor ``V = diag(bse) corr
+    diag(bse)`` (never V itself: its entries may leave the float64 range where the
+    standard errors do not).  Rows that touch a parameter without a standard error get
+    NaN (with a warning)."""
     bse = np.asarray(summary.bse, dtype=np.float64)
     corr = np.asarray(summary._corr, dtype=np.float64)
     used = np.any(R != 0, axis=0)
@@ -296,13 +302,28 @@ def _restriction_covariance(summary, R):
     scale[scale == 0] = 1.0
     A = A / scale[:, None]
     V = A @ corr[np.ix_(cols, cols)] @ A.T
-    norm = np.sqrt(np.clip(np.diag(V), 0.0, None))
-    sd = np.full(R.shape[0], np.nan)
-    sd[good] = scale * norm
-    full = np.full((R.shape[0], R.shape[0]), np.nan)
+    norm = np.sqrt(np.abs(np.diag(V)))
+    root = np.full(R.shape[0], np.nan)
+    root[good] = scale * norm
+    K = np.full((R.shape[0], R.shape[0]), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        full[np.ix_(good, good)] = V / np.outer(norm, norm)
-    return sd, full
+        K[np.ix_(good, good)] = V / np.outer(norm, norm)
+    return root, K
+
+
+def _standard_errors(root, K):
+    """``root`` where the variance ``diag(R V R')`` is non-negative; NaN, with a
+    warning, where an indefinite covariance (two-way clustering) makes it negative."""
+    negative = np.diag(K) < 0
+    if negative.any():
+        rows = ", ".join(str(i) for i in np.flatnonzero(negative))
+        warnings.warn(
+            f"restriction(s) {rows} have a negative variance under this covariance (an "
+            "indefinite two-way cluster covariance); their standard errors are NaN",
+            RuntimeWarning,
+            stacklevel=external_stacklevel(),
+        )
+    return np.where(negative, np.nan, root)
 
 
 def _warn_unidentified(summary, R, known, bad_rows) -> None:
@@ -320,13 +341,12 @@ def _warn_unidentified(summary, R, known, bad_rows) -> None:
     )
 
 
-def _wald_statistic(diff, sd, corr):
-    """``z' K^+ z`` with ``z = diff / sd`` and K the restrictions' correlation matrix,
-    and the rank of K (eigenvalues below ``m eps`` times the largest are dropped)."""
+def _wald_statistic(diff, root, K):
+    """``z' K^+ z`` with ``z = diff / root`` and K the restrictions' scaled covariance
+    (see :func:`_restriction_covariance`), and the rank of K (eigenvalues below ``m
+    eps`` times the largest in magnitude are dropped)."""
     m = diff.shape[0]
-    if not np.all(np.isfinite(sd)) or not np.all(np.isfinite(corr)):
-        return np.nan, m
-    if np.any(sd == 0):
+    if np.any(root == 0):
         warnings.warn(
             "a restriction has zero variance under this covariance; the Wald statistic "
             "is undefined (NaN)",
@@ -334,10 +354,20 @@ def _wald_statistic(diff, sd, corr):
             stacklevel=external_stacklevel(),
         )
         return np.nan, m
-    z = diff / sd
-    eigval, eigvec = np.linalg.eigh((corr + corr.T) / 2)
-    keep = eigval > eigval.max() * m * EPS
+    if not np.all(np.isfinite(root)) or not np.all(np.isfinite(K)):
+        return np.nan, m
+    z = diff / root
+    eigval, eigvec = np.linalg.eigh((K + K.T) / 2)
+    keep = np.abs(eigval) > np.abs(eigval).max() * m * EPS
     rank = int(keep.sum())
+    if np.any(eigval[keep] < 0):
+        warnings.warn(
+            "the covariance of the restrictions is not positive semidefinite (as a two-way "
+            "cluster covariance V0 + V1 - V01 can be); its pseudo-inverse has negative "
+            "eigenvalues (statsmodels' pinv) and the Wald statistic is unreliable",
+            RuntimeWarning,
+            stacklevel=external_stacklevel(),
+        )
     if rank < m:
         warnings.warn(
             "covariance of constraints does not have full rank. The number of "
