@@ -276,6 +276,7 @@ def traced_peak_mb(call, data):
 
 
 def profile_stages(call, data, top=25):
+    """cProfile of one call: the ``top`` functions by cumulative, then by own time."""
     import cProfile
     import io
     import pstats
@@ -285,7 +286,9 @@ def profile_stages(call, data, top=25):
     call(*data)
     prof.disable()
     out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top // 2)
     return out.getvalue()
 
 
@@ -436,7 +439,8 @@ def print_notes(results):
         )
         if "profile" in r:
             print("\nProfile of linreg's in-memory fit + clustered summary (cumulative):\n")
-            print("\n".join(r["profile"].splitlines()[:60]))
+            lines = [line for line in r["profile"].splitlines() if line.strip()]
+            print("\n".join(lines))
 
 
 def verdicts(results, diffs, x_mb):
