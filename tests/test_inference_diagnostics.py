@@ -537,3 +537,14 @@ def test_constant_feature_vif_is_nan_with_a_warning():
     with pytest.warns(UserWarning, match="constant feature"):
         vif = D.variance_inflation_factor(model)
     assert np.isnan(vif[2]) and np.isfinite(vif[:2]).all()
+
+
+def test_target_of_a_two_column_y():
+    X, y, _ = _diabetes()
+    y2 = np.sin(y) + X[:, 0]
+    both = LinearRegression().fit(X, np.column_stack([y, y2]))
+    one = LinearRegression().fit(X, y2)
+    for func in (D.jarque_bera, D.het_breuschpagan, D.het_white, D.acorr_breusch_godfrey):
+        _close(func(both, target=1), func(one), rtol=1e-10)
+    with pytest.raises(ValueError, match="target"):
+        D.durbin_watson(both, target=2)
