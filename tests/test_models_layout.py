@@ -146,3 +146,19 @@ def test_warnings_point_at_the_callers_line(case):
     assert all(record.filename == __file__ for record in caught), [
         (r.category.__name__, r.filename, r.lineno) for r in caught
     ]
+
+
+def test_pickling_a_model_leaves_its_training_data_in_place():
+    """Pickling drops the training data from the pickle only: the pickled model itself
+    still computes robust summaries (a second pass), equal to statsmodels' HC1."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    y = X.sum(1) + rng.standard_normal(50) * (1 + np.abs(X[:, 0]))
+    model = linreg.LinearRegression().fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    reference = sm.OLS(y, sm.add_constant(X)).fit(cov_type="HC1").bse
+    np.testing.assert_allclose(model.summary("HC1").bse, reference, rtol=1e-10)
+    with pytest.raises(ValueError, match="pass X, y"):
+        restored.summary("HC1")

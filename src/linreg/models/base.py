@@ -717,7 +717,9 @@ class ExactLinearModel(LinearModel):
         return [f"x{j}" for j in range(self.n_features_in_)]
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: on Python 3.11+ the base returns the live __dict__, and popping from it
+        # would delete the training data of the model being pickled
+        state = dict(super().__getstate__())
         state.pop("_training", None)
         state.pop("_source", None)
         return state
