@@ -45,3 +45,16 @@ __all__ = sorted([*_LAZY, "__version__"])
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
+
+#: Public submodules loaded on first attribute access (``linreg.diagnostics.durbin_watson``
+#: after a plain ``import linreg``); not in ``__all__``, which lists objects.
+_SUBMODULES = ("diagnostics",)
+_name_getattr = __getattr__
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        from importlib import import_module
+
+        return import_module(f".{name}", __name__)
+    return _name_getattr(name)
