@@ -190,6 +190,48 @@ def test_compare_f_test_warns_for_robust(synthetic):
         big.compare_f_test(small)
 
 
+@pytest.mark.parametrize("typ", [1, 2])
+def test_large_offset_is_accurate(typ):
+    """Types I and II of ``C(g) * x`` do not change when x is shifted (the spans of the
+    nested models do not): with x near 1e6 they equal statsmodels' tables of the
+    shifted, well-conditioned problem (statsmodels' own type II on the offset data is
+    off by about 3e-2 here)."""
+    rng = np.random.default_rng(1)
+    n = 200
+    data = pd.DataFrame({"x": rng.normal(size=n) + 1e6, "g": rng.choice(list("abc"), n)})
+    data["y"] = data.x * 0.5 + rng.normal(size=n) + (data.g == "b")
+    shifted = data.assign(x=data.x - 1e6)
+    expected = anova_lm(smf.ols("y ~ C(g) * x", shifted).fit(), typ=typ)
+    _same_table(linreg.anova(linreg.ols("y ~ C(g) * x", data), typ=typ), expected, rtol=1e-7)
+
+
+@pytest.mark.parametrize("typ", [1, 2, 3])
+def test_from_the_moments_when_the_data_is_gone(synthetic, typ):
+    """A model that no longer references its training data: the table from the Moments
+    and the Summary's covariance."""
+    formula = "y ~ C(g) * x + C(h)"
+    mine, ref = _pair(formula, synthetic, "w")
+    expected = linreg.anova(mine, typ=typ)
+    del mine.model._training
+    _same_table(linreg.anova(mine, typ=typ), expected, rtol=1e-9)
+    if typ > 1:
+        _same_table(linreg.anova(mine, typ=typ), anova_lm(ref, typ=typ))
+
+
+@pytest.mark.filterwarnings("ignore:standard errors")  # the Summary's own, also true
+def test_moments_type1_warns_when_ill_conditioned():
+    from linreg.solution import AccuracyWarning
+
+    rng = np.random.default_rng(1)
+    n = 200
+    data = pd.DataFrame({"x": rng.normal(size=n) + 1e6, "g": rng.choice(list("abc"), n)})
+    data["y"] = data.x * 0.5 + rng.normal(size=n)
+    model = linreg.ols("y ~ C(g) * x", data)
+    del model.model._training
+    with pytest.warns(AccuracyWarning, match="ill-conditioned"):
+        linreg.anova(model)
+
+
 # ------------------------------------------------------------ errors
 def test_errors(synthetic):
     full = linreg.ols("y ~ C(g) * x", synthetic)

@@ -9,22 +9,23 @@
   ``df, sum_sq, mean_sq, F, PR(>F)`` (type I) or ``sum_sq, df, F, PR(>F)`` (types II
   and III), rows named by the formula's terms and ``"Residual"``.
 
-The tables of one model come from its Moments (``model.moments_``: the centred
-cross-products of the model matrix and the response), with no second pass over the
-data.  With ``X_s`` the model matrix with columns scaled to unit length (centred when
-the model has an intercept) and ``L L'`` the Cholesky factor of ``X_s' W X_s``:
+The tables of one model:
 
-* type I (sequential): the effects ``e = L^-1 X_s' W y`` are the coordinates of y on
-  the columns orthogonalized in order; a term's sum of squares is the sum of its
-  ``e_j^2`` (statsmodels' ``effects``; the intercept is centred out and not listed);
+* type I (sequential): the effects ``e = Q' W^1/2 y`` of the QR factorization of the
+  model matrix in column order (centred when the model has an intercept, which is then
+  not listed); a term's sum of squares is the sum of its ``e_j^2`` (statsmodels'
+  ``effects``).  From the training data when the fitted model still references it
+  (accurate to cond(X) eps), else from the Moments (``model.moments_``: Cholesky of the
+  equilibrated cross-products, accurate to cond(X)^2 eps, with a warning when that may
+  matter);
 * types II and III: ``SS = (L b)' (L A L')^-1 (L b)`` for the term's restriction
-  matrix L, with ``A = (X' W X)^-1`` (the intercept's row built from the centred
-  inverse and the means) and b the coefficients: statsmodels' F test with the scale
-  backed out.  Type III tests each term's columns (the intercept included) in the
-  full model; type II each term after the others except the terms that contain it,
-  by statsmodels' construction (the term's rows made orthogonal, in the metric A, to
-  those of the terms containing it).  Type III depends on the coding of categorical
-  terms, as in statsmodels and R.
+  matrix L, with ``A = cov / mse`` the nonrobust covariance of the Summary (its stored
+  factor, computed as accurately as the Summary's standard errors) and b the
+  coefficients: statsmodels' F test with the scale backed out.  Type III tests each
+  term's columns (the intercept included) in the full model; type II each term after
+  the others except the terms that contain it, by statsmodels' construction (the
+  term's rows made orthogonal, in the metric A, to those of the terms containing it).
+  Type III depends on the coding of categorical terms, as in statsmodels and R.
 
 F statistics use the model's residual mean square (``ssr / df_resid``); these are the
 classical (non-robust) tables whatever covariance a Summary was made with.
@@ -197,15 +198,17 @@ def _compare_models(models, scale):
 # ----------------------------------------------------------------- one model
 def _single_model(model, typ):
     terms = _terms(model)
-    fit = _Gram.of(model)
     summary = _summary(model, "model")
     _refuse_aliased(summary)
-    if typ == 1:
-        rows = _type1(fit, terms)
+    data = _weighted_design(model.model)
+    if data is not None:
+        rows = _from_data(data, terms, typ)
+    elif typ == 1:
+        rows = _type1(_effects_from_moments(model.model.moments_, summary.k_constant), terms)
     elif typ == 2:
-        rows = _type2(fit, terms)
+        rows = _type2(summary, terms)
     else:
-        rows = _type3(fit, terms)
+        rows = _type3(summary, terms)
     return _table(rows, summary, typ)
 
 
@@ -220,6 +223,8 @@ def _terms(model):
         )
     if getattr(model.model, "alpha", None) is not None:
         raise ValueError("ANOVA tables need a least squares fit (linreg.ols), not ridge")
+    if np.ndim(model.model.coef_) != 1:
+        raise ValueError("ANOVA tables are computed for one response")
     k_const = int(model.model.fit_intercept)
     index = {name: k_const + j for j, name in enumerate(model.feature_names)}
     index["Intercept"] = 0
@@ -241,110 +246,141 @@ def _refuse_aliased(summary) -> None:
             f"the model matrix is rank deficient (aliased: {names}); ANOVA tables are "
             "computed for full-rank designs only"
         )
-    if summary.nobs != np.round(summary.nobs):
-        raise ValueError("ANOVA tables need the number of observations")
 
 
-class _Gram:
-    """The Cholesky factor of the scaled (centred) Gram matrix of a fitted model, its
-    coefficients in parameter order and ``A = (X' W X)^-1`` in parameter order."""
-
-    def __init__(self, moments, fit_intercept, params):
-        m = moments
-        p = m.n_features
-        cross = m.cross if fit_intercept else m.uncentred()
-        G, g = cross[:p, :p], cross[:p, p]
-        d = np.sqrt(np.diag(G))
-        if not np.all(d > 0):
-            raise ValueError("a column of the model matrix is constant: ANOVA is undefined")
-        self.k_const = int(fit_intercept)
-        self.params = params
-        self.chol = _cholesky(G / np.outer(d, d))
-        self.effects = linalg.solve_triangular(self.chol, g / d, lower=True)
-        self._d = d
-        self._moments = m
-
-    @classmethod
-    def of(cls, model):
-        est = model.model
-        if np.ndim(est.coef_) != 1:
-            raise ValueError("ANOVA tables are computed for one response")
-        params = np.r_[np.atleast_1d(est.intercept_)[: int(est.fit_intercept)], est.coef_]
-        return cls(est.moments_, est.fit_intercept, np.asarray(params, dtype=np.float64))
-
-    def inverse(self) -> np.ndarray:
-        """``(X' W X)^-1`` in parameter order (intercept first when fitted)."""
-        p = self._d.shape[0]
-        inv_scaled = linalg.cho_solve((self.chol, True), np.eye(p))
-        slopes = inv_scaled / np.outer(self._d, self._d)
-        if not self.k_const:
-            return slopes
-        m = self._moments
-        xbar = m.x_mean
-        h = slopes @ xbar
-        A = np.empty((p + 1, p + 1))
-        A[0, 0] = 1.0 / m.weight_sum + xbar @ h
-        A[0, 1:] = A[1:, 0] = -h
-        A[1:, 1:] = slopes
-        return A
+# ----------------------------------------------------------------- from the data
+def _weighted_design(est):
+    """``(W^1/2 [1, X], W^1/2 y)`` in parameter order from the training data the fitted
+    model still references, or None (a model unpickled or fitted from a source)."""
+    X, Y, w = getattr(est, "_training", (None, None, None))
+    if not isinstance(X, np.ndarray) or Y is None:
+        return None
+    Z = np.asarray(X, dtype=np.float64)
+    y = np.asarray(Y, dtype=np.float64).reshape(Z.shape[0], -1)[:, 0]
+    if est.fit_intercept:
+        Z = np.column_stack([np.ones(Z.shape[0]), Z])
+    if w is not None:
+        root = np.sqrt(np.asarray(w, dtype=np.float64))
+        Z, y = Z * root[:, None], y * root
+    return Z, y
 
 
-def _cholesky(C):
-    try:
-        L = linalg.cholesky(C, lower=True)
-    except linalg.LinAlgError:
-        L = None
-    if L is None or np.min(np.abs(np.diag(L))) ** 2 < C.shape[0] * np.finfo(float).eps:
-        raise ValueError("the model matrix is rank deficient: ANOVA tables are undefined")
-    return L
+def _from_data(data, terms, typ):
+    """Each term's sum of squares as the squared effects of its columns in a QR
+    factorization of the model matrix with the columns ordered: the model's order
+    (type I); the other terms, the term, then the terms containing it (type II: the
+    drop in ssr from adding the term to the model without it and its relatives); all
+    other columns, then the term (type III)."""
+    Z, y = data
+    everything = np.arange(Z.shape[1])
+    if typ == 1:
+        effects = _effects(Z[:, everything], y)
+        return [
+            (n, float(np.sum(effects[c] ** 2)), len(c)) for n, c, _ in terms if n != "Intercept"
+        ]
+    rows = []
+    for name, cols, factors in terms:
+        if name == "Intercept" and typ != 3:
+            continue
+        higher = [c for n, c, f in terms if typ == 2 and n != "Intercept" and factors < f]
+        before = np.setdiff1d(everything, np.concatenate([cols, *higher]))
+        effects = _effects(Z[:, np.r_[before, cols]], y)
+        rows.append((name, float(np.sum(effects[len(before) :] ** 2)), len(cols)))
+    return rows
 
 
-def _type1(fit, terms):
-    """Sequential sums of squares: the squared effects of each term's columns."""
+def _effects(Z, y) -> np.ndarray:
+    """``Q' y`` for the Householder QR factorization ``Z = Q R`` (statsmodels'
+    ``effects``): the coordinates of y on the columns orthogonalized in order."""
+    q, r = np.linalg.qr(Z)
+    _check_full_rank(np.abs(np.diag(r)) / np.linalg.norm(Z, axis=0))
+    return q.T @ y
+
+
+# ----------------------------------------------------------------- from the Moments
+def _type1(effects, terms):
+    """Sequential sums of squares: the squared effects of each term's columns (the
+    effects of the slopes, the intercept centred out)."""
+    k_const = int(any(name == "Intercept" for name, _, _ in terms))
     rows = []
     for name, cols, _ in terms:
         if name == "Intercept":
             continue
-        ss = float(np.sum(fit.effects[cols - fit.k_const] ** 2))
-        rows.append((name, ss, len(cols)))
+        rows.append((name, float(np.sum(effects[cols - k_const] ** 2)), len(cols)))
     return rows
 
 
-def _type3(fit, terms):
+def _effects_from_moments(m, fit_intercept) -> np.ndarray:
+    """The effects from the Cholesky factor of the equilibrated Gram matrix (accurate
+    to cond(X)^2 eps: a warning when that may exceed 1e-8)."""
+    p = m.n_features
+    cross = m.cross if fit_intercept else m.uncentred()
+    G, g = cross[:p, :p], cross[:p, p]
+    d = np.sqrt(np.diag(G))
+    _check_full_rank(d)
+    C = G / np.outer(d, d)
+    try:
+        L = linalg.cholesky(C, lower=True)
+    except linalg.LinAlgError:
+        L = np.zeros_like(C)
+    _check_full_rank(np.diag(L))
+    if np.linalg.cond(C) * np.finfo(float).eps > 1e-8:
+        from ..solution import AccuracyWarning
+
+        warnings.warn(
+            "type I sums of squares from the cross-products of an ill-conditioned model "
+            f"matrix (condition number of X'X {np.linalg.cond(C):.3g}) may be inaccurate; "
+            "refit the formula model in this session to compute them from the data",
+            AccuracyWarning,
+            stacklevel=external_stacklevel(),
+        )
+    return linalg.solve_triangular(L, g / d, lower=True)
+
+
+def _check_full_rank(diagonal) -> None:
+    diagonal = np.abs(diagonal)
+    if not np.all(diagonal > diagonal.shape[0] * np.finfo(float).eps * max(diagonal.max(), 1)):
+        raise ValueError("the model matrix is rank deficient: ANOVA tables are undefined")
+
+
+# ----------------------------------------------------------------- types II and III
+def _type3(summary, terms):
     """Each term's columns tested in the full model (the intercept included)."""
-    A = fit.inverse()
-    return [(name, _wald_ss(fit.params, A, _rows(cols, A)), len(cols)) for name, cols, _ in terms]
+    k = len(summary.names)
+    return [(name, _sum_of_squares(summary, _rows(cols, k)), len(cols)) for name, cols, _ in terms]
 
 
-def _type2(fit, terms):
-    """Each term tested after all others except the terms that contain it."""
-    A = fit.inverse()
+def _type2(summary, terms):
+    """Each term tested after all others except the terms that contain it: the term's
+    rows made orthogonal, in the covariance metric, to those of the terms containing it
+    (statsmodels' construction)."""
+    k = len(summary.names)
+    cov = summary.cov_params()
     rows = []
     for name, cols, factors in terms:
         if name == "Intercept":
             continue
         higher = [c for other, c, f in terms if other != "Intercept" and factors < f]
-        L1 = _rows(np.concatenate([cols, *higher]), A)
+        L1 = _rows(np.concatenate([cols, *higher]), k)
         if higher:
-            L2 = _rows(np.concatenate(higher), A)
-            q, _ = linalg.qr(L1 @ A @ L2.T)
+            L2 = _rows(np.concatenate(higher), k)
+            q, _ = linalg.qr(L1 @ cov @ L2.T)
             L1 = q[:, -len(cols) :].T @ L1
-        rows.append((name, _wald_ss(fit.params, A, L1), len(cols)))
+        rows.append((name, _sum_of_squares(summary, L1), len(cols)))
     return rows
 
 
-def _rows(cols, A):
-    return np.eye(A.shape[0])[np.asarray(cols, dtype=int)]
+def _rows(cols, k):
+    return np.eye(k)[np.asarray(cols, dtype=int)]
 
 
-def _wald_ss(b, A, L) -> float:
-    """``(L b)' (L A L')^-1 (L b)`` on the restrictions' correlation matrix."""
-    v = L @ b
-    M = L @ A @ L.T
-    s = np.sqrt(np.diag(M))
-    K = M / np.outer(s, s)
-    z = v / s
-    return float(z @ linalg.solve(K, z, assume_a="pos"))
+def _sum_of_squares(summary, L) -> float:
+    """``(L b)' (L A L')^-1 (L b)`` with ``A = cov / mse``: the nonrobust Wald
+    statistic times the residual mean square (statsmodels backs it out of f_test)."""
+    from .hypothesis import wald_statistic
+
+    statistic, _ = wald_statistic(summary, L)
+    return float(statistic * summary.mse_resid)
 
 
 def _table(rows, summary, typ):

@@ -54,6 +54,7 @@ __all__ = [
     "parse_restrictions",
     "restriction_matrices",
     "t_test",
+    "wald_statistic",
     "wald_test",
 ]
 
@@ -274,6 +275,15 @@ def wald_test(summary, r_matrix, use_f=None, scalar=True) -> ContrastResults:
     if use_f:
         return ContrastResults("F", value, _df_denom(summary), df_num=rank)
     return ContrastResults("chi2", value, rank, df_num=rank)
+
+
+def wald_statistic(summary, R, q=None):
+    """``(W, J)``: the Wald statistic ``(R b - q)' (R V R')^+ (R b - q)`` under the
+    Summary's covariance V and J the rank of ``R V R'`` (see :func:`wald_test`); R a
+    numeric matrix over all parameters."""
+    R, q = _numeric(R, q, len(summary.names))
+    root, K = _restriction_covariance(summary, R)
+    return _wald_statistic(R @ summary.params - q, root, K)
 
 
 def _df_denom(summary) -> float:
