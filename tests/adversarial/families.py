@@ -324,6 +324,57 @@ def summary_hc(rng):
     )
 
 
+def _groups(rng, n):
+    """Cluster labels: 2..n/2 groups of unequal sizes, singletons sometimes, as ints or
+    strings, in row order or shuffled."""
+    G = int(rng.integers(2, max(3, n // 2)))
+    labels = rng.integers(0, G, n)
+    labels[: min(G, n)] = np.arange(min(G, n))  # every label used at least once
+    labels = rng.permutation(labels)
+    if rng.random() < 0.3:
+        return np.array([f"g{v}" for v in labels])
+    return labels
+
+
+def summary_cluster(rng):
+    """Cluster-robust standard errors, one- or two-way, CR1 or uncorrected."""
+    X = _inference_design(rng, n_max=70)
+    n = X.shape[0]
+    groups = _groups(rng, n)
+    if rng.random() < 0.3:
+        groups = np.column_stack([np.asarray(groups).astype(str), _groups(rng, n).astype(str)])
+    w = 10.0 ** rng.uniform(-3, 3, n) if rng.random() < 0.3 else None
+    kwds = {"groups": groups, "use_correction": bool(rng.random() < 0.8)}
+    return dict(
+        X=X,
+        y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
+        w=w,
+        check="summary",
+        extra={"cov_type": "cluster", "cov_kwds": kwds, "force_large": bool(rng.random() < 0.3)},
+        note=f"cluster {'two' if np.ndim(groups) == 2 else 'one'}-way",
+    )
+
+
+def summary_hac(rng):
+    """HAC (Newey-West) standard errors, bartlett or uniform kernel, rows in order."""
+    X = _inference_design(rng, n_max=70)
+    n = X.shape[0]
+    kwds = {
+        "maxlags": int(rng.integers(0, min(8, n - 1))),
+        "kernel": str(rng.choice(["bartlett", "uniform"])),
+        "use_correction": bool(rng.random() < 0.5),
+    }
+    w = 10.0 ** rng.uniform(-3, 3, n) if rng.random() < 0.3 else None
+    return dict(
+        X=X,
+        y=_target(rng, X, noise=10.0 ** rng.uniform(-3, 0)),
+        w=w,
+        check="summary",
+        extra={"cov_type": "HAC", "cov_kwds": kwds, "force_large": bool(rng.random() < 0.3)},
+        note=f"HAC {kwds['kernel']} L={kwds['maxlags']}",
+    )
+
+
 def intervals(rng):
     """Confidence and prediction intervals at large offsets."""
     p = int(rng.integers(1, 5))
@@ -549,6 +600,8 @@ FAMILIES = {
         explicit_solvers,
         summary_se,
         summary_hc,
+        summary_cluster,
+        summary_hac,
         intervals,
         lasso_kkt,
         enet_kkt,

@@ -78,9 +78,75 @@ def covariance(ref: ExactInference, cov_type: str) -> QMat:
     return cov
 
 
+def _scores(ref: ExactInference) -> list:
+    """Per row the score ``w_i e_i x_i`` (statsmodels' whitened ``wexog * wresid``)."""
+    return [[ref.w[i] * ref.resid[i] * v for v in r] for i, r in enumerate(ref.rows)]
+
+
+def _outer_sum(pairs, k) -> QMat:
+    """``sum a b'`` over the pairs ``(a, b)`` of rational vectors."""
+    total = [[q(0)] * k for _ in range(k)]
+    for a, b in pairs:
+        for j in range(k):
+            if a[j]:
+                for m in range(k):
+                    total[j][m] += a[j] * b[m]
+    return qmat_from_rows(total)
+
+
+def _sandwich(ref: ExactInference, meat: QMat) -> QMat:
+    return ref.bread @ meat @ ref.bread
+
+
+def cluster_covariance(ref: ExactInference, groups, use_correction=True) -> QMat:
+    """Exact one-way (CR1 with ``use_correction``) or two-way cluster-robust covariance
+    with statsmodels' conventions: ``G/(G-1) (n-1)/(n-k)`` per way, and two-way
+    ``V_0 + V_1 - V_01`` (V_01 on the intersection groups)."""
+    groups = np.asarray(groups)
+    if groups.ndim == 2:
+        both = [f"{a}|{b}" for a, b in groups.tolist()]
+        parts = [
+            cluster_covariance(ref, groups[:, 0], use_correction),
+            cluster_covariance(ref, groups[:, 1], use_correction),
+            cluster_covariance(ref, np.asarray(both), use_correction),
+        ]
+        return parts[0] + parts[1] - parts[2]
+    scores = _scores(ref)
+    sums = {}
+    for g, s in zip(groups.tolist(), scores):
+        acc = sums.setdefault(g, [q(0)] * ref.k)
+        for j in range(ref.k):
+            acc[j] += s[j]
+    cov = _sandwich(ref, _outer_sum([(v, v) for v in sums.values()], ref.k))
+    if use_correction:
+        G = len(sums)
+        cov = cov.scale(q(G) / (G - 1) * (q(ref.n - 1) / (ref.n - ref.k)))
+    return cov
+
+
+def hac_covariance(ref: ExactInference, maxlags: int, kernel="bartlett", use_correction=False):
+    """Exact Newey-West covariance: meat ``G_0 + sum_l w_l (G_l + G_l')`` with
+    ``G_l = sum_t s_t s_{t-l}'`` in row order, ``w_l = 1 - l/(L+1)`` (bartlett) or 1
+    (uniform); ``use_correction`` multiplies by ``n/(n-k)`` (statsmodels)."""
+    scores = _scores(ref)
+    meat = _outer_sum([(s, s) for s in scores], ref.k)
+    for lag in range(1, maxlags + 1):
+        weight = q(1) - q(lag) / (maxlags + 1) if kernel == "bartlett" else q(1)
+        gamma = _outer_sum([(scores[t], scores[t - lag]) for t in range(lag, ref.n)], ref.k)
+        meat = meat + (gamma + gamma.T()).scale(weight)
+    cov = _sandwich(ref, meat)
+    if use_correction:
+        cov = cov.scale(q(ref.n) / (ref.n - ref.k))
+    return cov
+
+
 def standard_errors(cov: QMat) -> list:
     """mpmath square roots of the exact diagonal."""
-    return [mpmath.sqrt(to_mpf(cov[j, j])) for j in range(cov.rows)]
+    # A negative variance (two-way clustering's V_0 + V_1 - V_01 can give one) has no
+    # standard error: NaN, which the comparison requires linreg to give too.
+    return [
+        mpmath.sqrt(to_mpf(cov[j, j])) if cov[j, j] >= 0 else mpmath.nan for j in range(cov.rows)
+    ]
 
 
 def interval_reference(ref: ExactInference, X0, fit_intercept, kind: str, level: float):

@@ -180,7 +180,8 @@ def _run_linreg(case: Case) -> dict:
         model = _fit(case, folder=folder)
         out["model"] = model
         if check == "summary":
-            out["bse"] = model.summary(cov_type=case.extra["cov_type"]).bse
+            kwds = case.extra.get("cov_kwds", {})
+            out["bse"] = model.summary(cov_type=case.extra["cov_type"], **kwds).bse
         elif check == "interval":
             out["pred"] = model.predict(
                 case.extra["X0"], interval=case.extra["interval"], level=case.extra["level"]
@@ -258,7 +259,7 @@ def _measure(case: Case, out: dict):
         return max(viol, berr), KKT_BOUND, False, False
     ref = inference.exact_wls(case.X, case.y, case.w, fi)
     if check == "summary":
-        cov = inference.covariance(ref, case.extra["cov_type"])
+        cov = _exact_covariance(ref, case)
         return (
             exact.rel_error_vec(out["bse"], inference.standard_errors(cov)),
             math.nan,
@@ -269,6 +270,18 @@ def _measure(case: Case, out: dict):
         ref, case.extra["X0"], fi, case.extra["interval"], case.extra["level"]
     )
     return _interval_error(out["pred"], fits, halves, floors), math.nan, False, False
+
+
+def _exact_covariance(ref, case: Case):
+    """The exact ``cov_params()`` of the case's covariance type."""
+    kind, kwds = case.extra["cov_type"], case.extra.get("cov_kwds", {})
+    if kind == "cluster":
+        return inference.cluster_covariance(ref, kwds["groups"], kwds.get("use_correction", True))
+    if kind == "HAC":
+        return inference.hac_covariance(
+            ref, kwds["maxlags"], kwds.get("kernel", "bartlett"), kwds.get("use_correction", False)
+        )
+    return inference.covariance(ref, kind)
 
 
 def _interval_error(pred, fits, halves, floors) -> float:
