@@ -205,7 +205,7 @@ def _dask_groups(groups):
         )
     if isinstance(groups, (list, tuple)):
         extra = list(groups)
-    elif hasattr(groups, "columns"):  # a (Dask) DataFrame
+    elif getattr(groups, "ndim", 1) == 2 and hasattr(groups, "columns"):  # a DataFrame
         extra = [groups[c] for c in groups.columns]
     elif getattr(groups, "ndim", 1) == 2:
         extra = [groups[:, j] for j in range(groups.shape[1])]
