@@ -196,3 +196,39 @@ def test_trainer_ridge_reference_is_scikit_learns_weighted_ridge():
     skl = Ridge(alpha=alpha, solver="svd").fit(X, y, sample_weight=w)
     np.testing.assert_allclose(_floats(ref.coef[0]), skl.coef_, rtol=1e-7)
     assert exact.to_float(ref.intercept[0]) == pytest.approx(skl.intercept_, rel=1e-7)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exact_cluster_and_hac_references_equal_statsmodels(seed):
+    """The exact references of summary_cluster / summary_hac are statsmodels' formulas
+    (one-way CR1, two-way V0 + V1 - V01, Newey-West with both kernels) on WLS data."""
+    import mpmath
+    from statsmodels.stats.sandwich_covariance import weights_uniform
+
+    rng = np.random.default_rng(seed)
+    n = 40
+    X = rng.standard_normal((n, 2)) + [3.0, -1.0]
+    y = X @ [1.0, 2.0] + rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n)
+    g = rng.integers(0, 6, n)
+    g2 = np.column_stack([g, rng.integers(0, 4, n)])
+    ref = inference.exact_wls(X, y, w, True)
+    res = sm.WLS(y, sm.add_constant(X), weights=w)
+    cases = [
+        ({"groups": g}, "cluster", inference.cluster_covariance(ref, g)),
+        ({"groups": g, "use_correction": False}, "cluster",
+         inference.cluster_covariance(ref, g, False)),
+        ({"groups": g2}, "cluster", inference.cluster_covariance(ref, g2)),
+        ({"maxlags": 3}, "HAC", inference.hac_covariance(ref, 3)),
+        ({"maxlags": 2, "use_correction": True}, "HAC",
+         inference.hac_covariance(ref, 2, use_correction=True)),
+        ({"maxlags": 2, "weights_func": weights_uniform}, "HAC",
+         inference.hac_covariance(ref, 2, "uniform")),
+    ]  # fmt: skip
+    for kwds, kind, cov in cases:
+        with np.errstate(invalid="ignore"):
+            want = res.fit(cov_type=kind, cov_kwds=kwds).bse
+        got = np.array(
+            [np.nan if mpmath.isnan(v) else float(v) for v in inference.standard_errors(cov)]
+        )
+        np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
