@@ -333,3 +333,26 @@ def test_from_a_scanned_file_equals_statsmodels(cov_type, tmp_path):
     got = ours.get_prediction(new, cov_type=cov_type)
     expected = ref.get_prediction(sm.add_constant(new, has_constant="add"))
     _assert_frame(got.summary_frame(0.05), expected.summary_frame(0.05))
+
+
+@needs_cluster
+def test_formula_cluster_with_groups_named_by_column():
+    rng = np.random.default_rng(11)
+    n = 240
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(list("abc"), n)})
+    df["firm"] = rng.integers(0, 20, n)
+    df["y"] = 1 + 2 * df.x + (df.g == "b") + rng.normal(size=n) + 0.5 * df.firm % 3
+    ours = linreg.ols("y ~ x + C(g)", df)
+    ref = smf.ols("y ~ x + C(g)", df).fit(cov_type="cluster", cov_kwds={"groups": df["firm"]})
+    new = pd.DataFrame({"x": [0.1, 2.0, -1.0], "g": ["a", "c", "b"]}, index=[5, 6, 7])
+    got = ours.get_prediction(new, cov_type="cluster", groups="firm")
+    _assert_frame(got.summary_frame(0.1), ref.get_prediction(new).summary_frame(0.1))
+
+
+def test_summary_get_prediction_takes_weights():
+    X, w, ours, ref = _fits("weighted", "HC3")
+    new = _new_rows(X)
+    new_w = np.linspace(0.5, 4.0, len(new))
+    got = ours.summary("HC3").get_prediction(new, model=ours, weights=new_w)
+    expected = ref.get_prediction(sm.add_constant(new, has_constant="add"), weights=new_w)
+    _assert_frame(got.summary_frame(), expected.summary_frame())

@@ -217,14 +217,14 @@ class FormulaModel:
         ``get_prediction``): ``data`` is transformed by the model spec as in
         :meth:`predict`; ``.summary_frame(alpha)`` is indexed as ``data``.  ``weights``
         (an array, or a column of ``data``) are the new rows' WLS weights; ``cov_type``
-        and ``kwds`` are :meth:`LinearRegression.summary`'s (see
-        :func:`linreg.inference.prediction.get_prediction`)."""
+        and ``kwds`` are :meth:`summary`'s (``groups`` may name a column of the training
+        data; see :func:`linreg.inference.prediction.get_prediction`)."""
         from .inference.prediction import get_prediction
 
         if isinstance(weights, str):
             weights = _as_frame(data)[weights].to_numpy(dtype=np.float64)
         X = self._model_matrix(data)
-        summary = self.model.summary(cov_type, target=target, **kwds)
+        summary = self.summary(cov_type, target=target, **kwds)  # groups= by column name
         return get_prediction(summary, X, model=self.model, weights=weights)
 
     def __repr__(self) -> str:

@@ -287,12 +287,13 @@ class Summary:
 
         return compare_f_test(self, restricted)
 
-    def get_prediction(self, X, *, model=None):
+    def get_prediction(self, X, *, model=None, weights=None):
         """Means and intervals at new rows X under this covariance
-        (statsmodels' ``get_prediction``; ``.summary_frame(alpha)``)."""
+        (statsmodels' ``get_prediction``; ``.summary_frame(alpha)``); ``weights``: WLS
+        weights of the new rows."""
         from .prediction import get_prediction
 
-        return get_prediction(self, X, model=model)
+        return get_prediction(self, X, model=model, weights=weights)
 
     @property
     def notes(self) -> list[str]:
