@@ -11,6 +11,7 @@ on how the data is read.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Rows per chunk for passes over in-memory arrays.
 CHUNK_ROWS = 65536
+
+#: Threads for in-memory passes whose function says it is ``threadsafe`` (a pure
+#: function of its chunk); the chunks are still added in row order.
+THREADS = max(1, min(4, os.cpu_count() or 1))
 
 __all__ = ["CHUNK_ROWS", "chunk_sum", "has_chunks", "weight_log_sum"]
 
@@ -32,7 +37,8 @@ def has_chunks(problem: LeastSquaresProblem) -> bool:
 def chunk_sum(problem: LeastSquaresProblem, func, extra=None):
     """``sum(func(X, Y, w))`` over chunks of the problem's rows, X and Y as float64.
 
-    In memory: slices of ``CHUNK_ROWS`` rows, in row order.  From a source: the source's
+    In memory: slices of ``CHUNK_ROWS`` rows, in row order (on :data:`THREADS` threads
+    when ``func.threadsafe`` is true: a pure function of its chunk).  From a source: the source's
     chunks (read again from the files, or computed on the Dask workers), with Y
     restricted to the problem's targets.  ``+`` is applied to adjacent chunks in row
     order (an ordered reduction: it need only be associative, not commutative).
@@ -53,19 +59,56 @@ def chunk_sum(problem: LeastSquaresProblem, func, extra=None):
         return source.reduce(func, extra=extra)
     if not problem.has_data:
         raise ValueError("this needs a pass over the data, which this problem does not hold")
-    X, Y, w = problem.X, problem.Y, problem.weights
+    chunk = _InMemoryChunk(problem, func, extra)
+    starts = range(0, problem.X.shape[0], CHUNK_ROWS)
+    workers = min(THREADS, len(starts))
+    if getattr(func, "threadsafe", False) and workers > 1:
+        return _threaded_sum(chunk, starts, workers)
     total = None
-    for start in range(0, X.shape[0], CHUNK_ROWS):
+    for start in starts:
+        part = chunk(start)
+        total = part if total is None else total + part
+    return total
+
+
+class _InMemoryChunk:
+    """``func`` on the rows ``start ... start + CHUNK_ROWS`` of an in-memory problem."""
+
+    def __init__(self, problem, func, extra):
+        self.problem, self.func, self.extra = problem, func, extra
+
+    def __call__(self, start):
+        X, Y, w = self.problem.X, self.problem.Y, self.problem.weights
         rows = slice(start, start + CHUNK_ROWS)
         args = (
             np.asarray(X[rows], dtype=np.float64),
             np.asarray(Y[rows], dtype=np.float64),
             None if w is None else w[rows],
         )
-        if extra is not None:
-            args = (*args, tuple(e[rows] for e in extra))
-        part = func(*args)
-        total = part if total is None else total + part
+        if self.extra is not None:
+            args = (*args, tuple(e[rows] for e in self.extra))
+        return self.func(*args)
+
+
+def _threaded_sum(chunk, starts, workers):
+    """The ordered sum of ``chunk(start)`` computed on ``workers`` threads (NumPy and
+    BLAS release the GIL; BLAS itself held to one thread each), at most ``workers + 1``
+    chunks in flight, so memory stays a few chunks."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    total, pending = None, deque()
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        for start in starts:
+            pending.append(pool.submit(chunk, start))
+            if len(pending) > workers:
+                part = pending.popleft().result()
+                total = part if total is None else total + part
+        while pending:
+            part = pending.popleft().result()
+            total = part if total is None else total + part
     return total
 
 

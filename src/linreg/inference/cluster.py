@@ -92,7 +92,7 @@ def resolve_groups(problem, groups) -> Grouping:
         if len(col) != n:
             raise ValueError(f"{where} has {len(col)} values but the model was fitted on {n} rows")
         _check_missing(col, where)
-    codes = [_factorize_codes(c) for c in columns]
+    codes = [_codes(c, n) for c in columns]
     if len(codes) == 2:
         pair = codes[0].astype(np.int64) * (int(codes[1].max(initial=-1)) + 1) + codes[1]
         codes.append(_factorize_codes(pair))
@@ -157,6 +157,20 @@ def _missing(values) -> np.ndarray:
         if values.dtype.kind == "O":
             return np.array([v is None or v != v for v in values], dtype=bool)
         return np.zeros(len(values), dtype=bool)
+
+
+#: Non-negative integer labels below this (and the number of rows) are their own codes.
+DIRECT_CODES = 1 << 18
+
+
+def _codes(values, n_rows: int) -> np.ndarray:
+    """Integer codes of the labels: the labels themselves when they are small
+    non-negative integers (clusters without rows are dropped later), else factorized."""
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if low >= 0 and high < min(DIRECT_CODES, max(n_rows, 1024)):
+            return values.astype(np.int64, copy=False)
+    return _factorize_codes(values)
 
 
 def _factorize_codes(values) -> np.ndarray:
@@ -260,10 +274,12 @@ class _DenseSums:
         self.sums, self.counts = sums, counts
 
     def __add__(self, other):
-        return _DenseSums(
-            [a + b for a, b in zip(self.sums, other.sums)],
-            [a + b for a, b in zip(self.counts, other.counts)],
-        )
+        # In place: chunk_sum's running total is the left operand and is not kept.
+        for a, b in zip(self.sums, other.sums):
+            a += b
+        for a, b in zip(self.counts, other.counts):
+            a += b
+        return self
 
     def totals(self):
         """Per grouping, the sums of the clusters that have rows."""
@@ -304,6 +320,8 @@ def _merge(pieces):
 
 class _ChunkCodes:
     """One chunk's score sums by integer code (in memory; a class: picklable)."""
+
+    threadsafe = True  # a pure function of its chunk
 
     def __init__(self, scores, sizes):
         self.scores, self.sizes = scores, sizes
@@ -365,6 +383,7 @@ def cluster_covariance(
     meats, counts = [], []
     for S in totals:
         # Sums of a_i u_i to sums of q_i u_i = R^-T a_i u_i: one solve for all clusters.
+        S = scores.unscale(S)
         SQ = sla.solve_triangular(rows.R, S.T, trans="T", check_finite=False)
         factor = correction(len(S), nobs, rank) if use_correction else 1.0
         meats.append((factor if np.isfinite(factor) else 1.0) * (SQ @ SQ.T))

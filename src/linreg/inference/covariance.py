@@ -98,6 +98,8 @@ class _ChunkRSS:
     """``(sum w r^2, sum w r)`` of one chunk per target, shape (2, k), with the residuals
     ``r = (y - y_shift) - (x - x_shift)'b`` (picklable for Dask)."""
 
+    threadsafe = True  # a pure function of its chunk (chunk_sum may use threads)
+
     def __init__(self, coef, x_shift, y_shift, y_scale=1.0):
         self.coef, self.x_shift, self.y_shift = coef, x_shift, y_shift
         self.y_scale = y_scale
@@ -176,9 +178,10 @@ class _MeatPart:
 
 
 class _ChunkScores(_Rows):
-    """Scores of one chunk's rows of positive weight: ``a_i u_i`` (``orthogonal``:
-    ``q_i u_i``), ``u_i`` the residual (times ``sqrt(w_i)``) divided by ``y_scale``;
-    :meth:`scores` also returns which rows of the chunk they are (None: all)."""
+    """Scores of one chunk's rows of positive weight: ``q_i u_i`` (``orthogonal``), or
+    ``a_i u_i`` before the column scaling (:meth:`unscale`), ``u_i`` the residual
+    (times ``sqrt(w_i)``) divided by ``y_scale``; :meth:`scores` also returns which
+    rows of the chunk they are (None: all)."""
 
     def __init__(self, rows: _Rows, coef, shifts, y_scale, orthogonal=True):
         super().__init__(rows.keep, rows.centre, rows.scale, rows.weight_sum, rows.R)
@@ -193,13 +196,44 @@ class _ChunkScores(_Rows):
                 positive = None
             else:
                 X, Y, w = X[positive], Y[positive], w[positive]
+        if not self.use_q:
+            return self._design_scores(X, Y, w), positive
         x_shift, y_shift, offset = self.shifts
         u = ((Y - y_shift) - (X - x_shift) @ self.coef.T - offset)[:, 0] / self.y_scale
         if w is not None:
             u = u * np.sqrt(w)
-        a = self.orthogonal(X, w) if self.use_q else self.design(X, w)
+        a = self.orthogonal(X, w)
         a *= u[:, None]
         return a, positive
+
+    def _design_scores(self, X, Y, w):
+        """``a_i u_i`` in one buffer, without A's column scaling ``D^-1`` (see
+        :meth:`unscale`): the centred columns ``X - c`` (c is the Moments' mean, the
+        residuals' shift too) serve the residuals and then become ``(x - c) w u``; the
+        intercept column is ``w u / sqrt(W)``."""
+        _, y_shift, offset = self.shifts
+        k = int(self.weight_sum is not None)
+        a = np.empty((X.shape[0], k + len(self.centre)))
+        centred = a[:, k:]
+        np.subtract(X[:, self.keep] if not self.keep.all() else X, self.centre, out=centred)
+        u = centred @ self.coef[0, self.keep]
+        np.subtract(Y[:, 0] - y_shift[0], u, out=u)
+        u -= offset[0]
+        u /= self.y_scale
+        if w is not None:
+            u *= w  # sqrt(w) in the row of A, sqrt(w) in the residual
+        centred *= u[:, None]
+        if k:
+            a[:, 0] = u / np.sqrt(self.weight_sum)
+        return a
+
+    def unscale(self, sums):
+        """Sums of :meth:`scores` rows (``orthogonal=False``) in A's coordinates: the
+        centred columns are divided by ``D`` here, once for all rows (linear; D holds
+        powers of two, so this is exact)."""
+        k = int(self.weight_sum is not None)
+        sums[:, k:] /= self.scale
+        return sums
 
 
 # ---------------------------------------------------------------------------- factor
@@ -718,7 +752,14 @@ def residual_mean_and_rss(problem: LeastSquaresProblem, coef, y_scale=1.0):
     (by ``W delta^2`` for an intercept off by delta, e.g. 1 ulp of a huge intercept).
     Residuals are divided by ``y_scale`` (rbar is not)."""
     x_shift, y_shift = _shifts(problem)
-    s2, s1 = chunk_sum(problem, _ChunkRSS(np.atleast_2d(coef), x_shift, y_shift, y_scale))
+    coef = np.atleast_2d(coef)
+    # One pass per (problem, coef, y_scale): a summary asks for it for the RSS and for
+    # the residuals' offset of its sandwich covariance.
+    key = (coef.tobytes(), coef.shape, float(y_scale))
+    cache = problem.__dict__.setdefault("_residual_sums", {})
+    if key not in cache:
+        cache[key] = chunk_sum(problem, _ChunkRSS(coef, x_shift, y_shift, y_scale))
+    s2, s1 = cache[key]
     if not problem.fit_intercept:
         return np.zeros_like(s1), s2
     w_sum = problem.get_moments().weight_sum

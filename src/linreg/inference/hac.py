@@ -119,6 +119,8 @@ def _cross(a, b, weights) -> np.ndarray:
 class _ChunkHac:
     """One chunk's :class:`HacPart` of its scores (a class: Dask pickles it)."""
 
+    threadsafe = True  # a pure function of its chunk (the parts are added in order)
+
     def __init__(self, scores, weights):
         self.scores, self.weights = scores, weights
 
