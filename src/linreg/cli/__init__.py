@@ -1,4 +1,4 @@
-"""The ``linreg`` command: fit, predict, summary, compare, datasets, demo.
+"""The ``linreg`` command: fit, predict, summary, test, compare, datasets, demo.
 
 Only argparse is imported here; every command imports what it needs when it runs, so
 ``linreg --help`` answers at once.
@@ -34,10 +34,10 @@ import argparse
 import os
 import sys
 
-from . import compare, datasets, demo, fit, predict, summary
+from . import compare, datasets, demo, fit, hypothesis, predict, summary
 from .errors import INTERRUPTED_EXIT, classify, command_line_terms, describe, one_line
 
-COMMANDS = (fit, predict, summary, compare, datasets, demo)
+COMMANDS = (fit, predict, summary, hypothesis, compare, datasets, demo)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -38,8 +38,9 @@ def read_frame(args, targets):
         raise DataError(f"{path}: {err}") from None
     columns = list(frame.columns)
     needed = [*targets] + ([args.weights] if args.weights else [])
-    features = args.features or [c for c in columns if c not in needed]
-    missing = [c for c in needed + features if c not in columns]
+    groups = list(getattr(args, "groups", None) or [])
+    features = args.features or [c for c in columns if c not in needed + groups]
+    missing = [c for c in needed + groups + features if c not in columns]
     if missing:
         raise DataError(
             f"{path}: no column(s) {', '.join(map(repr, missing))}; the columns are: "
@@ -68,7 +69,8 @@ def as_float_frame(frame, columns):
 
 
 def run_on_cluster(args, estimator, targets):
-    """Fit on the cluster at ``args.scheduler``: ``(features, metrics, summaries, cv)``."""
+    """Fit on the cluster at ``args.scheduler``: ``(features, metrics, summaries, cv,
+    diagnostics)`` (the last None without ``--diagnostics``)."""
     if args.formula is not None or args.drop_missing:
         raise UsageError("--scheduler takes --features (not --formula or --drop-missing)")
     if str(args.data) == "-":
@@ -132,13 +134,15 @@ def _source(frame, features, targets, weights):
 
 
 def _fit(args, estimator, targets):
-    """``(features, metrics, summaries, cv)`` of the fit on the cluster (the summaries'
-    second passes run on the workers, so they are computed while the client is open).
+    """``(features, metrics, summaries, cv, diagnostics)`` of the fit on the cluster (the
+    summaries' and diagnostics' second passes run on the workers, so they are computed
+    while the client is open).
     With ``--test-size``/``--val-size`` the model, summary and CV use the training part
     and the other parts are scored, as in memory."""
     from linreg.cross_validation import MomentsSource, fits_from_moments
     from linreg.split import PART_NAMES, TRAIN
 
+    from .covariance import cov_kwds
     from .metrics import cross_validation
 
     frame, features = read_frame(args, targets)
@@ -164,11 +168,36 @@ def _fit(args, estimator, targets):
         estimator.fit(source)
     summaries = []
     if hasattr(estimator, "summary"):
-        summaries = [estimator.summary(args.cov_type, target=j) for j in range(len(targets))]
+        kwds = cov_kwds(args, _groups(parts[TRAIN], args))
+        summaries = [
+            estimator.summary(args.cov_type, target=j, **kwds) for j in range(len(targets))
+        ]
     moments = getattr(estimator, "moments_", None) or source.moments()
     score = MetricSums.of(estimator, moments.y_mean)
     metrics = {}
     for code, part in parts.items():
         part_source = source if code == TRAIN else _source(part, features, targets, args.weights)
         metrics[PART_NAMES[code]] = metrics_by_target(part_source.reduce(score), targets)
-    return features, metrics, summaries, cv
+    checks = None
+    if getattr(args, "diagnostics", False):
+        from .diagnostics import compute
+
+        checks = compute(estimator, features, targets)
+    return features, metrics, summaries, cv, checks
+
+
+def _labels(series):
+    """A column of cluster labels as read by the workers; an empty CSV field is missing."""
+    from pandas.api.types import is_string_dtype
+
+    return series.mask(series == "", None) if is_string_dtype(series.dtype) else series
+
+
+def _groups(frame, args):
+    """``groups`` of the summary: the ``--groups`` column(s) of ``frame`` as Dask Series
+    partitioned as the training data (a list of two for two-way), or None."""
+    names = list(getattr(args, "groups", None) or [])
+    if not names:
+        return None
+    series = [_labels(frame[name]) for name in names]
+    return series[0] if len(series) == 1 else series

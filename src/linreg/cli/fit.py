@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 from . import options
+from .covariance import COV_TYPES, add_covariance_arguments, check_covariance_options, cov_kwds
 from .errors import DataError, UsageError
 
 MODELS = ("ols", "ridge", "lasso", "elasticnet")
-COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+__all__ = ["COV_TYPES", "MODELS", "add_parser", "run"]
 
 
 def solver_names(model: str) -> tuple[str, ...]:
@@ -123,7 +124,13 @@ def add_parser(sub) -> None:
         metavar="N",
         help="seed of the held-out split and of the folds (default 0)",
     )
-    p.add_argument("--cov-type", choices=COV_TYPES, default="nonrobust")
+    add_covariance_arguments(p)
+    p.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help="also print specification diagnostics: Breusch-Pagan and the variance "
+        "inflation factors (OLS and Ridge in memory)",
+    )
     p.add_argument(
         "--drop-missing", action="store_true", help="drop rows with missing values (reported)"
     )
@@ -220,26 +227,46 @@ def check_targets(args) -> list[str] | None:
 
 
 def load_design(args, targets):
-    """``(X, Y, w, feature_names, target_names, formula_rhs, n_dropped)`` from the
-    options; Y is 1-D for one target, (n, k) for k targets."""
+    """The :class:`Design` the options ask for: Y is 1-D for one target, (n, k) for k
+    targets; the ``--groups`` columns are read as codes (rows aligned), not features."""
+    from .covariance import check_groups_columns, with_group_codes
     from .data import read_table, select
 
     table = read_table(args.data, args.sep)
+    special = [*(targets or []), *([args.weights] if args.weights else [])]
+    check_groups_columns(args, table.column_names, special)
     if args.formula is not None:
         from .formula_data import formula_design
 
-        X, y, w, names, target, rhs = formula_design(table, args)
-        return X, y, w, names, [target], rhs, None
+        X, y, w, names, target, rhs, groups = formula_design(table, args, args.groups or ())
+        return Design(X, y, w, names, [target], rhs, None, groups)
+    features = args.features
+    if features is None:  # every column but the targets, the weights and the groups
+        skip = {*special, *(args.groups or ())}
+        features = [c for c in table.column_names if c not in skip]
+    table, codes = with_group_codes(args, table)
     cols = select(
         table,
         args.data,
         target=targets if len(targets) > 1 else targets[0],
-        features=args.features,
+        features=[*features, *codes],
         weights=args.weights,
         drop_missing=args.drop_missing,
         sep=args.sep,
     )
-    return cols.X, cols.y, cols.weights, cols.feature_names, targets, None, cols.n_dropped
+    k = len(features)
+    X, groups = cols.X[:, :k], (cols.X[:, k:] if codes else None)
+    names = cols.feature_names[:k]
+    return Design(X, cols.y, cols.weights, names, targets, None, cols.n_dropped, groups)
+
+
+class Design:
+    """The data of an in-memory fit: ``X, y, w``, the feature and target names, the
+    stored formula, the rows dropped and the groups' codes (``--groups``) or None."""
+
+    def __init__(self, X, y, w, names, targets, rhs, n_dropped, groups):
+        self.X, self.y, self.w, self.names, self.targets = X, y, w, names, targets
+        self.rhs, self.n_dropped, self.groups = rhs, n_dropped, groups
 
 
 def run(args) -> int:
@@ -248,18 +275,20 @@ def run(args) -> int:
     from .stream import should_stream
 
     estimator = build_estimator(args)
+    check_covariance_options(args)
     targets = check_targets(args)
     holdout = HoldOut(args.test_size, args.val_size, args.random_state)
     if args.scheduler is not None:
         from .cluster import run_on_cluster
 
-        names, metrics, result_summaries, cv = run_on_cluster(args, estimator, targets)
+        names, metrics, result_summaries, cv, checks = run_on_cluster(args, estimator, targets)
         plots = _coefficient_plot(result_summaries, args.plots, targets) if args.plots else {}
         n_rows = {
             "total": sum(_n_of(m) for m in metrics.values()),
             "train": _n_of(metrics["train"]),
         }
         result = FitResult(names, targets, None, n_rows, metrics, result_summaries, plots, cv)
+        result.diagnostics = checks
     elif should_stream(args):
         result = _run_streaming(args, estimator, holdout, targets)
     else:
@@ -274,13 +303,16 @@ class FitResult:
         self.names, self.targets, self.rhs = names, targets, rhs
         self.n_rows = n_rows  # {"total": N, "train": n}
         self.metrics, self.summaries, self.plots, self.cv = metrics, summaries, plots, cv
+        self.diagnostics = None  # --diagnostics: linreg.cli.diagnostics.compute's dict
 
 
-def summaries(estimator, cov_type, n_targets) -> list:
-    """One Summary per target, or an empty list for models without one (L1)."""
+def summaries(estimator, cov_type, n_targets, kwds=None) -> list:
+    """One Summary per target, or an empty list for models without one (L1); ``kwds``
+    are the covariance's (``groups``, ``maxlags``, ``kernel``)."""
     if not hasattr(estimator, "summary"):
         return []
-    return [estimator.summary(cov_type=cov_type, target=j) for j in range(n_targets)]
+    kwds = kwds or {}
+    return [estimator.summary(cov_type=cov_type, target=j, **kwds) for j in range(n_targets)]
 
 
 def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
@@ -288,9 +320,12 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
 
     from linreg.split import PART_NAMES, TEST, TRAIN, VALIDATION
 
+    from .covariance import as_groups
     from .metrics import MetricSums, cross_validation, metrics_by_target
 
-    X, y, w, names, targets, rhs, n_dropped = load_design(args, targets)
+    design = load_design(args, targets)
+    X, y, w, names, targets = design.X, design.y, design.w, design.names, design.targets
+    rhs, n_dropped = design.rhs, design.n_dropped
     estimator.set_params(fit_intercept=not args.no_intercept)  # a formula may drop it
     labels = holdout.labels(len(y))
     parts = {PART_NAMES[k]: np.flatnonzero(labels == k) for k in (TRAIN, VALIDATION, TEST)}
@@ -318,10 +353,23 @@ def _run_in_memory(args, estimator, holdout, targets) -> FitResult:
         if len(idx)
     }
     cv = cross_validation(args, estimator, Xt, y=yt, sample_weight=wt, feature_names=names)
-    result_summaries = summaries(estimator, args.cov_type, len(targets))
+    groups = None if design.groups is None else as_groups(design.groups[train])
+    kwds = cov_kwds(args, groups)
+    result_summaries = summaries(estimator, args.cov_type, len(targets), kwds)
     plots = _plots(estimator, Xt, yt, args.plots, targets) if args.plots else {}
     n_rows = {"total": len(y), "train": len(train)}
-    return FitResult(names, targets, rhs, n_rows, metrics, result_summaries, plots, cv)
+    result = FitResult(names, targets, rhs, n_rows, metrics, result_summaries, plots, cv)
+    result.diagnostics = _diagnostics(args, estimator, names, targets)
+    return result
+
+
+def _diagnostics(args, estimator, names, targets):
+    """``--diagnostics``: Breusch-Pagan and the VIFs (a pass over the training rows)."""
+    if not args.diagnostics:
+        return None
+    from .diagnostics import compute
+
+    return compute(estimator, names, targets)
 
 
 def _check_squares(args, X, y, names, targets, lines_known: bool) -> None:
@@ -356,8 +404,6 @@ def _weighted_mean(y, w):
 
 def _run_streaming(args, estimator, holdout, targets) -> FitResult:
     """Fit a large file, folder or glob in passes of record batches (bounded memory)."""
-    import linreg
-
     from .stream import ByteProgress, HeldOutSource, part_metrics
 
     if args.formula is not None:
@@ -372,19 +418,19 @@ def _run_streaming(args, estimator, holdout, targets) -> FitResult:
             "once only: give a file name, or leave out --stream"
         )
     progress = ByteProgress("reading")
-    scan = linreg.scan(
-        args.data,
-        target=targets if len(targets) > 1 else targets[0],
-        features=args.features,
-        weights=args.weights,
-        progress=progress,
-        sep=args.sep,
-    )
+    scan = _scan(args, targets, progress)
     source = HeldOutSource(scan, holdout) if holdout.splits else scan
+    if args.groups and holdout.splits:
+        raise UsageError(
+            "--cov-type cluster on streamed data uses every row; leave out "
+            "--test-size/--val-size, or fit in memory (without --stream)"
+        )
     try:
         cv = _fit_streamed(args, estimator, source)
         metrics = part_metrics(estimator, scan, holdout)
-        result_summaries = summaries(estimator, args.cov_type, len(targets))
+        kwds = cov_kwds(args, _column_groups(args))
+        result_summaries = summaries(estimator, args.cov_type, len(targets), kwds)
+        checks = _diagnostics(args, estimator, list(scan.feature_names), targets)
     finally:
         progress.close()
     plots = {}
@@ -394,7 +440,45 @@ def _run_streaming(args, estimator, holdout, targets) -> FitResult:
     n_total = sum(_n_of(m) for m in metrics.values())
     n_rows = {"total": n_total, "train": _n_of(metrics["train"]) if "train" in metrics else 0}
     names = list(scan.feature_names)
-    return FitResult(names, targets, None, n_rows, metrics, result_summaries, plots, cv)
+    result = FitResult(names, targets, None, n_rows, metrics, result_summaries, plots, cv)
+    result.diagnostics = checks
+    return result
+
+
+def _column_groups(args):
+    """``groups`` of a streamed summary: the column's name (two names for two-way)."""
+    if not args.groups:
+        return None
+    return args.groups[0] if len(args.groups) == 1 else list(args.groups)
+
+
+def _scan(args, targets, progress):
+    """The :func:`linreg.scan` of DATA; its features leave out the ``--groups`` columns
+    (read in the covariance's pass as labels, never as features)."""
+    import linreg
+
+    from .covariance import check_groups_columns
+
+    def scan(features):
+        return linreg.scan(
+            args.data,
+            target=targets if len(targets) > 1 else targets[0],
+            features=features,
+            weights=args.weights,
+            progress=progress,
+            sep=args.sep,
+        )
+
+    found = scan(args.features)  # reads the schemas only
+    if not args.groups:
+        return found
+    special = [*targets, *([args.weights] if args.weights else [])]
+    from linreg.io.tables import column_names
+
+    check_groups_columns(args, column_names(found.sources[0]), special)
+    if args.features is None:
+        found = scan([c for c in found.feature_names if c not in args.groups])
+    return found
 
 
 def _n_of(m: dict) -> int:
@@ -455,11 +539,12 @@ def _finish(args, estimator, result: FitResult) -> int:
     if args.save:
         from linreg.model_io import save
 
-        cov_types = tuple(dict.fromkeys(["nonrobust", args.cov_type]))
+        computed = {args.cov_type: result.summaries} if result.summaries else None
         saved = save(
             estimator,
             args.save,
-            cov_types=cov_types if result.summaries else (),
+            cov_types=("nonrobust",) if result.summaries else (),
+            summaries=computed,
             metrics=_finite_only(metrics),
             formula=result.rhs,
             extra={"target": target, "data": str(args.data)},
@@ -523,6 +608,8 @@ def _json_document(args, estimator, result, cv, saved) -> dict:
     }
     for key, values in per_target.items():
         doc[key] = values[0] if one else dict(zip(targets, values))
+    if args.diagnostics:
+        doc["diagnostics"] = result.diagnostics
     doc.update(
         metrics=result.metrics,
         cv=cv,
@@ -549,6 +636,11 @@ def _print_tables(args, estimator, result, cv, saved) -> None:
             print(str(summary))
     else:
         print(report.coefficient_table(estimator, targets))
+    if args.diagnostics:
+        from .diagnostics import lines
+
+        print()
+        print("\n".join(lines(result.diagnostics, targets)))
     print()
     print(metrics_table({**result.metrics, "cross_validation": cv}))
     if result.plots:

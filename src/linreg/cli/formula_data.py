@@ -59,8 +59,10 @@ def _complete_rows(frame, args):
     return frame[~incomplete].reset_index(drop=True)
 
 
-def formula_design(table, args):
-    """``(X, y, w, names, target, stored_formula)`` for ``linreg fit --formula``."""
+def formula_design(table, args, groups=()):
+    """``(X, y, w, names, target, stored_formula, codes)`` for ``linreg fit --formula``;
+    ``codes`` are the integer codes of the ``groups`` columns' labels, (n, k), for the
+    rows kept (None without groups)."""
     formula = _formula_module()
     try:
         parsed = formula.parse(args.formula, response=True)
@@ -77,7 +79,8 @@ def formula_design(table, args):
         if args.weights not in table.column_names:
             raise DataError(f"{args.data}: no column named {args.weights!r}")
         used.append(args.weights)
-    frame = _complete_rows(table.select(list(dict.fromkeys(used))).to_pandas(), args)
+    frame = _complete_rows(table.select(list(dict.fromkeys([*used, *groups]))).to_pandas(), args)
+    codes = _group_codes(frame, groups)
     try:
         matrices = formula.model_matrices(parsed, frame)
     except Exception as err:  # formulaic reports bad data (log of 0, ...) in several types
@@ -99,7 +102,17 @@ def formula_design(table, args):
         names,
         str(Y.columns[0]),
         stored,
+        codes,
     )
+
+
+def _group_codes(frame, groups):
+    """The codes of the ``groups`` columns of ``frame`` (complete rows), (n, k), or None."""
+    if not groups:
+        return None
+    from .covariance import group_codes
+
+    return np.column_stack([group_codes(frame[name]) for name in groups]).astype(np.float64)
 
 
 def design_from_stored(stored: dict, table, data_path, first_row: int = 0) -> np.ndarray:

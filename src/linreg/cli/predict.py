@@ -29,8 +29,9 @@ from .errors import DataError, UsageError
 #: ``--interval`` values: linreg.intervals.INTERVALS (a test keeps them equal; the
 #: parser imports no numpy, so ``linreg --help`` stays fast).
 INTERVALS = ("confidence", "prediction")
-#: ``--cov-type`` values: linreg.summary.COV_TYPES (a test keeps them equal).
-COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+#: ``--cov-type`` values: linreg.summary.COV_TYPES (a test keeps them equal); "cluster"
+#: and "HAC" when the model file stores them (linreg fit --cov-type ... --save).
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC")
 #: The options of predict that data messages may advise: none (no --drop-missing,
 #: no --features: the model decides the columns).
 DATA_OPTIONS = ()
@@ -150,9 +151,10 @@ def _missing_cov_type(model_file, cov_type: str, stored: list[str]) -> str:
     else:
         how = "--target ..."
     holds = f"the {', '.join(stored)} covariance only" if stored else "no covariance"
+    companion = {"cluster": " --groups COL", "HAC": " --maxlags L"}.get(cov_type, "")
     return (
         f"--cov-type {cov_type}: {model_file.path} holds {holds}; store {cov_type} by "
-        f"refitting with: linreg fit {data} {how} --cov-type {cov_type} --save "
+        f"refitting with: linreg fit {data} {how} --cov-type {cov_type}{companion} --save "
         f"{quote(str(model_file.path))}"
     )
 

@@ -33,6 +33,7 @@ def summary_dict(summary, alpha: float = 0.05) -> dict:
 
     return {
         "cov_type": summary.cov_type,
+        **_covariance_fields(summary),
         "params": vector(summary.params),
         "bse": vector(summary.bse),
         "tvalues": vector(summary.tvalues),
@@ -58,6 +59,21 @@ def summary_dict(summary, alpha: float = 0.05) -> dict:
             )
         },
     }
+
+
+def _covariance_fields(summary) -> dict:
+    """A cluster or HAC summary's own fields: ``cov_kwds`` (plain values), ``n_groups``
+    (one count, or two for two-way clustering) and ``df_resid_inference`` (the degrees
+    of freedom of its t and F tests, ``n_groups - 1`` for CR1); nothing for the others."""
+    out = {}
+    if getattr(summary, "cov_kwds", None):
+        out["cov_kwds"] = dict(summary.cov_kwds)
+    n_groups = getattr(summary, "n_groups", None)
+    if n_groups is not None:
+        out["n_groups"] = [int(g) for g in n_groups] if np.ndim(n_groups) else int(n_groups)
+    if getattr(summary, "df_resid_inference", None) is not None:
+        out["df_resid_inference"] = float(summary.df_resid_inference)
+    return out
 
 
 def _number(value) -> float:

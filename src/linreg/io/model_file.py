@@ -43,6 +43,13 @@ ESTIMATOR_CLASSES = (
     "ElasticNetCV",
 )
 
+#: Covariance types a stored summary may have (closed: a file naming any other is refused).
+STORED_COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC")
+#: HAC kernels a stored summary may name (statsmodels' names).
+STORED_KERNELS = ("bartlett", "uniform")
+#: The keys a stored summary's ``cov_kwds`` may hold (statsmodels' names; plain values).
+COV_KWDS_KEYS = ("groups", "maxlags", "kernel", "use_correction", "df_correction")
+
 #: Moments are stored when their cross-product matrix has at most this many entries.
 MAX_STORED_MOMENT_ENTRIES = 250_000
 
@@ -184,7 +191,10 @@ def _standardization(model) -> dict | None:
     return {"mean": _plain(m.x_mean), "scale": _plain(np.sqrt(np.maximum(var, 0.0)))}
 
 
-def _summaries(model, cov_types) -> dict:
+def _summaries(model, cov_types, computed=None) -> dict:
+    """The stored summaries: those of ``cov_types`` computed now, and the ``computed``
+    ones (``{cov_type: [Summary per target]}``, e.g. a cluster-robust summary, whose
+    groups only the caller holds)."""
     out = {}
     if not hasattr(model, "summary") or not hasattr(model, "moments_"):
         return out
@@ -193,14 +203,25 @@ def _summaries(model, cov_types) -> dict:
         # the file holds the coefficients, and predict() needs nothing more.
         return out
     n_targets = np.atleast_2d(model.coef_).shape[0]
+    computed = dict(computed or {})
+    for cov_type, per_target in computed.items():
+        if cov_type not in STORED_COV_TYPES or len(per_target) != n_targets:
+            raise ValueError(
+                f"summaries[{cov_type!r}] must be one {cov_type} Summary per target "
+                f"({n_targets})"
+            )
+        out[cov_type] = [s.to_dict() for s in per_target]
     for cov_type in cov_types:
-        out[cov_type] = [
-            model.summary(cov_type=cov_type, target=t).to_dict() for t in range(n_targets)
-        ]
+        if cov_type not in out:
+            out[cov_type] = [
+                model.summary(cov_type=cov_type, target=t).to_dict() for t in range(n_targets)
+            ]
     return {k: _plain(v) for k, v in out.items()}
 
 
-def to_document(model, *, cov_types=("nonrobust",), metrics=None, formula=None, extra=None) -> dict:
+def to_document(
+    model, *, cov_types=("nonrobust",), metrics=None, formula=None, extra=None, summaries=None
+) -> dict:
     """The JSON document describing a fitted ``model`` (see the module docstring)."""
     from sklearn.utils.validation import check_is_fitted
 
@@ -231,7 +252,7 @@ def to_document(model, *, cov_types=("nonrobust",), metrics=None, formula=None, 
         "solution": _solution(model),
         "standardization": _standardization(model),
         "moments": _moments(model),
-        "summaries": _summaries(model, cov_types),
+        "summaries": _summaries(model, cov_types, summaries),
         "metrics": _plain(metrics or {}),
         "formula": formula,
         "extra": _plain(extra or {}),
@@ -239,7 +260,16 @@ def to_document(model, *, cov_types=("nonrobust",), metrics=None, formula=None, 
     return doc
 
 
-def save(model, path, *, cov_types=("nonrobust",), metrics=None, formula=None, extra=None) -> Path:
+def save(
+    model,
+    path,
+    *,
+    cov_types=("nonrobust",),
+    metrics=None,
+    formula=None,
+    extra=None,
+    summaries=None,
+) -> Path:
     """Write a fitted estimator to ``path`` as a JSON model file.
 
     Parameters
@@ -254,12 +284,23 @@ def save(model, path, *, cov_types=("nonrobust",), metrics=None, formula=None, e
     formula : dict, optional
         The formula spec that built the design (:func:`linreg.io.formula.store_spec`),
         recorded for ``linreg predict``; checked by the grammar before it is written.
+    summaries : dict, optional
+        Summaries already computed, ``{cov_type: [Summary of each target]}``, stored as
+        they are (a "cluster" or "HAC" summary needs the groups or the row order, which
+        only the caller still has); ``cov_types`` already among them are not recomputed.
 
     Returns
     -------
     Path of the written file.
     """
-    doc = to_document(model, cov_types=cov_types, metrics=metrics, formula=formula, extra=extra)
+    doc = to_document(
+        model,
+        cov_types=cov_types,
+        metrics=metrics,
+        formula=formula,
+        extra=extra,
+        summaries=summaries,
+    )
     path = Path(path)
     path.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     return path
@@ -728,11 +769,11 @@ def _build_moments(data, path, n_features):
 
 
 def _build_summaries(summaries: dict, path, names) -> dict:
-    from ..inference.summary import COV_TYPES, Summary
+    from ..inference.summary import Summary
 
     out = {}
     for cov_type, per_target in summaries.items():
-        if cov_type not in COV_TYPES:
+        if cov_type not in STORED_COV_TYPES:
             _fail(path, f"'summaries' has an unknown covariance type {_shown(cov_type)}")
         if not isinstance(per_target, list):
             _fail(path, f"'summaries.{cov_type}' must be a list (one per target)")
@@ -755,6 +796,7 @@ def _build_summaries(summaries: dict, path, names) -> dict:
                     fields[key] = float(_numbers(fields[key], path, f"{where}.{key}"))
                 if fields.get("fvalue") is not None:
                     fields["fvalue"] = float(_numbers(fields["fvalue"], path, f"{where}.fvalue"))
+                fields.update(_inference_fields(fields, cov_type, path, where))
                 fields["params"] = _numbers(fields["params"], path, f"{where}.params", 1)
                 fields["cov"] = _numbers(fields["cov"], path, f"{where}.cov", 2)
                 out[(cov_type, t)] = Summary.from_dict(fields)
@@ -781,3 +823,65 @@ def _check_summary_strings(data: dict, cov_type: str, names, path, where: str) -
                 f"'{where}.names' and 'feature_names' disagree: {_shown(unknown[0])} is not "
                 "a feature of the model",
             )
+
+
+def _inference_fields(data: dict, cov_type: str, path, where: str) -> dict:
+    """The covariance's own fields of a stored summary, validated: ``cov_kwds`` (an
+    object of :data:`COV_KWDS_KEYS` with plain values), ``n_groups`` (a count, or two
+    for two-way clustering) and ``df_resid_inference`` (a number); absent in older
+    files, which load as before."""
+    out = {}
+    if data.get("cov_kwds") is not None:
+        out["cov_kwds"] = _cov_kwds(data["cov_kwds"], cov_type, path, f"{where}.cov_kwds")
+    if data.get("n_groups") is not None:
+        out["n_groups"] = _n_groups(data["n_groups"], path, f"{where}.n_groups")
+    if data.get("df_resid_inference") is not None:
+        value = data["df_resid_inference"]
+        df = float(_numbers(value, path, f"{where}.df_resid_inference", 0))
+        if not df >= 0:
+            _fail(path, f"'{where}.df_resid_inference' must be a number >= 0")
+        out["df_resid_inference"] = df
+    return out
+
+
+def _cov_kwds(kwds, cov_type: str, path, where: str) -> dict:
+    """A stored ``cov_kwds`` object: known keys only, each value of its one type."""
+    if not isinstance(kwds, dict):
+        _fail(path, f"'{where}' must be an object")
+    unknown = sorted(set(kwds) - set(COV_KWDS_KEYS))
+    if unknown:
+        _fail(path, f"unknown field '{where}.{unknown[0][:64]}'")
+    if kwds and cov_type not in ("cluster", "HAC"):
+        _fail(path, f"'{where}' must be empty for cov_type {cov_type!r}")
+    for key in ("use_correction", "df_correction"):
+        if key in kwds and not isinstance(kwds[key], bool):
+            _fail(path, f"'{where}.{key}' must be true or false")
+    maxlags = kwds.get("maxlags")
+    if "maxlags" in kwds and (isinstance(maxlags, bool) or not isinstance(maxlags, int)):
+        _fail(path, f"'{where}.maxlags' must be an integer")
+    if isinstance(maxlags, int) and maxlags < 0:
+        _fail(path, f"'{where}.maxlags' must be >= 0")
+    if "kernel" in kwds and kwds["kernel"] not in STORED_KERNELS:
+        _fail(
+            path,
+            f"'{where}.kernel' must be one of {', '.join(STORED_KERNELS)}, found "
+            f"{_shown(kwds['kernel'])}",
+        )
+    groups = kwds.get("groups")
+    labels = groups if isinstance(groups, list) else [groups]
+    if groups is not None and not (
+        1 <= len(labels) <= 2 and all(isinstance(g, str) and len(g) <= 256 for g in labels)
+    ):
+        _fail(path, f"'{where}.groups' must be a column name or two (the labels are not stored)")
+    return dict(kwds)
+
+
+def _n_groups(value, path, where: str):
+    """A stored cluster count (two for two-way clustering), as int(s) >= 1."""
+    counts = value if isinstance(value, list) else [value]
+    if not (
+        1 <= len(counts) <= 2
+        and all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in counts)
+    ):
+        _fail(path, f"'{where}' must be a positive integer, or two of them")
+    return tuple(counts) if isinstance(value, list) else counts[0]
