@@ -357,3 +357,16 @@ def test_one_cluster_is_nan_with_warning():
     with pytest.warns(AccuracyWarning, match="only 1 cluster"):
         s = model.summary("cluster", groups=np.zeros(len(y)))
     assert np.all(np.isnan(s.bse))
+
+
+def test_matches_pyfixest():
+    """pyfixest's CRV1 (fixest's small-sample conventions: the same CR1 factor)."""
+    pf = pytest.importorskip("pyfixest")
+    X, y, g0, g1, _ = _heteroscedastic()
+    df = pd.DataFrame({"y": y, "a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "g": g0, "h": g1})
+    model = linreg.LinearRegression().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols("y ~ a + b + c", data=df, vcov={"CRV1": "g"})
+    s = model.summary("cluster", groups=g0)
+    assert_allclose(s.bse, ref.se().to_numpy(), rtol=RTOL)
