@@ -250,7 +250,7 @@ def test_two_way_negative_variance_is_nan_with_warning():
 
 
 # ---------------------------------------------------------------------------- property
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n=st.integers(8, 40),
     p=st.integers(1, 3),
@@ -370,3 +370,26 @@ def test_matches_pyfixest():
         ref = pf.feols("y ~ a + b + c", data=df, vcov={"CRV1": "g"})
     s = model.summary("cluster", groups=g0)
     assert_allclose(s.bse, ref.se().to_numpy(), rtol=RTOL)
+
+
+def test_zero_weights_are_left_out():
+    """Rows of weight zero carry no information: statsmodels' WLS on the rows of
+    positive weight (a cluster of zero-weight rows only is not counted)."""
+    rng = np.random.default_rng(3)
+    n = 300
+    X = rng.standard_normal((n, 3))
+    y = X @ [1.0, 2.0, 3.0] + rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n)
+    w[::7] = 0.0
+    g = rng.integers(0, 20, n)
+    g[5], w[5] = 99, 0.0
+    model = linreg.LinearRegression().fit(X, y, sample_weight=w)
+    pos = w > 0
+    s = model.summary("cluster", groups=g)
+    _compare(s, _statsmodels(X[pos], y[pos], w[pos], groups=g[pos]))
+    assert s.n_groups == 20
+    hac = model.summary("HAC", maxlags=3)
+    ref = sm.WLS(y[pos], sm.add_constant(X[pos]), weights=w[pos]).fit(
+        cov_type="HAC", cov_kwds={"maxlags": 3}
+    )
+    assert_allclose(hac.bse, ref.bse, rtol=RTOL)

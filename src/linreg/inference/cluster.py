@@ -205,6 +205,12 @@ def _source_groups(source, groups) -> Grouping:
                     f"{', '.join(map(repr, available))}"
                 )
         return Grouping(len(names), extra=list(names), names=list(names))
+    if not hasattr(source, "_x_parts"):  # not a Dask source either
+        raise ValueError(
+            f'cov_type="cluster" cannot read labels alongside a {type(source).__name__} '
+            "source; pass the training data again as X=, y= (and sample_weight=) to "
+            "summary() with groups= aligned with its rows"
+        )
     return Grouping(*_dask_groups(groups))
 
 
