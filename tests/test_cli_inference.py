@@ -10,6 +10,7 @@ pandas.  Every run is in-process (``linreg.cli.main``) on a 90-row file.
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -22,34 +23,6 @@ sm = pytest.importorskip("statsmodels.api")
 
 FEATURES = ["x1", "x2", "x3"]
 NAMES = ["const", *FEATURES]
-
-
-def _has_cov_type(name: str) -> bool:
-    from linreg.inference.summary import COV_TYPES
-
-    return name in COV_TYPES
-
-
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
-needs_cluster = pytest.mark.skipif(
-    not _has_cov_type("cluster"), reason="the cluster covariance (helper H1) has not landed"
-)
-needs_hac = pytest.mark.skipif(
-    not _has_cov_type("HAC"), reason="the HAC covariance (helper H1) has not landed"
-)
-needs_tests = pytest.mark.skipif(
-    not _has_module("linreg.inference.hypothesis"),
-    reason="linreg.inference.hypothesis (helper H2) has not landed",
-)
-needs_diagnostics = pytest.mark.skipif(
-    not _has_module("linreg.inference.diagnostics"),
-    reason="linreg.inference.diagnostics (helper H5) has not landed",
-)
 
 
 # ---------------------------------------------------------------- data and references
@@ -128,7 +101,6 @@ def _check_summary(doc, reference):
 STREAM = pytest.mark.parametrize("stream", [(), ("--stream",)], ids=["memory", "stream"])
 
 
-@needs_cluster
 @STREAM
 @pytest.mark.parametrize("groups", [["firm"], ["firm", "year"]], ids=["one-way", "two-way"])
 def test_fit_cluster_matches_statsmodels(capsys, data_csv, frame, stream, groups):
@@ -142,7 +114,6 @@ def test_fit_cluster_matches_statsmodels(capsys, data_csv, frame, stream, groups
     np.testing.assert_allclose(_printed_bse(out), reference.bse, rtol=5e-4)  # 4 digits
 
 
-@needs_cluster
 def test_fit_cluster_with_a_formula(capsys, data_csv, frame):
     """--formula: the groups column is read for the rows the formula keeps."""
     smf = pytest.importorskip("statsmodels.formula.api")
@@ -155,7 +126,6 @@ def test_fit_cluster_with_a_formula(capsys, data_csv, frame):
     np.testing.assert_allclose(bse, reference.bse.to_numpy(), rtol=1e-8)
 
 
-@needs_hac
 @STREAM
 @pytest.mark.parametrize("kernel", ["bartlett", "uniform"])
 def test_fit_hac_matches_statsmodels(capsys, data_csv, frame, stream, kernel):
@@ -170,19 +140,49 @@ def test_fit_hac_matches_statsmodels(capsys, data_csv, frame, stream, kernel):
     np.testing.assert_allclose(_printed_bse(out), reference.bse, rtol=5e-4)
 
 
-@needs_cluster
-def test_fit_cluster_on_dask_equals_memory(capsys, data_csv):
+def test_fit_on_dask_equals_memory(capsys, data_csv, frame, tmp_path):
+    """--scheduler: two-way cluster and HAC summaries, and the diagnostics, computed on
+    the workers equal the in-memory ones; a missing label is one line, exit 1."""
     distributed = pytest.importorskip("distributed")
-    options = ("--cov-type", "cluster", "--groups", "firm,year")
-    memory = _fit_json(capsys, data_csv, *options)["summary"]
+    runs = [
+        ("--cov-type", "cluster", "--groups", "firm,year", "--diagnostics"),
+        ("--cov-type", "HAC", "--maxlags", "3", "--features", ",".join(FEATURES)),
+    ]
+    memory = [_fit_json(capsys, data_csv, *options) for options in runs]
     with distributed.LocalCluster(
         processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
     ) as cluster:
         address = cluster.scheduler_address
-        dask = _fit_json(capsys, data_csv, *options, "--scheduler", address)["summary"]
-    for key in ("params", "bse"):
-        np.testing.assert_allclose([dask[key][n] for n in NAMES],
-                                   [memory[key][n] for n in NAMES], rtol=1e-10)  # fmt: skip
+        dask = [_fit_json(capsys, data_csv, *o, "--scheduler", address) for o in runs]
+        gap = frame.copy()
+        gap.loc[5, "firm"] = None
+        gap.to_csv(tmp_path / "gap.csv", index=False)
+        argv = ("fit", tmp_path / "gap.csv", "--target", "y", "--cv", "0", "--scheduler",
+                address, "--cov-type", "cluster", "--groups", "firm,year")  # fmt: skip
+        _one_line_error(capsys, argv, 1, "'firm'", "missing value")
+    for here, there in zip(memory, dask):
+        for key in ("params", "bse"):
+            np.testing.assert_allclose([there["summary"][key][n] for n in NAMES],
+                                       [here["summary"][key][n] for n in NAMES],
+                                       rtol=1e-10)  # fmt: skip
+    bp = [doc["diagnostics"]["breusch_pagan"]["lm"] for doc in (memory[0], dask[0])]
+    np.testing.assert_allclose(bp[1], bp[0], rtol=1e-10)
+
+
+def test_predict_intervals_under_a_stored_cluster_covariance(capsys, saved, data_csv, frame):
+    """linreg predict --cov-type cluster: statsmodels' get_prediction under the same
+    covariance (normal reference, as statsmodels' robust default)."""
+    reference = _reference_fit(frame, "cluster")
+    exog = sm.add_constant(frame[FEATURES].to_numpy())
+    table = reference.get_prediction(exog).summary_frame(0.05)
+    for kind, prefix in (("confidence", "mean_ci"), ("prediction", "obs_ci")):
+        code, out, err = _main(capsys, "predict", saved["cluster"], data_csv, "--interval", kind,
+                               "--cov-type", "cluster")  # fmt: skip
+        assert code == 0, err
+        got = pd.read_csv(io.StringIO(out))
+        np.testing.assert_allclose(got["prediction"], table["mean"], rtol=1e-10)
+        np.testing.assert_allclose(got["lower"], table[f"{prefix}_lower"], rtol=1e-8)
+        np.testing.assert_allclose(got["upper"], table[f"{prefix}_upper"], rtol=1e-8)
 
 
 # ---------------------------------------------------------------- usage errors
@@ -217,17 +217,17 @@ def test_fit_usage_errors_are_one_line(capsys, data_csv, options, code, words):
     _one_line_error(capsys, argv, code, *words)
 
 
-def test_missing_cluster_label_is_a_data_error(capsys, tmp_path, frame):
+@STREAM
+def test_missing_cluster_label_is_a_data_error(capsys, tmp_path, frame, stream):
     broken = frame.copy()
     broken.loc[5, "firm"] = None
     path = tmp_path / "gaps.csv"
     broken.to_csv(path, index=False)
     argv = ("fit", path, "--target", "y", "--cv", "0", "--cov-type", "cluster", "--groups",
-            "firm")  # fmt: skip
+            "firm", "--features", ",".join(FEATURES), *stream)  # fmt: skip
     _one_line_error(capsys, argv, 1, "'firm'", "line 7")
 
 
-@needs_cluster
 def test_missing_cluster_label_dropped_with_the_row(capsys, tmp_path, frame):
     broken = frame.copy()
     broken.loc[5, "firm"] = None
@@ -250,10 +250,8 @@ def saved(data_csv, tmp_path_factory):
         "nonrobust": ("--features", ",".join(FEATURES)),
         "HC1": ("--features", ",".join(FEATURES), "--cov-type", "HC1"),
     }
-    if _has_cov_type("cluster"):
-        runs["cluster"] = ("--cov-type", "cluster", "--groups", "firm", "--features", "x1,x2,x3")
-    if _has_cov_type("HAC"):
-        runs["HAC"] = ("--features", ",".join(FEATURES), "--cov-type", "HAC", "--maxlags", "2")
+    runs["cluster"] = ("--cov-type", "cluster", "--groups", "firm", "--features", "x1,x2,x3")
+    runs["HAC"] = ("--features", ",".join(FEATURES), "--cov-type", "HAC", "--maxlags", "2")
     for name, options in runs.items():
         path = folder / f"{name}.json"
         argv = ["fit", str(data_csv), "--target", "y", "--cv", "0", *options, "--save", str(path)]
@@ -278,14 +276,13 @@ def _reference_fit(frame, cov_type):
 RESTRICTIONS = ("x1 = x2", "x1 + 2*x3 = 1, x2 = 0")
 
 
-@needs_tests
 @pytest.mark.parametrize(
     "cov_type",
     [
         "nonrobust",
         "HC1",
-        pytest.param("cluster", marks=needs_cluster),
-        pytest.param("HAC", marks=needs_hac),
+        "cluster",
+        "HAC",
     ],
 )
 def test_linreg_test_matches_statsmodels(capsys, saved, frame, cov_type):
@@ -315,7 +312,6 @@ def test_linreg_test_matches_statsmodels(capsys, saved, frame, cov_type):
     np.testing.assert_allclose(np.array(printed, dtype=float)[:, 1], np.ravel(t.sd), rtol=1e-5)
 
 
-@needs_tests
 def test_linreg_test_under_a_stored_cov_type(capsys, saved, frame):
     code, out, err = _main(capsys, "test", saved["HC1"], "x3 = 0", "--json",
                            "--cov-type", "nonrobust")  # fmt: skip
@@ -332,10 +328,9 @@ def test_linreg_test_under_a_stored_cov_type(capsys, saved, frame):
         ("lasso", ("x1 = 0",), 1, ("no summary",)),
         ("HC1", ("x1 = 0", "--cov-type", "HC3"), 2, ("HC3", "HC1")),
         ("HC1", ("x1 = 0", "--target", "z"), 2, ("'z'",)),
-        pytest.param("HC1", ("zz = 0",), 2, ("zz",), marks=needs_tests),
-        pytest.param("HC1", ("__import__('os').system('echo owned')",), 2, ("__import__",),
-                     marks=needs_tests),  # fmt: skip
-        pytest.param("HC1", ("x1 = (lambda: 1)()",), 2, (), marks=needs_tests),
+        ("HC1", ("zz = 0",), 2, ("zz",)),
+        ("HC1", ("__import__('os').system('echo owned')",), 2, ("__import__",)),
+        ("HC1", ("x1 = (lambda: 1)()",), 2, ()),
     ],
 )
 def test_linreg_test_errors_are_one_line(capsys, saved, file, argv, code, words):
@@ -435,7 +430,6 @@ def test_old_model_files_still_load(saved, tmp_path):
     assert model.summary(cov_type="HC1").cov_type == "HC1"
 
 
-@needs_cluster
 def test_cluster_model_file_round_trips(saved, frame):
     import linreg
 
@@ -449,12 +443,12 @@ def test_cluster_model_file_round_trips(saved, frame):
 
 
 # ---------------------------------------------------------------- diagnostics
-@needs_diagnostics
-def test_fit_diagnostics_match_statsmodels(capsys, data_csv, frame):
+@STREAM
+def test_fit_diagnostics_match_statsmodels(capsys, data_csv, frame, stream):
     from statsmodels.stats.diagnostic import het_breuschpagan
     from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-    options = ("--features", ",".join(FEATURES), "--diagnostics")
+    options = ("--features", ",".join(FEATURES), "--diagnostics", *stream)
     doc = _fit_json(capsys, data_csv, *options)
     reference = _statsmodels(frame)
     lm, lm_p, f, f_p = het_breuschpagan(reference.resid, reference.model.exog)
@@ -473,6 +467,4 @@ def test_cov_types_of_the_command_are_the_library_s():
     from linreg.cli import covariance
     from linreg.inference.summary import COV_TYPES
 
-    if not (_has_cov_type("cluster") and _has_cov_type("HAC")):
-        pytest.skip("the cluster and HAC covariances (helper H1) have not landed")
     assert covariance.COV_TYPES == COV_TYPES

@@ -169,9 +169,19 @@ def _fit(args, estimator, targets):
     summaries = []
     if hasattr(estimator, "summary"):
         kwds = cov_kwds(args, _groups(parts[TRAIN], args))
-        summaries = [
-            estimator.summary(args.cov_type, target=j, **kwds) for j in range(len(targets))
-        ]
+        try:
+            summaries = [
+                estimator.summary(args.cov_type, target=j, **kwds) for j in range(len(targets))
+            ]
+        except ValueError as err:
+            if kwds.get("groups") is None or not str(err).startswith("groups has a missing"):
+                raise
+            # Raised on a worker (so not classified as linreg's refusal): a label missing.
+            raise DataError(
+                f"{args.data}: missing value in the --groups column(s) "
+                f"{', '.join(map(repr, args.groups))} (read by the Dask workers: {err}); every "
+                "row needs a cluster label"
+            ) from None
     moments = getattr(estimator, "moments_", None) or source.moments()
     score = MetricSums.of(estimator, moments.y_mean)
     metrics = {}
