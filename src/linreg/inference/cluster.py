@@ -40,7 +40,7 @@ from .covariance import sandwich, score_rows
 MERGE_PIECES = 32
 
 #: ... or once the pending keys outnumber the merged ones and this many.
-MERGE_ROWS = 1 << 17
+MERGE_ROWS = 1 << 16
 
 __all__ = ["Grouping", "cluster_covariance", "resolve_groups"]
 

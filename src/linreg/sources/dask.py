@@ -132,9 +132,9 @@ def _extra_values(part, n_rows: int, index: int) -> np.ndarray:
             f"groups partition {index} has {values.shape[0]} rows, X has {n_rows}: "
             "partition the groups as the training data"
         )
-    import pandas as pd
+    from ..inference.cluster import _missing
 
-    missing = np.asarray(pd.isna(values))
+    missing = _missing(values)
     if missing.any():
         raise ValueError(
             f"groups has a missing value at row {int(np.argmax(missing))} of partition "
