@@ -393,3 +393,21 @@ def test_zero_weights_are_left_out():
         cov_type="HAC", cov_kwds={"maxlags": 3}
     )
     assert_allclose(hac.bse, ref.bse, rtol=RTOL)
+
+
+def test_offsets_and_near_collinearity_exact():
+    """Columns offset by 1e6 times their spread and nearly collinear, weighted: the
+    standard errors and F against 40-digit arithmetic (statsmodels' float64 route
+    loses digits here)."""
+    rng = np.random.default_rng(9)
+    n = 60
+    z = rng.standard_normal((n, 2))
+    X = np.column_stack([z[:, 0] + 1e6, z[:, 0] * 1e-3 + z[:, 1] * 1e-7 + 5e3])
+    y = X @ [1.0, 3.0] + rng.standard_normal(n)
+    g, h, w = rng.integers(0, 8, n), rng.integers(0, 5, n), rng.uniform(0.5, 2.0, n)
+    model = linreg.LinearRegression().fit(X, y, sample_weight=w)
+    for groups in ([g], [g, h]):
+        s = model.summary("cluster", groups=groups[0] if len(groups) == 1 else groups)
+        bse, f = _exact(X, y, w, groups)
+        assert_allclose(s.bse, bse, rtol=1e-10)
+        assert_allclose(s.fvalue, f, rtol=1e-10)
