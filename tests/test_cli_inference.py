@@ -127,6 +127,23 @@ def test_fit_cluster_with_a_formula(capsys, data_csv, frame):
 
 
 @STREAM
+@pytest.mark.parametrize("cov", [("cluster", "--groups", "firm,year"), ("HAC", "--maxlags", "2")])
+def test_weighted_fit_matches_statsmodels_wls(capsys, tmp_path, frame, stream, cov):
+    weighted = frame.copy()
+    weighted["w"] = 0.5 + np.abs(np.sin(np.arange(len(frame))))
+    path = tmp_path / "weighted.csv"
+    weighted.to_csv(path, index=False, float_format="%.17g")
+    exog = sm.add_constant(frame[FEATURES].to_numpy())
+    kwds = {"groups": _codes(frame, "firm", "year")} if cov[0] == "cluster" else {"maxlags": 2}
+    reference = sm.WLS(frame["y"].to_numpy(), exog, weights=weighted["w"].to_numpy()).fit(
+        cov_type=cov[0], cov_kwds=kwds
+    )
+    doc = _fit_json(capsys, path, "--weights", "w", "--features", ",".join(FEATURES),
+                    "--cov-type", *cov, *stream)  # fmt: skip
+    _check_summary(doc, reference)
+
+
+@STREAM
 @pytest.mark.parametrize("kernel", ["bartlett", "uniform"])
 def test_fit_hac_matches_statsmodels(capsys, data_csv, frame, stream, kernel):
     reference = _statsmodels(frame, "HAC", maxlags=3, kernel=kernel)
@@ -314,12 +331,35 @@ def test_linreg_test_matches_statsmodels(capsys, saved, frame, cov_type):
 
 def test_linreg_test_under_a_stored_cov_type(capsys, saved, frame):
     code, out, err = _main(capsys, "test", saved["HC1"], "x3 = 0", "--json",
-                           "--cov-type", "nonrobust")  # fmt: skip
+                           "--cov-type", "nonrobust", "--level", "0.9")  # fmt: skip
     assert code == 0, err
     doc = json.loads(out)
     t = _statsmodels(frame).t_test("x3 = 0")
     assert doc["cov_type"] == "nonrobust" and doc["distribution"] == "t"
     np.testing.assert_allclose(doc["t_test"][0]["pvalue"], t.pvalue, rtol=1e-8)
+    np.testing.assert_allclose(doc["t_test"][0]["conf_int"], t.conf_int(alpha=0.1)[0],
+                               rtol=1e-8)  # fmt: skip
+
+
+def test_linreg_test_on_a_formula_model(capsys, data_csv, frame, tmp_path):
+    """Terms of a formula model (functions, categories) by their names, as statsmodels'
+    formula API names them."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    formula = "y ~ x1 + np.log(x2 ** 2) + C(year)"
+    path = tmp_path / "formula.json"
+    code, _, err = _main(capsys, "fit", data_csv, "--formula", formula, "--cv", "0",
+                         "--cov-type", "cluster", "--groups", "firm", "--save", path)  # fmt: skip
+    assert code == 0, err
+    restrictions = ["np.log(x2 ** 2) = 0", "C(year)[T.2001] = C(year)[T.2002]"]
+    code, out, err = _main(capsys, "test", path, *restrictions, "--json")
+    assert code == 0, err
+    reference = smf.ols(formula, frame, eval_env=1).fit(
+        cov_type="cluster", cov_kwds={"groups": _codes(frame, "firm")}
+    )
+    t = reference.t_test(", ".join(restrictions))
+    doc = json.loads(out)
+    np.testing.assert_allclose([r["sd"] for r in doc["t_test"]], np.ravel(t.sd), rtol=1e-8)
+    np.testing.assert_allclose([r["pvalue"] for r in doc["t_test"]], t.pvalue, rtol=1e-8)
 
 
 @pytest.mark.parametrize(
