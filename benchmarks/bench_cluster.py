@@ -49,7 +49,8 @@ data is loaded (Linux: the peak is reset through ``/proc/self/clear_refs`` befor
 call), in MB (1e6 bytes) and as a fraction of ``X.nbytes``; ``--tracemalloc`` adds
 tracemalloc's peak of one more call (Python and NumPy allocations).  ``max rel bse diff``
 is ``max |bse - bse_statsmodels| / |bse_statsmodels|`` over the ``P + 1`` parameters.
-``--profile`` prints the stages of linreg's in-memory clustered summary (cProfile).
+``--profile`` prints the stages of linreg's in-memory clustered summary (cProfile, one
+more call, its passes on one thread).
 Nothing is asserted; verdicts against the issue's bars are printed.
 """
 
@@ -276,15 +277,23 @@ def traced_peak_mb(call, data):
 
 
 def profile_stages(call, data, top=25):
-    """cProfile of one call: the ``top`` functions by cumulative, then by own time."""
+    """cProfile of one call: the ``top`` functions by cumulative, then by own time.
+    linreg's in-memory passes run on one thread here (``chunks.THREADS = 1``), so that
+    the profiler sees their stages (it follows the main thread only)."""
     import cProfile
     import io
     import pstats
 
+    from linreg.inference import chunks
+
+    threads, chunks.THREADS = getattr(chunks, "THREADS", 1), 1
     prof = cProfile.Profile()
-    prof.enable()
-    call(*data)
-    prof.disable()
+    try:
+        prof.enable()
+        call(*data)
+        prof.disable()
+    finally:
+        chunks.THREADS = threads
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)
     stats.sort_stats("cumulative").print_stats(top)
@@ -438,7 +447,7 @@ def print_notes(results):
             f"loaded {r['base_mb']:.0f} MB; times {', '.join(f'{t:.2f}' for t in r['times'])}"
         )
         if "profile" in r:
-            print("\nProfile of linreg's in-memory fit + clustered summary (cumulative):\n")
+            print("\nProfile of linreg's in-memory fit + clustered summary (one thread):\n")
             lines = [line for line in r["profile"].splitlines() if line.strip()]
             print("\n".join(lines))
 
