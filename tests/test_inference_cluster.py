@@ -411,3 +411,28 @@ def test_offsets_and_near_collinearity_exact():
         bse, f = _exact(X, y, w, groups)
         assert_allclose(s.bse, bse, rtol=1e-10)
         assert_allclose(s.fvalue, f, rtol=1e-10)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_many_clusters_fold_as_they_close(monkeypatch, weighted):
+    """Groupings with more clusters than DENSE_MAX (a firm-year intersection: one row
+    each) are folded into the meat as their clusters close, over many chunks: the same
+    covariance as statsmodels."""
+    from linreg.inference import chunks, cluster
+
+    X, y, g0, g1, w = _weighted() if weighted else _heteroscedastic()
+    g0 = g0.copy()
+    g0[::3] = np.arange(0, len(g0), 3) + 1000  # many singletons among the clusters
+    monkeypatch.setattr(cluster, "DENSE_MAX", 8)
+    monkeypatch.setattr(cluster, "MERGE_ROWS", 16)
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 37)
+    model = linreg.LinearRegression().fit(X, y, sample_weight=w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AccuracyWarning)
+        for groups, n_groups in ((g0, len(set(g0))), ([g0, g1], (len(set(g0)), len(set(g1))))):
+            s = model.summary("cluster", groups=groups)
+            labels = np.column_stack(groups) if isinstance(groups, list) else groups
+            ref = _statsmodels(X, y, w, groups=labels)
+            ok = np.isfinite(ref.bse)
+            assert_allclose(s.bse[ok], ref.bse[ok], rtol=RTOL)
+            assert s.n_groups == n_groups

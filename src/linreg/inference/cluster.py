@@ -42,6 +42,11 @@ MERGE_PIECES = 32
 #: ... or once the pending keys outnumber the merged ones and this many.
 MERGE_ROWS = 1 << 16
 
+#: In memory, groupings of up to this many clusters are summed into a dense (G, r)
+#: array per chunk; larger ones (the intersection of a firm-year panel: one cluster per
+#: row) fold each cluster into the meat once all its rows are seen.
+DENSE_MAX = 1 << 16
+
 __all__ = ["Grouping", "cluster_covariance", "resolve_groups"]
 
 
@@ -272,38 +277,89 @@ def _factorize(keys: tuple):
     return (l0[codes // len(l1)], l1[codes % len(l1)]), inverse.reshape(-1)
 
 
-class _DenseSums:
-    """In memory: per grouping, the ``(G, r)`` score sums by code and the number of
-    rows per code (``+`` adds them)."""
+def _meat_of(S, scores):
+    """``(S_Q' S_Q, G)`` for the sums ``S`` (G, r) of :meth:`_ChunkScores.scores` rows:
+    ``S_Q = S D^-1 R^-1``, the sums of ``q_i u_i`` (one solve for all clusters)."""
+    S = scores.unscale(np.array(S, dtype=np.float64))
+    SQ = sla.solve_triangular(scores.R, S.T, trans="T", check_finite=False)
+    return SQ @ SQ.T, len(S)
+
+
+class _Dense:
+    """In memory, few clusters: the ``(G, r)`` sums by code and the rows per code
+    (``+`` adds in place: chunk_sum's running total is the left operand)."""
 
     def __init__(self, sums, counts):
         self.sums, self.counts = sums, counts
 
     def __add__(self, other):
-        # In place: chunk_sum's running total is the left operand and is not kept.
-        for a, b in zip(self.sums, other.sums):
-            a += b
-        for a, b in zip(self.counts, other.counts):
-            a += b
+        self.sums += other.sums
+        self.counts += other.counts
         return self
 
-    def totals(self):
-        """Per grouping, the sums of the clusters that have rows."""
-        return [s[c > 0] for s, c in zip(self.sums, self.counts)]
+    def meat(self, scores):
+        return _meat_of(self.sums[self.counts > 0], scores)
 
 
-class _KeyedSums:
-    """From a source: per grouping, pieces ``(labels, sums)``; ``+`` concatenates
-    them and merges by label once enough are pending (amortized sorting)."""
+class _Keyed:
+    """Sums by label as pieces ``(labels tuple, sums)``; ``+`` concatenates them and
+    merges by label once enough are pending (amortized sorting)."""
 
-    def __init__(self, ways):
-        self.ways = ways  # per grouping: list of (labels tuple, sums)
+    def __init__(self, pieces):
+        self.pieces = pieces
 
     def __add__(self, other):
-        return _KeyedSums([_maybe_merge(a + b) for a, b in zip(self.ways, other.ways)])
+        return _Keyed(_maybe_merge(self.pieces + other.pieces))
 
-    def totals(self):
-        return [_merge(pieces)[1] for pieces in self.ways]
+    def meat(self, scores):
+        return _meat_of(_merge(self.pieces)[1], scores)
+
+
+class _Folded:
+    """In memory, many clusters: the meat of the clusters complete so far (all their
+    rows of positive weight seen) folded into ``r x r``, plus the sums of the open
+    ones by code with their rows seen so far as a last column; merging pieces closes
+    clusters, so memory follows the clusters open across chunks, not all of them."""
+
+    def __init__(self, folded, closed, pieces, total, scores):
+        self.folded, self.closed, self.pieces = folded, closed, pieces
+        self.total, self.scores = total, scores
+
+    @classmethod
+    def of(cls, labels, sums, total, scores):
+        """Fold the complete clusters of ``(labels, sums)`` (last column: rows)."""
+        done = sums[:, -1] == total[labels]
+        folded, closed = _meat_of(sums[done, :-1], scores) if done.any() else (0.0, 0)
+        pieces = [((labels[~done],), sums[~done])]
+        return cls(folded, closed, pieces, total, scores)
+
+    def __add__(self, other):
+        pieces = _maybe_merge(self.pieces + other.pieces)
+        folded, closed = self.folded + other.folded, self.closed + other.closed
+        if len(pieces) == 1 and len(self.pieces) + len(other.pieces) > 1:
+            (labels,), sums = pieces[0]
+            more = _Folded.of(labels, sums, self.total, self.scores)
+            folded, closed, pieces = folded + more.folded, closed + more.closed, more.pieces
+        return _Folded(folded, closed, pieces, self.total, self.scores)
+
+    def meat(self, scores):
+        (labels,), sums = _merge(self.pieces)
+        M, G = _meat_of(sums[:, :-1], scores) if len(sums) else (0.0, 0)
+        return self.folded + M, self.closed + G
+
+
+class _Parts:
+    """One partial result per grouping (two-way: the two and their intersection)."""
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    def __add__(self, other):
+        return _Parts([a + b for a, b in zip(self.parts, other.parts)])
+
+    def meats(self, scores):
+        """Per grouping ``(S_Q' S_Q, G)``."""
+        return [part.meat(scores) for part in self.parts]
 
 
 def _maybe_merge(pieces):
@@ -325,21 +381,29 @@ def _merge(pieces):
 
 
 class _ChunkCodes:
-    """One chunk's score sums by integer code (in memory; a class: picklable)."""
+    """One chunk's score sums by integer code (in memory): dense ``(G, r)`` for up to
+    :data:`DENSE_MAX` clusters, else by the codes present with the complete clusters
+    folded (``totals``: rows of positive weight per code, None for dense)."""
 
     threadsafe = True  # a pure function of its chunk
 
-    def __init__(self, scores, sizes):
-        self.scores, self.sizes = scores, sizes
+    def __init__(self, scores, sizes, totals):
+        self.scores, self.sizes, self.totals = scores, sizes, totals
 
     def __call__(self, X, Y, w, E):
         s, positive = self.scores.scores(X, Y, w)
-        sums, counts = [], []
-        for codes, size in zip(E, self.sizes):
+        parts = []
+        for codes, size, total in zip(E, self.sizes, self.totals):
             c = codes if positive is None else codes[positive]
-            sums.append(_group_sum(c, size, s))
-            counts.append(np.bincount(c, minlength=size))
-        return _DenseSums(sums, counts)
+            if total is None:
+                parts.append(_Dense(_group_sum(c, size, s), np.bincount(c, minlength=size)))
+                continue
+            labels, inverse = np.unique(c, return_inverse=True)
+            sums = np.column_stack(
+                [_group_sum(inverse, len(labels), s), np.bincount(inverse, minlength=len(labels))]
+            )
+            parts.append(_Folded.of(labels, sums, total, self.scores))
+        return _Parts(parts)
 
 
 class _ChunkLabels:
@@ -351,23 +415,31 @@ class _ChunkLabels:
     def __call__(self, X, Y, w, E):
         s, positive = self.scores.scores(X, Y, w)
         E = [np.asarray(e) if positive is None else np.asarray(e)[positive] for e in E]
-        keys = [(E[0],)] if self.ways == 1 else [(E[0],), (E[1],), (E[0], E[1])]
-        out = []
+        keys = [(E[0],), (E[1],), (E[0], E[1])] if self.ways == 2 else [(E[0],)]
+        parts = []
         for key in keys:
             labels, inverse = _factorize(key)
-            out.append([(labels, _group_sum(inverse, len(labels[0]), s))])
-        return _KeyedSums(out)
+            parts.append(_Keyed([(labels, _group_sum(inverse, len(labels[0]), s))]))
+        return _Parts(parts)
 
 
 # ---------------------------------------------------------------------------- covariance
-def cluster_sums(problem, scores, grouping: Grouping) -> list:
-    """Per grouping (two-way: the two and their intersection), the ``(G, r)`` sums of
-    the scores by cluster, from one pass over the rows."""
+def cluster_meats(problem, scores, grouping: Grouping) -> list:
+    """Per grouping (two-way: the two and their intersection) ``(S_Q' S_Q, G)`` from
+    the per-cluster score sums of one pass over the rows."""
     if grouping.codes is not None:
-        part = chunk_sum(problem, _ChunkCodes(scores, grouping.sizes), extra=grouping.codes)
+        positive = None if problem.weights is None else np.asarray(problem.weights) > 0
+        totals = [
+            None
+            if size <= DENSE_MAX
+            else np.bincount(codes if positive is None else codes[positive], minlength=size)
+            for codes, size in zip(grouping.codes, grouping.sizes)
+        ]
+        func = _ChunkCodes(scores, grouping.sizes, totals)
+        part = chunk_sum(problem, func, extra=grouping.codes)
     else:
         part = chunk_sum(problem, _ChunkLabels(scores, grouping.ways), extra=grouping.extra)
-    return part.totals()
+    return part.meats(scores)
 
 
 def correction(n_groups: int, nobs: float, rank: int) -> float:
@@ -385,15 +457,11 @@ def cluster_covariance(
     :class:`~linreg.inference.covariance.CentredCovariance` (``y_scale^2 C M C'``) and
     the number of clusters per grouping (two-way: the two)."""
     scores, rows, error, cause = score_rows(problem, coef, aliased, y_scale, orthogonal=False)
-    totals = cluster_sums(problem, scores, grouping)
     meats, counts = [], []
-    for S in totals:
-        # Sums of a_i u_i to sums of q_i u_i = R^-T a_i u_i: one solve for all clusters.
-        S = scores.unscale(S)
-        SQ = sla.solve_triangular(rows.R, S.T, trans="T", check_finite=False)
-        factor = correction(len(S), nobs, rank) if use_correction else 1.0
-        meats.append((factor if np.isfinite(factor) else 1.0) * (SQ @ SQ.T))
-        counts.append(len(S))
+    for M, G in cluster_meats(problem, scores, grouping):
+        factor = correction(G, nobs, rank) if use_correction else 1.0
+        meats.append((factor if np.isfinite(factor) else 1.0) * M)
+        counts.append(G)
     if grouping.ways == 1:
         cov, n_groups = sandwich(rows, meats[0], y_scale, error, cause), (counts[0],)
     else:
