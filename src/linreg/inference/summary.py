@@ -97,6 +97,8 @@ class Summary:
         n_groups=None,
         df_resid_inference=None,
         cov_kwds=None,
+        diagnostics=None,
+        residual_rows=None,
     ):
         self.names = list(names)
         self.params = np.asarray(params, dtype=np.float64)
@@ -131,6 +133,11 @@ class Summary:
         self.n_groups = n_groups
         self.df_resid_inference = None if df_resid_inference is None else float(df_resid_inference)
         self.cov_kwds = dict(cov_kwds or {})
+        # The footer's residual statistics (statsmodels' Omnibus, Durbin-Watson, ...):
+        # stored (model files) or computed on first use from ``residual_rows``
+        # ``(problem, coef, intercept)``, one more pass over the rows.
+        self._diagnostics = None if diagnostics is None else dict(diagnostics)
+        self._residual_rows = residual_rows
         # (ssr, tss) / y_scale^2 and y_scale (a power of two): ratios and logs of sums of
         # squares that under- or overflow in the user's units (older files: unscaled).
         if scaled_ss is None:
@@ -260,6 +267,25 @@ class Summary:
             return np.nan
         return -2 * self.llf + 2 * np.log(np.log(self.nobs)) * k
 
+    @property
+    def diagnostics(self) -> dict | None:
+        """statsmodels' summary footer: ``Omnibus``, ``Prob(Omnibus)``, ``Skew``,
+        ``Kurtosis``, ``Durbin-Watson`` (rows in the data's order), ``Jarque-Bera (JB)``,
+        ``Prob(JB)`` of the (whitened) residuals (see
+        :func:`linreg.inference.diagnostics.footer_statistics`); computed on first use,
+        by one more pass over the training rows; None when the rows are not available
+        (a summary loaded from an older model file)."""
+        if self._diagnostics is None and self._residual_rows is not None:
+            from .diagnostics import footer_statistics
+
+            problem, coef, intercept = self._residual_rows
+            with warnings.catch_warnings():
+                # Below 8 rows Omnibus is NaN (printed as nan): no warning at print time.
+                warnings.simplefilter("ignore")
+                self._diagnostics = footer_statistics(problem, coef, intercept)
+            self._residual_rows = None  # the rows are not kept alive by the summary
+        return self._diagnostics
+
     # ------------------------------------------------------------ tests
     def t_test(self, r_matrix, use_t=None):
         """t tests of linear restrictions ``R params = q`` under this covariance
@@ -332,6 +358,7 @@ class Summary:
             "n_groups": list(self.n_groups) if isinstance(self.n_groups, tuple) else self.n_groups,
             "df_resid_inference": self.df_resid_inference,
             "cov_kwds": dict(self.cov_kwds),
+            "diagnostics": None if self.diagnostics is None else dict(self.diagnostics),
         }
 
     @classmethod
@@ -410,8 +437,14 @@ def format_summary(s: Summary, alpha: float = 0.05) -> str:
             f"{ci[i, 1]:>11.4g}"
         )
     lines.append("=" * max(width, len(head)))
-    notes = [f"Condition number of the design: {s.condition_number:.3g}.", *s.notes]
-    return "\n".join(lines + notes)
+    footer = s.diagnostics
+    if footer is None:
+        condition = f"Condition number of the design: {s.condition_number:.3g}."
+        return "\n".join([*lines, condition, *s.notes])
+    from .diagnostics import footer_lines
+
+    lines += [*footer_lines(footer, s.condition_number), "=" * max(width, len(head))]
+    return "\n".join(lines + s.notes)
 
 
 def _notes(s: Summary) -> list[str]:
@@ -569,6 +602,7 @@ def summarize(
         fvalue=fvalue,
         not_identified=unknown,
         **_sandwich_fields(factor, cov_type, options),
+        residual_rows=_residual_rows(single, solution, target),
         scaled_ss={
             "ssr": float(rss[0]),
             "tss": tss_scaled,
@@ -576,6 +610,15 @@ def summarize(
             "constant": float(constant),
         },
     )
+
+
+def _residual_rows(problem, solution, target):
+    """``(problem, coef, intercept)`` for the footer's residual pass, or None when the
+    rows cannot be passed over (Moments only)."""
+    if not has_chunks(problem):
+        return None
+    coef = np.asarray(solution.coef[target], dtype=np.float64)
+    return problem, coef, float(np.asarray(solution.intercept)[target])
 
 
 def _expand(bse, corr, index, full, unknown):

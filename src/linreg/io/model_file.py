@@ -797,6 +797,8 @@ def _build_summaries(summaries: dict, path, names) -> dict:
                 if fields.get("fvalue") is not None:
                     fields["fvalue"] = float(_numbers(fields["fvalue"], path, f"{where}.fvalue"))
                 fields.update(_inference_fields(fields, cov_type, path, where))
+                if fields.get("diagnostics") is not None:
+                    fields["diagnostics"] = _footer(fields["diagnostics"], path, where)
                 fields["params"] = _numbers(fields["params"], path, f"{where}.params", 1)
                 fields["cov"] = _numbers(fields["cov"], path, f"{where}.cov", 2)
                 out[(cov_type, t)] = Summary.from_dict(fields)
@@ -842,6 +844,25 @@ def _inference_fields(data: dict, cov_type: str, path, where: str) -> dict:
             _fail(path, f"'{where}.df_resid_inference' must be a number >= 0")
         out["df_resid_inference"] = df
     return out
+
+
+#: The keys of a stored summary's ``diagnostics`` (statsmodels' footer statistics).
+FOOTER_KEYS = (
+    "Omnibus",
+    "Prob(Omnibus)",
+    "Skew",
+    "Kurtosis",
+    "Durbin-Watson",
+    "Jarque-Bera (JB)",
+    "Prob(JB)",
+)
+
+
+def _footer(data, path, where: str) -> dict:
+    """A stored summary's footer statistics: exactly :data:`FOOTER_KEYS`, numbers."""
+    if not isinstance(data, dict) or set(data) != set(FOOTER_KEYS):
+        _fail(path, f"'{where}.diagnostics' must be an object with the keys {list(FOOTER_KEYS)}")
+    return {k: float(_numbers(data[k], path, f"{where}.diagnostics.{k}")) for k in FOOTER_KEYS}
 
 
 def _cov_kwds(kwds, cov_type: str, path, where: str) -> dict:
