@@ -63,3 +63,21 @@ def test_rank_deficient_transcript(diabetes):
     block = block[: block.index("```")]
     shown = " ".join(block.replace("RankDeficientWarning:", "").split())
     assert shown == messages[0]
+
+
+def test_inference_transcript(diabetes):
+    """The README's hypothesis-test lines: statsmodels' f_test/t_test on the same fit."""
+    import statsmodels.api as sm
+
+    X, y = diabetes
+    s = linreg.LinearRegression().fit(X, y).summary(cov_type="HC3")
+    after = README[README.index('>>> s.f_test("s1 = s2 = 0")') :]
+    shown = after.splitlines()[1]  # the printed result, on the next line
+    ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type="HC3", use_t=True)
+    ref_f = ref.f_test("s1 = s2 = 0")
+    assert shown == repr(s.f_test("s1 = s2 = 0"))
+    fvalue = float(re.search(r"F=([\d.]+)", shown).group(1))
+    assert fvalue == pytest.approx(float(np.squeeze(ref_f.fvalue)), rel=1e-8)
+    pvalue = float(_readme_value('round(float(s.t_test("bmi = bp").pvalue), 4)').split(";")[0])
+    ref_t = sm.OLS(y, sm.add_constant(X)).fit(cov_type="HC3").t_test("bmi = bp")
+    assert pvalue == round(float(ref_t.pvalue), 4)
