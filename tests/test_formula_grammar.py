@@ -72,7 +72,7 @@ def term(draw, depth=0):
     if kind == "C":
         return "C(g)"
     if kind == "Cref":
-        return "C(g, Treatment('b'))"
+        return draw(st.sampled_from(["C(g, Treatment('b'))", "C(g, Sum)", "C(g, Helmert)"]))
     if kind == "poly":
         return f"poly({draw(st.sampled_from(['x1', 'x2']))}, {draw(st.integers(1, 3))})"
     if depth >= 1:
@@ -188,6 +188,8 @@ def test_injections_are_refused(frame, text, bad, where):
         ("y ~ __import__('os')", "unknown function '__import__' at position 5"),
         ("y ~ x1[0]", "unexpected character '[' at position 7"),
         ("y ~ C(g, Treatment(x1))", "expected a level"),
+        ("y ~ C(g, Poly)", "the second argument of C(...)"),
+        ("y ~ C(g, Sum(1))", "expected ')', found '('"),
         ("y ~ I(lambda: 1)", "'lambda' at position 7"),
     ],
 )

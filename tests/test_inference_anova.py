@@ -133,6 +133,20 @@ def test_kidney_type3_against_statsmodels(kidney, typ):
     _same_table(linreg.anova(mine, typ=2), anova_lm(ref, typ=2))
 
 
+@pytest.mark.parametrize("coding", ["Sum", "Helmert"])
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_type3_under_sum_coding_against_statsmodels(synthetic, coding, weights):
+    """Type III as statsmodels' docs advise it: effects coded to sum to zero."""
+    formula = f"y ~ C(g, {coding}) * C(h, {coding}) + x"
+    mine, ref = _pair(formula, synthetic, weights)
+    _same_table(linreg.anova(mine, typ=3), anova_lm(ref, typ=3))
+
+
+def test_kidney_type3_sum_coding_against_statsmodels(kidney):
+    mine, ref = _pair(f"{LOG_DAYS} ~ C(Duration, Sum) * C(Weight, Sum)", kidney)
+    _same_table(linreg.anova(mine, typ=3), anova_lm(ref, typ=3))
+
+
 @pytest.mark.parametrize(
     "formula",
     ["y ~ C(g) + C(h) + x + C(g):x", "y ~ C(g) * x - 1", "y ~ np.log(z) + I(x**2) + x"],

@@ -20,7 +20,8 @@ The grammar::
                | ('center' | 'scale') '(' arith ')'      # stateful: training mean/std
                | 'poly' '(' arith ',' INTEGER ')'
                | 'I' '(' arith ')'
-               | 'C' '(' name [',' 'Treatment' '(' STRING | NUMBER ')'] ')'
+               | 'C' '(' name [',' coding] ')'
+    coding    := 'Treatment' ['(' STRING | NUMBER ')'] | 'Sum' | 'Helmert'
     arith     := Python arithmetic of NUMBER, NAME, `any name`, + - * / **, unary - +,
                  parentheses and FUNCTION calls of one argument
 
@@ -53,6 +54,10 @@ __all__ = [
     "validate_stored",
     "design_matrix",
 ]
+
+#: Contrast codings C(x, ...) accepts (formulaic's names; Sum and Helmert for type III
+#: ANOVA tables).
+_CODINGS = ("Treatment", "Sum", "Helmert")
 
 #: Elementwise functions of one argument (numpy's, through formulaic's ``np``/transforms).
 FUNCTIONS = (
@@ -317,12 +322,19 @@ class _Parser:
         text = self.column(self.take())
         if self.at(","):
             self.take()
-            if not (self.tok.kind == "name" and self.tok.text == "Treatment"):
-                self.fail("the second argument of C(...) is Treatment(reference)")
+            coding = self.tok.text if self.tok.kind == "name" else None
+            if coding not in _CODINGS:
+                self.fail(
+                    "the second argument of C(...) is Treatment(reference), Treatment, Sum "
+                    "or Helmert"
+                )
             self.take()
-            self.expect("(")
-            text += f", Treatment({self.literal()})"
-            self.expect(")")
+            if coding == "Treatment" and self.at("("):
+                self.take()
+                text += f", Treatment({self.literal()})"
+                self.expect(")")
+            else:
+                text += f", {coding}"
         return text
 
     def literal(self) -> str:
