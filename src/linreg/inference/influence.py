@@ -704,21 +704,9 @@ def _stream(problem, plan: _Plan, path, fmt) -> InfluenceFile:
 
 
 def _dask_blocks(source, func):
-    """``func``'s result per partition of a DaskSource, in partition order: computed on
-    the workers :data:`DASK_WINDOW` partitions at a time (the client holds that many
-    results at most)."""
-    import dask
-    from dask import delayed
-
-    from ..sources.dask import _part_apply
-
-    parts = list(source._parts)
-    for start in range(0, len(parts), DASK_WINDOW):
-        tasks = [
-            delayed(_part_apply, pure=True)(source._spec, func, x, y, w, i)
-            for i, (x, y, w) in enumerate(parts[start : start + DASK_WINDOW], start)
-        ]
-        yield from dask.compute(*tasks)
+    """``func``'s result per partition of a DaskSource, in partition order
+    (:meth:`~linreg.sources.dask.DaskSource.ordered_map`, :data:`DASK_WINDOW` at a time)."""
+    return source.ordered_map(func, DASK_WINDOW)
 
 
 # -------------------------------------------------------------------------- warnings

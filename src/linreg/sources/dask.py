@@ -310,3 +310,18 @@ class DaskSource(ChunkSource):
         ]
         (total,) = dask.compute(_tree(parts, _add))
         return total
+
+    def ordered_map(self, func, window: int = 8):
+        """Yield ``func(X, Y, w)`` per partition, in partition order, computed on the
+        workers ``window`` partitions at a time (the client holds at most that many
+        results): for passes whose results are written out in row order."""
+        import dask
+        from dask import delayed
+
+        parts = list(self._parts)
+        for start in range(0, len(parts), window):
+            tasks = [
+                delayed(_part_apply, pure=True)(self._spec, func, x, y, w, i)
+                for i, (x, y, w) in enumerate(parts[start : start + window], start)
+            ]
+            yield from dask.compute(*tasks)
