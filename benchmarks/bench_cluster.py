@@ -51,7 +51,8 @@ tracemalloc's peak of one more call (Python and NumPy allocations).  ``max rel b
 is ``max |bse - bse_statsmodels| / |bse_statsmodels|`` over the ``P + 1`` parameters.
 ``--profile`` prints the stages of linreg's in-memory clustered summary (cProfile, one
 more call, its passes on one thread).
-Nothing is asserted; verdicts against the issue's bars are printed.
+Nothing is asserted; verdicts against the issue's bars (stated for the default size: at
+``--quick`` sizes fixed costs dominate) are printed.
 """
 
 from __future__ import annotations
