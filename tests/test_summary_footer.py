@@ -74,3 +74,15 @@ def test_streamed_footer_equals_in_memory(tmp_path):
     memory = linreg.LinearRegression().fit(X, y, sample_weight=w).summary().diagnostics
     for key, value in memory.items():
         assert streamed[key] == pytest.approx(value, rel=1e-10), key
+
+
+@pytest.mark.parametrize("case", list(_problems()), ids=lambda c: c[0])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_aicc_and_hqic_equal_statsmodels(case, fit_intercept):
+    _, X, y, w = case
+    model = linreg.LinearRegression(fit_intercept=fit_intercept).fit(X, y, sample_weight=w)
+    exog = sm.add_constant(X) if fit_intercept else X
+    ref = (sm.OLS(y, exog) if w is None else sm.WLS(y, exog, weights=w)).fit()
+    summary = model.summary()
+    assert summary.aicc == pytest.approx(ref.info_criteria("aicc"), rel=1e-10)
+    assert summary.hqic == pytest.approx(ref.info_criteria("hqic"), rel=1e-10)
