@@ -254,3 +254,23 @@ def test_standard_errors_with_a_huge_offset_match_long_double(alpha, cov_type, s
     T[0, 1:] = -m
     want = np.sqrt(np.diag(T @ cov_c @ T.T)).astype(np.float64)
     np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_condition_number_where_the_raw_cross_products_overflow():
+    """make fuzz's case summary_hac 231 (weighted; a column of ~3e158 with a relative
+    spread of 1e-7, accepted since its centred Moments are finite, while its raw
+    squares overflow float64): the summary is computed, with statsmodels' condition
+    number (sqrt of the eigenvalue ratio of the raw cross products, formed scaled by a
+    power of two) beyond what an eigenvalue solver resolves, never an exception (it
+    was a LinAlgError). Where the scaled matrix is resolvable it equals cond([1, X])."""
+    from tests.adversarial.families import make_case
+
+    case = make_case("summary_hac", 231)
+    model = linreg.LinearRegression().fit(case.X, case.y, sample_weight=case.w)
+    s = model.summary(cov_type="HAC", **case.extra["cov_kwds"])
+    assert not s.condition_number < 1e100 and np.isfinite(s.bse).all()
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2)) * [1e5, 1e-5] + [3e5, 0.0]
+    s = linreg.LinearRegression().fit(X, X.sum(1) + rng.standard_normal(30)).summary()
+    want = np.linalg.cond(np.column_stack([np.ones(30), X]))
+    assert s.condition_number == pytest.approx(want, rel=1e-6)

@@ -1006,9 +1006,25 @@ def _drop(moments, keep):
 def _condition_number(m, k_const, keep) -> float:
     """statsmodels' ``condition_number``: sqrt of the eigenvalue ratio of the raw
     (uncentred, with the constant column) cross-product matrix of the design."""
-    raw = m.uncentred()[: m.n_features, : m.n_features][np.ix_(keep, keep)]
+    # The matrix divided by a power of two c near its largest entry, each entry formed
+    # as cross/c + W mean_i mean_j / c with exponents added apart (safe_product): the
+    # uncentred cross products overflow float64 for columns of ~1e154 and more, where
+    # the ratio of eigenvalues (invariant under the scaling) is still defined.
+    cross = m.cross[: m.n_features, : m.n_features][np.ix_(keep, keep)]
+    mean = np.asarray(m.x_mean, dtype=np.float64)[keep]
     if k_const:
-        s = m.weight_sum * m.x_mean[keep]
-        raw = np.block([[np.array([[m.weight_sum]]), s[None, :]], [s[:, None], raw]])
+        mean = np.r_[1.0, mean]
+        cross = np.pad(cross, ((1, 0), (1, 0)))
+    if not mean.size:
+        return np.nan
+    with np.errstate(over="ignore", under="ignore"):
+        diag = np.maximum(np.abs(np.diag(cross)), safe_product(m.weight_sum, mean, mean))
+        _, e = np.frexp(np.max(diag) if np.max(diag) > 0 else 1.0)
+        inv_c = np.ldexp(1.0, -int(e))
+        raw = safe_product(cross, inv_c) + safe_product(
+            m.weight_sum, mean[:, None], mean[None, :], inv_c
+        )
+    if not np.isfinite(raw).all():
+        return np.nan
     eig = np.linalg.eigvalsh(raw)
     return float(np.sqrt(eig[-1]) / np.sqrt(eig[0])) if eig[0] > 0 else np.inf
