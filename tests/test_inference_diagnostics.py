@@ -548,3 +548,19 @@ def test_target_of_a_two_column_y():
         _close(func(both, target=1), func(one), rtol=1e-10)
     with pytest.raises(ValueError, match="target"):
         D.durbin_watson(both, target=2)
+
+
+def test_residual_arrays_as_statsmodels_takes_them():
+    """``jarque_bera(resid)``, ``omni_normtest(resid)``, ``durbin_watson(resid)`` on an
+    array (or Series) of residuals, as statsmodels' functions of those names."""
+    from linreg import diagnostics
+
+    resid = np.cumsum(np.random.default_rng(0).standard_normal(60))
+    np.testing.assert_allclose(diagnostics.jarque_bera(resid), sst.jarque_bera(resid), rtol=1e-12)
+    np.testing.assert_allclose(
+        diagnostics.omni_normtest(resid), sst.omni_normtest(resid), rtol=1e-12
+    )
+    dw = diagnostics.durbin_watson(pd.Series(resid))
+    assert dw == pytest.approx(sst.durbin_watson(resid), rel=1e-12)
+    with pytest.raises(ValueError, match="1-D array of finite"):
+        diagnostics.durbin_watson(np.array([1.0, np.nan, 2.0]))

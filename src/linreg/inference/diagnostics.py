@@ -358,6 +358,19 @@ def residual_moments(problem, coef, intercept) -> ResidualMoments:
     return rm
 
 
+def _moments_of(model, X, y, sample_weight, target) -> ResidualMoments:
+    """The residual moments of a fitted model (one pass over its rows), or of a 1-D
+    array of residuals given in its place (statsmodels' ``jarque_bera(resid)``,
+    ``omni_normtest(resid)``, ``durbin_watson(resid)``, in the array's order)."""
+    if isinstance(model, (np.ndarray, list, tuple)) or type(model).__name__ == "Series":
+        resid = np.asarray(model, dtype=np.float64)
+        if resid.ndim != 1 or not np.isfinite(resid).all():
+            raise ValueError("residuals must be a 1-D array of finite numbers")
+        return ResidualMoments.of(resid)
+    fit = _Fit(model, X, y, sample_weight, target)
+    return residual_moments(fit.problem, fit.coef, fit.intercept)
+
+
 def _jarque_bera(rm: ResidualMoments) -> JarqueBeraResult:
     skew, kurt = rm.skew(), rm.kurtosis()
     jb = rm.n / 6.0 * (skew**2 + 0.25 * (kurt - 3) ** 2)
@@ -489,8 +502,7 @@ def jarque_bera(model, X=None, y=None, sample_weight=None, *, target=0) -> Jarqu
     target : int, default 0
         Which column of a 2-D y.
     """
-    fit = _Fit(model, X, y, sample_weight, target)
-    return _jarque_bera(residual_moments(fit.problem, fit.coef, fit.intercept))
+    return _jarque_bera(_moments_of(model, X, y, sample_weight, target))
 
 
 def omni_normtest(model, X=None, y=None, sample_weight=None, *, target=0) -> OmnibusResult:
@@ -512,8 +524,7 @@ def omni_normtest(model, X=None, y=None, sample_weight=None, *, target=0) -> Omn
     target : int, default 0
         Which column of a 2-D y.
     """
-    fit = _Fit(model, X, y, sample_weight, target)
-    return _omnibus(residual_moments(fit.problem, fit.coef, fit.intercept))
+    return _omnibus(_moments_of(model, X, y, sample_weight, target))
 
 
 def durbin_watson(model, X=None, y=None, sample_weight=None, *, target=0) -> float:
@@ -534,8 +545,7 @@ def durbin_watson(model, X=None, y=None, sample_weight=None, *, target=0) -> flo
     target : int, default 0
         Which column of a 2-D y.
     """
-    fit = _Fit(model, X, y, sample_weight, target)
-    return residual_moments(fit.problem, fit.coef, fit.intercept).durbin_watson()
+    return _moments_of(model, X, y, sample_weight, target).durbin_watson()
 
 
 # ---------------------------------------------------------- Breusch-Pagan (a pass)
