@@ -274,3 +274,17 @@ def test_condition_number_where_the_raw_cross_products_overflow():
     s = linreg.LinearRegression().fit(X, X.sum(1) + rng.standard_normal(30)).summary()
     want = np.linalg.cond(np.column_stack([np.ones(30), X]))
     assert s.condition_number == pytest.approx(want, rel=1e-6)
+
+
+def test_cov_type_names_ignore_case_as_statsmodels():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 2))
+    y = X.sum(1) + rng.standard_normal(50) * (1 + np.abs(X[:, 0]))
+    model = linreg.LinearRegression().fit(X, y)
+    for name in ("hc0", "Hc3", "NONROBUST", "hac"):
+        kwds = {"maxlags": 2} if name == "hac" else {}
+        lower = model.summary(cov_type=name, **kwds)
+        assert lower.cov_type == name.upper().replace("NONROBUST", "nonrobust")
+        np.testing.assert_array_equal(lower.bse, model.summary(lower.cov_type, **kwds).bse)
+    with pytest.raises(ValueError, match="unknown cov_type 'HC4'"):
+        model.summary(cov_type="HC4")

@@ -822,11 +822,12 @@ def _null_interval_factor(problem, aliased, left_out) -> dict:
 
 def _cov_options(cov_type, cov_kwds, use_t):
     """``(cov_type, options, use_t)``: the covariance type by its canonical name
-    ("hac" is "HAC") and its keywords checked against statsmodels' (``use_t`` in
+    ("hac" is "HAC", "hc3" is "HC3") and its keywords checked against statsmodels' (``use_t`` in
     ``cov_kwds`` is taken as statsmodels takes it)."""
     options = dict(cov_kwds or {})
-    if isinstance(cov_type, str) and cov_type.lower() in ("cluster", "hac"):
-        cov_type = "cluster" if cov_type.lower() == "cluster" else "HAC"
+    canonical = {kind.lower(): kind for kind in COV_TYPES}  # statsmodels ignores case
+    if isinstance(cov_type, str) and cov_type.lower() in canonical:
+        cov_type = canonical[cov_type.lower()]
     if cov_type not in COV_TYPES:
         raise ValueError(f"unknown cov_type {cov_type!r}; choose one of {', '.join(COV_TYPES)}")
     if "use_t" in options:
