@@ -190,3 +190,11 @@ def test_plots_need_the_training_data():
         scale_location_plot(restored)
     points = partial_regression_plot(restored, "a", X=X, y=y).axes[0].lines[0]
     np.testing.assert_array_equal(points.get_xydata(), expected.get_xydata())
+
+
+def test_diagnostic_plots_are_reachable_from_linreg_plots():
+    import linreg.inference.plots as diagnostic
+    import linreg.plots
+
+    for name in ("influence_plot", "scale_location_plot", "partial_regression_plot"):
+        assert getattr(linreg.plots, name) is getattr(diagnostic, name)

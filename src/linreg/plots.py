@@ -19,6 +19,18 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from ._figures import (  # noqa: F401 (the module's helpers, used below and by tests)
+    DPI,
+    FIGSIZE,
+    POINTS,
+    REFERENCE,
+    _feature_index,
+    _feature_labels,
+    _figure,
+    _finish,
+    _save,
+)
+
 __all__ = [
     "all_plots",
     "coefficients",
@@ -29,59 +41,20 @@ __all__ = [
     "residuals_vs_fitted",
 ]
 
-FIGSIZE = (6.0, 4.0)
-DPI = 100
-POINTS = {"s": 14, "alpha": 0.6, "color": "C0", "edgecolor": "none", "zorder": 3}
-REFERENCE = {"color": "0.35", "linestyle": "--", "linewidth": 1.0}
+#: The regression-diagnostic plots live in :mod:`linreg.inference.plots`; these names
+#: load them on first use (PEP 562): ``linreg.plots.influence_plot(model)``.
+_DIAGNOSTIC_PLOTS = ("influence_plot", "partial_regression_plot", "scale_location_plot")
+
+
+def __getattr__(name):
+    if name in _DIAGNOSTIC_PLOTS:
+        from .inference import plots as diagnostic_plots
+
+        return getattr(diagnostic_plots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- helpers
-def _figure(title=None, xlabel=None, ylabel=None):
-    """A new (Figure, Axes) of the module's size, with title and axis labels set."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
-    ax.set(title=title or "", xlabel=xlabel or "", ylabel=ylabel or "")
-    ax.grid(True, alpha=0.3)
-    return fig, ax
-
-
-def _save(fig, path) -> Path:
-    """Save ``fig`` to ``path`` in the format of its extension; return the Path."""
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
-    supported = fig.canvas.get_supported_filetypes()
-    if fmt not in supported:
-        raise ValueError(
-            f"cannot tell the image format from {str(path)!r}: use an extension among "
-            f"{', '.join(sorted(supported))} (for example .png or .svg)"
-        )
-    fig.savefig(path, format=fmt, dpi=DPI)
-    return path
-
-
-def _feature_labels(model) -> list[str]:
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None:
-        return [str(n) for n in names]
-    return [f"x{j}" for j in range(model.n_features_in_)]
-
-
-def _feature_index(model, feature) -> int:
-    """Column index of ``feature`` (an int or a feature name) in the model's features."""
-    labels = _feature_labels(model)
-    if isinstance(feature, (int, np.integer)) and not isinstance(feature, bool):
-        if not -len(labels) <= feature < len(labels):
-            raise ValueError(
-                f"feature index {feature} is out of range for {len(labels)} feature(s)"
-            )
-        return int(feature) % len(labels)
-    if feature in labels:
-        return labels.index(feature)
-    raise ValueError(f"unknown feature {feature!r}; the model's features are {labels}")
-
-
 def _as_array(model, X) -> np.ndarray:
     """X validated as ``model.predict`` validates it (feature names, count), as floats."""
     from ._validation import validate_X
@@ -532,11 +505,6 @@ def _target_plots(model, X, y, directory, fmt, target_name, suffix) -> dict[str,
 
 # ------------------------------------------------------------------ regularization
 __all__ += ["cv_curve", "regularization_path"]
-
-
-def _finish(fig, path):
-    """Save to ``path`` and return it, or return the Figure itself when ``path`` is None."""
-    return fig if path is None else _save(fig, path)
 
 
 def _pick_target(array, target: int, what: str) -> np.ndarray:

@@ -149,7 +149,7 @@ def partial_regression_plot(
     -------
     matplotlib.figure.Figure or pathlib.Path
     """
-    from ..plots import _feature_index, _feature_labels
+    from .._figures import _feature_index, _feature_labels
 
     problem = _training_problem(model, X, y, sample_weight, "partial_regression_plot")
     j = _feature_index(model, term)
@@ -246,7 +246,7 @@ def _row_labels(model, X, n: int) -> list:
 def _axes(ax, title, xlabel, ylabel):
     """``(figure, ax)``: the given Axes with title and labels, or a new one."""
     if ax is None:
-        from ..plots import _figure
+        from .._figures import _figure
 
         return _figure(title, xlabel, ylabel)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
@@ -255,6 +255,6 @@ def _axes(ax, title, xlabel, ylabel):
 
 def _done(fig, path):
     """The Figure, or the path it was written to."""
-    from ..plots import _finish
+    from .._figures import _finish
 
     return _finish(fig, path)
