@@ -546,29 +546,15 @@ def summarize(
     rank = int(keep.sum()) + k_const
     n = n_observations(single, getattr(model, "_positive_weights", None))
     df_resid = n - rank
-    rss, y_scale = scaled_residual_sum_of_squares(single, coef[None, :], np.array([intercept]))
-    tss_scaled = _scaled_total_sum_of_squares(single, m, y_scale)
-    with np.errstate(over="ignore", under="ignore"):
-        ssr = float(safe_product(rss[0], y_scale, y_scale))
-        tss = float(safe_product(tss_scaled, y_scale, y_scale))
+    ss = _sums_of_squares(single, m, coef, intercept, df_resid)
     names = parameter_names(model._feature_labels(), k_const)
-    constant = _target_is_constant(single, m, tss_scaled)
-    if df_resid > 0 and (constant or tss_scaled > 0):
-        _warn_if_exact(single, m, rss[0], tss_scaled, y_scale)
-    # The residual standard deviation, right even where the RSS leaves the float64 range.
-    sigma = float(safe_product(np.sqrt(rss[0] / df_resid), y_scale)) if df_resid > 0 else np.nan
+    sigma = ss["sigma"]
     hc1 = n / df_resid if df_resid > 0 else np.nan
     factor = _covariance(single, coef, cov_type, aliased, sigma, hc1, options, n, rank)
     bse, corr = factor.standard_errors_and_correlation()
     index = np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)].astype(int)
     _warn_about(factor, cov_type, [names[i] for i in index])
-    fvalue = None
-    if cov_type != "nonrobust":
-        fvalue = factor.wald_fvalue(coef[keep])
-    if cov_type == "cluster" and len(factor.n_groups) == 1 and factor.n_groups[0] <= keep.sum():
-        # Fewer clusters than slopes plus one: the one-way meat has rank below the number
-        # of slopes, the Wald F is undefined (Stata reports it missing).
-        fvalue = np.nan
+    fvalue = _robust_fvalue(factor, cov_type, coef, keep)
     left_out = solution.diagnostics.get("unresolved", ())
     unknown = not_identified(single, aliased, left_out)
     all_bse, all_corr = _expand(bse, corr, index, k_const + single.n_features, unknown)
@@ -586,8 +572,8 @@ def summarize(
             "resid_sd": sigma,
             **_null_interval_factor(single, aliased, left_out),
         },
-        ssr=ssr,
-        tss=tss,
+        ssr=ss["ssr"],
+        tss=ss["tss"],
         nobs=n,
         df_model=rank - k_const,
         df_resid=df_resid,
@@ -603,13 +589,43 @@ def summarize(
         not_identified=unknown,
         **_sandwich_fields(factor, cov_type, options),
         residual_rows=_residual_rows(single, solution, target),
-        scaled_ss={
-            "ssr": float(rss[0]),
-            "tss": tss_scaled,
-            "y_scale": float(y_scale),
-            "constant": float(constant),
-        },
+        scaled_ss=ss["scaled"],
     )
+
+
+def _sums_of_squares(problem, m, coef, intercept, df_resid) -> dict:
+    """``ssr``, ``tss`` in the user's units, the residual standard deviation ``sigma``
+    (right even where the RSS leaves the float64 range) and ``scaled``: the sums of
+    squares divided by ``y_scale^2`` (a power of two) with ``y_scale`` and whether the
+    target is constant; warns when the residuals are at the rounding level of y."""
+    rss, y_scale = scaled_residual_sum_of_squares(problem, coef[None, :], np.array([intercept]))
+    tss_scaled = _scaled_total_sum_of_squares(problem, m, y_scale)
+    with np.errstate(over="ignore", under="ignore"):
+        ssr = float(safe_product(rss[0], y_scale, y_scale))
+        tss = float(safe_product(tss_scaled, y_scale, y_scale))
+    constant = _target_is_constant(problem, m, tss_scaled)
+    if df_resid > 0 and (constant or tss_scaled > 0):
+        _warn_if_exact(problem, m, rss[0], tss_scaled, y_scale)
+    sigma = float(safe_product(np.sqrt(rss[0] / df_resid), y_scale)) if df_resid > 0 else np.nan
+    scaled = {
+        "ssr": float(rss[0]),
+        "tss": tss_scaled,
+        "y_scale": float(y_scale),
+        "constant": float(constant),
+    }
+    return {"ssr": ssr, "tss": tss, "sigma": sigma, "scaled": scaled}
+
+
+def _robust_fvalue(factor, cov_type: str, coef, keep):
+    """The Wald F of the slopes under a robust covariance (None for "nonrobust", whose
+    F comes from the sums of squares)."""
+    if cov_type == "nonrobust":
+        return None
+    if cov_type == "cluster" and len(factor.n_groups) == 1 and factor.n_groups[0] <= keep.sum():
+        # Fewer clusters than slopes plus one: the one-way meat has rank below the number
+        # of slopes, the Wald F is undefined (Stata reports it missing).
+        return np.nan
+    return factor.wald_fvalue(coef[keep])
 
 
 def _residual_rows(problem, solution, target):
