@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.linear_model as sk
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
@@ -57,6 +57,9 @@ def _null_relative_error(ours, ref):
     enet=st.booleans(),
     seed=st.integers(0, 2**16),
 )
+# found by this test: sparse wide folds where the sparse kernel stopped at max_iter at
+# tiny alphas (1.3% off, warned); the third stage now runs such small folds dense
+@example(shape=(30, 45), fit_intercept=False, weighted=False, sparse_X=True, enet=False, seed=68)
 def test_every_mse_path_entry_matches_a_tight_sklearn(
     shape, fit_intercept, weighted, sparse_X, enet, seed
 ):

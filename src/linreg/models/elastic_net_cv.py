@@ -213,6 +213,19 @@ class _Folds:
             self._data[f] = data
         return data
 
+    def polish_data(self, f):
+        """Fold f's training data for the third stage: as :meth:`data`, except that small
+        sparse folds (at most POLISH_MAX_DESIGN_ENTRIES entries) are made dense, where
+        the dense design kernel's working sets converge at tiny alphas on wide data that
+        the sparse kernel does not reach within max_iter (LassoCV 30 x 45 sparse at
+        alpha 4e-4: 1.3% off after 100,000 sweeps, while dense converged)."""
+        train = self.splits[f][0]
+        if not self.is_sparse or len(train) * self.n_features > POLISH_MAX_DESIGN_ENTRIES:
+            return self.data(f)
+        ww = None if self.w is None else self.w[train]
+        dense = self.X[train].toarray()
+        return make_data(dense, self.Y[train], ww, self.fit_intercept, "design")
+
     def mse(self, f, coefs, icpts):
         """Held-out MSE of coefs (p, A), intercepts (A,) on fold f."""
         if not self.fit_intercept:
@@ -587,7 +600,7 @@ class ElasticNetCV(ElasticNet):
         tol, kkt = POLISH
 
         def polish_fold(f):
-            data = folds.data(f)
+            data = folds.polish_data(f)
             unmet = []
             for r, i in np.ndindex(n_l1, n_alphas):
                 res = solve_enet(
