@@ -20,21 +20,6 @@ N, P = 4000, 5
 
 
 @pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    )
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(11)
     X = rng.standard_normal((N, P)) * [1.0, 4.0, 0.5, 2.0, 1.0] + [10.0, -3.0, 5.0, 0.0, 1.0]

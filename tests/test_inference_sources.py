@@ -122,23 +122,6 @@ def test_scan_missing_group_label(frame, tmp_path):
 
 
 # ---------------------------------------------------------------------------- Dask
-@pytest.fixture(scope="module")
-def client():
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    )
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 @pytest.mark.parametrize("weighted", [False, True])
 def test_dask_equals_in_memory(client, frame, weighted):
     import dask.dataframe as dd
