@@ -393,6 +393,31 @@ def test_defect_29_tiny_y_standard_errors_exact(tmp_path, capsys):
     assert abs(s.llf - (ref.llf - 30 * np.log(1e-160))) < 1e-8 * abs(s.llf)
 
 
+def test_defect_29_tiny_y_printed_table_and_footer(tmp_path, capsys):
+    """The printed table of the same fit (its footer's fourth powers of residuals of
+    1e-160 underflow: it was an internal error, exit 3): exit 0, and the footer's skew
+    and kurtosis are statsmodels' on y * 1e160 (to the 3 decimals printed)."""
+    from statsmodels.stats.stattools import jarque_bera
+
+    frame = base_frame()
+    path = write(frame.assign(y=frame.y * 1e-160), tmp_path)
+    ref = sm.OLS(frame.y.to_numpy(), sm.add_constant(frame[["x1", "x2"]].to_numpy())).fit()
+    code = linreg.cli.main(["fit", str(path), "--target", "y", "--test-size", "0"])
+    out = capsys.readouterr().out
+    assert code == 0
+    footer = {k: float(v) for k, v in _footer_cells(out)}
+    _, _, skew, kurtosis = jarque_bera(ref.resid)
+    assert footer["Skew"] == pytest.approx(skew, abs=6e-4)
+    assert footer["Kurtosis"] == pytest.approx(kurtosis, abs=6e-4)
+
+
+def _footer_cells(text):
+    """(label, value) pairs of the printed footer (statsmodels' two-column layout)."""
+    import re
+
+    return re.findall(r"(Skew|Kurtosis):\s+(-?[\d.]+)", text)
+
+
 # ------------------------------------------------------------------- 30: zero weights
 def weighted_frame(seed=0):
     frame = base_frame(seed=seed)

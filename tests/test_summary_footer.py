@@ -86,3 +86,33 @@ def test_aicc_and_hqic_equal_statsmodels(case, fit_intercept):
     summary = model.summary()
     assert summary.aicc == pytest.approx(ref.info_criteria("aicc"), rel=1e-10)
     assert summary.hqic == pytest.approx(ref.info_criteria("hqic"), rel=1e-10)
+
+
+@pytest.mark.parametrize("y_scale", [1e-160, 1e-70, 1e150])
+def test_footer_and_breusch_pagan_invariant_to_the_scale_of_y(y_scale):
+    """Skew, kurtosis, Jarque-Bera, omnibus, Durbin-Watson and Breusch-Pagan do not
+    depend on the units of y: on y of order 1e-160 (fourth powers underflow; it was a
+    ZeroDivisionError) or 1e150 they equal statsmodels' on the same problem in units
+    of order 1."""
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((200, 3))
+    y = X @ [1.0, -1.0, 0.5] + rng.standard_normal(200) * (1 + np.abs(X[:, 0]))
+    ref = sm.OLS(y, sm.add_constant(X)).fit()
+    model = linreg.LinearRegression().fit(X, y * y_scale)
+    ours = model.summary().diagnostics
+    from statsmodels.stats.stattools import jarque_bera, omni_normtest
+
+    jb, _, skew, kurtosis = jarque_bera(ref.resid)
+    want = {
+        "Skew": skew,
+        "Kurtosis": kurtosis,
+        "Omnibus": omni_normtest(ref.resid)[0],
+        "Jarque-Bera (JB)": jb,
+        "Durbin-Watson": sm.stats.durbin_watson(ref.resid),
+    }
+    for key, value in want.items():
+        assert ours[key] == pytest.approx(value, rel=1e-9), key
+    from statsmodels.stats.diagnostic import het_breuschpagan
+
+    bp = linreg.diagnostics.het_breuschpagan(model)
+    np.testing.assert_allclose(bp, het_breuschpagan(ref.resid, ref.model.exog), rtol=1e-9)

@@ -787,13 +787,14 @@ def _extended_profiled_rss(problem: LeastSquaresProblem, coef, intercept) -> np.
     return np.where(good, np.maximum(rss, 0.0), rss0)
 
 
-def y_scale_of(problem: LeastSquaresProblem) -> float:
-    """A power of two near the spread of y, where y's squares leave the float64 range
-    (1 otherwise): residuals are divided by it before they are squared."""
+def y_scale_of(problem: LeastSquaresProblem, bounds=(1e-100, 1e100)) -> float:
+    """A power of two near the spread of y, where that spread is outside ``bounds`` (1
+    otherwise): residuals are divided by it before they are squared (the default
+    bounds keep squares in the float64 range; fourth powers need (1e-60, 1e60))."""
     m = problem.get_moments()
     yy = m.yty if problem.fit_intercept else m.uncentred()[m.n_features :, m.n_features :]
     spread = np.sqrt(np.max(np.diag(yy)) / m.weight_sum)
-    if np.isfinite(spread) and 1e-100 < spread < 1e100:
+    if np.isfinite(spread) and bounds[0] < spread < bounds[1]:
         return 1.0
     if problem.has_data:
         Y = np.asarray(problem.Y, dtype=np.float64)

@@ -62,13 +62,14 @@ EXACT_FIT = 64.0
 NAN_LM = (np.nan, np.nan, np.nan, np.nan)
 
 
-def _exact_fit(ss: float, moments) -> bool:
-    """Whether residuals of weighted sum of squares ``ss`` are at y's rounding level."""
+def _exact_fit(ss: float, moments, scale: float = 1.0) -> bool:
+    """Whether residuals of weighted sum of squares ``ss`` (of the residuals divided by
+    ``scale``, a power of two) are at y's rounding level."""
     w_sum = float(moments.weight_sum)
     if not w_sum > 0:
         return True
     level = np.sqrt(max(float(moments.yty[0, 0]), 0.0) / w_sum) + abs(float(moments.y_mean[0]))
-    return bool(np.sqrt(ss / w_sum) <= EXACT_FIT * EPS * level)
+    return bool(np.sqrt(ss / w_sum) <= EXACT_FIT * EPS * (level / scale))
 
 
 def _warn_exact(what: str) -> None:
@@ -219,7 +220,13 @@ class _Residuals:
     or y do not cancel into them; picklable for Dask."""
 
     def __init__(self, problem, coef, intercept):
+        from .covariance import y_scale_of
+
         m = problem.get_moments()
+        # whitened() divides by this power of two of y's spread: the passes' statistics
+        # (skew, kurtosis, Durbin-Watson, Breusch-Pagan) do not depend on the scale,
+        # and their fourth powers stay in the float64 range (y of order 1e-160 or 1e200)
+        self.scale = y_scale_of(problem, bounds=(1e-60, 1e60))
         self.coef = np.asarray(coef, dtype=np.float64)
         self.x_centre = np.asarray(m.x_mean, dtype=np.float64)
         self.y_centre = float(m.y_mean[0])
@@ -229,8 +236,9 @@ class _Residuals:
         return (y - self.y_centre) - (X - self.x_centre) @ self.coef - self.offset
 
     def whitened(self, X, Y, w):
-        """``(X, sqrt(w) r)`` of the rows with positive weight (all rows unweighted)."""
-        r = self.raw(X, Y[:, 0])
+        """``(X, sqrt(w) r / scale)`` of the rows with positive weight (all rows
+        unweighted)."""
+        r = self.raw(X, Y[:, 0]) / self.scale
         if w is None:
             return X, r
         w = np.asarray(w, dtype=np.float64)
@@ -349,8 +357,9 @@ def residual_moments(problem, coef, intercept) -> ResidualMoments:
     if problem.n_targets != 1:
         raise ValueError(f"one target expected, got {problem.n_targets}")
     coef = np.asarray(coef, dtype=np.float64).reshape(-1)
-    rm = chunk_sum(problem, _ResidualMomentsPass(_Residuals(problem, coef, intercept)))
-    if _exact_fit(rm.ss, problem.get_moments()):
+    residuals = _Residuals(problem, coef, intercept)
+    rm = chunk_sum(problem, _ResidualMomentsPass(residuals))
+    if _exact_fit(rm.ss, problem.get_moments(), residuals.scale):
         _warn_exact(
             "the residuals' skewness, kurtosis, Jarque-Bera, omnibus and Durbin-Watson are"
         )
@@ -601,11 +610,12 @@ def het_breuschpagan(
     problem = fit.problem
     if not has_chunks(problem):
         raise ValueError("het_breuschpagan needs the training data: pass X, y")
-    m = chunk_sum(problem, _SquaredResidualMoments(_Residuals(problem, fit.coef, fit.intercept)))
+    residuals = _Residuals(problem, fit.coef, fit.intercept)
+    m = chunk_sum(problem, _SquaredResidualMoments(residuals))
     keep = np.ones(problem.n_features, dtype=bool)
     keep[fit.aliased] = False
     n = int(m.n_samples)
-    if _exact_fit(n * float(m.y_mean[0]), fit.moments):
+    if _exact_fit(n * float(m.y_mean[0]), fit.moments, residuals.scale):
         _warn_exact("the Breusch-Pagan test is")
         return LMTestResult(*NAN_LM)
     ess, tss, rank = _moments_regression(m, keep)
