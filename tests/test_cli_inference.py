@@ -157,6 +157,25 @@ def test_fit_hac_matches_statsmodels(capsys, data_csv, frame, stream, kernel):
     np.testing.assert_allclose(_printed_bse(out), reference.bse, rtol=5e-4)
 
 
+@STREAM
+@pytest.mark.parametrize(
+    "cov", [("cluster", "--groups", "firm,year"), ("HAC", "--maxlags", "2")], ids=["cl", "hac"]
+)
+def test_held_out_fit_matches_statsmodels_on_the_training_rows(capsys, data_csv, frame, stream,
+                                                               cov):  # fmt: skip
+    """--test-size with a clustered or HAC summary, in memory and streamed: statsmodels
+    on the training rows (chosen by linreg.split.holdout_labels, the command's rule),
+    in their order."""
+    from linreg.split import TRAIN, holdout_labels
+
+    train = frame[holdout_labels(len(frame), 0.25, 0.0, 0, 0) == TRAIN]
+    kwds = {"groups": _codes(train, "firm", "year")} if cov[0] == "cluster" else {"maxlags": 2}
+    reference = _statsmodels(train, cov[0], **kwds)
+    doc = _fit_json(capsys, data_csv, "--features", ",".join(FEATURES), "--test-size", "0.25",
+                    "--random-state", "0", "--cov-type", *cov, *stream)  # fmt: skip
+    _check_summary(doc, reference)
+
+
 def test_fit_on_dask_equals_memory(capsys, data_csv, frame, tmp_path):
     """--scheduler: two-way cluster and HAC summaries, and the diagnostics, computed on
     the workers equal the in-memory ones; a missing label is one line, exit 1."""

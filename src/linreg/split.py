@@ -244,9 +244,42 @@ class PartSource(ChunkSource):
             )
         return total
 
-    def reduce(self, func):
+    def reduce(self, func, extra=None):
+        """``sum(func(X, Y, w))`` over this part's rows in row order; with ``extra``
+        (column names the underlying source reads in the same pass, e.g. cluster
+        labels) ``func(X, Y, w, E)`` on this part's rows of them too."""
+        if extra is not None:
+            return self.source.reduce(_PartRows(self, func), extra=extra)
         total = None
         for X, Y, w in self.batches():
             part = func(X, Y, w)
             total = part if total is None else total + part
         return total
+
+    @property
+    def files(self):
+        """The underlying scan's files (its columns can be read alongside, e.g. as
+        cluster labels)."""
+        return self.source.files
+
+    @property
+    def _columns(self):
+        return self.source._columns
+
+
+class _PartRows:
+    """``func`` on one part's rows of each batch of a source's ordered pass: the rows
+    are labelled by their index, counted over the batches as they come (the source's
+    ``reduce`` visits them in row order, one after the other)."""
+
+    def __init__(self, part: PartSource, func):
+        self.part, self.func, self.start = part, func, 0
+
+    def __call__(self, X, Y, w, E):
+        p = self.part
+        labels = holdout_labels(len(X), p.test_size, p.val_size, p.seed, self.start)
+        self.start += len(X)
+        keep = labels == p.part
+        return self.func(
+            X[keep], Y[keep], None if w is None else w[keep], tuple(e[keep] for e in E)
+        )

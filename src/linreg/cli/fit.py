@@ -420,11 +420,6 @@ def _run_streaming(args, estimator, holdout, targets) -> FitResult:
     progress = ByteProgress("reading")
     scan = _scan(args, targets, progress)
     source = HeldOutSource(scan, holdout) if holdout.splits else scan
-    if args.groups and holdout.splits:
-        raise UsageError(
-            "--cov-type cluster on streamed data uses every row; leave out "
-            "--test-size/--val-size, or fit in memory (without --stream)"
-        )
     try:
         cv = _fit_streamed(args, estimator, source)
         metrics = part_metrics(estimator, scan, holdout)
