@@ -1,0 +1,621 @@
+"""The normal equations of the absorbed effects, solved in coefficient space.
+
+For Q factors with dummy matrices ``D_q`` (``G_q`` levels) and weights ``w >= 0``, the
+projection of a column ``v`` onto the span of the effects is ``D alpha`` with ``alpha``
+any solution of the (singular, positive semidefinite) normal equations::
+
+    (D'WD) alpha = D'W v.
+
+``D'WD`` is formed from the *cells* (distinct level combinations of the rows with their
+summed weights): its diagonal blocks are the level weight sums ``n_q``, its off-diagonal
+block ``(q, r)`` the ``G_q x G_r`` cross-tabulation ``N_qr`` of the cells' weights.  So
+:class:`EffectSystem` works on ``O(cells + sum G_q)`` numbers, never on the rows; the
+rows enter only through :func:`group_sums` (``D_q'W v``) and :func:`expand`
+(``D alpha``).
+
+Solvers (:meth:`EffectSystem.solve`)
+    Q = 1: ``alpha = rhs / n`` (exact).  Q = 2 with the smaller factor at most
+    :data:`SCHUR_MAX` levels: the Schur complement onto the smaller factor, a dense
+    symmetric system solved through its eigendecomposition with the null space (one
+    direction per connected component) removed.  Otherwise: block Gauss-Seidel (the
+    alternating projections) in coefficient space with Irons-Tuck acceleration, as
+    fixest (Berge 2018), stopping on the relative residual of the normal equations.
+
+Spectral bound (:meth:`EffectSystem.smallest_nonzero_eigenvalue`)
+    The smallest nonzero eigenvalue ``lambda`` of ``K = diag(n)^-1/2 D'WD diag(n)^-1/2``
+    (levels of zero weight left out), a lower bound, for the certificate
+    ``||E||_W^2 <= ||ghat||^2 / lambda``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The Schur route (Q = 2) is taken when the smaller factor has at most this many levels
+#: of positive weight; the spectral bound is computed densely below this size too.
+SCHUR_MAX = 2000
+
+#: Dense eigendecompositions of K (Q >= 3) up to this many levels.
+DENSE_K_MAX = 3000
+
+#: Largest number of eigenpairs asked of the sparse eigensolver for Q >= 3.
+MAX_SPARSE_EIGS = 300
+
+_EPS = np.finfo(np.float64).eps
+
+
+def group_sums(codes_1d, n_levels, values, weight=None) -> np.ndarray:
+    """Per-level weighted sums ``out[g, j] = sum_{i: codes_i = g} w_i values_ij``.
+
+    Parameters
+    ----------
+    codes_1d : array of int, shape (n,)
+        Level of each row, in ``0 .. n_levels - 1``.
+    n_levels : int
+        Number of levels G.
+    values : array of float64, shape (n, m) or (n,)
+        Columns to sum; C- or F-ordered, read in place (no copy when float64).
+    weight : array of float, shape (n,), optional
+        Row weights (unit weights when None).
+
+    Returns
+    -------
+    ndarray, shape (G, m) (or (G,) for 1-D values), float64, C-ordered.
+
+    Notes
+    -----
+    One compiled pass over the rows for C-ordered values (all m columns of a row
+    together) or one pass per column for other layouts; measured on 2,000,000 x 6 with
+    100,000 levels this is 1.5-3x faster than ``np.bincount`` per column.
+    """
+    from .kernels import group_sums_cols, group_sums_rows
+
+    codes = _codes_1d(codes_1d, n_levels)
+    values = np.asarray(values, dtype=np.float64)
+    one_d = values.ndim == 1
+    if one_d:
+        values = values[:, None]
+    if values.ndim != 2 or values.shape[0] != codes.shape[0]:
+        raise ValueError(
+            f"values must have shape (n, m) with n = {codes.shape[0]} rows (as codes); "
+            f"got {values.shape}"
+        )
+    w = np.empty(0) if weight is None else _row_weight(weight, codes.shape[0])
+    G = int(n_levels)
+    if values.flags.c_contiguous:
+        out = group_sums_rows(codes, G, values, w, np.zeros((G, values.shape[1])))
+    else:
+        out = group_sums_cols(codes, G, values, w, np.zeros((G, values.shape[1]), order="F"))
+        out = np.ascontiguousarray(out)
+    return out[:, 0] if one_d else out
+
+
+def expand(alpha, codes) -> np.ndarray:
+    """The fitted effects of each row, ``out[i] = sum_q alpha[q][codes[i, q]]``.
+
+    Parameters
+    ----------
+    alpha : list of Q arrays, each (G_q, m) or (G_q,)
+        Level estimates of each factor.
+    codes : array of int, shape (n, Q)
+        Level codes of the rows.
+
+    Returns
+    -------
+    ndarray, shape (n, m) (or (n,) when every ``alpha[q]`` is 1-D), float64.
+    """
+    from .kernels import expand_rows
+
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] != len(alpha):
+        raise ValueError(
+            f"codes must have shape (n, Q) with Q = {len(alpha)} (one column per factor); "
+            f"got {codes.shape}"
+        )
+    one_d = all(np.ndim(a) == 1 for a in alpha)
+    blocks = [np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in alpha]
+    m = {b.shape[1] for b in blocks}
+    if len(m) != 1:
+        raise ValueError(f"alpha blocks must have the same number of columns; got {sorted(m)}")
+    sizes = np.array([b.shape[0] for b in blocks], dtype=np.int64)
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    if codes.size and (codes.min(axis=0).min() < 0 or np.any(codes.max(axis=0) >= sizes)):
+        raise ValueError("codes out of range: codes[:, q] must lie in 0 .. len(alpha[q]) - 1")
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    stacked = np.ascontiguousarray(np.concatenate(blocks, axis=0))
+    out = expand_rows(codes, offsets, stacked, np.empty((codes.shape[0], m.pop())))
+    return out[:, 0] if one_d else out
+
+
+def _codes_1d(codes, n_levels) -> np.ndarray:
+    codes = np.asarray(codes)
+    if codes.ndim != 1 or not np.issubdtype(codes.dtype, np.integer):
+        raise ValueError(f"codes must be a 1-D integer array; got {codes.dtype} {codes.shape}")
+    codes = codes.astype(np.int64, copy=False)
+    if codes.size and (codes.min() < 0 or codes.max() >= n_levels):
+        raise ValueError(f"codes out of range: must lie in 0 .. {int(n_levels) - 1}")
+    return codes
+
+
+def _row_weight(weight, n) -> np.ndarray:
+    w = np.asarray(weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"weight must have shape ({n},); got {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weight must be finite and non-negative")
+    return w
+
+
+class EffectSystem:
+    """The normal equations ``(D'WD) alpha = D'W v`` of Q absorbed factors, from cells.
+
+    Parameters
+    ----------
+    cells : object with ``codes`` (n_cells, Q) int and ``weight`` (n_cells,) float
+        The distinct level combinations present in the rows and their summed weights
+        (:class:`.factors.Cells`).
+    n_levels : sequence of int, length Q
+        Number of levels of each factor.
+
+    Attributes
+    ----------
+    level_weight : list of ndarray
+        ``n_q``, the weight sum of each level (the diagonal blocks of ``D'WD``).
+    n_levels : ndarray (Q,)
+    """
+
+    def __init__(self, cells, n_levels):
+        codes = np.asarray(cells.codes)
+        weight = np.asarray(cells.weight, dtype=np.float64)
+        n_levels = np.asarray(n_levels, dtype=np.int64).reshape(-1)
+        if codes.ndim != 2 or codes.shape[1] != n_levels.shape[0] or codes.shape[1] < 1:
+            raise ValueError(
+                f"cells.codes must have shape (n_cells, Q) with Q = len(n_levels) = "
+                f"{n_levels.shape[0]} >= 1; got {codes.shape}"
+            )
+        if weight.shape != (codes.shape[0],):
+            raise ValueError(f"cells.weight must have shape ({codes.shape[0]},)")
+        if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+            raise ValueError("cells.weight must be finite and non-negative")
+        codes = codes.astype(np.int64, copy=False)
+        if codes.size and (codes.min() < 0 or np.any(codes.max(axis=0) >= n_levels)):
+            raise ValueError("cells.codes out of range: column q must lie in 0 .. n_levels[q]-1")
+        keep = weight > 0
+        self._codes = codes[keep] if not keep.all() else codes
+        self._weight = weight[keep] if not keep.all() else weight
+        self.n_levels = n_levels
+        self.n_factors = int(n_levels.shape[0])
+        self.level_weight = [
+            np.bincount(self._codes[:, q], weights=self._weight, minlength=int(G))
+            for q, G in enumerate(n_levels)
+        ]
+        self._inv = [_safe_inverse(n) for n in self.level_weight]
+        self._cross = {}
+        self._labels = None
+        self._schur = None
+        self._lambda = None
+
+    # ---------------------------------------------------------------- structure
+    def cross(self, q: int, r: int):
+        """The cross-tabulation ``N_qr = D_q'W D_r`` (G_q x G_r, scipy CSR)."""
+        from scipy import sparse
+
+        if (q, r) not in self._cross:
+            N = sparse.csr_matrix(
+                (self._weight, (self._codes[:, q], self._codes[:, r])),
+                shape=(int(self.n_levels[q]), int(self.n_levels[r])),
+            )
+            N.sum_duplicates()
+            self._cross[(q, r)] = N
+            self._cross[(r, q)] = N.T.tocsr()
+        return self._cross[(q, r)]
+
+    def _component_labels(self):
+        """(n_components, labels over the stacked levels; -1 for zero-weight levels)."""
+        if self._labels is None:
+            from scipy import sparse
+            from scipy.sparse.csgraph import connected_components
+
+            sizes = self.n_levels
+            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            total = int(sizes.sum())
+            node = self._codes + offsets  # stacked level index of each cell's levels
+            if self.n_factors > 1:
+                src = node[:, :-1].ravel()
+                dst = node[:, 1:].ravel()
+            else:
+                src = dst = node[:, 0]
+            graph = sparse.coo_matrix(
+                (np.ones(src.shape[0]), (src, dst)), shape=(total, total)
+            ).tocsr()
+            _, labels = connected_components(graph, directed=False)
+            positive = np.concatenate(self.level_weight) > 0
+            labels = np.where(positive, labels, -1)
+            uniq, labels[positive] = np.unique(labels[positive], return_inverse=True)
+            self._labels = (int(uniq.shape[0]), labels)
+        return self._labels
+
+    def components(self) -> int:
+        """Number of connected components of the levels of positive weight.
+
+        Two levels are connected when some cell of positive weight holds both.  For
+        Q = 2 this is the dimension of the null space of ``D'WD`` (restricted to the
+        levels of positive weight): each component leaves one free constant, the
+        normalization of fixest's ``fixef``.
+        """
+        return self._component_labels()[0]
+
+    # ---------------------------------------------------------------- products
+    def _apply(self, alpha):
+        """``D'WD alpha`` per factor."""
+        out = []
+        for q in range(self.n_factors):
+            block = self.level_weight[q][:, None] * alpha[q]
+            for r in range(self.n_factors):
+                if r != q:
+                    block = block + self.cross(q, r) @ alpha[r]
+            out.append(block)
+        return out
+
+    def residual(self, alpha, rhs) -> list[np.ndarray]:
+        """``rhs - D'WD alpha`` per factor (shapes as ``rhs``).
+
+        With ``rhs = D'W v`` this is ``D'W (v - D alpha)``, the per-level sums of the
+        demeaned column.
+        """
+        a2 = self._as_blocks(alpha, "alpha")
+        r2 = self._as_blocks(rhs, "rhs")
+        out = [r - a for r, a in zip(r2, self._apply(a2), strict=True)]
+        return [o.reshape(np.shape(r)) for o, r in zip(out, rhs, strict=True)]
+
+    def _relative_residual(self, alpha, rhs) -> float:
+        """max over columns of ``||r||_{n^-1} / ||rhs||_{n^-1}`` (0 where rhs is 0)."""
+        res = [r - a for r, a in zip(rhs, self._apply(alpha), strict=True)]
+        return _scaled_ratio(res, rhs, self._inv)
+
+    def _as_blocks(self, blocks, name):
+        if len(blocks) != self.n_factors:
+            raise ValueError(f"{name} must be a list of Q = {self.n_factors} arrays")
+        out = []
+        for q, b in enumerate(blocks):
+            b = np.asarray(b, dtype=np.float64)
+            if b.ndim == 1:
+                b = b[:, None]
+            if b.ndim != 2 or b.shape[0] != self.n_levels[q]:
+                raise ValueError(
+                    f"{name}[{q}] must have shape ({self.n_levels[q]}, m); got {b.shape}"
+                )
+            if not np.all(np.isfinite(b)):
+                raise ValueError(f"{name}[{q}] has non-finite entries")
+            out.append(b)
+        if len({b.shape[1] for b in out}) != 1:
+            raise ValueError(f"{name} blocks must have the same number of columns m")
+        return out
+
+    # ---------------------------------------------------------------- solve
+    def solve(self, rhs, *, tol=1e-13, max_iter=10_000):
+        """Solve ``(D'WD) alpha = rhs`` for all m right-hand sides at once.
+
+        Parameters
+        ----------
+        rhs : list of Q arrays, ``rhs[q]`` of shape (G_q, m) or (G_q,)
+            Per-level sums ``D_q'W v`` (the system is consistent for such right-hand
+            sides; entries on levels of zero weight must be 0).
+        tol : float
+            Target for the relative residual ``max_j ||r_j||_{n^-1} / ||rhs_j||_{n^-1}``
+            (``||x||_{n^-1}^2 = sum_q sum_g x_qg^2 / n_qg``).
+        max_iter : int
+            Most Irons-Tuck iterations (two Gauss-Seidel sweeps each).
+
+        Returns
+        -------
+        alpha : list of Q arrays, shaped as ``rhs``
+            A solution (any one of the singular system; zero on levels of zero weight).
+        info : dict
+            ``iterations``, ``method`` ("exact", "schur" or "irons-tuck"), ``residual``
+            (the relative residual reached) and ``converged`` (residual <= tol; False
+            when rounding or ``max_iter`` stopped it first).
+        """
+        b = self._as_blocks(rhs, "rhs")
+        for q, blk in enumerate(b):
+            if np.any(blk[self.level_weight[q] == 0] != 0):
+                raise ValueError(f"rhs[{q}] is nonzero on a level of zero weight")
+        positive = [int(np.count_nonzero(n)) for n in self.level_weight]
+        if self.n_factors == 1:
+            alpha, info = [b[0] * self._inv[0][:, None]], {"iterations": 0, "method": "exact"}
+        elif self.n_factors == 2 and min(positive) <= SCHUR_MAX:
+            alpha, info = self._solve_schur(b, tol)
+        else:
+            alpha, info = self._solve_irons_tuck(b, tol, max_iter)
+        info["residual"] = self._relative_residual(alpha, b)
+        info["converged"] = bool(info["residual"] <= tol)
+        return [a.reshape(np.shape(r)) for a, r in zip(alpha, rhs, strict=True)], info
+
+    def _schur_factor(self):
+        """Eigendecomposition of the scaled Schur complement onto the smaller factor.
+
+        With ``M = diag(n_a)^-1/2 N_ab diag(n_b)^-1/2`` (a the larger factor), the
+        scaled complement is ``S = I - M'M`` over the levels of b of positive weight;
+        its null space has one direction per connected component.
+        """
+        if self._schur is None:
+            from scipy import linalg
+
+            sizes = [int(np.count_nonzero(n)) for n in self.level_weight]
+            b = int(np.argmin(sizes))
+            a = 1 - b
+            idx = np.flatnonzero(self.level_weight[b])
+            sb = 1.0 / np.sqrt(self.level_weight[b][idx])
+            Nab = self.cross(a, b)[:, idx]
+            Mb = Nab.multiply(np.sqrt(self._inv[a])[:, None]).tocsc().multiply(sb[None, :])
+            gram = (Mb.T @ Mb).toarray()
+            S = np.eye(idx.shape[0]) - 0.5 * (gram + gram.T)
+            mu, V = linalg.eigh(S)
+            k = self.components()
+            # the k null directions are the k smallest; anything at rounding level too
+            cut = max(_EPS * idx.shape[0] * 8.0, 0.0) * max(float(mu[-1]), 1.0)
+            keep = np.arange(mu.shape[0]) >= k
+            keep &= mu > cut
+            degree = np.diff(Nab.tocsc().indptr)
+            self._schur = {
+                "a": a, "b": b, "idx": idx, "sb": sb, "mu": mu, "V": V, "keep": keep,
+                "k": k, "max_degree": int(degree.max()) if degree.size else 0,
+            }
+        return self._schur
+
+    def _solve_schur(self, rhs, tol):
+        f = self._schur_factor()
+        a, b, idx, sb = f["a"], f["b"], f["idx"], f["sb"]
+        V = f["V"][:, f["keep"]]
+        inv_mu = 1.0 / f["mu"][f["keep"]]
+        Nba = self.cross(b, a)
+        alpha = [np.zeros_like(r) for r in rhs]
+        refinements = 0
+        res = rhs
+        for refinements in range(4):  # noqa: B007 - the count is reported
+            # reduced right-hand side: r_b - N_ba r_a / n_a, scaled by n_b^-1/2
+            red = (res[b] - Nba @ (res[a] * self._inv[a][:, None]))[idx] * sb[:, None]
+            y = V @ (inv_mu[:, None] * (V.T @ red))
+            db = np.zeros_like(res[b])
+            db[idx] = y * sb[:, None]
+            da = (res[a] - self.cross(a, b) @ db) * self._inv[a][:, None]
+            alpha[a] = alpha[a] + da
+            alpha[b] = alpha[b] + db
+            res = [r - p for r, p in zip(rhs, self._apply(alpha), strict=True)]
+            if _scaled_ratio(res, rhs, self._inv) <= tol:
+                break
+        return alpha, {"iterations": refinements + 1, "method": "schur"}
+
+    def _solve_irons_tuck(self, rhs, tol, max_iter):
+        """Block Gauss-Seidel in coefficient space with Irons-Tuck acceleration.
+
+        The state is the estimates of every factor but the largest (``d``), which is
+        recomputed from the others at the start of each sweep, as in fixest.  One step
+        from ``X``: ``GX = F(X)``, ``GGX = F(GX)`` and, column by column,
+        ``X <- GGX - c (GGX - GX)`` with ``c = <D, D2> / <D2, D2>``, ``D = GGX - GX``,
+        ``D2 = GGX - 2 GX + X`` (Irons & Tuck 1969; Berge 2018, section 3.2).
+        """
+        Q = self.n_factors
+        d = int(np.argmax([np.count_nonzero(n) for n in self.level_weight]))
+        order = [q for q in range(Q) if q != d]
+        sizes = [int(self.n_levels[q]) for q in order]
+        cuts = np.cumsum([0] + sizes)
+        m = rhs[0].shape[1]
+        scale = np.sqrt(np.concatenate([self.level_weight[q] for q in order]))[:, None]
+        for q in range(Q):
+            for r in range(Q):
+                if q != r:
+                    self.cross(q, r)
+
+        def full(X):
+            cur = {q: X[cuts[i]:cuts[i + 1]] for i, q in enumerate(order)}
+            acc = rhs[d].copy()
+            for q in order:
+                acc -= self._cross[(d, q)] @ cur[q]
+            cur[d] = acc * self._inv[d][:, None]
+            return cur
+
+        def sweep(X):
+            cur = full(X)
+            out = np.empty_like(X)
+            for i, q in enumerate(order):
+                acc = rhs[q].copy()
+                for r in range(Q):
+                    if r != q:
+                        acc -= self._cross[(q, r)] @ cur[r]
+                cur[q] = acc * self._inv[q][:, None]
+                out[cuts[i]:cuts[i + 1]] = cur[q]
+            return out
+
+        X = np.zeros((int(cuts[-1]), m))
+        target = tol * _scaled_norm(rhs, self._inv)
+        best, since, it = np.inf, 0, 0
+        for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+            GX = sweep(X)
+            GGX = sweep(GX)
+            delta = GGX - GX
+            delta2 = delta - (GX - X)
+            num = np.einsum("ij,ij->j", delta, delta2)
+            den = np.einsum("ij,ij->j", delta2, delta2)
+            coef = np.divide(num, den, out=np.zeros(m), where=den > 0)
+            X = GGX - coef * delta
+            # the change of a sweep, scaled by n^1/2, is the residual of the swept
+            # blocks (exactly so for Q = 2); the true residual is checked when small
+            change = float(np.max(np.linalg.norm(delta * scale, axis=0)))
+            if change < best * (1.0 - 1e-3):
+                best, since = change, 0
+            else:
+                since += 1
+            if np.all(np.linalg.norm(delta * scale, axis=0) <= target) or since >= 50:
+                cur = full(X)
+                alpha = [cur[q] for q in range(Q)]
+                if self._relative_residual(alpha, rhs) <= tol or since >= 50:
+                    break
+        cur = full(X)
+        return [cur[q] for q in range(Q)], {"iterations": it, "method": "irons-tuck"}
+
+    # ---------------------------------------------------------------- spectrum
+    def smallest_nonzero_eigenvalue(self) -> float:
+        """A lower bound on the smallest nonzero eigenvalue ``lambda`` of
+        ``K = diag(n)^-1/2 D'WD diag(n)^-1/2`` (levels of zero weight left out).
+
+        Q = 1: ``K = I`` and ``lambda = 1``.  Q = 2: ``K``'s nonzero eigenvalues are 1
+        and ``1 +- sigma`` (sigma the singular values of
+        ``M = diag(n_a)^-1/2 N_ab diag(n_b)^-1/2``), so ``lambda = min(1, 1 - sigma_2)``
+        with ``sigma_2`` the largest singular value other than the 1s (one per connected
+        component); ``1 - sigma_2^2`` is the smallest nonzero eigenvalue of ``I - M'M``,
+        found per component (dense when small, else by shift-invert Lanczos).  Q >= 3:
+        eigenvalues of K (dense up to :data:`DENSE_K_MAX` levels, else shift-invert
+        Lanczos asking up to :data:`MAX_SPARSE_EIGS` eigenpairs), an eigenvalue at the
+        rounding level of ``||K||`` counted as zero.  Each eigenvalue is lowered by its
+        error bound (rounding of the dense solver, or the Ritz residual norm).  Returns
+        0.0 when no positive lower bound can be given.
+        """
+        if self._lambda is None:
+            if self.n_factors == 1:
+                self._lambda = 1.0
+            elif self.n_factors == 2:
+                self._lambda = self._lambda_two()
+            else:
+                self._lambda = self._lambda_many()
+        return self._lambda
+
+    def _lambda_two(self) -> float:
+        sizes = [int(np.count_nonzero(n)) for n in self.level_weight]
+        if min(sizes) <= SCHUR_MAX:
+            f = self._schur_factor()
+            k = f["k"]
+            if f["mu"].shape[0] <= k:
+                return 1.0
+            margin = _EPS * (8.0 * f["mu"].shape[0] + 2.0 * f["max_degree"] + 8.0)
+            return _lambda_from_mu(float(f["mu"][k]) - margin)
+        return self._lambda_two_sparse()
+
+    def _lambda_two_sparse(self) -> float:
+        """Per connected component: the second smallest eigenvalue of ``I - M_c'M_c``."""
+        from scipy import sparse
+
+        n_comp, labels = self._component_labels()
+        sizes = [int(np.count_nonzero(n)) for n in self.level_weight]
+        b = int(np.argmin(sizes))
+        a = 1 - b
+        off_b = int(self.n_levels[0]) if b == 1 else 0
+        lab_b = labels[off_b:off_b + int(self.n_levels[b])]
+        sa = np.sqrt(self._inv[a])
+        sb = np.sqrt(self._inv[b])
+        M = sparse.csr_matrix(self.cross(a, b).multiply(sa[:, None]).multiply(sb[None, :]))
+        M = M.tocsc()
+        order = np.argsort(lab_b, kind="stable")
+        order = order[lab_b[order] >= 0]
+        bounds = np.searchsorted(lab_b[order], np.arange(n_comp + 1))
+        best = 1.0
+        for c in range(n_comp):
+            idx = order[bounds[c]:bounds[c + 1]]
+            if idx.shape[0] < 2:
+                continue
+            Mc = M[:, idx]
+            gram = (Mc.T @ Mc).tocsr()
+            mu = _second_eigenvalue(gram, idx.shape[0])
+            best = min(best, _lambda_from_mu(mu))
+            if best <= 0.0:
+                return 0.0
+        return best
+
+    def _lambda_many(self) -> float:
+        from scipy import sparse
+
+        pos = [np.flatnonzero(n) for n in self.level_weight]
+        total = sum(p.shape[0] for p in pos)
+        s = [np.sqrt(self._inv[q][pos[q]]) for q in range(self.n_factors)]
+        blocks = [[None] * self.n_factors for _ in range(self.n_factors)]
+        for q in range(self.n_factors):
+            blocks[q][q] = sparse.identity(pos[q].shape[0], format="csr")
+            for r in range(self.n_factors):
+                if r != q:
+                    N = self.cross(q, r)[pos[q]][:, pos[r]]
+                    blocks[q][r] = N.multiply(s[q][:, None]).multiply(s[r][None, :])
+        K = sparse.bmat(blocks, format="csr")
+        K = 0.5 * (K + K.T)
+        scale = float(self.n_factors)
+        zero = _EPS * total * scale * 64.0
+        if total <= DENSE_K_MAX:
+            ev = np.linalg.eigvalsh(K.toarray())
+            nonzero = ev[ev > zero]
+            if nonzero.size == 0:
+                return 1.0
+            return max(float(nonzero[0]) - _EPS * total * scale * 8.0, 0.0)
+        return _smallest_nonzero_sparse(K, zero, self.components() * (self.n_factors - 1))
+
+
+def _second_eigenvalue(gram, size) -> float:
+    """A lower bound on the second smallest eigenvalue of ``I - gram`` (one null vector)."""
+    from scipy.sparse.linalg import eigsh
+
+    S = sparse_identity(size) - 0.5 * (gram + gram.T)
+    degree = int(np.diff(gram.indptr).max())
+    if size <= SCHUR_MAX:
+        mu = np.linalg.eigvalsh(S.toarray())
+        return float(mu[1]) - _EPS * (8.0 * size + 2.0 * degree + 8.0)
+    try:
+        vals, vecs = eigsh(S.tocsc(), k=2, sigma=-1e-3, which="LM", tol=1e-12)
+    except Exception:  # noqa: BLE001 - no bound when the eigensolver fails
+        return 0.0
+    i = int(np.argmax(vals))
+    if float(np.min(vals)) > 1e-8:  # the null vector was not found: no safe bound
+        return 0.0
+    resid = float(np.linalg.norm(S @ vecs[:, i] - vals[i] * vecs[:, i]))
+    return float(vals[i]) - resid - _EPS * (8.0 * size + 2.0 * degree + 8.0)
+
+
+def _smallest_nonzero_sparse(K, zero, start) -> float:
+    """Lower bound on the smallest eigenvalue of sparse K above ``zero`` (shift-invert)."""
+    from scipy.sparse.linalg import eigsh
+
+    n = K.shape[0]
+    k = max(int(start) + 2, 6)
+    while k <= min(MAX_SPARSE_EIGS, n - 2):
+        try:
+            vals, vecs = eigsh(K.tocsc(), k=k, sigma=-1e-3, which="LM", tol=1e-12)
+        except Exception:  # noqa: BLE001 - no bound when the eigensolver fails
+            return 0.0
+        order = np.argsort(vals)
+        vals, vecs = vals[order], vecs[:, order]
+        above = np.flatnonzero(vals > max(zero, 1e-10))
+        if above.size and above[0] < k - 1:
+            i = int(above[0])
+            resid = float(np.linalg.norm(K @ vecs[:, i] - vals[i] * vecs[:, i]))
+            return max(float(vals[i]) - resid, 0.0)
+        k *= 2
+    return 0.0
+
+
+def sparse_identity(size):
+    from scipy import sparse
+
+    return sparse.identity(size, format="csr")
+
+
+def _lambda_from_mu(mu: float) -> float:
+    """``1 - sqrt(1 - mu)`` without cancellation, capped at 1; 0 when mu <= 0."""
+    if mu <= 0.0:
+        return 0.0
+    mu = min(mu, 1.0)
+    return min(mu / (1.0 + np.sqrt(1.0 - mu)), 1.0)
+
+
+def _safe_inverse(n: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(n)
+    np.divide(1.0, n, out=out, where=n > 0)
+    return out
+
+
+def _scaled_norm(blocks, inv) -> np.ndarray:
+    """Per column ``sqrt(sum_q sum_g x_qg^2 / n_qg)`` (levels of zero weight left out)."""
+    return np.sqrt(sum(np.einsum("ij,ij,i->j", x, x, s) for x, s in zip(blocks, inv, strict=True)))
+
+
+def _scaled_ratio(res, rhs, inv) -> float:
+    num = _scaled_norm(res, inv)
+    den = _scaled_norm(rhs, inv)
+    ratio = np.divide(num, den, out=np.where(num > 0, np.inf, 0.0), where=den > 0)
+    return float(np.max(ratio)) if ratio.size else 0.0

@@ -1,0 +1,71 @@
+"""Compiled grouped sums and expansions of the absorbed effects (numba).
+
+Imported on first use by :mod:`.effects` (``import linreg`` never loads numba).
+
+``group_sums_rows`` / ``group_sums_cols`` compute, for one factor with codes ``c_i`` in
+``0..G-1``, the per-level sums::
+
+    out[g, j] = sum_{i : c_i = g} w_i v_ij
+
+in one pass over the rows (C-ordered values: all m columns of a row together) or one
+pass per column (F-ordered values: each column contiguous), so that no copy of the
+values is made.  ``expand_rows`` computes ``out[i, j] = sum_q alpha[off_q + c_iq, j]``,
+the fitted effects of each row from the stacked level estimates.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def group_sums_rows(codes, n_levels, values, weight, out):
+    """Per-level sums of ``weight * values`` added into ``out`` (G, m), row by row.
+
+    ``values`` (n, m) is read row-wise (efficient when C-ordered); ``weight`` is an
+    (n,) array or an empty array for unit weights.
+    """
+    n, m = values.shape
+    weighted = weight.shape[0] > 0
+    for i in range(n):
+        g = codes[i]
+        if weighted:
+            wi = weight[i]
+            for j in range(m):
+                out[g, j] += wi * values[i, j]
+        else:
+            for j in range(m):
+                out[g, j] += values[i, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def group_sums_cols(codes, n_levels, values, weight, out):
+    """Per-level sums of ``weight * values`` added into ``out`` (G, m), column by column.
+
+    ``values`` (n, m) is read one column at a time (efficient when F-ordered).
+    """
+    n, m = values.shape
+    weighted = weight.shape[0] > 0
+    for j in range(m):
+        if weighted:
+            for i in range(n):
+                out[codes[i], j] += weight[i] * values[i, j]
+        else:
+            for i in range(n):
+                out[codes[i], j] += values[i, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def expand_rows(codes, offsets, stacked, out):
+    """``out[i, j] = sum_q stacked[offsets[q] + codes[i, q], j]`` for every row i."""
+    n, n_factors = codes.shape
+    m = stacked.shape[1]
+    for i in range(n):
+        for j in range(m):
+            s = 0.0
+            for q in range(n_factors):
+                s += stacked[offsets[q] + codes[i, q], j]
+            out[i, j] = s
+    return out
