@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_ridge_cv.py
 	$(PY) benchmarks/bench_stream.py
 	$(PY) benchmarks/bench_cluster.py
+	$(PY) benchmarks/bench_fe.py
 	$(PY) benchmarks/bench_positive.py
 	$(PY) benchmarks/bench_sparse_ridge.py
 	$(PY) benchmarks/bench_ridge_sag.py
