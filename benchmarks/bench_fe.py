@@ -251,9 +251,8 @@ def statsmodels_fwl_call(X, y, firm, year):
     dummies = (yc[:, None] == np.arange(1, yc.max() + 1)).astype(np.float64)
     design = np.column_stack([X[keep], dummies, y[keep]])
     demeaned = fe_data.within(design, fc)
-    res = sm.OLS(demeaned[:, -1], demeaned[:, :-1]).fit(
-        cov_type="cluster", cov_kwds={"groups": fc}
-    )
+    ols = sm.OLS(demeaned[:, -1], demeaned[:, :-1])
+    res = ols.fit(cov_type="cluster", cov_kwds={"groups": fc})
     n, k = demeaned.shape[0], demeaned.shape[1] - 1
     # statsmodels' (n - 1) / (n - k) counts the k columns; fixest's also counts one
     # parameter for the firm effects (nested in the clusters): (n - 1) / (n - k - 1).
@@ -307,14 +306,8 @@ def time_calls(call, data, repeat):
         extra = max(extra, hwm_mb() - base)
         peak = max(peak, hwm_mb())
         gc.collect()
-    return coef, bse, notes, {
-        "times": times,
-        "cpu": cpu,
-        "base_mb": base,
-        "extra_mb": extra,
-        "peak_mb": peak,
-        "exact_peak": exact,
-    }
+    timing = {"times": times, "cpu": cpu, "base_mb": base, "extra_mb": extra}
+    return coef, bse, notes, {**timing, "peak_mb": peak, "exact_peak": exact}
 
 
 def child(name, args):
@@ -559,8 +552,8 @@ def verdicts(results, folder, x_mb):
         if "linreg" in by and other in by:
             a, b = load_result(folder, other), load_result(folder, "linreg")
             d = max(rel_diff(a[0], b[0]), rel_diff(a[1], b[1]))
-            out.append(f"{other} = in memory (coef, bse) to 1e-10: {_verdict(d <= SAME_RTOL)} "
-                       f"({d:.1e})")
+            verdict = _verdict(d <= SAME_RTOL)
+            out.append(f"{other} = in memory (coef, bse) to 1e-10: {verdict} ({d:.1e})")
     print("verdicts: " + ("; ".join(out) if out else "none (linreg not available)"))
 
 

@@ -51,9 +51,9 @@ def make_data(rows, cols, firms, years, folder):
     offsets = rng.uniform(-20.0, 20.0, cols)
     beta = rng.uniform(0.5, 2.0, cols) * rng.choice([-1.0, 1.0], cols)
     fx, yx = 0.5 * rng.standard_normal((firms, cols)), 0.3 * rng.standard_normal((years, cols))
-    fy, yy, slope = 2.0 * rng.standard_normal(firms), rng.standard_normal(years), 0.3 * (
-        rng.standard_normal(firms)
-    )
+    fy = 2.0 * rng.standard_normal(firms)
+    yy = rng.standard_normal(years)
+    slope = 0.3 * rng.standard_normal(firms)
     X = np.lib.format.open_memmap(os.path.join(folder, "X.npy"), "w+", np.float64, (rows, cols))
     y = np.lib.format.open_memmap(os.path.join(folder, "y.npy"), "w+", np.float64, (rows,))
     firm = 1_000 + 37 * fc.astype(np.int64)
