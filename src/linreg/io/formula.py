@@ -9,7 +9,10 @@ from the validated tree, never the raw text.
 
 The grammar::
 
-    formula   := [sum '~'] sum
+    formula   := [sum '~'] sum ['|' effects]
+    effects   := effect ('+' effect)*                    # absorbed fixed effects (fixest)
+    effect    := column ('^' column)*                     # f1^f2: the pair of labels
+    column    := NAME | `any name`
     sum       := product (('+' | '-') product)*          # add / remove terms
     product   := inter (('*' | '/') inter)*               # crossing / nesting
     inter     := power (':' power)*                      # interaction
@@ -24,6 +27,9 @@ The grammar::
     coding    := 'Treatment' ['(' STRING | NUMBER ')'] | 'Sum' | 'Helmert'
     arith     := Python arithmetic of NUMBER, NAME, `any name`, + - * / **, unary - +,
                  parentheses and FUNCTION calls of one argument
+
+The part after ``|`` lists the absorbed effects of ``linreg.ols`` (fixest's syntax): column
+names only, each at most once; it is not handed to formulaic.
 
 NAME is an identifier (letters, digits, ``_``) not starting with ``__``; a backquoted name holds any
 characters except a backquote and control characters.  FUNCTION is one of
@@ -88,10 +94,11 @@ _TOKEN = re.compile(
     |(?P<name>[^\W\d]\w*(?:\.[^\W\d]\w*)*)
     |(?P<quoted>`[^`]*`)
     |(?P<string>'[^'"`{}\\]*'|"[^'"`{}\\]*")
-    |(?P<op>\*\*|[~+\-*/:(),])""",
+    |(?P<op>\*\*|[~+\-*/:(),|^])""",
     re.VERBOSE,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PLAIN = re.compile(r"[^\W\d]\w*")
 
 
 class FormulaError(ValueError):
@@ -165,7 +172,12 @@ def _name_of(token: _Token) -> str:
 
 def _name_text(name: str) -> str:
     """A column name as formula text (backquoted unless a plain identifier)."""
-    plain = name.isidentifier() and not name.startswith("__") and not keyword.iskeyword(name)
+    plain = (
+        _PLAIN.fullmatch(name) is not None  # what the tokenizer reads as one NAME
+        and name.isidentifier()
+        and not name.startswith("__")
+        and not keyword.iskeyword(name)
+    )
     return name if plain else f"`{name}`"
 
 
@@ -182,6 +194,7 @@ class _Parser:
         self.i = 0
         self.names: list[str] = []
         self.n_lhs = 0  # how many of ``names`` come before the '~'
+        self.absorb: list[tuple[str, ...]] = []  # the effects after '|', column tuples
 
     # ------------------------------------------------------------ helpers
     @property
@@ -228,9 +241,47 @@ class _Parser:
         return self.formula_end(None, first)
 
     def formula_end(self, lhs, rhs):
+        if self.at("|"):
+            self.take()
+            self.effects()
+            if self.at("|"):
+                self.fail("a second '|' (instrumental variables) is not supported")
+            if self.tok.kind != "end":
+                self.fail("expected '+', '^' or the end of the formula after the absorbed effects")
         if self.tok.kind != "end":
-            self.fail("expected an operator (+ - * / ** :) or the end of the formula")
+            self.fail("expected an operator (+ - * / ** :), '|' or the end of the formula")
         return lhs, rhs
+
+    # ------------------------------------------------------------ absorbed effects
+    def effects(self) -> None:
+        """``f1 + f2^f3 + ...`` after ``|``: each effect a column or columns joined by ``^``."""
+        self.effect()
+        while self.at("+"):
+            self.take()
+            self.effect()
+
+    def effect(self) -> None:
+        start = self.tok
+        columns = [self.effect_column()]
+        while self.at("^"):
+            self.take()
+            columns.append(self.effect_column())
+        if len(set(columns)) < len(columns):
+            raise FormulaError(
+                f"the absorbed effect at position {start.pos} names a column twice"
+            )
+        if tuple(columns) in self.absorb:
+            raise FormulaError(
+                f"the absorbed effect {_shown('^'.join(columns))} at position {start.pos} is "
+                "listed twice"
+            )
+        self.absorb.append(tuple(columns))
+
+    def effect_column(self) -> str:
+        t = self.tok
+        if t.kind not in ("name", "quoted") or self.tokens[self.i + 1].text == "(":
+            self.fail("an absorbed effect is a column name (or names joined by '^')")
+        return _name_of(self.take())
 
     def sum(self) -> str:
         text = self.product()
@@ -401,22 +452,45 @@ class ParsedFormula:
     rhs : str
         Canonical right-hand side.
     lhs_columns, rhs_columns : tuple of str
-        Column names each side uses, in order of first use.
+        Column names each side uses, in order of first use (``rhs_columns``: the
+        regressors only).
+    absorb_terms : tuple of tuple of str
+        The absorbed effects after ``|``, each the column(s) whose labels (pairs of
+        labels for ``f1^f2``) define its levels; empty without ``|``.
     """
 
     lhs: str | None
     rhs: str
     lhs_columns: tuple
     rhs_columns: tuple
+    absorb_terms: tuple = ()
 
     @property
     def text(self) -> str:
-        """The canonical formula handed to formulaic."""
+        """The canonical formula handed to formulaic (the absorbed effects left out)."""
         return self.rhs if self.lhs is None else f"{self.lhs} ~ {self.rhs}"
 
     @property
+    def absorb(self) -> tuple:
+        """The names of the absorbed effects, ``"firm"`` or ``"firm^year"``."""
+        return tuple("^".join(term) for term in self.absorb_terms)
+
+    @property
+    def absorb_columns(self) -> tuple:
+        """The columns the absorbed effects read, in order of first use."""
+        return tuple(dict.fromkeys(c for term in self.absorb_terms for c in term))
+
+    @property
+    def full_text(self) -> str:
+        """The canonical formula with its absorbed effects (``y ~ x | a + b^c``)."""
+        if not self.absorb_terms:
+            return self.text
+        terms = " + ".join("^".join(map(_name_text, t)) for t in self.absorb_terms)
+        return f"{self.text} | {terms}"
+
+    @property
     def columns(self) -> tuple:
-        return tuple(dict.fromkeys(self.lhs_columns + self.rhs_columns))
+        return tuple(dict.fromkeys(self.lhs_columns + self.rhs_columns + self.absorb_columns))
 
 
 def parse(text, *, response: bool | None = None) -> ParsedFormula:
@@ -444,12 +518,19 @@ def parse(text, *, response: bool | None = None) -> ParsedFormula:
         raise FormulaError("the formula has no response: write it as 'y ~ ...'")
     if response is False and lhs is not None:
         raise FormulaError("expected a right-hand side alone, found '~'")
+    if response is False and parser.absorb:
+        raise FormulaError("expected a right-hand side alone, found '|' (absorbed effects)")
     n_lhs = parser.n_lhs
+    lhs_columns = tuple(dict.fromkeys(parser.names[:n_lhs]))
+    both = [c for term in parser.absorb for c in term if c in lhs_columns]
+    if both:
+        raise FormulaError(f"the response {_shown(both[0])} is also an absorbed effect")
     return ParsedFormula(
         lhs,
         rhs,
-        tuple(dict.fromkeys(parser.names[:n_lhs])),
+        lhs_columns,
         tuple(dict.fromkeys(parser.names[n_lhs:])),
+        tuple(parser.absorb),
     )
 
 
@@ -482,7 +563,10 @@ def model_matrices(parsed: ParsedFormula, frame, *, na_action="raise"):
     """formulaic's model matrices of the canonical formula on ``frame`` (a DataFrame).
 
     Every column the formula names must be a column of ``frame``: a name is never looked
-    up anywhere else.
+    up anywhere else.  With absorbed effects (``| f``) the regressors are built with an
+    intercept whatever the formula says (``- 1`` is harmless: the effects hold the
+    constant, and a categorical regressor is coded against a reference level, as
+    fixest does); the caller drops the ``"Intercept"`` column.
     """
     formulaic = _formulaic()
     absent = [c for c in parsed.columns if c not in frame.columns]
@@ -491,7 +575,10 @@ def model_matrices(parsed: ParsedFormula, frame, *, na_action="raise"):
             f"no column named {', '.join(map(repr, absent))}; the columns are: "
             f"{', '.join(map(str, frame.columns))}"
         )
-    return formulaic.model_matrix(parsed.text, frame, na_action=na_action)
+    text = parsed.text
+    if parsed.absorb_terms:
+        text = f"({parsed.rhs}) + 1" if parsed.lhs is None else f"{parsed.lhs} ~ ({parsed.rhs}) + 1"
+    return formulaic.model_matrix(text, frame, na_action=na_action)
 
 
 def _plain(value):
