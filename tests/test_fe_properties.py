@@ -1,0 +1,155 @@
+"""Properties of fits with absorbed fixed effects (issue 16), on random small designs.
+
+- The coefficients equal numpy's lstsq on ``[X, dummies]`` (weighted rows scaled by
+  sqrt(w)) for random unbalanced designs with one, two or three effects, singletons and
+  disconnected levels included (lstsq's minimum-norm solution in the dummy block leaves
+  the identified regressor coefficients unique);
+- they do not move when a per-level constant is added to y or to a column of X (the
+  constant lies in the absorbed span), when the rows are permuted, and they follow the
+  units of X;
+- a regressor constant within the levels of an effect is reported by name
+  (RankDeficientWarning) and dropped: coefficient 0, the others those of the fit without
+  it.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+import linreg
+from linreg import RankDeficientWarning
+
+SETTINGS = settings(
+    max_examples=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- designs
+@st.composite
+def designs(draw, max_q=3):
+    """(X, y, w or None, codes (n, Q)): random unbalanced levels, skewed level sizes so
+    that singletons and small levels occur, regressors with offsets and scales."""
+    q = draw(st.integers(1, max_q))
+    n_levels = draw(st.lists(st.integers(2, 9), min_size=q, max_size=q))
+    p = draw(st.integers(1, 3))
+    n = draw(st.integers(3 * sum(n_levels) + p + 4, 3 * sum(n_levels) + 40))
+    seed = draw(st.integers(0, 2**31 - 1))
+    weighted = draw(st.booleans())
+    rng = np.random.default_rng(seed)
+    codes = np.column_stack([_skewed(rng, g, n) for g in n_levels])
+    offset = draw(st.sampled_from([0.0, 5.0, -1e3]))
+    scale = draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    X = (rng.standard_normal((n, p)) + offset) * scale
+    effect = sum(rng.standard_normal(g)[codes[:, k]] for k, g in enumerate(n_levels))
+    y = X @ rng.uniform(0.5, 2.0, p) / scale + 3.0 * effect + rng.standard_normal(n)
+    w = rng.uniform(0.2, 3.0, n) if weighted else None
+    return X, y, w, codes
+
+
+def _skewed(rng, g, n):
+    """Codes 0..g-1 with geometric-ish probabilities (the last levels are rare)."""
+    prob = 0.6 ** np.arange(g)
+    return rng.choice(g, size=n, p=prob / prob.sum())
+
+
+def _dummies(codes):
+    return np.column_stack([np.eye(codes[:, k].max() + 1)[codes[:, k]]
+                            for k in range(codes.shape[1])])  # fmt: skip
+
+
+def _lstsq(X, y, w, codes):
+    """Coefficients of X in the least-squares fit on [X, dummies], and the condition
+    number of X after projecting out the dummies (the problem's sensitivity)."""
+    D = _dummies(codes)
+    s = np.ones(len(y)) if w is None else np.sqrt(w)
+    A = np.column_stack([X, D]) * s[:, None]
+    coef = np.linalg.lstsq(A, y * s, rcond=None)[0][: X.shape[1]]
+    Dw = D * s[:, None]
+    Xt = X * s[:, None] - Dw @ np.linalg.lstsq(Dw, X * s[:, None], rcond=None)[0]
+    sv = np.linalg.svd(Xt / np.linalg.norm(X * s[:, None], axis=0), compute_uv=False)
+    return coef, sv[0] / sv[-1] if sv[-1] > 0 else np.inf
+
+
+def _fit(X, y, w, codes):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankDeficientWarning)
+        return linreg.LinearRegression().fit(X, y, sample_weight=w, absorb=codes).coef_
+
+
+def _close(a, b, rtol):
+    """Relative to the largest coefficient (components near 0 have no own scale)."""
+    assert_allclose(a, b, rtol=rtol, atol=rtol * np.max(np.abs(b)))
+
+
+# ---------------------------------------------------------------------------- lstsq
+@SETTINGS
+@given(designs())
+def test_equals_lstsq_on_dummies(design):
+    X, y, w, codes = design
+    ref, cond = _lstsq(X, y, w, codes)
+    assume(cond < 1e4)
+    _close(_fit(X, y, w, codes), ref, 1e-8)
+
+
+# ---------------------------------------------------------------------------- invariances
+@SETTINGS
+@given(designs(), st.integers(0, 2**31 - 1))
+def test_per_level_constants_are_absorbed(design, seed):
+    X, y, w, codes = design
+    _, cond = _lstsq(X, y, w, codes)
+    assume(cond < 1e4)
+    rng = np.random.default_rng(seed)
+    base = _fit(X, y, w, codes)
+    q = rng.integers(codes.shape[1])
+    shift = rng.uniform(-10, 10, codes[:, q].max() + 1)[codes[:, q]]
+    _close(_fit(X, y + shift * np.std(y), w, codes), base, 1e-9)
+    j = rng.integers(X.shape[1])
+    X2 = X.copy()
+    X2[:, j] += shift * np.std(X[:, j])
+    _close(_fit(X2, y, w, codes), base, 1e-9)
+
+
+@SETTINGS
+@given(designs(), st.integers(0, 2**31 - 1))
+def test_row_order_does_not_matter(design, seed):
+    X, y, w, codes = design
+    _, cond = _lstsq(X, y, w, codes)
+    assume(cond < 1e4)
+    perm = np.random.default_rng(seed).permutation(len(y))
+    w2 = None if w is None else w[perm]
+    _close(_fit(X[perm], y[perm], w2, codes[perm]), _fit(X, y, w, codes), 1e-10)
+
+
+@SETTINGS
+@given(designs(), st.lists(st.sampled_from([1e-6, 1e-3, 0.5, 7.0, 1e4]), min_size=3, max_size=3))
+def test_units_of_x(design, units):
+    X, y, w, codes = design
+    _, cond = _lstsq(X, y, w, codes)
+    assume(cond < 1e4)
+    s = np.array(units[: X.shape[1]])
+    _close(_fit(X * s, y, w, codes) * s, _fit(X, y, w, codes), 1e-9)
+
+
+# ---------------------------------------------------------------------------- collinear
+@SETTINGS
+@given(designs(max_q=2), st.integers(0, 2**31 - 1))
+def test_level_constant_regressor_is_named_and_dropped(design, seed):
+    pd = pytest.importorskip("pandas")
+    X, y, w, codes = design
+    _, cond = _lstsq(X, y, w, codes)
+    assume(cond < 1e4)
+    rng = np.random.default_rng(seed)
+    q = rng.integers(codes.shape[1])
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    frame.insert(int(rng.integers(X.shape[1] + 1)), "firm_const",
+                 rng.uniform(-5, 5, codes[:, q].max() + 1)[codes[:, q]] + 100.0)  # fmt: skip
+    with pytest.warns(RankDeficientWarning, match="firm_const"):
+        model = linreg.LinearRegression().fit(frame, y, sample_weight=w, absorb=codes)
+    at = list(frame.columns).index("firm_const")
+    assert model.coef_[at] == 0.0
+    _close(np.delete(model.coef_, at), _fit(X, y, w, codes), 1e-9)
