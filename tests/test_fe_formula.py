@@ -7,7 +7,10 @@ hypothesis over column names); the fits against pyfixest's ``feols`` on the same
 
 from __future__ import annotations
 
+import inspect
+import pickle
 import string
+import warnings
 
 import numpy as np
 import pytest
@@ -216,3 +219,138 @@ def test_missing_effect_labels_follow_drop_missing():
     frame.loc[[3, 7], "firm"] = None
     with pytest.raises(ValueError, match="'firm' \\(2 rows\\)"):
         linreg.ols("y ~ x1 | firm", frame)
+
+
+# ---------------------------------------------------------------- fits against references
+# The fits need LinearRegression.fit(absorb=) (linreg.fixed_effects, landed separately).
+pytestmark_fit = pytest.mark.skipif(
+    "absorb" not in inspect.signature(linreg.LinearRegression.fit).parameters,
+    reason="LinearRegression.fit(absorb=) is not in this tree yet",
+)
+
+
+def _feols(formula, frame, vcov, weights=None):
+    pf = pytest.importorskip("pyfixest")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyfixest's notes on dropped singletons
+        # pyfixest's demeaning to its tightest tolerance (its default 1e-6 is a stopping
+        # rule, not a bound: weighted standard errors differ at 1e-8 with it)
+        return pf.feols(formula, frame, vcov=vcov, weights=weights, fixef_tol=1e-14)
+
+
+def _ours(formula, frame, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return linreg.ols(formula, frame, **kwargs)
+
+
+def _assert_like_feols(model, reference, vcov=None, rtol=1e-8):
+    summary = model.summary() if vcov is None else model.summary(vcov=vcov)
+    names = list(reference.coef().index)
+    np.testing.assert_allclose(model.params[names].to_numpy(), reference.coef().to_numpy(),
+                               rtol=rtol)
+    se = pd.Series(np.asarray(summary.bse), index=model.feature_names)[names]
+    np.testing.assert_allclose(se.to_numpy(), reference.se().to_numpy(), rtol=rtol)
+
+
+@pytestmark_fit
+@pytest.mark.parametrize(
+    ("vcov", "reference_vcov"),
+    [
+        (None, {"CRV1": "firm"}),  # fixest's default: clustered by the first effect
+        ("iid", "iid"),
+        ("hetero", "hetero"),
+        ({"CRV1": "year"}, {"CRV1": "year"}),
+        ({"CRV1": "firm + year"}, {"CRV1": "firm + year"}),
+    ],
+)
+def test_bar_and_absorb_equal_feols(vcov, reference_vcov):
+    frame = _panel(singletons=4)
+    formula = "y ~ x1 + x2 | firm + year"
+    bar = _ours(formula, frame, vcov=vcov)
+    given = _ours("y ~ x1 + x2", frame, absorb=["firm", "year"], vcov=vcov)
+    np.testing.assert_array_equal(bar.params, given.params)
+    np.testing.assert_array_equal(np.asarray(bar.summary().bse), np.asarray(given.summary().bse))
+    _assert_like_feols(bar, _feols(formula, frame, reference_vcov))
+
+
+@pytestmark_fit
+def test_weighted_equals_feols():
+    frame = _panel(weights=True, singletons=2, seed=3)
+    formula = "y ~ x1 + x2 | firm + year"
+    model = _ours(formula, frame, weights="w")
+    _assert_like_feols(model, _feols(formula, frame, {"CRV1": "firm"}, weights="w"))
+
+
+@pytestmark_fit
+def test_interacted_effect_equals_feols():
+    frame = _panel(n_firms=12, n_years=8, seed=5).assign(half=lambda d: d.year % 2)
+    frame["pair"] = frame["firm"] + "/" + frame["half"].astype(str)  # pyfixest's clusters
+    formula = "y ~ x1 + x2 | firm^half + year"
+    model = _ours(formula, frame, vcov={"CRV1": "firm^half"})
+    _assert_like_feols(model, _feols(formula, frame, {"CRV1": "pair"}))
+    assert model.absorb == ["firm^half", "year"]
+
+
+@pytestmark_fit
+def test_categorical_regressor_and_minus_one_equal_feols():
+    frame = _panel(seed=7).assign(g=lambda d: np.where(d.x1 > 0.3, "hi", "lo"))
+    reference = _feols("y ~ x2 + C(g) | firm", frame, "iid")
+    for formula in ("y ~ x2 + C(g) | firm", "y ~ x2 + C(g) - 1 | firm"):
+        _assert_like_feols(_ours(formula, frame, vcov="iid"), reference)
+
+
+@pytestmark_fit
+def test_equals_statsmodels_with_dummy_columns():
+    sm = pytest.importorskip("statsmodels.api")
+    frame = _panel(n_firms=8, n_years=5, seed=11)
+    model = _ours("y ~ x1 + x2 | firm + year", frame, vcov="iid")
+    dummies = pd.get_dummies(frame[["firm", "year"]].astype(str), drop_first=True, dtype=float)
+    design = sm.add_constant(pd.concat([frame[["x1", "x2"]], dummies], axis=1))
+    reference = sm.OLS(frame["y"], design).fit()
+    np.testing.assert_allclose(model.params.to_numpy(), reference.params[["x1", "x2"]],
+                               rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(model.summary().bse), reference.bse[["x1", "x2"]],
+                               rtol=1e-10)
+    np.testing.assert_allclose(model.predict(frame), reference.fittedvalues, rtol=1e-9)
+
+
+@pytestmark_fit
+def test_missing_effect_labels_dropped_as_asked():
+    frame = _panel(seed=2)
+    holed = frame.copy()
+    holed.loc[[3, 7], "firm"] = None
+    holed.loc[5, "x1"] = np.nan
+    dropped = _ours("y ~ x1 + x2 | firm + year", holed, drop_missing=True)
+    complete = _ours("y ~ x1 + x2 | firm + year", frame.drop(index=[3, 5, 7]))
+    assert dropped.n_dropped == 3
+    np.testing.assert_allclose(dropped.params, complete.params, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(dropped.summary().bse),
+                               np.asarray(complete.summary().bse), rtol=1e-12)
+
+
+@pytestmark_fit
+def test_pickled_model_predicts_alike():
+    frame = _panel(seed=4)
+    model = _ours("y ~ x1 + x2 | firm + year", frame)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(frame), model.predict(frame))
+    assert model.summary().cov_kwds["groups"] == "firm"
+
+
+@pytestmark_fit
+def test_predict_and_fixef_delegate():
+    frame = _panel(seed=6)
+    model = _ours("y ~ x1 + x2 | firm + year", frame)
+    effects = model.fixef()
+    assert set(effects) == {"firm", "year"}
+    by_hand = (
+        frame[["x1", "x2"]].to_numpy() @ model.params.to_numpy()
+        + effects["firm"].loc[frame["firm"]].to_numpy()
+        + effects["year"].loc[frame["year"]].to_numpy()
+    )
+    np.testing.assert_allclose(model.predict(frame), by_hand, rtol=1e-12)
+    with pytest.raises(ValueError, match="'year'"):
+        model.predict(frame.drop(columns="year"))
+    with pytest.raises(ValueError, match="absorbed"):
+        model.get_prediction(frame)

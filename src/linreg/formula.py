@@ -445,8 +445,8 @@ def effects_frame(data, terms, rows):
 
 def cluster_labels(frame, names, rows):
     """Cluster labels of ``rows`` of ``frame`` for each name in ``names``: a column's
-    values, or the integer code of each pair of labels for ``"f1^f2"``; one array for
-    one name, a list for two (two-way)."""
+    values, or the integer code of each pair of labels for ``"f1^f2"``; for two names
+    (two-way) the integer codes of both, an (n, 2) array (statsmodels' ``groups``)."""
     import pandas as pd
 
     labels = []
@@ -457,7 +457,10 @@ def cluster_labels(frame, names, rows):
         else:
             pairs = effects_frame(frame, [term], rows).iloc[:, 0].to_numpy()
             labels.append(pd.factorize(pairs)[0])
-    return labels[0] if len(labels) == 1 else labels
+    if len(labels) == 1:
+        return labels[0]
+    # a missing label keeps its code -1, so the summary still reports it
+    return np.column_stack([pd.factorize(values)[0] for values in labels])
 
 
 #: pyfixest's names of the covariance types without groups, as linreg's cov_type.
