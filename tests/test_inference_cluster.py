@@ -275,8 +275,10 @@ def test_property_one_way(n, p, n_groups, offset, scale, weighted, use_correctio
     ref = _statsmodels(X, y, w, groups=groups, use_correction=use_correction)
     exact_bse, exact_f = _exact(X, y, w, [groups], use_correction)
     assert_allclose(s.bse, exact_bse, rtol=1e-9)
-    # statsmodels' own float64 route is ~5e-8 off with two clusters at offset 300.
-    rtol = 1e-8 if offset != -300.0 else 1e-6
+    # statsmodels' own float64 route loses digits at offset 300: ~5e-8 off with two
+    # clusters, 4e-5 off in a weighted example (n=11, scale 1e-3) where linreg is 1e-9
+    # from the exact covariance (asserted above).
+    rtol = 1e-8 if offset != -300.0 else 1e-4
     assert_allclose(s.bse, ref.bse, rtol=rtol)
     _assert_pvalues(s, ref, rtol)
     if len(np.unique(groups)) - 1 >= p:  # F is defined (Stata: missing otherwise)

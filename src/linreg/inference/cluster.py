@@ -451,15 +451,21 @@ def correction(n_groups: int, nobs: float, rank: int) -> float:
 
 
 def cluster_covariance(
-    problem, coef, aliased, y_scale, grouping: Grouping, *, nobs, rank, use_correction=True
-):
+    problem, coef, aliased, y_scale, grouping: Grouping, *, nobs, rank, use_correction=True,
+    min_groups=False,
+):  # fmt: skip
     """``(cov, n_groups)``: the cluster-robust
     :class:`~linreg.inference.covariance.CentredCovariance` (``y_scale^2 C M C'``) and
-    the number of clusters per grouping (two-way: the two)."""
+    the number of clusters per grouping (two-way: the two).  ``rank`` is the ``k`` of
+    the correction; ``min_groups``: every term of a two-way covariance corrected with
+    the smallest number of clusters (fixest's ``cluster.df="min"``) instead of its own
+    (statsmodels)."""
     scores, rows, error, cause = score_rows(problem, coef, aliased, y_scale, orthogonal=False)
+    parts = list(cluster_meats(problem, scores, grouping))
+    smallest = min(G for _, G in parts)
     meats, counts = [], []
-    for M, G in cluster_meats(problem, scores, grouping):
-        factor = correction(G, nobs, rank) if use_correction else 1.0
+    for M, G in parts:
+        factor = correction(smallest if min_groups else G, nobs, rank) if use_correction else 1.0
         meats.append((factor if np.isfinite(factor) else 1.0) * M)
         counts.append(G)
     if grouping.ways == 1:

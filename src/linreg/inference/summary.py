@@ -449,7 +449,7 @@ def format_summary(s: Summary, alpha: float = 0.05) -> str:
 
 def _notes(s: Summary) -> list[str]:
     """The printed table's notes (:attr:`Summary.notes`)."""
-    notes = _rank_notes(s)
+    notes = list(getattr(s, "absorbed", None) or []) + _rank_notes(s)
     if not s.df_resid > 0:
         notes.append(
             f"No residual degrees of freedom (nobs {s.nobs:.0f} = rank "
@@ -525,6 +525,11 @@ def summarize(
     ``use_t=None`` follows statsmodels: t tests for the nonrobust covariance, normal
     (z) tests for the robust ones.
     """
+    cov_kwds = dict(cov_kwds or {})
+    ssc = cov_kwds.pop("ssc", None)
+    absorbed = getattr(model, "absorbed_", None)
+    if ssc is not None and absorbed is None:
+        raise ValueError("ssc= (fixest's small-sample corrections) applies to absorbed effects")
     cov_type, options, use_t = _cov_options(cov_type, cov_kwds, use_t)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
@@ -546,6 +551,14 @@ def summarize(
     rank = int(keep.sum()) + k_const
     n = n_observations(single, getattr(model, "_positive_weights", None))
     df_resid = n - rank
+    dof = None
+    if absorbed is not None:  # fixest's counts of the absorbed effects
+        from ..fixed_effects.inference import absorbed_degrees
+
+        dof = absorbed_degrees(absorbed, n, rank, cov_type, options.get("grouping"), ssc)
+        df_resid = dof["df_resid"]
+        cov_type = dof["cov_type"]
+        options.update(dof["options"])
     ss = _sums_of_squares(single, m, coef, intercept, df_resid)
     names = parameter_names(model._feature_labels(), k_const)
     sigma = ss["sigma"]
@@ -555,6 +568,11 @@ def summarize(
     index = np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)].astype(int)
     _warn_about(factor, cov_type, [names[i] for i in index])
     fvalue = _robust_fvalue(factor, cov_type, coef, keep)
+    sandwich_fields = _sandwich_fields(factor, cov_type, options)
+    if dof is not None:
+        cov_type = dof["cov_name"]
+        if dof.get("df_t") is not None and "df_resid_inference" not in sandwich_fields:
+            sandwich_fields["df_resid_inference"] = dof["df_t"]
     left_out = solution.diagnostics.get("unresolved", ())
     unknown = not_identified(single, aliased, left_out)
     all_bse, all_corr = _expand(bse, corr, index, k_const + single.n_features, unknown)
@@ -587,7 +605,7 @@ def summarize(
         use_t=(cov_type == "nonrobust") if use_t is None else use_t,
         fvalue=fvalue,
         not_identified=unknown,
-        **_sandwich_fields(factor, cov_type, options),
+        **sandwich_fields,
         residual_rows=_residual_rows(single, solution, target),
         scaled_ss=ss["scaled"],
     )
@@ -909,7 +927,9 @@ def _covariance(problem, coef, cov_type, aliased, sigma, hc1_factor, options=Non
 
         factor, factor.n_groups = cluster_covariance(
             problem, coef[None, :], aliased, y_scale, options["grouping"], nobs=nobs,
-            rank=rank, use_correction=bool(options.get("use_correction", True)),
+            rank=options.get("cluster_rank", rank),
+            use_correction=bool(options.get("use_correction", True)),
+            min_groups=bool(options.get("min_groups", False)),
         )  # fmt: skip
         return factor
     if cov_type == "HAC":

@@ -188,6 +188,11 @@ class LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """Whether the coefficients are constrained non-negative (``positive=True``)."""
         return bool(getattr(self, "positive", False))
 
+    def _fits_intercept(self) -> bool:
+        """Whether the problem has an intercept column: ``fit_intercept``, except with
+        absorbed effects (they hold the constant)."""
+        return bool(self.fit_intercept) and getattr(self, "absorbed_", None) is None
+
     # -------------------------------------------------------------- predict
     def predict(self, X):
         """Predicted values ``X @ coef_.T + intercept_``.
@@ -273,7 +278,7 @@ class ExactLinearModel(LinearModel):
     _ravel_single_target = False
     _solver_attributes = True
     _dense_only_solvers = tuple(TRAINERS)
-    _per_fit_state = ("_sparse_fit",)
+    _per_fit_state = ("_sparse_fit", "absorbed_")
 
     def _penalty(self, n_targets: int) -> np.ndarray:
         """The L2 penalty per target (none: ordinary least squares)."""
@@ -292,7 +297,7 @@ class ExactLinearModel(LinearModel):
             return nnls.solve(problem, self._exact_solver())
         return solve(problem, self._exact_solver())
 
-    def fit(self, X, y=None, sample_weight=None, validation_data=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None, absorb=None):
         """Fit the model.
 
         Parameters
@@ -318,16 +323,32 @@ class ExactLinearModel(LinearModel):
         validation_data : tuple (X_val, y_val), optional
             Iterative solvers only: validation loss per epoch in ``history_`` and, with
             ``early_stopping=True``, stopping on it.
+        absorb : DataFrame, array-like of shape (n_samples,) or (n_samples, n_factors), optional
+            Categorical factors whose fixed effects are absorbed (fixest's ``| firm +
+            year``): one label per row in each column (any labels).  The coefficients
+            are those of the model with a dummy column per level of every factor,
+            found without forming them (:mod:`linreg.fixed_effects`); there is no
+            separate intercept (``intercept_`` is 0, the effects hold it).  Singletons
+            (levels met once) are removed as fixest does; ``absorbed_`` reports the
+            factors, their levels, the removed rows and the certified accuracy;
+            ``fixef()`` gives the effects, ``predict(X, absorb=...)`` uses them.  For a
+            :func:`linreg.scan` source, the names of its absorbed columns.
 
         Returns
         -------
         self
         """
-        return super().fit(X, y, sample_weight, validation_data=validation_data)
+        kwargs = {} if absorb is None else {"absorb": absorb}
+        return super().fit(X, y, sample_weight, validation_data=validation_data, **kwargs)
 
-    def _fit_arrays(self, X, y, sample_weight, dtype, validation_data=None):
+    def _fit_arrays(self, X, y, sample_weight, dtype, validation_data=None, absorb=None):
         """scipy.sparse X (exact or certified iterative by cost), else the validated
-        arrays' problem solved exactly or by a trainer."""
+        arrays' problem solved exactly or by a trainer; absorbed effects by
+        :mod:`linreg.fixed_effects`."""
+        if absorb is not None:
+            from ..fixed_effects.estimator import fit_absorbed_arrays
+
+            return fit_absorbed_arrays(self, X, y, sample_weight, dtype, absorb, validation_data)
         if is_sparse(X):
             from ..sources.sparse import fit_sparse
 
@@ -444,15 +465,16 @@ class ExactLinearModel(LinearModel):
     def _in_memory_problem(self, X, Y, w):
         """The least-squares problem of validated arrays; checks what the Moments reveal."""
         names = getattr(self, "feature_names_in_", None)
-        problem = LeastSquaresProblem(X, Y, w, self.fit_intercept, self._penalty(Y.shape[1]))
+        intercept = self._fits_intercept()
+        problem = LeastSquaresProblem(X, Y, w, intercept, self._penalty(Y.shape[1]))
         moments = problem.get_moments()
         if not np.isfinite(moments.cross).all():
             assert_finite(X, "X", names)
             assert_no_overflow(X, names, Y, w)
-        n_effective = X.shape[0] - int(self.fit_intercept)
+        n_effective = X.shape[0] - int(intercept)
         if n_effective < X.shape[1] and not problem.penalized and not self._positive():
             warnings.warn(
-                f"n_samples ({X.shape[0]}) {'- 1 (intercept) ' if self.fit_intercept else ''}"
+                f"n_samples ({X.shape[0]}) {'- 1 (intercept) ' if intercept else ''}"
                 f"< n_features ({X.shape[1]}): the problem is underdetermined; "
                 "returning the minimum-norm solution (the least-squares coef_ of smallest "
                 "Euclidean norm in the units of X; the intercept is not penalized)",
@@ -461,10 +483,15 @@ class ExactLinearModel(LinearModel):
             )
         return problem
 
-    def _fit_source(self, source, dtype=np.float64, validation_data=None):
+    def _fit_source(self, source, dtype=np.float64, validation_data=None, absorb=None):
         """Fit from a chunked source (file scan, Dask): one pass for the Moments, then
         the solve on them; the source is kept for the second passes of summary()."""
         from ..sources import SourceProblem
+
+        if absorb is not None:
+            from ..fixed_effects.estimator import fit_absorbed_source
+
+            return fit_absorbed_source(self, source, dtype, absorb, validation_data)
 
         if self.solver in TRAINERS:
             raise ValueError(
@@ -480,11 +507,12 @@ class ExactLinearModel(LinearModel):
             self.__dict__.pop(attr, None)
         moments = source.moments()
         alpha = self._penalty(moments.n_targets)
-        problem = SourceProblem(None, None, None, self.fit_intercept, alpha, moments, source=source)
+        intercept = self._fits_intercept()
+        problem = SourceProblem(None, None, None, intercept, alpha, moments, source=source)
         self.n_features_in_ = moments.n_features
         if source.feature_names is not None:
             self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
-        underdetermined = moments.n_samples - int(self.fit_intercept) < moments.n_features
+        underdetermined = moments.n_samples - int(intercept) < moments.n_features
         if underdetermined and alpha.max() == 0 and not self._positive():
             warnings.warn(
                 f"n_samples ({moments.n_samples}) < n_features ({moments.n_features}) "
@@ -558,7 +586,7 @@ class ExactLinearModel(LinearModel):
             (y_val - sp.y_shift) / sp.y_scale,
         )
 
-    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust"):
+    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust", absorb=None):
         """Predicted values ``X @ coef_.T + intercept_``, optionally with intervals.
 
         Parameters
@@ -573,6 +601,10 @@ class ExactLinearModel(LinearModel):
         level : float, default 0.95
         cov_type : str, default "nonrobust"
             Covariance of the coefficients used for the intervals (see ``summary``).
+        absorb : DataFrame or array-like, optional
+            For a model fitted with absorbed effects (required then): the rows' levels
+            of each absorbed factor; the prediction adds their estimated effects
+            (``fixef()``).  A level not seen in training gives NaN (with a warning).
 
         Returns
         -------
@@ -580,6 +612,10 @@ class ExactLinearModel(LinearModel):
         with it, (n_samples, 3) columns fit, lower, upper (for several targets
         (n_samples, n_targets, 3)).
         """
+        if getattr(self, "absorbed_", None) is not None or absorb is not None:
+            from ..fixed_effects.estimator import predict_absorbed
+
+            return predict_absorbed(self, X, absorb, interval)
         if interval is None:
             return super().predict(X)
         check_is_fitted(self)
@@ -632,7 +668,17 @@ class ExactLinearModel(LinearModel):
         if stored is not None and X is None:
             return _stored_summary(stored, cov_type, target, alpha, use_t)
         cov_kwds = {**(cov_kwds or {}), **kwds}
-        return summarize(
+        absorbed = getattr(self, "absorbed_", None)
+        if absorbed is not None:
+            from ..fixed_effects.inference import absorbed_cov_kwds
+
+            if X is not None:
+                raise ValueError(
+                    "summary(X=...) is not available with absorbed effects: the demeaned "
+                    "training data is referenced by the model"
+                )
+            cov_type, cov_kwds, use_t = absorbed_cov_kwds(self, cov_type, cov_kwds, use_t)
+        summary = summarize(
             self,
             self._inference_problem(X, y, sample_weight),
             target,
@@ -641,6 +687,9 @@ class ExactLinearModel(LinearModel):
             use_t,
             cov_kwds=cov_kwds,
         )
+        if absorbed is not None:
+            summary.absorbed = absorbed.describe()
+        return summary
 
     def get_prediction(self, X, cov_type="nonrobust", target=0, *, weights=None, **kwds):
         """Predicted means with standard errors and intervals at the rows of X
@@ -652,6 +701,17 @@ class ExactLinearModel(LinearModel):
 
         summary = self.summary(cov_type, target=target, **kwds)
         return get_prediction(summary, X, model=self, weights=weights)
+
+    def fixef(self):
+        """The estimated fixed effects of a fit with absorbed factors (fixest's
+        ``fixef()``): a dict from factor name to a pandas Series (one value per level;
+        a DataFrame with a column per target for several targets).  Normalization as
+        fixest: every factor but the first has its first level at 0 (only contrasts
+        within a factor, and predictions, are identified)."""
+        from ..fixed_effects.estimator import fixef
+
+        check_is_fitted(self)
+        return fixef(self)
 
     def get_influence(self, X=None, y=None, sample_weight=None, *, out=None):
         """Influence measures per observation with statsmodels' ``OLSInfluence`` names
@@ -684,10 +744,10 @@ class ExactLinearModel(LinearModel):
             alpha = self._penalty(n_targets)
             source = self._source
             return SourceProblem(
-                None, None, None, self.fit_intercept, alpha, self.moments_, source=source
+                None, None, None, self._fits_intercept(), alpha, self.moments_, source=source
             )
         return LeastSquaresProblem(
-            X, Y, w, self.fit_intercept, self._penalty(n_targets), self.moments_
+            X, Y, w, self._fits_intercept(), self._penalty(n_targets), self.moments_
         )
 
     def _inference_refusal(self) -> str | None:

@@ -1,0 +1,189 @@
+"""The estimators' side of absorbed effects: ``fit(X, y, absorb=...)``, ``fixef()``,
+``predict(X, absorb=...)``.
+
+The estimator solves the demeaned problem (:mod:`linreg.fixed_effects.fit`) with its
+own exact solver and without an intercept; its ``summary()`` then reads the model's
+``absorbed_`` for fixest's degrees of freedom (:mod:`linreg.fixed_effects.inference`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._warnings import external_stacklevel
+from ..solution import RankDeficientWarning
+
+__all__ = ["fit_absorbed_arrays", "fit_absorbed_source", "fixef", "predict_absorbed"]
+
+
+def _refuse(model, what: str | None = None) -> None:
+    """The estimators and options with absorbed effects: exact least squares (and
+    Ridge, whose penalty then applies to the demeaned slopes)."""
+    from ..training import TRAINERS
+
+    if model.solver in TRAINERS:
+        raise ValueError(
+            f"absorb= is fitted by the exact solvers; solver={model.solver!r} (an iterative "
+            "trainer) does not absorb effects: use solver='auto'"
+        )
+    if model._positive():
+        raise ValueError("absorb= does not combine with positive=True")
+    if what is not None:
+        raise ValueError(what)
+
+
+def fit_absorbed_arrays(model, X, y, sample_weight, dtype, absorb, validation_data=None):
+    """Fit ``model`` on arrays with the factors of ``absorb`` absorbed (see
+    :meth:`linreg.LinearRegression.fit`)."""
+    from .._validation import validate_training_data
+    from ..sources.sparse import is_sparse
+    from .fit import absorb_arrays, set_effects
+
+    _refuse(
+        model,
+        "absorb= takes dense X (scipy.sparse X with absorbed effects is not supported: "
+        "pass X.toarray())"
+        if is_sparse(X)
+        else ("validation_data applies to the iterative solvers only"
+              if validation_data is not None else None),
+    )  # fmt: skip
+    if y is None:
+        raise ValueError("fit(X, y, absorb=...) needs y")
+    X, Y, w, y_was_1d = validate_training_data(model, X, y, sample_weight)
+    names = getattr(model, "feature_names_in_", None)
+    Xt, Yt, wt, absorbed = absorb_arrays(X, Y, w, absorb, names)
+    model.absorbed_ = absorbed
+    model._positive_weights = None if wt is None else int(np.count_nonzero(wt > 0))
+    problem = model._in_memory_problem(Xt, Yt, wt)
+    solution = model._solve(problem)
+    with warnings.catch_warnings():
+        if absorbed.collinear:  # already named with their cause
+            warnings.simplefilter("ignore", RankDeficientWarning)
+        model._warn_about(solution, names, Xt.shape[0])
+    model.moments_ = problem.get_moments()
+    model._training = (Xt, Yt, wt)
+    model._set_solution(solution, y_was_1d, dtype)
+    set_effects(absorbed, solution.coef)
+    return model
+
+
+def fit_absorbed_source(model, source, dtype, absorb, validation_data=None):
+    """Fit ``model`` on a :func:`linreg.scan` source or Dask collection with absorbed
+    effects (:mod:`linreg.fixed_effects.stream`)."""
+    _refuse(
+        model,
+        "validation_data applies to the iterative solvers only"
+        if validation_data is not None
+        else None,
+    )
+    from .stream import fit_stream
+
+    return fit_stream(model, source, dtype, absorb)
+
+
+def fixef(model) -> dict:
+    """``{factor: Series}`` of the estimated effects (see ``LinearRegression.fixef``)."""
+    import pandas as pd
+
+    absorbed = getattr(model, "absorbed_", None)
+    if absorbed is None:
+        raise ValueError("fixef(): this model was fitted without absorbed effects (absorb=)")
+    out = {}
+    targets = _target_names(model)
+    for name, levels, phi in zip(absorbed.names, absorbed.levels, absorbed.effects):
+        index = pd.Index(levels, name=name)
+        if phi.shape[1] == 1 and targets is None:
+            out[name] = pd.Series(phi[:, 0], index=index, name=name)
+        else:
+            cols = targets or [f"y{j}" for j in range(phi.shape[1])]
+            out[name] = pd.DataFrame(phi, index=index, columns=cols)
+    return out
+
+
+def _target_names(model):
+    coef = np.asarray(model.coef_)
+    return None if coef.ndim == 1 else [f"y{j}" for j in range(coef.shape[0])]
+
+
+def effect_of_rows(absorbed, absorb, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(sum_q phi_q[level of row], known)``: the effects of new rows by their labels;
+    ``known`` is False where a label was not seen in training."""
+    import pandas as pd
+
+    from .factors import encode_factors
+
+    frame = encode_factors(_in_fitted_order(absorb, absorbed.names))
+    if frame.codes.shape[0] != n_rows:
+        raise ValueError(f"absorb has {frame.codes.shape[0]} rows but X has {n_rows}")
+    if frame.codes.shape[1] != len(absorbed.names):
+        raise ValueError(
+            f"absorb has {frame.codes.shape[1]} factors; the model absorbed "
+            f"{len(absorbed.names)}: {absorbed.names}"
+        )
+    m = absorbed.effects[0].shape[1]
+    total = np.zeros((n_rows, m))
+    known = np.ones(n_rows, dtype=bool)
+    for q, (levels, phi) in enumerate(zip(absorbed.levels, absorbed.effects)):
+        new_levels = np.asarray(frame.levels[q], dtype=object)
+        lookup = pd.Index(pd.Index(levels).astype(object)).get_indexer(
+            pd.Index(new_levels).astype(object)
+        )
+        idx = lookup[frame.codes[:, q]]
+        seen = idx >= 0
+        known &= seen
+        total[seen] += phi[idx[seen]]
+    total[~known] = np.nan
+    return total, known
+
+
+def _in_fitted_order(absorb, names):
+    """A DataFrame's absorbed columns by the fitted names (any column order, extra
+    columns ignored); other inputs as given (positional)."""
+    columns = getattr(absorb, "columns", None)
+    if columns is None:
+        return absorb
+    labels = [str(c) for c in columns]
+    if all(n in labels for n in names):
+        return absorb[[columns[labels.index(n)] for n in names]]
+    return absorb
+
+
+def predict_absorbed(model, X, absorb, interval=None):
+    """``X coef + sum_q phi_q[level]`` for new rows of known levels (NaN, with a
+    warning, where a level was not seen in training)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model)
+    absorbed = getattr(model, "absorbed_", None)
+    if absorbed is None:
+        raise ValueError("absorb= is for models fitted with absorbed effects")
+    if absorb is None:
+        raise ValueError(
+            f"this model absorbed the effects of {absorbed.names}: predict(X, absorb=...) "
+            "needs the rows' levels of them (their effects are part of the prediction)"
+        )
+    if interval is not None:
+        raise ValueError(
+            "prediction intervals with absorbed effects are not available (the effects' "
+            "estimation error is not in the coefficients' covariance)"
+        )
+    linear = _linear_part(model, X)
+    effects, known = effect_of_rows(absorbed, absorb, linear.shape[0])
+    if not known.all():
+        warnings.warn(
+            f"{int((~known).sum())} row(s) have a level of {absorbed.names} not seen in "
+            "training: their prediction is NaN (no estimate of that effect)",
+            UserWarning,
+            stacklevel=external_stacklevel(),
+        )
+    out = linear.reshape(linear.shape[0], -1) + effects
+    return out[:, 0] if linear.ndim == 1 else out
+
+
+def _linear_part(model, X) -> np.ndarray:
+    """``X coef_`` (``intercept_`` is 0 with absorbed effects)."""
+    from ..models.base import LinearModel
+
+    return LinearModel.predict(model, X).astype(np.float64)

@@ -1,0 +1,391 @@
+"""Fitting least squares with absorbed fixed effects, from arrays in memory.
+
+Objective (fixest's ``feols``, scikit-learn's weighting)::
+
+    minimize over (beta, phi_1..phi_Q)   sum_i w_i (y_i - x_i' beta - sum_q phi_q[c_qi])^2
+
+with ``c_qi`` the level of row i in absorbed factor q.  By Frisch-Waugh-Lovell, beta is
+the least-squares fit, without intercept, of the demeaned columns (each column minus
+its W-projection onto the effects' span); the effects ``phi`` follow from beta.
+
+How (see :mod:`linreg.fixed_effects`): the rows are encoded, singletons and rows of
+zero weight removed (fixest's rule, reported), the cells (distinct level combinations)
+give the normal equations of the effects, which are solved in coefficient space for
+all columns of ``[X, Y]`` at once from their per-level sums; the columns are demeaned
+in place; their per-level sums (the gradient) and the spectral gap of the effects
+bound the demeaning error, and a refinement step (solve for the gradient, subtract)
+repeats until the coefficients' bound (:mod:`linreg.fixed_effects.certificate`) is
+below ``COEF_RTOL``.  Memory: one copy of ``[X, Y]`` plus O(levels + cells).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._warnings import external_stacklevel
+from ..solution import AccuracyWarning, RankDeficientWarning
+from .certificate import coefficient_bound, demeaning_error_bounds, rounding_estimate
+
+__all__ = ["AbsorbedEffects", "absorb_arrays", "COEF_RTOL"]
+
+#: The relative bound on the coefficients that the demeaning must certify.
+COEF_RTOL = 1e-10
+#: Refinement steps after the first solve (each: one solve and one subtraction).
+MAX_REFINEMENTS = 8
+#: Rows per block when subtracting the effects (bounds the temporary memory).
+ROW_BLOCK = 1 << 15
+#: A regressor whose demeaned norm is below this fraction of its norm is absorbed.
+COLLINEAR_RTOL = 1e-9
+
+
+@dataclass
+class AbsorbedEffects:
+    """What a fit with absorbed effects absorbed, and how well.
+
+    Attributes
+    ----------
+    names : list of str
+        The absorbed factors.
+    levels : list of ndarray
+        The labels of each factor's levels (after singleton removal).
+    n_levels : ndarray of int
+    n_singletons : int
+        Rows dropped because one of their levels occurs once (fixest's rule).
+    n_zero_weight : int
+        Rows of zero weight (they do not enter the fit).
+    n_input : int
+        Rows given to fit.
+    keep : ndarray of bool or None
+        Which of the input rows were fitted (None: all).
+    codes : ndarray of shape (n_kept, Q)
+        Level codes of the fitted rows.
+    effects : list of ndarray of shape (G_q, n_targets)
+        The fixed-effect estimates ``phi_q`` (fixest's normalization: every factor but
+        the first has its first level at 0).
+    certificate : dict
+        ``coef_bound`` (certified relative bound on the coefficients from the
+        demeaning), ``rounding`` (estimate of the rounding's part), ``eigenvalue``
+        (spectral gap used), ``refinements``, ``method``, ``iterations``.
+    collinear : list of str
+        Regressors absorbed by the effects (dropped: aliased, coefficient 0).
+    """
+
+    names: list
+    levels: list
+    n_levels: np.ndarray
+    n_singletons: int
+    n_zero_weight: int
+    n_input: int
+    keep: np.ndarray | None
+    codes: np.ndarray
+    effects: list = field(default_factory=list)
+    certificate: dict = field(default_factory=dict)
+    collinear: list = field(default_factory=list)
+    n_rows: int = 0
+    source_labels: list | None = None
+    _column_effects: list = field(default_factory=list, repr=False)
+    _shift: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_fitted(self) -> int:
+        """Rows fitted (after removing singletons and zero weights)."""
+        return int(self.codes.shape[0]) if self.codes is not None else int(self.n_rows)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_source", None)  # a chunked source is re-read, never pickled
+        labels = state.get("source_labels")
+        if labels is not None and not all(isinstance(v, str) for v in labels):
+            state["source_labels"] = None  # Dask collections
+        return state
+
+    def rows(self, values, what: str = "values"):
+        """The fitted rows of per-row ``values`` given for the input rows (or already
+        for the fitted rows)."""
+        if self.codes is None:
+            raise ValueError(
+                f"{what}: for a model fitted on a chunked source, name the columns "
+                "(file columns of a scan) or pass collections partitioned as the data"
+            )
+        values = np.asarray(values)
+        if values.shape[0] == self.n_fitted:
+            return values
+        if values.shape[0] != self.n_input:
+            raise ValueError(
+                f"{what} has {values.shape[0]} rows; the fit had {self.n_input} input rows "
+                f"({self.n_fitted} after removing singletons and zero weights)"
+            )
+        return values if self.keep is None else values[self.keep]
+
+    def describe(self) -> list[str]:
+        """Lines for the printed summary."""
+        parts = [f"{n} ({int(g):,} levels)" for n, g in zip(self.names, self.n_levels)]
+        lines = ["Absorbed effects: " + ", ".join(parts) + "."]
+        dropped = []
+        if self.n_singletons:
+            dropped.append(f"{self.n_singletons:,} singleton rows")
+        if self.n_zero_weight:
+            dropped.append(f"{self.n_zero_weight:,} rows of zero weight")
+        if dropped:
+            lines.append("Removed before fitting: " + " and ".join(dropped) + ".")
+        if self.collinear:
+            lines.append(
+                "Absorbed by the effects (collinear, dropped): " + ", ".join(self.collinear) + "."
+            )
+        return lines
+
+
+def absorb_arrays(X, Y, w, absorb, feature_names=None):
+    """Demean ``X`` and ``Y`` by the absorbed factors.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+    Y : ndarray of shape (n, m)
+    w : ndarray of shape (n,) or None
+    absorb : DataFrame, ndarray of shape (n,) or (n, Q), or list of 1-D arrays
+        The factors (any labels), one row per row of X.
+    feature_names : sequence of str, optional
+        For naming collinear regressors.
+
+    Returns
+    -------
+    Xt : ndarray of shape (n_kept, p)
+        The demeaned design (collinear columns set to exactly 0).
+    Yt : ndarray of shape (n_kept, m)
+    wt : ndarray of shape (n_kept,) or None
+    absorbed : AbsorbedEffects
+        Without ``effects`` (set by :func:`set_effects` once beta is known).
+    """
+    from .factors import encode_factors, recode, singleton_mask
+
+    n, p = X.shape
+    factors = encode_factors(absorb, _factor_names(absorb))
+    if factors.codes.shape[0] != n:
+        raise ValueError(
+            f"absorb has {factors.codes.shape[0]} rows but X has {n}: one label per row "
+            "of each absorbed factor"
+        )
+    keep = singleton_mask(factors.codes)
+    n_singletons = int(n - keep.sum())
+    n_zero = 0
+    if w is not None:
+        positive = w > 0
+        n_zero = int(np.count_nonzero(keep & ~positive))
+        if n_zero:
+            keep = keep & positive
+            # removing zero-weight rows can leave new singletons
+            keep[keep] = singleton_mask(factors.codes[keep])
+            n_singletons = int(n - keep.sum()) - n_zero
+    if not keep.any():
+        raise ValueError(
+            "no rows left after removing singletons (levels of an absorbed factor that "
+            "occur once) and rows of zero weight: nothing to fit"
+        )
+    all_kept = bool(keep.all())
+    if not all_kept:
+        factors = recode(factors, keep)
+    V = _stacked(X, Y, None if all_kept else keep)
+    wk = None if w is None else (w if all_kept else w[keep])
+    absorbed = AbsorbedEffects(
+        names=list(factors.names),
+        levels=list(factors.levels),
+        n_levels=np.asarray(factors.n_levels, dtype=np.int64),
+        n_singletons=n_singletons,
+        n_zero_weight=n_zero,
+        n_input=n,
+        keep=None if all_kept else keep,
+        codes=factors.codes,
+    )
+    names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(p)]
+    _demean(V, wk, absorbed, p, names)
+    return V[:, :p], V[:, p:], wk, absorbed
+
+
+def _factor_names(absorb):
+    names = getattr(absorb, "columns", None)
+    if names is not None:
+        return [str(c) for c in names]
+    name = getattr(absorb, "name", None)
+    if name is not None:
+        return [str(name)]
+    return None
+
+
+def _stacked(X, Y, keep):
+    """``[X, Y]`` (the kept rows) as one float64 array: the one copy demeaned in place."""
+    p, m = X.shape[1], Y.shape[1]
+    if keep is None:
+        V = np.empty((X.shape[0], p + m), dtype=np.float64)
+        V[:, :p] = X
+        V[:, p:] = Y
+        return V
+    V = np.empty((int(keep.sum()), p + m), dtype=np.float64)
+    V[:, :p] = X[keep]
+    V[:, p:] = Y[keep]
+    return V
+
+
+def _demean(V, w, absorbed: AbsorbedEffects, p: int, names) -> None:
+    """Demean the columns of V in place; record the column effects, the collinear
+    regressors and the certificate (warning when it does not reach ``COEF_RTOL``)."""
+    from .effects import EffectSystem
+    from .factors import cells_of
+
+    codes = absorbed.codes
+    # A constant lies in the effects' span: removing the column means changes nothing
+    # but the size of the numbers the sums add up.
+    shift = np.average(V, axis=0, weights=w) if V.shape[0] else np.zeros(V.shape[1])
+    V -= shift
+    original = _norms(V[:, :p])
+    cells, _ = cells_of(codes, w)
+    system = EffectSystem(cells, absorbed.n_levels)
+    eigenvalue = float(system.smallest_nonzero_eigenvalue())
+    gradient = _level_sums(V, w, codes, absorbed.n_levels)
+    alpha, info = system.solve(gradient)
+    iterations = int(info.get("iterations", 0))
+    _subtract(V, alpha, codes)
+    live = _drop_collinear(V, original, absorbed, names)
+    refinements = 0
+    while True:
+        gradient = _level_sums(V, w, codes, absorbed.n_levels)
+        bounds = demeaning_error_bounds(gradient, system.level_weight, eigenvalue)
+        A = V[:, :p][:, live]
+        gram = _gram(A, w)
+        bound = coefficient_bound(gram, _coef(gram, A, V[:, p:], w), bounds[:p][live],
+                                  bounds[p:])  # fmt: skip
+        if bound <= COEF_RTOL or refinements >= MAX_REFINEMENTS:
+            break
+        refinements += 1
+        delta, info = system.solve(gradient)
+        iterations += int(info.get("iterations", 0))
+        _subtract(V, delta, codes)
+        V[:, np.flatnonzero(~live)] = 0.0
+        alpha = [a + d for a, d in zip(alpha, delta)]
+    absorbed._column_effects = alpha
+    absorbed._shift = shift
+    rounding = rounding_estimate(original[live], _norms(A), gram)
+    absorbed.certificate = {
+        "coef_bound": float(bound),
+        "rounding": float(rounding),
+        "eigenvalue": eigenvalue,
+        "refinements": refinements,
+        "iterations": iterations,
+        "method": str(info.get("method", "")),
+    }
+    _warn_uncertified(bound, eigenvalue, refinements, rounding, original[live], _norms(A),
+                      [n for n, k in zip(names, live) if k])  # fmt: skip
+
+
+def _norms(A) -> np.ndarray:
+    return np.sqrt(np.einsum("ij,ij->j", A, A))
+
+
+def _drop_collinear(V, original, absorbed: AbsorbedEffects, names) -> np.ndarray:
+    """Regressors whose demeaned norm is at the rounding level of their norm are
+    absorbed by the effects: set to 0 (aliased in the solve), named in a warning.
+    Returns the mask of the regressors kept."""
+    p = original.shape[0]
+    demeaned = _norms(V[:, :p])
+    gone = demeaned <= COLLINEAR_RTOL * original
+    if gone.any():
+        V[:, np.flatnonzero(gone)] = 0.0
+        absorbed.collinear = [names[j] for j in np.flatnonzero(gone)]
+        warnings.warn(
+            f"regressor(s) {absorbed.collinear} are collinear with the absorbed effects "
+            f"{absorbed.names} (constant within their levels): dropped, as fixest does "
+            "(coefficient 0, not identified in the summary)",
+            RankDeficientWarning,
+            stacklevel=external_stacklevel(),
+        )
+    return ~gone
+
+
+def _warn_uncertified(bound, eigenvalue, refinements, rounding, original, demeaned, names):
+    """AccuracyWarnings when the certificate did not reach ``COEF_RTOL``, or when
+    rounding (a regressor almost absorbed by the effects) limits the coefficients."""
+    if not bound <= COEF_RTOL:
+        why = (
+            "the spectral gap of the absorbed effects could not be bounded"
+            if not eigenvalue > 0
+            else f"the demeaning did not get there in {refinements} refinements"
+        )
+        warnings.warn(
+            f"the coefficients are certified only to {bound:.1e} relative (target "
+            f"{COEF_RTOL:.0e}): {why}",
+            AccuracyWarning,
+            stacklevel=external_stacklevel(),
+        )
+    if rounding > 1e-8:
+        j = int(np.argmax(original / np.where(demeaned > 0, demeaned, np.inf)))
+        warnings.warn(
+            f"the coefficients are accurate to about {rounding:.1e} relative only: "
+            f"regressor {names[j]!r} is almost absorbed by the effects (its within-level "
+            f"variation is {demeaned[j] / original[j]:.1e} of its variation), so rounding "
+            "in its demeaned values is amplified",
+            AccuracyWarning,
+            stacklevel=external_stacklevel(),
+        )
+
+
+def _level_sums(V, w, codes, n_levels) -> list:
+    """Per-level sums ``D_q'W V`` of every column, one array per factor."""
+    from .effects import group_sums
+
+    return [group_sums(codes[:, q], int(n_levels[q]), V, w) for q in range(codes.shape[1])]
+
+
+def _subtract(V, alpha, codes) -> None:
+    """``V -= sum_q alpha_q[codes_q]`` in place, in row blocks (small temporaries)."""
+    n = V.shape[0]
+    for start in range(0, n, ROW_BLOCK):
+        stop = min(n, start + ROW_BLOCK)
+        block = alpha[0][codes[start:stop, 0]]
+        for q in range(1, len(alpha)):
+            block += alpha[q][codes[start:stop, q]]
+        V[start:stop] -= block
+
+
+def _gram(A, w):
+    """``A'WA``."""
+    if w is None:
+        return A.T @ A
+    return A.T @ (A * w[:, None])
+
+
+def _coef(gram, A, Y, w):
+    """Least-squares coefficients of the demeaned targets on the demeaned design (for
+    the certificate only; the model's own solve follows), one row per target."""
+    if A.shape[1] == 0:
+        return np.zeros((Y.shape[1], 0))
+    rhs = A.T @ (Y if w is None else Y * w[:, None])
+    coef, *_ = np.linalg.lstsq(gram, rhs, rcond=None)
+    return coef.T
+
+
+def set_effects(absorbed: AbsorbedEffects, coef) -> None:
+    """The fixed-effect estimates ``phi_q = alpha_q(y) - alpha_q(X) beta`` per target.
+
+    The column effects solved the demeaning of the shifted columns ``[X, Y] - shift``;
+    the shift's part ``shift_y - shift_x' beta`` is a constant, given to the first
+    factor; then every other factor has its first level moved to 0 (fixest's
+    normalization; a constant moved between factors changes no prediction).
+    """
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))  # (m, p)
+    p = coef.shape[1]
+    alpha = absorbed._column_effects
+    shift = absorbed._shift
+    constant = shift[p:] - coef @ shift[:p]  # (m,)
+    effects = []
+    for a in alpha:
+        effects.append(a[:, p:] - a[:, :p] @ coef.T)  # (G_q, m)
+    effects[0] = effects[0] + constant[None, :]
+    for q in range(1, len(effects)):
+        if effects[q].shape[0]:
+            ref = effects[q][0].copy()
+            effects[q] = effects[q] - ref[None, :]
+            effects[0] = effects[0] + ref[None, :]
+    absorbed.effects = effects

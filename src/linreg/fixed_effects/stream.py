@@ -1,0 +1,420 @@
+"""Absorbed effects on data read in chunks: :func:`linreg.scan` files and Dask.
+
+The same least-squares problem as :mod:`linreg.fixed_effects.fit`, with the rows never
+held in memory.  What stays in memory: the cells (distinct combinations of levels, with
+their counts and weights), the level dictionaries, and per-level sums of the columns,
+``G x (p + m)`` numbers per factor.  The passes over the data:
+
+1. the cells, the column sums (for a shift) and the rows of zero weight;
+2. per-level sums of the (shifted) columns: the right-hand sides of the effects'
+   normal equations, which are solved in memory (:mod:`linreg.fixed_effects.effects`);
+3. a sweep: the rows demeaned on the fly, their Moments (the demeaned problem's) and
+   their per-level sums (the gradient that bounds the demeaning error); repeated, each
+   time after a refinement solve, until the coefficients are certified
+   (:mod:`linreg.fixed_effects.certificate`) -- usually once.
+
+The fitted model then holds a :class:`DemeanedSource`: the source with the rows
+demeaned as they are read, so that ``summary()``'s passes (residuals, clusters) run on
+it like on any source.  A file scan thus costs 3 passes to fit (plus one per
+refinement) and one per later pass of inference; memory O(cells + levels x columns).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._warnings import external_stacklevel
+from ..moments import Moments
+from ..solution import RankDeficientWarning
+from ..sources.base import ChunkSource
+from .certificate import coefficient_bound, demeaning_error_bounds
+from .fit import COEF_RTOL, COLLINEAR_RTOL, MAX_REFINEMENTS, AbsorbedEffects, set_effects
+
+__all__ = ["DemeanedSource", "fit_stream"]
+
+#: Pending cell rows (summed over chunks) that trigger a merge of the partial tables.
+MERGE_ROWS = 1 << 20
+
+
+# ------------------------------------------------------------------ pass 1: cells
+class _CellCounts:
+    """Partial result of the first pass: the chunks' cells (label tuples with their
+    row counts and weight sums), the weighted column sums, the zero-weight rows.
+    ``+`` concatenates and merges by key once enough rows are pending."""
+
+    def __init__(self, frames, sums, weight, n_zero):
+        self.frames, self.sums, self.weight, self.n_zero = frames, sums, weight, n_zero
+
+    def __add__(self, other):
+        out = _CellCounts(
+            self.frames + other.frames,
+            self.sums + other.sums,
+            self.weight + other.weight,
+            self.n_zero + other.n_zero,
+        )
+        if sum(len(f) for f in out.frames) > MERGE_ROWS + 2 * len(out.frames[0]):
+            out.frames = [_merge_frames(out.frames)]
+        return out
+
+
+def _merge_frames(frames):
+    import pandas as pd
+
+    keys = [c for c in frames[0].columns if c not in ("count", "weight")]
+    whole = pd.concat(frames, ignore_index=True)
+    return whole.groupby(keys, sort=False, observed=True).sum().reset_index()
+
+
+class _CellsOf:
+    """The first pass's function of a chunk (picklable for Dask)."""
+
+    def __init__(self, n_factors: int):
+        self.n_factors = n_factors
+
+    def __call__(self, X, Y, w, E):
+        import pandas as pd
+
+        labels = E[: self.n_factors]
+        n = X.shape[0]
+        keep = np.ones(n, dtype=bool) if w is None else np.asarray(w) > 0
+        weight = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+        frame = pd.DataFrame({f"f{q}": np.asarray(v)[keep] for q, v in enumerate(labels)})
+        frame["count"] = 1
+        frame["weight"] = weight[keep]
+        frame = _merge_frames([frame])
+        V = np.hstack([X, Y])
+        sums = weight[keep] @ V[keep]
+        return _CellCounts([frame], sums, float(weight[keep].sum()), int(n - keep.sum()))
+
+
+# ------------------------------------------------------------- rows to codes
+class _RowCodes:
+    """Labels of a chunk -> the fitted levels' codes, and which rows are fitted (not of
+    zero weight, not in a cell removed as a singleton).  Picklable."""
+
+    def __init__(self, indexes, remap, radix, dropped):
+        self.indexes, self.remap, self.radix, self.dropped = indexes, remap, radix, dropped
+
+    def __call__(self, labels, w):
+        raw = np.empty((len(labels[0]), len(labels)), dtype=np.int64)
+        for q, (index, values) in enumerate(zip(self.indexes, labels)):
+            raw[:, q] = index.get_indexer(np.asarray(values))
+        if (raw < 0).any():
+            raise ValueError(
+                "a label of an absorbed factor was not in the first pass over the data "
+                "(did the files change?)"
+            )
+        keep = np.ones(raw.shape[0], dtype=bool) if w is None else np.asarray(w) > 0
+        if self.dropped.size:
+            keep &= ~np.isin(raw @ self.radix, self.dropped)
+        codes = np.empty((int(keep.sum()), raw.shape[1]), dtype=np.int64)
+        for q in range(raw.shape[1]):
+            codes[:, q] = self.remap[q][raw[keep, q]]
+        return codes, keep
+
+
+def _row_codes_and_cells(table, n_factors: int):
+    """From the first pass's cells: the singleton-free cells (fitted codes), the level
+    labels, the row mapping and the number of singleton rows."""
+    import pandas as pd
+
+    from .factors import Cells, cell_singleton_mask
+
+    indexes, raw_codes, all_levels = [], [], []
+    for q in range(n_factors):
+        codes, levels = pd.factorize(table[f"f{q}"], sort=True)
+        indexes.append(pd.Index(levels))
+        raw_codes.append(np.asarray(codes, dtype=np.int64))
+        all_levels.append(np.asarray(levels))
+    raw = np.column_stack(raw_codes)
+    count = table["count"].to_numpy(dtype=np.int64)
+    weight = table["weight"].to_numpy(dtype=np.float64)
+    sizes = np.array([len(ix) for ix in indexes], dtype=np.int64)
+    if float(np.prod(sizes.astype(np.float64))) >= 2.0**62:
+        raise ValueError(
+            "the absorbed factors have too many level combinations for the streamed fit "
+            f"({' x '.join(map(str, sizes))}); fit in memory"
+        )
+    radix = np.ones(n_factors, dtype=np.int64)
+    for q in range(n_factors - 2, -1, -1):
+        radix[q] = radix[q + 1] * sizes[q + 1]
+    keep = cell_singleton_mask(Cells(codes=raw, count=count, weight=weight))
+    dropped = np.sort(raw[~keep] @ radix)
+    remap, levels, fitted = [], [], np.empty((int(keep.sum()), n_factors), dtype=np.int64)
+    for q in range(n_factors):
+        used = np.unique(raw[keep, q])
+        mapping = np.full(sizes[q], -1, dtype=np.int64)
+        mapping[used] = np.arange(used.size)
+        remap.append(mapping)
+        levels.append(all_levels[q][used])
+        fitted[:, q] = mapping[raw[keep, q]]
+    cells = Cells(codes=fitted, count=count[keep], weight=weight[keep])
+    row_codes = _RowCodes(indexes, remap, radix, dropped)
+    return cells, levels, row_codes, int(count[~keep].sum())
+
+
+# ------------------------------------------------------------------ the sweeps
+class _SweepPart:
+    """Per-level sums of the demeaned columns, their Moments and squared norms."""
+
+    def __init__(self, gradient, moments, squares):
+        self.gradient, self.moments, self.squares = gradient, moments, squares
+
+    def __add__(self, other):
+        return _SweepPart(
+            [a + b for a, b in zip(self.gradient, other.gradient)],
+            None if self.moments is None else self.moments.merge(other.moments),
+            self.squares + other.squares,
+        )
+
+
+class _Demean:
+    """A chunk's fitted rows demeaned: ``[X, Y] - shift - sum_q alpha_q[level]``, the
+    collinear regressors set to 0.  Picklable (the Dask workers run it)."""
+
+    def __init__(self, row_codes, n_factors, n_levels, shift, alpha, zero, p):
+        self.row_codes, self.n_factors, self.n_levels = row_codes, n_factors, n_levels
+        self.shift, self.alpha, self.zero, self.p = shift, alpha, zero, p
+
+    def __call__(self, X, Y, w, E):
+        codes, keep = self.row_codes(E[: self.n_factors], w)
+        V = np.hstack([X[keep], Y[keep]]) - self.shift
+        if self.alpha is not None:
+            for q, a in enumerate(self.alpha):
+                V -= a[codes[:, q]]
+        if self.zero.size:
+            V[:, self.zero] = 0.0
+        wk = None if w is None else np.asarray(w, dtype=np.float64)[keep]
+        return V, wk, codes, keep
+
+
+class _Sweep:
+    """The sweep pass's function: gradient, Moments (optional) and squares of a chunk."""
+
+    def __init__(self, demean: _Demean, with_moments: bool):
+        self.demean, self.with_moments = demean, with_moments
+
+    def __call__(self, X, Y, w, E):
+        from .effects import group_sums
+
+        V, wk, codes, _ = self.demean(X, Y, w, E)
+        d = self.demean
+        gradient = [
+            group_sums(codes[:, q], int(d.n_levels[q]), V, wk) for q in range(d.n_factors)
+        ]
+        moments = None
+        if self.with_moments:
+            moments = Moments.of_chunk(V[:, : d.p], V[:, d.p :], wk)
+        return _SweepPart(gradient, moments, np.einsum("ij,ij->j", V, V))
+
+
+# ------------------------------------------------------------- the source
+class DemeanedSource(ChunkSource):
+    """A chunked source whose rows are demeaned by the absorbed effects as they are
+    read (the fitted rows only); its Moments are those of the certifying sweep."""
+
+    def __init__(self, inner, labels, demean: _Demean, moments: Moments):
+        self._inner, self._labels, self._demean, self._moments = inner, labels, demean, moments
+        self.feature_names = inner.feature_names
+        self.target_names = inner.target_names
+        self.n_features, self.n_targets = inner.n_features, inner.n_targets
+        self.weighted, self.y_was_1d = inner.weighted, inner.y_was_1d
+
+    def __getattr__(self, name):
+        # what inference asks of the underlying source (a scan's files and columns, a
+        # Dask source's partitions) for the labels it reads alongside
+        if name.startswith("__") or name in ("_inner",):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+    def moments(self) -> Moments:
+        return self._moments
+
+    def reduce(self, func, extra=None):
+        wrapped = _Wrapped(self._demean, func, extra is not None)
+        return self._inner.reduce(wrapped, extra=list(self._labels) + list(extra or []))
+
+
+class _Wrapped:
+    def __init__(self, demean, func, has_extra):
+        self.demean, self.func, self.has_extra = demean, func, has_extra
+
+    def __call__(self, X, Y, w, E):
+        V, wk, _, keep = self.demean(X, Y, w, E)
+        p = self.demean.p
+        args = (V[:, :p], V[:, p:], wk)
+        if self.has_extra:
+            rest = tuple(np.asarray(e)[keep] for e in E[self.demean.n_factors :])
+            return self.func(*args, rest)
+        return self.func(*args)
+
+
+# ---------------------------------------------------------------- the fit
+def _labels_of(source, absorb) -> tuple[list, list]:
+    """``(names, labels)``: the absorbed factors' names and what the source's
+    ``reduce(extra=...)`` reads for them (file column names; Dask collections)."""
+    if hasattr(source, "files"):
+        names = [absorb] if isinstance(absorb, str) else list(absorb)
+        names = [n.strip() for name in names for n in name.split("+")]
+        if not names or not all(isinstance(n, str) and n for n in names):
+            raise ValueError("absorb= names the columns of the files holding the factors")
+        for f, cols in zip(source.files, source._columns):
+            unknown = [n for n in names if n not in cols]
+            if unknown:
+                raise ValueError(f"absorb: unknown column {unknown[0]!r} in {f!r}")
+        used = set(source.feature_names) | set(source.target_names)
+        both = [n for n in names if n in used]
+        if both:
+            raise ValueError(
+                f"absorb: column(s) {both} are also features or targets of the scan; "
+                "leave them out of features="
+            )
+        return names, names
+    if isinstance(absorb, (list, tuple)):
+        labels = list(absorb)
+    elif getattr(absorb, "ndim", 1) == 2 and hasattr(absorb, "columns"):
+        labels = [absorb[c] for c in absorb.columns]
+    else:
+        labels = [absorb]
+    names = [str(getattr(v, "name", None) or f"f{q}") for q, v in enumerate(labels)]
+    return names, labels
+
+
+def fit_stream(model, source, dtype, absorb):
+    """Fit ``model`` with absorbed effects on a chunked source (see the module)."""
+    from .effects import EffectSystem
+
+    names, labels = _labels_of(source, absorb)
+    Q, p = len(names), source.n_features
+    first = source.reduce(_CellsOf(Q), extra=labels)
+    table = _merge_frames(first.frames)
+    if not len(table):
+        raise ValueError("no rows of positive weight to fit")
+    cells, levels, row_codes, n_singletons = _row_codes_and_cells(table, Q)
+    if not len(cells.count):
+        raise ValueError("no rows left after removing singletons: nothing to fit")
+    n_levels = np.array([len(v) for v in levels], dtype=np.int64)
+    shift = first.sums / first.weight
+    system = EffectSystem(cells, n_levels)
+    eigenvalue = float(system.smallest_nonzero_eigenvalue())
+    zero = np.zeros(0, dtype=np.int64)
+
+    def sweep(alpha, with_moments):
+        demean = _Demean(row_codes, Q, n_levels, shift, alpha, zero, p)
+        return demean, source.reduce(_Sweep(demean, with_moments), extra=labels)
+
+    _, part = sweep(None, False)
+    original = np.sqrt(part.squares[:p])
+    alpha, info = system.solve(part.gradient)
+    refinements, collinear_checked = 0, False
+    while True:
+        demean, part = sweep(alpha, True)
+        if not collinear_checked:
+            collinear_checked = True
+            gone = np.flatnonzero(np.sqrt(part.squares[:p]) <= COLLINEAR_RTOL * original)
+            if gone.size:
+                zero = gone
+                continue
+        bounds = demeaning_error_bounds(part.gradient, system.level_weight, eigenvalue)
+        live = np.setdiff1d(np.arange(p), zero)
+        cross = part.moments.uncentred()
+        gram = cross[np.ix_(live, live)]
+        rhs = cross[np.ix_(live, np.arange(p, cross.shape[0]))]
+        coef = np.linalg.lstsq(gram, rhs, rcond=None)[0].T if live.size else np.zeros((0, 0))
+        bound = coefficient_bound(gram, coef, bounds[:p][live], bounds[p:])
+        if bound <= COEF_RTOL or refinements >= MAX_REFINEMENTS:
+            break
+        refinements += 1
+        delta, info = system.solve(part.gradient)
+        alpha = [a + d for a, d in zip(alpha, delta)]
+    feature_labels = source.feature_names or [f"x{j}" for j in range(p)]
+    absorbed = AbsorbedEffects(
+        names=names,
+        levels=levels,
+        n_levels=n_levels,
+        n_singletons=n_singletons,
+        n_zero_weight=int(first.n_zero),
+        n_input=int(part.moments.n_samples + n_singletons + first.n_zero),
+        keep=None,
+        codes=None,
+    )
+    absorbed.n_rows = int(part.moments.n_samples)
+    absorbed.source_labels = labels
+    absorbed._column_effects, absorbed._shift = alpha, shift
+    absorbed.certificate = {
+        "coef_bound": float(bound),
+        "eigenvalue": eigenvalue,
+        "refinements": refinements,
+        "method": str(info.get("method", "")),
+        "passes": 3 + refinements + (1 if zero.size else 0),
+    }
+    if zero.size:
+        absorbed.collinear = [feature_labels[j] for j in zero]
+        warnings.warn(
+            f"regressor(s) {absorbed.collinear} are collinear with the absorbed effects "
+            f"{names} (constant within their levels): dropped, as fixest does",
+            RankDeficientWarning,
+            stacklevel=external_stacklevel(),
+        )
+    from .fit import _warn_uncertified
+
+    _warn_uncertified(bound, eigenvalue, refinements, 0.0, original, original, feature_labels)
+    model.absorbed_ = absorbed
+    with warnings.catch_warnings():
+        if zero.size:
+            warnings.simplefilter("ignore", RankDeficientWarning)
+        model._fit_source(DemeanedSource(source, labels, demean, part.moments), dtype)
+    absorbed._source = source  # for the nesting pass of a clustered summary; not pickled
+    set_effects(absorbed, model.solution_.coef)
+    return model
+
+
+# ------------------------------------------------------------------ nesting
+class _Pairs:
+    """Distinct (factor label, cluster label) pairs of each factor and clustering
+    variable (a partial result; ``+`` unites)."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def __add__(self, other):
+        return _Pairs([_distinct([a, b]) for a, b in zip(self.pairs, other.pairs)])
+
+
+def _distinct(frames):
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True).drop_duplicates()
+
+
+class _PairsOf:
+    def __init__(self, n_factors: int, n_ways: int):
+        self.n_factors, self.n_ways = n_factors, n_ways
+
+    def __call__(self, X, Y, w, E):
+        import pandas as pd
+
+        out = []
+        for q in range(self.n_factors):
+            for c in range(self.n_ways):
+                cluster = np.asarray(E[self.n_factors + c])
+                frame = pd.DataFrame({"f": np.asarray(E[q]), "c": cluster})
+                out.append(frame.drop_duplicates())
+        return _Pairs(out)
+
+
+def streamed_nesting(absorbed, extra) -> list:
+    """Per absorbed factor, whether each of its levels lies within one cluster of one
+    of the clustering variables ``extra`` (read from the source in one pass)."""
+    source = getattr(absorbed, "_source", None)
+    if source is None:
+        return [False] * len(absorbed.names)
+    Q, C = len(absorbed.names), len(extra)
+    part = source.reduce(_PairsOf(Q, C), extra=list(absorbed.source_labels) + list(extra))
+    flags = []
+    for q in range(Q):
+        pairs = part.pairs[q * C : (q + 1) * C]
+        flags.append(any(not frame["f"].duplicated().any() for frame in pairs))
+    return flags
