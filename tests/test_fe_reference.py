@@ -153,16 +153,22 @@ def _data(case):
 
 
 @cache
-def _feols(case, vcov, target="y", xs=tuple(XS)):
+def _feols_fit(case, target):
     df = _data(case)
     _, effects, weighted, _ = CASES[case]
-    fml = f"{target} ~ {' + '.join(xs)} | {' + '.join(effects)}"
+    fml = f"{target} ~ {' + '.join(XS)} | {' + '.join(effects)}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyfixest's singleton notice
         return pf.feols(
-            fml, data=df, vcov=_pf_vcov(vcov), weights="w" if weighted else None,
+            fml, data=df, vcov="iid", weights="w" if weighted else None,
             demeaner=pf.MapDemeaner(fixef_tol=TIGHT, fixef_maxiter=100_000),
         )  # fmt: skip
+
+
+def _feols(case, vcov, target="y"):
+    """pyfixest's fit (cached) with its covariance set to ``vcov`` in place (pyfixest's
+    ``Feols.vcov``, which redoes its inference): read it before the next call."""
+    return _feols_fit(case, target).vcov(_pf_vcov(vcov))
 
 
 @cache
@@ -234,6 +240,64 @@ def test_singleton_chain_is_counted():
     one_round = _iterated_singletons(df[["firm", "year"]], rounds=1)
     assert one_round[-7:].sum() == 3  # (101, 20), (101, 3), (104, 3) survive round 1
     assert _linreg("unbalanced_singletons").absorbed_.n_singletons == (~keep).sum()
+
+
+U, S = "unbalanced_singletons", "state_county_nested"
+SSC_CASES = [
+    (U, "iid", {"k_adj": False}),
+    (U, "iid", {"k_fixef": "none"}),
+    (U, "hetero", {"k_fixef": "full"}),
+    (U, "hetero", {"k_adj": False}),
+    (U, "CRV1:ind", {"k_fixef": "full"}),
+    (U, "CRV1:ind", {"k_fixef": "none"}),
+    (U, "CRV1:firm+year", {"G_df": "conventional"}),
+    (U, "CRV1:firm+year", {"k_adj": False, "G_adj": False}),
+    (S, "iid", {"k_adj": False, "k_fixef": "full", "G_df": "conventional"}),
+    (S, "CRV1:state", {"k_fixef": "full"}),
+    (S, "CRV1:county", {"k_adj": False}),
+    (S, "CRV1:state+year", {"G_df": "conventional"}),
+]
+
+
+@pytest.mark.parametrize(("case", "vcov", "ssc"), SSC_CASES)
+def test_ssc_options_match_pyfixest(case, vcov, ssc):
+    """fixest's small-sample options (pyfixest's ``ssc()`` names) other than the
+    defaults, nested effects included."""
+    df = _data(case)
+    _, effects, weighted, _ = CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols(f"y ~ {' + '.join(XS)} | {' + '.join(effects)}", data=df,
+                       vcov=_pf_vcov(vcov), weights="w" if weighted else None,
+                       ssc=pf.ssc(**ssc),
+                       demeaner=pf.MapDemeaner(fixef_tol=TIGHT, fixef_maxiter=100_000))  # fmt: skip
+    _assert_matches(_linreg(case).summary(**_linreg_cov(df, vcov), ssc=ssc), ref)
+
+
+@pytest.mark.parametrize("vcov", FOUR)
+def test_zero_weights_leave_before_singletons(vcov):
+    """fixest drops rows of weight 0 first, then singletons (pyfixest refuses zero
+    weights: its fit on the rows of positive weight is the reference); a firm of two
+    rows, one of weight 0, becomes a singleton and goes."""
+    df = _data("weighted").copy()
+    size = df.groupby("firm")["firm"].transform("size").to_numpy()
+    pair = np.flatnonzero((size == 2) & (df["firm"].to_numpy() < 100))  # not the chain
+    assert len(pair) == 2 and df["firm"].iloc[pair[0]] == df["firm"].iloc[pair[1]]
+    df.loc[df.index[pair[0]], "w"] = 0.0
+    df.loc[df.index[::9], "w"] = 0.0
+    pos = df[df["w"] > 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols("y ~ x1 + x2 + x3 | firm + year", data=pos, weights="w",
+                       vcov=_pf_vcov(vcov),
+                       demeaner=pf.MapDemeaner(fixef_tol=TIGHT, fixef_maxiter=100_000))  # fmt: skip
+    keep = _iterated_singletons(pos[["firm", "year"]])
+    assert ref._N == keep.sum()
+    assert not keep[pos.index.get_loc(df.index[pair[1]])]  # the cascade happened
+    model = linreg.LinearRegression().fit(df[XS], df["y"], sample_weight=df["w"].to_numpy(),
+                                          absorb=df[["firm", "year"]])  # fmt: skip
+    assert_allclose(model.coef_, ref.coef().to_numpy(), rtol=RTOL)
+    _assert_matches(model.summary(**_linreg_cov(df, vcov)), ref)
 
 
 @pytest.mark.parametrize("case", ["balanced", "weighted", "three_effects_weighted"])
