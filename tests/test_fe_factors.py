@@ -132,6 +132,18 @@ def test_singletons_equal_pyfixest(seed, sizes):
     np.testing.assert_array_equal(keep, _brute_singletons(codes))
 
 
+def test_long_chains_in_three_factors_equal_pyfixest():
+    rng = np.random.default_rng(11)
+    chain = _chain(300, offset=50)
+    df = pd.concat([_panel(11, 3000, [200, 30]), chain], ignore_index=True)
+    df["f2"] = rng.integers(0, 4, len(df))
+    codes = F.encode_factors(df.sample(frac=1.0, random_state=1)).codes
+    keep = F.singleton_mask(codes)
+    np.testing.assert_array_equal(keep, ~detect_singletons(codes))
+    cells, row_to_cell = F.cells_of(codes)
+    np.testing.assert_array_equal(F.cell_singleton_mask(cells)[row_to_cell], keep)
+
+
 def test_singleton_chain_is_removed_entirely():
     df = pd.concat([_chain(40), pd.DataFrame({"f0": [500, 500, 501, 501],
                                               "f1": [600, 601, 600, 601]})])
@@ -163,6 +175,11 @@ def test_singletons_property(rows):
     np.testing.assert_array_equal(keep, _brute_singletons(codes))
     cells, row_to_cell = F.cells_of(codes)
     np.testing.assert_array_equal(F.cell_singleton_mask(cells)[row_to_cell], keep)
+    # the frontier that finishes long chains, entered at once or after one sweep
+    for sweeps in (0, 1):
+        np.testing.assert_array_equal(F._iterative_singletons(codes, None, sweeps), keep)
+        cell_keep = F._iterative_singletons(cells.codes, cells.count, sweeps)
+        np.testing.assert_array_equal(cell_keep[row_to_cell], keep)
 
 
 def test_singleton_mask_validates_codes():

@@ -37,6 +37,8 @@ _KEY_LIMIT = 2**62
 # Direct addressing (bincount over the key space) when the key space is at most this
 # many times the number of rows: cheaper than hashing.
 _DENSE_FACTOR = 4
+# Whole-row singleton sweeps (one factor each) before following removed rows instead.
+_FULL_SWEEPS = 8
 
 
 @dataclass
@@ -243,26 +245,31 @@ def recode(factors: Factors, keep) -> Factors:
 # --------------------------------------------------------------------------- singletons
 
 
-def _iterative_singletons(codes: np.ndarray, multiplicity=None) -> np.ndarray:
+def _iterative_singletons(codes: np.ndarray, multiplicity=None, full_sweeps=None) -> np.ndarray:
     """Keep-mask of the largest subset in which no level has total multiplicity 1.
 
-    Rounds: in each factor, count the (multiplicity-weighted) rows of each level among
-    the rows still kept and drop the rows of levels counted once; repeat until a round
-    drops nothing.  The fixed point does not depend on the order (the union of two
-    singleton-free subsets is singleton-free), so it equals fixest's and pyfixest's.
-    Cost ``O(n_kept Q)`` per round.
+    Sweeps: in each factor in turn, count the (multiplicity-weighted) rows of each level
+    among the rows still kept and drop the rows of levels counted once, until every
+    factor has been swept once without a drop.  The fixed point does not depend on the
+    order (the union of two singleton-free subsets is singleton-free), so it equals
+    fixest's and pyfixest's.  Each sweep costs ``O(n_kept)``; after ``full_sweeps``
+    sweeps (a chain of singletons, each removal exposing the next) the rest is done by
+    :func:`_singleton_frontier`, ``O(n log n)`` in all whatever the chain length.
     """
     n, n_fact = codes.shape
     keep = np.ones(n, dtype=bool)
     if n == 0:
         return keep
+    full_sweeps = _FULL_SWEEPS if full_sweeps is None else full_sweeps
     n_levels = codes.max(axis=0) + 1
     idx = np.arange(n)
     mult = None if multiplicity is None else np.asarray(multiplicity, dtype=np.float64)
-    stable = 0  # factors checked in a row without a drop
+    stable = 0  # factors swept in a row without a drop
     q = 0
-    while stable < n_fact and idx.size:
-        col = codes[idx, q]
+    for _ in range(full_sweeps):
+        if stable >= n_fact or idx.size == 0:
+            return keep
+        col = np.take(codes[:, q], idx)
         w = None if mult is None else mult[idx]
         counts = np.bincount(col, weights=w, minlength=int(n_levels[q]))
         single = counts[col] == 1
@@ -273,7 +280,49 @@ def _iterative_singletons(codes: np.ndarray, multiplicity=None) -> np.ndarray:
         else:
             stable += 1
         q = (q + 1) % n_fact
+    if stable < n_fact and idx.size:
+        _singleton_frontier(codes, mult, keep, idx, n_levels)
     return keep
+
+
+def _singleton_frontier(codes, mult, keep, idx, n_levels) -> None:
+    """Finish singleton removal on the rows ``idx`` by following removed rows' levels.
+
+    Only a level that loses a row can become a singleton, and each level does so at most
+    once, so scanning the rows of those levels (grouped once by a stable sort per
+    factor) costs ``O(n)`` over all rounds.  Updates ``keep`` in place.
+    """
+    n_fact = codes.shape[1]
+    cols = [np.take(codes[:, q], idx) for q in range(n_fact)]
+    w = None if mult is None else mult[idx]
+    counts = [np.bincount(c, weights=w, minlength=int(g)) for c, g in zip(cols, n_levels)]
+    order = [np.argsort(c, kind="stable") for c in cols]
+    starts = [np.concatenate([[0], np.cumsum(np.bincount(c, minlength=int(g)))])
+              for c, g in zip(cols, n_levels)]
+    alive = np.ones(idx.shape[0], dtype=bool)
+    drop = np.flatnonzero(np.any([cnt[c] == 1 for cnt, c in zip(counts, cols)], axis=0))
+    while drop.size:
+        alive[drop] = False
+        found = []
+        for q in range(n_fact):
+            lv = cols[q][drop]
+            np.subtract.at(counts[q], lv, 1.0 if w is None else w[drop])  # O(len(drop))
+            lv = np.unique(lv)
+            lv = lv[counts[q][lv] == 1]
+            if lv.size:
+                rows = _segments(order[q], starts[q], lv)
+                found.append(rows[alive[rows]])
+        drop = np.unique(np.concatenate(found)) if found else found
+        drop = np.asarray(drop, dtype=np.int64)
+    keep[idx[~alive]] = False
+
+
+def _segments(order, starts, levels) -> np.ndarray:
+    """Positions of the rows of ``levels``: ``order[starts[g]:starts[g+1]]`` concatenated."""
+    lo, hi = starts[levels], starts[levels + 1]
+    length = hi - lo
+    offset = np.repeat(lo - np.cumsum(length) + length, length)
+    return order[offset + np.arange(int(length.sum()))]
 
 
 def singleton_mask(codes) -> np.ndarray:
