@@ -182,6 +182,14 @@ def test_singletons_property(rows):
         np.testing.assert_array_equal(cell_keep[row_to_cell], keep)
 
 
+def test_sparse_codes_are_not_expanded():
+    rng = np.random.default_rng(8)
+    small = rng.integers(0, 6, (80, 2))
+    sparse = small * np.array([10**15, 1]) + np.array([3 * 10**14, 0])
+    np.testing.assert_array_equal(F.singleton_mask(sparse), F.singleton_mask(small))
+    assert F.nested_in(sparse[:, 0], small[:, 0]) and F.nested_in(small[:, 0], sparse[:, 0])
+
+
 def test_singleton_mask_validates_codes():
     with pytest.raises(ValueError, match="integer"):
         F.singleton_mask(np.array([[0.5], [1.0]]))

@@ -261,6 +261,7 @@ def _iterative_singletons(codes: np.ndarray, multiplicity=None, full_sweeps=None
     if n == 0:
         return keep
     full_sweeps = _FULL_SWEEPS if full_sweeps is None else full_sweeps
+    codes = _compact(codes)
     n_levels = codes.max(axis=0) + 1
     idx = np.arange(n)
     mult = None if multiplicity is None else np.asarray(multiplicity, dtype=np.float64)
@@ -283,6 +284,20 @@ def _iterative_singletons(codes: np.ndarray, multiplicity=None, full_sweeps=None
     if stable < n_fact and idx.size:
         _singleton_frontier(codes, mult, keep, idx, n_levels)
     return keep
+
+
+def _compact(codes: np.ndarray) -> np.ndarray:
+    """The codes with each sparse column (largest code far above the rows) renumbered
+    densely in the same order, so that per-level arrays stay of the order of the rows."""
+    n = codes.shape[0]
+    sparse = [q for q in range(codes.shape[1])
+              if int(codes[:, q].max()) >= _DENSE_FACTOR * n + 1024]
+    if not sparse:
+        return codes
+    codes = codes.copy(order="F")
+    for q in sparse:
+        codes[:, q] = np.unique(codes[:, q], return_inverse=True)[1].reshape(-1)
+    return codes
 
 
 def _singleton_frontier(codes, mult, keep, idx, n_levels) -> None:
@@ -555,6 +570,7 @@ def nested_in(fe_codes, cluster_codes) -> bool:
         raise ValueError(f"nested_in: {fe.shape[0]} factor codes for {cl.shape[0]} clusters")
     if fe.size == 0:
         return True
+    fe = _compact(fe[:, None])[:, 0]
     # One cluster of each level (any of its rows); nested iff every row agrees with it.
     representative = np.empty(int(fe.max()) + 1, dtype=np.int64)
     representative[fe] = cl
