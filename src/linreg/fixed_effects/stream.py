@@ -233,11 +233,15 @@ class DemeanedSource(ChunkSource):
         return self._moments
 
     def reduce(self, func, extra=None):
+        """``sum(func(X, Y, w[, E]))`` over the demeaned fitted rows (see
+        :meth:`ChunkSource.reduce`); the absorbed factors' labels are read alongside."""
         wrapped = _Wrapped(self._demean, func, extra is not None)
         return self._inner.reduce(wrapped, extra=list(self._labels) + list(extra or []))
 
 
 class _Wrapped:
+    """A pass's function applied to the demeaned fitted rows of a chunk."""
+
     def __init__(self, demean, func, has_extra):
         self.demean, self.func, self.has_extra = demean, func, has_extra
 

@@ -471,7 +471,8 @@ class Scan(ChunkSource):
             return Z, None if w is None else np.asarray(w, dtype=np.float64), E, nbytes
 
         total = None
-        with closing(self._prefetched(make, names)) as batches:
+        # a column asked for twice (an absorbed factor that is also the clusters) is read once
+        with closing(self._prefetched(make, list(dict.fromkeys(names)))) as batches:
             for Z, w, E, nbytes in batches:
                 args = (Z[:, 1 : 1 + p], Z[:, 1 + p :], w) + ((E,) if extra is not None else ())
                 part = func(*args)
