@@ -74,7 +74,12 @@ def add_parser(sub) -> None:
         type=options.names,
         help="feature columns (default: all but target/weights)",
     )
-    what.add_argument("--formula", metavar='"y ~ a + b"', help="a formulaic formula")
+    what.add_argument(
+        "--formula",
+        metavar='"y ~ a + b"',
+        help='a formulaic formula; "y ~ a + b | f1 + f2" absorbs the fixed effects of f1 and '
+        "f2 (fixest's syntax; OLS, summary clustered by f1 unless --cov-type is given)",
+    )
     p.add_argument("--model", choices=MODELS, help="default: ols; ridge with --alpha")
     p.add_argument(
         "--solver",
@@ -125,6 +130,7 @@ def add_parser(sub) -> None:
         help="seed of the held-out split and of the folds (default 0)",
     )
     add_covariance_arguments(p)
+    p.set_defaults(cov_type=None)  # nonrobust; with absorbed effects clustered by the first
     p.add_argument(
         "--diagnostics",
         action="store_true",
@@ -274,9 +280,19 @@ def run(args) -> int:
     from .holdout import HoldOut
     from .stream import should_stream
 
+    absorbed = _absorbs(args)
+    if absorbed:
+        from .formula_data import check_absorbed_options
+
+        check_absorbed_options(args)
     estimator = build_estimator(args)
+    cov_default = args.cov_type is None
+    if cov_default:
+        args.cov_type = "nonrobust"
     check_covariance_options(args)
     targets = check_targets(args)
+    if absorbed:
+        return _finish(args, estimator, _run_absorbed(args, estimator, cov_default))
     holdout = HoldOut(args.test_size, args.val_size, args.random_state)
     if args.scheduler is not None:
         from .cluster import run_on_cluster
@@ -294,6 +310,33 @@ def run(args) -> int:
     else:
         result = _run_in_memory(args, estimator, holdout, targets)
     return _finish(args, estimator, result)
+
+
+def _absorbs(args) -> bool:
+    """Whether ``--formula`` absorbs fixed effects (``y ~ x | f``)."""
+    if args.formula is None or "|" not in args.formula:
+        return False
+    from .formula_data import parse_formula
+
+    return bool(parse_formula(args).absorb_terms)
+
+
+def _run_absorbed(args, estimator, cov_default: bool) -> FitResult:
+    """``--formula "y ~ x | f1 + f2"``: OLS with absorbed effects (in memory, or on
+    :func:`linreg.scan` with ``--stream``)."""
+    from .formula_data import fit_absorbed, fit_absorbed_streamed
+    from .stream import should_stream
+
+    fit = fit_absorbed_streamed if should_stream(args) else fit_absorbed
+    names, target, n_rows, metrics, result_summaries = fit(args, estimator, cov_default)
+    if args.cv:
+        print(
+            "Cross-validation is not computed with absorbed effects (a held-out row's level "
+            "may be unseen in training).",
+            file=sys.stderr,
+        )
+    plots = _coefficient_plot(result_summaries, args.plots, [target]) if args.plots else {}
+    return FitResult(names, [target], None, n_rows, metrics, result_summaries, plots, None)
 
 
 class FitResult:

@@ -59,15 +59,35 @@ def _complete_rows(frame, args):
     return frame[~incomplete].reset_index(drop=True)
 
 
+def parse_formula(args):
+    """The parsed ``--formula`` (a usage error, one line, when outside the grammar)."""
+    formula = _formula_module()
+    try:
+        return formula.parse(args.formula, response=True)
+    except formula.FormulaError as err:
+        raise UsageError(f"--formula {args.formula!r}: {_plain_text(err)}") from None
+
+
 def formula_design(table, args, groups=()):
     """``(X, y, w, names, target, stored_formula, codes)`` for ``linreg fit --formula``;
     ``codes`` are the integer codes of the ``groups`` columns' labels, (n, k), for the
     rows kept (None without groups)."""
+    X, Y, w, names, stored, codes, _ = _design(table, args, groups)
+    return X, Y[:, 0], w, names, stored["target"], stored["spec"], codes
+
+
+def absorbed_design(table, args):
+    """``(X, y, w, names, target, frame)`` of a ``--formula "y ~ x | f1 + f2"``: the
+    regressors (no intercept column), and ``frame``, the complete rows of the columns
+    the formula, the weights and ``--groups`` read (absorbed effects' labels included)."""
+    X, Y, w, names, stored, _, frame = _design(table, args, args.groups or ())
+    return X, Y[:, 0], w, names, stored["target"], frame
+
+
+def _design(table, args, groups):
+    """The model matrices of ``--formula`` on the complete rows of ``table``."""
     formula = _formula_module()
-    try:
-        parsed = formula.parse(args.formula, response=True)
-    except formula.FormulaError as err:
-        raise UsageError(f"--formula {args.formula!r}: {_plain_text(err)}") from None
+    parsed = parse_formula(args)
     absent = [c for c in parsed.columns if c not in table.column_names]
     if absent:
         raise DataError(
@@ -94,16 +114,13 @@ def formula_design(table, args, groups=()):
     args.no_intercept = args.no_intercept or not fit_intercept
     w = None if args.weights is None else frame[args.weights].to_numpy(dtype=np.float64)
     names = [str(c) for c in X.columns]
-    stored = formula.store_spec(matrices.model_spec.rhs, names, parsed.rhs)
-    return (
-        X.to_numpy(dtype=np.float64),
-        Y.to_numpy(dtype=np.float64)[:, 0],
-        w,
-        names,
-        str(Y.columns[0]),
-        stored,
-        codes,
-    )
+    stored = {"target": str(Y.columns[0]), "spec": None}
+    if not parsed.absorb_terms:  # a model with effects is not saved
+        stored["spec"] = formula.store_spec(matrices.model_spec.rhs, names, parsed.rhs)
+    elif not names:
+        raise UsageError(f"--formula {args.formula!r}: absorbed effects need a regressor")
+    X, Y = X.to_numpy(dtype=np.float64), Y.to_numpy(dtype=np.float64)
+    return X, Y, w, names, stored, codes, frame
 
 
 def _group_codes(frame, groups):
@@ -144,3 +161,138 @@ def design_from_stored(stored: dict, table, data_path, first_row: int = 0) -> np
         return formula.design_matrix(stored, frame)
     except formula.FormulaError as err:
         raise DataError(f"{data_path}: {_plain_text(err)}") from None
+
+
+# ---------------------------------------------------------------- absorbed effects
+def check_absorbed_options(args) -> None:
+    """A usage error for an option a fit with absorbed effects does not take."""
+    if args.save:
+        raise UsageError("saving a model with absorbed effects is not supported")
+    if (args.model or "ols") != "ols" or args.alpha is not None or args.l1_ratio is not None:
+        raise UsageError(
+            "absorbed effects ('|' in --formula) are fitted by OLS; --model, --alpha and "
+            "--l1-ratio do not apply"
+        )
+    given = [
+        flag
+        for flag, on in (
+            ("--test-size", args.test_size),
+            ("--val-size", args.val_size),
+            ("--diagnostics", args.diagnostics),
+            ("--scheduler", args.scheduler),
+        )
+        if on
+    ]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: not available with absorbed effects ('|' in --formula)"
+        )
+
+
+def absorbed_cov(args, cov_default: bool, parsed):
+    """``(cov_type, group names or None)`` of the summary: ``--cov-type``/``--groups``,
+    or R fixest's default, clustered by the first absorbed effect."""
+    if cov_default:
+        return "cluster", ["^".join(parsed.absorb_terms[0])]
+    return args.cov_type, list(args.groups) if args.groups else None
+
+
+def fit_absorbed(args, estimator, cov_default: bool):
+    """Fit ``--formula "y ~ x | f1 + f2"`` in memory: ``(names, target, n_rows, metrics,
+    summaries)`` (the summary as ``--cov-type``, or clustered by the first effect)."""
+    from linreg.formula import cluster_labels, effects_frame
+
+    from .covariance import check_groups_columns
+    from .data import read_table
+
+    parsed = parse_formula(args)
+    table = read_table(args.data, args.sep)
+    check_groups_columns(args, table.column_names, [*parsed.lhs_columns, args.weights])
+    X, y, w, names, target, frame = absorbed_design(table, args)
+    effects = effects_frame(frame, parsed.absorb_terms, np.arange(len(frame)))
+    estimator.set_params(fit_intercept=False)  # the effects hold the constant
+    import pandas as pd
+
+    X = pd.DataFrame(X, columns=names, copy=False)  # warnings name the columns
+    estimator.fit(X, y, sample_weight=w, absorb=effects)
+    cov_type, groups = absorbed_cov(args, cov_default, parsed)
+    kwds = {}
+    if groups is not None:
+        kwds["groups"] = cluster_labels(frame, groups, np.arange(len(frame)))
+    summary = estimator.summary(cov_type=cov_type, **kwds)
+    if groups is not None:
+        summary.cov_kwds["groups"] = groups[0] if len(groups) == 1 else groups
+    metrics = _absorbed_metrics(estimator, X, y, w, effects)
+    return names, target, {"total": len(y), "train": len(y)}, {"train": metrics}, [summary]
+
+
+def _absorbed_metrics(estimator, X, y, w, effects) -> dict:
+    """n, R^2, RMSE, MAE of the fitted rows (singletons, removed by the fit, left out)."""
+    from linreg.cross_validation import residual_sums
+
+    from .metrics import metrics_from_sums
+
+    keep = getattr(estimator.absorbed_, "keep", None)
+    rows = np.arange(len(y)) if keep is None else np.flatnonzero(keep)
+    predicted = estimator.predict(X.iloc[rows], absorb=effects.iloc[rows])
+    wk = None if w is None else w[rows]
+    centre = np.average(y[rows], weights=wk) if wk is not None and wk.sum() > 0 else y.mean()
+    sums = residual_sums(
+        predicted[:, None], y[rows][:, None], wk, np.ones((1, 1)), np.zeros(1), centre
+    )
+    return metrics_from_sums(sums)
+
+
+def _plain_columns(parsed) -> list[str]:
+    """The regressors of ``parsed`` when each is a column as it is (a streamed fit reads
+    columns, not the formula's transforms); a usage error otherwise."""
+    import formulaic
+
+    columns = []
+    for term in formulaic.Formula(parsed.rhs):
+        factors = list(term.factors)
+        if all(f.eval_method.value == "literal" for f in factors):
+            continue  # the intercept: the effects hold it
+        if len(factors) != 1 or factors[0].eval_method.value != "lookup":
+            raise UsageError(
+                f"--stream with absorbed effects reads the regressors as columns; the term "
+                f"{str(term)!r} of --formula needs the data in memory (leave out --stream)"
+            )
+        columns.append(str(factors[0].expr))
+    if len(parsed.lhs_columns) != 1 or parsed.lhs.strip("`") != parsed.lhs_columns[0]:
+        raise UsageError("--stream with absorbed effects needs the response as a column")
+    return columns
+
+
+def fit_absorbed_streamed(args, estimator, cov_default: bool):
+    """Fit ``--formula "y ~ x | f1 + f2"`` on :func:`linreg.scan` of DATA (a few passes,
+    memory of the order of the levels): ``(names, target, n_rows, metrics, summaries)``;
+    the metrics need the effects of every row and are not computed."""
+    import linreg
+
+    from .data import is_stdin
+
+    parsed = parse_formula(args)
+    if args.drop_missing:
+        raise UsageError("--drop-missing is not available when streaming; drop the rows first")
+    if is_stdin(args.data):
+        raise UsageError("--stream reads DATA in several passes: give a file name, not '-'")
+    if any(len(term) > 1 for term in parsed.absorb_terms):
+        raise UsageError("--stream absorbs columns as they are; 'f1^f2' needs the data in memory")
+    features = _plain_columns(parsed)
+    scan = linreg.scan(
+        args.data,
+        target=parsed.lhs_columns[0],
+        features=features,
+        weights=args.weights,
+        sep=args.sep,
+    )
+    estimator.set_params(fit_intercept=False)  # the effects hold the constant
+    estimator.fit(scan, absorb=[term[0] for term in parsed.absorb_terms])
+    cov_type, groups = absorbed_cov(args, cov_default, parsed)
+    kwds = {} if groups is None else {"groups": groups[0] if len(groups) == 1 else groups}
+    summary = estimator.summary(cov_type=cov_type, **kwds)
+    print("Streamed fit with absorbed effects: R^2, RMSE and MAE are not computed.",
+          file=sys.stderr)
+    n = int(estimator.absorbed_.n_input)
+    return features, parsed.lhs_columns[0], {"total": n, "train": n}, {}, [summary]
