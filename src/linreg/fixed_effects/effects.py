@@ -38,6 +38,18 @@ SCHUR_MAX = 2000
 #: Dense eigendecompositions of K (Q >= 3) up to this many levels.
 DENSE_K_MAX = 3000
 
+#: fixest's refinements of Irons-Tuck: sweep the accelerated point once more after
+#: PROJECT_AFTER steps (fixest: 40); extrapolate the sequence of iterates every GRAND_EVERY
+#: steps (fixest: 4).  Off (None) by default: on a weakly connected workers x firms problem
+#: (50,000 x 5,000 levels, 1% movers) each slowed the convergence of the plain scheme
+#: (relative residual after 1000 steps 8.5e-9 plain, 2.1e-8 with the projection, 1.4e-6
+#: with the grand acceleration).
+PROJECT_AFTER = None
+GRAND_EVERY = None
+
+#: Stop when the residual has not decreased by 0.1% in this many steps (rounding floor).
+STALL = 50
+
 #: Largest number of eigenpairs asked of the sparse eigensolver for Q >= 3.
 MAX_SPARSE_EIGS = 300
 
@@ -273,6 +285,17 @@ class EffectSystem:
         res = [r - a for r, a in zip(rhs, self._apply(alpha), strict=True)]
         return _scaled_ratio(res, rhs, self._inv)
 
+    def _at_rounding_floor(self, alpha, rhs) -> bool:
+        """Whether the residual of ``alpha`` is within 100x of its rounding error in some
+        column, ``eps (deg + 2) (|rhs| + n |alpha| + N |alpha|)`` per level."""
+        res = [r - a for r, a in zip(rhs, self._apply(alpha), strict=True)]
+        size = [np.abs(r) + a for r, a in zip(rhs, self._apply([np.abs(a) for a in alpha]),
+                                              strict=True)]
+        degree = max(float(np.max(np.diff(self.cross(q, r).indptr), initial=0))
+                     for q in range(self.n_factors) for r in range(self.n_factors) if q != r)
+        floor = 100.0 * _EPS * (degree + 2.0) * _scaled_norm(size, self._inv)
+        return bool(np.all(_scaled_norm(res, self._inv) <= floor))
+
     def _as_blocks(self, blocks, name):
         if len(blocks) != self.n_factors:
             raise ValueError(f"{name} must be a list of Q = {self.n_factors} arrays")
@@ -347,8 +370,7 @@ class EffectSystem:
             idx = np.flatnonzero(self.level_weight[b])
             sb = 1.0 / np.sqrt(self.level_weight[b][idx])
             Nab = self.cross(a, b)[:, idx]
-            Mb = Nab.multiply(np.sqrt(self._inv[a])[:, None]).tocsc().multiply(sb[None, :])
-            gram = (Mb.T @ Mb).toarray()
+            gram = _scaled_gram(Nab, np.sqrt(self._inv[a]), sb)
             S = np.eye(idx.shape[0]) - 0.5 * (gram + gram.T)
             mu, V = linalg.eigh(S)
             k = self.components()
@@ -389,70 +411,92 @@ class EffectSystem:
     def _solve_irons_tuck(self, rhs, tol, max_iter):
         """Block Gauss-Seidel in coefficient space with Irons-Tuck acceleration.
 
-        The state is the estimates of every factor but the largest (``d``), which is
-        recomputed from the others at the start of each sweep, as in fixest.  One step
-        from ``X``: ``GX = F(X)``, ``GGX = F(GX)`` and, column by column,
+        The state ``X`` is the estimates of every factor but the largest (``d``), which
+        is recomputed from the others at the start of each sweep ``F``, as in fixest.
+        One step: ``GGX = F(GX)`` and, column by column,
         ``X <- GGX - c (GGX - GX)`` with ``c = <D, D2> / <D2, D2>``, ``D = GGX - GX``,
-        ``D2 = GGX - 2 GX + X`` (Irons & Tuck 1969; Berge 2018, section 3.2).
+        ``D2 = GGX - 2 GX + X`` (Irons & Tuck 1969; Berge 2018, section 3.2); optionally
+        (:data:`PROJECT_AFTER`, :data:`GRAND_EVERY`) fixest's extra sweep of the
+        accelerated point and its "grand acceleration" of the sequence of iterates.  For Q = 2,
+        ``n_s (F(X) - X)`` is exactly the residual of the point ``X`` (its block d
+        residual is 0), so the stopping rule is on the residual itself; for Q >= 3 it
+        is checked on the full residual once the sweeps' change is below tol.
         """
+        sweep, full, scale = self._sweeper(rhs)
+        m = rhs[0].shape[1]
+        target = tol * _scaled_norm(rhs, self._inv)
+        X = np.zeros((scale.shape[0], m))
+        GX = sweep(X)
+        best, since, it, grand = np.inf, 0, 0, []
+        while it < max_iter:
+            it += 1
+            X = _irons_tuck(X, GX, sweep(GX))
+            if PROJECT_AFTER is not None and it >= PROJECT_AFTER:
+                X = sweep(X)
+            GX = sweep(X)
+            change = np.linalg.norm((GX - X) * scale, axis=0)
+            if np.all(change <= target):
+                if self.n_factors == 2 or self._relative_residual(full(X), rhs) <= tol:
+                    break
+            worst = float(np.max(change / np.maximum(target, 1e-300)))
+            if worst < best * (1.0 - 1e-3):
+                best, since = worst, 0
+            else:
+                since += 1
+                if since >= STALL:
+                    if self._at_rounding_floor(full(X), rhs):
+                        break  # rounding limits the residual: keep the point reached
+                    best, since = worst, 0
+            if GRAND_EVERY is not None and it % GRAND_EVERY == 0:
+                grand.append(GX)
+                if len(grand) == 3:
+                    X = _irons_tuck(*grand)
+                    GX = sweep(X)
+                    grand = []
+        return full(X), {"iterations": it, "method": "irons-tuck"}
+
+    def _sweeper(self, rhs):
+        """The Gauss-Seidel sweep ``F`` on the state, the full estimates of a state, and
+        the per-entry ``n^1/2`` of the state (for the scaled residual)."""
+        from .kernels import csr_solve_rows, csr_sub_matmul
+
         Q = self.n_factors
         d = int(np.argmax([np.count_nonzero(n) for n in self.level_weight]))
         order = [q for q in range(Q) if q != d]
-        sizes = [int(self.n_levels[q]) for q in order]
-        cuts = np.cumsum([0] + sizes)
-        m = rhs[0].shape[1]
-        scale = np.sqrt(np.concatenate([self.level_weight[q] for q in order]))[:, None]
+        cuts = np.cumsum([0] + [int(self.n_levels[q]) for q in order])
+        mats = {}
         for q in range(Q):
             for r in range(Q):
                 if q != r:
-                    self.cross(q, r)
+                    N = self.cross(q, r)
+                    mats[(q, r)] = (N.indptr, N.indices, N.data)
+        scale = np.sqrt(np.concatenate([self.level_weight[q] for q in order]))[:, None]
+        m = rhs[0].shape[1]
+
+        def update(q, cur, out):
+            others = [r for r in range(Q) if r != q]
+            if len(others) == 1:
+                return csr_solve_rows(*mats[(q, others[0])], cur[others[0]], rhs[q],
+                                      self._inv[q], out)
+            out[...] = rhs[q]
+            for r in others:
+                csr_sub_matmul(*mats[(q, r)], cur[r], out)
+            out *= self._inv[q][:, None]
+            return out
 
         def full(X):
             cur = {q: X[cuts[i]:cuts[i + 1]] for i, q in enumerate(order)}
-            acc = rhs[d].copy()
-            for q in order:
-                acc -= self._cross[(d, q)] @ cur[q]
-            cur[d] = acc * self._inv[d][:, None]
-            return cur
+            cur[d] = update(d, cur, np.empty((int(self.n_levels[d]), m)))
+            return [cur[q] for q in range(Q)]
 
         def sweep(X):
-            cur = full(X)
+            alpha = full(X)
             out = np.empty_like(X)
             for i, q in enumerate(order):
-                acc = rhs[q].copy()
-                for r in range(Q):
-                    if r != q:
-                        acc -= self._cross[(q, r)] @ cur[r]
-                cur[q] = acc * self._inv[q][:, None]
-                out[cuts[i]:cuts[i + 1]] = cur[q]
+                alpha[q] = update(q, alpha, out[cuts[i]:cuts[i + 1]])
             return out
 
-        X = np.zeros((int(cuts[-1]), m))
-        target = tol * _scaled_norm(rhs, self._inv)
-        best, since, it = np.inf, 0, 0
-        for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-            GX = sweep(X)
-            GGX = sweep(GX)
-            delta = GGX - GX
-            delta2 = delta - (GX - X)
-            num = np.einsum("ij,ij->j", delta, delta2)
-            den = np.einsum("ij,ij->j", delta2, delta2)
-            coef = np.divide(num, den, out=np.zeros(m), where=den > 0)
-            X = GGX - coef * delta
-            # the change of a sweep, scaled by n^1/2, is the residual of the swept
-            # blocks (exactly so for Q = 2); the true residual is checked when small
-            change = float(np.max(np.linalg.norm(delta * scale, axis=0)))
-            if change < best * (1.0 - 1e-3):
-                best, since = change, 0
-            else:
-                since += 1
-            if np.all(np.linalg.norm(delta * scale, axis=0) <= target) or since >= 50:
-                cur = full(X)
-                alpha = [cur[q] for q in range(Q)]
-                if self._relative_residual(alpha, rhs) <= tol or since >= 50:
-                    break
-        cur = full(X)
-        return [cur[q] for q in range(Q)], {"iterations": it, "method": "irons-tuck"}
+        return sweep, full, scale
 
     # ---------------------------------------------------------------- spectrum
     def smallest_nonzero_eigenvalue(self) -> float:
@@ -515,7 +559,9 @@ class EffectSystem:
                 continue
             Mc = M[:, idx]
             gram = (Mc.T @ Mc).tocsr()
-            mu = _second_eigenvalue(gram, idx.shape[0])
+            gram = 0.5 * (gram + gram.T)
+            null = np.sqrt(self.level_weight[b][idx])
+            mu = _second_eigenvalue(gram.tocsr(), null / np.linalg.norm(null))
             best = min(best, _lambda_from_mu(mu))
             if best <= 0.0:
                 return 0.0
@@ -547,24 +593,64 @@ class EffectSystem:
         return _smallest_nonzero_sparse(K, zero, self.components() * (self.n_factors - 1))
 
 
-def _second_eigenvalue(gram, size) -> float:
-    """A lower bound on the second smallest eigenvalue of ``I - gram`` (one null vector)."""
-    from scipy.sparse.linalg import eigsh
+def _scaled_gram(N, sa, sb) -> np.ndarray:
+    """Dense ``M'M`` for ``M = diag(sa) N diag(sb)`` (N sparse with few columns).
 
-    S = sparse_identity(size) - 0.5 * (gram + gram.T)
+    Through a dense copy of M and BLAS when M is at least 1/8 full and small (as a
+    firms x years cross-tab), else a sparse product.
+    """
+    rows, cols = N.shape
+    if rows * cols <= min(8 * N.nnz, 25_000_000):
+        coo = N.tocoo()
+        M = np.zeros((rows, cols))
+        M[coo.row, coo.col] = coo.data * sa[coo.row] * sb[coo.col]
+        return M.T @ M
+    M = N.multiply(sa[:, None]).tocsc().multiply(sb[None, :])
+    return (M.T @ M).toarray()
+
+
+def _irons_tuck(X, GX, GGX):
+    """``GGX - c (GGX - GX)`` column by column, ``c = <D, D2> / <D2, D2>`` (0 if D2 = 0)."""
+    delta = GGX - GX
+    delta2 = delta - (GX - X)
+    num = np.einsum("ij,ij->j", delta, delta2)
+    den = np.einsum("ij,ij->j", delta2, delta2)
+    coef = np.divide(num, den, out=np.zeros(X.shape[1]), where=den > 0)
+    return GGX - coef * delta
+
+
+def _second_eigenvalue(gram, null) -> float:
+    """A lower bound on the second smallest eigenvalue ``mu_2`` of ``I - gram``.
+
+    ``gram = M_c'M_c`` of one connected component has the single eigenvalue 1 with
+    eigenvector ``null`` (``n_b^1/2``, normalized); ``mu_2 = 1 - theta`` with ``theta``
+    the largest eigenvalue of ``gram`` deflated by ``null``.  Dense up to
+    :data:`SCHUR_MAX` levels, else Lanczos (three Ritz pairs); ``theta`` is raised by the
+    Ritz residual norm (an eigenvalue lies within it) and both by the rounding bound.
+    """
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    size = gram.shape[0]
     degree = int(np.diff(gram.indptr).max())
+    margin = _EPS * (8.0 * size + 2.0 * degree + 8.0)
     if size <= SCHUR_MAX:
-        mu = np.linalg.eigvalsh(S.toarray())
-        return float(mu[1]) - _EPS * (8.0 * size + 2.0 * degree + 8.0)
+        mu = np.linalg.eigvalsh(np.eye(size) - gram.toarray())
+        return float(mu[1]) - margin
+
+    def deflated(x):
+        x = x.reshape(-1)
+        x = x - null * (null @ x)
+        y = gram @ x
+        return y - null * (null @ y)
+
+    op = LinearOperator(gram.shape, matvec=deflated, dtype=np.float64)
     try:
-        vals, vecs = eigsh(S.tocsc(), k=2, sigma=-1e-3, which="LM", tol=1e-12)
+        vals, vecs = eigsh(op, k=3, which="LA", ncv=min(size, 60), tol=1e-12)
     except Exception:  # noqa: BLE001 - no bound when the eigensolver fails
         return 0.0
     i = int(np.argmax(vals))
-    if float(np.min(vals)) > 1e-8:  # the null vector was not found: no safe bound
-        return 0.0
-    resid = float(np.linalg.norm(S @ vecs[:, i] - vals[i] * vecs[:, i]))
-    return float(vals[i]) - resid - _EPS * (8.0 * size + 2.0 * degree + 8.0)
+    resid = float(np.linalg.norm(deflated(vecs[:, i]) - vals[i] * vecs[:, i]))
+    return 1.0 - (float(vals[i]) + resid) - margin
 
 
 def _smallest_nonzero_sparse(K, zero, start) -> float:

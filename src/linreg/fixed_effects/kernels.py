@@ -69,3 +69,34 @@ def expand_rows(codes, offsets, stacked, out):
                 s += stacked[offsets[q] + codes[i, q], j]
             out[i, j] = s
     return out
+
+
+@njit(cache=True, nogil=True)
+def csr_sub_matmul(indptr, indices, data, X, acc):
+    """``acc -= N @ X`` in place for the CSR matrix ``N`` (indptr, indices, data)."""
+    m = X.shape[1]
+    for i in range(indptr.shape[0] - 1):
+        for k in range(indptr[i], indptr[i + 1]):
+            c = indices[k]
+            v = data[k]
+            for j in range(m):
+                acc[i, j] -= v * X[c, j]
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def csr_solve_rows(indptr, indices, data, X, rhs, inv, out):
+    """``out = (rhs - N @ X) * inv[:, None]`` row by row (one Gauss-Seidel block update)."""
+    m = X.shape[1]
+    for i in range(indptr.shape[0] - 1):
+        for j in range(m):
+            out[i, j] = rhs[i, j]
+        for k in range(indptr[i], indptr[i + 1]):
+            c = indices[k]
+            v = data[k]
+            for j in range(m):
+                out[i, j] -= v * X[c, j]
+        s = inv[i]
+        for j in range(m):
+            out[i, j] *= s
+    return out
