@@ -3,11 +3,13 @@
 - The coefficients equal numpy's lstsq on ``[X, dummies]`` (weighted rows scaled by
   sqrt(w)) for random unbalanced designs with one, two or three effects, singletons and
   disconnected levels included (lstsq's minimum-norm solution in the dummy block leaves
-  the identified regressor coefficients unique);
+  the identified regressor coefficients unique), and so do the fitted values on the
+  rows kept (NaN with a warning on the rows removed as singletons);
 - they do not move when a per-level constant is added to y or to a column of X (the
   constant lies in the absorbed span), when the rows are permuted, and they follow the
   units of X;
-- a regressor constant within the levels of an effect is reported by name
+- a regressor constant within the levels of an effect (or in the span of all of them)
+  is reported by name
   (RankDeficientWarning) and dropped: coefficient 0, the others those of the fit without
   it.
 """
@@ -96,6 +98,42 @@ def test_equals_lstsq_on_dummies(design):
     _close(_fit(X, y, w, codes), ref, 1e-8)
 
 
+def _kept(codes):
+    """Rows kept by the iterated singleton rule (brute force)."""
+    keep = np.ones(len(codes), dtype=bool)
+    while True:
+        drop = np.zeros_like(keep)
+        for k in range(codes.shape[1]):
+            counts = np.bincount(codes[keep, k], minlength=codes[:, k].max() + 1)
+            drop |= keep & (counts[codes[:, k]] == 1)
+        if not drop.any():
+            return keep
+        keep &= ~drop
+
+
+@SETTINGS
+@given(designs())
+def test_fitted_values_equal_lstsq(design):
+    """predict on the training rows kept is the projection onto [X, dummies] (unique
+    even where the effects are not: disconnected designs, nested levels); rows removed
+    as singletons have no effect estimate: NaN, with a warning."""
+    X, y, w, codes = design
+    _, cond = _lstsq(X, y, w, codes)
+    assume(cond < 1e4)
+    keep = _kept(codes)
+    assume(keep.sum() > X.shape[1] + 2)
+    D = _dummies(codes[keep])
+    s = np.ones(keep.sum()) if w is None else np.sqrt(w[keep])
+    A = np.column_stack([X[keep], D])
+    ref = A @ np.linalg.lstsq(A * s[:, None], y[keep] * s, rcond=None)[0]
+    model = linreg.LinearRegression().fit(X, y, sample_weight=w, absorb=codes)
+    _close(model.predict(X[keep], absorb=codes[keep]), ref, 1e-8)
+    if not keep.all():
+        with pytest.warns(UserWarning, match="not seen in training"):
+            gone = model.predict(X[~keep], absorb=codes[~keep])
+        assert np.isnan(gone).all()
+
+
 # ---------------------------------------------------------------------------- invariances
 @SETTINGS
 @given(designs(), st.integers(0, 2**31 - 1))
@@ -137,17 +175,19 @@ def test_units_of_x(design, units):
 
 # ---------------------------------------------------------------------------- collinear
 @SETTINGS
-@given(designs(max_q=2), st.integers(0, 2**31 - 1))
-def test_level_constant_regressor_is_named_and_dropped(design, seed):
+@given(designs(), st.integers(0, 2**31 - 1), st.booleans())
+def test_level_constant_regressor_is_named_and_dropped(design, seed, every_effect):
+    """Constant within the levels of one effect, or a sum of per-level values of every
+    effect (in their span, constant within none)."""
     pd = pytest.importorskip("pandas")
     X, y, w, codes = design
     _, cond = _lstsq(X, y, w, codes)
     assume(cond < 1e4)
     rng = np.random.default_rng(seed)
-    q = rng.integers(codes.shape[1])
+    factors = range(codes.shape[1]) if every_effect else [rng.integers(codes.shape[1])]
+    const = sum(rng.uniform(-5, 5, codes[:, q].max() + 1)[codes[:, q]] for q in factors)
     frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
-    frame.insert(int(rng.integers(X.shape[1] + 1)), "firm_const",
-                 rng.uniform(-5, 5, codes[:, q].max() + 1)[codes[:, q]] + 100.0)  # fmt: skip
+    frame.insert(int(rng.integers(X.shape[1] + 1)), "firm_const", const + 100.0)
     with pytest.warns(RankDeficientWarning, match="firm_const"):
         model = linreg.LinearRegression().fit(frame, y, sample_weight=w, absorb=codes)
     at = list(frame.columns).index("firm_const")
