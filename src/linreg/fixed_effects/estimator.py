@@ -183,7 +183,10 @@ def predict_absorbed(model, X, absorb, interval=None):
 
 
 def _linear_part(model, X) -> np.ndarray:
-    """``X coef_`` (``intercept_`` is 0 with absorbed effects)."""
-    from ..models.base import LinearModel
+    """``X coef_`` of validated X (``intercept_`` is 0 with absorbed effects)."""
+    from .._validation import assert_finite, validate_X
 
-    return LinearModel.predict(model, X).astype(np.float64)
+    X = validate_X(model, X, reset=False)
+    assert_finite(X, "X", getattr(model, "feature_names_in_", None))
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    return np.asarray(X, dtype=np.float64) @ coef.T

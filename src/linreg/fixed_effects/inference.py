@@ -151,8 +151,6 @@ def _nested_flags(absorbed, grouping) -> list:
     from .factors import nested_in
 
     if grouping.codes is None:
-        from .stream import streamed_nesting
-
         names = list(grouping.names or [])
         if names and all(name in names for name in absorbed.names):
             return [True] * len(absorbed.names)
@@ -161,3 +159,52 @@ def _nested_flags(absorbed, grouping) -> list:
         any(nested_in(absorbed.codes[:, q], codes) for codes in grouping.codes)
         for q in range(absorbed.codes.shape[1])
     ]
+
+
+# ------------------------------------------------------------------ nesting
+class _Pairs:
+    """Distinct (factor label, cluster label) pairs of each factor and clustering
+    variable (a partial result; ``+`` unites)."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def __add__(self, other):
+        return _Pairs([_distinct([a, b]) for a, b in zip(self.pairs, other.pairs)])
+
+
+def _distinct(frames):
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True).drop_duplicates()
+
+
+class _PairsOf:
+    def __init__(self, n_factors: int, n_ways: int):
+        self.n_factors, self.n_ways = n_factors, n_ways
+
+    def __call__(self, X, Y, w, E):
+        import pandas as pd
+
+        out = []
+        for q in range(self.n_factors):
+            for c in range(self.n_ways):
+                cluster = np.asarray(E[self.n_factors + c])
+                frame = pd.DataFrame({"f": np.asarray(E[q]), "c": cluster})
+                out.append(frame.drop_duplicates())
+        return _Pairs(out)
+
+
+def streamed_nesting(absorbed, extra) -> list:
+    """Per absorbed factor, whether each of its levels lies within one cluster of one
+    of the clustering variables ``extra`` (read from the source in one pass)."""
+    source = getattr(absorbed, "_source", None)
+    if source is None:
+        return [False] * len(absorbed.names)
+    Q, C = len(absorbed.names), len(extra)
+    part = source.reduce(_PairsOf(Q, C), extra=list(absorbed.source_labels) + list(extra))
+    flags = []
+    for q in range(Q):
+        pairs = part.pairs[q * C : (q + 1) * C]
+        flags.append(any(not frame["f"].duplicated().any() for frame in pairs))
+    return flags
