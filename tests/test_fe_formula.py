@@ -354,3 +354,31 @@ def test_predict_and_fixef_delegate():
         model.predict(frame.drop(columns="year"))
     with pytest.raises(ValueError, match="absorbed"):
         model.get_prediction(frame)
+
+
+@pytestmark_fit
+def test_several_responses_equal_feols_each():
+    frame = _panel(seed=8)
+    frame["y2"] = 0.5 * frame["y"] + frame["x1"] ** 2
+    model = _ours("y + y2 ~ x1 + x2 | firm + year", frame)
+    for j, response in enumerate(("y", "y2")):
+        reference = _feols(f"{response} ~ x1 + x2 | firm + year", frame, {"CRV1": "firm"})
+        np.testing.assert_allclose(model.params[response], reference.coef(), rtol=1e-8)
+        np.testing.assert_allclose(np.asarray(model.summary(target=j).bse), reference.se(),
+                                   rtol=1e-8)
+    assert list(model.fixef()["year"].columns) == ["y", "y2"]
+    assert model.predict(frame).shape == (len(frame), 2)
+
+
+@pytestmark_fit
+def test_interacted_effect_predicts_as_statsmodels_dummies():
+    smf = pytest.importorskip("statsmodels.formula.api")
+    frame = _panel(seed=1).assign(half=lambda d: d.year % 2)
+    model = _ours("y ~ x1 + x2 | firm^half + year", frame, vcov="iid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dummies are rank-deficient by construction
+        reference = smf.ols("y ~ x1 + x2 + C(firm):C(half) + C(year)", frame).fit()
+    np.testing.assert_allclose(model.params, reference.params[["x1", "x2"]], rtol=1e-10)
+    np.testing.assert_allclose(model.predict(frame), reference.fittedvalues, rtol=1e-9,
+                               atol=1e-12)
+    assert model.fixef()["firm^half"].index[0] == ("f000", 0)

@@ -164,7 +164,11 @@ class FormulaModel:
         (:meth:`linreg.LinearRegression.fixef`, fixest's normalization)."""
         if not self.absorb_terms:
             raise ValueError("this model has no absorbed effects (write them as 'y ~ x | f')")
-        return self.model.fixef()
+        effects = self.model.fixef()
+        for table in effects.values():  # several responses: a column each, by name
+            if getattr(table, "ndim", 1) == 2 and table.shape[1] == len(self.response_names):
+                table.columns = self.response_names
+        return effects
 
     @property
     def coef_(self):
