@@ -15,8 +15,10 @@
 - a hand count of the rows an iterated singleton removal must drop.
 
 The fixed-effect estimates are compared through their contrasts within an effect
-(``fixef()`` normalizations differ between programs), predictions for known levels
-directly (they are estimable).
+(identified whatever the normalization) and as values (fixest's normalization, on
+connected designs); predictions for known levels directly (they are estimable).  Also:
+fixest's ``ssc`` options, zero weights, the F test, the within R^2, a regressor absorbed
+by the effects, and the forms of ``groups``.
 """
 
 import warnings
@@ -402,23 +404,37 @@ def _contrasts(values):
     return values - values[0]
 
 
-@pytest.mark.parametrize("case", ["balanced", "unbalanced_singletons", "weighted",
-                                  "one_effect", "three_effects"])  # fmt: skip
-def test_fixef_contrasts_match_pyfixest(case):
-    ref = _feols(case, "iid")
-    ref_fe = ref.fixef(atol=TIGHT, btol=TIGHT)
-    fe = _linreg(case).fixef()
-    effects = CASES[case][1]
+def _assert_fixef(fe, ref_fe, effects):
+    """Contrasts within each effect equal pyfixest's (any normalization), and so do the
+    values: fixest's normalization on these connected designs (the first level of every
+    effect but the first is 0; pyfixest omits it)."""
     assert list(fe) == effects
     for name in effects:
         mine = fe[name]
-        theirs = ref_fe[f"C({name})"]  # labels as strings; the first level of every
-        missing = [lab for lab in mine.index if str(lab) not in theirs]  # effect but
-        assert len(missing) == (0 if name == effects[0] else 1)  # the first is 0
+        theirs = ref_fe[f"C({name})"]  # labels as strings
+        missing = [lab for lab in mine.index if str(lab) not in theirs]
+        assert missing == ([] if name == effects[0] else [mine.index[0]])
         assert len(mine) == len(theirs) + len(missing)
-        a = _contrasts(mine.to_numpy())
-        b = _contrasts([theirs.get(str(lab), 0.0) for lab in mine.index])
-        assert_allclose(a, b, rtol=RTOL, atol=RTOL * np.max(np.abs(b)))
+        b = np.array([theirs.get(str(lab), 0.0) for lab in mine.index])
+        a = mine.to_numpy()
+        scale = RTOL * np.max(np.abs(b))
+        assert_allclose(_contrasts(a), _contrasts(b), rtol=RTOL, atol=scale)
+        assert_allclose(a, b, rtol=RTOL, atol=scale)
+
+
+@pytest.mark.parametrize("case", ["balanced", "unbalanced_singletons", "weighted",
+                                  "one_effect", "three_effects"])  # fmt: skip
+def test_fixef_matches_pyfixest(case):
+    ref_fe = _feols_fit(case, "y").fixef(atol=TIGHT, btol=TIGHT)
+    _assert_fixef(_linreg(case).fixef(), ref_fe, CASES[case][1])
+
+
+def test_fixef_of_several_targets():
+    """One column per target (y0, y1), each its own feols' effects."""
+    fe = _linreg("weighted", ("y", "y2")).fixef()
+    for j, target in enumerate(("y", "y2")):
+        ref_fe = _feols_fit("weighted", target).fixef(atol=TIGHT, btol=TIGHT)
+        _assert_fixef({name: fe[name][f"y{j}"] for name in fe}, ref_fe, ["firm", "year"])
 
 
 def _new_rows(case, rng):
