@@ -97,6 +97,19 @@ def test_fit_equals_feols(capsys, files, options, vcov):
 
 
 @needs_fit
+def test_hac_equals_statsmodels_with_dummy_columns(capsys, files):
+    smf = pytest.importorskip("statsmodels.formula.api")
+    _, se = _json(capsys, files["csv"], "--formula", FORMULA, "--cov-type", "HAC",
+                  "--maxlags", "2")
+    frame = files["frame"]
+    kept = frame[frame.groupby("firm")["firm"].transform("size") > 1]  # fixest's singletons
+    reference = smf.ols("y ~ x1 + x2 + C(firm) + C(year)", kept).fit(
+        cov_type="HAC", cov_kwds={"maxlags": 2, "use_correction": False}
+    )
+    np.testing.assert_allclose(se, reference.bse[["x1", "x2"]], rtol=1e-9)
+
+
+@needs_fit
 def test_weighted_fit_equals_feols(capsys, files):
     coef, se = _json(capsys, files["csv"], "--formula", FORMULA, "--weights", "w")
     ref_coef, ref_se = _feols(files["frame"], {"CRV1": "firm"}, weights="w")
@@ -147,6 +160,7 @@ def test_missing_label_names_the_line_or_is_dropped(capsys, files):
         (("--formula", "y ~ 1 | firm"), 2, "need a regressor"),
         (("--formula", "y ~ x1 | nope"), 1, "no column named 'nope'"),
         (("--formula", "y ~ x1 | firm", "--groups", "firm"), 2, "--groups applies"),
+        (("--formula", "y ~ x1 | firm", "--cov-type", "HC3"), 2, "not defined"),
     ],
 )
 def test_refusals_are_one_line(capsys, files, options, code, message):

@@ -187,6 +187,18 @@ def check_absorbed_options(args) -> None:
         raise UsageError(
             f"{', '.join(given)}: not available with absorbed effects ('|' in --formula)"
         )
+    if args.cov_type in ("HC2", "HC3"):
+        raise UsageError(
+            f"--cov-type {args.cov_type} is not defined with absorbed effects (as in fixest); "
+            "use HC1 or cluster"
+        )
+
+
+def _hac_kwds(args) -> dict:
+    """``maxlags`` and ``kernel`` of ``--cov-type HAC`` (empty otherwise)."""
+    if args.cov_type != "HAC":
+        return {}
+    return {"maxlags": args.maxlags, "kernel": args.kernel or "bartlett"}
 
 
 def absorbed_cov(args, cov_default: bool, parsed):
@@ -216,7 +228,7 @@ def fit_absorbed(args, estimator, cov_default: bool):
     X = pd.DataFrame(X, columns=names, copy=False)  # warnings name the columns
     estimator.fit(X, y, sample_weight=w, absorb=effects)
     cov_type, groups = absorbed_cov(args, cov_default, parsed)
-    kwds = {}
+    kwds = _hac_kwds(args)
     if groups is not None:
         kwds["groups"] = cluster_labels(frame, groups, np.arange(len(frame)))
     summary = estimator.summary(cov_type=cov_type, **kwds)
@@ -290,7 +302,9 @@ def fit_absorbed_streamed(args, estimator, cov_default: bool):
     estimator.set_params(fit_intercept=False)  # the effects hold the constant
     estimator.fit(scan, absorb=[term[0] for term in parsed.absorb_terms])
     cov_type, groups = absorbed_cov(args, cov_default, parsed)
-    kwds = {} if groups is None else {"groups": groups[0] if len(groups) == 1 else groups}
+    kwds = _hac_kwds(args)
+    if groups is not None:
+        kwds["groups"] = groups[0] if len(groups) == 1 else groups
     summary = estimator.summary(cov_type=cov_type, **kwds)
     print("Streamed fit with absorbed effects: R^2, RMSE and MAE are not computed.",
           file=sys.stderr)
