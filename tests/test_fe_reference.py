@@ -247,6 +247,23 @@ def test_singletons_and_levels(case):
     assert list(info.n_levels) == [df.loc[keep, c].nunique() for c in effects]
 
 
+@pytest.mark.parametrize("case", ["unbalanced_singletons", "three_effects"])
+def test_summary_lists_effects_and_levels(case):
+    """The printed table names every absorbed effect with its number of levels (pandas'
+    count on the rows kept) and the singleton rows removed."""
+    import re
+
+    df = _data(case)
+    effects = CASES[case][1]
+    keep = _iterated_singletons(df[effects])
+    text = str(_linreg(case).summary(cov_type="cluster", groups=df["firm"]))
+    for name in effects:
+        count = df.loc[keep, name].nunique()
+        assert re.search(rf"\b{name}\b[^\n]*\b{count}\b", text), (name, count, text)
+    if not keep.all():
+        assert re.search(rf"\b{(~keep).sum()}\b[^\n]*singleton", text), text
+
+
 def test_singleton_chain_is_counted():
     """The unbalanced panel's seven hand-placed rows all go (three rounds)."""
     df = _data("unbalanced_singletons")
@@ -386,8 +403,6 @@ def test_within_r2_matches_pyfixest(case):
         assert_allclose(s.rsquared, ref._r2_within, rtol=1e-10)
 
 
-@pytest.mark.xfail(strict=True, reason="H4's report: rsquared_adj uses the covariance's "
-                   "df_resid (it moves with cov_type), not fixest's (n - k_fe) / (n - k - k_fe)")
 @pytest.mark.parametrize("case", R2_CASES)
 def test_adjusted_within_r2_matches_pyfixest(case):
     """fixest's adjusted within R^2, ``1 - (1 - R2w) (n - k_fe) / (n - k - k_fe)``, the
