@@ -8,23 +8,17 @@ codes (2: the command line, 1: the data).
 
 from __future__ import annotations
 
-import inspect
 import json
 import warnings
 
 import numpy as np
 import pytest
 
-import linreg
 from linreg.cli import main
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("formulaic")
 
-needs_fit = pytest.mark.skipif(
-    "absorb" not in inspect.signature(linreg.LinearRegression.fit).parameters,
-    reason="LinearRegression.fit(absorb=) is not in this tree yet",
-)
 FORMULA = "y ~ x1 + x2 | firm + year"
 
 
@@ -78,7 +72,6 @@ def _feols(frame, vcov, weights=None):
     return fit.coef().to_numpy(), fit.se().to_numpy()
 
 
-@needs_fit
 @pytest.mark.parametrize(
     ("options", "vcov"),
     [
@@ -96,7 +89,6 @@ def test_fit_equals_feols(capsys, files, options, vcov):
     np.testing.assert_allclose(se, ref_se, rtol=1e-8)
 
 
-@needs_fit
 def test_hac_equals_statsmodels_with_dummy_columns(capsys, files):
     smf = pytest.importorskip("statsmodels.formula.api")
     _, se = _json(capsys, files["csv"], "--formula", FORMULA, "--cov-type", "HAC",
@@ -109,7 +101,6 @@ def test_hac_equals_statsmodels_with_dummy_columns(capsys, files):
     np.testing.assert_allclose(se, reference.bse[["x1", "x2"]], rtol=1e-9)
 
 
-@needs_fit
 def test_weighted_fit_equals_feols(capsys, files):
     coef, se = _json(capsys, files["csv"], "--formula", FORMULA, "--weights", "w")
     ref_coef, ref_se = _feols(files["frame"], {"CRV1": "firm"}, weights="w")
@@ -117,7 +108,6 @@ def test_weighted_fit_equals_feols(capsys, files):
     np.testing.assert_allclose(se, ref_se, rtol=1e-8)
 
 
-@needs_fit
 @pytest.mark.parametrize("options", [(), ("--cov-type", "cluster", "--groups", "firm,year")])
 def test_streamed_equals_in_memory(capsys, files, options):
     memory = _json(capsys, files["csv"], "--formula", FORMULA, *options)
@@ -126,7 +116,6 @@ def test_streamed_equals_in_memory(capsys, files, options):
     np.testing.assert_allclose(streamed[1], memory[1], rtol=1e-10)
 
 
-@needs_fit
 def test_table_lists_the_effects(capsys, files):
     code, out, err = _run(capsys, files["csv"], "--formula", FORMULA)
     assert code == 0, err
@@ -135,7 +124,6 @@ def test_table_lists_the_effects(capsys, files):
     assert "Cross-validation is not computed" in err
 
 
-@needs_fit
 def test_missing_label_names_the_line_or_is_dropped(capsys, files):
     code, _, err = _run(capsys, files["holed"], "--formula", FORMULA)
     assert code == 1

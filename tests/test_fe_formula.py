@@ -7,7 +7,6 @@ hypothesis over column names); the fits against pyfixest's ``feols`` on the same
 
 from __future__ import annotations
 
-import inspect
 import pickle
 import string
 import warnings
@@ -222,11 +221,6 @@ def test_missing_effect_labels_follow_drop_missing():
 
 
 # ---------------------------------------------------------------- fits against references
-# The fits need LinearRegression.fit(absorb=) (linreg.fixed_effects, landed separately).
-pytestmark_fit = pytest.mark.skipif(
-    "absorb" not in inspect.signature(linreg.LinearRegression.fit).parameters,
-    reason="LinearRegression.fit(absorb=) is not in this tree yet",
-)
 
 
 def _feols(formula, frame, vcov, weights=None):
@@ -253,7 +247,6 @@ def _assert_like_feols(model, reference, vcov=None, rtol=1e-8):
     np.testing.assert_allclose(se.to_numpy(), reference.se().to_numpy(), rtol=rtol)
 
 
-@pytestmark_fit
 @pytest.mark.parametrize(
     ("vcov", "reference_vcov"),
     [
@@ -274,7 +267,6 @@ def test_bar_and_absorb_equal_feols(vcov, reference_vcov):
     _assert_like_feols(bar, _feols(formula, frame, reference_vcov))
 
 
-@pytestmark_fit
 def test_weighted_equals_feols():
     frame = _panel(weights=True, singletons=2, seed=3)
     formula = "y ~ x1 + x2 | firm + year"
@@ -282,7 +274,6 @@ def test_weighted_equals_feols():
     _assert_like_feols(model, _feols(formula, frame, {"CRV1": "firm"}, weights="w"))
 
 
-@pytestmark_fit
 def test_interacted_effect_equals_feols():
     frame = _panel(n_firms=12, n_years=8, seed=5).assign(half=lambda d: d.year % 2)
     frame["pair"] = frame["firm"] + "/" + frame["half"].astype(str)  # pyfixest's clusters
@@ -292,7 +283,6 @@ def test_interacted_effect_equals_feols():
     assert model.absorb == ["firm^half", "year"]
 
 
-@pytestmark_fit
 def test_categorical_regressor_and_minus_one_equal_feols():
     frame = _panel(seed=7).assign(g=lambda d: np.where(d.x1 > 0.3, "hi", "lo"))
     reference = _feols("y ~ x2 + C(g) | firm", frame, "iid")
@@ -300,7 +290,6 @@ def test_categorical_regressor_and_minus_one_equal_feols():
         _assert_like_feols(_ours(formula, frame, vcov="iid"), reference)
 
 
-@pytestmark_fit
 def test_equals_statsmodels_with_dummy_columns():
     sm = pytest.importorskip("statsmodels.api")
     frame = _panel(n_firms=8, n_years=5, seed=11)
@@ -315,7 +304,6 @@ def test_equals_statsmodels_with_dummy_columns():
     np.testing.assert_allclose(model.predict(frame), reference.fittedvalues, rtol=1e-9)
 
 
-@pytestmark_fit
 def test_missing_effect_labels_dropped_as_asked():
     frame = _panel(seed=2)
     holed = frame.copy()
@@ -329,7 +317,6 @@ def test_missing_effect_labels_dropped_as_asked():
                                np.asarray(complete.summary().bse), rtol=1e-12)
 
 
-@pytestmark_fit
 def test_pickled_model_predicts_alike():
     frame = _panel(seed=4)
     model = _ours("y ~ x1 + x2 | firm + year", frame)
@@ -338,7 +325,6 @@ def test_pickled_model_predicts_alike():
     assert model.summary().cov_kwds["groups"] == "firm"
 
 
-@pytestmark_fit
 def test_predict_and_fixef_delegate():
     frame = _panel(seed=6)
     model = _ours("y ~ x1 + x2 | firm + year", frame)
@@ -356,7 +342,6 @@ def test_predict_and_fixef_delegate():
         model.get_prediction(frame)
 
 
-@pytestmark_fit
 def test_several_responses_equal_feols_each():
     frame = _panel(seed=8)
     frame["y2"] = 0.5 * frame["y"] + frame["x1"] ** 2
@@ -370,7 +355,6 @@ def test_several_responses_equal_feols_each():
     assert model.predict(frame).shape == (len(frame), 2)
 
 
-@pytestmark_fit
 def test_interacted_effect_predicts_as_statsmodels_dummies():
     smf = pytest.importorskip("statsmodels.formula.api")
     frame = _panel(seed=1).assign(half=lambda d: d.year % 2)
