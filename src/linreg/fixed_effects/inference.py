@@ -124,13 +124,15 @@ def absorbed_degrees(absorbed, nobs: float, rank: int, cov_type: str, grouping=N
     k_fe = int(np.sum(absorbed.n_levels)) - (Q - 1 if Q > 1 else 0)
     counted = {"none": 0, "nonnested": k_fe, "full": k_fe}[opts["k_fixef"]]
     df_k = rank + counted
+    # sigma^2, HC1's n / df_resid, the printed df and the adjusted R^2 count every effect
     out = {"cov_type": cov_type, "cov_name": cov_type, "options": {}, "df_t": nobs - df_k}
+    out["df_resid"] = nobs - df_k if opts["k_adj"] else nobs - 1
+    out["k_absorbed"] = k_fe
     if cov_type == "cluster" and grouping is not None and opts["k_fixef"] == "nonnested":
         flags = _nested_flags(absorbed, grouping)
         if any(flags):
             nested_levels = int(sum(g for g, f in zip(absorbed.n_levels, flags) if f))
             df_k = df_k - nested_levels + int(sum(flags))
-    out["df_resid"] = nobs - df_k if opts["k_adj"] else nobs - 1
     if cov_type == "HC1" and not opts["k_adj"]:
         out["cov_type"] = "HC0"
     if cov_type == "cluster":

@@ -69,6 +69,11 @@ class Summary:
     Create it with ``model.summary(cov_type=..., alpha=..., target=...)``.
     """
 
+    #: With absorbed effects: the lines describing them, and fixest's number of effect
+    #: coefficients (R-squared is then the within R-squared).
+    absorbed = None
+    k_absorbed = 0
+
     def __init__(
         self,
         *,
@@ -207,6 +212,10 @@ class Summary:
 
     @property
     def rsquared_adj(self) -> float:
+        k_fe = self.k_absorbed
+        if k_fe:  # fixest's adjusted within R^2: (n - k_fe) / (n - k - k_fe)
+            df = self.nobs - self.df_model - k_fe
+            return 1 - (self.nobs - k_fe) / df * (1 - self.rsquared) if df > 0 else np.nan
         if self.df_resid <= 0:
             return np.nan  # a saturated fit: no residual degrees of freedom
         return 1 - (self.nobs - self.k_constant) / self.df_resid * (1 - self.rsquared)
@@ -404,7 +413,10 @@ def format_summary(s: Summary, alpha: float = 0.05) -> str:
         ("Covariance type", s.cov_type),
     ]
     right = [
-        ("R-squared" + ("" if s.k_constant else " (uncentred)"), f"{s.rsquared:.4f}"),
+        (
+            "R-squared" + (" (within)" if s.k_absorbed else "" if s.k_constant else " (uncentred)"),
+            f"{s.rsquared:.4f}",
+        ),
         ("Adj. R-squared", f"{s.rsquared_adj:.4f}"),
         ("F-statistic", f"{s.fvalue:.4g}"),
         ("Prob (F-statistic)", f"{s.f_pvalue:.3g}"),
@@ -580,7 +592,7 @@ def summarize(
     all_params = np.asarray(solution.coef[target], dtype=np.float64)
     if k_const:
         all_params = np.r_[solution.intercept[target], all_params]
-    return Summary(
+    summary = Summary(
         names=names,
         params=all_params,
         cov_bse=all_bse,
@@ -609,6 +621,9 @@ def summarize(
         residual_rows=_residual_rows(single, solution, target),
         scaled_ss=ss["scaled"],
     )
+    if dof is not None:
+        summary.k_absorbed = dof["k_absorbed"]
+    return summary
 
 
 def _sums_of_squares(problem, m, coef, intercept, df_resid) -> dict:

@@ -228,6 +228,13 @@ def to_document(
     from .. import __version__
 
     check_is_fitted(model)
+    absorbed = getattr(model, "absorbed_", None)
+    if absorbed is not None:
+        raise ValueError(
+            f"saving a model with absorbed effects ({', '.join(absorbed.names)}) is not "
+            "supported: a model file holds coefficients only, and its predictions would "
+            "leave out the effects; pickle the model, or refit"
+        )
     if formula is not None:
         from .formula import validate_stored
 
