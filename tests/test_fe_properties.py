@@ -6,8 +6,8 @@
   the identified regressor coefficients unique), and so do the fitted values on the
   rows kept (NaN with a warning on the rows removed as singletons);
 - they do not move when a per-level constant is added to y or to a column of X (the
-  constant lies in the absorbed span), when the rows are permuted, and they follow the
-  units of X;
+  constant lies in the absorbed span), when the rows are permuted or the weights
+  scaled, and they follow the units of X; targets fitted at once equal their own fits;
 - a regressor constant within the levels of an effect (or in the span of all of them)
   is reported by name
   (RankDeficientWarning) and dropped: coefficient 0, the others those of the fit without
@@ -171,6 +171,23 @@ def test_units_of_x(design, units):
     assume(cond < 1e4)
     s = np.array(units[: X.shape[1]])
     _close(_fit(X * s, y, w, codes) * s, _fit(X, y, w, codes), 1e-9)
+
+
+@SETTINGS
+@given(designs(), st.sampled_from([1e-3, 3.0, 1e4]))
+def test_targets_at_once_and_weight_scale(design, c):
+    """Two targets fitted at once equal their fits one by one; weights times a constant
+    change nothing."""
+    X, y, w, codes = design
+    _, cond = _lstsq(X, y, w, codes)
+    assume(cond < 1e4)
+    y2 = np.cos(y) + X[:, 0] / np.std(X[:, 0])
+    both = linreg.LinearRegression().fit(X, np.column_stack([y, y2]), sample_weight=w,
+                                         absorb=codes).coef_  # fmt: skip
+    _close(both[0], _fit(X, y, w, codes), 1e-10)
+    _close(both[1], _fit(X, y2, w, codes), 1e-10)
+    wc = np.full(len(y), c) if w is None else w * c
+    _close(_fit(X, y, wc, codes), _fit(X, y, w, codes), 1e-10)
 
 
 # ---------------------------------------------------------------------------- collinear
