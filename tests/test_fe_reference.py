@@ -358,8 +358,6 @@ def test_cluster_groups_forms():
         _assert_matches(model.summary(cov_type="cluster", groups=groups), ref)
 
 
-@pytest.mark.xfail(strict=True, reason="H4's report: summary(groups=[g0, g1]) with absorbed "
-                   "effects reads the list as a (2, n) array (remove this mark when fixed)")
 def test_two_way_groups_as_list_of_label_arrays():
     """linreg's two-way form without absorbed effects, ``groups=[g0, g1]`` (see
     test_inference_cluster), means the same with them."""
@@ -521,3 +519,20 @@ def test_matches_statsmodels_dummies(seed, weighted):
     assert s.df_resid == ref.df_resid == len(y) - p - (levels - 1)
     fitted = model.predict(df[XS], absorb=df[["firm", "year"]])
     assert_allclose(fitted, ref.fittedvalues, rtol=1e-9, atol=1e-9 * np.max(np.abs(y)))
+
+
+def test_score_takes_the_absorbed_levels():
+    """score(X, y, absorb=) is the R^2 of predict(X, absorb=) (scikit-learn's r2_score);
+    without the levels, a clear error (the effects are part of the prediction)."""
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(11)
+    n = 300
+    g = rng.integers(0, 12, n)
+    X = rng.normal(size=(n, 2))
+    y = X @ [1.0, -2.0] + rng.normal(size=12)[g] + rng.normal(size=n)
+    model = linreg.LinearRegression().fit(X, y, absorb=g)
+    expected = r2_score(y, model.predict(X, absorb=g))
+    assert model.score(X, y, absorb=g) == pytest.approx(expected, rel=1e-15)
+    with pytest.raises(ValueError, match="absorb"):
+        model.score(X, y)

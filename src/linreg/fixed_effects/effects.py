@@ -50,8 +50,6 @@ GRAND_EVERY = None
 #: Stop when the residual has not decreased by 0.1% in this many steps (rounding floor).
 STALL = 50
 
-#: Largest number of eigenpairs asked of the sparse eigensolver for Q >= 3.
-MAX_SPARSE_EIGS = 300
 
 _EPS = np.finfo(np.float64).eps
 
@@ -508,11 +506,14 @@ class EffectSystem:
         ``M = diag(n_a)^-1/2 N_ab diag(n_b)^-1/2``), so ``lambda = min(1, 1 - sigma_2)``
         with ``sigma_2`` the largest singular value other than the 1s (one per connected
         component); ``1 - sigma_2^2`` is the smallest nonzero eigenvalue of ``I - M'M``,
-        found per component (dense when small, else by shift-invert Lanczos).  Q >= 3:
-        eigenvalues of K (dense up to :data:`DENSE_K_MAX` levels, else shift-invert
-        Lanczos asking up to :data:`MAX_SPARSE_EIGS` eigenpairs), an eigenvalue at the
-        rounding level of ``||K||`` counted as zero.  Each eigenvalue is lowered by its
-        error bound (rounding of the dense solver, or the Ritz residual norm).  Returns
+        found per component (dense when small, else by Lanczos on the Gram deflated by
+        its known null vector).  Q >= 3: eigenvalues of K, dense up to
+        :data:`DENSE_K_MAX` levels (an eigenvalue at the rounding level of ``||K||``
+        counted as zero), else Lanczos on K deflated by its known null space
+        (:func:`_lambda_deflated`).  Each eigenvalue is lowered by its error bound
+        (rounding of the dense solver, or the Ritz residual norm; Lanczos from a random
+        start is trusted to find the extreme eigenvalue, as it does but for a start
+        orthogonal to its eigenvector).  Returns
         0.0 when no positive lower bound can be given.
         """
         if self._lambda is None:
@@ -590,7 +591,13 @@ class EffectSystem:
             if nonzero.size == 0:
                 return 1.0
             return max(float(nonzero[0]) - _EPS * total * scale * 8.0, 0.0)
-        return _smallest_nonzero_sparse(K, zero, self.components() * (self.n_factors - 1))
+        n_comp, labels = self._component_labels()
+        offsets = np.concatenate([[0], np.cumsum(self.n_levels)[:-1]])
+        comp = np.concatenate([labels[o + p] for o, p in zip(offsets, pos, strict=True)])
+        factor = np.concatenate([np.full(p.shape[0], q) for q, p in enumerate(pos)])
+        sqrt_n = np.concatenate([np.sqrt(self.level_weight[q][p]) for q, p in enumerate(pos)])
+        project = _null_projector(comp, factor, sqrt_n, n_comp, self.n_factors)
+        return _lambda_deflated(K, project, scale)
 
 
 def _scaled_gram(N, sa, sb) -> np.ndarray:
@@ -653,32 +660,69 @@ def _second_eigenvalue(gram, null) -> float:
     return 1.0 - (float(vals[i]) + resid) - margin
 
 
-def _smallest_nonzero_sparse(K, zero, start) -> float:
-    """Lower bound on the smallest eigenvalue of sparse K above ``zero`` (shift-invert)."""
-    from scipy.sparse.linalg import eigsh
+def _null_projector(comp, factor, sqrt_n, n_comp, Q):
+    """Projector onto the complement of K's known null space.
+
+    Within each connected component c, ``z_cq = n^1/2 (1_{q,c} - 1_{0,c})`` (q >= 1,
+    ``1_{q,c}`` the indicator of the levels of factor q in c) satisfies ``K z_cq = 0``:
+    adding a constant to factor q and subtracting it from factor 0 leaves every cell's
+    sum unchanged.  Returns ``x -> x - Z (Z'Z)^-1 Z'x`` (Z'Z block diagonal by component).
+    """
+    key = comp * Q + factor
+    mass = np.bincount(key, weights=sqrt_n**2, minlength=n_comp * Q).reshape(n_comp, Q)
+    gram = mass[:, :1, None] + mass[:, 1:, None] * np.eye(Q - 1)[None]  # n_0c 11' + diag
+    gram_inv = np.linalg.inv(gram)
+
+    def project(x):
+        t = np.bincount(key, weights=sqrt_n * x, minlength=n_comp * Q).reshape(n_comp, Q)
+        coef = np.einsum("cij,cj->ci", gram_inv, t[:, 1:] - t[:, :1])
+        full = np.concatenate([-coef.sum(axis=1, keepdims=True), coef], axis=1)
+        return x - sqrt_n * full.ravel()[key]
+
+    return project
+
+
+def _lambda_deflated(K, project, scale, zero=1e-10, max_extra=20) -> float:
+    """Lower bound on the smallest nonzero eigenvalue of K by Lanczos on ``P (cI - K) P``.
+
+    ``P`` removes the known null space (:func:`_null_projector`), ``c = scale >= ||K||``;
+    the largest Ritz value ``theta`` (three asked) with residual ``r`` gives
+    ``lambda >= c - theta - ||r||``.  A Ritz vector with ``c - theta <= zero`` is a
+    further null direction (effects collinear beyond the per-component constants, as a
+    factor nested in another): it is deflated too and the search repeated, at most
+    ``max_extra`` times (then 0.0, no bound).  Cost: a few hundred products with K.
+    """
+    from scipy.sparse.linalg import LinearOperator, eigsh
 
     n = K.shape[0]
-    k = max(int(start) + 2, 6)
-    while k <= min(MAX_SPARSE_EIGS, n - 2):
+    extra = np.zeros((n, 0))
+
+    def deflate(x):
+        x = project(x.reshape(-1))
+        return x - extra @ (extra.T @ x) if extra.shape[1] else x
+
+    def apply(x):
+        x = deflate(x)
+        return deflate(scale * x - K @ x)
+
+    for _ in range(max_extra + 1):
+        op = LinearOperator((n, n), matvec=apply, dtype=np.float64)
         try:
-            vals, vecs = eigsh(K.tocsc(), k=k, sigma=-1e-3, which="LM", tol=1e-12)
+            vals, vecs = eigsh(op, k=3, which="LA", ncv=min(n, 60), tol=1e-12)
         except Exception:  # noqa: BLE001 - no bound when the eigensolver fails
             return 0.0
-        order = np.argsort(vals)
-        vals, vecs = vals[order], vecs[:, order]
-        above = np.flatnonzero(vals > max(zero, 1e-10))
-        if above.size and above[0] < k - 1:
-            i = int(above[0])
-            resid = float(np.linalg.norm(K @ vecs[:, i] - vals[i] * vecs[:, i]))
-            return max(float(vals[i]) - resid, 0.0)
-        k *= 2
+        null = scale - vals <= zero
+        if not np.any(null):
+            i = int(np.argmax(vals))
+            resid = float(np.linalg.norm(apply(vecs[:, i]) - vals[i] * vecs[:, i]))
+            margin = _EPS * n * scale * 8.0
+            return max(scale - float(vals[i]) - resid - margin, 0.0)
+        for v in vecs[:, null].T:
+            v = deflate(v)
+            norm = np.linalg.norm(v)
+            if norm > 0.5:
+                extra = np.column_stack([extra, v / norm])
     return 0.0
-
-
-def sparse_identity(size):
-    from scipy import sparse
-
-    return sparse.identity(size, format="csr")
 
 
 def _lambda_from_mu(mu: float) -> float:

@@ -296,7 +296,8 @@ def _drop_collinear(V, original, absorbed: AbsorbedEffects, names) -> np.ndarray
         absorbed.collinear = [names[j] for j in np.flatnonzero(gone)]
         warnings.warn(
             f"regressor(s) {absorbed.collinear} are collinear with the absorbed effects "
-            f"{absorbed.names} (constant within their levels): dropped, as fixest does "
+            f"{absorbed.names} (in their span: e.g. constant within a factor's levels): dropped, "
+            "as fixest does "
             "(coefficient 0, not identified in the summary)",
             RankDeficientWarning,
             stacklevel=external_stacklevel(),

@@ -52,6 +52,8 @@ def _groups(absorbed, groups):
             )
         cols = [absorbed.codes[:, absorbed.names.index(g)] for g in groups]
         return cols[0] if len(cols) == 1 else np.column_stack(cols)
+    if isinstance(groups, (list, tuple)) and groups and all(np.ndim(g) == 1 for g in groups):
+        return [absorbed.rows(_values(g), "groups") for g in groups]  # one array per way
     frame_like = hasattr(groups, "iloc")
     if frame_like:
         values = groups.to_numpy()
@@ -108,6 +110,10 @@ def check_ssc(ssc) -> dict:
     if out["k_adj"] and not out["G_adj"]:
         raise ValueError("ssc with k_adj=True and G_adj=False is not supported")
     return out
+
+
+def _values(labels) -> np.ndarray:
+    return labels.to_numpy() if hasattr(labels, "to_numpy") else np.asarray(labels)
 
 
 def absorbed_degrees(absorbed, nobs: float, rank: int, cov_type: str, grouping=None,

@@ -358,7 +358,8 @@ def fit_stream(model, source, dtype, absorb):
         absorbed.collinear = [feature_labels[j] for j in zero]
         warnings.warn(
             f"regressor(s) {absorbed.collinear} are collinear with the absorbed effects "
-            f"{names} (constant within their levels): dropped, as fixest does",
+            f"{names} (in their span: e.g. constant within a factor's levels): dropped, as "
+            "fixest does",
             RankDeficientWarning,
             stacklevel=external_stacklevel(),
         )

@@ -702,6 +702,16 @@ class ExactLinearModel(LinearModel):
         summary = self.summary(cov_type, target=target, **kwds)
         return get_prediction(summary, X, model=self, weights=weights)
 
+    def score(self, X, y, sample_weight=None, absorb=None):
+        """R^2 of ``predict(X)`` against ``y`` (scikit-learn's ``score``); a model with
+        absorbed effects takes the rows' levels as ``absorb`` (``predict``'s)."""
+        if absorb is None and getattr(self, "absorbed_", None) is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        from sklearn.metrics import r2_score
+
+        predicted = self.predict(X, absorb=absorb)
+        return r2_score(y, predicted, sample_weight=sample_weight)
+
     def fixef(self):
         """The estimated fixed effects of a fit with absorbed factors (fixest's
         ``fixef()``): a dict from factor name to a pandas Series (one value per level;
