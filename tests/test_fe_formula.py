@@ -366,3 +366,16 @@ def test_interacted_effect_predicts_as_statsmodels_dummies():
     np.testing.assert_allclose(model.predict(frame), reference.fittedvalues, rtol=1e-9,
                                atol=1e-12)
     assert model.fixef()["firm^half"].index[0] == ("f000", 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 3), st.booleans()),
+                min_size=1, max_size=30))
+def test_interacted_cluster_labels_partition_as_groupby(rows):
+    from linreg.formula import cluster_labels
+
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"])
+    got = cluster_labels(frame, ["a^b^c"], np.arange(len(frame)))
+    expected = frame.groupby(["a", "b", "c"], sort=False).ngroup().to_numpy()
+    # the same partition of the rows: a bijection between the two labellings
+    assert len(set(zip(got, expected))) == len(set(got)) == len(set(expected))

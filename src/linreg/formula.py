@@ -458,9 +458,16 @@ def cluster_labels(frame, names, rows):
         term = _effect_columns(name, frame, "groups")
         if len(term) == 1:
             labels.append(frame[term[0]].to_numpy()[rows])
-        else:
-            pairs = effects_frame(frame, [term], rows).iloc[:, 0].to_numpy()
-            labels.append(pd.factorize(pairs)[0])
+        else:  # the code of each combination of labels (-1 where one is missing)
+            codes = np.zeros(len(rows), dtype=np.int64)
+            missing = np.zeros(len(rows), dtype=bool)
+            for column in term:
+                part, uniques = pd.factorize(frame[column].to_numpy()[rows])
+                missing |= part < 0
+                codes = codes * (len(uniques) + 1) + (part + 1)
+                if codes.max(initial=0) > 2**40:  # keep the products in int64
+                    codes = pd.factorize(codes)[0].astype(np.int64)
+            labels.append(np.where(missing, -1, pd.factorize(codes)[0]))
     if len(labels) == 1:
         return labels[0]
     # a missing label keeps its code -1, so the summary still reports it
