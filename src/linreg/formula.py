@@ -9,6 +9,12 @@ column names (``"np.log(x2)"``, ``"C(group)[T.b]"``) are the estimator's
 formula with ``- 1`` or ``+ 0`` fits without an intercept).  The stored model spec
 transforms new data as the training data was (categorical levels, stateful
 transforms such as ``center(x)``).
+
+Absorbed fixed effects use fixest's syntax, ``linreg.ols("y ~ x1 + x2 | firm + year",
+data)`` (or ``absorb=["firm", "year"]``): the effects' labels go to
+``LinearRegression.fit(X, y, absorb=...)`` (:mod:`linreg.fixed_effects`), the model
+matrix holds the regressors only, and ``vcov=`` (pyfixest's names) sets the default
+covariance of :meth:`FormulaModel.summary`.
 """
 
 from __future__ import annotations
