@@ -169,3 +169,10 @@ def test_stream_refuses_what_it_cannot_read(capsys, files, formula, message):
     got, _, err = _run(capsys, files["parquet"], "--formula", formula, "--stream")
     assert got == 2
     assert message in err.strip().splitlines()[-1]
+
+
+def test_plots_draw_the_coefficients(capsys, files, tmp_path):
+    code, out, err = _run(capsys, files["csv"], "--formula", FORMULA, "--plots", tmp_path)
+    assert code == 0, err
+    assert (tmp_path / "coefficients.png").is_file()
+    assert "only the coefficient plot" in err

@@ -335,7 +335,10 @@ def _run_absorbed(args, estimator, cov_default: bool) -> FitResult:
             "may be unseen in training).",
             file=sys.stderr,
         )
-    plots = _coefficient_plot(result_summaries, args.plots, [target]) if args.plots else {}
+    plots = {}
+    if args.plots:
+        plots = _coefficient_plot(result_summaries, args.plots, [target])
+        print("Absorbed effects: only the coefficient plot is drawn.", file=sys.stderr)
     return FitResult(names, [target], None, n_rows, metrics, result_summaries, plots, None)
 
 
