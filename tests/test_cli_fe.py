@@ -176,3 +176,16 @@ def test_plots_draw_the_coefficients(capsys, files, tmp_path):
     assert code == 0, err
     assert (tmp_path / "coefficients.png").is_file()
     assert "only the coefficient plot" in err
+
+
+def test_a_large_file_streams_when_it_can(capsys, files, monkeypatch):
+    import linreg.cli.stream
+
+    monkeypatch.setattr(linreg.cli.stream, "STREAM_BYTES", 0)  # every file is "large"
+    code, _, err = _run(capsys, files["parquet"], "--formula", FORMULA, "--cv", "0")
+    assert code == 0, err
+    assert "Streamed fit" in err
+    transformed = "y ~ x1 + np.log(x2 + 10) | firm + year"
+    code, out, err = _run(capsys, files["parquet"], "--formula", transformed, "--cv", "0")
+    assert code == 0, err  # read into memory: a streamed fit reads columns only
+    assert "Streamed fit" not in err and "np.log(x2 + 10)" in out

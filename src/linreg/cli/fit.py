@@ -324,10 +324,9 @@ def _absorbs(args) -> bool:
 def _run_absorbed(args, estimator, cov_default: bool) -> FitResult:
     """``--formula "y ~ x | f1 + f2"``: OLS with absorbed effects (in memory, or on
     :func:`linreg.scan` with ``--stream``)."""
-    from .formula_data import fit_absorbed, fit_absorbed_streamed
-    from .stream import should_stream
+    from .formula_data import fit_absorbed, fit_absorbed_streamed, streams_absorbed
 
-    fit = fit_absorbed_streamed if should_stream(args) else fit_absorbed
+    fit = fit_absorbed_streamed if streams_absorbed(args) else fit_absorbed
     names, target, n_rows, metrics, result_summaries = fit(args, estimator, cov_default)
     if args.cv:
         print(

@@ -276,6 +276,28 @@ def _plain_columns(parsed) -> list[str]:
     return columns
 
 
+def streams_absorbed(args) -> bool:
+    """Whether a fit with absorbed effects reads DATA in batches: asked (``--stream``), a
+    folder or glob, or a file over the streaming size when the fit can stream (plain
+    regressor and effect columns, no ``--drop-missing``; else it is read into memory)."""
+    from pathlib import Path
+
+    from .stream import should_stream
+
+    if not should_stream(args):
+        return False
+    if args.stream or Path(args.data).is_dir() or any(c in str(args.data) for c in "*?["):
+        return True
+    parsed = parse_formula(args)
+    if args.drop_missing or any(len(term) > 1 for term in parsed.absorb_terms):
+        return False
+    try:
+        _plain_columns(parsed)
+    except UsageError:
+        return False
+    return True
+
+
 def fit_absorbed_streamed(args, estimator, cov_default: bool):
     """Fit ``--formula "y ~ x | f1 + f2"`` on :func:`linreg.scan` of DATA (a few passes,
     memory of the order of the levels): ``(names, target, n_rows, metrics, summaries)``;
