@@ -208,9 +208,20 @@ def test_ols_refuses(kwargs, message):
         linreg.ols(data=frame, **kwargs)
 
 
-def test_ridge_refuses_effects():
-    with pytest.raises(ValueError, match="linreg.ols"):
-        linreg.formula.ridge("y ~ x1 | firm", _panel())
+def test_ridge_with_effects_is_ridge_on_the_demeaned_columns():
+    from sklearn.linear_model import Ridge
+
+    frame = _panel(seed=9, singletons=2)
+    model = linreg.formula.ridge("y ~ x1 + x2 | firm + year", frame, alpha=3.0)
+    dummies = pd.get_dummies(frame[["firm", "year"]].astype(str), dtype=float).to_numpy()
+
+    def demeaned(v):  # the residual of the projection on the dummy columns
+        return v - dummies @ np.linalg.lstsq(dummies, v, rcond=None)[0]
+
+    reference = Ridge(alpha=3.0, fit_intercept=False).fit(
+        demeaned(frame[["x1", "x2"]].to_numpy()), demeaned(frame["y"].to_numpy())
+    )
+    np.testing.assert_allclose(model.params.to_numpy(), reference.coef_, rtol=1e-10)
 
 
 def test_missing_effect_labels_follow_drop_missing():

@@ -99,7 +99,17 @@ def ols(
     return _fit(estimator, formula, data, weights, drop_missing, absorb=absorb, vcov=vcov)
 
 
-def ridge(formula, data, *, alpha=1.0, weights=None, solver="auto", drop_missing=False):
+def ridge(
+    formula,
+    data,
+    *,
+    alpha=1.0,
+    weights=None,
+    solver="auto",
+    drop_missing=False,
+    absorb=None,
+    vcov=None,
+):
     """Ridge regression from a formula.
 
     Objective (as :class:`linreg.Ridge`, scikit-learn's)::
@@ -108,11 +118,13 @@ def ridge(formula, data, *, alpha=1.0, weights=None, solver="auto", drop_missing
             sum_i w_i (y_i - intercept - x_i' coef)^2 + alpha * ||coef||_2^2
 
     on the formula's model matrix; the intercept is not penalized.  The columns are
-    penalized as the formula builds them (not standardized).
+    penalized as the formula builds them (not standardized).  With absorbed effects
+    (``| firm + year`` or ``absorb=``) the effects replace the intercept and are not
+    penalized either (the penalty applies to the slopes of the demeaned regressors).
 
     Parameters
     ----------
-    formula, data, weights, solver, drop_missing
+    formula, data, weights, solver, drop_missing, absorb, vcov
         As in :func:`ols`.
     alpha : float or array-like of shape (n_targets,), default 1.0
         Non-negative penalty strength.
@@ -122,7 +134,8 @@ def ridge(formula, data, *, alpha=1.0, weights=None, solver="auto", drop_missing
     FormulaModel
     """
     _formulaic("ridge")
-    return _fit(Ridge(alpha=alpha, solver=solver), formula, data, weights, drop_missing)
+    estimator = Ridge(alpha=alpha, solver=solver)
+    return _fit(estimator, formula, data, weights, drop_missing, absorb=absorb, vcov=vcov)
 
 
 class FormulaModel:
@@ -346,8 +359,6 @@ def _fit(estimator, formula, data, weights, drop_missing, absorb=None, vcov=None
     data = _as_frame(data).reset_index(drop=True)  # rows are positions from here on
     parsed = _with_absorb(parsed, absorb, data)
     terms = parsed.absorb_terms
-    if terms and not isinstance(estimator, LinearRegression):
-        raise ValueError(f"absorbed effects ('| ...') are fitted by linreg.ols, not {formula!r}")
     cov = _cov_of_vcov(vcov, terms)  # checked before fitting
     for name in cov[1] or ():
         _effect_columns(name, data, f"vcov={vcov!r}")
