@@ -328,6 +328,20 @@ def test_missing_effect_labels_dropped_as_asked():
                                np.asarray(complete.summary().bse), rtol=1e-12)
 
 
+def test_summary_arguments_choose_the_covariance():
+    frame = _panel(seed=12)
+    model = _ours("y ~ x1 + x2 | firm + year", frame)
+    by_year = np.asarray(model.summary(vcov={"CRV1": "year"}).bse)
+    np.testing.assert_array_equal(np.asarray(model.summary(groups="year").bse), by_year)
+    np.testing.assert_array_equal(
+        np.asarray(model.summary("cluster", groups=frame["year"].to_numpy()).bse), by_year
+    )
+    iid = _ours("y ~ x1 + x2 | firm + year", frame, vcov="iid").summary()
+    np.testing.assert_array_equal(np.asarray(model.summary("nonrobust").bse), iid.bse)
+    with pytest.raises(ValueError, match="not both"):
+        model.summary("HC1", vcov="iid")
+
+
 def test_pickled_model_predicts_alike():
     frame = _panel(seed=4)
     model = _ours("y ~ x1 + x2 | firm + year", frame)

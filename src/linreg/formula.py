@@ -274,6 +274,8 @@ class FormulaModel:
                 raise ValueError("give cov_type or vcov, not both")
             cov_type, names = _cov_of_vcov(vcov, self.absorb_terms)
             kwargs.setdefault("groups", names)
+        elif cov_type is None and kwargs.get("groups") is not None:
+            cov_type = "cluster"  # groups alone: clustered by them
         elif cov_type is None:
             cov_type, names, labels = self._default_cov
             if names is not None and "groups" not in kwargs:
