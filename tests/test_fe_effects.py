@@ -252,6 +252,26 @@ def test_lambda_three_factors(monkeypatch, dense_max):
     assert lam >= ref * (1 - 1e-6)
 
 
+@pytest.mark.parametrize("nested_max", [200, 0])
+@pytest.mark.parametrize("disconnected", [False, True])
+def test_lambda_three_factors_nested_sparse(monkeypatch, disconnected, nested_max):
+    """A factor nested in another (industry of a firm) adds null directions beyond the
+    per-component constants: deflated from the nesting (or found by the eigensolver when
+    the enclosing factor is large), the bound stays below the dense one."""
+    monkeypatch.setattr(effects, "DENSE_K_MAX", 0)
+    monkeypatch.setattr(effects, "NESTED_MAX", nested_max)
+    rng = np.random.default_rng(9 + disconnected)
+    codes, n_levels, w, V = _problem(rng, 400, [30, 6, 4], disconnected=disconnected)
+    industry_of_firm = rng.integers(0, n_levels[2], n_levels[0])
+    codes[:, 2] = industry_of_firm[codes[:, 0]]
+    system = EffectSystem(_cells(codes, w), n_levels)
+    ref = _dense_lambda(codes, n_levels, w)
+    lam = system.smallest_nonzero_eigenvalue()
+    assert 0.0 < lam <= ref
+    assert lam >= ref * (1 - 1e-6)
+    _check_projection(codes, n_levels, w, V)
+
+
 def test_lambda_one_factor():
     codes = np.array([[0], [1], [1]])
     assert EffectSystem(_cells(codes, np.ones(3)), [2]).smallest_nonzero_eigenvalue() == 1.0

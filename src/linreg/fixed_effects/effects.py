@@ -35,6 +35,10 @@ import numpy as np
 #: of positive weight; the spectral bound is computed densely below this size too.
 SCHUR_MAX = 2000
 
+#: Null directions of K from a nested factor are deflated explicitly (dense vectors)
+#: when the enclosing factor has at most this many levels.
+NESTED_MAX = 200
+
 #: Dense eigendecompositions of K (Q >= 3) up to this many levels.
 DENSE_K_MAX = 3000
 
@@ -597,7 +601,44 @@ class EffectSystem:
         factor = np.concatenate([np.full(p.shape[0], q) for q, p in enumerate(pos)])
         sqrt_n = np.concatenate([np.sqrt(self.level_weight[q][p]) for q, p in enumerate(pos)])
         project = _null_projector(comp, factor, sqrt_n, n_comp, self.n_factors)
-        return _lambda_deflated(K, project, scale)
+        return _lambda_deflated(K, project, scale, seed=self._nested_null(pos, project))
+
+    def _nested_null(self, pos, project) -> np.ndarray:
+        """Null directions of K from nesting (dense columns, orthonormal, deflated).
+
+        When every level of factor q lies in one level of factor r (an industry of each
+        firm), ``alpha = 1_{r = l} - 1_{q in l}`` leaves every cell's sum unchanged, for
+        each level l of r; in K's coordinates ``n^1/2 alpha``.  Only for r with at most
+        :data:`NESTED_MAX` levels (else such directions are found by the eigensolver).
+        """
+        offsets = np.concatenate([[0], np.cumsum([p.shape[0] for p in pos])[:-1]])
+        where = []
+        for q, p in enumerate(pos):
+            idx = np.full(int(self.n_levels[q]), -1)
+            idx[p] = offsets[q] + np.arange(p.shape[0])
+            where.append(idx)
+        total = int(sum(p.shape[0] for p in pos))
+        columns = []
+        for q in range(self.n_factors):
+            for r in range(self.n_factors):
+                if q == r or pos[r].shape[0] > NESTED_MAX:
+                    continue
+                cq, cr = self._codes[:, q], self._codes[:, r]
+                lo = np.full(int(self.n_levels[q]), np.iinfo(np.int64).max)
+                hi = np.full(int(self.n_levels[q]), -1)
+                np.minimum.at(lo, cq, cr)
+                np.maximum.at(hi, cq, cr)
+                if not np.array_equal(lo[pos[q]], hi[pos[q]]):
+                    continue
+                B = np.zeros((total, int(self.n_levels[r])))
+                B[where[r][pos[r]], pos[r]] = np.sqrt(self.level_weight[r][pos[r]])
+                B[where[q][pos[q]], lo[pos[q]]] = -np.sqrt(self.level_weight[q][pos[q]])
+                columns.extend(project(b) for b in B[:, pos[r]].T)
+        if not columns:
+            return np.zeros((total, 0))
+        Qm, R = np.linalg.qr(np.column_stack(columns))
+        d = np.abs(np.diag(R))
+        return Qm[:, d > 1e-8 * max(float(d.max()), 1.0)]
 
 
 def _scaled_gram(N, sa, sb) -> np.ndarray:
@@ -682,20 +723,23 @@ def _null_projector(comp, factor, sqrt_n, n_comp, Q):
     return project
 
 
-def _lambda_deflated(K, project, scale, zero=1e-10, max_extra=20) -> float:
+def _lambda_deflated(K, project, scale, seed=None, zero=1e-10, max_extra=200) -> float:
     """Lower bound on the smallest nonzero eigenvalue of K by Lanczos on ``P (cI - K) P``.
 
     ``P`` removes the known null space (:func:`_null_projector`), ``c = scale >= ||K||``;
-    the largest Ritz value ``theta`` (three asked) with residual ``r`` gives
-    ``lambda >= c - theta - ||r||``.  A Ritz vector with ``c - theta <= zero`` is a
-    further null direction (effects collinear beyond the per-component constants, as a
-    factor nested in another): it is deflated too and the search repeated, at most
-    ``max_extra`` times (then 0.0, no bound).  Cost: a few hundred products with K.
+    the largest Ritz value ``theta`` with residual ``r`` gives
+    ``lambda >= c - theta - ||r||``.  Ritz vectors with ``c - theta <= zero`` are further
+    null directions (effects collinear beyond the per-component constants, as a factor
+    nested in another, beyond those of ``seed``): they are deflated too (kept as dense
+    vectors, at most
+    ``max_extra``, else 0.0: no bound) and the search repeated with more Ritz pairs.
+    Cost: a few hundred products with K per round, plus the dense extra directions.
     """
     from scipy.sparse.linalg import LinearOperator, eigsh
 
     n = K.shape[0]
-    extra = np.zeros((n, 0))
+    extra = np.zeros((n, 0)) if seed is None else seed
+    k = 2
 
     def deflate(x):
         x = project(x.reshape(-1))
@@ -705,10 +749,10 @@ def _lambda_deflated(K, project, scale, zero=1e-10, max_extra=20) -> float:
         x = deflate(x)
         return deflate(scale * x - K @ x)
 
-    for _ in range(max_extra + 1):
+    while extra.shape[1] <= max_extra and k < n - 1:
         op = LinearOperator((n, n), matvec=apply, dtype=np.float64)
         try:
-            vals, vecs = eigsh(op, k=3, which="LA", ncv=min(n, 60), tol=1e-12)
+            vals, vecs = eigsh(op, k=k, which="LA", ncv=min(n, max(2 * k + 1, 30)), tol=1e-12)
         except Exception:  # noqa: BLE001 - no bound when the eigensolver fails
             return 0.0
         null = scale - vals <= zero
@@ -717,11 +761,14 @@ def _lambda_deflated(K, project, scale, zero=1e-10, max_extra=20) -> float:
             resid = float(np.linalg.norm(apply(vecs[:, i]) - vals[i] * vecs[:, i]))
             margin = _EPS * n * scale * 8.0
             return max(scale - float(vals[i]) - resid - margin, 0.0)
-        for v in vecs[:, null].T:
-            v = deflate(v)
-            norm = np.linalg.norm(v)
-            if norm > 0.5:
-                extra = np.column_stack([extra, v / norm])
+        basis = np.column_stack([deflate(v) for v in vecs[:, null].T])
+        q, r = np.linalg.qr(basis)
+        q = q[:, np.abs(np.diag(r)) > 0.5]
+        if extra.shape[1]:
+            q = q - extra @ (extra.T @ q)
+            q = q / np.linalg.norm(q, axis=0)
+        extra = np.column_stack([extra, q])
+        k = min(2 * k + int(null.sum()), n - 2)
     return 0.0
 
 
