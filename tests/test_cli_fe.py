@@ -47,8 +47,12 @@ def files(tmp_path_factory):
     holed = frame.copy()
     holed.loc[4, "firm"] = None
     holed.to_csv(folder / "holed.csv", index=False)
+    bad = frame.assign(neg=frame["w"], inf=frame["w"])
+    bad.loc[3, "neg"] = -1.0
+    bad.loc[7, "inf"] = np.inf
+    bad.to_csv(folder / "bad_weights.csv", index=False)
     return {"frame": frame, "csv": folder / "panel.csv", "parquet": folder / "panel.parquet",
-            "holed": folder / "holed.csv"}
+            "holed": folder / "holed.csv", "bad_weights": folder / "bad_weights.csv"}
 
 
 def _run(capsys, *argv):
@@ -189,3 +193,18 @@ def test_a_large_file_streams_when_it_can(capsys, files, monkeypatch):
     code, out, err = _run(capsys, files["parquet"], "--formula", transformed, "--cv", "0")
     assert code == 0, err  # read into memory: a streamed fit reads columns only
     assert "Streamed fit" not in err and "np.log(x2 + 10)" in out
+
+
+@pytest.mark.parametrize("formula", ["y ~ x1", FORMULA])
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ("neg", "negative weight in column 'neg' at line 5"),
+        ("inf", "infinite weight in column 'inf' at line 9"),
+        ("firm", "column 'firm' (--weights) is not numeric"),
+    ],
+)
+def test_bad_weights_are_a_data_error(capsys, files, formula, weights, message):
+    code, _, err = _run(capsys, files["bad_weights"], "--formula", formula, "--weights", weights)
+    assert code == 1
+    assert err.strip().splitlines()[-1].endswith(message)

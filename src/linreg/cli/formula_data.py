@@ -99,7 +99,9 @@ def _design(table, args, groups):
         if args.weights not in table.column_names:
             raise DataError(f"{args.data}: no column named {args.weights!r}")
         used.append(args.weights)
-    frame = _complete_rows(table.select(list(dict.fromkeys([*used, *groups]))).to_pandas(), args)
+    frame = table.select(list(dict.fromkeys([*used, *groups]))).to_pandas()
+    _check_weights(frame, args)
+    frame = _complete_rows(frame, args)
     codes = _group_codes(frame, groups)
     try:
         matrices = formula.model_matrices(parsed, frame)
@@ -121,6 +123,27 @@ def _design(table, args, groups):
         raise UsageError(f"--formula {args.formula!r}: absorbed effects need a regressor")
     X, Y = X.to_numpy(dtype=np.float64), Y.to_numpy(dtype=np.float64)
     return X, Y, w, names, stored, codes, frame
+
+
+def _check_weights(frame, args) -> None:
+    """A data error naming the line of the first negative or infinite ``--weights``
+    value, or a non-numeric weights column (missing values are left to
+    :func:`_complete_rows`)."""
+    if args.weights is None:
+        return
+    try:
+        w = frame[args.weights].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{args.data}: column {args.weights!r} (--weights) is not numeric"
+        ) from None
+    bad = np.flatnonzero((w < 0) | np.isinf(w))
+    if len(bad):
+        r = int(bad[0])
+        what = "negative" if w[r] < 0 else "infinite"
+        raise DataError(
+            f"{args.data}: {what} weight in column {args.weights!r} at {_where(args.data, r)}"
+        )
 
 
 def _group_codes(frame, groups):
