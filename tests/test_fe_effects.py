@@ -166,18 +166,22 @@ def test_projection_equals_lstsq(Q, weighted, disconnected):
     assert system.components() == _components(codes, n_levels, w)
 
 
-def test_irons_tuck_route_for_two_factors(monkeypatch):
+@pytest.mark.parametrize("method", ["cg", "irons-tuck"])
+def test_iterative_routes_for_two_factors(monkeypatch, method):
     monkeypatch.setattr(effects, "SCHUR_MAX", 0)
+    monkeypatch.setattr(effects, "LARGE_TWO", method)
     rng = np.random.default_rng(3)
     for disconnected in (False, True):
         codes, n_levels, w, V = _problem(rng, 400, [30, 12], disconnected=disconnected)
         _, info = _check_projection(codes, n_levels, w, V)
-        assert info["method"] == "irons-tuck"
+        assert info["method"] == method
 
 
-def test_weakly_connected_two_factors_irons_tuck(monkeypatch):
+@pytest.mark.parametrize("method", ["cg", "irons-tuck"])
+def test_weakly_connected_two_factors_iterative(monkeypatch, method):
     """Workers moving rarely between firms: slow alternating projections."""
     monkeypatch.setattr(effects, "SCHUR_MAX", 0)
+    monkeypatch.setattr(effects, "LARGE_TWO", method)
     rng = np.random.default_rng(4)
     n_workers, n_firms, T = 200, 20, 5
     firm = np.repeat(rng.integers(0, n_firms, n_workers), T)
@@ -188,7 +192,7 @@ def test_weakly_connected_two_factors_irons_tuck(monkeypatch):
     V = rng.standard_normal((codes.shape[0], 2))
     w = np.ones(codes.shape[0])
     system, rhs, alpha, info = _solve(codes, n_levels, w, V)
-    assert info["method"] == "irons-tuck" and info["converged"]
+    assert info["method"] == method and info["converged"]
     # the contract's certificate: ||E||_W^2 <= ||ghat||^2 / lambda, ghat = g / sqrt(n)
     res = system.residual(alpha, rhs)
     ghat2 = sum(np.sum(r**2 / n[:, None], axis=0) for r, n in zip(res, system.level_weight))

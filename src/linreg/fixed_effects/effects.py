@@ -17,9 +17,11 @@ Solvers (:meth:`EffectSystem.solve`)
     Q = 1: ``alpha = rhs / n`` (exact).  Q = 2 with the smaller factor at most
     :data:`SCHUR_MAX` levels: the Schur complement onto the smaller factor, a dense
     symmetric system solved through its eigendecomposition with the null space (one
-    direction per connected component) removed.  Otherwise: block Gauss-Seidel (the
-    alternating projections) in coefficient space with Irons-Tuck acceleration, as
-    fixest (Berge 2018), stopping on the relative residual of the normal equations.
+    direction per connected component) removed.  Q = 2 with both factors larger:
+    conjugate gradients on the same (Jacobi-preconditioned) complement, or (Q >= 3, or
+    :data:`LARGE_TWO` = "irons-tuck") block Gauss-Seidel (the alternating projections)
+    in coefficient space with Irons-Tuck acceleration, as fixest (Berge 2018).  All stop
+    on the relative residual of the normal equations.
 
 Spectral bound (:meth:`EffectSystem.smallest_nonzero_eigenvalue`)
     The smallest nonzero eigenvalue ``lambda`` of ``K = diag(n)^-1/2 D'WD diag(n)^-1/2``
@@ -34,6 +36,11 @@ import numpy as np
 #: The Schur route (Q = 2) is taken when the smaller factor has at most this many levels
 #: of positive weight; the spectral bound is computed densely below this size too.
 SCHUR_MAX = 2000
+
+#: Solver of Q = 2 when both factors are larger than SCHUR_MAX: "cg" (conjugate
+#: gradients on the Schur complement) or "irons-tuck" (fixest's accelerated
+#: alternating projections).
+LARGE_TWO = "cg"
 
 #: Null directions of K from a nested factor are deflated explicitly (dense vectors)
 #: when the enclosing factor has at most this many levels.
@@ -330,14 +337,14 @@ class EffectSystem:
             Target for the relative residual ``max_j ||r_j||_{n^-1} / ||rhs_j||_{n^-1}``
             (``||x||_{n^-1}^2 = sum_q sum_g x_qg^2 / n_qg``).
         max_iter : int
-            Most Irons-Tuck iterations (two Gauss-Seidel sweeps each).
+            Most Irons-Tuck iterations (two Gauss-Seidel sweeps each) or CG steps.
 
         Returns
         -------
         alpha : list of Q arrays, shaped as ``rhs``
             A solution (any one of the singular system; zero on levels of zero weight).
         info : dict
-            ``iterations``, ``method`` ("exact", "schur" or "irons-tuck"), ``residual``
+            ``iterations``, ``method`` ("exact", "schur", "cg" or "irons-tuck"), ``residual``
             (the relative residual reached) and ``converged`` (residual <= tol; False
             when rounding or ``max_iter`` stopped it first).
         """
@@ -350,6 +357,8 @@ class EffectSystem:
             alpha, info = [b[0] * self._inv[0][:, None]], {"iterations": 0, "method": "exact"}
         elif self.n_factors == 2 and min(positive) <= SCHUR_MAX:
             alpha, info = self._solve_schur(b, tol)
+        elif self.n_factors == 2 and LARGE_TWO == "cg":
+            alpha, info = self._solve_cg(b, tol, max_iter)
         else:
             alpha, info = self._solve_irons_tuck(b, tol, max_iter)
         info["residual"] = self._relative_residual(alpha, b)
@@ -409,6 +418,73 @@ class EffectSystem:
             if _scaled_ratio(res, rhs, self._inv) <= tol:
                 break
         return alpha, {"iterations": refinements + 1, "method": "schur"}
+
+    def _solve_cg(self, rhs, tol, max_iter):
+        """Conjugate gradients on the scaled Schur complement onto the smaller factor.
+
+        With ``a`` the larger factor, ``alpha_a = (r_a - N_ab alpha_b) / n_a`` and
+        ``y = n_b^1/2 alpha_b`` solves ``(I - M'M) y = n_b^-1/2 (r_b - N_ba r_a / n_a)``,
+        ``M = diag(n_a)^-1/2 N_ab diag(n_b)^-1/2`` (the Jacobi-preconditioned complement;
+        singular, consistent).  CG's residual is exactly the scaled residual
+        ``||r||_{n^-1}`` of the full system (block a's is 0), so it stops on tol; the
+        per-component null vectors ``n_b^1/2`` are projected out of each residual.  One
+        step costs one product with ``N_ab`` and one with ``N_ba`` (as one Gauss-Seidel
+        sweep); the count is ``O(lambda^-1/2)`` against alternating projections'
+        ``O(lambda^-1)``.  Restarted from the true residual when it disagrees.
+        """
+        sizes = [int(np.count_nonzero(n)) for n in self.level_weight]
+        b = int(np.argmin(sizes))
+        a = 1 - b
+        Nab, Nba = self.cross(a, b), self.cross(b, a)
+        inv_a = self._inv[a][:, None]
+        sb = np.sqrt(self._inv[b])[:, None]
+        n_comp, labels = self._component_labels()
+        off_b = int(self.n_levels[0]) if b == 1 else 0
+        lab = labels[off_b:off_b + int(self.n_levels[b])]
+        live = lab >= 0
+        null = np.sqrt(self.level_weight[b])
+        mass = np.bincount(lab[live], weights=null[live] ** 2, minlength=n_comp)
+
+        def deflate(x):
+            for j in range(x.shape[1]):
+                t = np.bincount(lab[live], weights=null[live] * x[live, j], minlength=n_comp)
+                x[live, j] -= null[live] * (t / mass)[lab[live]]
+            return x
+
+        def op(y):
+            return y - sb * (Nba @ (inv_a * (Nab @ (sb * y))))
+
+        target = tol * _scaled_norm(rhs, self._inv)
+        m = rhs[0].shape[1]
+        y = np.zeros((int(self.n_levels[b]), m))
+        it = 0
+        previous = np.inf
+        while it < max_iter:
+            res = deflate(sb * (rhs[b] - Nba @ (inv_a * rhs[a])) - op(y))
+            norm = np.linalg.norm(res, axis=0)
+            worst = float(np.max(norm / np.maximum(target, 1e-300)))
+            if np.all(norm <= target) or worst >= previous:
+                break  # converged, or the restart gained nothing (rounding floor)
+            previous = worst
+            d = res.copy()
+            rr = norm**2
+            while it < max_iter:
+                it += 1
+                q = op(d)
+                dq = np.einsum("ij,ij->j", d, q)
+                step = np.divide(rr, dq, out=np.zeros(m), where=dq > 0)
+                y += step * d
+                res -= step * q
+                deflate(res)
+                rr_new = np.einsum("ij,ij->j", res, res)
+                if np.all(np.sqrt(rr_new) <= target):
+                    break
+                d = res + np.divide(rr_new, rr, out=np.zeros(m), where=rr > 0) * d
+                rr = rr_new
+        alpha = [None, None]
+        alpha[b] = sb * y
+        alpha[a] = (rhs[a] - Nab @ alpha[b]) * inv_a
+        return alpha, {"iterations": it, "method": "cg"}
 
     def _solve_irons_tuck(self, rhs, tol, max_iter):
         """Block Gauss-Seidel in coefficient space with Irons-Tuck acceleration.
