@@ -163,6 +163,11 @@ class FormulaModel:
         The ``vcov`` given to :func:`ols` (the default of :meth:`summary`).
     """
 
+    # class defaults: a model pickled before absorbed effects existed reads these
+    absorb_terms: tuple = ()
+    vcov = None
+    _default_cov = ("nonrobust", None, None)
+
     def __init__(self, formula, model, model_spec, feature_names, response_names, n_dropped=0):
         self.formula = formula
         self.model = model
