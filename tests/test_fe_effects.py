@@ -282,19 +282,30 @@ def test_lambda_one_factor():
 
 
 # ------------------------------------------------------------------ properties
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     Q=st.integers(1, 3),
     n=st.integers(2, 60),
     sizes=st.lists(st.integers(1, 8), min_size=3, max_size=3),
     weighted=st.booleans(),
+    route=st.sampled_from([(2000, "cg", 3000), (0, "cg", 0), (0, "irons-tuck", 0)]),
 )
-def test_projection_property(seed, Q, n, sizes, weighted):
+def test_projection_property(seed, Q, n, sizes, weighted, route):
+    """Every route (Schur / CG / Irons-Tuck; dense / Lanczos bound) on random designs."""
     rng = np.random.default_rng(seed)
     codes, n_levels, w, V = _problem(rng, n, sizes[:Q], weighted, zeros=0.2 if weighted else 0)
     if not np.any(w > 0):
         return
+    saved = effects.SCHUR_MAX, effects.LARGE_TWO, effects.DENSE_K_MAX
+    effects.SCHUR_MAX, effects.LARGE_TWO, effects.DENSE_K_MAX = route
+    try:
+        _check_property(codes, n_levels, w, V)
+    finally:
+        effects.SCHUR_MAX, effects.LARGE_TWO, effects.DENSE_K_MAX = saved
+
+
+def _check_property(codes, n_levels, w, V):
     system, rhs, alpha, info = _solve(codes, n_levels, w, V)
     ref = _projection(codes, n_levels, w, V)
     sw = np.sqrt(w)[:, None]

@@ -207,7 +207,9 @@ class EffectSystem:
         self.n_levels = n_levels
         self.n_factors = int(n_levels.shape[0])
         self.level_weight = [
-            np.bincount(self._codes[:, q], weights=self._weight, minlength=int(G))
+            np.bincount(self._codes[:, q], weights=self._weight, minlength=int(G)).astype(
+                np.float64, copy=False
+            )
             for q, G in enumerate(n_levels)
         ]
         self._inv = [_safe_inverse(n) for n in self.level_weight]
@@ -353,7 +355,9 @@ class EffectSystem:
             if np.any(blk[self.level_weight[q] == 0] != 0):
                 raise ValueError(f"rhs[{q}] is nonzero on a level of zero weight")
         positive = [int(np.count_nonzero(n)) for n in self.level_weight]
-        if self.n_factors == 1:
+        if b[0].shape[1] == 0 or min(positive) == 0:  # nothing to solve: alpha = 0
+            alpha, info = [np.zeros_like(r) for r in b], {"iterations": 0, "method": "exact"}
+        elif self.n_factors == 1:
             alpha, info = [b[0] * self._inv[0][:, None]], {"iterations": 0, "method": "exact"}
         elif self.n_factors == 2 and min(positive) <= SCHUR_MAX:
             alpha, info = self._solve_schur(b, tol)
@@ -597,7 +601,7 @@ class EffectSystem:
         0.0 when no positive lower bound can be given.
         """
         if self._lambda is None:
-            if self.n_factors == 1:
+            if self.n_factors == 1 or not np.any(self._weight > 0):
                 self._lambda = 1.0
             elif self.n_factors == 2:
                 self._lambda = self._lambda_two()
@@ -665,7 +669,7 @@ class EffectSystem:
         K = 0.5 * (K + K.T)
         scale = float(self.n_factors)
         zero = _EPS * total * scale * 64.0
-        if total <= DENSE_K_MAX:
+        if total <= max(DENSE_K_MAX, 8):
             ev = np.linalg.eigvalsh(K.toarray())
             nonzero = ev[ev > zero]
             if nonzero.size == 0:
@@ -757,7 +761,7 @@ def _second_eigenvalue(gram, null) -> float:
     size = gram.shape[0]
     degree = int(np.diff(gram.indptr).max())
     margin = _EPS * (8.0 * size + 2.0 * degree + 8.0)
-    if size <= SCHUR_MAX:
+    if size <= max(SCHUR_MAX, 8):
         mu = np.linalg.eigvalsh(np.eye(size) - gram.toarray())
         return float(mu[1]) - margin
 
