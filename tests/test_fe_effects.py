@@ -244,9 +244,11 @@ def test_lambda_two_factors_sparse_route(monkeypatch, disconnected):
     assert lam >= ref * (1 - 1e-6)
 
 
-@pytest.mark.parametrize("dense_max", [3000, 0])
-def test_lambda_three_factors(monkeypatch, dense_max):
+@pytest.mark.parametrize(("dense_max", "bisect_max"), [(3000, 600), (0, 600), (0, 0)])
+def test_lambda_three_factors(monkeypatch, dense_max, bisect_max):
+    """Dense eigenvalues of K, bisection on inertia, deflated Lanczos."""
     monkeypatch.setattr(effects, "DENSE_K_MAX", dense_max)
+    monkeypatch.setattr(effects, "BISECT_MAX", bisect_max)
     rng = np.random.default_rng(8)
     codes, n_levels, w, _ = _problem(rng, 300, [12, 5, 9])
     system = EffectSystem(_cells(codes, w), n_levels)
@@ -256,14 +258,22 @@ def test_lambda_three_factors(monkeypatch, dense_max):
     assert lam >= ref * (1 - 1e-6)
 
 
-@pytest.mark.parametrize("nested_max", [200, 0])
+@pytest.mark.parametrize(
+    ("nested_max", "sparse_null_max", "bisect_max"),
+    [(200, 2000, 0), (200, 0, 0), (0, 2000, 0), (200, 2000, 600)],
+)
 @pytest.mark.parametrize("disconnected", [False, True])
-def test_lambda_three_factors_nested_sparse(monkeypatch, disconnected, nested_max):
+def test_lambda_three_factors_nested_sparse(
+    monkeypatch, disconnected, nested_max, sparse_null_max, bisect_max
+):
     """A factor nested in another (industry of a firm) adds null directions beyond the
-    per-component constants: deflated from the nesting (or found by the eigensolver when
-    the enclosing factor is large), the bound stays below the dense one."""
+    per-component constants: deflated from the nesting (sparse Gram or dense vectors),
+    or found by the eigensolver when the enclosing factor is large, or counted by the
+    inertia; the bound stays below the dense one."""
     monkeypatch.setattr(effects, "DENSE_K_MAX", 0)
     monkeypatch.setattr(effects, "NESTED_MAX", nested_max)
+    monkeypatch.setattr(effects, "SPARSE_NULL_MAX", sparse_null_max)
+    monkeypatch.setattr(effects, "BISECT_MAX", bisect_max)
     rng = np.random.default_rng(9 + disconnected)
     codes, n_levels, w, V = _problem(rng, 400, [30, 6, 4], disconnected=disconnected)
     industry_of_firm = rng.integers(0, n_levels[2], n_levels[0])
@@ -289,7 +299,9 @@ def test_lambda_one_factor():
     n=st.integers(2, 60),
     sizes=st.lists(st.integers(1, 8), min_size=3, max_size=3),
     weighted=st.booleans(),
-    route=st.sampled_from([(2000, "cg", 3000), (0, "cg", 0), (0, "irons-tuck", 0)]),
+    route=st.sampled_from(
+        [(2000, "cg", 3000, 600), (0, "cg", 0, 600), (0, "irons-tuck", 0, 0)]
+    ),
 )
 def test_projection_property(seed, Q, n, sizes, weighted, route):
     """Every route (Schur / CG / Irons-Tuck; dense / Lanczos bound) on random designs."""
@@ -297,12 +309,15 @@ def test_projection_property(seed, Q, n, sizes, weighted, route):
     codes, n_levels, w, V = _problem(rng, n, sizes[:Q], weighted, zeros=0.2 if weighted else 0)
     if not np.any(w > 0):
         return
-    saved = effects.SCHUR_MAX, effects.LARGE_TWO, effects.DENSE_K_MAX
-    effects.SCHUR_MAX, effects.LARGE_TWO, effects.DENSE_K_MAX = route
+    names = ("SCHUR_MAX", "LARGE_TWO", "DENSE_K_MAX", "BISECT_MAX")
+    saved = [getattr(effects, name) for name in names]
+    for name, value in zip(names, route, strict=True):
+        setattr(effects, name, value)
     try:
         _check_property(codes, n_levels, w, V)
     finally:
-        effects.SCHUR_MAX, effects.LARGE_TWO, effects.DENSE_K_MAX = saved
+        for name, value in zip(names, saved, strict=True):
+            setattr(effects, name, value)
 
 
 def _check_property(codes, n_levels, w, V):

@@ -46,6 +46,14 @@ LARGE_TWO = "cg"
 #: when the enclosing factor has at most this many levels.
 NESTED_MAX = 200
 
+#: Q >= 3: the spectral bound by bisection on the inertia of a dense matrix over the
+#: levels of all factors but the largest, when they are at most this many.
+BISECT_MAX = 600
+
+#: The known null directions of K (Q >= 3) are projected out through their sparse Gram
+#: matrix up to this many (else per component, the nested ones as dense vectors).
+SPARSE_NULL_MAX = 2000
+
 #: Dense eigendecompositions of K (Q >= 3) up to this many levels.
 DENSE_K_MAX = 3000
 
@@ -675,15 +683,66 @@ class EffectSystem:
             if nonzero.size == 0:
                 return 1.0
             return max(float(nonzero[0]) - _EPS * total * scale * 8.0, 0.0)
+        d = int(np.argmax([p.shape[0] for p in pos]))
+        if total - pos[d].shape[0] <= BISECT_MAX:
+            return self._lambda_bisect(K, pos, d)
         n_comp, labels = self._component_labels()
         offsets = np.concatenate([[0], np.cumsum(self.n_levels)[:-1]])
         comp = np.concatenate([labels[o + p] for o, p in zip(offsets, pos, strict=True)])
         factor = np.concatenate([np.full(p.shape[0], q) for q, p in enumerate(pos)])
         sqrt_n = np.concatenate([np.sqrt(self.level_weight[q][p]) for q, p in enumerate(pos)])
+        nested = self._nested_null(pos)
+        if nested.shape[1] and n_comp * (self.n_factors - 1) + nested.shape[1] <= SPARSE_NULL_MAX:
+            constants = _constant_null(comp, factor, sqrt_n, n_comp, self.n_factors)
+            project = _sparse_projector(sparse.hstack([constants, nested]).tocsc())
+            return _lambda_deflated(K, project, scale)
         project = _null_projector(comp, factor, sqrt_n, n_comp, self.n_factors)
-        return _lambda_deflated(K, project, scale, seed=self._nested_null(pos, project))
+        seed = None
+        if nested.shape[1]:
+            Qm, R = np.linalg.qr(np.column_stack([project(c) for c in nested.toarray().T]))
+            d = np.abs(np.diag(R))
+            seed = Qm[:, d > 1e-8 * max(float(d.max()), 1.0)]
+        return _lambda_deflated(K, project, scale, seed=seed)
 
-    def _nested_null(self, pos, project) -> np.ndarray:
+    def _lambda_bisect(self, K, pos, d) -> float:
+        """Smallest nonzero eigenvalue of K below 1 by bisection on inertia.
+
+        Ordering K's levels as (factor d, the rest), ``K = [[I, B], [B', C]]``, and for
+        ``lam < 1`` Haynsworth's inertia additivity gives: the number of eigenvalues of
+        K below ``lam`` is the number of negative eigenvalues of the small dense
+        ``T(lam) = C - lam I - B'B / (1 - lam)``.  The null dimension is that count at
+        ``lam = 1e-9`` (an eigenvalue below it counted as zero); a geometric bisection
+        finds where the count grows, and the result is lowered by the rounding bound of
+        T's eigenvalues (``dT/dlam <= -I``, so an error e in T moves lam by at most e).
+        Returns a value close to 1 when K has no nonzero eigenvalue below 1.
+        """
+        starts = np.concatenate([[0], np.cumsum([p.shape[0] for p in pos])])
+        rest = np.concatenate([np.arange(starts[q], starts[q + 1])
+                               for q in range(self.n_factors) if q != d])
+        Kc = K.tocsc()
+        B = Kc[starts[d]:starts[d + 1]][:, rest]
+        BtB = (B.T @ B).toarray()
+        C = Kc[rest][:, rest].toarray()
+        eye = np.eye(rest.shape[0])
+
+        def eigs(lam):
+            return np.linalg.eigvalsh(C - lam * eye - BtB / (1.0 - lam))
+
+        lo, hi = 1e-9, 1.0 - 1e-9
+        null = int(np.count_nonzero(eigs(lo) < 0))
+        if np.count_nonzero(eigs(hi) < 0) == null:
+            return hi
+        while hi > lo * (1.0 + 1e-10):
+            mid = np.sqrt(lo * hi)
+            if np.count_nonzero(eigs(mid) < 0) > null:
+                hi = mid
+            else:
+                lo = mid
+        size = rest.shape[0]
+        norm = np.abs(C).sum(axis=1).max() + lo + np.abs(BtB).sum(axis=1).max() / (1.0 - lo)
+        return max(lo - _EPS * 16.0 * size * norm, 0.0)
+
+    def _nested_null(self, pos):
         """Null directions of K from nesting (dense columns, orthonormal, deflated).
 
         When every level of factor q lies in one level of factor r (an industry of each
@@ -697,6 +756,8 @@ class EffectSystem:
             idx = np.full(int(self.n_levels[q]), -1)
             idx[p] = offsets[q] + np.arange(p.shape[0])
             where.append(idx)
+        from scipy import sparse
+
         total = int(sum(p.shape[0] for p in pos))
         columns = []
         for q in range(self.n_factors):
@@ -710,15 +771,17 @@ class EffectSystem:
                 np.maximum.at(hi, cq, cr)
                 if not np.array_equal(lo[pos[q]], hi[pos[q]]):
                     continue
-                B = np.zeros((total, int(self.n_levels[r])))
-                B[where[r][pos[r]], pos[r]] = np.sqrt(self.level_weight[r][pos[r]])
-                B[where[q][pos[q]], lo[pos[q]]] = -np.sqrt(self.level_weight[q][pos[q]])
-                columns.extend(project(b) for b in B[:, pos[r]].T)
+                col = np.full(int(self.n_levels[r]), -1)
+                col[pos[r]] = np.arange(pos[r].shape[0])
+                rows = np.concatenate([where[r][pos[r]], where[q][pos[q]]])
+                cols = np.concatenate([col[pos[r]], col[lo[pos[q]]]])
+                vals = np.concatenate([np.sqrt(self.level_weight[r][pos[r]]),
+                                       -np.sqrt(self.level_weight[q][pos[q]])])
+                columns.append(sparse.csc_matrix((vals, (rows, cols)),
+                                                 shape=(total, pos[r].shape[0])))
         if not columns:
-            return np.zeros((total, 0))
-        Qm, R = np.linalg.qr(np.column_stack(columns))
-        d = np.abs(np.diag(R))
-        return Qm[:, d > 1e-8 * max(float(d.max()), 1.0)]
+            return sparse.csc_matrix((total, 0))
+        return sparse.hstack(columns).tocsc()
 
 
 def _scaled_gram(N, sa, sb) -> np.ndarray:
@@ -781,6 +844,41 @@ def _second_eigenvalue(gram, null) -> float:
     return 1.0 - (float(vals[i]) + resid) - margin
 
 
+def _constant_null(comp, factor, sqrt_n, n_comp, Q):
+    """The null vectors ``z_cq`` of :func:`_null_projector` as sparse columns."""
+    from scipy import sparse
+
+    first = factor == 0
+    rows = [np.flatnonzero(~first)]
+    cols = [comp[~first] * (Q - 1) + factor[~first] - 1]
+    vals = [sqrt_n[~first]]
+    zero_rows = np.flatnonzero(first)
+    for q in range(1, Q):
+        rows.append(zero_rows)
+        cols.append(comp[first] * (Q - 1) + q - 1)
+        vals.append(-sqrt_n[first])
+    return sparse.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(comp.shape[0], n_comp * (Q - 1)),
+    )
+
+
+def _sparse_projector(Z):
+    """``x -> x - Z (Z'Z)^+ Z'x``: the projector onto the complement of range(Z), for
+    sparse Z with few columns (normalized; ``(Z'Z)^+`` by eigh with a relative cut)."""
+    norms = np.sqrt(np.asarray(Z.multiply(Z).sum(axis=0)).ravel())
+    Z = Z.multiply(1.0 / np.where(norms > 0, norms, 1.0)[None, :]).tocsc()
+    ZT = Z.T.tocsr()
+    ev, U = np.linalg.eigh((ZT @ Z).toarray())
+    keep = ev > 1e-10 * max(float(ev.max(initial=0.0)), 1e-300)
+    pinv = (U[:, keep] / ev[keep]) @ U[:, keep].T
+
+    def project(x):
+        return x - Z @ (pinv @ (ZT @ x))
+
+    return project
+
+
 def _null_projector(comp, factor, sqrt_n, n_comp, Q):
     """Projector onto the complement of K's known null space.
 
@@ -832,7 +930,7 @@ def _lambda_deflated(K, project, scale, seed=None, zero=1e-10, max_extra=200) ->
     while extra.shape[1] <= max_extra and k < n - 1:
         op = LinearOperator((n, n), matvec=apply, dtype=np.float64)
         try:
-            vals, vecs = eigsh(op, k=k, which="LA", ncv=min(n, max(2 * k + 1, 30)), tol=1e-12)
+            vals, vecs = eigsh(op, k=k, which="LA", ncv=min(n, max(2 * k + 1, 20)), tol=1e-10)
         except Exception:  # noqa: BLE001 - no bound when the eigensolver fails
             return 0.0
         null = scale - vals <= zero
