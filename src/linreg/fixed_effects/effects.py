@@ -55,7 +55,7 @@ BISECT_MAX = 600
 SPARSE_NULL_MAX = 2000
 
 #: Dense eigendecompositions of K (Q >= 3) up to this many levels.
-DENSE_K_MAX = 3000
+DENSE_K_MAX = 1000
 
 #: fixest's refinements of Irons-Tuck: sweep the accelerated point once more after
 #: PROJECT_AFTER steps (fixest: 40); extrapolate the sequence of iterates every GRAND_EVERY
@@ -66,7 +66,8 @@ DENSE_K_MAX = 3000
 PROJECT_AFTER = None
 GRAND_EVERY = None
 
-#: Stop when the residual has not decreased by 0.1% in this many steps (rounding floor).
+#: After this many Irons-Tuck steps without a 0.1% decrease of the residual, stop if the
+#: residual is at its rounding floor (:meth:`EffectSystem._at_rounding_floor`).
 STALL = 50
 
 
@@ -94,8 +95,9 @@ def group_sums(codes_1d, n_levels, values, weight=None) -> np.ndarray:
     Notes
     -----
     One compiled pass over the rows for C-ordered values (all m columns of a row
-    together) or one pass per column for other layouts; measured on 2,000,000 x 6 with
-    100,000 levels this is 1.5-3x faster than ``np.bincount`` per column.
+    together) or one pass per column for other layouts.  Measured on 2,000,000 x 6 with
+    100,000 random levels (2 shared cores): C-ordered 12 ms against 56 ms for
+    ``np.bincount`` per column; F-ordered 20 ms against 29 ms.
     """
     from .kernels import group_sums_cols, group_sums_rows
 
@@ -601,11 +603,16 @@ class EffectSystem:
         found per component (dense when small, else by Lanczos on the Gram deflated by
         its known null vector).  Q >= 3: eigenvalues of K, dense up to
         :data:`DENSE_K_MAX` levels (an eigenvalue at the rounding level of ``||K||``
-        counted as zero), else Lanczos on K deflated by its known null space
-        (:func:`_lambda_deflated`).  Each eigenvalue is lowered by its error bound
-        (rounding of the dense solver, or the Ritz residual norm; Lanczos from a random
-        start is trusted to find the extreme eigenvalue, as it does but for a start
-        orthogonal to its eigenvector).  Returns
+        counted as zero); else, when the factors but the largest have at most
+        :data:`BISECT_MAX` levels, bisection on the inertia of a small dense Schur
+        matrix (:meth:`_lambda_bisect`, an eigenvalue below 1e-9 counted as zero); else
+        Lanczos on K deflated by its known null space (:func:`_lambda_deflated`, a
+        Rayleigh quotient below 1e-10 counted as zero).  Each eigenvalue is lowered by
+        its error bound (rounding of the dense solver, or the Ritz residual norm;
+        Lanczos from a random start is trusted to find the extreme eigenvalue, as it
+        does but for a start orthogonal to its eigenvector).  Nonzero eigenvalues below
+        those thresholds would be missed (the bound would then be too high); a
+        certificate with such a spectral gap could not reach 1e-10 anyway.  Returns
         0.0 when no positive lower bound can be given.
         """
         if self._lambda is None:
@@ -700,8 +707,8 @@ class EffectSystem:
         seed = None
         if nested.shape[1]:
             Qm, R = np.linalg.qr(np.column_stack([project(c) for c in nested.toarray().T]))
-            d = np.abs(np.diag(R))
-            seed = Qm[:, d > 1e-8 * max(float(d.max()), 1.0)]
+            diag = np.abs(np.diag(R))
+            seed = Qm[:, diag > 1e-8 * max(float(diag.max()), 1.0)]
         return _lambda_deflated(K, project, scale, seed=seed)
 
     def _lambda_bisect(self, K, pos, d) -> float:
@@ -743,7 +750,7 @@ class EffectSystem:
         return max(lo - _EPS * 16.0 * size * norm, 0.0)
 
     def _nested_null(self, pos):
-        """Null directions of K from nesting (dense columns, orthonormal, deflated).
+        """Null directions of K from nesting, as sparse columns (total x count).
 
         When every level of factor q lies in one level of factor r (an industry of each
         firm), ``alpha = 1_{r = l} - 1_{q in l}`` leaves every cell's sum unchanged, for
@@ -909,8 +916,8 @@ def _lambda_deflated(K, project, scale, seed=None, zero=1e-10, max_extra=200) ->
     ``lambda >= c - theta - ||r||``.  Ritz vectors with ``c - theta <= zero`` are further
     null directions (effects collinear beyond the per-component constants, as a factor
     nested in another, beyond those of ``seed``): they are deflated too (kept as dense
-    vectors, at most
-    ``max_extra``, else 0.0: no bound) and the search repeated with more Ritz pairs.
+    vectors, at most ``max_extra``, else 0.0: no bound) and the search repeated with
+    more Ritz pairs.
     Cost: a few hundred products with K per round, plus the dense extra directions.
     """
     from scipy.sparse.linalg import LinearOperator, eigsh
