@@ -133,6 +133,25 @@ def _factor_columns(columns, names):
     return names, cols
 
 
+def _small_integer_codes(values):
+    """``(codes, sorted levels)`` of non-negative integer labels not far above the
+    number of rows, by a table of the labels present (O(n), no sort); None otherwise."""
+    array = np.asarray(values) if not hasattr(values, "dtype") else values
+    dtype = getattr(array, "dtype", None)
+    if dtype is None or not isinstance(dtype, np.dtype) or dtype.kind not in "iu":
+        return None
+    array = np.asarray(array)
+    if array.size == 0:
+        return None
+    low, high = int(array.min()), int(array.max())
+    if low < 0 or high > 4 * array.size + 1024:
+        return None
+    present = np.bincount(array, minlength=high + 1) > 0
+    levels = np.flatnonzero(present)
+    table = np.cumsum(present) - 1
+    return table[array].astype(np.int64, copy=False), levels.astype(array.dtype)
+
+
 def _encode_one(name, values):
     """Codes (int64) and sorted levels of one factor; missing labels raise."""
     import pandas as pd
@@ -142,6 +161,9 @@ def _encode_one(name, values):
         values = np.asarray(values)
         if values.ndim != 1:
             raise ValueError(f"absorb: factor {name!r} must be 1-D, got shape {values.shape}")
+    small = _small_integer_codes(values)
+    if small is not None:
+        return small
     try:
         codes, uniques = pd.factorize(values, sort=True)
     except TypeError:  # labels not mutually orderable: order of first appearance

@@ -224,8 +224,13 @@ def _stacked(X, Y, keep):
         V[:, p:] = Y
         return V
     V = np.empty((int(keep.sum()), p + m), dtype=np.float64)
-    V[:, :p] = X[keep]
-    V[:, p:] = Y[keep]
+    done = 0
+    for start in range(0, X.shape[0], ROW_BLOCK):  # small temporaries
+        rows = keep[start : start + ROW_BLOCK]
+        count = int(rows.sum())
+        V[done : done + count, :p] = X[start : start + ROW_BLOCK][rows]
+        V[done : done + count, p:] = Y[start : start + ROW_BLOCK][rows]
+        done += count
     return V
 
 
