@@ -29,6 +29,7 @@ SHAPES = {
     "multi_output": ((200, 3), (200, 2), True),
     "longley": ((16, 6), (16,), True),
     "diabetes": ((442, 10), (442,), True),
+    "grunfeld": ((220, 4), (220,), True),
 }
 
 

@@ -2,7 +2,8 @@
 
 - :func:`load` / :func:`builtin_names`: the tutorials' worked examples
   (:func:`seed001`, :func:`seed002`, :func:`seed003`, :func:`multi_output`) and small
-  real datasets (:func:`longley`, :func:`diabetes`), each a :class:`Dataset`;
+  real datasets (:func:`longley`, :func:`diabetes`, the panel :func:`grunfeld`), each a
+  :class:`Dataset`;
 - :func:`load_nist` / :func:`nist_names`: NIST's Statistical Reference Datasets for
   linear least squares with their certified values (:class:`NistDataset`).
 """
@@ -11,6 +12,7 @@ from .examples import (
     Dataset,
     builtin_names,
     diabetes,
+    grunfeld,
     load,
     longley,
     multi_output,
@@ -26,6 +28,7 @@ __all__ = [
     "NistDataset",
     "builtin_names",
     "diabetes",
+    "grunfeld",
     "load",
     "load_nist",
     "longley",

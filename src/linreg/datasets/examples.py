@@ -228,6 +228,65 @@ def diabetes() -> Dataset:
     )
 
 
+#: Grunfeld's eleven firms in the order of statsmodels' file; firm code k is entry k - 1.
+GRUNFELD_FIRMS = (
+    "General Motors",
+    "US Steel",
+    "General Electric",
+    "Chrysler",
+    "Atlantic Refining",
+    "IBM",
+    "Union Oil",
+    "Westinghouse",
+    "Goodyear",
+    "Diamond Match",
+    "American Steel",
+)
+
+
+def grunfeld() -> Dataset:
+    """Grunfeld (1958): investment of 11 US firms, 1935-1954, a balanced panel.
+
+    statsmodels' ``statsmodels/datasets/grunfeld/grunfeld.csv`` (public domain; Grunfeld's
+    original 11-firm data as recreated by Kleiber and Zeileis (2008), "The Grunfeld Data
+    at 50"), shipped verbatim as ``linreg/data/grunfeld.csv``: 220 rows of ``invest``
+    (gross investment), ``value`` (market value), ``capital`` (stock of plant and
+    equipment), ``firm`` and ``year``, money in millions of 1947 dollars.
+
+    Returns
+    -------
+    Dataset
+        ``X`` holds ``value, capital, firm, year``; ``y`` is ``invest``.  ``firm`` is
+        the integer code 1..11 of :data:`GRUNFELD_FIRMS` (the firms' order in the file),
+        so every column is numeric; ``year`` is the calendar year.  The panel model
+        ``invest ~ value + capital | firm + year`` absorbs both as fixed effects.
+    """
+    import csv
+    from importlib import resources
+
+    text = resources.files("linreg").joinpath("data/grunfeld.csv").read_text()
+    header, *rows = list(csv.reader(text.splitlines()))
+    if header != ["invest", "value", "capital", "firm", "year"]:
+        raise ValueError(f"linreg/data/grunfeld.csv: unexpected header {header}")
+    code = {name: k + 1 for k, name in enumerate(GRUNFELD_FIRMS)}
+    firm = np.array([code[r[3]] for r in rows], dtype=np.float64)
+    num = np.array([[r[0], r[1], r[2], r[4]] for r in rows], dtype=np.float64)
+    mapping = ", ".join(f"{k + 1} {name}" for k, name in enumerate(GRUNFELD_FIRMS))
+    return Dataset(
+        name="grunfeld",
+        X=np.column_stack([num[:, 1], num[:, 2], firm, num[:, 3]]),
+        y=num[:, 0],
+        fit_intercept=True,
+        feature_names=("value", "capital", "firm", "year"),
+        target_names=("invest",),
+        description=(
+            "Grunfeld (1958) investment panel: 11 US firms x 20 years (1935-1954); "
+            "invest on value and capital, firm and year as fixed effects (statsmodels' "
+            f"file, public domain). Firm codes: {mapping}."
+        ),
+    )
+
+
 _LOADERS = {
     "seed001": seed001,
     "seed002": seed002,
@@ -235,6 +294,7 @@ _LOADERS = {
     "multi_output": multi_output,
     "longley": longley,
     "diabetes": diabetes,
+    "grunfeld": grunfeld,
 }
 
 
