@@ -580,6 +580,103 @@ def ridge_named_solvers(rng):
     return _sparsify(rng, case) if rng.random() < 0.3 else case
 
 
+# ------------------------------------------------------------------ issue 16: absorbed effects
+def _factor_codes(rng, n):
+    """(n, Q) level codes of 1-3 factors: unbalanced, singletons and singleton chains,
+    disconnected components (two factors), a factor nested in another."""
+    Q = int(rng.choice([1, 2, 2, 3]))
+    G = rng.integers(2, max(3, min(41, n // 3)), Q)  # most rows survive the singletons
+    cols = []
+    for g in G:
+        share = rng.dirichlet(np.full(int(g), 10.0 ** rng.uniform(-1, 1)))
+        col = rng.choice(int(g), n, p=share)
+        col[: min(int(g), n)] = rng.permutation(int(g))[: min(int(g), n)]  # levels met
+        cols.append(col)
+    codes = np.column_stack(cols)
+    kinds = []
+    if Q >= 2 and rng.random() < 0.25:  # two disconnected blocks of levels
+        half = rng.random(n) < 0.5
+        codes[:, 1] = np.where(half, codes[:, 1] % 2, 2 + codes[:, 1] % 3)
+        codes[:, 0] = np.where(half, 2 * (codes[:, 0] // 2), 2 * (codes[:, 0] // 2) + 1)
+        kinds.append("components")
+    if Q >= 2 and rng.random() < 0.25:  # factor 1 nested in factor 0, or the reverse
+        a, b = (0, 1) if rng.random() < 0.5 else (1, 0)
+        codes[:, b] = codes[:, a] // int(rng.integers(2, 5))
+        kinds.append(f"f{a} nested in f{b}")
+    if rng.random() < 0.5:  # singletons, and a chain: removing one frees the next
+        k = int(rng.integers(1, 6))
+        rows = rng.choice(n, min(k, n), replace=False)
+        chain = Q >= 2 and len(rows) >= 2
+        alone = np.delete(rows, 1) if chain else rows
+        codes[alone, 0] = codes[:, 0].max() + 1 + np.arange(len(alone))
+        if chain:  # rows[1] shares a new level of f1 with the singleton rows[0] only
+            codes[rows[:2], 1] = codes[:, 1].max() + 1
+        kinds.append(f"{len(rows)} singletons")
+    return codes, kinds
+
+
+def _near_absorbed(rng, codes, n):
+    """A column equal to a level constant (sometimes of two factors, dyadic integers so
+    the sum is exact) plus noise of relative size 1e-3..1e-12, or exactly (delta 0)."""
+    q = int(rng.integers(codes.shape[1]))
+    const = rng.standard_normal(codes[:, q].max() + 1)[codes[:, q]]
+    if codes.shape[1] >= 2 and rng.random() < 0.3:
+        const = rng.integers(-50, 51, codes[:, 0].max() + 1)[codes[:, 0]] + rng.integers(
+            -50, 51, codes[:, 1].max() + 1
+        )[codes[:, 1]] * 0.5
+    delta = 0.0 if rng.random() < 0.35 else 10.0 ** -rng.uniform(3, 12)
+    return const + delta * np.std(const) * rng.standard_normal(n), delta
+
+
+def absorbed(rng):
+    """Absorbed fixed effects (``fit(X, y, absorb=codes)``): 1-3 factors of 2..40 levels
+    (unbalanced, singletons, chains, disconnected, nested), offsets, scales, weights,
+    near-absorbed or exactly level-constant regressors, two targets; 20% streamed."""
+    n = int(rng.integers(1000, 1501)) if rng.random() < 0.03 else int(rng.integers(12, 301))
+    p = int(rng.integers(1, 7))
+    codes, kinds = _factor_codes(rng, n)
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.4:
+        j = int(rng.integers(p))
+        X[:, j], delta = _near_absorbed(rng, codes, n)
+        kinds.append(f"x{j} level-constant + {delta:.0e}")
+    if rng.random() < 0.4:
+        X += rng.choice([-1, 1], p) * 10.0 ** rng.uniform(0, 8, p) * np.std(X, 0)
+    if rng.random() < 0.25:
+        X *= 10.0 ** rng.uniform(-100, 100, p)
+    effects = sum(rng.standard_normal(codes[:, q].max() + 1)[codes[:, q]]
+                  for q in range(codes.shape[1]))  # fmt: skip
+    y = _target(rng, X) + effects * 10.0 ** rng.uniform(-2, 2)
+    if rng.random() < 0.3:
+        y = y + rng.choice([-1, 1]) * 10.0 ** rng.uniform(0, 8) * np.std(y)
+    if rng.random() < 0.2:
+        y = y * 10.0 ** rng.uniform(-100, 100)
+    w = None
+    if rng.random() < 0.4:
+        spread = 8 if rng.random() < 0.3 else 1  # 1e-8..1e8 (slow to demean), or mild
+        w = 10.0 ** rng.uniform(-spread, spread, n)
+        if rng.random() < 0.4:
+            w[rng.random(n) < 0.2] = 0.0
+            kinds.append("zero weights")
+    extra = {"codes": codes, "labels": "frame" if rng.random() < 0.2 else "codes"}
+    if rng.random() < 0.2:
+        extra["source"] = "parquet"
+        extra["batch_size"] = int(rng.choice([7, 37, 37, 1000]))
+        extra.pop("labels")
+    elif rng.random() < 0.2:
+        y = np.column_stack([y, _target(rng, X) * 10.0 ** rng.uniform(-50, 50)])
+        kinds.append("two targets")
+    if np.ndim(y) == 1 and rng.random() < 0.5:
+        extra["cov_type"] = str(rng.choice(["nonrobust", "cluster"]))
+    Q = codes.shape[1]
+    note = f"Q={Q} G={[int(codes[:, q].max()) + 1 for q in range(Q)]} " + ", ".join(kinds)
+    if extra.get("source"):
+        note = f"parquet batch {extra['batch_size']} " + note
+    if extra.get("cov_type"):
+        note += f" bse {extra['cov_type']}"
+    return dict(X=X, y=y, w=w, check="absorbed", extra=extra, note=note.strip())
+
+
 FAMILIES = {
     f.__name__: f
     for f in (
@@ -613,6 +710,7 @@ FAMILIES = {
         invariances,
         trainers,
         streamed,
+        absorbed,
     )
 }
 

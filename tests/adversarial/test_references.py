@@ -232,3 +232,97 @@ def test_exact_cluster_and_hac_references_equal_statsmodels(seed):
             [np.nan if mpmath.isnan(v) else float(v) for v in inference.standard_errors(cov)]
         )
         np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+
+
+# ------------------------------------------------------------------ absorbed effects
+def _panel(seed, n=60, Q=2, weights=True):
+    """A small panel: Q factors with singletons (and, Q=2, two disconnected blocks)."""
+    rng = np.random.default_rng(seed)
+    codes = np.column_stack([rng.integers(0, g, n) for g in (7, 4, 3)[:Q]])
+    codes[0, 0] = 50  # a singleton
+    if Q >= 2:  # rows 1-2: a chain (row 1 singleton in f0, shares a new f1 level with row 2)
+        codes[1, 0], codes[1:3, 1] = 51, 60
+        codes[n // 2 :, 1] += 10  # second block of f1 levels ...
+        codes[n // 2 :, 0] += 20  # ... and of f0 levels: two components
+    X = rng.standard_normal((n, 3)) + [0.0, 5.0, -2.0]
+    y = X @ [1.0, -2.0, 0.5] + codes[:, 0] * 0.1 + rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n) if weights else None
+    return X, y, codes, w
+
+
+def _dummy_lstsq(X, y, codes, w, keep):
+    D = [np.eye(int(c.max()) + 1)[c] for c in codes[keep].T]
+    design = np.column_stack([X[keep], *D])
+    sw = np.ones(int(keep.sum())) if w is None else np.sqrt(w[keep])
+    return np.linalg.lstsq(design * sw[:, None], y[keep] * sw, rcond=None)[0][: X.shape[1]]
+
+
+@pytest.mark.parametrize("Q", [1, 2, 3])
+def test_absorbed_reference_is_lstsq_on_the_dummy_design(Q):
+    from . import absorbed
+
+    X, y, codes, w = _panel(Q, Q=Q)
+    w[5] = 0.0  # a zero weight: dropped before the singletons
+    ref = absorbed.solve_absorbed(X, y, codes, w)
+    keep = ref.keep
+    assert not keep[0] and not keep[5] and (Q == 1 or not (keep[1] or keep[2]))
+    np.testing.assert_allclose(_floats(ref.ls.coef[0]), _dummy_lstsq(X, y, codes, w, keep),
+                               rtol=1e-10)  # fmt: skip
+
+
+def test_absorbed_reference_names_a_level_constant_regressor_with_coefficient_zero():
+    from . import absorbed
+
+    X, y, codes, w = _panel(4)
+    X[:, 1] = (codes[:, 0] % 3) * 0.25  # constant within the levels of f0
+    ref = absorbed.solve_absorbed(X, y, codes, w)
+    assert ref.ls.rank_deficient and ref.ls.gram[1, 1] == 0 and ref.ls.coef[0][1] == 0
+    keep = ref.keep
+    want = _dummy_lstsq(np.delete(X, 1, 1), y, codes, w, keep)
+    np.testing.assert_allclose(_floats(ref.ls.coef[0])[[0, 2]], want, rtol=1e-10)
+
+
+def test_fixest_rows_repeat_the_singleton_removal():
+    from . import absorbed
+
+    codes = np.array([[0, 0], [0, 1], [1, 1], [1, 2], [2, 2], [2, 2], [3, 3], [3, 3]])
+    # row 0: f1 level 0 single -> then row 1's f0 level 0 single -> row 2 ... (a chain)
+    keep = absorbed.fixest_rows(codes)
+    np.testing.assert_array_equal(keep, [False] * 4 + [True] * 4)
+
+
+@pytest.mark.parametrize(
+    ("Q", "vcov", "weights"),
+    [(1, "iid", False), (2, "iid", True), (2, "CRV1", False), (3, "CRV1", True)],
+)
+def test_absorbed_reference_equals_pyfixest(Q, vcov, weights):
+    """Coefficients and standard errors (iid and CRV1 by the first factor, fixest's
+    default small-sample corrections) against pyfixest's feols on the same rows."""
+    import pandas as pd
+    import pyfixest as pf
+
+    from . import absorbed
+
+    X, y, codes, w = _panel(10 + Q, n=80, Q=Q, weights=weights)
+    if Q == 3:
+        codes[:, 2] = 2 * codes[:, 0] + codes[:, 1] % 2  # f2 nested in the clusters f0
+    ref = absorbed.solve_absorbed(X, y, codes, w)
+    names = [f"f{j}" for j in range(Q)]
+    df = pd.DataFrame({"y": y, "x0": X[:, 0], "x1": X[:, 1], "x2": X[:, 2]})
+    for j, name in enumerate(names):
+        df[name] = codes[:, j]
+    if w is not None:
+        df["w"] = w
+    kind = "cluster" if vcov == "CRV1" else "nonrobust"
+    fit = pf.feols(
+        "y ~ x0 + x1 + x2 | " + " + ".join(names),
+        data=df,
+        vcov={"CRV1": "f0"} if vcov == "CRV1" else "iid",
+        weights="w" if w is not None else None,
+        fixef_rm="singleton",
+        fixef_tol=1e-14,  # its demeaning tolerance (1e-6 by default) moves the SEs
+    )
+    np.testing.assert_allclose(_floats(ref.ls.coef[0]), fit.coef().to_numpy(), rtol=1e-8)
+    got = [float(v) for v in absorbed.standard_errors(ref, kind)]
+    np.testing.assert_allclose(got, fit.se().to_numpy(), rtol=1e-8)
+    assert ref.n == fit._N
