@@ -21,6 +21,7 @@ refinement) and one per later pass of inference; memory O(cells + levels x colum
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -94,10 +95,15 @@ class _RowCodes:
     """Labels of a chunk -> the fitted levels' codes, and which rows are fitted (not of
     zero weight, not in a cell removed as a singleton).  Picklable."""
 
+    reads_labels = True
+
     def __init__(self, indexes, remap, radix, dropped):
         self.indexes, self.remap, self.radix, self.dropped = indexes, remap, radix, dropped
 
-    def __call__(self, labels, w):
+    def cursor(self):
+        return self
+
+    def __call__(self, labels, w, n=None):
         raw = np.empty((len(labels[0]), len(labels)), dtype=np.int64)
         for q, (index, values) in enumerate(zip(self.indexes, labels)):
             raw[:, q] = index.get_indexer(np.asarray(values))
@@ -132,11 +138,7 @@ def _row_codes_and_cells(table, n_factors: int):
     count = table["count"].to_numpy(dtype=np.int64)
     weight = table["weight"].to_numpy(dtype=np.float64)
     sizes = np.array([len(ix) for ix in indexes], dtype=np.int64)
-    if float(np.prod(sizes.astype(np.float64))) >= 2.0**62:
-        raise ValueError(
-            "the absorbed factors have too many level combinations for the streamed fit "
-            f"({' x '.join(map(str, sizes))}); fit in memory"
-        )
+    _check_span(sizes)
     radix = np.ones(n_factors, dtype=np.int64)
     for q in range(n_factors - 2, -1, -1):
         radix[q] = radix[q + 1] * sizes[q + 1]
@@ -155,31 +157,230 @@ def _row_codes_and_cells(table, n_factors: int):
     return cells, levels, row_codes, int(count[~keep].sum())
 
 
+# ------------------------------------------------- a scan: the codes kept per row
+class _Encoded:
+    """Partial result of a scan's first pass: weighted column sums, weight sum and the
+    rows of zero weight (the codes themselves are kept by :class:`_EncodeBatches`)."""
+
+    def __init__(self, sums, weight, n_zero):
+        self.sums, self.weight, self.n_zero = sums, weight, n_zero
+
+    def __add__(self, other):
+        return _Encoded(self.sums + other.sums, self.weight + other.weight,
+                        self.n_zero + other.n_zero)  # fmt: skip
+
+
+class _EncodeBatches:
+    """A scan's first pass (batches in file order, in the calling thread): each factor's
+    labels encoded by a :class:`~.factors.LevelDictionary` and the codes kept, 4 bytes a
+    row per factor (-1: a row of zero weight)."""
+
+    def __init__(self, names):
+        from .factors import LevelDictionary
+
+        self.dictionaries = [LevelDictionary(name) for name in names]
+        self.chunks = [[] for _ in names]
+
+    def __call__(self, X, Y, w, E):
+        n = X.shape[0]
+        keep = None if w is None else np.asarray(w) > 0
+        weight = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+        for q, (dictionary, labels) in enumerate(zip(self.dictionaries, E)):
+            labels = np.asarray(labels)
+            codes = np.full(n, -1, dtype=np.int32)
+            if keep is None:
+                codes[:] = dictionary.codes(labels)
+            else:
+                codes[keep] = dictionary.codes(labels[keep])
+            if dictionary.n_levels >= 2**31 - 1:
+                raise ValueError(f"absorb: factor {dictionary.name!r} has over 2**31 levels")
+            self.chunks[q].append(codes)
+        sums = weight @ X, weight @ Y
+        n_zero = 0 if keep is None else int(n - np.count_nonzero(keep))
+        return _Encoded(np.concatenate(sums), float(weight.sum()), n_zero)
+
+    def codes(self) -> list[np.ndarray]:
+        """Each factor's codes of all rows (the chunks released)."""
+        out = []
+        for q in range(len(self.chunks)):
+            out.append(np.concatenate(self.chunks[q]) if self.chunks[q] else
+                       np.empty(0, dtype=np.int32))  # fmt: skip
+            self.chunks[q] = []
+        return out
+
+
+def _level_keys(codes, sizes):
+    """Mixed-radix int64 keys of the rows' level combinations (all codes >= 0)."""
+    key = codes[0].astype(np.int64)
+    for q in range(1, len(codes)):
+        key *= int(sizes[q])
+        key += codes[q]
+    return key
+
+
+def _distinct_keys(key, span):
+    """Sorted distinct keys and their counts: a dense count when the span is small."""
+    if span <= 4 * key.size + 1024:
+        count = np.bincount(key, minlength=span)
+        keys = np.flatnonzero(count)
+        return keys, count[keys]
+    return np.unique(key, return_counts=True)
+
+
+def _cell_codes(keys, sizes) -> np.ndarray:
+    """The level codes (n_cells, Q) of mixed-radix keys."""
+    out = np.empty((keys.size, len(sizes)), dtype=np.int64)
+    rest = keys.copy()
+    for q in range(len(sizes) - 1, -1, -1):
+        rest, out[:, q] = np.divmod(rest, int(sizes[q]))
+    return out
+
+
+def _sorted_mapping(labels, used) -> tuple[np.ndarray, np.ndarray]:
+    """Dictionary code -> fitted code (levels used, in sorted label order; -1 for the
+    others, also at index -1) and the fitted levels' labels."""
+    import pandas as pd
+
+    rank = pd.factorize(labels, sort=True)[0]
+    order = np.empty_like(rank)
+    order[rank] = np.arange(rank.size)  # dictionary codes in sorted label order
+    kept = order[used[order]]
+    mapping = np.full(labels.size + 1, -1, dtype=np.int32)
+    mapping[kept] = np.arange(kept.size, dtype=np.int32)
+    return mapping, np.asarray(labels)[kept]
+
+
+def _check_span(sizes):
+    if float(np.prod(np.asarray(sizes, dtype=np.float64))) >= 2.0**62:
+        raise ValueError(
+            "the absorbed factors have too many level combinations for the streamed fit "
+            f"({' x '.join(map(str, sizes))}); fit in memory"
+        )
+
+
+def _stored_codes(encoder: _EncodeBatches):
+    """From a scan's first pass: the singleton-free cells (fitted codes, unit weights),
+    the fitted levels' labels, the rows' fitted codes (:class:`_StoredCodes`) and the
+    number of singleton rows.  The per-row codes are remapped in place."""
+    from .factors import Cells, cell_singleton_mask
+
+    codes = encoder.codes()
+    sizes = [d.n_levels for d in encoder.dictionaries]
+    _check_span(sizes)
+    live = codes[0] >= 0
+    if not live.any():
+        raise ValueError("no rows of positive weight to fit")
+    keys, count = _distinct_keys(_level_keys([c[live] for c in codes], sizes),
+                                 int(np.prod(sizes, dtype=np.int64)))  # fmt: skip
+    raw = _cell_codes(keys, sizes)
+    del keys
+    keep = cell_singleton_mask(Cells(codes=raw, count=count, weight=count.astype(np.float64)))
+    levels, fitted = [], np.empty((int(keep.sum()), len(codes)), dtype=np.int64)
+    for q, dictionary in enumerate(encoder.dictionaries):
+        used = np.zeros(sizes[q], dtype=bool)
+        used[raw[keep, q]] = True
+        mapping, labels = _sorted_mapping(dictionary.levels, used)
+        levels.append(labels)
+        fitted[:, q] = mapping[raw[keep, q]]
+        codes[q] = mapping[codes[q]]  # -1 stays -1 (mapping[-1] is -1)
+    fitted_rows = np.logical_and.reduce([c >= 0 for c in codes])
+    n_singletons = int(np.count_nonzero(live & ~fitted_rows))
+    codes[0][~fitted_rows] = -1
+    del live, fitted_rows
+    n_levels = np.array([len(v) for v in levels], dtype=np.int64)
+    order = np.argsort(_level_keys(list(fitted.T), n_levels), kind="stable")
+    fitted = fitted[order]
+    cells = Cells(codes=fitted, count=count[keep][order], weight=count[keep][order] * 1.0)
+    return cells, levels, _StoredCodes(codes, n_levels), n_singletons
+
+
+class _StoredCodes:
+    """The fitted codes of every row of a scan (factor 0's code -1: a row not fitted),
+    read back in file order by a row counter (:meth:`cursor`, one per pass)."""
+
+    reads_labels = False
+
+    def __init__(self, codes, n_levels):
+        self.codes, self.n_levels = codes, n_levels
+        self.n_rows = int(codes[0].size)
+
+    def cursor(self):
+        return _Cursor(self)
+
+    def cell_index(self, codes, cell_keys):
+        """The cell (index into the sorted ``cell_keys``) of rows of fitted ``codes``."""
+        return np.searchsorted(cell_keys, _level_keys(list(codes.T), self.n_levels))
+
+
+class _Cursor:
+    """One pass's reader of :class:`_StoredCodes`: the next batch's codes and fitted rows."""
+
+    def __init__(self, stored):
+        self.stored, self.position = stored, 0
+
+    def __call__(self, labels, w, n):
+        start, stop = self.position, self.position + n
+        if stop > self.stored.n_rows:
+            raise ValueError(
+                "the scan yields more rows than in the first pass over the data "
+                "(did the files change?)"
+            )
+        self.position = stop
+        first = self.stored.codes[0][start:stop]
+        keep = first >= 0
+        codes = np.empty((int(np.count_nonzero(keep)), len(self.stored.codes)), dtype=np.int32)
+        for q, c in enumerate(self.stored.codes):
+            codes[:, q] = c[start:stop][keep]
+        return codes, keep
+
+
 # ------------------------------------------------------------------ the sweeps
 class _SweepPart:
     """Per-level sums of the demeaned columns, their Moments and squared norms."""
 
-    def __init__(self, gradient, moments, squares):
+    def __init__(self, gradient, moments, squares, cell_weight=None):
         self.gradient, self.moments, self.squares = gradient, moments, squares
+        self.cell_weight = cell_weight
 
     def __add__(self, other):
         return _SweepPart(
             [a + b for a, b in zip(self.gradient, other.gradient)],
             None if self.moments is None else self.moments.merge(other.moments),
             self.squares + other.squares,
+            None if self.cell_weight is None else self.cell_weight + other.cell_weight,
         )
+
+
+def _group_sums(codes, n_levels, V, w):
+    """``out[g, j] = sum_{i: codes_i = g} w_i V_ij`` by ``np.bincount`` per column (no
+    compiled kernel: loading numba would cost the streamed fit ~100 MB of memory)."""
+    out = np.empty((n_levels, V.shape[1]))
+    for j in range(V.shape[1]):
+        column = V[:, j] if w is None else V[:, j] * w
+        out[:, j] = np.bincount(codes, column, minlength=n_levels)
+    return out
 
 
 class _Demean:
     """A chunk's fitted rows demeaned: ``[X, Y] - shift - sum_q alpha_q[level]``, the
-    collinear regressors set to 0.  Picklable (the Dask workers run it)."""
+    collinear regressors set to 0.  Picklable (the Dask workers run it).  The rows'
+    codes come from their labels (``E[:n_read]``) or, for a scan, from the codes kept
+    per row (:meth:`fresh`: one reader per pass)."""
 
     def __init__(self, row_codes, n_factors, n_levels, shift, alpha, zero, p):
         self.row_codes, self.n_factors, self.n_levels = row_codes, n_factors, n_levels
         self.shift, self.alpha, self.zero, self.p = shift, alpha, zero, p
+        self.n_read = n_factors if row_codes.reads_labels else 0
+        self._rows = row_codes.cursor()
+
+    def fresh(self):
+        """This demeaning with the rows' codes read from the first row again."""
+        out = copy.copy(self)
+        out._rows = self.row_codes.cursor()
+        return out
 
     def __call__(self, X, Y, w, E):
-        codes, keep = self.row_codes(E[: self.n_factors], w)
+        codes, keep = self._rows(E[: self.n_read], w, X.shape[0])
         V = np.hstack([X[keep], Y[keep]]) - self.shift
         if self.alpha is not None:
             for q, a in enumerate(self.alpha):
@@ -193,21 +394,24 @@ class _Demean:
 class _Sweep:
     """The sweep pass's function: gradient, Moments (optional) and squares of a chunk."""
 
-    def __init__(self, demean: _Demean, with_moments: bool):
-        self.demean, self.with_moments = demean, with_moments
+    def __init__(self, demean: _Demean, with_moments: bool, cell_keys=None):
+        self.demean, self.with_moments = demean.fresh(), with_moments
+        self.cell_keys = cell_keys  # a weighted scan's first sweep: the cells' weights
 
     def __call__(self, X, Y, w, E):
-        from .effects import group_sums
-
         V, wk, codes, _ = self.demean(X, Y, w, E)
         d = self.demean
         gradient = [
-            group_sums(codes[:, q], int(d.n_levels[q]), V, wk) for q in range(d.n_factors)
+            _group_sums(codes[:, q], int(d.n_levels[q]), V, wk) for q in range(d.n_factors)
         ]
         moments = None
         if self.with_moments:
             moments = Moments.of_chunk(V[:, : d.p], V[:, d.p :], wk)
-        return _SweepPart(gradient, moments, np.einsum("ij,ij->j", V, V))
+        cell_weight = None
+        if self.cell_keys is not None:
+            cell = d.row_codes.cell_index(codes, self.cell_keys)
+            cell_weight = np.bincount(cell, wk, minlength=self.cell_keys.size)
+        return _SweepPart(gradient, moments, np.einsum("ij,ij->j", V, V), cell_weight)
 
 
 # ------------------------------------------------------------- the source
@@ -236,21 +440,22 @@ class DemeanedSource(ChunkSource):
         """``sum(func(X, Y, w[, E]))`` over the demeaned fitted rows (see
         :meth:`ChunkSource.reduce`); the absorbed factors' labels are read alongside."""
         wrapped = _Wrapped(self._demean, func, extra is not None)
-        return self._inner.reduce(wrapped, extra=list(self._labels) + list(extra or []))
+        labels = list(self._labels) if self._demean.n_read else []
+        return self._inner.reduce(wrapped, extra=labels + list(extra or []))
 
 
 class _Wrapped:
     """A pass's function applied to the demeaned fitted rows of a chunk."""
 
     def __init__(self, demean, func, has_extra):
-        self.demean, self.func, self.has_extra = demean, func, has_extra
+        self.demean, self.func, self.has_extra = demean.fresh(), func, has_extra
 
     def __call__(self, X, Y, w, E):
         V, wk, _, keep = self.demean(X, Y, w, E)
         p = self.demean.p
         args = (V[:, :p], V[:, p:], wk)
         if self.has_extra:
-            rest = tuple(np.asarray(e)[keep] for e in E[self.demean.n_factors :])
+            rest = tuple(np.asarray(e)[keep] for e in E[self.demean.n_read :])
             return self.func(*args, rest)
         return self.func(*args)
 
@@ -286,30 +491,62 @@ def _labels_of(source, absorb) -> tuple[list, list]:
     return names, labels
 
 
+def _in_file_order(source) -> bool:
+    """Whether ``source.reduce`` calls its function on the batches in file order in
+    this thread (a :func:`linreg.scan`), so that codes can be kept per row."""
+    from ..sources.scan import Scan
+
+    return isinstance(source, Scan)
+
+
+def _first_pass(source, names, labels):
+    """The first pass: ``(partial sums, cells, fitted levels, row codes, singletons)``.
+    A scan keeps each row's codes (:class:`_StoredCodes`); other sources (Dask: the
+    partitions are read out of order, in other processes) merge their cells by label
+    and map labels to codes in each later pass (:class:`_RowCodes`)."""
+    if _in_file_order(source):
+        encoder = _EncodeBatches(names)
+        first = source.reduce(encoder, extra=labels)
+        cells, levels, row_codes, n_singletons = _stored_codes(encoder)
+    else:
+        first = source.reduce(_CellsOf(len(names)), extra=labels)
+        table = _merge_frames(first.frames)
+        first.frames = None
+        if not len(table):
+            raise ValueError("no rows of positive weight to fit")
+        cells, levels, row_codes, n_singletons = _row_codes_and_cells(table, len(names))
+    if not len(cells.count):
+        raise ValueError("no rows left after removing singletons: nothing to fit")
+    return first, cells, levels, row_codes, n_singletons
+
+
 def fit_stream(model, source, dtype, absorb):
     """Fit ``model`` with absorbed effects on a chunked source (see the module)."""
     from .effects import EffectSystem
 
     names, labels = _labels_of(source, absorb)
     Q, p = len(names), source.n_features
-    first = source.reduce(_CellsOf(Q), extra=labels)
-    table = _merge_frames(first.frames)
-    if not len(table):
-        raise ValueError("no rows of positive weight to fit")
-    cells, levels, row_codes, n_singletons = _row_codes_and_cells(table, Q)
-    if not len(cells.count):
-        raise ValueError("no rows left after removing singletons: nothing to fit")
+    first, cells, levels, row_codes, n_singletons = _first_pass(source, names, labels)
     n_levels = np.array([len(v) for v in levels], dtype=np.int64)
     shift = first.sums / first.weight
-    system = EffectSystem(cells, n_levels)
-    eigenvalue = float(system.smallest_nonzero_eigenvalue())
     zero = np.zeros(0, dtype=np.int64)
+    read = labels if row_codes.reads_labels else []
 
-    def sweep(alpha, with_moments):
+    def sweep(alpha, with_moments, cell_keys=None):
         demean = _Demean(row_codes, Q, n_levels, shift, alpha, zero, p)
-        return demean, source.reduce(_Sweep(demean, with_moments), extra=labels)
+        part = source.reduce(_Sweep(demean, with_moments, cell_keys), extra=read)
+        return demean, part
 
-    _, part = sweep(None, False)
+    cell_keys = None
+    if not row_codes.reads_labels and source.weighted:  # a scan's cells' weights: pass 2
+        cell_keys = _level_keys(list(cells.codes.T), n_levels)
+    _, part = sweep(None, False, cell_keys)
+    if cell_keys is not None:
+        cells.weight = part.cell_weight
+        del cell_keys
+    system = EffectSystem(cells, n_levels)
+    del cells
+    eigenvalue = float(system.smallest_nonzero_eigenvalue())
     original = np.sqrt(part.squares[:p])
     alpha, info = system.solve(part.gradient)
     refinements, collinear_checked = 0, False
