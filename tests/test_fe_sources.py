@@ -179,3 +179,25 @@ def test_dask_equals_in_memory(client):
                     rtol=RTOL)  # fmt: skip
     assert_allclose(fitted.fixef()["firm"].to_numpy(), memory.fixef()["firm"].to_numpy(),
                     rtol=1e-9, atol=1e-9)  # fmt: skip
+
+
+def test_scan_nested_factors_clustered_by_one(tmp_path):
+    """firm nested in industry, both absorbed, clustered by industry: the nesting read
+    from the streamed fit's cells gives fixest's count, as in memory (and pyfixest)."""
+    df = _panel(seed=11)
+    path = tmp_path / "p.parquet"
+    df.to_parquet(path)
+    src = linreg.scan(str(path), "y", features=["x1", "x2"], batch_size=131)
+    streamed = linreg.LinearRegression().fit(src, absorb=["firm", "ind"])
+    memory = linreg.LinearRegression().fit(df[["x1", "x2"]], df.y, absorb=df[["firm", "ind"]])
+    assert_allclose(streamed.coef_, memory.coef_, rtol=RTOL)
+    for groups in ("ind", "firm", "firm+ind"):
+        a = memory.summary(cov_type="cluster", groups=groups)
+        b = streamed.summary(cov_type="cluster", groups=groups)
+        assert_allclose(b.bse, a.bse, rtol=RTOL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols("y ~ x1 + x2 | firm + ind", data=df, vcov={"CRV1": "ind"},
+                       fixef_tol=1e-14)  # fmt: skip
+    s = streamed.summary(cov_type="cluster", groups="ind")
+    assert_allclose(s.bse, ref.se().to_numpy(), rtol=1e-8)

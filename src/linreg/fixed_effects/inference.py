@@ -162,6 +162,10 @@ def _nested_flags(absorbed, grouping) -> list:
         names = list(grouping.names or [])
         if names and all(name in names for name in absorbed.names):
             return [True] * len(absorbed.names)
+        nesting = getattr(absorbed, "cell_nesting", None)  # streamed fits: from the cells
+        if nesting is not None and names and all(n in absorbed.names for n in names):
+            ways = [absorbed.names.index(n) for n in names]
+            return [bool(nesting[q, ways].any()) for q in range(len(absorbed.names))]
         return streamed_nesting(absorbed, grouping.extra)
     return [
         any(nested_in(absorbed.codes[:, q], codes) for codes in grouping.codes)

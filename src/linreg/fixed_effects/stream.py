@@ -491,6 +491,24 @@ def _labels_of(source, absorb) -> tuple[list, list]:
     return names, labels
 
 
+def _cell_nesting(cells, n_levels) -> np.ndarray:
+    """``out[q, r]``: whether each level of factor q lies within one level of factor r
+    in the fitted rows (read from their cells), for a summary clustered by the factors."""
+    Q = len(n_levels)
+    out = np.eye(Q, dtype=bool)
+    for q in range(Q):
+        for r in range(Q):
+            if q == r:
+                continue
+            if Q == 2:  # the cells are the distinct pairs
+                pairs = cells.codes.shape[0]
+            else:
+                key = cells.codes[:, q] * int(n_levels[r]) + cells.codes[:, r]
+                pairs = np.unique(key).size
+            out[q, r] = pairs == n_levels[q]
+    return out
+
+
 def _in_file_order(source) -> bool:
     """Whether ``source.reduce`` calls its function on the batches in file order in
     this thread (a :func:`linreg.scan`), so that codes can be kept per row."""
@@ -545,6 +563,7 @@ def fit_stream(model, source, dtype, absorb):
         cells.weight = part.cell_weight
         del cell_keys
     system = EffectSystem(cells, n_levels)
+    nesting = _cell_nesting(cells, n_levels)
     del cells
     eigenvalue = float(system.smallest_nonzero_eigenvalue())
     original = np.sqrt(part.squares[:p])
@@ -583,6 +602,7 @@ def fit_stream(model, source, dtype, absorb):
     )
     absorbed.n_rows = int(part.moments.n_samples)
     absorbed.source_labels = labels
+    absorbed.cell_nesting = nesting
     absorbed._column_effects, absorbed._shift = alpha, shift
     absorbed.certificate = {
         "coef_bound": float(bound),
