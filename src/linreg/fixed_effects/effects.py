@@ -162,7 +162,8 @@ def _codes_1d(codes, n_levels) -> np.ndarray:
     codes = np.asarray(codes)
     if codes.ndim != 1 or not np.issubdtype(codes.dtype, np.integer):
         raise ValueError(f"codes must be a 1-D integer array; got {codes.dtype} {codes.shape}")
-    codes = codes.astype(np.int64, copy=False)
+    if codes.dtype not in (np.int32, np.int64):  # the kernels' two specializations
+        codes = codes.astype(np.int64)
     if codes.size and (codes.min() < 0 or codes.max() >= n_levels):
         raise ValueError(f"codes out of range: must lie in 0 .. {int(n_levels) - 1}")
     return codes

@@ -53,10 +53,11 @@ def fit_absorbed_arrays(model, X, y, sample_weight, dtype, absorb, validation_da
         raise ValueError("fit(X, y, absorb=...) needs y")
     X, Y, w, y_was_1d = validate_training_data(model, X, y, sample_weight)
     names = getattr(model, "feature_names_in_", None)
-    Xt, Yt, wt, absorbed = absorb_arrays(X, Y, w, absorb, names)
+    Xt, Yt, wt, absorbed, moments = absorb_arrays(X, Y, w, absorb, names)
+    del X, Y, w  # the model references the demeaned copy only
     model.absorbed_ = absorbed
     model._positive_weights = None if wt is None else int(np.count_nonzero(wt > 0))
-    problem = model._in_memory_problem(Xt, Yt, wt)
+    problem = model._in_memory_problem(Xt, Yt, wt, moments)
     solution = model._solve(problem)
     with warnings.catch_warnings():
         if absorbed.collinear:  # already named with their cause

@@ -134,22 +134,11 @@ def _factor_columns(columns, names):
 
 
 def _small_integer_codes(values):
-    """``(codes, sorted levels)`` of non-negative integer labels not far above the
-    number of rows, by a table of the labels present (O(n), no sort); None otherwise."""
-    array = np.asarray(values) if not hasattr(values, "dtype") else values
-    dtype = getattr(array, "dtype", None)
-    if dtype is None or not isinstance(dtype, np.dtype) or dtype.kind not in "iu":
-        return None
-    array = np.asarray(array)
-    if array.size == 0:
-        return None
-    low, high = int(array.min()), int(array.max())
-    if low < 0 or high > 4 * array.size + 1024:
-        return None
-    present = np.bincount(array, minlength=high + 1) > 0
-    levels = np.flatnonzero(present)
-    table = np.cumsum(present) - 1
-    return table[array].astype(np.int64, copy=False), levels.astype(array.dtype)
+    """Sorted codes of small non-negative integer labels without sorting, or None
+    (:func:`linreg._labels.small_integer_codes`)."""
+    from .._labels import small_integer_codes
+
+    return small_integer_codes(values)
 
 
 def _encode_one(name, values):

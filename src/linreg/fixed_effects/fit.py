@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._memory import release_freed_memory
 from .._warnings import external_stacklevel
 from ..solution import AccuracyWarning, RankDeficientWarning
 from .certificate import coefficient_bound, demeaning_error_bounds, rounding_estimate
@@ -188,7 +189,9 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
     all_kept = bool(keep.all())
     if not all_kept:
         factors = recode(factors, keep)
-    V = _stacked(X, Y, None if all_kept else keep)
+    # int32 codes (half the memory; n < 2**31 rows)
+    codes = factors.codes.astype(np.int32) if n < 2**31 else factors.codes
+    factors.codes = None  # the int64 codes are not kept
     wk = None if w is None else (w if all_kept else w[keep])
     absorbed = AbsorbedEffects(
         names=list(factors.names),
@@ -198,11 +201,83 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
         n_zero_weight=n_zero,
         n_input=n,
         keep=None if all_kept else keep,
-        codes=factors.codes,
+        codes=codes,
     )
+    X = np.asarray(X, dtype=np.float64)  # float32 / longdouble input: demeaned in float64
+    Y = np.asarray(Y, dtype=np.float64)
+    rows = _Rows(X, Y, None if all_kept else keep, wk, codes, absorbed.n_levels)
+    # The effects are solved, and their system released, before the copy of the data
+    # is made: the system's memory and the copy are never held at the same time.
+    system, eigenvalue = _effect_system(codes, wk, absorbed.n_levels)
+    shift, gradient = rows.shifted_level_sums(system.level_weight)
+    alpha, info = system.solve(gradient)
+    level_weight = system.level_weight
+    del system, gradient
+    release_freed_memory()  # the system's pages, before the copy of the data
+    absorbed._shift = shift
     names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(p)]
-    _demean(V, wk, absorbed, p, names)
-    return V[:, :p], V[:, p:], wk, absorbed
+    first = (alpha, info, level_weight, eigenvalue)
+    V, moments = _demean(rows, absorbed, p, names, first)
+    return V[:, :p], V[:, p:], wk, absorbed, moments
+
+
+class _Rows:
+    """The kept rows of ``[X, Y]`` with their level codes, read by compiled passes
+    (no copy until the demeaned one)."""
+
+    def __init__(self, X, Y, keep, w, codes, n_levels):
+        self.X, self.Y, self.w, self.codes = X, Y, w, codes
+        self.keep = np.zeros(0, dtype=np.bool_) if keep is None else keep
+        self.weight = np.zeros(0) if w is None else np.asarray(w, dtype=np.float64)
+        self.sizes = [int(G) for G in n_levels]
+        self.offsets = np.cumsum([0] + self.sizes[:-1]).astype(np.int64)
+        self.width = X.shape[1] + Y.shape[1]
+
+    def split(self, stacked) -> list:
+        """The per-factor blocks of a stacked (sum G_q, width) array."""
+        return [stacked[o : o + g] for o, g in zip(self.offsets, self.sizes)]
+
+    def shifted_level_sums(self, level_weight):
+        """``(shift, level sums)``: the weighted column means of the kept rows and the
+        per-level sums of the shifted columns (``sum w x - n_g shift``)."""
+        from .kernels import raw_level_sums
+
+        out = np.zeros((sum(self.sizes), self.width))
+        totals = np.zeros(self.width)
+        raw_level_sums(self.X, self.Y, self.keep, self.codes, self.offsets, self.weight, out,
+                       totals)  # fmt: skip
+        total = float(level_weight[0].sum())
+        shift = totals / total if total > 0 else np.zeros(self.width)
+        sums = self.split(out)
+        for q, n_g in enumerate(level_weight):
+            sums[q] -= n_g[:, None] * shift[None, :]
+        return shift, sums
+
+    def demeaned(self, alpha, shift):
+        """``(V, gradient, norms, original norms)``: the kept rows minus ``shift`` and
+        the effects ``alpha``, in one compiled pass."""
+        from .kernels import demean_rows
+
+        n = self.codes.shape[0]
+        V = np.empty((n, self.width))
+        gradient = np.zeros((sum(self.sizes), self.width))
+        squares, originals = np.zeros(self.width), np.zeros(self.width)
+        stacked = np.ascontiguousarray(np.vstack(alpha))
+        demean_rows(self.X, self.Y, self.keep, self.codes, self.offsets, stacked, shift,
+                    self.weight, V, gradient, squares, originals)  # fmt: skip
+        return V, self.split(gradient), np.sqrt(squares), np.sqrt(originals)
+
+
+def _effect_system(codes, w, n_levels, bound=True):
+    """The effects' normal equations (from the cells of the rows) and the lower bound
+    on their spectral gap (None unless ``bound``)."""
+    from .effects import EffectSystem
+    from .factors import cells_of
+
+    cells, _ = cells_of(codes, w)
+    system = EffectSystem(cells, n_levels)
+    del cells
+    return system, (float(system.smallest_nonzero_eigenvalue()) if bound else None)
 
 
 def _factor_names(absorb):
@@ -215,64 +290,45 @@ def _factor_names(absorb):
     return None
 
 
-def _stacked(X, Y, keep):
-    """``[X, Y]`` (the kept rows) as one float64 array: the one copy demeaned in place."""
-    p, m = X.shape[1], Y.shape[1]
-    if keep is None:
-        V = np.empty((X.shape[0], p + m), dtype=np.float64)
-        V[:, :p] = X
-        V[:, p:] = Y
-        return V
-    V = np.empty((int(keep.sum()), p + m), dtype=np.float64)
-    done = 0
-    for start in range(0, X.shape[0], ROW_BLOCK):  # small temporaries
-        rows = keep[start : start + ROW_BLOCK]
-        count = int(rows.sum())
-        V[done : done + count, :p] = X[start : start + ROW_BLOCK][rows]
-        V[done : done + count, p:] = Y[start : start + ROW_BLOCK][rows]
-        done += count
-    return V
+def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
+    """The demeaned copy ``V`` of the kept rows from the first solve ``first = (alpha,
+    info, level weights, eigenvalue)``; records the column effects, the collinear
+    regressors and the certificate (warning when it does not reach ``COEF_RTOL``),
+    refining (the effects' system built again) while the bound is above it.  Returns
+    ``(V, Moments of V)`` (the Moments the certificate judged)."""
+    from ..moments import Moments
 
-
-def _demean(V, w, absorbed: AbsorbedEffects, p: int, names) -> None:
-    """Demean the columns of V in place; record the column effects, the collinear
-    regressors and the certificate (warning when it does not reach ``COEF_RTOL``)."""
-    from .effects import EffectSystem
-    from .factors import cells_of
-
-    codes = absorbed.codes
-    # A constant lies in the effects' span: removing the column means changes nothing
-    # but the size of the numbers the sums add up.
-    shift = np.average(V, axis=0, weights=w) if V.shape[0] else np.zeros(V.shape[1])
-    V -= shift
-    original = _norms(V[:, :p])
-    cells, _ = cells_of(codes, w)
-    system = EffectSystem(cells, absorbed.n_levels)
-    eigenvalue = float(system.smallest_nonzero_eigenvalue())
-    gradient = _level_sums(V, w, codes, absorbed.n_levels)
-    alpha, info = system.solve(gradient)
+    alpha, info, level_weight, eigenvalue = first
+    codes, w = absorbed.codes, rows.w
     iterations = int(info.get("iterations", 0))
-    _subtract(V, alpha, codes)
-    live = _drop_collinear(V, original, absorbed, names)
+    V, gradient, demeaned, original = rows.demeaned(alpha, absorbed._shift)
+    original = original[:p]
+    system = None
+    live = _drop_collinear(V, original, demeaned[:p], absorbed, names)
+    if not live.all():
+        gradient = _level_sums(V, w, codes, absorbed.n_levels)
     refinements = 0
     while True:
-        gradient = _level_sums(V, w, codes, absorbed.n_levels)
-        bounds = demeaning_error_bounds(gradient, system.level_weight, eigenvalue)
-        A = V[:, :p][:, live]
-        gram = _gram(A, w)
-        bound = coefficient_bound(gram, _coef(gram, A, V[:, p:], w), bounds[:p][live],
-                                  bounds[p:])  # fmt: skip
+        bounds = demeaning_error_bounds(gradient, level_weight, eigenvalue)
+        moments = Moments.from_arrays(V[:, :p], V[:, p:], w)
+        cross = moments.uncentred()
+        gram = cross[:p, :p][np.ix_(live, live)]
+        rhs = cross[:p, p:][live]
+        coef = np.linalg.lstsq(gram, rhs, rcond=None)[0].T if live.any() else rhs.T[:, :0]
+        bound = coefficient_bound(gram, coef, bounds[:p][live], bounds[p:])
         if bound <= COEF_RTOL or refinements >= MAX_REFINEMENTS:
             break
         refinements += 1
+        if system is None:
+            system, _ = _effect_system(codes, w, absorbed.n_levels, bound=False)
         delta, info = system.solve(gradient)
         iterations += int(info.get("iterations", 0))
         _subtract(V, delta, codes)
         V[:, np.flatnonzero(~live)] = 0.0
         alpha = [a + d for a, d in zip(alpha, delta)]
+        gradient = _level_sums(V, w, codes, absorbed.n_levels)
     absorbed._column_effects = alpha
-    absorbed._shift = shift
-    rounding = rounding_estimate(original[live], _norms(A), gram)
+    rounding = rounding_estimate(original[live], _norms(V[:, :p])[live], gram)
     absorbed.certificate = {
         "coef_bound": float(bound),
         "rounding": float(rounding),
@@ -281,20 +337,19 @@ def _demean(V, w, absorbed: AbsorbedEffects, p: int, names) -> None:
         "iterations": iterations,
         "method": str(info.get("method", "")),
     }
-    _warn_uncertified(bound, eigenvalue, refinements, rounding, original[live], _norms(A),
-                      [n for n, k in zip(names, live) if k])  # fmt: skip
+    _warn_uncertified(bound, eigenvalue, refinements, rounding, original[live],
+                      _norms(V[:, :p])[live], [n for n, k in zip(names, live) if k])  # fmt: skip
+    return V, moments
 
 
 def _norms(A) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->j", A, A))
 
 
-def _drop_collinear(V, original, absorbed: AbsorbedEffects, names) -> np.ndarray:
+def _drop_collinear(V, original, demeaned, absorbed: AbsorbedEffects, names) -> np.ndarray:
     """Regressors whose demeaned norm is at the rounding level of their norm are
     absorbed by the effects: set to 0 (aliased in the solve), named in a warning.
     Returns the mask of the regressors kept."""
-    p = original.shape[0]
-    demeaned = _norms(V[:, :p])
     gone = demeaned <= COLLINEAR_RTOL * original
     if gone.any():
         V[:, np.flatnonzero(gone)] = 0.0
@@ -345,14 +400,18 @@ def _level_sums(V, w, codes, n_levels) -> list:
 
 
 def _subtract(V, alpha, codes) -> None:
-    """``V -= sum_q alpha_q[codes_q]`` in place, in row blocks (small temporaries)."""
-    n = V.shape[0]
-    for start in range(0, n, ROW_BLOCK):
-        stop = min(n, start + ROW_BLOCK)
-        block = alpha[0][codes[start:stop, 0]]
-        for q in range(1, len(alpha)):
-            block += alpha[q][codes[start:stop, q]]
-        V[start:stop] -= block
+    """``V -= sum_q alpha_q[codes_q]`` in place (a compiled pass over the rows)."""
+    from .kernels import subtract_rows
+
+    offsets = np.cumsum([0] + [a.shape[0] for a in alpha[:-1]]).astype(np.int64)
+    stacked = np.ascontiguousarray(np.vstack(alpha))
+    if V.flags.c_contiguous:
+        subtract_rows(codes, offsets, stacked, V)
+        return
+    for start in range(0, V.shape[0], ROW_BLOCK):  # a view of a wider array: by blocks
+        block = np.ascontiguousarray(V[start : start + ROW_BLOCK])
+        subtract_rows(codes[start : start + ROW_BLOCK], offsets, stacked, block)
+        V[start : start + ROW_BLOCK] = block
 
 
 def _gram(A, w):

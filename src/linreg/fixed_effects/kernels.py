@@ -15,6 +15,7 @@ the fitted effects of each row from the stacked level estimates.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 
@@ -72,6 +73,20 @@ def expand_rows(codes, offsets, stacked, out):
 
 
 @njit(cache=True, nogil=True)
+def subtract_rows(codes, offsets, stacked, values):
+    """``values[i, j] -= sum_q stacked[offsets[q] + codes[i, q], j]`` in place (the rows
+    demeaned by the effects' estimates, without a temporary of the values' size)."""
+    n, n_factors = codes.shape
+    m = stacked.shape[1]
+    for i in range(n):
+        for q in range(n_factors):
+            k = offsets[q] + codes[i, q]
+            for j in range(m):
+                values[i, j] -= stacked[k, j]
+    return values
+
+
+@njit(cache=True, nogil=True)
 def csr_sub_matmul(indptr, indices, data, X, acc):
     """``acc -= N @ X`` in place for the CSR matrix ``N`` (indptr, indices, data)."""
     m = X.shape[1]
@@ -100,3 +115,80 @@ def csr_solve_rows(indptr, indices, data, X, rhs, inv, out):
         for j in range(m):
             out[i, j] *= s
     return out
+
+
+@njit(cache=True, nogil=True)
+def raw_level_sums(X, Y, keep, codes, offsets, weight, out, totals):
+    """Per-level sums of ``w [x_i, y_i]`` over the kept rows into the stacked ``out``
+    (sum G_q, p + m) and their column totals into ``totals``.  ``keep`` marks the kept
+    rows of X and Y (empty: all); ``codes`` and ``weight`` list the kept rows only."""
+    n_factors = codes.shape[1]
+    p, m = X.shape[1], Y.shape[1]
+    masked = keep.shape[0] > 0
+    weighted = weight.shape[0] > 0
+    row = np.empty(p + m)
+    level = np.empty(n_factors, dtype=np.int64)
+    k = -1
+    for i in range(X.shape[0]):
+        if masked and not keep[i]:
+            continue
+        k += 1
+        wk = weight[k] if weighted else 1.0
+        for j in range(p):
+            row[j] = wk * X[i, j]
+        for j in range(m):
+            row[p + j] = wk * Y[i, j]
+        for q in range(n_factors):
+            level[q] = offsets[q] + codes[k, q]
+        for j in range(p + m):
+            totals[j] += row[j]
+        for q in range(n_factors):
+            g = level[q]
+            for j in range(p + m):
+                out[g, j] += row[j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def demean_rows(X, Y, keep, codes, offsets, stacked, shift, weight, V, gradient, squares,
+                originals):  # fmt: skip
+    """One pass over the kept rows i (``keep``; empty: all), k-th kept:
+    ``V[k] = [x_i, y_i] - shift - sum_q stacked[offsets[q] + codes[k, q]]``, the
+    per-level sums of ``w V`` into the stacked ``gradient``, and the column sums of
+    squares of ``V`` and of the shifted rows (before the effects) into ``squares`` and
+    ``originals``."""
+    n_factors = codes.shape[1]
+    p, m = X.shape[1], Y.shape[1]
+    width = p + m
+    masked = keep.shape[0] > 0
+    weighted = weight.shape[0] > 0
+    row = np.empty(width)
+    level = np.empty(n_factors, dtype=np.int64)
+    k = -1
+    for i in range(X.shape[0]):
+        if masked and not keep[i]:
+            continue
+        k += 1
+        for j in range(p):
+            row[j] = X[i, j] - shift[j]
+        for j in range(m):
+            row[p + j] = Y[i, j] - shift[p + j]
+        for j in range(width):
+            originals[j] += row[j] * row[j]
+        for q in range(n_factors):
+            g = offsets[q] + codes[k, q]
+            level[q] = g
+            for j in range(width):
+                row[j] -= stacked[g, j]
+        for j in range(width):
+            V[k, j] = row[j]
+            squares[j] += row[j] * row[j]
+        if weighted:
+            wk = weight[k]
+            for j in range(width):
+                row[j] *= wk
+        for q in range(n_factors):
+            g = level[q]
+            for j in range(width):
+                gradient[g, j] += row[j]
+    return V

@@ -178,7 +178,13 @@ def _codes(values, n_rows: int) -> np.ndarray:
     if values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if low >= 0 and high < min(DIRECT_CODES, max(n_rows, 1024)):
-            return values.astype(np.int64, copy=False)
+            # int32 codes (an absorbed factor's) are used as they are: no copy
+            return values if values.dtype == np.int32 else values.astype(np.int64, copy=False)
+        from .._labels import small_integer_codes
+
+        coded = small_integer_codes(values)  # one pass, no sort
+        if coded is not None:
+            return coded[0]
     return _factorize_codes(values)
 
 

@@ -462,11 +462,14 @@ class ExactLinearModel(LinearModel):
             source = device_source(self, X, y, sample_weight)
         return source
 
-    def _in_memory_problem(self, X, Y, w):
-        """The least-squares problem of validated arrays; checks what the Moments reveal."""
+    def _in_memory_problem(self, X, Y, w, moments=None):
+        """The least-squares problem of validated arrays; checks what the Moments reveal
+        (``moments``: those of the arrays, when already computed)."""
         names = getattr(self, "feature_names_in_", None)
         intercept = self._fits_intercept()
-        problem = LeastSquaresProblem(X, Y, w, intercept, self._penalty(Y.shape[1]))
+        problem = LeastSquaresProblem(
+            X, Y, w, intercept, self._penalty(Y.shape[1]), moments=moments
+        )
         moments = problem.get_moments()
         if not np.isfinite(moments.cross).all():
             assert_finite(X, "X", names)
