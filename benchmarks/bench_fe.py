@@ -20,7 +20,8 @@ What is timed (each run in its own child process, on the same data)
 linreg
     ``m = LinearRegression().fit(X, y, absorb=frame)`` (``frame``: a DataFrame of the
     columns firm and year, built before the timing) then
-    ``m.summary(cov_type="cluster", groups=firm).bse``.
+    ``m.summary(cov_type="cluster", groups="firm").bse`` (the absorbed factor by name,
+    as pyfixest is given the column's name).
 linreg streamed
     The same model fitted on ``linreg.scan(parquet, ...)`` with the absorbed columns
     firm and year, then the clustered summary (``groups="firm"``).  Its peak RSS is the
@@ -177,7 +178,9 @@ def linreg_call(X, y, absorb, firm):
     import linreg
 
     model = linreg.LinearRegression().fit(X, y, absorb=absorb)
-    return _fe_result(model, model.summary(cov_type="cluster", groups=firm))
+    # clustered by the absorbed factor named firm (fixest's vcov={"CRV1": "firm"}), as
+    # pyfixest is given the column's name
+    return _fe_result(model, model.summary(cov_type="cluster", groups="firm"))
 
 
 def _fe_result(model, summary):

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .._memory import release_freed_memory
 from .._warnings import external_stacklevel
 from ..solution import RankDeficientWarning
 
@@ -67,6 +68,7 @@ def fit_absorbed_arrays(model, X, y, sample_weight, dtype, absorb, validation_da
     model._training = (Xt, Yt, wt)
     model._set_solution(solution, y_was_1d, dtype)
     set_effects(absorbed, solution.coef)
+    release_freed_memory()  # the fit's temporaries, before the summary's passes
     return model
 
 

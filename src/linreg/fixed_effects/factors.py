@@ -209,7 +209,8 @@ def encode_factors(columns, names=None) -> Factors:
 
 
 def _as_codes(codes, what="codes") -> np.ndarray:
-    """Validate an (n, Q) array of non-negative integer codes; return it as int64."""
+    """Validate an (n, Q) array of non-negative integer codes; return it as int32 or
+    int64 (other integer types are converted to int64)."""
     codes = np.asarray(codes)
     if codes.ndim == 1:
         codes = codes[:, None]
@@ -221,7 +222,8 @@ def _as_codes(codes, what="codes") -> np.ndarray:
         q = int(np.argmax((codes < 0).any(axis=0)))
         row = int(np.argmax(codes[:, q] < 0))
         raise ValueError(f"{what}: negative code in factor {q} at row {row}")
-    return codes.astype(np.int64, copy=False)
+    # int32 codes (a fit's, half the memory) are used as they are
+    return codes if codes.dtype in (np.int32, np.int64) else codes.astype(np.int64)
 
 
 def recode(factors: Factors, keep) -> Factors:

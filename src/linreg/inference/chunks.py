@@ -12,6 +12,7 @@ on how the data is read.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +26,21 @@ CHUNK_ROWS = 65536
 #: Threads for in-memory passes whose function says it is ``threadsafe`` (a pure
 #: function of its chunk); the chunks are still added in row order.
 THREADS = max(1, min(4, os.cpu_count() or 1))
+
+_LIMIT = {"threads": None}
+
+
+@contextmanager
+def threads_limited(n: int):
+    """Within the block, in-memory passes use at most ``n`` threads (fits that keep a
+    large demeaned copy run their passes on one: each thread's malloc arena would add
+    its chunk temporaries to the peak memory, for little gain under the GIL)."""
+    before = _LIMIT["threads"]
+    _LIMIT["threads"] = n
+    try:
+        yield
+    finally:
+        _LIMIT["threads"] = before
 
 __all__ = ["CHUNK_ROWS", "chunk_sum", "has_chunks", "weight_log_sum"]
 
@@ -61,7 +77,7 @@ def chunk_sum(problem: LeastSquaresProblem, func, extra=None):
         raise ValueError("this needs a pass over the data, which this problem does not hold")
     chunk = _InMemoryChunk(problem, func, extra)
     starts = range(0, problem.X.shape[0], CHUNK_ROWS)
-    workers = min(THREADS, len(starts))
+    workers = min(THREADS if _LIMIT["threads"] is None else _LIMIT["threads"], len(starts))
     if getattr(func, "threadsafe", False) and workers > 1:
         return _threaded_sum(chunk, starts, workers)
     total = None

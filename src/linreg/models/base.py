@@ -681,15 +681,19 @@ class ExactLinearModel(LinearModel):
                     "training data is referenced by the model"
                 )
             cov_type, cov_kwds, use_t = absorbed_cov_kwds(self, cov_type, cov_kwds, use_t)
-        summary = summarize(
-            self,
-            self._inference_problem(X, y, sample_weight),
-            target,
-            cov_type,
-            alpha,
-            use_t,
-            cov_kwds=cov_kwds,
-        )
+        from ..inference.chunks import threads_limited
+
+        # with absorbed effects the model holds a demeaned copy: passes on one thread
+        with threads_limited(1 if absorbed is not None else None):
+            summary = summarize(
+                self,
+                self._inference_problem(X, y, sample_weight),
+                target,
+                cov_type,
+                alpha,
+                use_t,
+                cov_kwds=cov_kwds,
+            )
         if absorbed is not None:
             summary.absorbed = absorbed.describe()
         return summary
