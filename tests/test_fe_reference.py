@@ -536,3 +536,23 @@ def test_score_takes_the_absorbed_levels():
     assert model.score(X, y, absorb=g) == pytest.approx(expected, rel=1e-15)
     with pytest.raises(ValueError, match="absorb"):
         model.score(X, y)
+
+
+def test_refusals_with_absorbed_effects():
+    """What the demeaned fit cannot give honestly is refused with a clear message."""
+    rng = np.random.default_rng(12)
+    n = 200
+    g = rng.integers(0, 10, n)
+    X = rng.normal(size=(n, 2))
+    y = X @ [1.0, 2.0] + rng.normal(size=10)[g] + rng.normal(size=n)
+    model = linreg.LinearRegression().fit(X, y, absorb=g)
+    for call in (
+        lambda: model.partial_fit(X, y),
+        lambda: model.get_influence(),
+        lambda: model.get_prediction(X),
+        lambda: model.predict(X, absorb=g, interval="prediction"),
+        lambda: model.save("never-written.json"),
+        lambda: model.summary(X=X, y=y),
+    ):
+        with pytest.raises(ValueError, match="absorb"):
+            call()

@@ -416,6 +416,11 @@ class ExactLinearModel(LinearModel):
         from ..cross_validation import MomentsSource
         from ..moments import Moments
 
+        if getattr(self, "absorbed_", None) is not None:
+            raise ValueError(
+                "partial_fit cannot add rows to a fit with absorbed effects (new rows change "
+                "every level's effect and the singletons): fit again on all the rows"
+            )
         first = not hasattr(self, "moments_")
         dtype = result_dtype(X)  # scikit-learn's rule, from the input as given
         if first:
@@ -706,6 +711,8 @@ class ExactLinearModel(LinearModel):
         ``cov_type`` and ``kwds`` are :meth:`summary`'s."""
         from ..inference.prediction import get_prediction
 
+        _refuse_with_absorbed(self, "get_prediction()")
+
         summary = self.summary(cov_type, target=target, **kwds)
         return get_prediction(summary, X, model=self, weights=weights)
 
@@ -735,6 +742,8 @@ class ExactLinearModel(LinearModel):
         (see :mod:`linreg.inference.influence`); for a model fitted on a scan, ``out``
         names the file the per-row results are written to."""
         from ..inference.influence import get_influence
+
+        _refuse_with_absorbed(self, "get_influence()")
 
         check_is_fitted(self)
         self._refuse_inference()
@@ -801,6 +810,18 @@ class ExactLinearModel(LinearModel):
         state.pop("_source", None)
         return state
 
+
+
+def _refuse_with_absorbed(model, what: str) -> None:
+    """Measures whose meaning with absorbed effects differs from the demeaned fit's
+    (leverage and prediction variance include the effects' estimation): refused."""
+    absorbed = getattr(model, "absorbed_", None)
+    if absorbed is not None:
+        raise ValueError(
+            f"{what} is not available for a model with absorbed effects "
+            f"({', '.join(absorbed.names)}): the effects' own estimation error is not in "
+            "the demeaned fit it would be computed from"
+        )
 
 
 class _PartialFitRows:
