@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import linreg
@@ -201,3 +203,32 @@ def test_scan_nested_factors_clustered_by_one(tmp_path):
                        fixef_tol=1e-14)  # fmt: skip
     s = streamed.summary(cov_type="cluster", groups="ind")
     assert_allclose(s.bse, ref.se().to_numpy(), rtol=1e-8)
+
+
+@settings(max_examples=5, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    batch=st.integers(7, 400),
+    three=st.booleans(),
+    zero_weights=st.integers(0, 30),
+)
+def test_scan_codes_by_row_property(tmp_path_factory, seed, batch, three, zero_weights):
+    """The scan keeps each row's codes and reads them back by a row counter: over two
+    files, odd batch sizes, zero weights and two or three factors (text labels among
+    them) the fit equals the in-memory one."""
+    df = _panel(seed=seed, n=600, firms=60, years=6, weighted=True, zero_weights=zero_weights)
+    df["year"] = "y" + df.year.astype(str)  # text labels, sorted as text
+    folder = tmp_path_factory.mktemp("codes")
+    df.iloc[:250].to_parquet(folder / "a.parquet")
+    df.iloc[250:].to_parquet(folder / "b.parquet")
+    absorb = ["firm", "year", "ind"] if three else ["firm", "year"]
+    src = linreg.scan(str(folder / "*.parquet"), "y", features=["x1", "x2"], weights="w",
+                      batch_size=batch)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        streamed = linreg.LinearRegression().fit(src, absorb=absorb)
+        memory = linreg.LinearRegression().fit(
+            df[["x1", "x2"]], df.y, sample_weight=df.w, absorb=df[absorb]
+        )
+    _assert_same(memory, streamed, [{"cov_type": "HC1"}, {"cov_type": "cluster"}])
+    assert streamed.absorbed_.n_zero_weight == memory.absorbed_.n_zero_weight
