@@ -232,3 +232,20 @@ def test_scan_codes_by_row_property(tmp_path_factory, seed, batch, three, zero_w
         )
     _assert_same(memory, streamed, [{"cov_type": "HC1"}, {"cov_type": "cluster"}])
     assert streamed.absorbed_.n_zero_weight == memory.absorbed_.n_zero_weight
+
+
+def test_scan_files_changed_after_fit(tmp_path):
+    """The scan's rows are matched to their codes by position: a file that lost or
+    gained rows since the fit is an error naming the cause, not a silent misfit."""
+    df = _panel(seed=2)
+    path = tmp_path / "p.parquet"
+    df.to_parquet(path)
+    model = linreg.LinearRegression().fit(
+        linreg.scan(str(path), "y", features=["x1", "x2"]), absorb=["firm", "year"]
+    )
+    df.iloc[:-5].to_parquet(path)
+    with pytest.raises(ValueError, match="did the files change"):
+        model.summary(cov_type="HC1")
+    pd.concat([df, df.iloc[:5]]).to_parquet(path)
+    with pytest.raises(ValueError, match="did the files change"):
+        model.summary(cov_type="HC1")
