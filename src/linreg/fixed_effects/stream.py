@@ -226,7 +226,8 @@ class _EncodeBatches:
 
 
 def _level_keys(codes, sizes):
-    """Mixed-radix int64 keys of the rows' level combinations (all codes >= 0)."""
+    """Mixed-radix int64 keys of the rows' level combinations (meaningless for a row
+    with a code -1)."""
     key = codes[0].astype(np.int64)
     for q in range(1, len(codes)):
         key *= int(sizes[q])
@@ -238,10 +239,7 @@ def _live_cells(codes, live, sizes):
     """Sorted distinct mixed-radix keys of the live rows' level combinations and their
     row counts: a dense count when the number of combinations is small."""
     span = int(np.prod(sizes, dtype=np.int64))
-    key = codes[0].astype(np.int64)
-    for q in range(1, len(codes)):
-        key *= int(sizes[q])
-        key += codes[q]
+    key = _level_keys(codes, sizes)
     if not live.all():
         key[~live] = span  # one more key for the rows not fitted, dropped below
     if span <= 4 * key.size + 1024:
