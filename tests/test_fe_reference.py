@@ -556,3 +556,46 @@ def test_refusals_with_absorbed_effects():
     ):
         with pytest.raises(ValueError, match="absorb"):
             call()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rows_held_sorted_by_level_change_nothing(monkeypatch, weighted):
+    """A fit with many levels holds its rows sorted by the largest factor's level (the
+    compiled passes then read the per-level arrays in order): every result, including
+    the order-dependent HAC and clusters given as arrays in the input's order, equals
+    the unsorted fit's."""
+    import linreg.fixed_effects.fit as fe_fit
+
+    rng = np.random.default_rng(13)
+    n = 600
+    df = pd.DataFrame({
+        "firm": rng.integers(0, 90, n), "year": rng.integers(0, 7, n),
+        "x1": rng.normal(size=n), "x2": rng.normal(size=n), "g": rng.integers(0, 30, n),
+    })  # fmt: skip
+    df.loc[:2, "firm"] = [500, 501, 502]  # singletons: the kept rows are a subset
+    df["y"] = df.x1 - 2 * df.x2 + rng.normal(size=503)[df.firm] + rng.normal(size=n)
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+
+    def fit():
+        return linreg.LinearRegression().fit(
+            df[["x1", "x2"]], df.y, sample_weight=w, absorb=df[["firm", "year"]]
+        )
+
+    monkeypatch.setattr(fe_fit, "SORT_LEVELS", 10**9)
+    plain = fit()
+    monkeypatch.setattr(fe_fit, "SORT_LEVELS", 0)
+    held = fit()
+    assert plain.absorbed_.order is None and held.absorbed_.order is not None
+    assert_allclose(held.coef_, plain.coef_, rtol=1e-12)
+    for kw in (
+        {"cov_type": "nonrobust"}, {"cov_type": "HC1"}, {"cov_type": "cluster"},
+        {"cov_type": "cluster", "groups": df.g}, {"cov_type": "cluster", "groups": "firm+year"},
+        {"cov_type": "HAC", "maxlags": 3},
+    ):  # fmt: skip
+        assert_allclose(held.summary(**kw).bse, plain.summary(**kw).bse, rtol=1e-12)
+    assert_allclose(held.fixef()["firm"].to_numpy(), plain.fixef()["firm"].to_numpy(),
+                    rtol=1e-10, atol=1e-12)  # fmt: skip
+    X, A = df[["x1", "x2"]], df[["firm", "year"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_allclose(held.predict(X, absorb=A), plain.predict(X, absorb=A), rtol=1e-10)

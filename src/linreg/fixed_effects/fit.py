@@ -72,6 +72,10 @@ class AbsorbedEffects:
         (spectral gap used), ``refinements``, ``method``, ``iterations``.
     collinear : list of str
         Regressors absorbed by the effects (dropped: aliased, coefficient 0).
+    order : ndarray of int32 or None
+        In memory, the fitted rows are held sorted by the level of the factor with the
+        most levels (the compiled passes then read its per-level arrays in order, not at
+        random): ``order[k]`` is the kept row (in input order) held at position k.
     """
 
     names: list
@@ -87,6 +91,7 @@ class AbsorbedEffects:
     collinear: list = field(default_factory=list)
     n_rows: int = 0
     source_labels: list | None = None
+    order: np.ndarray | None = None
     _column_effects: list = field(default_factory=list, repr=False)
     _shift: np.ndarray | None = field(default=None, repr=False)
 
@@ -112,14 +117,15 @@ class AbsorbedEffects:
                 "(file columns of a scan) or pass collections partitioned as the data"
             )
         values = np.asarray(values)
-        if values.shape[0] == self.n_fitted:
-            return values
-        if values.shape[0] != self.n_input:
+        if values.shape[0] == self.n_input:
+            values = values if self.keep is None else values[self.keep]
+        elif values.shape[0] != self.n_fitted:
             raise ValueError(
                 f"{what} has {values.shape[0]} rows; the fit had {self.n_input} input rows "
                 f"({self.n_fitted} after removing singletons and zero weights)"
             )
-        return values if self.keep is None else values[self.keep]
+        # the fitted rows are held sorted by the largest factor's level (``order``)
+        return values if self.order is None else values[self.order]
 
     def describe(self) -> list[str]:
         """Lines for the printed summary."""
@@ -189,10 +195,15 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
     all_kept = bool(keep.all())
     if not all_kept:
         factors = recode(factors, keep)
-    # int32 codes (half the memory; n < 2**31 rows)
-    codes = factors.codes.astype(np.int32) if n < 2**31 else factors.codes
+    # int32 codes (half the memory; n < 2**31 rows), sorted by the largest factor
+    order = _level_order(factors.codes, factors.n_levels)
+    int_type = np.int32 if n < 2**31 else np.int64
+    codes = np.asfortranarray(factors.codes if order is None else factors.codes[order],
+                              dtype=int_type)  # fmt: skip
     factors.codes = None  # the int64 codes are not kept
     wk = None if w is None else (w if all_kept else w[keep])
+    if wk is not None and order is not None:
+        wk = wk[order]
     absorbed = AbsorbedEffects(
         names=list(factors.names),
         levels=list(factors.levels),
@@ -202,10 +213,15 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
         n_input=n,
         keep=None if all_kept else keep,
         codes=codes,
+        order=None if order is None else order.astype(int_type),
     )
     X = np.asarray(X, dtype=np.float64)  # float32 / longdouble input: demeaned in float64
     Y = np.asarray(Y, dtype=np.float64)
-    rows = _Rows(X, Y, None if all_kept else keep, wk, codes, absorbed.n_levels)
+    positions = None if all_kept else np.flatnonzero(keep).astype(int_type)
+    if order is not None:
+        positions = order.astype(int_type) if positions is None else positions[order]
+    rows = _Rows(X, Y, positions, wk, codes, absorbed.n_levels)
+    del positions
     # The effects are solved, and their system released, before the copy of the data
     # is made: the system's memory and the copy are never held at the same time.
     system, eigenvalue = _effect_system(codes, wk, absorbed.n_levels)
@@ -222,12 +238,13 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
 
 
 class _Rows:
-    """The kept rows of ``[X, Y]`` with their level codes, read by compiled passes
-    (no copy until the demeaned one)."""
+    """The kept rows of ``[X, Y]`` (``positions``: which input row is the k-th; None:
+    all, in order) with their level codes, read by compiled passes (no copy until the
+    demeaned one)."""
 
-    def __init__(self, X, Y, keep, w, codes, n_levels):
+    def __init__(self, X, Y, positions, w, codes, n_levels):
         self.X, self.Y, self.w, self.codes = X, Y, w, codes
-        self.keep = np.zeros(0, dtype=np.bool_) if keep is None else keep
+        self.positions = np.zeros(0, dtype=np.int64) if positions is None else positions
         self.weight = np.zeros(0) if w is None else np.asarray(w, dtype=np.float64)
         self.sizes = [int(G) for G in n_levels]
         self.offsets = np.cumsum([0] + self.sizes[:-1]).astype(np.int64)
@@ -244,8 +261,8 @@ class _Rows:
 
         out = np.zeros((sum(self.sizes), self.width))
         totals = np.zeros(self.width)
-        raw_level_sums(self.X, self.Y, self.keep, self.codes, self.offsets, self.weight, out,
-                       totals)  # fmt: skip
+        raw_level_sums(self.X, self.Y, self.positions, self.codes, self.offsets, self.weight,
+                       out, totals)  # fmt: skip
         total = float(level_weight[0].sum())
         shift = totals / total if total > 0 else np.zeros(self.width)
         sums = self.split(out)
@@ -263,9 +280,25 @@ class _Rows:
         gradient = np.zeros((sum(self.sizes), self.width))
         squares, originals = np.zeros(self.width), np.zeros(self.width)
         stacked = np.ascontiguousarray(np.vstack(alpha))
-        demean_rows(self.X, self.Y, self.keep, self.codes, self.offsets, stacked, shift,
+        demean_rows(self.X, self.Y, self.positions, self.codes, self.offsets, stacked, shift,
                     self.weight, V, gradient, squares, originals)  # fmt: skip
+        self.positions = None  # the rows are read once more only by a refinement
         return V, self.split(gradient), np.sqrt(squares), np.sqrt(originals)
+
+
+#: Sort the rows by the largest factor when its per-level arrays exceed this (bytes per
+#: column): read at random they miss the cache on every row (2M rows, 100,000 firms:
+#: 0.39 s a pass at random, 0.06 s sorted).
+SORT_LEVELS = 1 << 14
+
+
+def _level_order(codes, n_levels):
+    """A stable order of the rows by the level of the factor with the most levels, or
+    None when its per-level arrays stay in cache."""
+    big = int(np.argmax(n_levels))
+    if int(n_levels[big]) < SORT_LEVELS:
+        return None
+    return np.argsort(codes[:, big], kind="stable")
 
 
 def _effect_system(codes, w, n_levels, bound=True):

@@ -118,21 +118,19 @@ def csr_solve_rows(indptr, indices, data, X, rhs, inv, out):
 
 
 @njit(cache=True, nogil=True)
-def raw_level_sums(X, Y, keep, codes, offsets, weight, out, totals):
+def raw_level_sums(X, Y, positions, codes, offsets, weight, out, totals):
     """Per-level sums of ``w [x_i, y_i]`` over the kept rows into the stacked ``out``
-    (sum G_q, p + m) and their column totals into ``totals``.  ``keep`` marks the kept
-    rows of X and Y (empty: all); ``codes`` and ``weight`` list the kept rows only."""
-    n_factors = codes.shape[1]
+    (sum G_q, p + m) and their column totals into ``totals``.  The k-th kept row is
+    ``positions[k]`` of X and Y (empty: row k); ``codes`` and ``weight`` list the kept
+    rows."""
+    n, n_factors = codes.shape
     p, m = X.shape[1], Y.shape[1]
-    masked = keep.shape[0] > 0
+    indexed = positions.shape[0] > 0
     weighted = weight.shape[0] > 0
     row = np.empty(p + m)
     level = np.empty(n_factors, dtype=np.int64)
-    k = -1
-    for i in range(X.shape[0]):
-        if masked and not keep[i]:
-            continue
-        k += 1
+    for k in range(n):
+        i = positions[k] if indexed else k
         wk = weight[k] if weighted else 1.0
         for j in range(p):
             row[j] = wk * X[i, j]
@@ -150,25 +148,22 @@ def raw_level_sums(X, Y, keep, codes, offsets, weight, out, totals):
 
 
 @njit(cache=True, nogil=True)
-def demean_rows(X, Y, keep, codes, offsets, stacked, shift, weight, V, gradient, squares,
+def demean_rows(X, Y, positions, codes, offsets, stacked, shift, weight, V, gradient, squares,
                 originals):  # fmt: skip
-    """One pass over the kept rows i (``keep``; empty: all), k-th kept:
+    """One pass over the kept rows, the k-th being row ``i = positions[k]`` (empty: k):
     ``V[k] = [x_i, y_i] - shift - sum_q stacked[offsets[q] + codes[k, q]]``, the
     per-level sums of ``w V`` into the stacked ``gradient``, and the column sums of
     squares of ``V`` and of the shifted rows (before the effects) into ``squares`` and
     ``originals``."""
-    n_factors = codes.shape[1]
+    n, n_factors = codes.shape
     p, m = X.shape[1], Y.shape[1]
     width = p + m
-    masked = keep.shape[0] > 0
+    indexed = positions.shape[0] > 0
     weighted = weight.shape[0] > 0
     row = np.empty(width)
     level = np.empty(n_factors, dtype=np.int64)
-    k = -1
-    for i in range(X.shape[0]):
-        if masked and not keep[i]:
-            continue
-        k += 1
+    for k in range(n):
+        i = positions[k] if indexed else k
         for j in range(p):
             row[j] = X[i, j] - shift[j]
         for j in range(m):

@@ -688,19 +688,21 @@ class ExactLinearModel(LinearModel):
             cov_type, cov_kwds, use_t = absorbed_cov_kwds(self, cov_type, cov_kwds, use_t)
         from ..inference.chunks import threads_limited
 
+        problem = self._inference_problem(X, y, sample_weight)
+        if absorbed is not None and str(cov_type).lower() == "hac":
+            from ..fixed_effects.inference import in_row_order
+
+            problem = in_row_order(absorbed, problem)  # HAC follows the rows' order
         # with absorbed effects the model holds a demeaned copy: passes on one thread
         with threads_limited(1 if absorbed is not None else None):
             summary = summarize(
-                self,
-                self._inference_problem(X, y, sample_weight),
-                target,
-                cov_type,
-                alpha,
-                use_t,
-                cov_kwds=cov_kwds,
+                self, problem, target, cov_type, alpha, use_t, cov_kwds=cov_kwds
             )
         if absorbed is not None:
             summary.absorbed = absorbed.describe()
+            # no residual footer (fixest prints none; Durbin-Watson would read the rows
+            # in the order they are held, sorted by level)
+            summary._residual_rows = None
         return summary
 
     def get_prediction(self, X, cov_type="nonrobust", target=0, *, weights=None, **kwds):
