@@ -334,6 +334,14 @@ def stated_bound(model) -> float:
     return max(total, float(np.finfo(np.float64).eps))
 
 
+def unnamed_collinear(ref: ExactAbsorbed, model) -> list:
+    """Regressors exactly in the effects' span (demeaned norm exactly 0) that the model
+    does not list in ``absorbed_.collinear`` (features are named ``x0, x1, ...``)."""
+    named = set(getattr(model.absorbed_, "collinear", []) or [])
+    p = ref.ls.gram.rows
+    return [f"x{j}" for j in range(p) if ref.ls.gram[j, j] == 0 and f"x{j}" not in named]
+
+
 def measure(case, out: dict):
     """``(error, stated bound, exactly rank deficient, bound missed)`` of a case:
     the coefficient error in the demeaned design's equilibrated scale (the worst
@@ -347,6 +355,8 @@ def measure(case, out: dict):
     if "bse" in out:
         want = standard_errors(ref, case.extra["cov_type"])
         err = max(err, exact.rel_error_vec(out["bse"], want))
+    if unnamed_collinear(ref, model):
+        err = math.inf  # a regressor in the effects' span must be named (fixest does)
     missed = bool(np.isfinite(bound) and 1e-6 >= err_c > 100.0 * bound)
     # a regressor exactly in the effects' span makes the RankDeficientWarning true
     deficient = ref.ls.rank_deficient
