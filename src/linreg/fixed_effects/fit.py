@@ -72,10 +72,6 @@ class AbsorbedEffects:
         (spectral gap used), ``refinements``, ``method``, ``iterations``.
     collinear : list of str
         Regressors absorbed by the effects (dropped: aliased, coefficient 0).
-    order : ndarray of int32 or None
-        In memory, the fitted rows are held sorted by the level of the factor with the
-        most levels (the compiled passes then read its per-level arrays in order, not at
-        random): ``order[k]`` is the kept row (in input order) held at position k.
     """
 
     names: list
@@ -91,7 +87,6 @@ class AbsorbedEffects:
     collinear: list = field(default_factory=list)
     n_rows: int = 0
     source_labels: list | None = None
-    order: np.ndarray | None = None
     _column_effects: list = field(default_factory=list, repr=False)
     _shift: np.ndarray | None = field(default=None, repr=False)
 
@@ -124,8 +119,7 @@ class AbsorbedEffects:
                 f"{what} has {values.shape[0]} rows; the fit had {self.n_input} input rows "
                 f"({self.n_fitted} after removing singletons and zero weights)"
             )
-        # the fitted rows are held sorted by the largest factor's level (``order``)
-        return values if self.order is None else values[self.order]
+        return values
 
     def describe(self) -> list[str]:
         """Lines for the printed summary."""
@@ -176,17 +170,16 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
             f"absorb has {factors.codes.shape[0]} rows but X has {n}: one label per row "
             "of each absorbed factor"
         )
-    keep = singleton_mask(factors.codes)
-    n_singletons = int(n - keep.sum())
-    n_zero = 0
-    if w is not None:
-        positive = w > 0
-        n_zero = int(np.count_nonzero(keep & ~positive))
-        if n_zero:
-            keep = keep & positive
-            # removing zero-weight rows can leave new singletons
-            keep[keep] = singleton_mask(factors.codes[keep])
-            n_singletons = int(n - keep.sum()) - n_zero
+    # rows of zero weight first (they are not observations), then the singletons of
+    # the rest, repeatedly (fixest's order; a streamed fit counts them the same way)
+    positive = None if w is None else w > 0
+    n_zero = 0 if positive is None else int(np.count_nonzero(~positive))
+    if n_zero:
+        keep = positive.copy()
+        keep[keep] = singleton_mask(factors.codes[keep])
+    else:
+        keep = singleton_mask(factors.codes)
+    n_singletons = int(n - n_zero - keep.sum())
     if not keep.any():
         raise ValueError(
             "no rows left after removing singletons (levels of an absorbed factor that "
@@ -196,14 +189,10 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
     if not all_kept:
         factors = recode(factors, keep)
     # int32 codes (half the memory; n < 2**31 rows), sorted by the largest factor
-    order = _level_order(factors.codes, factors.n_levels)
     int_type = np.int32 if n < 2**31 else np.int64
-    codes = np.asfortranarray(factors.codes if order is None else factors.codes[order],
-                              dtype=int_type)  # fmt: skip
+    codes = np.asfortranarray(factors.codes, dtype=int_type)
     factors.codes = None  # the int64 codes are not kept
     wk = None if w is None else (w if all_kept else w[keep])
-    if wk is not None and order is not None:
-        wk = wk[order]
     absorbed = AbsorbedEffects(
         names=list(factors.names),
         levels=list(factors.levels),
@@ -213,14 +202,11 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
         n_input=n,
         keep=None if all_kept else keep,
         codes=codes,
-        order=None if order is None else order.astype(int_type),
     )
     X = np.asarray(X, dtype=np.float64)  # float32 / longdouble input: demeaned in float64
     Y = np.asarray(Y, dtype=np.float64)
     positions = None if all_kept else np.flatnonzero(keep).astype(int_type)
-    if order is not None:
-        positions = order.astype(int_type) if positions is None else positions[order]
-    rows = _Rows(X, Y, positions, wk, codes, absorbed.n_levels)
+    rows = _Rows(X, Y, positions, wk, codes, absorbed.n_levels, int_type)
     del positions
     # The effects are solved, and their system released, before the copy of the data
     # is made: the system's memory and the copy are never held at the same time.
@@ -242,9 +228,10 @@ class _Rows:
     all, in order) with their level codes, read by compiled passes (no copy until the
     demeaned one)."""
 
-    def __init__(self, X, Y, positions, w, codes, n_levels):
+    def __init__(self, X, Y, positions, w, codes, n_levels, int_type):
         self.X, self.Y, self.w, self.codes = X, Y, w, codes
-        self.positions = np.zeros(0, dtype=np.int64) if positions is None else positions
+        # one compiled signature whether the rows are indexed or not
+        self.positions = np.zeros(0, dtype=int_type) if positions is None else positions
         self.weight = np.zeros(0) if w is None else np.asarray(w, dtype=np.float64)
         self.sizes = [int(G) for G in n_levels]
         self.offsets = np.cumsum([0] + self.sizes[:-1]).astype(np.int64)
@@ -284,21 +271,6 @@ class _Rows:
                     self.weight, V, gradient, squares, originals)  # fmt: skip
         self.positions = None  # the rows are read once more only by a refinement
         return V, self.split(gradient), np.sqrt(squares), np.sqrt(originals)
-
-
-#: Sort the rows by the largest factor when its per-level arrays exceed this (bytes per
-#: column): read at random they miss the cache on every row (2M rows, 100,000 firms:
-#: 0.39 s a pass at random, 0.06 s sorted).
-SORT_LEVELS = 1 << 14
-
-
-def _level_order(codes, n_levels):
-    """A stable order of the rows by the level of the factor with the most levels, or
-    None when its per-level arrays stay in cache."""
-    big = int(np.argmax(n_levels))
-    if int(n_levels[big]) < SORT_LEVELS:
-        return None
-    return np.argsort(codes[:, big], kind="stable")
 
 
 def _effect_system(codes, w, n_levels, bound=True):

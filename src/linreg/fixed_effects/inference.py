@@ -112,20 +112,6 @@ def check_ssc(ssc) -> dict:
     return out
 
 
-def in_row_order(absorbed, problem):
-    """The fitted problem with its rows in the input's order (a model holds them sorted
-    by the largest factor's level): for covariances that follow the rows' order (HAC)."""
-    if absorbed.order is None or problem.X is None:
-        return problem
-    from ..solvers.problem import LeastSquaresProblem
-
-    inverse = np.empty_like(absorbed.order)
-    inverse[absorbed.order] = np.arange(absorbed.order.shape[0], dtype=inverse.dtype)
-    w = None if problem.weights is None else problem.weights[inverse]
-    return LeastSquaresProblem(problem.X[inverse], problem.Y[inverse], w,
-                               problem.fit_intercept, problem.alpha, problem.moments)  # fmt: skip
-
-
 def _values(labels) -> np.ndarray:
     return labels.to_numpy() if hasattr(labels, "to_numpy") else np.asarray(labels)
 

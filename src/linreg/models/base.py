@@ -689,10 +689,6 @@ class ExactLinearModel(LinearModel):
         from ..inference.chunks import threads_limited
 
         problem = self._inference_problem(X, y, sample_weight)
-        if absorbed is not None and str(cov_type).lower() == "hac":
-            from ..fixed_effects.inference import in_row_order
-
-            problem = in_row_order(absorbed, problem)  # HAC follows the rows' order
         # with absorbed effects the model holds a demeaned copy: passes on one thread
         with threads_limited(1 if absorbed is not None else None):
             summary = summarize(
@@ -700,8 +696,7 @@ class ExactLinearModel(LinearModel):
             )
         if absorbed is not None:
             summary.absorbed = absorbed.describe()
-            # no residual footer (fixest prints none; Durbin-Watson would read the rows
-            # in the order they are held, sorted by level)
+            # no residual footer (fixest prints none)
             summary._residual_rows = None
         return summary
 

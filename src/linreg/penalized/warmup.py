@@ -45,3 +45,24 @@ def compile_kernels() -> None:
 
         for solver in ("sag", "saga"):
             Ridge(alpha=1.0, solver=solver, max_iter=2).fit(X, y)
+        _fixed_effects(rng)
+
+
+def _fixed_effects(rng) -> None:
+    """The fixed-effects kernels (:mod:`linreg.fixed_effects.kernels`): all rows kept or
+    some (indexed), weighted and not, C- and F-ordered X."""
+    from ..models.linear_regression import LinearRegression
+
+    n = 120
+    codes = np.column_stack([rng.integers(0, 30, n), rng.integers(0, 4, n)])
+    codes[0, 0] = 99  # a singleton: the kept rows are indexed
+    X = rng.standard_normal((n, 2))
+    y = X[:, 0] + rng.standard_normal(n)
+    for absorb in (codes, codes[1:]):
+        rows = slice(0, None) if absorb is codes else slice(1, None)
+        for w in (None, rng.uniform(0.5, 2.0, n)):
+            for data in (X, np.asfortranarray(X)):
+                LinearRegression().fit(
+                    data[rows], y[rows], sample_weight=None if w is None else w[rows],
+                    absorb=absorb,
+                )
