@@ -56,6 +56,8 @@ def _complete_rows(frame, args):
         f"Dropped {int(incomplete.sum())} of {len(frame)} rows with missing values.",
         file=sys.stderr,
     )
+    if incomplete.all():
+        raise DataError(f"{args.data}: no rows left after dropping the incomplete ones")
     return frame[~incomplete].reset_index(drop=True)
 
 

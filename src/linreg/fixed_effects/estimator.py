@@ -52,6 +52,8 @@ def fit_absorbed_arrays(model, X, y, sample_weight, dtype, absorb, validation_da
     )  # fmt: skip
     if y is None:
         raise ValueError("fit(X, y, absorb=...) needs y")
+    if len(y) == 0:
+        raise ValueError("fit(X, y, absorb=...): there are no rows to fit")
     X, Y, w, y_was_1d = validate_training_data(model, X, y, sample_weight)
     names = getattr(model, "feature_names_in_", None)
     Xt, Yt, wt, absorbed, moments = absorb_arrays(X, Y, w, absorb, names)

@@ -269,8 +269,16 @@ class _Rows:
         stacked = np.ascontiguousarray(np.vstack(alpha))
         demean_rows(self.X, self.Y, self.positions, self.codes, self.offsets, stacked, shift,
                     self.weight, V, gradient, squares, originals)  # fmt: skip
+        demeaned, original = np.sqrt(squares), np.sqrt(originals)
+        # sums of squares that underflow or overflow: the norms again, scaled
+        for j in np.flatnonzero(~_representable(squares) | ~_representable(originals)):
+            demeaned[j] = _scaled_norm(V[:, j])
+            column = self.X[:, j] if j < self.X.shape[1] else self.Y[:, j - self.X.shape[1]]
+            if self.positions.shape[0]:
+                column = column[self.positions]
+            original[j] = _scaled_norm(column - shift[j])
         self.positions = None  # the rows are read once more only by a refinement
-        return V, self.split(gradient), np.sqrt(squares), np.sqrt(originals)
+        return V, self.split(gradient), demeaned, original
 
 
 def _effect_system(codes, w, n_levels, bound=True):
@@ -345,6 +353,20 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
     _warn_uncertified(bound, eigenvalue, refinements, rounding, original[live],
                       _norms(V[:, :p])[live], [n for n, k in zip(names, live) if k])  # fmt: skip
     return V, moments
+
+
+def _representable(squares) -> np.ndarray:
+    """Sums of squares whose square root is an accurate norm (not underflowed toward
+    the subnormals, not overflowed)."""
+    return (squares > 1e-280) & np.isfinite(squares)
+
+
+def _scaled_norm(column) -> float:
+    """``||column||`` without underflow or overflow in its squares."""
+    scale = float(np.max(np.abs(column))) if column.size else 0.0
+    if not scale > 0 or not np.isfinite(scale):
+        return scale
+    return scale * float(np.sqrt(np.sum((column / scale) ** 2)))
 
 
 def _norms(A) -> np.ndarray:

@@ -84,16 +84,43 @@ def _merge_frames(frames):
     return whole.groupby(keys, sort=False, observed=True).sum().reset_index()
 
 
+def _check_batch(X, Y, w, labels, names, columns) -> None:
+    """What a chunk's first pass refuses, naming the column: a negative or non-finite
+    weight, a missing or non-finite regressor or target, and factor labels read as
+    floats beyond 2**53 (a CSV's integer labels past float64's integers: distinct
+    labels would merge)."""
+    if w is not None:
+        w = np.asarray(w, dtype=np.float64)
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValueError("the weights hold a negative, missing or non-finite value")
+    for j, column in enumerate(list(X.T) + list(Y.T)):
+        if not np.all(np.isfinite(column)):
+            raise ValueError(
+                f"column {columns[j]!r} holds a missing or non-finite value (NaN or inf); "
+                "drop or fill those rows first"
+            )
+    for name, values in zip(names, labels):
+        values = np.asarray(values)
+        if values.dtype.kind == "f" and values.size and np.max(np.abs(values)) >= 2.0**53:
+            raise ValueError(
+                f"absorb: factor {name!r} has labels of magnitude 2**53 or more read as "
+                "floating point (a CSV's integers are read as floats): distinct labels "
+                "would merge; write them as text or in a Parquet file"
+            )
+
+
 class _CellsOf:
     """The first pass's function of a chunk (picklable for Dask)."""
 
-    def __init__(self, n_factors: int):
+    def __init__(self, n_factors: int, names=None, columns=None):
         self.n_factors = n_factors
+        self.names, self.columns = names or [], columns or []
 
     def __call__(self, X, Y, w, E):
         import pandas as pd
 
         labels = E[: self.n_factors]
+        _check_batch(X, Y, w, labels, self.names, self.columns)
         n = X.shape[0]
         keep = np.ones(n, dtype=bool) if w is None else np.asarray(w) > 0
         weight = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
@@ -191,13 +218,15 @@ class _EncodeBatches:
     labels encoded by a :class:`~.factors.LevelDictionary` and the codes kept, 4 bytes a
     row per factor (-1: a row of zero weight)."""
 
-    def __init__(self, names):
+    def __init__(self, names, columns):
         from .factors import LevelDictionary
 
         self.dictionaries = [LevelDictionary(name) for name in names]
         self.chunks = [[] for _ in names]
+        self.names, self.columns = list(names), list(columns)
 
     def __call__(self, X, Y, w, E):
+        _check_batch(X, Y, w, E, self.names, self.columns)
         n = X.shape[0]
         keep = None if w is None else np.asarray(w) > 0
         weight = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
@@ -368,9 +397,10 @@ class _Cursor:
 class _SweepPart:
     """Per-level sums of the demeaned columns, their Moments and squared norms."""
 
-    def __init__(self, gradient, moments, squares, cell_weight=None):
+    def __init__(self, gradient, moments, squares, cell_weight=None, largest=None):
         self.gradient, self.moments, self.squares = gradient, moments, squares
         self.cell_weight = cell_weight
+        self.largest = largest  # per column, the largest magnitude
 
     def __add__(self, other):
         return _SweepPart(
@@ -378,7 +408,18 @@ class _SweepPart:
             None if self.moments is None else self.moments.merge(other.moments),
             self.squares + other.squares,
             None if self.cell_weight is None else self.cell_weight + other.cell_weight,
+            np.maximum(self.largest, other.largest),
         )
+
+    def absorbed_columns(self, before, p: int) -> np.ndarray:
+        """The regressors whose size after demeaning is at the rounding level of their
+        size ``before`` (the first sweep's part): norms, or the largest magnitudes where
+        a sum of squares underflowed or overflowed (tiny columns are not zero)."""
+        a, b = before.squares[:p], self.squares[:p]
+        ok = (a > 1e-280) & np.isfinite(a) & (b > 1e-280) & np.isfinite(b)
+        by_norm = np.sqrt(np.where(ok, b, 0.0)) <= COLLINEAR_RTOL * np.sqrt(np.where(ok, a, 0.0))
+        by_size = self.largest[:p] <= COLLINEAR_RTOL * before.largest[:p]
+        return np.flatnonzero(np.where(ok, by_norm, by_size))
 
 
 def _group_sums(codes, n_levels, V, w):
@@ -459,7 +500,8 @@ class _Sweep:
         if self.cell_keys is not None:
             cell = d.row_codes.cell_index(codes, self.cell_keys)
             cell_weight = np.bincount(cell, wk, minlength=self.cell_keys.size)
-        return _SweepPart(gradient, moments, np.einsum("ij,ij->j", V, V), cell_weight)
+        largest = np.max(np.abs(V), axis=0) if V.shape[0] else np.zeros(V.shape[1])
+        return _SweepPart(gradient, moments, np.einsum("ij,ij->j", V, V), cell_weight, largest)
 
 
 # ------------------------------------------------------------- the source
@@ -583,13 +625,15 @@ def _first_pass(source, names, labels):
     A scan keeps each row's codes (:class:`_StoredCodes`); other sources (Dask: the
     partitions are read out of order, in other processes) merge their cells by label
     and map labels to codes in each later pass (:class:`_RowCodes`)."""
+    columns = list(source.feature_names or [f"x{j}" for j in range(source.n_features)])
+    columns += list(source.target_names or [f"y{j}" for j in range(source.n_targets)])
     if _in_file_order(source):
-        encoder = _EncodeBatches(names)
+        encoder = _EncodeBatches(names, columns)
         first = source.reduce(encoder, extra=labels)
         _release_memory()
         cells, levels, row_codes, n_singletons = _stored_codes(encoder)
     else:
-        first = source.reduce(_CellsOf(len(names)), extra=labels)
+        first = source.reduce(_CellsOf(len(names), names, columns), extra=labels)
         table = _merge_frames(first.frames)
         first.frames = None
         if not len(table):
@@ -624,6 +668,7 @@ def fit_stream(model, source, dtype, absorb):
     if not row_codes.reads_labels and source.weighted:  # a scan's cells' weights: pass 2
         cell_keys = _level_keys(list(cells.codes.T), n_levels)
     _, part = sweep(None, False, cell_keys)
+    before = part
     if cell_keys is not None:
         cells.weight = part.cell_weight
         del cell_keys
@@ -638,7 +683,7 @@ def fit_stream(model, source, dtype, absorb):
         demean, part = sweep(alpha, True)
         if not collinear_checked:
             collinear_checked = True
-            gone = np.flatnonzero(np.sqrt(part.squares[:p]) <= COLLINEAR_RTOL * original)
+            gone = part.absorbed_columns(before, p)
             if gone.size:
                 zero = gone
                 continue
@@ -692,6 +737,11 @@ def fit_stream(model, source, dtype, absorb):
     with warnings.catch_warnings():
         if zero.size:
             warnings.simplefilter("ignore", RankDeficientWarning)
+        tiny = part.squares <= 1e-280
+        if np.any(tiny) and np.all(part.largest[tiny] == 0):
+            # a column demeaned to exactly zero (dropped, or a target constant within the
+            # levels) is not an underflow of the Moments, which cannot tell them apart
+            warnings.filterwarnings("ignore", message=".*in the Moments underflowed")
         model._fit_source(DemeanedSource(source, labels, demean, part.moments), dtype)
     absorbed._source = source  # for the nesting pass of a clustered summary; not pickled
     set_effects(absorbed, model.solution_.coef)

@@ -463,10 +463,11 @@ def _notes(s: Summary) -> list[str]:
     """The printed table's notes (:attr:`Summary.notes`)."""
     notes = list(getattr(s, "absorbed", None) or []) + _rank_notes(s)
     if not s.df_resid > 0:
+        absorbed = f" + {s.k_absorbed} absorbed effects" if s.k_absorbed else ""
         notes.append(
             f"No residual degrees of freedom (nobs {s.nobs:.0f} = rank "
-            f"{s.df_model + s.k_constant:.0f}): standard errors, tests and intervals are "
-            "undefined (NaN)."
+            f"{s.df_model + s.k_constant:.0f}{absorbed}): standard errors, tests and "
+            "intervals are undefined (NaN)."
         )
     if not s._scaled_ss["tss"] > 0:
         notes.append(
@@ -577,9 +578,14 @@ def summarize(
     hc1 = n / df_resid if df_resid > 0 else np.nan
     factor = _covariance(single, coef, cov_type, aliased, sigma, hc1, options, n, rank)
     bse, corr = factor.standard_errors_and_correlation()
+    saturated = dof is not None and not df_resid > 0
+    if saturated:
+        # the effects use up every residual degree of freedom: the residuals are zero by
+        # construction and no covariance is estimated (the table's note says so)
+        bse = np.full_like(bse, np.nan)
     index = np.r_[np.arange(k_const), k_const + np.flatnonzero(keep)].astype(int)
     _warn_about(factor, cov_type, [names[i] for i in index])
-    fvalue = _robust_fvalue(factor, cov_type, coef, keep)
+    fvalue = np.nan if saturated else _robust_fvalue(factor, cov_type, coef, keep)
     sandwich_fields = _sandwich_fields(factor, cov_type, options)
     if dof is not None:
         cov_type = dof["cov_name"]
