@@ -65,7 +65,7 @@ def test_encode_levels_sorted_and_codes_index_labels():
     fac = F.encode_factors(df)
     assert fac.names == ["firm", "year"]
     assert list(fac.levels[0]) == ["a", "b", "c"] and list(fac.levels[1]) == [1999, 2000, 2001]
-    assert fac.codes.dtype == np.int64 and fac.codes.shape == (4, 2)
+    assert fac.codes.dtype == np.int32 and fac.codes.shape == (4, 2)
     for q, col in enumerate(df.columns):
         assert list(fac.levels[q][fac.codes[:, q]]) == list(df[col])
     assert fac.n_levels.tolist() == [3, 3]

@@ -15,8 +15,9 @@ __all__ = ["small_integer_codes"]
 
 def small_integer_codes(values):
     """``(codes, levels)`` of 1-D non-negative integer ``values`` whose largest value is
-    at most ``4 n + 1024``: ``levels`` the sorted distinct labels, ``codes`` (int64)
-    their positions; None for any other input (other dtypes, negative or large labels).
+    at most ``4 n + 1024``: ``levels`` the sorted distinct labels, ``codes`` (int32
+    below 2**31 rows) their positions; None for any other input (other dtypes,
+    negative or large labels).
     """
     dtype = getattr(values, "dtype", None)
     if not isinstance(dtype, np.dtype) or dtype.kind not in "iu":
@@ -28,5 +29,5 @@ def small_integer_codes(values):
     if low < 0 or high > 4 * array.size + 1024:
         return None
     present = np.bincount(array, minlength=high + 1) > 0
-    table = np.cumsum(present) - 1
-    return table[array].astype(np.int64, copy=False), np.flatnonzero(present).astype(dtype)
+    table = (np.cumsum(present) - 1).astype(np.int32 if array.size < 2**31 else np.int64)
+    return table[array], np.flatnonzero(present).astype(dtype)

@@ -49,7 +49,7 @@ class Factors:
     ----------
     names : list of str
         Name of each factor.
-    codes : ndarray of int64, shape (n_rows, Q)
+    codes : ndarray of int32 (int64 from 2**31 rows), shape (n_rows, Q)
         ``codes[i, q]`` is the level of row ``i`` in factor ``q``, in ``0..G_q-1``
         (column-major, so that each factor's codes are contiguous).
     levels : list of ndarray
@@ -200,7 +200,7 @@ def encode_factors(columns, names=None) -> Factors:
     if len(lengths) != 1:
         raise ValueError(f"absorb: factors have different lengths {sorted(lengths)}")
     n = lengths.pop()
-    codes = np.empty((n, len(encoded)), dtype=np.int64, order="F")
+    codes = np.empty((n, len(encoded)), dtype=_code_type(n), order="F")
     for q, (c, _) in enumerate(encoded):
         codes[:, q] = c
     levels = [u for _, u in encoded]
@@ -226,6 +226,11 @@ def _as_codes(codes, what="codes") -> np.ndarray:
     return codes if codes.dtype in (np.int32, np.int64) else codes.astype(np.int64)
 
 
+def _code_type(n_rows: int):
+    """int32 codes (half the memory of int64) below 2**31 rows, int64 beyond."""
+    return np.int32 if n_rows < 2**31 else np.int64
+
+
 def recode(factors: Factors, keep) -> Factors:
     """Restrict the factors to a subset of rows, dropping levels no longer used.
 
@@ -244,7 +249,7 @@ def recode(factors: Factors, keep) -> Factors:
     if keep.dtype == bool and keep.shape != (factors.n_rows,):
         raise ValueError(f"recode: keep has shape {keep.shape}, expected ({factors.n_rows},)")
     sub = factors.codes[keep]
-    codes = np.empty(sub.shape, dtype=np.int64, order="F")
+    codes = np.empty(sub.shape, dtype=_code_type(sub.shape[0]), order="F")
     levels = []
     for q in range(sub.shape[1]):
         used = np.bincount(sub[:, q], minlength=int(factors.n_levels[q])) > 0

@@ -205,12 +205,12 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
     )
     X = np.asarray(X, dtype=np.float64)  # float32 / longdouble input: demeaned in float64
     Y = np.asarray(Y, dtype=np.float64)
-    positions = None if all_kept else np.flatnonzero(keep).astype(int_type)
-    rows = _Rows(X, Y, positions, wk, codes, absorbed.n_levels, int_type)
-    del positions
+    rows = _Rows(X, Y, None, wk, codes, absorbed.n_levels, int_type)
     # The effects are solved, and their system released, before the copy of the data
     # is made: the system's memory and the copy are never held at the same time.
     system, eigenvalue = _effect_system(codes, wk, absorbed.n_levels)
+    if not all_kept:  # the kept rows' positions (after the system's temporaries)
+        rows.positions = np.flatnonzero(keep).astype(int_type)
     shift, gradient = rows.shifted_level_sums(system.level_weight)
     alpha, info = system.solve(gradient)
     level_weight = system.level_weight

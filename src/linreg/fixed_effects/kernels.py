@@ -187,3 +187,43 @@ def demean_rows(X, Y, positions, codes, offsets, stacked, shift, weight, V, grad
             for j in range(width):
                 gradient[g, j] += row[j]
     return V
+
+
+@njit(cache=True, nogil=True)
+def csr_scaled_gram(indptr, indices, data, row_scale, out):
+    """``out += N' diag(row_scale**2) N`` for the CSR matrix ``N`` with few columns
+    (``out`` dense, columns x columns), without forming a scaled copy of N."""
+    for i in range(indptr.shape[0] - 1):
+        s2 = row_scale[i] * row_scale[i]
+        for a in range(indptr[i], indptr[i + 1]):
+            va = s2 * data[a]
+            ja = indices[a]
+            for b in range(indptr[i], indptr[i + 1]):
+                out[ja, indices[b]] += va * data[b]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]  # path halving
+        i = parent[i]
+    return i
+
+
+@njit(cache=True, nogil=True)
+def union_levels(codes, offsets, parent):
+    """Union-find over the stacked levels: every cell (row of ``codes``) joins its
+    levels (``offsets[q] + codes[c, q]``) into one component; ``parent`` starts as
+    ``arange``.  Returns the root of every stacked level."""
+    for c in range(codes.shape[0]):
+        first = _root(parent, offsets[0] + codes[c, 0])
+        for q in range(1, codes.shape[1]):
+            other = _root(parent, offsets[q] + codes[c, q])
+            if other != first:
+                if other < first:
+                    first, other = other, first
+                parent[other] = first
+    for i in range(parent.shape[0]):
+        parent[i] = _root(parent, i)
+    return parent
