@@ -784,3 +784,21 @@ def _cluster_factor(adj: float, n_clusters, opts: dict, reasons: list) -> dict:
         with np.errstate(divide="ignore", invalid="ignore"):
             factors = np.where(one, np.nan, factors * g / np.maximum(g - 1, 1))
     return {"df_t": int(g.min()) - 1, "adj": factors if multi else float(factors[0])}
+
+
+def cell_nesting(cells, n_levels) -> np.ndarray:
+    """``out[q, r]``: whether each level of factor q lies within one level of factor r
+    in the fitted rows (read from their cells), for a summary clustered by the factors."""
+    Q = len(n_levels)
+    out = np.eye(Q, dtype=bool)
+    for q in range(Q):
+        for r in range(Q):
+            if q == r:
+                continue
+            if Q == 2:  # the cells are the distinct pairs
+                pairs = cells.codes.shape[0]
+            else:
+                key = cells.codes[:, q] * int(n_levels[r]) + cells.codes[:, r]
+                pairs = np.unique(key).size
+            out[q, r] = pairs == n_levels[q]
+    return out

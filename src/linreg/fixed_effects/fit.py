@@ -208,7 +208,7 @@ def absorb_arrays(X, Y, w, absorb, feature_names=None):
     rows = _Rows(X, Y, None, wk, codes, absorbed.n_levels, int_type)
     # The effects are solved, and their system released, before the copy of the data
     # is made: the system's memory and the copy are never held at the same time.
-    system, eigenvalue = _effect_system(codes, wk, absorbed.n_levels)
+    system, eigenvalue, absorbed.cell_nesting = _effect_system(codes, wk, absorbed.n_levels)
     if not all_kept:  # the kept rows' positions (after the system's temporaries)
         rows.positions = np.flatnonzero(keep).astype(int_type)
     shift, gradient = rows.shifted_level_sums(system.level_weight)
@@ -282,15 +282,17 @@ class _Rows:
 
 
 def _effect_system(codes, w, n_levels, bound=True):
-    """The effects' normal equations (from the cells of the rows) and the lower bound
-    on their spectral gap (None unless ``bound``)."""
+    """The effects' normal equations (from the cells of the rows), the lower bound on
+    their spectral gap (None unless ``bound``) and the factors' nesting in each other
+    (:func:`.factors.cell_nesting`)."""
     from .effects import EffectSystem
-    from .factors import cells_of
+    from .factors import cell_nesting, cells_of
 
     cells, _ = cells_of(codes, w)
     system = EffectSystem(cells, n_levels)
+    nesting = cell_nesting(cells, n_levels)
     del cells
-    return system, (float(system.smallest_nonzero_eigenvalue()) if bound else None)
+    return system, (float(system.smallest_nonzero_eigenvalue()) if bound else None), nesting
 
 
 def _factor_names(absorb):
@@ -333,7 +335,7 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
             break
         refinements += 1
         if system is None:
-            system, _ = _effect_system(codes, w, absorbed.n_levels, bound=False)
+            system, _, _ = _effect_system(codes, w, absorbed.n_levels, bound=False)
         delta, info = system.solve(gradient)
         iterations += int(info.get("iterations", 0))
         _subtract(V, delta, codes)

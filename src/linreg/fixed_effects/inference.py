@@ -156,8 +156,6 @@ def _nested_flags(absorbed, grouping) -> list:
     """Per absorbed factor: whether every one of its levels lies within one cluster of
     a clustering variable (two-way: either, or their intersection).  From a source
     (labels not in memory) one more pass reads the pairs of labels."""
-    from .factors import nested_in
-
     if grouping.codes is None:
         names = list(grouping.names or [])
         if names and all(name in names for name in absorbed.names):
@@ -168,9 +166,26 @@ def _nested_flags(absorbed, grouping) -> list:
             return [bool(nesting[q, ways].any()) for q in range(len(absorbed.names))]
         return streamed_nesting(absorbed, grouping.extra)
     return [
-        any(nested_in(absorbed.codes[:, q], codes) for codes in grouping.codes)
+        any(_nested(absorbed, q, codes) for codes in grouping.codes)
         for q in range(absorbed.codes.shape[1])
     ]
+
+
+def _nested(absorbed, q: int, codes) -> bool:
+    """Whether factor q is nested in the clusters ``codes``: read from the cells when
+    the clusters are an absorbed factor's own codes, else compared row by row."""
+    from .factors import nested_in
+
+    nesting = getattr(absorbed, "cell_nesting", None)
+    if nesting is not None:
+        for r in range(absorbed.codes.shape[1]):
+            column = absorbed.codes[:, r]
+            if codes.shape == column.shape and codes.dtype == column.dtype and (
+                codes.__array_interface__["data"][0] == column.__array_interface__["data"][0]
+                and codes.strides == column.strides
+            ):
+                return bool(nesting[q, r])
+    return nested_in(absorbed.codes[:, q], codes)
 
 
 # ------------------------------------------------------------------ nesting

@@ -47,6 +47,7 @@ from ..moments import Moments
 from ..solution import RankDeficientWarning
 from ..sources.base import ChunkSource
 from .certificate import coefficient_bound, demeaning_error_bounds
+from .factors import cell_nesting
 from .fit import COEF_RTOL, COLLINEAR_RTOL, MAX_REFINEMENTS, AbsorbedEffects, set_effects
 
 __all__ = ["DemeanedSource", "fit_stream"]
@@ -584,24 +585,6 @@ def _labels_of(source, absorb) -> tuple[list, list]:
     return names, labels
 
 
-def _cell_nesting(cells, n_levels) -> np.ndarray:
-    """``out[q, r]``: whether each level of factor q lies within one level of factor r
-    in the fitted rows (read from their cells), for a summary clustered by the factors."""
-    Q = len(n_levels)
-    out = np.eye(Q, dtype=bool)
-    for q in range(Q):
-        for r in range(Q):
-            if q == r:
-                continue
-            if Q == 2:  # the cells are the distinct pairs
-                pairs = cells.codes.shape[0]
-            else:
-                key = cells.codes[:, q] * int(n_levels[r]) + cells.codes[:, r]
-                pairs = np.unique(key).size
-            out[q, r] = pairs == n_levels[q]
-    return out
-
-
 def _release_memory() -> None:
     """After a pass: the memory pyarrow's pool (mimalloc) keeps cached from the
     batches read goes back to the system (40 to 80 MB on the benchmark's scan)."""
@@ -673,7 +656,7 @@ def fit_stream(model, source, dtype, absorb):
         cells.weight = part.cell_weight
         del cell_keys
     system = EffectSystem(cells, n_levels)
-    nesting = _cell_nesting(cells, n_levels)
+    nesting = cell_nesting(cells, n_levels)
     del cells
     eigenvalue = float(system.smallest_nonzero_eigenvalue())
     original = np.sqrt(part.squares[:p])
