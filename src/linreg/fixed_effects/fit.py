@@ -38,6 +38,10 @@ COEF_RTOL = 1e-10
 MAX_REFINEMENTS = 8
 #: Rows per block when subtracting the effects (bounds the temporary memory).
 ROW_BLOCK = 1 << 15
+#: Threads of the compiled passes over the rows (each sums into its own per-level
+#: arrays, allocated beforehand), from PARALLEL_ROWS rows.
+PASS_THREADS = 2
+PARALLEL_ROWS = 1 << 18
 #: A regressor whose demeaned norm is below this fraction of its norm is absorbed.
 COLLINEAR_RTOL = 1e-9
 
@@ -241,15 +245,54 @@ class _Rows:
         """The per-factor blocks of a stacked (sum G_q, width) array."""
         return [stacked[o : o + g] for o, g in zip(self.offsets, self.sizes)]
 
+    def parts(self):
+        """``(k0, k1, X, Y, positions, codes, weight)``: contiguous ranges of the kept
+        rows, one per thread of a compiled pass (the kernels release the GIL)."""
+        n = self.codes.shape[0]
+        count = PASS_THREADS if n >= PARALLEL_ROWS else 1
+        bounds = np.linspace(0, n, count + 1).astype(np.int64)
+        indexed = self.positions.shape[0] > 0
+        out = []
+        for k0, k1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            out.append((
+                k0, k1,
+                self.X if indexed else self.X[k0:k1],
+                self.Y if indexed else self.Y[k0:k1],
+                self.positions[k0:k1] if indexed else self.positions,
+                self.codes[k0:k1],
+                self.weight[k0:k1] if self.weight.shape[0] else self.weight,
+            ))  # fmt: skip
+        return out
+
+    @staticmethod
+    def run(task, parts):
+        """``task(i, part)`` for every part, on threads when there are several.  The
+        tasks write into arrays allocated beforehand (in this thread): no thread's
+        allocator arena grows."""
+        if len(parts) == 1:
+            task(0, parts[0])
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(parts)) as pool:
+            list(pool.map(task, range(len(parts)), parts))
+
     def shifted_level_sums(self, level_weight):
         """``(shift, level sums)``: the weighted column means of the kept rows and the
         per-level sums of the shifted columns (``sum w x - n_g shift``)."""
         from .kernels import raw_level_sums
 
-        out = np.zeros((sum(self.sizes), self.width))
-        totals = np.zeros(self.width)
-        raw_level_sums(self.X, self.Y, self.positions, self.codes, self.offsets, self.weight,
-                       out, totals)  # fmt: skip
+        parts = self.parts()
+        outs = np.zeros((len(parts), sum(self.sizes), self.width))
+        totals = np.zeros((len(parts), self.width))
+
+        def task(i, part):
+            _, _, X, Y, positions, codes, weight = part
+            raw_level_sums(X, Y, positions, codes, self.offsets, weight, outs[i], totals[i])
+
+        self.run(task, parts)
+        out = outs.sum(axis=0) if len(parts) > 1 else outs[0]
+        totals = totals.sum(axis=0)
         total = float(level_weight[0].sum())
         shift = totals / total if total > 0 else np.zeros(self.width)
         sums = self.split(out)
@@ -264,11 +307,19 @@ class _Rows:
 
         n = self.codes.shape[0]
         V = np.empty((n, self.width))
-        gradient = np.zeros((sum(self.sizes), self.width))
-        squares, originals = np.zeros(self.width), np.zeros(self.width)
         stacked = np.ascontiguousarray(np.vstack(alpha))
-        demean_rows(self.X, self.Y, self.positions, self.codes, self.offsets, stacked, shift,
-                    self.weight, V, gradient, squares, originals)  # fmt: skip
+        parts = self.parts()
+        gradients = np.zeros((len(parts), sum(self.sizes), self.width))
+        sums = np.zeros((len(parts), 2, self.width))  # squares, originals
+
+        def task(i, part):
+            k0, k1, X, Y, positions, codes, weight = part
+            demean_rows(X, Y, positions, codes, self.offsets, stacked, shift, weight,
+                        V[k0:k1], gradients[i], sums[i, 0], sums[i, 1])  # fmt: skip
+
+        self.run(task, parts)
+        gradient = gradients.sum(axis=0) if len(parts) > 1 else gradients[0]
+        squares, originals = sums.sum(axis=0)
         demeaned, original = np.sqrt(squares), np.sqrt(originals)
         # sums of squares that underflow or overflow: the norms again, scaled
         for j in np.flatnonzero(~_representable(squares) | ~_representable(originals)):
