@@ -124,3 +124,36 @@ def rounding_estimate(original_norms, demeaned_norms, gram) -> float:
     kappa = np.sqrt(eig[-1] / eig[0]) if eig[0] > 0 else np.inf
     ratio = float(np.max(original_norms[live] / demeaned_norms[live]))
     return 16 * EPS * ratio * kappa
+
+
+def residual_bound(cross, coef, live, x_error, y_error) -> float:
+    """A bound on the relative error of the residuals (hence of the standard errors),
+    from the demeaning errors: first order, unlike the coefficients'.
+
+    With ``r = y~ - A~ b`` and the computed ``r_k = y_k - A_k b_k``, to first order
+    ``||r_k - r|| <= ||e|| + ||E||_F ||b||``; relative to ``||r_k||`` (or to 1e-8 of the
+    demeaned target's norm when the fit is exact: its residuals are rounding).
+
+    Parameters
+    ----------
+    cross : ndarray of shape (p + m, p + m)
+        The uncentred weighted cross products of the computed ``[A_k, y_k]``.
+    coef : ndarray of shape (m, n_live)
+        The coefficients of the live regressors.
+    live : ndarray of bool of shape (p,)
+    x_error, y_error : ndarray of shape (n_live,), (m,)
+        Bounds on the W-norms of the demeaning errors.
+    """
+    p = live.shape[0]
+    E = float(np.sqrt(np.sum(np.asarray(x_error) ** 2)))
+    worst = 0.0
+    for j, (b, e) in enumerate(zip(np.atleast_2d(coef), np.atleast_1d(y_error))):
+        yy = float(cross[p + j, p + j])
+        rhs = cross[:p, p + j][live]
+        rss = max(yy - float(b @ rhs), 0.0)
+        scale = max(np.sqrt(rss), 1e-8 * np.sqrt(max(yy, 0.0)))
+        error = float(e) + E * float(np.linalg.norm(b))
+        if error == 0.0:
+            continue
+        worst = max(worst, error / scale if scale > 0 else np.inf)
+    return worst

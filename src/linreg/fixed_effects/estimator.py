@@ -70,6 +70,7 @@ def fit_absorbed_arrays(model, X, y, sample_weight, dtype, absorb, validation_da
     model._training = (Xt, Yt, wt)
     model._set_solution(solution, y_was_1d, dtype)
     set_effects(absorbed, solution.coef)
+    warn_near_exact_fit(model)
     release_freed_memory()  # the fit's temporaries, before the summary's passes
     return model
 
@@ -85,7 +86,48 @@ def fit_absorbed_source(model, source, dtype, absorb, validation_data=None):
     )
     from .stream import fit_stream
 
-    return fit_stream(model, source, dtype, absorb)
+    fit_stream(model, source, dtype, absorb)
+    warn_near_exact_fit(model)
+    return model
+
+
+def warn_near_exact_fit(model) -> None:
+    """An AccuracyWarning when the coefficients' stated error, carried into the fitted
+    values, is not small against the residuals: the residuals (so the standard errors)
+    are then only as accurate as that ratio (a nearly exact fit solved from Moments).
+
+    ``||A~ (b_k - b)|| <= sqrt(lambda_max) * error * ||D b||`` in the scaled columns
+    ``D``, against ``||r|| = sqrt(y~'y~ - b' A~'y~)`` from the demeaned Moments."""
+    from .._warnings import external_stacklevel
+    from ..solution import AccuracyWarning
+
+    solution = getattr(model, "solution_", None)
+    error = float(getattr(solution, "error_estimate", np.nan))
+    if not np.isfinite(error) or error == 0.0:
+        return
+    cross = model.moments_.uncentred()
+    p = model.moments_.n_features
+    scale = np.sqrt(np.maximum(np.diag(cross)[:p], 0.0))
+    live = scale > 0
+    if not live.any():
+        return
+    gram = cross[:p, :p][np.ix_(live, live)] / np.outer(scale[live], scale[live])
+    top = float(np.sqrt(max(np.linalg.eigvalsh(gram)[-1], 0.0)))
+    worst = 0.0
+    for j, b in enumerate(np.atleast_2d(np.asarray(solution.coef, dtype=np.float64))):
+        yy = float(cross[p + j, p + j])
+        rss = yy - float(b[live] @ cross[:p, p + j][live])
+        fitted = top * error * float(np.linalg.norm(b[live] * scale[live]))
+        if fitted > 0:
+            worst = max(worst, fitted / np.sqrt(rss) if rss > 0 else np.inf)
+    if worst > 1e-6:
+        warnings.warn(
+            f"the residuals, hence the standard errors, are accurate to about {worst:.1e} "
+            "relative only: the fit is nearly exact (the fitted values dwarf the "
+            f"residuals) and the coefficients carry an error of about {error:.1e}",
+            AccuracyWarning,
+            stacklevel=external_stacklevel(),
+        )
 
 
 def fixef(model) -> dict:

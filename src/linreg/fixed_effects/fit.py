@@ -28,16 +28,27 @@ import numpy as np
 from .._memory import release_freed_memory
 from .._warnings import external_stacklevel
 from ..solution import AccuracyWarning, RankDeficientWarning
-from .certificate import coefficient_bound, demeaning_error_bounds, rounding_estimate
+from .certificate import (
+    coefficient_bound,
+    demeaning_error_bounds,
+    residual_bound,
+    rounding_estimate,
+)
 
 __all__ = ["AbsorbedEffects", "absorb_arrays", "COEF_RTOL"]
 
 #: The relative bound on the coefficients that the demeaning must certify.
 COEF_RTOL = 1e-10
+#: The relative bound on the residuals (so on the standard errors) the demeaning is
+#: refined to (above the rounding floor), and the one past which a warning is given
+#: (the standard errors' documented accuracy, inference.covariance.SE_RTOL).
+RESID_RTOL = 1e-8
+RESID_WARN = 1e-6
 #: Refinement steps after the first solve (each: one solve and one subtraction).
 MAX_REFINEMENTS = 8
 #: Rows per block when subtracting the effects (bounds the temporary memory).
 ROW_BLOCK = 1 << 15
+EPS = float(np.finfo(np.float64).eps)
 #: Threads of the compiled passes over the rows (each sums into its own per-level
 #: arrays, allocated beforehand), from PARALLEL_ROWS rows.
 PASS_THREADS = 2
@@ -285,20 +296,23 @@ class _Rows:
         parts = self.parts()
         outs = np.zeros((len(parts), sum(self.sizes), self.width))
         totals = np.zeros((len(parts), self.width))
+        first = int(self.positions[0]) if self.positions.shape[0] else 0
+        pre = np.concatenate([self.X[first], self.Y[first]]).astype(np.float64)
 
         def task(i, part):
             _, _, X, Y, positions, codes, weight = part
-            raw_level_sums(X, Y, positions, codes, self.offsets, weight, outs[i], totals[i])
+            raw_level_sums(X, Y, positions, codes, self.offsets, weight, pre, outs[i],
+                           totals[i])  # fmt: skip
 
         self.run(task, parts)
         out = outs.sum(axis=0) if len(parts) > 1 else outs[0]
         totals = totals.sum(axis=0)
         total = float(level_weight[0].sum())
-        shift = totals / total if total > 0 else np.zeros(self.width)
+        centre = totals / total if total > 0 else np.zeros(self.width)
         sums = self.split(out)
-        for q, n_g in enumerate(level_weight):
-            sums[q] -= n_g[:, None] * shift[None, :]
-        return shift, sums
+        for q, n_g in enumerate(level_weight):  # sums of the rows minus their means
+            sums[q] -= n_g[:, None] * centre[None, :]
+        return pre + centre, sums
 
     def demeaned(self, alpha, shift):
         """``(V, gradient, norms, original norms)``: the kept rows minus ``shift`` and
@@ -368,9 +382,13 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
     codes, w = absorbed.codes, rows.w
     iterations = int(info.get("iterations", 0))
     V, gradient, demeaned, original = rows.demeaned(alpha, absorbed._shift)
+    target_norms = original[p:]  # of the targets minus their means
     original = original[:p]
     system = None
-    live = _drop_collinear(V, original, demeaned[:p], absorbed, names)
+    # a column demeaned to its rounding floor (eps times its magnitude, offset included)
+    floor = 16 * EPS * (np.abs(absorbed._shift[:p]) * np.sqrt(V.shape[0]) + original)
+    live = _drop_collinear(V, np.maximum(original, floor / COLLINEAR_RTOL), demeaned[:p],
+                           absorbed, names)  # fmt: skip
     if not live.all():
         gradient = _level_sums(V, w, codes, absorbed.n_levels)
     refinements = 0
@@ -382,7 +400,11 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
         rhs = cross[:p, p:][live]
         coef = np.linalg.lstsq(gram, rhs, rcond=None)[0].T if live.any() else rhs.T[:, :0]
         bound = coefficient_bound(gram, coef, bounds[:p][live], bounds[p:])
-        if bound <= COEF_RTOL or refinements >= MAX_REFINEMENTS:
+        resid = residual_bound(cross, coef, live, bounds[:p][live], bounds[p:])
+        floor = _residual_floor(cross, coef, live, target_norms, p)
+        if (bound <= COEF_RTOL and resid <= max(RESID_RTOL, floor)) or (
+            refinements >= MAX_REFINEMENTS
+        ):
             break
         refinements += 1
         if system is None:
@@ -397,6 +419,7 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
     rounding = rounding_estimate(original[live], _norms(V[:, :p])[live], gram)
     absorbed.certificate = {
         "coef_bound": float(bound),
+        "residual_bound": float(resid),
         "rounding": float(rounding),
         "eigenvalue": eigenvalue,
         "refinements": refinements,
@@ -405,7 +428,41 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
     }
     _warn_uncertified(bound, eigenvalue, refinements, rounding, original[live],
                       _norms(V[:, :p])[live], [n for n, k in zip(names, live) if k])  # fmt: skip
+    absorbed.certificate["residual_floor"] = float(floor)
+    _warn_residuals(resid, floor, eigenvalue)
     return V, moments
+
+
+def _residual_floor(cross, coef, live, target_norms, p) -> float:
+    """The rounding floor of the residuals relative to their norm: forming a demeaned
+    value commits about eps times the magnitude of what it is formed from (the target
+    minus its mean, whose norm is ``target_norms``), which no refinement removes."""
+    worst = 0.0
+    for j, b in enumerate(np.atleast_2d(coef)):
+        yy = float(cross[p + j, p + j])
+        rss = max(yy - float(b @ cross[:p, p + j][live]), 0.0)
+        if rss > 0:
+            worst = max(worst, 2 * EPS * float(target_norms[j]) / np.sqrt(rss))
+    return worst
+
+
+def _warn_residuals(resid: float, floor: float, eigenvalue) -> None:
+    """An AccuracyWarning when the residuals (so the standard errors) are less accurate
+    than ``RESID_WARN``: the demeaning's bound, or the rounding floor."""
+    if max(resid, floor) <= RESID_WARN:
+        return
+    if floor > resid:
+        why = "the target's effects dwarf its residuals, whose rounding is amplified"
+    elif not (eigenvalue or 0) > 0:
+        why = "the spectral gap of the absorbed effects could not be bounded"
+    else:
+        why = "the demeaning did not converge further"
+    warnings.warn(
+        f"the residuals, hence the standard errors, are accurate to about "
+        f"{max(resid, floor):.1e} relative only: {why}",
+        AccuracyWarning,
+        stacklevel=external_stacklevel(),
+    )
 
 
 def _representable(squares) -> np.ndarray:

@@ -118,9 +118,10 @@ def csr_solve_rows(indptr, indices, data, X, rhs, inv, out):
 
 
 @njit(cache=True, nogil=True)
-def raw_level_sums(X, Y, positions, codes, offsets, weight, out, totals):
-    """Per-level sums of ``w [x_i, y_i]`` over the kept rows into the stacked ``out``
-    (sum G_q, p + m) and their column totals into ``totals``.  The k-th kept row is
+def raw_level_sums(X, Y, positions, codes, offsets, weight, pre, out, totals):
+    """Per-level sums of ``w ([x_i, y_i] - pre)`` over the kept rows into the stacked
+    ``out`` (sum G_q, p + m) and their column totals into ``totals`` (``pre``: a rough
+    shift, e.g. one row, so that large offsets do not cancel in the sums).  The k-th kept row is
     ``positions[k]`` of X and Y (empty: row k); ``codes`` and ``weight`` list the kept
     rows."""
     n, n_factors = codes.shape
@@ -133,9 +134,9 @@ def raw_level_sums(X, Y, positions, codes, offsets, weight, out, totals):
         i = positions[k] if indexed else k
         wk = weight[k] if weighted else 1.0
         for j in range(p):
-            row[j] = wk * X[i, j]
+            row[j] = wk * (X[i, j] - pre[j])
         for j in range(m):
-            row[p + j] = wk * Y[i, j]
+            row[p + j] = wk * (Y[i, j] - pre[p + j])
         for q in range(n_factors):
             level[q] = offsets[q] + codes[k, q]
         for j in range(p + m):

@@ -46,7 +46,7 @@ from .._warnings import external_stacklevel
 from ..moments import Moments
 from ..solution import RankDeficientWarning
 from ..sources.base import ChunkSource
-from .certificate import coefficient_bound, demeaning_error_bounds
+from .certificate import coefficient_bound, demeaning_error_bounds, rounding_estimate
 from .factors import cell_nesting
 from .fit import COEF_RTOL, COLLINEAR_RTOL, MAX_REFINEMENTS, AbsorbedEffects, set_effects
 
@@ -697,8 +697,10 @@ def fit_stream(model, source, dtype, absorb):
     absorbed.source_labels = labels
     absorbed.cell_nesting = nesting
     absorbed._column_effects, absorbed._shift = alpha, shift
+    demeaned_norms = np.sqrt(np.maximum(part.squares[:p], 0.0))[live]
     absorbed.certificate = {
         "coef_bound": float(bound),
+        "rounding": float(rounding_estimate(original[live], demeaned_norms, gram)),
         "eigenvalue": eigenvalue,
         "refinements": refinements,
         "method": str(info.get("method", "")),
