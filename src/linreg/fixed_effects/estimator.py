@@ -18,6 +18,8 @@ from ..solution import RankDeficientWarning
 
 __all__ = ["fit_absorbed_arrays", "fit_absorbed_source", "fixef", "predict_absorbed"]
 
+EPS = float(np.finfo(np.float64).eps)
+
 
 def _refuse(model, what: str | None = None) -> None:
     """The estimators and options with absorbed effects: exact least squares (and
@@ -103,7 +105,7 @@ def warn_near_exact_fit(model) -> None:
 
     solution = getattr(model, "solution_", None)
     error = float(getattr(solution, "error_estimate", np.nan))
-    if not np.isfinite(error) or error == 0.0:
+    if not np.isfinite(error):
         return
     cross = model.moments_.uncentred()
     p = model.moments_.n_features
@@ -118,13 +120,15 @@ def warn_near_exact_fit(model) -> None:
         yy = float(cross[p + j, p + j])
         rss = yy - float(b[live] @ cross[:p, p + j][live])
         fitted = top * error * float(np.linalg.norm(b[live] * scale[live]))
+        # forming r = y - sum_j x_j b_j rounds each term: eps times their magnitudes
+        fitted += 4 * EPS * float(np.sum(np.abs(b[live]) * scale[live]))
         if fitted > 0:
             worst = max(worst, fitted / np.sqrt(rss) if rss > 0 else np.inf)
     if worst > 1e-6:
         warnings.warn(
             f"the residuals, hence the standard errors, are accurate to about {worst:.1e} "
             "relative only: the fit is nearly exact (the fitted values dwarf the "
-            f"residuals) and the coefficients carry an error of about {error:.1e}",
+            f"residuals, and the coefficients carry an error of about {error:.1e})",
             AccuracyWarning,
             stacklevel=external_stacklevel(),
         )
