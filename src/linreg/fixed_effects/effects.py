@@ -247,13 +247,15 @@ class EffectSystem:
     def _component_labels(self):
         """(n_components, labels over the stacked levels; -1 for zero-weight levels)."""
         if self._labels is None:
-            from .kernels import union_levels
-
             sizes = self.n_levels
             offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
             total = int(sizes.sum())
-            # union-find over the cells (no graph built): one root per component
-            labels = union_levels(self._codes, offsets, np.arange(total, dtype=np.int64))
+            if _compiled():  # union-find over the cells (no graph built)
+                from .kernels import union_levels
+
+                labels = union_levels(self._codes, offsets, np.arange(total, dtype=np.int64))
+            else:
+                labels = _graph_components(self._codes + offsets, total, self.n_factors)
             positive = np.concatenate(self.level_weight) > 0
             labels = np.where(positive, labels, -1)
             uniq, labels[positive] = np.unique(labels[positive], return_inverse=True)
@@ -783,6 +785,30 @@ class EffectSystem:
         return sparse.hstack(columns).tocsc()
 
 
+def _compiled() -> bool:
+    """Whether to use the numba kernels: when numba is already loaded (a fit in memory
+    loads it for its passes); a streamed fit does without it (loading numba costs ~100
+    MB of resident memory, more than the temporaries its kernels save here)."""
+    import sys
+
+    return "numba" in sys.modules
+
+
+def _graph_components(node, total: int, n_factors: int) -> np.ndarray:
+    """Connected components of the levels (``node``: stacked level of each cell's
+    levels) by scipy's csgraph: a label per stacked level."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    if n_factors > 1:
+        src, dst = node[:, :-1].ravel(), node[:, 1:].ravel()
+    else:
+        src = dst = node[:, 0]
+    graph = sparse.coo_matrix((np.ones(src.shape[0]), (src, dst)), shape=(total, total))
+    _, labels = connected_components(graph.tocsr(), directed=False)
+    return labels
+
+
 def _scaled_gram(N, sa, sb) -> np.ndarray:
     """Dense ``M'M`` for ``M = diag(sa) N diag(sb)`` (N sparse with few columns).
 
@@ -792,15 +818,20 @@ def _scaled_gram(N, sa, sb) -> np.ndarray:
     """
     from scipy import sparse
 
-    from .kernels import csr_scaled_gram
-
     rows, cols = N.shape
-    if cols <= 4096:  # a compiled pass over the rows: no scaled or dense copy of N
+    if cols <= 4096 and _compiled():  # a compiled pass over the rows: no copy of N
+        from .kernels import csr_scaled_gram
+
         N = sparse.csr_matrix(N)
         N.sort_indices()
         out = csr_scaled_gram(N.indptr, N.indices, N.data.astype(np.float64, copy=False),
                               np.asarray(sa, dtype=np.float64), np.zeros((cols, cols)))  # fmt: skip
         return out * sb[:, None] * sb[None, :]
+    if rows * cols <= min(8 * N.nnz, 25_000_000):  # a dense copy and BLAS
+        coo = N.tocoo()
+        M = np.zeros((rows, cols))
+        M[coo.row, coo.col] = coo.data * sa[coo.row] * sb[coo.col]
+        return M.T @ M
     M = N.multiply(sa[:, None]).tocsc().multiply(sb[None, :])
     return (M.T @ M).toarray()
 
