@@ -248,13 +248,16 @@ def recode(factors: Factors, keep) -> Factors:
     keep = np.asarray(keep)
     if keep.dtype == bool and keep.shape != (factors.n_rows,):
         raise ValueError(f"recode: keep has shape {keep.shape}, expected ({factors.n_rows},)")
-    sub = factors.codes[keep]
-    codes = np.empty(sub.shape, dtype=_code_type(sub.shape[0]), order="F")
+    n_kept = int(np.count_nonzero(keep)) if keep.dtype == bool else keep.shape[0]
+    codes = np.empty((n_kept, factors.codes.shape[1]), dtype=_code_type(n_kept), order="F")
     levels = []
-    for q in range(sub.shape[1]):
-        used = np.bincount(sub[:, q], minlength=int(factors.n_levels[q])) > 0
-        new_code = np.cumsum(used) - 1
-        codes[:, q] = new_code[sub[:, q]]
+    for q in range(codes.shape[1]):  # one column at a time: 1-D selections are fast
+        column = factors.codes[:, q][keep]
+        used = np.bincount(column, minlength=int(factors.n_levels[q])) > 0
+        if used.all():  # no level lost: the codes stay
+            codes[:, q] = column
+        else:
+            codes[:, q] = (np.cumsum(used) - 1)[column]
         levels.append(factors.levels[q][used])
     n_levels = np.array([lv.shape[0] for lv in levels], dtype=np.int64)
     return Factors(names=list(factors.names), codes=codes, levels=levels, n_levels=n_levels)

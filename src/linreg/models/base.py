@@ -689,6 +689,10 @@ class ExactLinearModel(LinearModel):
         from ..inference.chunks import threads_limited
 
         problem = self._inference_problem(X, y, sample_weight)
+        if absorbed is not None:  # the model holds a demeaned copy: free pages first
+            from .._memory import release_freed_memory
+
+            release_freed_memory()
         # with absorbed effects the model holds a demeaned copy: passes on one thread
         with threads_limited(1 if absorbed is not None else None):
             summary = summarize(
