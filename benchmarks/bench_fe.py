@@ -80,6 +80,7 @@ import warnings
 import numpy as np
 
 import fe_data
+from process_memory import cpu_seconds, hwm_mb, reset_peak, rss_mb
 
 WARM_ROWS = 10_000
 ABSORB = ["firm", "year"]
@@ -120,35 +121,6 @@ SPEED_RUNS = [n for n in DEMEANERS if n != "pyfixest_tight"]
 # ------------------------------------------------------------------- child: memory
 
 
-def _status_kb(key):
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(key))
-
-
-def rss_mb():
-    return _status_kb("VmRSS:") * 1024 / 1e6
-
-
-def hwm_mb():
-    return _status_kb("VmHWM:") * 1024 / 1e6
-
-
-def cpu_seconds():
-    """User + system CPU time of this process so far (all threads)."""
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def reset_peak():
-    """Reset the kernel's peak-RSS counter (VmHWM) to the current RSS; False if refused."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def process_state(reset=False):
