@@ -553,23 +553,6 @@ def _subtract(V, alpha, codes) -> None:
         V[start : start + ROW_BLOCK] = block
 
 
-def _gram(A, w):
-    """``A'WA``."""
-    if w is None:
-        return A.T @ A
-    return A.T @ (A * w[:, None])
-
-
-def _coef(gram, A, Y, w):
-    """Least-squares coefficients of the demeaned targets on the demeaned design (for
-    the certificate only; the model's own solve follows), one row per target."""
-    if A.shape[1] == 0:
-        return np.zeros((Y.shape[1], 0))
-    rhs = A.T @ (Y if w is None else Y * w[:, None])
-    coef, *_ = np.linalg.lstsq(gram, rhs, rcond=None)
-    return coef.T
-
-
 def set_effects(absorbed: AbsorbedEffects, coef) -> None:
     """The fixed-effect estimates ``phi_q = alpha_q(y) - alpha_q(X) beta`` per target.
 
