@@ -61,16 +61,21 @@ import argparse
 import gc
 import json
 import os
-import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
-from process_memory import cpu_seconds, hwm_mb, reset_peak, rss_mb
+from child_process import (
+    cpu_seconds,
+    hwm_mb,
+    machine,
+    reset_peak,
+    rss_mb,
+    run_in_data_folder,
+    versions,
+)
 
 #: Rows written at a time: one Parquet row group each, pyarrow's default maximum.
 WRITE_ROWS = 2**20
@@ -329,29 +334,7 @@ def child(name, args):
 # ------------------------------------------------------------------------- parent
 
 
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    with open("/proc/meminfo") as f:
-        mem = int(f.readline().split()[1]) / 2**20
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB"
-
-
-def versions():
-    import importlib.metadata as md
-
-    pkgs = ("linreg", "numpy", "scipy", "statsmodels", "pyfixest", "pandas", "pyarrow")
-    found = []
-    for p in pkgs:
-        try:
-            found.append(f"{p} {md.version(p)}")
-        except md.PackageNotFoundError:
-            pass
-    return f"Python {platform.python_version()}, " + ", ".join(found)
+PACKAGES = ("linreg", "numpy", "scipy", "statsmodels", "pyfixest", "pandas", "pyarrow")
 
 
 def run_child(name, args):
@@ -467,7 +450,7 @@ def run(args):
         f"({x_mb:,.0f} MB), {args.clusters:,} clusters, Parquet {pq_mb:,.0f} MB"
         + (f", written in {written:.0f} s" if written else " (reused)")
     )
-    print(f"# machine: {machine()}, load average {os.getloadavg()[0]:.1f}; {versions()}")
+    print(f"# machine: {machine()}, load average {os.getloadavg()[0]:.1f}; {versions(PACKAGES)}")
     results = []
     for name in args.only:
         results.append(run_child(name, args))
@@ -509,14 +492,7 @@ def main(argv=None):
     if args.child:
         child(args.child, args)
         return
-    keep = args.dir is not None
-    args.dir = args.dir or tempfile.mkdtemp(prefix="linreg-bench-cluster-")
-    os.makedirs(args.dir, exist_ok=True)
-    try:
-        run(args)
-    finally:
-        if not keep:
-            shutil.rmtree(args.dir, ignore_errors=True)
+    run_in_data_folder(args, run, "linreg-bench-cluster-")
 
 
 if __name__ == "__main__":
