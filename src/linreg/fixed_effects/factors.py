@@ -461,7 +461,7 @@ def _as_weight(weight, n: int) -> np.ndarray | None:
     return weight
 
 
-def cells_of(codes, weight=None) -> tuple[Cells, np.ndarray]:
+def cells_of(codes, weight=None, rows=True) -> tuple[Cells, np.ndarray | None]:
     """The cells (distinct level combinations) of the rows, with counts and weight sums.
 
     Parameters
@@ -475,17 +475,48 @@ def cells_of(codes, weight=None) -> tuple[Cells, np.ndarray]:
     -------
     cells : Cells
         Sorted lexicographically by code; ``count`` rows and ``weight`` summed weights.
-    row_to_cell : ndarray of int64, shape (n_rows,)
-        The cell of each row.
+    row_to_cell : ndarray of int64, shape (n_rows,), or None
+        The cell of each row (None when ``rows`` is false: not needed, and not computed
+        when the combinations fit a table, which saves a gather over the rows).
     """
     codes = _as_codes(codes)
     n = codes.shape[0]
     w = _as_weight(weight, n)
+    if not rows:
+        table = _cell_table(codes, w)
+        if table is not None:
+            return table, None
     cell_codes, row_to_cell = _group_rows(codes)
     m = cell_codes.shape[0]
     count = np.bincount(row_to_cell, minlength=m).astype(np.int64)
     wsum = count.astype(np.float64) if w is None else np.bincount(row_to_cell, w, minlength=m)
     return Cells(cell_codes, count, wsum), row_to_cell
+
+
+def _cell_table(codes, w) -> Cells | None:
+    """The cells by counting into a table of every level combination (the codes'
+    mixed-radix key, one ``bincount``), when that table is at most ``_DENSE_FACTOR``
+    times the rows; else None."""
+    n, n_fact = codes.shape
+    if n == 0:
+        return None
+    radix = codes.max(axis=0).astype(np.int64) + 1
+    span = int(np.prod([int(r) for r in radix], dtype=object))
+    if span > _DENSE_FACTOR * n + 1024:
+        return None
+    key = codes[:, 0].astype(np.int64, copy=True)
+    for q in range(1, n_fact):
+        key *= int(radix[q])
+        key += codes[:, q]
+    count = np.bincount(key, minlength=span)
+    present = np.flatnonzero(count)
+    wsum = count[present].astype(np.float64) if w is None else np.bincount(key, w, span)[present]
+    cell_codes = np.empty((present.shape[0], n_fact), dtype=np.int64)
+    rest = present
+    for q in range(n_fact - 1, 0, -1):  # the key's digits, last factor first
+        rest, cell_codes[:, q] = np.divmod(rest, int(radix[q]))
+    cell_codes[:, 0] = rest
+    return Cells(cell_codes, count[present].astype(np.int64), wsum)
 
 
 def merge_cells(a: Cells, b: Cells) -> Cells:

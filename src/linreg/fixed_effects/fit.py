@@ -355,7 +355,7 @@ def _effect_system(codes, w, n_levels, bound=True):
     from .effects import EffectSystem
     from .factors import cell_nesting, cells_of
 
-    cells, _ = cells_of(codes, w)
+    cells, _ = cells_of(codes, w, rows=False)
     system = EffectSystem(cells, n_levels)
     nesting = cell_nesting(cells, n_levels)
     del cells
@@ -418,7 +418,9 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
         alpha = [a + d for a, d in zip(alpha, delta)]
         gradient = _level_sums(V, w, codes, absorbed.n_levels)
     absorbed._column_effects = alpha
-    rounding = rounding_estimate(original[live], _norms(V[:, :p])[live], gram)
+    # the first pass's norms hold unless a refinement changed V (dropped columns: unused)
+    norms = demeaned[:p] if refinements == 0 else _norms(V[:, :p])
+    rounding = rounding_estimate(original[live], norms[live], gram)
     absorbed.certificate = {
         "coef_bound": float(bound),
         "residual_bound": float(resid),
@@ -428,8 +430,8 @@ def _demean(rows: _Rows, absorbed: AbsorbedEffects, p: int, names, first):
         "iterations": iterations,
         "method": str(info.get("method", "")),
     }
-    _warn_uncertified(bound, eigenvalue, refinements, rounding, original[live],
-                      _norms(V[:, :p])[live], [n for n, k in zip(names, live) if k])  # fmt: skip
+    _warn_uncertified(bound, eigenvalue, refinements, rounding, original[live], norms[live],
+                      [n for n, k in zip(names, live) if k])  # fmt: skip
     absorbed.certificate["residual_floor"] = float(floor)
     _warn_residuals(resid, floor, eigenvalue)
     return V, moments

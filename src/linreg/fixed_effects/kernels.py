@@ -18,6 +18,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._prefetch import PREFETCH_ROWS, prefetch
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prefetch_levels(codes, k, offsets, stacked):
+    """Prefetch the rows of ``stacked`` (a stacked level array) that row
+    ``k + PREFETCH_ROWS`` of ``codes`` will touch."""
+    ahead = k + PREFETCH_ROWS
+    if ahead < codes.shape[0]:
+        for q in range(codes.shape[1]):
+            prefetch(stacked, offsets[q] + codes[ahead, q])
+
 
 @njit(cache=True, nogil=True)
 def group_sums_rows(codes, n_levels, values, weight, out):
@@ -131,6 +143,7 @@ def raw_level_sums(X, Y, positions, codes, offsets, weight, pre, out, totals):
     row = np.empty(p + m)
     level = np.empty(n_factors, dtype=np.int64)
     for k in range(n):
+        _prefetch_levels(codes, k, offsets, out)
         i = positions[k] if indexed else k
         wk = weight[k] if weighted else 1.0
         for j in range(p):
@@ -164,6 +177,8 @@ def demean_rows(X, Y, positions, codes, offsets, stacked, shift, weight, V, grad
     row = np.empty(width)
     level = np.empty(n_factors, dtype=np.int64)
     for k in range(n):
+        _prefetch_levels(codes, k, offsets, stacked)
+        _prefetch_levels(codes, k, offsets, gradient)
         i = positions[k] if indexed else k
         for j in range(p):
             row[j] = X[i, j] - shift[j]

@@ -446,11 +446,53 @@ def cluster_meats(problem, scores, grouping: Grouping) -> list:
             else np.bincount(codes if positive is None else codes[positive], minlength=size)
             for codes, size in zip(grouping.codes, grouping.sizes)
         ]
+        if all(t is None for t in totals) and _compiled_sums_apply(problem, scores):
+            return _compiled_parts(problem, scores, grouping).meats(scores)
         func = _ChunkCodes(scores, grouping.sizes, totals)
         part = chunk_sum(problem, func, extra=grouping.codes)
     else:
         part = chunk_sum(problem, _ChunkLabels(scores, grouping.ways), extra=grouping.extra)
     return part.meats(scores)
+
+
+def _compiled_sums_apply(problem, scores) -> bool:
+    """Whether :func:`_compiled_parts` can sum the scores: numba already loaded (never
+    loaded for this), dense float64 arrays in memory, design scores (not Q's), one
+    target."""
+    import sys
+
+    if "numba" not in sys.modules or scores.use_q or not problem.has_data:
+        return False
+    X, Y, w = problem.X, problem.Y, problem.weights
+    arrays = [X, Y] + ([] if w is None else [w])
+    return (
+        all(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in arrays)
+        and Y.ndim == 2
+        and Y.shape[1] == 1
+    )
+
+
+def _compiled_parts(problem, scores, grouping: Grouping) -> _Parts:
+    """The dense per-cluster score sums of every grouping, each in one compiled pass
+    over the in-memory rows (no chunk temporaries; numbers as :class:`_ChunkCodes`)."""
+    from .cluster_kernels import cluster_score_sums
+
+    _, y_shift, offset = scores.shifts
+    keep = np.flatnonzero(scores.keep).astype(np.int64)
+    coef = np.ascontiguousarray(scores.coef[0, scores.keep], dtype=np.float64)
+    w = problem.weights
+    weight = np.zeros(0) if w is None else np.asarray(w, dtype=np.float64)
+    intercept = 0.0 if scores.weight_sum is None else 1.0 / np.sqrt(scores.weight_sum)
+    r = int(scores.weight_sum is not None) + keep.shape[0]
+    parts = []
+    for codes, size in zip(grouping.codes, grouping.sizes):
+        sums, counts = np.zeros((size, r)), np.zeros(size, dtype=np.int64)
+        cluster_score_sums(problem.X, problem.Y[:, 0], weight, keep,
+                           np.asarray(scores.centre, dtype=np.float64), coef,
+                           float(y_shift[0]), float(offset[0]), float(scores.y_scale),
+                           float(intercept), np.asarray(codes), sums, counts)  # fmt: skip
+        parts.append(_Dense(sums, counts))
+    return _Parts(parts)
 
 
 def correction(n_groups: int, nobs: float, rank: int) -> float:

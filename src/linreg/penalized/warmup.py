@@ -50,7 +50,7 @@ def compile_kernels() -> None:
 
 def _fixed_effects(rng) -> None:
     """The fixed-effects kernels (:mod:`linreg.fixed_effects.kernels`): all rows kept or
-    some (indexed), weighted and not, C- and F-ordered X."""
+    some (indexed), weighted and not, C- and F-ordered X; and the clustered summary's."""
     from ..models.linear_regression import LinearRegression
 
     n = 120
@@ -62,7 +62,9 @@ def _fixed_effects(rng) -> None:
         rows = slice(0, None) if absorb is codes else slice(1, None)
         for w in (None, rng.uniform(0.5, 2.0, n)):
             for data in (X, np.asfortranarray(X)):
-                LinearRegression().fit(
+                model = LinearRegression().fit(
                     data[rows], y[rows], sample_weight=None if w is None else w[rows],
                     absorb=absorb,
                 )
+            # the compiled cluster sums (:mod:`linreg.inference.cluster_kernels`)
+            model.summary(cov_type="cluster", groups=absorb[:, 0])
