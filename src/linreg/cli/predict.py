@@ -10,16 +10,13 @@ DATA is read in batches (bounded memory).  The first batch is predicted before a
 is written, and ``-o FILE`` is written to a temporary file in the same folder that
 replaces FILE only on success: an error leaves no header-only or partial file.  On
 standard output, an error in a later batch comes after the rows already printed (the
-exit code is then 1).
+exit code is then 1).  The batch loop, the CSV writer and the temporary file are
+:mod:`linreg.sources.predict`'s (``model.predict(linreg.scan(...), out=...)``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import os
-import secrets
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -205,15 +202,13 @@ def designs(model_file, args):
 
 
 def predictions(model_file, args, keywords):
-    """CSV text of the predictions, one batch of rows at a time (every float with all
-    its digits: ``repr`` round-trips exactly)."""
+    """The predictions of each batch of DATA, a 2-D array per batch ((n, k, 3) interval
+    results flattened per row: per target fit, lower, upper)."""
+    from linreg.sources.predict import predicted_batches
+
     from .report import predict
 
-    model = model_file.model
-    for X in designs(model_file, args):
-        values = predict(model, X, **keywords)
-        rows = values.reshape(len(X), -1).tolist()  # (n, k, 3) -> per target fit, lo, hi
-        yield "".join(",".join(map(repr, row)) + "\n" for row in rows), len(X)
+    return predicted_batches(model_file.model, designs(model_file, args), predict, **keywords)
 
 
 # ---------------------------------------------------------------- the output
@@ -251,51 +246,42 @@ def output(path):
     if path is None:
         yield sys.stdout
         return
+    from linreg.sources.predict import Replacement
+
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{path}: is a folder; give a file name to -o")
     if path.exists() and not path.is_file():
-        sink = _Sink(_open(path, path, "w"), path)
+        sink = _Sink(_open(path, lambda: open(path, "w", encoding="utf-8", newline="")), path)
         try:
             yield sink
         finally:
             sink.close()
         return
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # O_EXCL: never follow or reuse a file of that name; mode 0o666 honours the umask.
-    fd = _open(temporary, path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-    sink = _Sink(open(fd, "w", encoding="utf-8", newline=""), path)
+    replacement = Replacement(path)
+    sink = _Sink(_open(path, lambda: replacement.open("w")), path)
     try:
         yield sink
         sink.close()
-        os.replace(temporary, path)
+        replacement.commit()
     except BaseException:
         sink.file.close()
-        temporary.unlink(missing_ok=True)
+        replacement.discard()
         raise
 
 
-def _open(target, shown, how):
-    """``open(target, how)`` (a mode string) or ``os.open(target, how, 0o666)`` (flags),
-    with errors naming the output path ``shown``."""
+def _open(shown, opener):
+    """``opener()``, with errors naming the output path ``shown``."""
     try:
-        if isinstance(how, str):
-            return open(target, how, encoding="utf-8", newline="")
-        return os.open(target, how, 0o666)
+        return opener()
     except OSError as err:
         raise DataError(f"{shown}: cannot write: {err.strerror or err}") from None
-
-
-def _csv_line(fields) -> str:
-    """One CSV line, quoting the names that need it (a target named 'a,b')."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(fields)
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- the command
 def run(args) -> int:
     from linreg.model_io import read
+    from linreg.sources.predict import CsvWriter
 
     model_file = read(args.model)
     keywords = check_intervals(args, model_file)
@@ -305,10 +291,10 @@ def run(args) -> int:
     first = next(chunks, None)
     n = 0
     with output(args.output) as out:
-        out.write(_csv_line(names))
-        for text, rows in itertools.chain([] if first is None else [first], chunks):
-            out.write(text)
-            n += rows
+        writer = CsvWriter(out, names)
+        for values in itertools.chain([] if first is None else [first], chunks):
+            writer.write(values)
+            n += len(values)
     if args.output is not None:
         print(f"Wrote {n} predictions to {args.output}", file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ current one, so the fit costs about what reading the file to NumPy costs.
 
 from __future__ import annotations
 
+import copy
 import glob as _glob
 import os
 import queue
@@ -62,8 +63,9 @@ def scan(path, target, features=None, weights=None, batch_size=None, *, progress
         such file under it, recursively, sorted by path; names starting with ``.`` or
         ``_`` are skipped), or a glob pattern
         (``"data/part-*.csv"``, ``**`` recursive).
-    target : str or list of str
-        Column(s) of y.  A list gives a 2-D y (several targets).
+    target : str or list of str or None
+        Column(s) of y.  A list gives a 2-D y (several targets).  None: a source of
+        features only, for ``model.predict(scan)`` (fitting on it is a ValueError).
     features : list of str, optional
         Columns of X, in this order; default: every other column except ``weights``.
     weights : str, optional
@@ -171,8 +173,10 @@ class Scan(ChunkSource):
         kinds = set(self.formats)
         self.format = kinds.pop() if len(kinds) == 1 else "mixed"
         self.y_was_1d = isinstance(target, str)
-        self.target_names = [target] if self.y_was_1d else list(target)
-        if not self.target_names:
+        self.target_names = (
+            [] if target is None else [target] if self.y_was_1d else list(target)
+        )
+        if target is not None and not self.target_names:
             raise ValueError("linreg.scan: target names no column")
         self.weights_name = weights
         self.progress = progress
@@ -181,6 +185,7 @@ class Scan(ChunkSource):
         first = self._columns[0]
         names = list(first)
         special = set(self.target_names) | ({weights} if weights is not None else set())
+        self.features_given = features is not None
         if features is None:
             self.feature_names = [c for c in names if c not in special]
         else:
@@ -377,8 +382,17 @@ class Scan(ChunkSource):
             return columns[:-1], columns[-1]
         return columns, None
 
+    def _require_target(self) -> None:
+        """ValueError for a scan without a target (``target=None``) asked to fit."""
+        if not self.target_names:
+            raise ValueError(
+                f"linreg.scan: {self._describe()} was opened with target=None, for "
+                "predict only; name the target column (linreg.scan(path, target='y')) to fit"
+            )
+
     def __iter__(self):
         """Yield ``(X, y, w)``: float64 arrays of one batch (fresh arrays each time)."""
+        self._require_target()
         p = self.n_features
 
         def make(batch, i, row, nbytes):
@@ -403,6 +417,7 @@ class Scan(ChunkSource):
         """The Moments of all rows: one pass over the files."""
         from threadpoolctl import threadpool_limits
 
+        self._require_target()
         p, k = self.n_features, self.n_targets
         next_buffer = self._buffers(self.weighted)
         # The reader shifts each batch by the running mean as the consumer last saw it
@@ -459,6 +474,7 @@ class Scan(ChunkSource):
         1-D NumPy arrays.  A missing value in them is a ValueError naming the file, the
         column and the row.
         """
+        self._require_target()
         p = self.n_features
         next_buffer = self._buffers(True)
         zeros = np.zeros(len(self._used))
@@ -480,6 +496,36 @@ class Scan(ChunkSource):
                 self._report(nbytes)
         return total
 
+    # ------------------------------------------------------------- predict
+    def for_prediction(self, features) -> Scan:
+        """A copy of this scan reading the columns ``features`` only, in that order (no
+        target, no weights): what ``model.predict(scan)`` reads.  Every file must hold
+        them (ValueError naming the file and the columns otherwise)."""
+        new = copy.copy(self)
+        new.feature_names = list(features)
+        new.target_names, new.y_was_1d, new.n_targets = [], False, 0
+        new.weights_name, new.weighted = None, False
+        new.n_features = len(new.feature_names)
+        new._used = list(new.feature_names)
+        new._check_columns(False)
+        return new
+
+    def feature_batches(self):
+        """Yield X of each batch in file order: float64 arrays of shape (rows,
+        n_features), the feature columns only (a missing or infinite value is the scan's
+        ValueError naming the file, the column and the row)."""
+        reader = self.for_prediction(self.feature_names)
+
+        def make(batch, i, row, nbytes):
+            columns = reader._columns_of(batch, i, row)
+            reader._check_finite(columns, i, row)
+            return np.column_stack(columns), nbytes
+
+        with closing(reader._prefetched(make)) as batches:
+            for X, nbytes in batches:
+                yield X
+                reader._report(nbytes)
+
     def _raw_column(self, batch, name: str, i: int, row: int) -> np.ndarray:
         """Column ``name`` of a record batch as a NumPy array of its own type; a
         missing value (null or NaN) is a ValueError naming where it is."""
@@ -498,9 +544,10 @@ class Scan(ChunkSource):
         return f"{len(self.files)} files ({os.fspath(self.path)!r})"
 
     def __repr__(self) -> str:
+        target = self.target_names[0] if self.y_was_1d else self.target_names
         return (
             f"<linreg.Scan {self._describe()}: {self.n_features} features, "
-            f"target {self.target_names[0] if self.y_was_1d else self.target_names!r}"
+            f"{'target ' + repr(target) if target else 'no target (predict only)'}"
             f"{', weights ' + repr(self.weights_name) if self.weighted else ''}, "
             f"batches of {self.batch_size} rows>"
         )
