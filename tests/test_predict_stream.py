@@ -99,6 +99,8 @@ def test_scan_without_target_predicts_and_refuses_to_fit(tmp_path):
     assert "predict only" in repr(scan)
     with pytest.raises(ValueError, match="target=None"):
         linreg.LinearRegression().fit(scan)
+    with pytest.raises(ValueError, match="target=None"):
+        linreg.LinearRegression().fit(scan, Y[:, 0])
 
 
 def test_model_without_names_reads_the_scans_features_in_order(tmp_path):
