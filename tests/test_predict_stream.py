@@ -103,6 +103,17 @@ def test_scan_without_target_predicts_and_refuses_to_fit(tmp_path):
         linreg.LinearRegression().fit(scan, Y[:, 0])
 
 
+def test_target_and_weights_are_not_read(tmp_path):
+    """Missing targets and bad weights do not matter to predict: only features are read."""
+    X, Y, w = _data(n=500)
+    Y[7, 0], w[3], w[400] = np.nan, -1.0, np.inf
+    path = _write(tmp_path / "d.csv", X, Y, w)
+    frame = pd.DataFrame(X, columns=FEATURES)
+    model = linreg.LinearRegression().fit(frame, np.nan_to_num(Y[:, 0]))
+    _close(model.predict(linreg.scan(path, "y0", weights="w", batch_size=64)),
+           model.predict(frame))  # fmt: skip
+
+
 def test_model_without_names_reads_the_scans_features_in_order(tmp_path):
     X, Y, _ = _data()
     path = _write(tmp_path / "d.parquet", X, Y, order=FEATURES + ["y0"])

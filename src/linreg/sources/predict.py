@@ -50,7 +50,8 @@ def predict_source(model, X, out=None):
     out : str or path, optional
         A ``.parquet`` (also ``.pq``, ``.parq``) or ``.csv`` file: the predictions are
         written there as they are computed, in a column ``prediction`` (one target) or
-        ``prediction_<target>`` per target.
+        ``prediction_<target>`` per target (a scan's target names when it names as many
+        targets as the model has, else 0, 1, ...).
 
     Returns
     -------
