@@ -170,9 +170,21 @@ def test_dtype_and_shapes_follow_fit():
     assert ridge.coef_.shape == ref.coef_.shape and ridge.intercept_.shape == ref.intercept_.shape
 
 
-@pytest.mark.parametrize("solver", ["qr", "svd", "extended", "gd"])
+@pytest.mark.parametrize("solver", ["qr", "svd", "extended", "gd", "autograd", "torch"])
 def test_solvers_that_need_x_have_no_partial_fit(solver):
+    """The exact solvers that need X have no partial_fit (AttributeError saying why);
+    the iterative trainers have one: one epoch per call (tests/test_partial_fit_iterative.py),
+    here its API as scikit-learn's SGDRegressor.partial_fit (self, n_features_in_, coef_)."""
+    X, y, _ = _data(40, 1)
     model = LinearRegression(solver=solver)
+    if solver in ("gd", "autograd", "torch"):
+        assert hasattr(model, "partial_fit")
+        ref = sk.SGDRegressor().partial_fit(X, y)
+        assert model.partial_fit(X, y) is model and model.partial_fit(X, y) is model
+        assert model.n_iter_ == 2 and model.n_features_in_ == ref.n_features_in_
+        assert model.coef_.shape == ref.coef_.shape
+        assert model.moments_.n_samples == 80  # every call's rows are merged
+        return
     assert not hasattr(model, "partial_fit")
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
         model.partial_fit(np.ones((3, 1)), np.ones(3))
