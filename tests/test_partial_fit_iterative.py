@@ -334,3 +334,14 @@ def test_float32_and_fit_starts_over():
     _fit_epochs(model, X, y, None, 7)
     model.partial_fit(X, y)
     assert model.n_iter_ == 8 and len(model.history_["error_bound"]) == 1
+
+
+def test_summary_asks_for_the_rows():
+    """partial_fit keeps the Moments, not the rows: summary() says to pass them (as the
+    exact partial_fit), and takes them."""
+    X, y, _ = _data(200, seed=7)
+    model = LinearRegression(solver="gd").partial_fit(X[:100], y[:100])
+    model.partial_fit(X[100:], y[100:])
+    with pytest.raises(ValueError, match="partial_fit.*pass X=, y="):
+        model.summary()
+    assert len(model.summary(X=X, y=y).params) == P + 1

@@ -533,7 +533,6 @@ def _write(model, state: PartialState, seen: Moments, check: Certificate, config
     ``moments_``, ``history_``; summary() then asks for the rows (as the exact
     ``partial_fit``)."""
     from ..cross_validation import MomentsSource
-    from ..models.base import _PartialFitRows
     from ..solution import Solution
 
     coef, intercept = state.standardization.to_user_units(state.coef, state.intercept)
@@ -565,8 +564,28 @@ def _write(model, state: PartialState, seen: Moments, check: Certificate, config
     for attr in ("_training", "_source", "_stored_summaries", "_sparse_fit",
                  "_positive_weights"):
         model.__dict__.pop(attr, None)
-    rows = _PartialFitRows(getattr(model, "feature_names_in_", None), y_was_1d)
+    rows = RowsNotKept(getattr(model, "feature_names_in_", None), y_was_1d)
     model._source = MomentsSource(seen, rows)  # summary() asks for the rows; not pickled
     model.moments_ = seen
     model._partial_state = state
     model._set_solution(solution, y_was_1d, dtype, state.history)
+
+
+class RowsNotKept:
+    """What ``partial_fit`` knows of the rows behind its Moments (the ``like`` of its
+    :class:`~linreg.cross_validation.MomentsSource`): their names and the shape of y,
+    not the rows, so a second pass (``summary()``) refuses saying what it needs."""
+
+    weighted = False
+
+    def __init__(self, feature_names, y_was_1d: bool):
+        self.feature_names = None if feature_names is None else list(feature_names)
+        self.y_was_1d = bool(y_was_1d)
+
+    def reduce(self, func):
+        raise ValueError(
+            "this model was trained by partial_fit, which keeps the Moments of the rows "
+            "seen, not the rows; summary() and prediction intervals need a pass over "
+            "them: pass X=, y= (and sample_weight=) of all the rows seen to summary(), "
+            "or fit(X, y) on them"
+        )
