@@ -84,7 +84,17 @@ TRAINER_CONSTRAINTS = {
     "early_stopping": ["boolean"],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "progress": [StrOptions({"auto"}), "boolean"],
+    "shuffle": ["boolean"],
+    "variance_reduction": ["boolean"],
 }
+
+
+def _is_source(X) -> bool:
+    """Whether ``X`` is a :func:`linreg.scan` source or a Dask collection."""
+    from ..sources.dispatch import is_dask_collection
+    from ..sources.scan import Scan
+
+    return isinstance(X, Scan) or is_dask_collection(X)
 
 
 def _solves_from_moments(estimator) -> bool:
@@ -92,6 +102,8 @@ def _solves_from_moments(estimator) -> bool:
     only then); AttributeError saying why not otherwise."""
     from ..solvers import SOLVERS
 
+    if estimator.solver in TRAINERS:  # one epoch over each batch (linreg.training.partial)
+        return True
     # The exact solver that fit runs for this name (Ridge maps scikit-learn's names).
     name = getattr(estimator, "_exact_solver", lambda: estimator.solver)()
     module = SOLVERS.get(name)
@@ -194,14 +206,19 @@ class LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return bool(self.fit_intercept) and getattr(self, "absorbed_", None) is None
 
     # -------------------------------------------------------------- predict
-    def predict(self, X):
+    def predict(self, X, out=None):
         """Predicted values ``X @ coef_.T + intercept_``.
 
         Parameters
         ----------
-        X : array-like, DataFrame, scipy.sparse matrix or torch tensor
+        X : array-like, DataFrame, scipy.sparse matrix, torch tensor, linreg.scan or Dask
             Of shape (n_samples, n_features).  Computed in float64 (extended precision
-            for ``numpy.longdouble`` X); a tensor is multiplied on its device.
+            for ``numpy.longdouble`` X); a tensor is multiplied on its device.  A
+            :func:`linreg.scan` source or a Dask collection is predicted batch by batch
+            (:mod:`linreg.sources.predict`).
+        out : str or path, optional
+            With a scan or Dask input: write the predictions to this ``.parquet`` or
+            ``.csv`` file as they are computed (bounded memory) and return its path.
 
         Returns
         -------
@@ -210,6 +227,11 @@ class LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         from ..sources.device_moments import is_tensor
+
+        if out is not None or _is_source(X):
+            from ..sources.predict import predict_source
+
+            return predict_source(self, X, out=out)
 
         if is_tensor(X):  # computed on the tensor's device; a NumPy result as always
             from ..sources.tensor import predict_on_device
@@ -381,7 +403,12 @@ class ExactLinearModel(LinearModel):
         chunks) and the model is solved again from them, as ``fit`` solves from a
         Moments source (:class:`linreg.cross_validation.MomentsSource`).  After any
         number of calls the model equals ``fit`` on all the rows seen, fitted from
-        their Moments.
+        their Moments.  With an iterative solver (``"gd"``, ``"autograd"``,
+        ``"torch"``) each call instead runs ONE epoch of the trainer over the given
+        rows, keeping its parameters and optimizer state between calls (as
+        scikit-learn's ``SGDRegressor.partial_fit``), and ``solution_.error_estimate``
+        certifies their distance to the least-squares solution of all the rows seen,
+        from ``moments_`` (:mod:`linreg.training.partial`).
 
         Parameters
         ----------
@@ -416,6 +443,10 @@ class ExactLinearModel(LinearModel):
         from ..cross_validation import MomentsSource
         from ..moments import Moments
 
+        if self.solver in TRAINERS:  # the iterative trainers: one epoch over the batch
+            from ..training.partial import partial_fit_iterative
+
+            return partial_fit_iterative(self, X, y, sample_weight)
         if getattr(self, "absorbed_", None) is not None:
             raise ValueError(
                 "partial_fit cannot add rows to a fit with absorbed effects (new rows change "
@@ -502,11 +533,7 @@ class ExactLinearModel(LinearModel):
             return fit_absorbed_source(self, source, dtype, absorb, validation_data)
 
         if self.solver in TRAINERS:
-            raise ValueError(
-                f"solver={self.solver!r} does not stream over a {type(source).__name__} "
-                "yet; use an exact solver (solver='auto' or 'cholesky'), which needs one "
-                "pass, or load the data into memory"
-            )
+            return self._fit_streamed(source, dtype, validation_data)
         if validation_data is not None:
             raise ValueError("validation_data applies to the iterative solvers only")
         for attr in (
@@ -538,6 +565,70 @@ class ExactLinearModel(LinearModel):
         self._set_solution(solution, source.y_was_1d, dtype)
         return self
 
+    def _fit_streamed(self, source, dtype, validation_data):
+        """Train an iterative solver on a chunked source (:mod:`linreg.training.streamed`):
+        one pass for the Moments, then the epochs (passes of minibatches, or steps on
+        the Moments' gradient when full batch), certified from the Moments."""
+        from ..sources import SourceProblem
+        from ..training.streamed import fit_streamed
+
+        if self.lr is not None and not self.lr > 0:
+            raise ValueError(f"lr must be positive (or None for automatic), got {self.lr!r}")
+        for attr in (
+            "feature_names_in_", "_training", "_source", "_stored_summaries", "_sparse_fit"
+        ):
+            self.__dict__.pop(attr, None)
+        moments = source.moments()
+        alpha = self._penalty(moments.n_targets)
+        intercept = self._fits_intercept()
+        self.n_features_in_ = moments.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        validation = self._validation_moments(validation_data, moments)
+        config = self._training_config(np.float64)
+        solution = fit_streamed(self.solver, source, moments, intercept, alpha, config,
+                                validation)  # fmt: skip
+        problem = SourceProblem(None, None, None, intercept, alpha, moments, source=source)
+        solution = checked(problem, solution)
+        self._warn_about(solution, getattr(self, "feature_names_in_", None), moments.n_samples)
+        self.moments_ = moments
+        self._source = source  # a reference for summary(); not pickled
+        self._set_solution(solution, source.y_was_1d, dtype, solution.diagnostics["history"])
+        return self
+
+    def _validation_moments(self, validation_data, moments):
+        """The Moments of ``validation_data`` for a streamed trainer: a
+        :func:`linreg.scan` source or Dask collection (one pass), or ``(X_val, y_val)``."""
+        if validation_data is None:
+            return None
+        from ..moments import Moments
+        from ..sources import as_source
+
+        source = validation_data if _is_source(validation_data) else None
+        if source is None and isinstance(validation_data, tuple) and len(validation_data) == 2:
+            source = as_source(*validation_data)
+            if source is None:
+                X_val, y_val = validation_data
+                X_val = validate_X(self, X_val, reset=False)
+                y_val = np.asarray(y_val, dtype=np.float64).reshape(X_val.shape[0], -1)
+                val = Moments.from_arrays(np.asarray(X_val, dtype=np.float64), y_val)
+                source = False
+        elif source is not None:
+            source = as_source(source)
+        if source is None:
+            raise ValueError(
+                "validation_data must be (X_val, y_val), a linreg.scan source or a Dask "
+                f"collection pair; got {type(validation_data).__name__}"
+            )
+        if source is not False:
+            val = source.moments()
+        if val.n_features != moments.n_features or val.n_targets != moments.n_targets:
+            raise ValueError(
+                f"validation_data has {val.n_features} features and {val.n_targets} "
+                f"target(s); the training data {moments.n_features} and {moments.n_targets}"
+            )
+        return val
+
     def _training_config(self, dtype) -> TrainingConfig:
         tol = 1e-9 if self.tol is None else float(self.tol)
         if self.tol is None and dtype == np.float32:
@@ -554,6 +645,8 @@ class ExactLinearModel(LinearModel):
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
             progress=self.progress,
+            shuffle=self.shuffle,
+            variance_reduction=self.variance_reduction,
         )
 
     def _fit_iterative(self, problem, y_was_1d, validation_data, dtype=np.float64):
@@ -594,7 +687,7 @@ class ExactLinearModel(LinearModel):
             (y_val - sp.y_shift) / sp.y_scale,
         )
 
-    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust", absorb=None):
+    def predict(self, X, interval=None, level=0.95, cov_type="nonrobust", absorb=None, out=None):
         """Predicted values ``X @ coef_.T + intercept_``, optionally with intervals.
 
         Parameters
@@ -619,7 +712,18 @@ class ExactLinearModel(LinearModel):
         ndarray of shape (n_samples,) or (n_samples, n_targets) without ``interval``;
         with it, (n_samples, 3) columns fit, lower, upper (for several targets
         (n_samples, n_targets, 3)).
+        out : str or path, optional
+            With a :func:`linreg.scan` or Dask input: write the predictions to this
+            ``.parquet`` or ``.csv`` file batch by batch and return its path (see
+            :meth:`LinearModel.predict`).
         """
+        if out is not None or _is_source(X):
+            if interval is not None or absorb is not None:
+                raise ValueError(
+                    "predict on a linreg.scan or Dask input (or with out=) gives point "
+                    "predictions only: interval= and absorb= need the rows in memory"
+                )
+            return super().predict(X, out=out)
         if getattr(self, "absorbed_", None) is not None or absorb is not None:
             from ..fixed_effects.estimator import predict_absorbed
 

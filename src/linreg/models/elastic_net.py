@@ -433,6 +433,7 @@ class ElasticNet(LinearModel):
             batch_size=self.batch_size,
             device=self.device,
             random_state=self.random_state,
+            variance_reduction=False,  # proximal SGD as documented (no control variate)
         )
         fit = fit_enet_iterative(
             X,

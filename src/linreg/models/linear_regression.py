@@ -59,7 +59,7 @@ class LinearRegression(ExactLinearModel):
     optimizer : {"sgd", "momentum", "nesterov", "adam", "adamw", "lbfgs"}
         ``solver="torch"`` only.
     batch_size : int or None
-        Minibatch size (shuffled each epoch) for ``solver="torch"``; None: full batch.
+        Minibatch size for ``solver="torch"`` and ``"gd"``; None: full batch.
     lr_scheduler : {None, "plateau", "cosine", "step"}
         ``solver="torch"`` only.
     device : {"auto", "cpu", "cuda"}
@@ -72,6 +72,16 @@ class LinearRegression(ExactLinearModel):
     n_iter_no_change : int
     progress : {"auto", True, False}
         Progress bar on stderr; "auto" shows it only on a terminal.
+    shuffle : bool, default=True
+        Minibatches from a seeded permutation of the rows each epoch (in memory) or
+        through a seeded shuffle buffer (a :func:`linreg.scan` or Dask input); False:
+        in row (file) order.
+    variance_reduction : bool, default=True
+        Correct each minibatch gradient by ``grad J(theta0) - grad J_b(theta0)`` at
+        the epoch's starting parameters, J's exact gradient coming from the Moments
+        (SVRG): minibatch training then converges to the optimum and certifies
+        ``tol``; False gives the plain minibatch gradients of the tutorials' loops,
+        which stall at a noise floor.
 
     Attributes
     ----------
@@ -131,6 +141,8 @@ class LinearRegression(ExactLinearModel):
         early_stopping=False,
         n_iter_no_change=10,
         progress="auto",
+        shuffle=True,
+        variance_reduction=True,
     ):
         self.fit_intercept = fit_intercept
         self.copy_X = copy_X
@@ -148,6 +160,8 @@ class LinearRegression(ExactLinearModel):
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.progress = progress
+        self.shuffle = shuffle
+        self.variance_reduction = variance_reduction
 
     def _check_params(self) -> None:
         """positive=True needs an exact solver (the trainers are unconstrained)."""

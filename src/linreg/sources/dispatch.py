@@ -40,6 +40,11 @@ def as_source(X, y=None, sample_weight=None):
 
 def _check_scan_arguments(scan: Scan, y, sample_weight) -> None:
     """A scan carries its own target and weights: refuse them given again."""
+    if y is not None and not scan.target_names:  # linreg.scan(path, target=None)
+        raise ValueError(
+            "fit(scan, y): this scan was opened with target=None, for predict only; name "
+            "the target column in linreg.scan(path, target='y') instead of passing y"
+        )
     if y is not None:
         raise ValueError(
             "fit(scan, y): y is taken from the scan's target column "

@@ -42,6 +42,8 @@ class TrainingConfig:
     early_stopping: bool = False
     n_iter_no_change: int = 10
     progress: bool | str = "auto"
+    shuffle: bool = True
+    variance_reduction: bool = True
 
 
 @dataclass
@@ -131,6 +133,17 @@ def _bound_at(trainer, problem: StandardizedProblem, certificate, coef, intercep
     return float(grad_norm / problem.strong_convexity / max(size, 1e-300))
 
 
+def _validation_loss(validation, problem: StandardizedProblem, coef, intercept) -> float:
+    """The validation MSE in the data's units: ``validation`` is ``(Z_val, T_val)`` in
+    the standardized coordinates, or a callable of the standardized parameters (a
+    streamed validation source: its loss from its Moments)."""
+    if callable(validation):
+        return float(validation(coef, intercept))
+    Zv, Tv = validation
+    resid = Tv - Zv @ coef.T - intercept
+    return float(np.mean(problem.user_mse(np.mean(resid**2, axis=0))))
+
+
 def train(
     trainer,
     problem: StandardizedProblem,
@@ -157,6 +170,8 @@ def train(
     ``warn`` is false: then the caller reports it (see :meth:`TrainingResult.to_solution`).
     """
     history = {"train_loss": []}
+    if getattr(trainer, "records_bound", False):
+        history["error_bound"] = []
     if validation is not None:
         history["val_loss"] = []
     mse0, _ = trainer.full_gradient()
@@ -200,10 +215,10 @@ def train(
                 bound, certified = certificate(coef, intercept)
             elif problem.strong_convexity > 0:
                 bound = (grad_norm / problem.strong_convexity + step) / max(size, 1e-300)
+            if "error_bound" in history:  # the streamed trainers record it per epoch
+                history["error_bound"].append(float(bound))
             if validation is not None:
-                Zv, Tv = validation
-                resid = Tv - Zv @ coef.T - intercept
-                val = float(np.mean(problem.user_mse(np.mean(resid**2, axis=0))))
+                val = _validation_loss(validation, problem, coef, intercept)
                 history["val_loss"].append(val)
                 if config.early_stopping:
                     if val < best[0] * (1 - 1e-12):

@@ -79,9 +79,25 @@ class StandardizedProblem:
         return np.asarray(mse_std) * self.y_scale**2
 
 
-def standardize(X, Y, w, fit_intercept: bool, alpha, moments: Moments, dtype=np.float64):
-    """Build the :class:`StandardizedProblem` (copies X once, in ``dtype``)."""
-    n, p = X.shape
+@dataclass
+class Curvature:
+    """The coordinates and curvature of J known from the Moments alone (no rows)."""
+
+    x_shift: np.ndarray
+    x_scale: np.ndarray
+    y_shift: np.ndarray
+    y_scale: np.ndarray
+    penalty: np.ndarray
+    lipschitz: float
+    strong_convexity: float
+    rank: int
+    gram: np.ndarray  # (p, p) the standardized Z'WZ / W (centred with an intercept)
+
+
+def curvature(moments: Moments, fit_intercept: bool, alpha) -> Curvature:
+    """Shifts and scales of the standardized coordinates, the per-coordinate penalty and
+    the extreme eigenvalues of J's Hessian, from the Moments (O(p^3), no pass)."""
+    p = moments.n_features
     wsum = moments.weight_sum
     if fit_intercept:
         x_shift, y_shift = moments.x_mean, moments.y_mean
@@ -96,6 +112,27 @@ def standardize(X, Y, w, fit_intercept: bool, alpha, moments: Moments, dtype=np.
         gram = raw[:p, :p] / wsum
     x_scale = np.sqrt(np.where(sxx > 0, sxx, 1.0))
     y_scale = np.sqrt(np.where(syy > 0, syy, 1.0))
+    alpha = float(np.max(alpha)) if np.size(alpha) else 0.0
+    penalty = alpha / (wsum * x_scale**2)
+    gram = gram / np.outer(x_scale, x_scale)
+    hessian = gram + np.diag(penalty)
+    eig = np.linalg.eigvalsh(hessian) if p else np.ones(1)
+    lipschitz = float(max(eig[-1], 1.0 if fit_intercept else eig[-1]))
+    strong = float(max(min(eig[0], 1.0 if fit_intercept else eig[0]), 0.0))
+    n = moments.n_samples
+    rank = int(np.sum(eig > max(n, p) * np.finfo(float).eps * eig[-1])) if p else 0
+    return Curvature(
+        np.asarray(x_shift, dtype=np.float64), x_scale, np.asarray(y_shift, dtype=np.float64),
+        y_scale, penalty, lipschitz, strong, rank, gram,
+    )  # fmt: skip
+
+
+def standardize(X, Y, w, fit_intercept: bool, alpha, moments: Moments, dtype=np.float64):
+    """Build the :class:`StandardizedProblem` (copies X once, in ``dtype``)."""
+    n, p = X.shape
+    wsum = moments.weight_sum
+    c = curvature(moments, fit_intercept, alpha)
+    x_shift, y_shift = c.x_shift, c.y_shift
     if fit_intercept and n:
         # linreg.centring (heaviest-row shift, centred twice); its means agree with the
         # Moments' to rounding and are the ones that centred these arrays
@@ -103,27 +140,20 @@ def standardize(X, Y, w, fit_intercept: bool, alpha, moments: Moments, dtype=np.
         Yc, y_shift = centre(Y, w, dtype=np.float64)
     else:
         Xc, Yc = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    Z = (Xc / x_scale).astype(dtype, copy=False)
-    T = (Yc / y_scale).astype(dtype, copy=False)
+    Z = (Xc / c.x_scale).astype(dtype, copy=False)
+    T = (Yc / c.y_scale).astype(dtype, copy=False)
     weights = np.ones(n) if w is None else np.asarray(w, dtype=np.float64) * (n / wsum)
-    alpha = float(np.max(alpha)) if np.size(alpha) else 0.0
-    penalty = alpha / (wsum * x_scale**2)
-    hessian = gram / np.outer(x_scale, x_scale) + np.diag(penalty)
-    eig = np.linalg.eigvalsh(hessian) if p else np.ones(1)
-    lipschitz = float(max(eig[-1], 1.0 if fit_intercept else eig[-1]))
-    strong = float(max(min(eig[0], 1.0 if fit_intercept else eig[0]), 0.0))
-    rank = int(np.sum(eig > max(n, p) * np.finfo(float).eps * eig[-1])) if p else 0
     return StandardizedProblem(
         Z,
         T,
         weights.astype(dtype),
         x_shift,
-        x_scale,
+        c.x_scale,
         y_shift,
-        y_scale,
-        penalty,
+        c.y_scale,
+        c.penalty,
         fit_intercept,
-        lipschitz,
-        strong,
-        rank,
+        c.lipschitz,
+        c.strong_convexity,
+        c.rank,
     )

@@ -192,49 +192,11 @@ class TorchTrainer:
     # -- setup ---------------------------------------------------------------------
 
     def _make_optimizer(self, config):
-        params = list(self.model.parameters())
-        name, lr = config.optimizer, config.lr
-        if name == "sgd":
-            return torch.optim.SGD(params, lr=self.problem.auto_lr if lr is None else lr)
-        if name in ("momentum", "nesterov"):
-            return torch.optim.SGD(
-                params,
-                lr=self.problem.auto_lr if lr is None else lr,
-                momentum=MOMENTUM,
-                nesterov=name == "nesterov",
-            )
-        if name == "adam":
-            return torch.optim.Adam(params, lr=ADAM_LR if lr is None else lr)
-        if name == "adamw":
-            return torch.optim.AdamW(params, lr=ADAM_LR if lr is None else lr, weight_decay=0.0)
-        return torch.optim.LBFGS(
-            params,
-            lr=1.0 if lr is None else lr,
-            max_iter=LBFGS_MAX_ITER,
-            tolerance_grad=0.0,
-            tolerance_change=0.0,
-            line_search_fn="strong_wolfe",
-        )
+        return make_optimizer(list(self.model.parameters()), config, self.problem.auto_lr)
 
     def _make_scheduler(self, config):
-        """(scheduler, what it steps on: "loss", "grad" or None)."""
-        opt, name = self.optimizer, config.lr_scheduler
-        if name is None:
-            if config.optimizer in ("adam", "adamw") and config.lr is None:
-                plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                    opt, factor=0.5, patience=ADAM_PATIENCE, threshold=0.0, eps=0.0
-                )
-                return plateau, "grad"
-            return None, None
-        if name == "plateau":
-            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                opt, factor=0.5, patience=10, threshold=0.0, eps=0.0
-            )
-            return plateau, "loss"
-        if name == "cosine":
-            return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.max_iter), None
-        step = max(1, config.max_iter // 10)
-        return torch.optim.lr_scheduler.StepLR(opt, step_size=step, gamma=0.5), None
+        steps = 1 if self.batch_size is None else -(-self.n // self.batch_size)
+        return make_scheduler(self.optimizer, config, steps)
 
     # -- the trainer protocol ------------------------------------------------------
 
@@ -252,11 +214,9 @@ class TorchTrainer:
         both = torch.cat([mse.double(), norm.reshape(1)]).cpu().numpy()
         return both[:-1], float(both[-1])
 
-    def full_gradient(self):
-        """Exact full-batch weighted MSE per target and ``||grad J||``, analytically."""
-        if self._end_stats is not None:  # computed by run_epoch at these parameters
-            stats, self._end_stats = self._end_stats, None
-            return stats
+    def _gradient(self):
+        """``(mse per target, [d weight, d bias])``: J's exact full-batch gradient at the
+        current parameters, analytically (tensors)."""
         with torch.no_grad():
             lin = self.model.linear
             residual = self.T - self.model(self.Z)
@@ -265,8 +225,15 @@ class TorchTrainer:
             grad_w = (wr.T @ self.Z).div_(-self.n)
             if self.objective.penalized:
                 grad_w += self.objective.penalty * lin.weight
-            parts = [grad_w] if lin.bias is None else [grad_w, wr.sum(dim=0) / self.n]
-            return self._stats(mse, parts)
+            parts = [grad_w] if lin.bias is None else [grad_w, -wr.sum(dim=0) / self.n]
+            return mse, parts
+
+    def full_gradient(self):
+        """Exact full-batch weighted MSE per target and ``||grad J||``, analytically."""
+        if self._end_stats is not None:  # computed by run_epoch at these parameters
+            stats, self._end_stats = self._end_stats, None
+            return stats
+        return self._stats(*self._gradient())
 
     def run_epoch(self):
         self._end_stats = None
@@ -279,14 +246,7 @@ class TorchTrainer:
             stats = self._stats(mse, [p.grad for p in self.model.parameters()])
             self.optimizer.step()
         else:
-            perm = torch.randperm(self.n, generator=self.generator).to(self.device)
-            for start in range(0, self.n, self.batch_size):
-                idx = perm[start : start + self.batch_size]
-                self.optimizer.zero_grad()
-                w = None if self.w is None else self.w[idx]
-                loss, _ = self._batch_loss(self.Z[idx], self.T[idx], w)
-                loss.backward()
-                self.optimizer.step()
+            self._minibatch_epoch()
             stats = None
         if not self._reuse_start:
             # The exact full-batch loss and gradient at the parameters the epoch ended
@@ -303,6 +263,35 @@ class TorchTrainer:
             return stats  # at the parameters the epoch started from
         self._end_stats = stats
         return None
+
+    def _minibatch_epoch(self):
+        """One pass of minibatches (a seeded permutation, or in order without
+        ``shuffle``); with ``variance_reduction`` each minibatch gradient is corrected
+        by :func:`control_variate` at the epoch's starting parameters."""
+        if self.config.shuffle:
+            order = torch.randperm(self.n, generator=self.generator).to(self.device)
+        else:
+            order = torch.arange(self.n, device=self.device)
+        lin = self.model.linear
+        reduce = self.config.variance_reduction
+        if reduce:
+            full = self._gradient()[1]
+            weight0 = lin.weight.detach().clone()
+            bias0 = None if lin.bias is None else lin.bias.detach().clone()
+            penalty = self.objective.penalty if self.objective.penalized else None
+        for start in range(0, self.n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            self.optimizer.zero_grad()
+            Zb, Tb = self.Z[idx], self.T[idx]
+            w = None if self.w is None else self.w[idx]
+            loss, _ = self._batch_loss(Zb, Tb, w)
+            loss.backward()
+            if reduce:
+                d_weight, d_bias = control_variate(Zb, Tb, w, weight0, bias0, full, penalty)
+                lin.weight.grad += d_weight
+                if d_bias is not None:
+                    lin.bias.grad += d_bias
+            self.optimizer.step()
 
     def _lbfgs_epoch(self):
         # The line search compares losses, and near the optimum J changes by less than
@@ -351,3 +340,79 @@ class TorchTrainer:
             lin.weight.copy_(torch.as_tensor(np.asarray(coef, dtype=np.float64)))
             if lin.bias is not None:
                 lin.bias.copy_(torch.as_tensor(np.asarray(intercept, dtype=np.float64)))
+
+
+def make_optimizer(params, config: TrainingConfig, auto_lr: float):
+    """The ``torch.optim`` optimizer of ``config.optimizer`` with its automatic step
+    (see the module) unless ``config.lr`` is given."""
+    name, lr = config.optimizer, config.lr
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=auto_lr if lr is None else lr)
+    if name in ("momentum", "nesterov"):
+        return torch.optim.SGD(
+            params,
+            lr=auto_lr if lr is None else lr,
+            momentum=MOMENTUM,
+            nesterov=name == "nesterov",
+        )
+    if name == "adam":
+        return torch.optim.Adam(params, lr=ADAM_LR if lr is None else lr)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=ADAM_LR if lr is None else lr, weight_decay=0.0)
+    return torch.optim.LBFGS(
+        params,
+        lr=1.0 if lr is None else lr,
+        max_iter=LBFGS_MAX_ITER,
+        tolerance_grad=0.0,
+        tolerance_change=0.0,
+        line_search_fn="strong_wolfe",
+    )
+
+
+def make_scheduler(opt, config: TrainingConfig, steps_per_epoch: int = 1):
+    """(scheduler, what it steps on: "loss", "grad" or None) for ``config``.  Adam's
+    automatic halving waits ``ADAM_PATIENCE`` optimizer steps without a new minimum of
+    the exact gradient norm, counted in whole epochs of ``steps_per_epoch`` steps."""
+    name = config.lr_scheduler
+    if name is None:
+        if config.optimizer in ("adam", "adamw") and config.lr is None:
+            patience = max(1, -(-ADAM_PATIENCE // max(1, int(steps_per_epoch))))
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                opt, factor=0.5, patience=patience, threshold=0.0, eps=0.0
+            )
+            return plateau, "grad"
+        return None, None
+    if name == "plateau":
+        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, factor=0.5, patience=10, threshold=0.0, eps=0.0
+        )
+        return plateau, "loss"
+    if name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.max_iter), None
+    step = max(1, config.max_iter // 10)
+    return torch.optim.lr_scheduler.StepLR(opt, step_size=step, gamma=0.5), None
+
+
+def control_variate(Zb, Tb, wb, weight0, bias0, full, penalty):
+    """SVRG's correction of a minibatch gradient: ``grad J(theta0) - grad J_b(theta0)``
+    as ``(d weight (k, p), d bias (k,))`` tensors, from the minibatch ``(Zb, Tb, wb)``
+    (``wb`` None: unit weights), the epoch's starting parameters ``(weight0, bias0)``
+    (bias0 None without an intercept), J's exact gradient ``full`` there and the
+    per-coordinate ``penalty`` (None when zero).  Added to the minibatch gradient at the
+    current parameters it gives an unbiased estimate of J's gradient whose variance
+    vanishes as the parameters approach ``theta0``, so the steps converge to the
+    optimum instead of a noise floor."""
+    with torch.no_grad():
+        pred = Zb @ weight0.T
+        if bias0 is not None:
+            pred = pred + bias0
+        wr = Tb - pred
+        if wb is not None:
+            wr = wb[:, None] * wr
+        m = Zb.shape[0]
+        grad_w = (wr.T @ Zb).div_(-m)
+        if penalty is not None:
+            grad_w += penalty * weight0
+        d_weight = full[0] - grad_w
+        d_bias = None if bias0 is None else full[1] + wr.sum(dim=0) / m
+        return d_weight, d_bias

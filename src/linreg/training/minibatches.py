@@ -1,0 +1,208 @@
+"""Minibatches of rows read from a chunked source, in order or through a shuffle buffer.
+
+The streamed trainers (:mod:`.streamed`) read their data as the sources hand it out:
+
+- a :func:`linreg.scan` source: its batches, in file order, from a reader thread;
+- a Dask collection: its partitions, in order, each computed on the workers and
+  gathered to this process :data:`DASK_WINDOW` at a time (the training itself runs
+  here: the client holds at most that many partitions, the workers none for long);
+- arrays in memory: slices of :data:`CHUNK_ROWS` rows (no copy).
+
+:class:`Minibatches` cuts that stream of chunks into minibatches of ``batch_size`` rows
+(the last one of an epoch shorter).  In file order (``shuffle=False``) a minibatch is
+the next rows; with ``shuffle`` the rows pass through a buffer of
+``max(SHUFFLE_ROWS, 8 batch_size)`` rows from which each minibatch is drawn at random
+without replacement (the buffer refills from the stream; what is left at the end of
+the epoch is drawn in a random order), as ``tf.data``'s shuffle buffer does: a row can
+move forward or backward by about the buffer's size, so files sorted by some column
+are mixed locally, not globally.  The draws come from ``numpy.random.default_rng((seed,
+epoch))``: the same seed gives the same minibatches, epoch by epoch.
+
+Memory: the chunk being read, the buffer and one minibatch, never the data.
+:func:`torch_dataset` wraps the minibatches as a ``torch.utils.data.IterableDataset``
+(standardized float tensors), so they compose with a ``DataLoader`` and its workers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Rows of the shuffle buffer (at least; 8 minibatches when that is more).
+SHUFFLE_ROWS = 32_768
+
+#: Rows per chunk when minibatches are cut from arrays in memory.
+CHUNK_ROWS = 65_536
+
+#: Partitions of a Dask collection gathered to the client at a time.
+DASK_WINDOW = 2
+
+
+# ---------------------------------------------------------------------------- chunks
+class _PartitionArrays:
+    """``(X, Y, w)`` of a partition, as the workers compute it (picklable)."""
+
+    def __call__(self, X, Y, w):
+        return X, Y, w
+
+
+def source_chunks(source, part: tuple[int, int] = (0, 1)):
+    """Iterate the chunks ``(X (m, p), Y (m, k), w (m,) or None)`` of ``source`` (a
+    :class:`linreg.sources.Scan`, a :class:`linreg.sources.dask.DaskSource` or an
+    :class:`ArraySource`) in row order; ``part = (i, count)`` keeps chunks i, i +
+    count, ... only (a DataLoader worker's share)."""
+    from ..sources.dask import DaskSource
+    from ..sources.scan import Scan
+
+    i, count = part
+    if isinstance(source, Scan):
+        chunks = ((X, Y.reshape(Y.shape[0], -1), w) for X, Y, w in source)
+    elif isinstance(source, DaskSource):
+        chunks = source.ordered_map(_PartitionArrays(), window=DASK_WINDOW)
+    else:
+        chunks = iter(source)
+    for index, chunk in enumerate(chunks):
+        if index % count == i:
+            yield chunk
+
+
+class ArraySource:
+    """Arrays in memory handed out as chunks of :data:`CHUNK_ROWS` rows (views)."""
+
+    def __init__(self, X, Y, w=None):
+        self.X, self.Y, self.w = X, Y.reshape(Y.shape[0], -1), w
+
+    def __iter__(self):
+        for start in range(0, self.X.shape[0], CHUNK_ROWS):
+            rows = slice(start, start + CHUNK_ROWS)
+            yield self.X[rows], self.Y[rows], None if self.w is None else self.w[rows]
+
+
+# ---------------------------------------------------------------------------- minibatches
+class Minibatches:
+    """Minibatches ``(X, Y, w)`` (raw rows, float64) of a source, epoch after epoch.
+
+    Parameters
+    ----------
+    source : Scan, DaskSource or ArraySource
+    batch_size : int
+    shuffle : bool
+        Through a seeded shuffle buffer (see the module), else in row order.
+    seed : int or None
+        Seed of the draws (None: fresh entropy).
+    part : (int, int)
+        ``(i, count)``: only chunks i, i + count, ... (see :func:`source_chunks`).
+    """
+
+    def __init__(self, source, batch_size: int, shuffle: bool = True, seed=None,
+                 part: tuple[int, int] = (0, 1)):  # fmt: skip
+        self.source, self.batch_size = source, int(batch_size)
+        self.shuffle, self.part = bool(shuffle), part
+        self.seed = np.random.SeedSequence().entropy if seed is None else int(seed)
+        self.capacity = max(SHUFFLE_ROWS, 8 * self.batch_size)
+
+    def epoch(self, index: int):
+        """The minibatches of epoch ``index`` (an iterator)."""
+        chunks = source_chunks(self.source, self.part)
+        if not self.shuffle:
+            return _in_order(chunks, self.batch_size)
+        rng = np.random.default_rng([self.seed, int(index)])
+        return _shuffled(chunks, self.batch_size, self.capacity, rng)
+
+
+def _stack(X, Y, w):
+    """``[X, Y, w]`` as one float64 block (w a column of ones when None)."""
+    m = X.shape[0]
+    out = np.empty((m, X.shape[1] + Y.shape[1] + 1))
+    out[:, : X.shape[1]] = X
+    out[:, X.shape[1] : -1] = Y
+    out[:, -1] = 1.0 if w is None else w
+    return out
+
+
+def _split(block, p: int, weighted: bool):
+    return block[:, :p], block[:, p:-1], (block[:, -1] if weighted else None)
+
+
+def _in_order(chunks, batch_size: int):
+    """Consecutive rows, ``batch_size`` at a time, across chunk boundaries."""
+    carry, p, weighted = None, None, False
+    for X, Y, w in chunks:
+        p, weighted = X.shape[1], weighted or w is not None
+        block = _stack(X, Y, w)
+        if carry is not None and carry.shape[0]:
+            block = np.concatenate([carry, block])
+        full = block.shape[0] - block.shape[0] % batch_size
+        for start in range(0, full, batch_size):
+            yield _split(block[start : start + batch_size], p, weighted)
+        carry = block[full:].copy()
+    if carry is not None and carry.shape[0]:
+        yield _split(carry, p, weighted)
+
+
+def _shuffled(chunks, batch_size: int, capacity: int, rng):
+    """Minibatches drawn at random from a buffer of ``capacity`` rows (see the module)."""
+    buffer, count, p, weighted = None, 0, None, False
+    for X, Y, w in chunks:
+        p, weighted = X.shape[1], weighted or w is not None
+        block = _stack(X, Y, w)
+        if buffer is None:
+            buffer = np.empty((capacity + block.shape[0], block.shape[1]))
+        start = 0
+        while start < block.shape[0]:
+            take = min(block.shape[0] - start, buffer.shape[0] - count)
+            buffer[count : count + take] = block[start : start + take]
+            count, start = count + take, start + take
+            while count >= capacity:
+                rows, count = _draw(buffer, count, batch_size, rng)
+                yield _split(rows, p, weighted)
+    if buffer is None:
+        return
+    order = rng.permutation(count)
+    for start in range(0, count, batch_size):
+        yield _split(buffer[order[start : start + batch_size]], p, weighted)
+
+
+def _draw(buffer, count: int, batch_size: int, rng):
+    """Take ``batch_size`` random rows out of ``buffer[:count]``: returns them and the
+    new count; the rows left are moved to the front (the tail fills the holes)."""
+    chosen = rng.choice(count, size=batch_size, replace=False)
+    rows = buffer[chosen]
+    cut = count - batch_size
+    holes = chosen[chosen < cut]
+    tail = np.setdiff1d(np.arange(cut, count), chosen, assume_unique=True)
+    buffer[holes] = buffer[tail]
+    return rows, cut
+
+
+# ---------------------------------------------------------------------------- torch
+def torch_dataset(batches: Minibatches, standardize, dtype, device="cpu"):
+    """A ``torch.utils.data.IterableDataset`` of standardized minibatches.
+
+    Each iteration (an epoch) yields ``(Z, T, w)`` tensors (``w`` None for unit
+    weights) of ``batches.batch_size`` rows, ``standardize(X, Y, w) -> (Z, T, w)``
+    applied in NumPy.  Use it with ``DataLoader(dataset, batch_size=None)``; with
+    ``num_workers > 0`` each worker reads the source and keeps every ``num_workers``-th
+    chunk (the minibatches then interleave the workers' shares).
+    """
+    import torch
+    from torch.utils.data import IterableDataset, get_worker_info
+
+    class StreamedMinibatches(IterableDataset):
+        def __init__(self):
+            super().__init__()
+            self.epochs = 0
+
+        def __iter__(self):
+            info = get_worker_info()
+            source = batches
+            if info is not None and info.num_workers > 1:
+                share = (info.id, info.num_workers)
+                source = Minibatches(batches.source, batches.batch_size, batches.shuffle,
+                                     batches.seed + info.id, share)  # fmt: skip
+            index, self.epochs = self.epochs, self.epochs + 1
+            for X, Y, w in source.epoch(index):
+                Z, T, wz = standardize(X, Y, w)
+                as_tensor = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+                yield as_tensor(Z), as_tensor(T), None if wz is None else as_tensor(wz)
+
+    return StreamedMinibatches()
