@@ -345,3 +345,17 @@ def test_summary_asks_for_the_rows():
     with pytest.raises(ValueError, match="partial_fit.*pass X=, y="):
         model.summary()
     assert len(model.summary(X=X, y=y).params) == P + 1
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_calls_equal_cpu_calls_and_resume_after_pickling():
+    """On CUDA (float64) the calls equal the CPU's to 1e-10; the optimizer state, kept on
+    the CPU, resumes on the device after pickling."""
+    X, y, _ = _data(300, seed=10)
+    options = {"solver": "torch", "optimizer": "adam", "batch_size": 64, "random_state": 5}
+    cpu = LinearRegression(device="cpu", **options)
+    gpu = LinearRegression(device="cuda", **options)
+    for rows in _batches(300, 100):
+        cpu.partial_fit(X[rows], y[rows])
+        gpu = pickle.loads(pickle.dumps(gpu.partial_fit(X[rows], y[rows])))
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, rtol=1e-10, atol=1e-12)

@@ -55,6 +55,14 @@ squared error of all the rows seen in the data's units, from the Moments).
 ``solution_.status`` is ``"ok"`` once the bound is at most ``tol``, else
 ``"inaccurate"`` with a message naming the bound (no warning: one call is one epoch).
 
+Options of ``fit`` that make no sense for one epoch behave as in scikit-learn's
+``partial_fit``: ``early_stopping`` and ``n_iter_no_change`` have no effect (there is
+no validation data), ``tol`` only decides ``solution_.status``, and ``max_iter`` only
+sets the horizon of the ``"cosine"`` and ``"step"`` schedulers.  Besides the epoch,
+a call costs two symmetric eigenvalue problems of order ``n_features + 1`` (the
+batch's step and the certificate's ``mu``) and a merge of the Moments: O(p^3), no pass
+over earlier rows.
+
 ``fit`` starts over (the state belongs to the ``solution_`` it produced: a new fit
 replaces it); ``partial_fit`` after ``fit`` continues from fit's parameters, in the
 coordinates of fit's rows (``moments_``), with a fresh optimizer state (``fit`` keeps
