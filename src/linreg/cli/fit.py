@@ -159,7 +159,7 @@ def add_parser(sub) -> None:
         "--lr", type=options.positive_float, help="learning rate (default: automatic, 1/L)"
     )
     it.add_argument("--max-iter", type=options.positive_int, help="epoch cap")
-    it.add_argument("--batch-size", type=options.positive_int, help="minibatch size (torch)")
+    it.add_argument("--batch-size", type=options.positive_int, help="minibatch size (gd, torch)")
     p.set_defaults(run=run)
 
 
@@ -541,7 +541,7 @@ def _fit_streamed(args, estimator, source):
     if cv is not None:
         estimator.fit(MomentsSource(cv.total_moments, source))
         return cv
-    estimator.fit(source)  # an iterative solver is refused here, with the library's reason
+    estimator.fit(source)  # the iterative solvers train on the scan's minibatches
     if args.cv and not fits_from_moments(estimator):
         warnings.warn(
             f"cross-validation skipped: solver {estimator.solver!r} refits on rows, which a "

@@ -47,8 +47,8 @@ class _PartitionArrays:
 
 def source_chunks(source, part: tuple[int, int] = (0, 1)):
     """Iterate the chunks ``(X (m, p), Y (m, k), w (m,) or None)`` of ``source`` (a
-    :class:`linreg.sources.Scan`, a :class:`linreg.sources.dask.DaskSource` or an
-    :class:`ArraySource`) in row order; ``part = (i, count)`` keeps chunks i, i +
+    :class:`linreg.sources.Scan`, a :class:`linreg.sources.dask.DaskSource`, a
+    :class:`linreg.split.PartSource` or an :class:`ArraySource`) in row order; ``part = (i, count)`` keeps chunks i, i +
     count, ... only (a DataLoader worker's share)."""
     from ..sources.dask import DaskSource
     from ..sources.scan import Scan
@@ -58,6 +58,8 @@ def source_chunks(source, part: tuple[int, int] = (0, 1)):
         chunks = ((X, Y.reshape(Y.shape[0], -1), w) for X, Y, w in source)
     elif isinstance(source, DaskSource):
         chunks = source.ordered_map(_PartitionArrays(), window=DASK_WINDOW)
+    elif hasattr(source, "batches"):  # linreg.split.PartSource: one part of a scan's rows
+        chunks = (chunk for chunk in source.batches() if len(chunk[0]))
     else:
         chunks = iter(source)
     for index, chunk in enumerate(chunks):

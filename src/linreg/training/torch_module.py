@@ -36,7 +36,14 @@ not improved for 10 epochs; ``"cosine"`` anneals it to 0 over ``max_iter`` epoch
 ``"step"`` halves it every ``max_iter // 10`` epochs.
 
 ``batch_size`` rows per minibatch, reshuffled each epoch by a ``torch.Generator``
-seeded with ``random_state`` (None, or at least n: full batch).  The weights start at
+seeded with ``random_state`` (None, or at least n: full batch; ``shuffle=False``: in row
+order).  With ``variance_reduction`` (the default) each minibatch gradient is corrected
+by :func:`control_variate`, ``grad J(theta0) - grad J_b(theta0)`` at the epoch's
+starting parameters (SVRG): the optimizer then sees unbiased gradients whose noise
+vanishes at the optimum, so minibatch training certifies ``tol`` instead of stalling at
+a noise floor; ``variance_reduction=False`` is the tutorials' plain loop.  Adam's
+automatic halving counts its patience of ``ADAM_PATIENCE`` in optimizer steps (whole
+epochs of minibatches).  The weights start at
 zero (deterministic, the same start as the other trainers; ``random_state`` only
 seeds the shuffling).  After each epoch the loss and the norm of the exact
 full-batch gradient of J are computed analytically (no minibatch estimate), in the
