@@ -1,11 +1,11 @@
 """partial_fit of the iterative trainers (gd, autograd, torch): one epoch per call.
 
 References, all independent of linreg's numbers: numpy ``lstsq`` on the rows seen (the
-augmented system for Ridge), the first batch's weighted mean and standard deviation
-computed by numpy (the coordinates the certificate is stated in), ``fit`` with the same
-trainer and ``max_iter`` epochs (the same start), a hand-written torch loop with
-``torch.optim.Adam`` on the same standardized batches, and scikit-learn's
-``SGDRegressor.partial_fit`` for the API's behaviour.
+augmented system for Ridge), the weighted means and standard deviations of the rows
+seen computed by numpy (the coordinates the certificate is stated in) and of the first
+batch (the trainer's), ``fit`` with the same trainer and ``max_iter`` epochs (the same
+start), a hand-written torch loop with ``torch.optim.Adam`` on the same standardized
+batches, and scikit-learn's ``SGDRegressor.partial_fit`` for the API's behaviour.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def _lstsq(X, y, w=None, alpha=0.0, fit_intercept=True):
 
 
 def _coordinates(X1, y1, w1, fit_intercept=True):
-    """The first batch's weighted means and root mean squares about them (numpy)."""
+    """Weighted means (zero without an intercept) and root mean squares about them
+    (numpy): the standardized coordinates of these rows."""
     w1 = np.ones(len(y1)) if w1 is None else w1
     if fit_intercept:
         mx, my = np.average(X1, axis=0, weights=w1), np.average(y1, weights=w1)
@@ -89,15 +90,19 @@ def _batches(n, size):
 def test_batches_converge_to_lstsq_with_an_honest_bound(make):
     """Noise-free data (every batch has the same optimum): after many calls coef_ is
     numpy lstsq's on all rows, the reported bound reaches 1e-9 and bounds the actual
-    relative distance in the first batch's coordinates at every call."""
+    relative distance in the coordinates of the rows seen (with their multiplicity)
+    at every call."""
     X, y, w = _data(600, noise=0.0)
     model = make()
-    coords = _coordinates(X[:150], y[:150], w[:150])
     ref = _lstsq(X, y, w)
     bounds = []
+    seen = np.zeros(600)
     for epoch in range(40):
         for rows in _batches(600, 150):
             assert model.partial_fit(X[rows], y[rows], sample_weight=w[rows]) is model
+            seen[rows] += 1
+            keep = seen > 0
+            coords = _coordinates(X[keep], y[keep], (w * seen)[keep])
             actual = _relative_distance(coords, model.coef_, model.intercept_, *ref)
             assert actual <= model.solution_.error_estimate
         bounds.append(model.solution_.error_estimate)
@@ -124,11 +129,10 @@ def test_bound_holds_at_every_call_on_noisy_data(seed, size, alpha, fit_intercep
     system), and train_loss is their weighted MSE (numpy)."""
     X, y, w = _data(160, seed=seed)
     model = Ridge(alpha=alpha, solver="gd", fit_intercept=fit_intercept)
-    coords = _coordinates(X[:size], y[:size], w[:size], fit_intercept)
-    seen = slice(0, 0)
     for rows in _batches(160, size):
         model.partial_fit(X[rows], y[rows], sample_weight=w[rows])
         seen = slice(0, rows.stop)
+        coords = _coordinates(X[seen], y[seen], w[seen], fit_intercept)
         ref = _lstsq(X[seen], y[seen], w[seen], alpha, fit_intercept)
         actual = _relative_distance(coords, model.coef_, model.intercept_, *ref)
         assert actual <= model.solution_.error_estimate

@@ -42,14 +42,17 @@ scheduler step per call.
 The certificate.  ``moments_`` holds the merged Moments of every row seen (each call's
 rows count as new rows, as in the exact ``partial_fit``: passing the same rows twice
 weighs them twice, which leaves least squares unchanged and halves Ridge's effective
-``alpha``).  After every call the gradient of the all-rows objective ``J`` at the
-parameters is computed from those Moments alone (no pass over earlier rows), and the
-certified bound on the relative distance to the exact (penalized) least-squares
-solution of all the rows seen is ``(||grad J|| + rounding) / mu / ||theta||``, ``mu``
-the smallest eigenvalue of ``J``'s Hessian (from the Moments; inf when ``J`` is not
-strongly convex) and ``rounding`` a bound on the rounding of the gradient's evaluation
-from the Moments (the Moments themselves are taken as exact, as the epoch loop takes
-its float64 gradient).  It is ``solution_.error_estimate`` and, per call,
+``alpha``).  After every call the model is expressed in the standardized coordinates
+of all the rows seen (those ``fit`` would choose on them, so that the bound means what
+fit's ``error_estimate`` means on the same rows, whichever batch came first), the
+gradient of their objective ``J`` there is computed from the Moments alone
+(:class:`~linreg.training.objective.MomentsObjective`: no pass over earlier rows), and
+the certified bound on the relative distance to the exact (penalized) least-squares
+solution of all the rows seen is ``((||grad J|| + e_grad) / mu + e_conv) / ||theta||``,
+``mu`` the smallest eigenvalue of ``J``'s Hessian (inf when ``J`` is not strongly
+convex), ``e_grad`` and ``e_conv`` bounds on the rounding of the gradient's evaluation
+and of the change of coordinates (the Moments themselves are taken as exact, as the
+epoch loop takes its float64 gradient).  It is ``solution_.error_estimate`` and, per call,
 ``history_["error_bound"]``, next to ``history_["train_loss"]`` (the weighted mean
 squared error of all the rows seen in the data's units, from the Moments).
 ``solution_.status`` is ``"ok"`` once the bound is at most ``tol``, else
@@ -345,24 +348,20 @@ def _penalty(alpha, weight_sum, std) -> np.ndarray:
 
 
 def _standardized_moments(moments: Moments, std: Standardization):
-    """``(z_mean, t_mean, Czz, Czt, Ctt)``: the weighted means and centred cross-products
-    over the weight sum, of the standardized columns of the rows behind ``moments``."""
+    """``(z_mean, Czz)``: the weighted means and the centred cross-products over the
+    weight sum of the standardized columns of the rows behind ``moments``."""
     p, wsum = moments.n_features, moments.weight_sum
-    mean = moments.mean + moments.low()
-    z_mean = (mean[:p] - std.x_shift) / std.x_scale
-    t_mean = (mean[p:] - std.y_shift) / std.y_scale
-    c = moments.cross / wsum
-    Czz = c[:p, :p] / np.outer(std.x_scale, std.x_scale)
-    Czt = c[:p, p:] / np.outer(std.x_scale, std.y_scale)
-    Ctt = c[p:, p:] / np.outer(std.y_scale, std.y_scale)
-    return z_mean, t_mean, Czz, Czt, Ctt
+    mean = moments.mean[:p] + moments.low()[:p]
+    z_mean = (mean - std.x_shift) / std.x_scale
+    Czz = moments.xtx / wsum / np.outer(std.x_scale, std.x_scale)
+    return z_mean, Czz
 
 
 def hessian(moments: Moments, std, penalty, fit_intercept: bool) -> np.ndarray:
     """The Hessian of ``J`` (the rows of ``moments``) in the coordinates ``std``: over
     ``(c, B)``, ``[[1, z_mean'], [z_mean, Czz + z_mean z_mean' + diag(penalty)]]`` (the
     lower block alone without an intercept)."""
-    z_mean, _, Czz, _, _ = _standardized_moments(moments, std)
+    z_mean, Czz = _standardized_moments(moments, std)
     block = Czz + np.outer(z_mean, z_mean) + np.diag(penalty)
     if not fit_intercept:
         return block
@@ -375,7 +374,8 @@ def hessian(moments: Moments, std, penalty, fit_intercept: bool) -> np.ndarray:
 # ------------------------------------------------------------------ the certificate
 @dataclass
 class Certificate:
-    """``J`` of all the rows seen at the parameters, from their Moments."""
+    """``J`` of all the rows seen at the parameters, from their Moments, in those rows'
+    own standardized coordinates."""
 
     mse: np.ndarray  # standardized weighted MSE per target
     train_loss: float  # its mean over targets, in the data's units
@@ -387,66 +387,50 @@ class Certificate:
 
 
 def certify(moments, std, alpha, fit_intercept, coef, intercept) -> Certificate:
-    """The certified distance of ``(coef, intercept)`` (standardized) to the optimum of
-    all the rows behind ``moments`` (see the module docstring for the bound)."""
-    penalty = _penalty(alpha, moments.weight_sum, std)
-    z_mean, t_mean, Czz, Czt, Ctt = _standardized_moments(moments, std)
-    B, c = coef.T, intercept  # (p, k), (k,)
-    delta = t_mean - c - B.T @ z_mean  # the weighted mean residual per target
-    S = Czt - Czz @ B  # sum_i w_i (z_i - z_mean) r_i' / W
-    centred = np.diag(Ctt) - np.einsum("jk,jk->k", B, Czt + S)
-    mse = np.maximum(centred, 0.0) + delta**2
-    grad_b = -S - np.outer(z_mean, delta) + penalty[:, None] * B
-    grad_c = -delta if fit_intercept else np.zeros_like(delta)
-    grad_norm = float(np.sqrt(np.sum(grad_b**2) + np.sum(grad_c**2)))
-    rounding = _gradient_rounding(Czz, Czt, z_mean, t_mean, B, c, penalty)
-    eig = np.linalg.eigvalsh(hessian(moments, std, penalty, fit_intercept))
-    mu = float(eig[0]) if eig.size else 1.0
-    size = max(float(np.sqrt(np.sum(B**2) + np.sum(c**2))), 1e-300)
-    finite = np.isfinite(grad_norm) and np.isfinite(eig).all()
-    bound = (grad_norm + rounding) / mu / size if finite and mu > 0 else np.inf
-    rank, condition = _rank_and_condition(moments, Czz, z_mean, penalty, fit_intercept)
-    start = np.diag(Ctt) + t_mean**2
+    """The certified relative distance of the model ``(coef, intercept)`` (standardized
+    in ``std``) to the optimum of all the rows behind ``moments``, measured in those
+    rows' own coordinates (:func:`~linreg.training.problem.curvature`, fit's on them).
+
+    ``||theta - theta*|| <= (||grad J(theta~)|| + e_grad) / mu + e_conv`` relative to
+    ``||theta~||``, ``theta~`` the model converted to those coordinates, ``e_conv`` a
+    bound on that conversion's rounding and ``e_grad`` on the rounding of the gradient
+    evaluated from the Moments (:class:`~linreg.training.objective.MomentsObjective`).
+    """
+    from .objective import MomentsObjective
+    from .problem import curvature
+
+    c = curvature(moments, fit_intercept, alpha)
+    own = Standardization(c.x_shift, c.x_scale, c.y_shift, c.y_scale)
+    user_coef, user_intercept = std.to_user_units(coef, intercept)
+    B, b = to_standardized(own, user_coef, user_intercept, fit_intercept)
+    objective = MomentsObjective(moments, c, fit_intercept)
+    mse, grad_norm = objective.stats(B, b)
+    eps = np.finfo(float).eps
+    size = float(np.sqrt(np.sum(B**2) + np.sum(b**2)))
+    offsets = (np.abs(c.y_shift) + np.abs(user_coef) @ np.abs(c.x_shift)) / c.y_scale
+    e_conv = 4 * eps * (size + float(np.linalg.norm(offsets)))
+    p = moments.n_features
+    e_grad = (p + 3) * eps * (
+        np.linalg.norm(c.gram) * np.linalg.norm(B) + np.linalg.norm(objective.zt)
+        + np.max(c.penalty, initial=0.0) * np.linalg.norm(B) + np.linalg.norm(b)
+    )  # fmt: skip
+    mu = c.strong_convexity
+    finite = np.isfinite(grad_norm) and np.isfinite(size)
+    if finite and mu > 0:
+        bound = ((grad_norm + e_grad) / mu + e_conv) / max(size, 1e-300)
+    else:
+        bound = np.inf
+    zeros = np.zeros_like(B), np.zeros_like(b)
+    condition = float(np.sqrt(c.lipschitz / mu)) if mu > 0 else float("inf")
     return Certificate(
         mse,
-        float(np.mean(mse * std.y_scale**2)),
+        float(np.mean(mse * c.y_scale**2)),
         grad_norm,
         float(bound),
-        float(np.mean(start)),
-        rank,
+        float(np.mean(objective.mse(*zeros))),
+        c.rank,
         condition,
     )
-
-
-def _rank_and_condition(moments, Czz, z_mean, penalty, fit_intercept):
-    """Numerical rank and condition number of the standardized design, by the rules of
-    :func:`~linreg.training.problem.standardize` (centred Gram plus penalty with an
-    intercept, whose block counts as eigenvalue 1; uncentred without)."""
-    p = moments.n_features
-    if not p:
-        return 0, 1.0
-    gram = Czz + np.diag(penalty)
-    if not fit_intercept:
-        gram = gram + np.outer(z_mean, z_mean)
-    eig = np.linalg.eigvalsh(gram)
-    rank = int(np.sum(eig > max(moments.n_samples, p) * np.finfo(float).eps * eig[-1]))
-    high, low = (max(eig[-1], 1.0), min(eig[0], 1.0)) if fit_intercept else (eig[-1], eig[0])
-    return rank, float(np.sqrt(high / low)) if low > 0 else float("inf")
-
-
-def _gradient_rounding(Czz, Czt, z_mean, t_mean, B, c, penalty) -> float:
-    """A first-order bound on the rounding of the gradient evaluated from the Moments:
-    ``(p + 3) eps`` times the norms of the terms it sums."""
-    p = Czz.shape[0]
-    terms = (
-        np.linalg.norm(Czt)
-        + np.linalg.norm(Czz) * np.linalg.norm(B)
-        + np.linalg.norm(z_mean) * (np.linalg.norm(t_mean) + np.linalg.norm(c)
-                                    + np.linalg.norm(z_mean) * np.linalg.norm(B))
-        + np.linalg.norm(t_mean) + np.linalg.norm(c) + np.linalg.norm(z_mean) * np.linalg.norm(B)
-        + np.max(penalty, initial=0.0) * np.linalg.norm(B)
-    )
-    return float((p + 3) * np.finfo(float).eps * terms)
 
 
 def _check_divergence(check: Certificate, trainer, call: int) -> None:
