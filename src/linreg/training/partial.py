@@ -290,20 +290,11 @@ def _current_state(model) -> PartialState | None:
 
 def standardization_of(moments: Moments, fit_intercept: bool) -> Standardization:
     """The shift and scale :func:`~linreg.training.problem.standardize` chooses, from the
-    Moments alone: the weighted means (zero without an intercept) and the root mean
-    squares about them (1 for a column without spread)."""
-    wsum = moments.weight_sum
-    p = moments.n_features
-    if fit_intercept:
-        x_shift, y_shift = moments.x_mean.copy(), moments.y_mean.copy()
-        sxx, syy = np.diag(moments.xtx) / wsum, np.diag(moments.yty) / wsum
-    else:
-        raw = np.diag(moments.uncentred()) / wsum
-        x_shift, y_shift = np.zeros(p), np.zeros(moments.n_targets)
-        sxx, syy = raw[:p], raw[p:]
-    x_scale = np.sqrt(np.where(sxx > 0, sxx, 1.0))
-    y_scale = np.sqrt(np.where(syy > 0, syy, 1.0))
-    return Standardization(x_shift, x_scale, y_shift, y_scale)
+    Moments alone (:func:`~linreg.training.problem.curvature`)."""
+    from .problem import curvature
+
+    c = curvature(moments, fit_intercept, 0.0)
+    return Standardization(c.x_shift, c.x_scale, c.y_shift, c.y_scale)
 
 
 def to_standardized(std: Standardization, coef, intercept, fit_intercept: bool):
