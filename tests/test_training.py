@@ -411,3 +411,18 @@ def test_iterative_solvers_reject_per_target_alphas():
     Y = np.column_stack([X @ [1.0, 2.0, 3.0], X @ [3.0, 2.0, 1.0]])
     with pytest.raises(ValueError, match="one alpha for all targets"):
         linreg.Ridge(alpha=[1.0, 2.0], solver="gd").fit(X, Y)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov"])
+@pytest.mark.parametrize("batch_size", [8, 40])
+def test_small_variance_reduced_minibatches_do_not_diverge(optimizer, batch_size):
+    """The automatic step of small variance-reduced minibatches (1/L diverged here for
+    momentum at 8 and 40 rows): training reaches tol; lstsq is the reference."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4)) * [1.0, 2.0, 0.5, 3.0] + [0.0, 5.0, -3.0, 10.0]
+    y = X @ rng.normal(size=4) + 2.0 + rng.normal(size=600)
+    model = LinearRegression(solver="torch", optimizer=optimizer, batch_size=batch_size,
+                             random_state=0, max_iter=3000).fit(X, y)  # fmt: skip
+    ref = np.linalg.lstsq(np.column_stack([np.ones(600), X]), y, rcond=None)[0]
+    assert model.solution_.status == "ok"
+    assert_allclose(model.coef_, ref[1:], rtol=1e-6)

@@ -299,6 +299,13 @@ class ElasticNet(LinearModel):
     def _fit_source(self, source, dtype, validation_data=None, check_input=True):
         """One pass over a chunked source (linreg.scan, Dask, torch tensors) for the
         Moments, then coordinate descent on their Gram matrix: bounded memory."""
+        if self.solver in ITERATIVE:
+            if validation_data is not None:
+                raise ValueError(
+                    "validation_data is not available for an elastic net trained on a "
+                    f"{type(source).__name__}; fit without it"
+                )
+            return self._fit_streamed(source, dtype)
         if self.solver not in ("auto", "gram"):
             raise ValueError(
                 f"solver={self.solver!r} needs X in memory; a {type(source).__name__} is "
@@ -318,6 +325,29 @@ class ElasticNet(LinearModel):
         if source.feature_names is not None:
             self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
         return self._store(result, "gram", source.y_was_1d, dtype)
+
+    def _fit_streamed(self, source, dtype):
+        """Proximal gradient on a chunked source's Moments (``solver="gd"``; see
+        :func:`linreg.penalized.iterative.fit_enet_streamed`)."""
+        from ..penalized.iterative import fit_enet_streamed
+        from ..training import TrainingConfig
+
+        alpha, l1_ratio, tol, max_iter = self._settings()
+        config = TrainingConfig(lr=self.lr, max_iter=max_iter, tol=tol, optimizer=self.optimizer,
+                                batch_size=self.batch_size, device=self.device,
+                                random_state=self.random_state)  # fmt: skip
+        self.__dict__.pop("feature_names_in_", None)
+        moments = source.moments()
+        fit = fit_enet_streamed(source, moments, alpha=alpha, l1_ratio=l1_ratio,
+                                fit_intercept=self.fit_intercept, solver=self.solver,
+                                config=config, positive=bool(self.positive))  # fmt: skip
+        self.n_features_in_ = source.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        self._set_solution(fit.to_solution(self.solver), source.y_was_1d, dtype, fit.history)
+        self._set_per_target(fit.dual_gap, fit.objective, dtype)
+        self.__dict__.pop("coef_bound_", None)  # coordinate descent's certificate only
+        return self
 
     def _fit_arrays(self, X, y, sample_weight, dtype, validation_data=None, check_input=True):
         """Validate the arrays; the proximal trainers, the exact least-squares solve

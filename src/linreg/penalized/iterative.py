@@ -54,11 +54,15 @@ class DualityGapCertificate:
         diag = np.diag(self.data.G)
         self.gscale = np.sqrt(max(np.max(diag, initial=0.0), 0.0) * np.maximum(self.data.c, 0.0))
         # weighted means of the standardized columns (zero up to rounding), for the
-        # optimal intercept c*(B) = tbar - zbar'B
-        w = problem.w
-        self.zbar = w @ problem.Z / w.sum()
-        self.tbar = w @ problem.T / w.sum()
-        k = problem.T.shape[1]
+        # optimal intercept c*(B) = tbar - zbar'B; exactly zero for a streamed problem,
+        # whose shifts are the Moments' means (it holds no rows)
+        k = moments.n_targets
+        if problem.Z is None:
+            self.zbar, self.tbar = np.zeros(moments.n_features), np.zeros(k)
+        else:
+            w = problem.w
+            self.zbar = w @ problem.Z / w.sum()
+            self.tbar = w @ problem.T / w.sum()
         self.gap, self.objective = np.full(k, np.inf), np.full(k, np.inf)
         self.objectives = []  # the data-units objective after every epoch (mean over targets)
 
@@ -204,6 +208,42 @@ def fit_enet_iterative(
             (X_val - problem.x_shift) / problem.x_scale,
             (y_val - problem.y_shift) / problem.y_scale,
         )
+    return _train_certified(trainer, problem, moments, config, validation, solver, l1, l2,
+                            positive)  # fmt: skip
+
+
+def fit_enet_streamed(source, moments, *, alpha: float, l1_ratio: float, fit_intercept: bool,
+                      solver: str, config: TrainingConfig, positive: bool = False):  # fmt: skip
+    """The elastic net by proximal gradient (FISTA, ``solver="gd"``) on a chunked
+    source known by its Moments: the data term's gradient at every step comes from the
+    Moments (:class:`linreg.training.proximal.MomentsProximalGradient`), so no epoch
+    reads the rows; stopped by the same duality-gap certificate."""
+    from ..training.objective import MomentsObjective
+    from ..training.problem import curvature
+    from ..training.proximal import MomentsProximalGradient
+
+    if solver != "gd":
+        raise ValueError(
+            f"solver={solver!r} with an L1 penalty trains on rows in memory only; on a "
+            f"{type(source).__name__} use solver='gd' (FISTA on the Moments, no pass per "
+            "epoch) or the exact coordinate descent (solver='gram' or 'auto')"
+        )
+    if config.lr is not None and not (np.isfinite(config.lr) and config.lr > 0):
+        raise ValueError(f"lr must be positive (or None for automatic), got {config.lr!r}")
+    l1 = alpha * l1_ratio
+    l2 = alpha * (1.0 - l1_ratio)
+    c = curvature(moments, fit_intercept, 0.0)  # the data term alone
+    problem = StandardizedProblem(
+        None, None, None, c.x_shift, c.x_scale, c.y_shift, c.y_scale, c.penalty,
+        fit_intercept, c.lipschitz, c.strong_convexity, c.rank,
+    )  # fmt: skip
+    objective = MomentsObjective(moments, c, fit_intercept)
+    trainer = MomentsProximalGradient(problem, objective, config, l1, l2, positive=positive)
+    return _train_certified(trainer, problem, moments, config, None, solver, l1, l2, positive)
+
+
+def _train_certified(trainer, problem, moments, config, validation, solver, l1, l2, positive):
+    """Train to the duality-gap certificate; the :class:`ProximalFit` in data units."""
     certificate = DualityGapCertificate(problem, moments, l1, l2, config.tol, positive)
     name = f"solver={solver!r}"
     result = train(trainer, problem, config, validation, name, certificate)

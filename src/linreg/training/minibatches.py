@@ -48,8 +48,9 @@ class _PartitionArrays:
 def source_chunks(source, part: tuple[int, int] = (0, 1)):
     """Iterate the chunks ``(X (m, p), Y (m, k), w (m,) or None)`` of ``source`` (a
     :class:`linreg.sources.Scan`, a :class:`linreg.sources.dask.DaskSource`, a
-    :class:`linreg.split.PartSource` or an :class:`ArraySource`) in row order; ``part = (i, count)`` keeps chunks i, i +
-    count, ... only (a DataLoader worker's share)."""
+    :class:`linreg.split.PartSource` or an :class:`ArraySource`) in row order;
+    ``part = (i, count)`` keeps chunks i, i + count, ... only (a DataLoader worker's
+    share)."""
     from ..sources.dask import DaskSource
     from ..sources.scan import Scan
 

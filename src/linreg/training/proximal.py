@@ -110,11 +110,21 @@ class ProximalGradient:
         self.lam, self.pen = penalty_weights(problem, l1, l2)
         self.accelerate = accelerate
         self.positive = bool(positive)
-        k = problem.T.shape[1]
-        p = problem.Z.shape[1]
+        p, k = self._shape()
         self.lr = problem.auto_lr if config.lr is None else float(config.lr)
         self.B, self.c = np.zeros((p, k)), np.zeros(k)
         self._reset()
+
+    def _shape(self):
+        """``(p, k)``: features and targets."""
+        return self.problem.Z.shape[1], self.problem.T.shape[1]
+
+    def _smooth_gradient(self, ry):
+        """``(dJ/dB, -dJ/dc)`` of the data term at the point whose residual is ``ry``."""
+        p = self.problem
+        wr = p.w[:, None] * ry
+        n = p.n_samples
+        return -(p.Z.T @ wr) / n, wr.sum(axis=0) / n
 
     def _reset(self):
         """Forget the momentum; recompute the residual at the current iterate."""
@@ -146,12 +156,10 @@ class ProximalGradient:
         By = self.B + beta * (self.B - self.B_prev)
         cy = self.c + beta * (self.c - self.c_prev)
         ry = self.r + beta * (self.r - self.r_prev)
-        wr = p.w[:, None] * ry
-        n = p.n_samples
-        grad_b = -(p.Z.T @ wr) / n
+        grad_b, descent_c = self._smooth_gradient(ry)
         B_new = soft_threshold(By - self.lr * grad_b, self.lr * self.lam, self.positive)
         B_new /= 1.0 + self.lr * self.pen
-        c_new = cy + self.lr * wr.sum(axis=0) / n if p.fit_intercept else cy
+        c_new = cy + self.lr * descent_c if p.fit_intercept else cy
         r_new = self._residual(B_new, c_new)
         J_new = self._objective(r_new, B_new)
         if self.accelerate:
@@ -182,6 +190,35 @@ class ProximalGradient:
         self.B = np.array(coef, dtype=np.float64).T.copy()
         self.c = np.array(intercept, dtype=np.float64).copy()
         self._reset()
+
+
+class MomentsProximalGradient(ProximalGradient):
+    """:class:`ProximalGradient` on data known by its Moments (a streamed source): the
+    same iterates, the data term's gradient and value from
+    :class:`linreg.training.objective.MomentsObjective` instead of the rows (no pass
+    per epoch).  The "residual" it carries is the stacked ``[B; c]``: the residual is
+    affine in the parameters, so the momentum's combinations of residuals are those of
+    the parameters, and the gradient at the extrapolated point follows from them."""
+
+    def __init__(self, problem, objective, config, l1, l2=0.0, accelerate=True,
+                 positive=False):  # fmt: skip
+        self.objective = objective
+        super().__init__(problem, config, l1, l2, accelerate, positive)
+
+    def _shape(self):
+        return self.objective.zt.shape
+
+    def _residual(self, B, c):
+        return np.vstack([B, np.asarray(c, dtype=np.float64)[None, :]])
+
+    def _smooth_gradient(self, ry):
+        By, cy = ry[:-1], ry[-1]
+        grad_b = self.objective.gram @ By - self.objective.zt
+        return grad_b, -cy if self.problem.fit_intercept else np.zeros_like(cy)
+
+    def _mse(self, r):
+        c = r[-1] if self.problem.fit_intercept else np.zeros(r.shape[1])
+        return self.objective.mse(r[:-1].T, c)
 
 
 def proximal_torch_trainer(

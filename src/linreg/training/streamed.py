@@ -126,8 +126,9 @@ class StreamedGD:
                                           p.fit_intercept)  # fmt: skip
             else:
                 gb, gc = batch_gradient(Z, T, wz, self.B, self.c, p.penalty, p.fit_intercept)
-            self.B -= self.lr * gb
-            self.c -= self.lr * gc
+            step = self.lr * Z.shape[0] / self.batches.batch_size  # short last batch: its share
+            self.B -= step * gb
+            self.c -= step * gc
         self.epochs += 1
         return None
 
@@ -140,6 +141,16 @@ class StreamedGD:
 
 
 # ---------------------------------------------------------------------------- torch
+def _short_batch_share(model, rows: int, batch_size: int) -> None:
+    """Scale the gradients of an epoch's short last minibatch (``rows < batch_size``) by
+    ``rows / batch_size``: every row then weighs the same in the epoch's steps.  (At the
+    full step, the mean gradient of a few rows has a curvature far above L and can make
+    the variance-reduced epoch expand: a 2-row tail of 50 rows in batches of 16 did.)"""
+    if rows < batch_size:
+        for param in model.parameters():
+            param.grad *= rows / batch_size
+
+
 def _moments_loss(objective: MomentsObjective, weight, bias, torch):
     """J at ``(weight (k, p), bias (k,) or None)`` as a torch expression of the Moments
     (autograd gives ``G B - b + penalty B`` and ``c``)."""
@@ -217,6 +228,7 @@ class StreamedTorch:
             SCHEDULERS,
             LinearModel,
             PenalizedWeightedMSE,
+            automatic_lr,
             make_optimizer,
             make_scheduler,
             resolve_device,
@@ -242,7 +254,10 @@ class StreamedTorch:
         p, k = objective.zt.shape
         self.model = LinearModel(p, k, problem.fit_intercept, torch.float64, self.device)
         self.loss = PenalizedWeightedMSE(torch.as_tensor(problem.penalty, device=self.device))
-        self.optimizer = make_optimizer(list(self.model.parameters()), config, problem.auto_lr)
+        reduced = batches is not None and config.variance_reduction  # plain loop: 1/L
+        step = automatic_lr(problem.lipschitz, p, config.optimizer,
+                            batches.batch_size if reduced else None)  # fmt: skip
+        self.optimizer = make_optimizer(list(self.model.parameters()), config, step)
         steps = 1
         if batches is not None:
             from .minibatches import torch_dataset
@@ -300,6 +315,7 @@ class StreamedTorch:
                 lin.weight.grad += d_weight
                 if d_bias is not None:
                     lin.bias.grad += d_bias
+            _short_batch_share(self.model, Z.shape[0], self.batches.batch_size)
             self.optimizer.step()
 
     def _lbfgs_epoch(self):
