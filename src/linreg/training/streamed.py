@@ -26,6 +26,8 @@ Memory: the Moments, a chunk, the shuffle buffer and a minibatch.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .gd import batch_gradient, minibatch_lr, reduced_gradient
@@ -54,7 +56,8 @@ def fit_streamed(solver: str, source, moments, fit_intercept: bool, alpha,
         batches = Minibatches(source, batch, config.shuffle, config.random_state)
     standardize = _Standardizer(problem, n, moments.weight_sum)
     trainer = TRAINERS[solver](problem, objective, batches, standardize, config)
-    _ByteProgress.attach(trainer, source, config)
+    if _ByteProgress.attach(trainer, source, config):  # rich shows one live bar at a time
+        config = replace(config, progress=False)
     val = None
     if validation is not None:
         def val(coef, intercept):
@@ -367,14 +370,15 @@ class _ByteProgress:
     trainers' bar)."""
 
     @staticmethod
-    def attach(trainer, source, config: TrainingConfig) -> None:
+    def attach(trainer, source, config: TrainingConfig) -> bool:
+        """Start the bar when it is to be shown; whether it was."""
         import sys
 
         from ..sources.scan import Scan
 
         show = config.progress is True or (config.progress == "auto" and sys.stderr.isatty())
-        if not (show and isinstance(source, Scan) and trainer.batches is not None):
-            return
+        if not (show and isinstance(source, Scan) and getattr(trainer, "batches", None)):
+            return False
         from rich.progress import Progress
 
         bar = Progress(transient=True)
@@ -394,6 +398,7 @@ class _ByteProgress:
         source.progress = report
         trainer._progress = (bar, before)
         bar.start()
+        return True
 
     @staticmethod
     def detach(trainer, source) -> None:
