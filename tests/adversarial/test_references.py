@@ -326,3 +326,26 @@ def test_absorbed_reference_equals_pyfixest(Q, vcov, weights):
     got = [float(v) for v in absorbed.standard_errors(ref, kind)]
     np.testing.assert_allclose(got, fit.se().to_numpy(), rtol=1e-8)
     assert ref.n == fit._N
+
+
+@pytest.mark.parametrize("offset", [1.159e9, -3.7e11])
+def test_absorbed_large_offset_shift_rounding_leaves_no_constant(offset):
+    """A target with a large offset and a nearly exact fit (fuzz seed 441's shape): the
+    demeaned rows must be shifted by the same float the level sums were taken about,
+    or its rounding (eps times the offset) stays in every residual; the standard errors
+    equal the exact rational ones to 1e-8 (they were 7e-6 off)."""
+    import linreg
+
+    from . import absorbed
+
+    rng = np.random.default_rng(441)
+    n = 240
+    codes = rng.integers(0, 9, (n, 1))
+    X = rng.standard_normal((n, 3)) * [1.0, 3e5, 0.01]
+    w = rng.uniform(0.1, 2.0, n)
+    y = offset + X @ [2.0, 1e-4, 50.0] + 40 * codes[:, 0] + 2e-5 * rng.standard_normal(n)
+    ref = absorbed.solve_absorbed(X, y, codes, w)
+    want = np.array([float(v) for v in absorbed.standard_errors(ref, "nonrobust")])
+    model = linreg.LinearRegression().fit(X, y, sample_weight=w, absorb=codes)
+    got = model.summary(cov_type="nonrobust").bse
+    np.testing.assert_allclose(got, want, rtol=1e-8)

@@ -311,10 +311,16 @@ class _Rows:
         totals = totals.sum(axis=0)
         total = float(level_weight[0].sum())
         centre = totals / total if total > 0 else np.zeros(self.width)
+        # The rows will be shifted by the float ``pre + centre``; the sums must be of
+        # rows shifted by that same float, or its rounding (eps times an offset of
+        # 1e9: 1e-7) would be a constant left in every demeaned value.  Its difference
+        # with ``pre`` is exact when the offset dominates (Sterbenz).
+        shift = pre + centre
+        centre = shift - pre
         sums = self.split(out)
         for q, n_g in enumerate(level_weight):  # sums of the rows minus their means
             sums[q] -= n_g[:, None] * centre[None, :]
-        return pre + centre, sums
+        return shift, sums
 
     def demeaned(self, alpha, shift):
         """``(V, gradient, norms, original norms)``: the kept rows minus ``shift`` and
