@@ -328,12 +328,25 @@ def test_absorbed_reference_equals_pyfixest(Q, vcov, weights):
     assert ref.n == fit._N
 
 
+def test_absorbed_fuzz_seed_441_shift_rounding():
+    """Fuzz seed 441 (a target offset of 1.16e9, a nearly exact fit, weights): the rows
+    must be shifted by the same float the level sums were taken about, or its rounding
+    (eps times the offset) stays as a constant in every residual: the standard errors
+    were 7.4e-6 off the exact rational ones, silently."""
+    from . import runner
+
+    result = runner.run("absorbed", 441)
+    assert result.cls == "ok", result.repro()
+
+
 @pytest.mark.parametrize("offset", [1.159e9, -3.7e11])
-def test_absorbed_large_offset_shift_rounding_leaves_no_constant(offset):
-    """A target with a large offset and a nearly exact fit (fuzz seed 441's shape): the
-    demeaned rows must be shifted by the same float the level sums were taken about,
-    or its rounding (eps times the offset) stays in every residual; the standard errors
-    equal the exact rational ones to 1e-8 (they were 7e-6 off)."""
+def test_absorbed_large_offset_no_false_warning(offset):
+    """Columns of very different scales: the residuals' bound takes each column's
+    demeaning error times its own coefficient (it multiplied the largest error by the
+    norm of all coefficients: a false 5e-4 warning after 8 refinements); the standard
+    errors equal the exact rational ones to 1e-8 without a warning."""
+    import warnings
+
     import linreg
 
     from . import absorbed
@@ -346,6 +359,8 @@ def test_absorbed_large_offset_shift_rounding_leaves_no_constant(offset):
     y = offset + X @ [2.0, 1e-4, 50.0] + 40 * codes[:, 0] + 2e-5 * rng.standard_normal(n)
     ref = absorbed.solve_absorbed(X, y, codes, w)
     want = np.array([float(v) for v in absorbed.standard_errors(ref, "nonrobust")])
-    model = linreg.LinearRegression().fit(X, y, sample_weight=w, absorb=codes)
-    got = model.summary(cov_type="nonrobust").bse
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", linreg.AccuracyWarning)
+        model = linreg.LinearRegression().fit(X, y, sample_weight=w, absorb=codes)
+        got = model.summary(cov_type="nonrobust").bse
     np.testing.assert_allclose(got, want, rtol=1e-8)

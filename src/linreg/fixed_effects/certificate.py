@@ -131,7 +131,7 @@ def residual_bound(cross, coef, live, x_error, y_error) -> float:
     from the demeaning errors: first order, unlike the coefficients'.
 
     With ``r = y~ - A~ b`` and the computed ``r_k = y_k - A_k b_k``, to first order
-    ``||r_k - r|| <= ||e|| + ||E||_F ||b||``; relative to ``||r_k||`` (or to 1e-8 of the
+    ``||r_k - r|| <= ||e|| + sum_j ||E_j|| |b_j|``; relative to ``||r_k||`` (or to 1e-8 of the
     demeaned target's norm when the fit is exact: its residuals are rounding).
 
     Parameters
@@ -145,14 +145,16 @@ def residual_bound(cross, coef, live, x_error, y_error) -> float:
         Bounds on the W-norms of the demeaning errors.
     """
     p = live.shape[0]
-    E = float(np.sqrt(np.sum(np.asarray(x_error) ** 2)))
+    x_error = np.asarray(x_error, dtype=np.float64)
     worst = 0.0
     for j, (b, e) in enumerate(zip(np.atleast_2d(coef), np.atleast_1d(y_error))):
         yy = float(cross[p + j, p + j])
         rhs = cross[:p, p + j][live]
         rss = max(yy - float(b @ rhs), 0.0)
         scale = max(np.sqrt(rss), 1e-8 * np.sqrt(max(yy, 0.0)))
-        error = float(e) + E * float(np.linalg.norm(b))
+        # ||E b|| <= sum_j ||E_j|| |b_j| (column by column: a large error in a column
+        # of small coefficient is not multiplied by another column's large coefficient)
+        error = float(e) + float(x_error @ np.abs(b))
         if error == 0.0:
             continue
         worst = max(worst, error / scale if scale > 0 else np.inf)
