@@ -442,27 +442,45 @@ def test_shuffle_buffer_mixes_locally(tmp_path):
 
 # ---------------------------------------------------------------------------- torch DataLoader
 def _loader_ids(loader):
-    ids = [Z[:, 0].numpy() for Z, T, w in loader]
-    for Z, T, w in loader:  # aligned rows
+    """The ids of one epoch of ``loader`` (each row aligned with its y and w)."""
+    ids = []
+    for Z, T, w in loader:
         np.testing.assert_array_equal(T[:, 0].numpy(), 2 * Z[:, 0].numpy() + 1)
         np.testing.assert_array_equal(w.numpy(), Z[:, 0].numpy() % 7 + 1)
+        ids.append(Z[:, 0].numpy())
     return np.concatenate(ids)
 
 
-@pytest.mark.parametrize("num_workers", [0, 2])
-def test_torch_dataset_composes_with_a_dataloader(tmp_path, num_workers):
+@pytest.mark.parametrize(("num_workers", "persistent"), [(0, False), (2, False), (2, True)])
+def test_torch_dataset_composes_with_a_dataloader(tmp_path, num_workers, persistent):
+    """Every row exactly once per epoch across the workers; each epoch its own draws
+    (the epoch number is shared with the workers: each epoch's fresh worker copies
+    used to restart it at 0 and repeat the first epoch's order); the same seed, the
+    same epochs."""
     from linreg.training.minibatches import torch_dataset
 
     n = 900
     source = _id_source(tmp_path, n, chunk=100)
-    batches = Minibatches(source, 32, shuffle=True, seed=1)
-    batches.capacity = 128
-    dataset = torch_dataset(batches, lambda X, Y, w: (X, Y, w), torch.float64)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=num_workers)
-    for _ in range(2):  # two epochs: every row exactly once in each
-        ids = _loader_ids(loader)
+
+    def epochs(count=3):
+        batches = Minibatches(source, 32, shuffle=True, seed=1)
+        batches.capacity = 128
+        dataset = torch_dataset(batches, lambda X, Y, w: (X, Y, w), torch.float64)
+        loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=num_workers,
+                                             persistent_workers=persistent)  # fmt: skip
+        orders = [_loader_ids(loader) for _ in range(count)]
+        assert dataset.epochs == count
+        return orders
+
+    orders = epochs()
+    for ids in orders:
         assert len(ids) == n
         np.testing.assert_array_equal(np.sort(ids), np.arange(n))
+    assert not np.array_equal(orders[0], orders[1])
+    assert not np.array_equal(orders[1], orders[2])
+    again = epochs()
+    for first, second in zip(orders, again):
+        np.testing.assert_array_equal(first, second)
 
 
 # ---------------------------------------------------------------------------- Dask

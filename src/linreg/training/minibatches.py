@@ -185,7 +185,11 @@ def torch_dataset(batches: Minibatches, standardize, dtype, device="cpu"):
     weights) of ``batches.batch_size`` rows, ``standardize(X, Y, w) -> (Z, T, w)``
     applied in NumPy.  Use it with ``DataLoader(dataset, batch_size=None)``; with
     ``num_workers > 0`` each worker reads the source and keeps every ``num_workers``-th
-    chunk (the minibatches then interleave the workers' shares).
+    chunk (the minibatches then interleave the workers' shares).  The epoch number that
+    seeds the draws lives in shared memory (``epochs``): a DataLoader's workers are
+    copies of the dataset made anew each epoch, so a plain attribute would restart at 0
+    in each epoch's workers and repeat the first epoch's draws.  It advances when an
+    iteration ends (or is abandoned), in the main process or in worker 0.
     """
     import torch
     from torch.utils.data import IterableDataset, get_worker_info
@@ -193,7 +197,12 @@ def torch_dataset(batches: Minibatches, standardize, dtype, device="cpu"):
     class StreamedMinibatches(IterableDataset):
         def __init__(self):
             super().__init__()
-            self.epochs = 0
+            self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
+
+        @property
+        def epochs(self) -> int:
+            """Iterations (epochs) begun and ended so far."""
+            return int(self._epoch[0])
 
         def __iter__(self):
             info = get_worker_info()
@@ -202,10 +211,14 @@ def torch_dataset(batches: Minibatches, standardize, dtype, device="cpu"):
                 share = (info.id, info.num_workers)
                 source = Minibatches(batches.source, batches.batch_size, batches.shuffle,
                                      batches.seed + info.id, share)  # fmt: skip
-            index, self.epochs = self.epochs, self.epochs + 1
-            for X, Y, w in source.epoch(index):
-                Z, T, wz = standardize(X, Y, w)
-                as_tensor = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-                yield as_tensor(Z), as_tensor(T), None if wz is None else as_tensor(wz)
+            index = int(self._epoch[0])
+            try:
+                for X, Y, w in source.epoch(index):
+                    Z, T, wz = standardize(X, Y, w)
+                    as_tensor = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+                    yield as_tensor(Z), as_tensor(T), None if wz is None else as_tensor(wz)
+            finally:
+                if info is None or info.id == 0:
+                    self._epoch[0] = index + 1
 
     return StreamedMinibatches()
