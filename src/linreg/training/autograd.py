@@ -34,6 +34,20 @@ from .torch_module import resolve_device, torch_dtype
 NAME = "autograd"
 
 
+def check_config(config: TrainingConfig) -> None:
+    """What the autograd loop takes: plain full-batch steps (ValueError otherwise)."""
+    if config.optimizer not in ("sgd", "gd"):
+        raise ValueError(
+            f"solver='autograd' is plain gradient descent; optimizer={config.optimizer!r} "
+            "needs solver='torch'"
+        )
+    if config.batch_size is not None or config.lr_scheduler is not None:
+        raise ValueError(
+            "solver='autograd' is full-batch gradient descent with a constant step; "
+            "batch_size and lr_scheduler need solver='torch'"
+        )
+
+
 class AutogradTrainer:
     """Full-batch gradient descent with autograd-computed gradients.
 
@@ -46,16 +60,7 @@ class AutogradTrainer:
     """
 
     def __init__(self, problem: StandardizedProblem, config: TrainingConfig):
-        if config.optimizer not in ("sgd", "gd"):
-            raise ValueError(
-                f"solver='autograd' is plain gradient descent; optimizer={config.optimizer!r} "
-                "needs solver='torch'"
-            )
-        if config.batch_size is not None or config.lr_scheduler is not None:
-            raise ValueError(
-                "solver='autograd' is full-batch gradient descent with a constant step; "
-                "batch_size and lr_scheduler need solver='torch'"
-            )
+        check_config(config)
         self.problem = problem
         self.device = resolve_device(config.device)
         dtype = torch_dtype(problem.Z)

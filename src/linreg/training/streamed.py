@@ -177,16 +177,9 @@ class StreamedAutograd:
     def __init__(self, problem, objective, batches, standardize, config: TrainingConfig):
         import torch
 
-        if config.optimizer not in ("sgd", "gd"):
-            raise ValueError(
-                f"solver='autograd' is plain gradient descent; optimizer={config.optimizer!r} "
-                "needs solver='torch'"
-            )
-        if config.batch_size is not None or config.lr_scheduler is not None:
-            raise ValueError(
-                "solver='autograd' is full-batch gradient descent with a constant step; "
-                "batch_size and lr_scheduler need solver='torch'"
-            )
+        from .autograd import check_config
+
+        check_config(config)
         self.torch, self.objective, self.problem = torch, objective, problem
         p, k = objective.zt.shape
         self.W = torch.zeros((k, p), dtype=torch.float64, requires_grad=True)
@@ -227,30 +220,16 @@ class StreamedTorch:
         import torch
 
         from .torch_module import (
-            OPTIMIZERS,
-            SCHEDULERS,
             LinearModel,
             PenalizedWeightedMSE,
             automatic_lr,
+            check_config,
             make_optimizer,
             make_scheduler,
             resolve_device,
-        )  # fmt: skip
+        )
 
-        if config.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer must be one of {OPTIMIZERS} for solver='torch', "
-                f"got {config.optimizer!r}"
-            )
-        if config.lr_scheduler not in SCHEDULERS:
-            raise ValueError(
-                f"lr_scheduler must be one of {SCHEDULERS}, got {config.lr_scheduler!r}"
-            )
-        if batches is not None and config.optimizer == "lbfgs":
-            raise ValueError(
-                "optimizer='lbfgs' is a full-batch method (its line search needs the "
-                "same function at every evaluation); use batch_size=None"
-            )
+        check_config(config, standardize.rows)
         self.torch, self.problem, self.objective = torch, problem, objective
         self.batches, self.config = batches, config
         self.device = resolve_device(config.device)

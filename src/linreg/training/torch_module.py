@@ -78,6 +78,27 @@ MOMENTUM = 0.9
 LBFGS_MAX_ITER = 20
 
 
+def check_config(config: TrainingConfig, n_rows: int):
+    """The minibatch size torch trains with on ``n_rows`` rows (None: full batch), after
+    checking the optimizer, the scheduler and their combination (ValueError)."""
+    if config.optimizer not in OPTIMIZERS:
+        raise ValueError(
+            f"optimizer must be one of {OPTIMIZERS} for solver='torch', got {config.optimizer!r}"
+        )
+    if config.lr_scheduler not in SCHEDULERS:
+        raise ValueError(f"lr_scheduler must be one of {SCHEDULERS}, got {config.lr_scheduler!r}")
+    batch = config.batch_size
+    if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch!r}")
+    batch = None if batch is None or batch >= n_rows else int(batch)
+    if batch is not None and config.optimizer == "lbfgs":
+        raise ValueError(
+            "optimizer='lbfgs' is a full-batch method (its line search needs the "
+            "same function at every evaluation); use batch_size=None"
+        )
+    return batch
+
+
 def resolve_device(name) -> torch.device:
     """``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``."""
     if isinstance(name, torch.device):
@@ -151,25 +172,7 @@ class TorchTrainer:
     """
 
     def __init__(self, problem: StandardizedProblem, config: TrainingConfig):
-        if config.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer must be one of {OPTIMIZERS} for solver='torch', "
-                f"got {config.optimizer!r}"
-            )
-        if config.lr_scheduler not in SCHEDULERS:
-            raise ValueError(
-                f"lr_scheduler must be one of {SCHEDULERS}, got {config.lr_scheduler!r}"
-            )
-        n = problem.n_samples
-        batch = config.batch_size
-        if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
-            raise ValueError(f"batch_size must be a positive integer or None, got {batch!r}")
-        self.batch_size = None if batch is None or batch >= n else int(batch)
-        if self.batch_size is not None and config.optimizer == "lbfgs":
-            raise ValueError(
-                "optimizer='lbfgs' is a full-batch method (its line search needs the "
-                "same function at every evaluation); use batch_size=None"
-            )
+        self.batch_size = check_config(config, problem.n_samples)
         self.problem = problem
         self.config = config
         self.device = resolve_device(config.device)
@@ -179,7 +182,7 @@ class TorchTrainer:
         self.T = as_tensor(problem.T)
         unit = bool(np.all(np.asarray(problem.w) == 1))
         self.w = None if unit else as_tensor(problem.w)
-        self.n = n
+        self.n = problem.n_samples
         p, k = problem.Z.shape[1], problem.T.shape[1]
         self.model = LinearModel(p, k, problem.fit_intercept, dtype, self.device)
         self.objective = PenalizedWeightedMSE(as_tensor(problem.penalty))
@@ -303,7 +306,8 @@ class TorchTrainer:
                 lin.weight.grad += d_weight
                 if d_bias is not None:
                     lin.bias.grad += d_bias
-            if len(idx) < self.batch_size:  # short last batch: a step of its rows' share
+            if reduce and len(idx) < self.batch_size:  # short last batch: its rows' share
+                # (the plain loop steps as the tutorials' DataLoader loop does)
                 for param in self.model.parameters():
                     param.grad *= len(idx) / self.batch_size
             self.optimizer.step()
