@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import linreg
@@ -175,6 +175,8 @@ TRAINER_SETTINGS = [
     {"solver": "torch", "optimizer": "sgd", "batch": True},
     {"solver": "torch", "optimizer": "sgd"},
     {"solver": "torch", "optimizer": "momentum"},
+    {"solver": "torch", "optimizer": "momentum", "batch": True},
+    {"solver": "torch", "optimizer": "nesterov", "batch": True, "variance_reduction": False},
     {"solver": "torch", "optimizer": "adam", "batch": True},
     {"solver": "torch", "optimizer": "lbfgs"},
 ]
@@ -235,6 +237,7 @@ def test_certified_bound_holds_on_a_scan(case, tmp_path_factory):
     distance, floor, rounding = _distance(model, X, Y, w, case["fit_intercept"], case["alpha"])
     solution = model.solution_
     assert _within(distance, solution.error_estimate, floor, rounding), (distance, floor)
+    event(f"status {solution.status}")
     if solution.status == "ok":
         assert solution.error_estimate <= case["tol"]
     history = model.history_["error_bound"]
@@ -532,6 +535,28 @@ def test_validation_scan_loss_is_the_mse_of_predict(solver, tmp_path):
     assert len(model.history_["val_loss"]) == model.n_iter_ == 5
     np.testing.assert_allclose(model.history_["val_loss"][-1], expected, rtol=1e-10)
     np.testing.assert_allclose(np.mean((Yv - model.predict(Xv)) ** 2), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("solver", "optimizer"), [("gd", "sgd"), ("torch", "adam")])
+def test_early_stopping_on_a_validation_scan_restores_the_best_epoch(solver, optimizer,
+                                                                     tmp_path):  # fmt: skip
+    """The returned model's validation MSE (numpy) is the least of ``val_loss``, and the
+    bound recomputed for the restored parameters holds."""
+    X, Y, w = _data(1000, 3, seed=9, scales=[1, 5, 0.2], offsets=[3, 0, 1])
+    Xv, Yv, _ = _data(300, 3, seed=10, scales=[1, 5, 0.2], offsets=[3, 0, 1], weights=None)
+    train = _write(_frame(X, Y, w), tmp_path, name="train")
+    valid = _write(_frame(Xv, Yv), tmp_path, name="valid")
+    model = LinearRegression(solver=solver, optimizer=optimizer, batch_size=50,
+                             early_stopping=True, n_iter_no_change=3, random_state=0,
+                             variance_reduction=False, tol=1e-12, max_iter=200,
+                             progress=False)  # fmt: skip
+    _fit(model, _scan(train, weighted=True), validation_data=_scan(valid))
+    assert model.solution_.diagnostics["stopped"] == "early_stopping"
+    coef, intercept = _user(model, 3)
+    val = np.mean((Yv - Xv @ coef.T - intercept) ** 2)
+    np.testing.assert_allclose(min(model.history_["val_loss"]), val, rtol=1e-10)
+    distance, floor, rounding = _distance(model, X, Y, w, True, 0.0)
+    assert _within(distance, model.solution_.error_estimate, floor, rounding)
 
 
 # ---------------------------------------------------------------------------- errors

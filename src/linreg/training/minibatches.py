@@ -13,10 +13,13 @@ The streamed trainers (:mod:`.streamed`) read their data as the sources hand it 
 the next rows; with ``shuffle`` the rows pass through a buffer of
 ``max(SHUFFLE_ROWS, 8 batch_size)`` rows from which each minibatch is drawn at random
 without replacement (the buffer refills from the stream; what is left at the end of
-the epoch is drawn in a random order), as ``tf.data``'s shuffle buffer does: a row can
-move forward or backward by about the buffer's size, so files sorted by some column
-are mixed locally, not globally.  The draws come from ``numpy.random.default_rng((seed,
-epoch))``: the same seed gives the same minibatches, epoch by epoch.
+the epoch is drawn in a random order), as ``tf.data``'s shuffle buffer does: a row
+comes out at most the buffer's size plus a chunk before its place in the file, and
+typically about the buffer's size after it (each draw keeps a row in the buffer with
+probability ``1 - batch_size / capacity``, so a few stay much longer), so files sorted
+by some column are mixed locally, not globally.  The draws come from
+``numpy.random.default_rng((seed, epoch))``: the same seed gives the same minibatches,
+epoch by epoch.
 
 Memory: the chunk being read, the buffer and one minibatch, never the data.
 :func:`torch_dataset` wraps the minibatches as a ``torch.utils.data.IterableDataset``
