@@ -272,11 +272,11 @@ def test_trainers_reach_tol_and_the_bound_holds(trainer, tmp_path):
     [
         {"solver": "gd", "batch_size": 64},
         {"solver": "gd", "batch_size": 64, "shuffle": False},
-        {"solver": "torch", "optimizer": "adam", "batch_size": 100},
+        {"solver": "torch", "optimizer": "sgd", "batch_size": 100},
         {"solver": "torch", "optimizer": "lbfgs"},
         {"solver": "autograd"},
     ],
-    ids=["gd-shuffled", "gd-in-order", "torch-adam", "torch-lbfgs", "autograd"],
+    ids=["gd-shuffled", "gd-in-order", "torch-sgd", "torch-lbfgs", "autograd"],
 )
 def test_streamed_equals_in_memory_within_their_bounds(options, tmp_path):
     X, Y, w = _data(800, 3, seed=5, k=2, scales=[0.01, 1.0, 100.0], weights="zeros")
@@ -517,6 +517,35 @@ def test_dask_equals_the_scan_fit(options, tmp_path):
     if not options.get("shuffle", True):  # same rows in the same order: the same minibatches
         assert scanned.n_iter_ == distributed.n_iter_
         np.testing.assert_allclose(scanned.coef_, distributed.coef_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["gd", "torch"])
+def test_dask_weighted_with_a_dask_validation_pair(solver):
+    """Weights with zeros from a Dask column, validation as a Dask (X, y) pair, and Dask
+    arrays: the bound holds and reaches tol; ``val_loss`` is numpy's MSE."""
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    da = pytest.importorskip("dask.array")
+    X, Y, w = _data(1200, 3, seed=8, scales=[1, 10, 0.1], offsets=[1, 0, -2], weights="zeros")
+    Xv, Yv, _ = _data(300, 3, seed=10, scales=[1, 10, 0.1], offsets=[1, 0, -2], weights=None)
+    features = ["x0", "x1", "x2"]
+    valid = _frame(Xv, Yv)
+    with dask.config.set(scheduler="sync"):
+        ddf = dd.from_pandas(_frame(X, Y, w), npartitions=4)
+        pair = (dd.from_pandas(valid[features], npartitions=2),
+                dd.from_pandas(valid["y0"], npartitions=2))  # fmt: skip
+        frame = LinearRegression(solver=solver, batch_size=64, random_state=0, progress=False)
+        _fit(frame, ddf[features], ddf["y0"], sample_weight=ddf["w"], validation_data=pair)
+        arrays = LinearRegression(solver=solver, batch_size=64, random_state=0, progress=False)
+        _fit(arrays, da.from_array(X, chunks=(300, 3)), da.from_array(Y[:, 0], chunks=300),
+             sample_weight=da.from_array(w, chunks=300))  # fmt: skip
+    for model in (frame, arrays):
+        assert model.solution_.status == "ok" and model.solution_.error_estimate <= 1e-9
+        distance, floor, rounding = _distance(model, X, Y, w, True, 0.0)
+        assert _within(distance, model.solution_.error_estimate, floor, rounding)
+    coef, intercept = _user(frame, 3)
+    expected = np.mean((Yv - Xv @ coef.T - intercept) ** 2)
+    np.testing.assert_allclose(frame.history_["val_loss"][-1], expected, rtol=1e-10)
 
 
 # ---------------------------------------------------------------------------- validation
