@@ -111,8 +111,8 @@ def test_misaligned_partitions(client, data):
     ddf = dd.from_pandas(pd.DataFrame(X), npartitions=4)
     with pytest.raises(ValueError, match="X has 4 partitions but y has 3"):
         LinearRegression().fit(ddf, dd.from_pandas(pd.Series(y), npartitions=3))
-    with pytest.raises(ValueError, match="solver='torch' does not stream"):
-        LinearRegression(solver="torch").fit(da.from_array(X), da.from_array(y))
+    with pytest.raises(ValueError, match="X has 4 partitions but y has 3"):
+        LinearRegression(solver="torch").fit(ddf, dd.from_pandas(pd.Series(y), npartitions=3))
 
 
 def test_local_scheduler_without_cluster(data):

@@ -271,8 +271,8 @@ def test_fit_arguments(files):
         LinearRegression().fit(src, np.zeros(N))
     with pytest.raises(ValueError, match="weights='column'"):
         LinearRegression().fit(src, sample_weight=np.ones(N))
-    with pytest.raises(ValueError, match="solver='gd' does not stream"):
-        LinearRegression(solver="gd").fit(src)
+    with pytest.raises(ValueError, match="optimizer='lbfgs' is a full-batch method"):
+        LinearRegression(solver="torch", optimizer="lbfgs", batch_size=10).fit(src)
     with pytest.raises(ValueError, match="needs X in memory"):
         LinearRegression(solver="qr").fit(src)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):

@@ -536,17 +536,10 @@ class ExactLinearModel(LinearModel):
             return self._fit_streamed(source, dtype, validation_data)
         if validation_data is not None:
             raise ValueError("validation_data applies to the iterative solvers only")
-        for attr in (
-            "feature_names_in_", "_training", "_source", "_stored_summaries", "_sparse_fit"
-        ):
-            self.__dict__.pop(attr, None)
-        moments = source.moments()
+        moments = self._source_moments(source)
         alpha = self._penalty(moments.n_targets)
         intercept = self._fits_intercept()
         problem = SourceProblem(None, None, None, intercept, alpha, moments, source=source)
-        self.n_features_in_ = moments.n_features
-        if source.feature_names is not None:
-            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
         underdetermined = moments.n_samples - int(intercept) < moments.n_features
         if underdetermined and alpha.max() == 0 and not self._positive():
             warnings.warn(
@@ -565,6 +558,19 @@ class ExactLinearModel(LinearModel):
         self._set_solution(solution, source.y_was_1d, dtype)
         return self
 
+    def _source_moments(self, source):
+        """The Moments of a chunked source (one pass), after dropping the previous fit's
+        per-source state; sets ``n_features_in_`` and ``feature_names_in_``."""
+        for attr in (
+            "feature_names_in_", "_training", "_source", "_stored_summaries", "_sparse_fit"
+        ):
+            self.__dict__.pop(attr, None)
+        moments = source.moments()
+        self.n_features_in_ = moments.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        return moments
+
     def _fit_streamed(self, source, dtype, validation_data):
         """Train an iterative solver on a chunked source (:mod:`linreg.training.streamed`):
         one pass for the Moments, then the epochs (passes of minibatches, or steps on
@@ -574,16 +580,9 @@ class ExactLinearModel(LinearModel):
 
         if self.lr is not None and not self.lr > 0:
             raise ValueError(f"lr must be positive (or None for automatic), got {self.lr!r}")
-        for attr in (
-            "feature_names_in_", "_training", "_source", "_stored_summaries", "_sparse_fit"
-        ):
-            self.__dict__.pop(attr, None)
-        moments = source.moments()
+        moments = self._source_moments(source)
         alpha = self._penalty(moments.n_targets)
         intercept = self._fits_intercept()
-        self.n_features_in_ = moments.n_features
-        if source.feature_names is not None:
-            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
         validation = self._validation_moments(validation_data, moments)
         config = self._training_config(np.float64)
         solution = fit_streamed(self.solver, source, moments, intercept, alpha, config,
