@@ -271,20 +271,22 @@ def standardized(X, y):
 
 
 def tutorial_child(args, epochs):
-    """nn.Linear + Adam(lr=1e-3), minibatches of ``args.batch`` rows, ``epochs`` epochs;
-    the coefficients (user units) after every epoch."""
+    """nn.Linear + Adam(lr=1e-3), shuffled minibatches of ``args.batch`` rows, ``epochs``
+    epochs; the coefficients (user units) after every epoch."""
     import torch
 
     X, y = data.load(args.dir)
     Z, t, (xm, xs, ym, ys) = standardized(X, y)
     del X, y
     torch.manual_seed(0)
-    dataset = torch.utils.data.TensorDataset(torch.from_numpy(Z), torch.from_numpy(t)[:, None])
-    sampler = torch.utils.data.BatchSampler(
-        torch.utils.data.RandomSampler(dataset, generator=torch.Generator().manual_seed(0)),
-        args.batch, drop_last=False,
-    )  # fmt: skip
-    loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=sampler)
+    rng = np.random.default_rng(0)
+    # each epoch the rows in a new random order (NumPy's take into one buffer: torch's
+    # row gather of 4096 random rows costs ~10x the step here), read in slices of
+    # ``batch`` rows by a DataLoader, as DataLoader(shuffle=True) hands them out
+    Zp, tp = np.empty_like(Z), np.empty((t.shape[0], 1), dtype=np.float32)
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(Zp), torch.from_numpy(tp))
+    slices = [slice(i, i + args.batch) for i in range(0, Z.shape[0], args.batch)]
+    loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=slices)
     net = torch.nn.Linear(Z.shape[1], 1)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = torch.nn.MSELoss()
@@ -292,6 +294,9 @@ def tutorial_child(args, epochs):
 
     def train():
         for _ in range(epochs):
+            order = rng.permutation(Z.shape[0])
+            np.take(Z, order, axis=0, out=Zp)
+            np.take(t, order, out=tp[:, 0])
             for zb, tb in loader:
                 opt.zero_grad()
                 loss_fn(net(zb), tb).backward()
@@ -329,7 +334,7 @@ def child(name, args):
     warnings.simplefilter("ignore")
     import linreg  # noqa: F401
 
-    import_mb = rss_mb()
+    import_mb, load = rss_mb(), os.getloadavg()[0]
     try:
         if name.startswith("dask"):
             result = dask_child(name, args)
@@ -345,6 +350,7 @@ def child(name, args):
         print("RESULT " + json.dumps({"name": name, "error": _failed(err)}))
         return
     result.update(name=name, import_mb=import_mb, ready_mb=READY_MB[0], peak_mb=hwm_mb())
+    result.update(load=load)
     with open(os.path.join(args.dir, f"{name}.pkl"), "wb") as f:
         pickle.dump(result, f)
     print("RESULT " + json.dumps({"name": name, "saved": True}))
@@ -373,9 +379,18 @@ def run_child(name, args, epochs=None):
             if "error" in head:
                 return head
             with open(os.path.join(args.dir, f"{name}.pkl"), "rb") as f:
-                return {**pickle.load(f), "load": load}
+                return {"load": load, **pickle.load(f)}
     tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
     return {"name": name, "error": f"failed: {tail[:200]}"}
+
+
+def saved(args, name):
+    """The result of run ``name`` saved in ``args.dir`` by an earlier invocation, or None."""
+    path = os.path.join(args.dir, f"{name}.pkl")
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as f:
+        return pickle.load(f)
 
 
 class Distance:
@@ -488,7 +503,7 @@ def print_notes(by, dist, ref, args):
             f"{r['ready_mb']:.0f} MB",
             f"CPU {r['cpu']:.1f} s",
         ]
-        bits.append(f"load average at start {r['load']:.1f}")
+        bits.append(f"load average at start {fmt(r.get('load'), '.1f')}")
         if "partitions" in r:
             workers = ", ".join(f"{w:.0f}" for w in r["workers_mb"])
             bits.append(
@@ -576,11 +591,15 @@ def run(args):
     for name in args.only:
         epochs = None
         if name in ("torch_tutorial", "sgd_regressor"):
-            adam = by.get("stream_adam", {})
+            adam = by.get("stream_adam") or saved(args, "stream_adam") or {}
             epochs = adam.get("epochs") or args.max_iter
         by[name] = run_child(name, args, epochs)
         status = by[name].get("error", f"{by[name].get('seconds', 0):.1f} s")
         print(f"# {name}: {status}", flush=True)
+    if args.with_saved:
+        found = {n: saved(args, n) for n in NAMES if n not in by}
+        by.update({n: r for n, r in found.items() if r is not None})
+        by = {n: by[n] for n in NAMES if n in by}
     stats = by.get("sklearn", {}).get("stats")
     ref = (by["exact"]["coef"], by["exact"]["intercept"]) if "coef" in by.get("exact", {}) else None
     dist = Distance(stats) if stats is not None else None
@@ -603,6 +622,12 @@ def parse(argv=None):
     ap.add_argument("--dir", default=None, help="folder for the data files (kept)")
     ap.add_argument("--quick", action="store_true", help="200,000 rows")
     ap.add_argument("--only", default=",".join(NAMES), help="comma-separated runs")
+    ap.add_argument(
+        "--with-saved",
+        action="store_true",
+        help="report also the runs not in --only saved in --dir by an earlier invocation "
+        "(--only= --with-saved: the report of the saved runs)",
+    )
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--epochs", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
