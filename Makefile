@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_lasso_iterative.py
 	$(PY) benchmarks/bench_ridge_cv.py
 	$(PY) benchmarks/bench_stream.py
+	$(PY) benchmarks/bench_stream_train.py
 	$(PY) benchmarks/bench_cluster.py
 	$(PY) benchmarks/bench_fe.py
 	$(PY) benchmarks/bench_positive.py
