@@ -429,6 +429,25 @@ def test_shuffle_buffer_emits_every_row_once_per_epoch(tmp_path, n, chunk, batch
     np.testing.assert_array_equal(_check_rows(in_order.epoch(3), n, batch_size), np.arange(n))
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_minibatches_of_dask_partitions_hold_every_row_once(shuffle):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    from linreg.sources.dask import DaskSource
+
+    n = 700
+    ids = np.arange(n, dtype=float)
+    df = pd.DataFrame({"x0": ids, "x1": -ids, "y0": 2 * ids + 1, "w": ids % 7 + 1})
+    with dask.config.set(scheduler="sync"):
+        ddf = dd.from_pandas(df, npartitions=5)
+        source = DaskSource(ddf[["x0", "x1"]], ddf["y0"], ddf["w"])
+        batches = Minibatches(source, 48, shuffle=shuffle, seed=3)
+        batches.capacity = 150
+        for epoch in range(2):
+            order = _check_rows(batches.epoch(epoch), n, 48)
+            assert np.array_equal(order, ids) != shuffle
+
+
 def test_shuffle_buffer_mixes_locally(tmp_path):
     """No row comes out earlier than the buffer's size plus a chunk before its place (it
     cannot be drawn before it is read); rows do move both ways."""
