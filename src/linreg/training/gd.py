@@ -129,8 +129,9 @@ class GradientDescent:
             else:
                 gb, gc = batch_gradient(Zb, p.T[idx], wb, self.B, self.c, p.penalty,
                                         p.fit_intercept)  # fmt: skip
-            self.B -= self.lr * gb
-            self.c -= self.lr * gc
+            step = self.lr * len(idx) / self.batch_size  # short last batch: its rows' share
+            self.B -= step * gb
+            self.c -= step * gc
 
     def parameters(self):
         return self.B.T.copy(), self.c.copy()
