@@ -118,12 +118,7 @@ def warn_near_exact_fit(model) -> None:
     worst = 0.0
     for j, b in enumerate(np.atleast_2d(np.asarray(solution.coef, dtype=np.float64))):
         yy = float(cross[p + j, p + j])
-        rhs = cross[:p, p + j][live]
-        # yy - b'rhs cancels when the fit is nearly exact: what is left beyond its
-        # rounding (eps times its terms' magnitudes, per product and per row summed)
-        # is a lower bound on the residual sum of squares
-        rounding = 4 * (live.sum() + 2) * EPS * (abs(yy) + float(np.abs(b[live]) @ np.abs(rhs)))
-        rss = yy - float(b[live] @ rhs) - rounding
+        rss = yy - float(b[live] @ cross[:p, p + j][live])
         fitted = top * error * float(np.linalg.norm(b[live] * scale[live]))
         # forming r = y - sum_j x_j b_j rounds each term: eps times their magnitudes
         fitted += 4 * EPS * float(np.sum(np.abs(b[live]) * scale[live]))
