@@ -682,3 +682,26 @@ def test_cli_fit_streams_with_the_iterative_solvers(options, tmp_path, capsys):
     exact = np.linalg.lstsq(np.column_stack([np.ones(len(X)), X]), Y[:, 0], rcond=None)[0]
     found = [report["intercept"], report["coef"]["x0"], report["coef"]["x1"]]
     np.testing.assert_allclose(found, exact, rtol=1e-7)
+
+
+def test_streamed_minibatches_default_epoch_cap(tmp_path, monkeypatch):
+    """Minibatch training on a source stops at STREAMED_MAX_EPOCHS passes by default (a
+    problem that cannot certify, a constant column: mu = 0), with the warning naming
+    the bound; an explicit max_iter wins."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from linreg.models import base
+
+    monkeypatch.setattr(base, "STREAMED_MAX_EPOCHS", 3)
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.standard_normal(200), np.ones(200)])
+    y = X[:, 0] + rng.standard_normal(200)
+    path = _write(_frame(X, y[:, None]), tmp_path)
+    model = LinearRegression(solver="gd", batch_size=32, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        model.fit(_scan(path))
+    assert model.n_iter_ == 3
+    model = LinearRegression(solver="gd", batch_size=32, random_state=0, max_iter=5)
+    with pytest.warns(ConvergenceWarning, match="max_iter=5"):
+        model.fit(_scan(path))
+    assert model.n_iter_ == 5

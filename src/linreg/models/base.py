@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Set
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -69,6 +70,10 @@ class RegistryNames(Set):
     def __len__(self) -> int:
         return len(self._names())
 
+
+#: The default epoch cap of minibatch training on a chunked source (each epoch is a
+#: pass over the files or partitions; in memory and full batch it is 100,000).
+STREAMED_MAX_EPOCHS = 1_000
 
 #: The iterative trainers' options (linreg's own parameters), in scikit-learn's
 #: constraint objects; which values combine with which trainer is the trainer's check.
@@ -585,6 +590,8 @@ class ExactLinearModel(LinearModel):
         intercept = self._fits_intercept()
         validation = self._validation_moments(validation_data, moments)
         config = self._training_config(np.float64)
+        if self.max_iter is None and config.batch_size is not None:  # each epoch a pass
+            config = replace(config, max_iter=STREAMED_MAX_EPOCHS)
         solution = fit_streamed(self.solver, source, moments, intercept, alpha, config,
                                 validation)  # fmt: skip
         problem = SourceProblem(None, None, None, intercept, alpha, moments, source=source)

@@ -95,7 +95,8 @@ class Ridge(ExactLinearModel):
         Learning rate on the standardized problem; None picks ``1/L`` from the
         largest eigenvalue L of the Hessian (the safe step of gradient descent).
     max_iter : int or None
-        Epoch cap (default 100,000).
+        Epoch cap (default 100,000; 1,000 for minibatches read from a :func:`linreg.scan`
+        or Dask input, where each epoch is a pass over the data).
     tol : float or None
         Stop when the certified bound ``||grad|| / mu`` on the relative distance to the
         optimum is below ``tol`` (default 1e-9; 1e-5 when training in float32).

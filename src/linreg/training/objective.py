@@ -11,8 +11,10 @@ is an intercept, so that the columns of Z and T have weighted mean 0)::
 thus gives the exact gradient anywhere in O(p^2 k): the streamed trainers certify their
 distance to the optimum after every epoch with it, and take their full-batch steps on
 it, without reading the rows again.  Near the optimum ``G B - b`` cancels: its rounding
-is about ``eps (||G|| ||B|| + ||b||)``, so the certified bound bottoms out near
-``eps L / mu`` relative, far below any ``tol`` a trainer is given.
+is about ``eps (||G|| ||B|| + ||b||)``; :meth:`MomentsObjective.stats` adds a bound on
+it to the gradient's norm, so the certified bound stays a bound there and bottoms out
+near ``64 eps L / mu`` relative (a tol below that is not reached: training then stops
+at ``max_iter``, saying so).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 
 from ..moments import Moments
 from .problem import Curvature
+
+EPS = float(np.finfo(np.float64).eps)
 
 
 class MomentsObjective:
@@ -36,6 +40,7 @@ class MomentsObjective:
         self.tt = np.diag(cross[p:, p:]) / W / ys**2  # (k,)
         self.penalty = curvature.penalty
         self.fit_intercept = fit_intercept
+        self._gram_norm = None
 
     def mse(self, coef, intercept) -> np.ndarray:
         """The weighted mean squared residual per target (standardized units) at the
@@ -57,9 +62,22 @@ class MomentsObjective:
         return grad_b, grad_c
 
     def stats(self, coef, intercept):
-        """``(mse per target, ||grad J||)``: what the epoch loop asks of a trainer."""
+        """``(mse per target, ||grad J||)``: what the epoch loop asks of a trainer; the
+        norm includes a bound on its own rounding (:meth:`gradient_rounding`), so that
+        the certificate ``||grad J|| / mu`` stays a bound near the optimum too."""
         grad_b, grad_c = self.gradient(coef, intercept)
-        return self.mse(coef, intercept), float(np.sqrt(np.sum(grad_b**2) + np.sum(grad_c**2)))
+        norm = float(np.sqrt(np.sum(grad_b**2) + np.sum(grad_c**2)))
+        return self.mse(coef, intercept), norm + self.gradient_rounding(coef, intercept)
+
+    def gradient_rounding(self, coef, intercept) -> float:
+        """A bound on the rounding of :meth:`gradient`: ``G B - b`` cancels near the
+        optimum, each entry carrying about ``p eps`` times its terms' magnitudes (and the
+        Moments' own rounding, of the same order): ``64 eps (||G|| ||B|| + ||b||)``."""
+        if self._gram_norm is None:
+            self._gram_norm = float(np.linalg.norm(self.gram, 2)) if self.gram.size else 0.0
+        B = np.asarray(coef, dtype=np.float64)
+        size = self._gram_norm * float(np.linalg.norm(B)) + float(np.linalg.norm(self.zt))
+        return 64 * EPS * max(1, self.gram.shape[0]) ** 0.5 * size
 
 
 def user_units_mse(moments: Moments, coef, intercept) -> float:
