@@ -615,7 +615,10 @@ class ExactLinearModel(LinearModel):
             source = as_source(*validation_data)
             if source is None:
                 X_val, y_val = validation_data
-                X_val = validate_X(self, X_val, reset=False)
+                try:
+                    X_val = validate_X(self, X_val, reset=False)
+                except ValueError as err:
+                    raise ValueError(f"validation_data: {err}") from None
                 y_val = np.asarray(y_val, dtype=np.float64).reshape(X_val.shape[0], -1)
                 val = Moments.from_arrays(np.asarray(X_val, dtype=np.float64), y_val)
                 source = False
