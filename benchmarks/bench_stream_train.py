@@ -38,9 +38,10 @@ predict_scan, predict_out, predict_memory
     (the reference), ``model`` the ``exact`` fit (pickled).
 torch_tutorial
     The PyTorch tutorial loop in memory: standardized float32 X and y (NumPy mean and
-    standard deviation) in a ``TensorDataset``, a ``DataLoader`` drawing shuffled
-    minibatches of B rows (``BatchSampler(RandomSampler)``, seeded), ``nn.Linear`` +
-    ``Adam(lr=1e-3)`` + ``MSELoss``, for as many epochs as ``stream_adam`` took.
+    standard deviation) in a ``TensorDataset``, the rows put in a new random order each
+    epoch (seeded) and read by a ``DataLoader`` in slices of B rows (what
+    ``DataLoader(shuffle=True)`` hands out), ``nn.Linear`` + ``Adam(lr=1e-3)`` +
+    ``MSELoss``, for as many epochs as ``stream_adam`` took; its error after each epoch.
 sgd_regressor
     scikit-learn's ``make_pipeline(StandardScaler(), SGDRegressor(max_iter=epochs,
     tol=None, random_state=0))`` in memory, otherwise its defaults: as many epochs as
@@ -203,6 +204,7 @@ def dask_child(name, args):
     and the workers' peak RSS and CPU during the call."""
     import dask.dataframe as dd
     import distributed
+
     if name.endswith("adam"):
         import torch  # noqa: F401 -- imported before the timing
 
