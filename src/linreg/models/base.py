@@ -44,6 +44,7 @@ from ..solution import AccuracyWarning, IterationLimitWarning, RankDeficientWarn
 from ..solvers import LeastSquaresProblem, solve
 from ..solvers.certify import checked
 from ..training import TRAINERS, TrainingConfig, solve_iterative, standardize
+from ..training.problem import track_intercept
 
 
 class RegistryNames(Set):
@@ -671,7 +672,8 @@ class ExactLinearModel(LinearModel):
         work = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         config = self._training_config(work)
         moments = problem.get_moments()
-        sp = standardize(X, Y, w, self.fit_intercept, problem.alpha, moments, work)
+        sp = track_intercept(standardize(X, Y, w, self.fit_intercept, problem.alpha, moments,
+                                         work), moments)  # fmt: skip
         validation = self._standardized_validation(validation_data, sp)
         solution = solve_iterative(self.solver, sp, config, validation)
         # The trainers certify the slopes; the intercept, recovered from them, carries

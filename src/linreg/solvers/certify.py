@@ -90,6 +90,24 @@ def intercept_cancellation(problem: LeastSquaresProblem, solution: Solution) -> 
     return float(np.nanmax(np.where(terms > 0, ratio, 1.0), initial=1.0))
 
 
+def intercept_amplification(moments, coef, intercept) -> float:
+    """How many times :func:`intercept_error` exceeds the slopes' relative error (its
+    ``through`` term per unit of ``error_estimate``), worst over targets, for user-unit
+    ``coef`` (k, p) and ``intercept`` (k,) on data with these Moments: what an iterative
+    trainer must divide its tolerance by for the intercept to meet it too."""
+    p = moments.n_features
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    d = np.sqrt(np.maximum(np.diag(moments.cross)[:p], 0.0))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        beta = np.linalg.norm(coef * d, axis=1)
+        mean_over_d = np.where(d > 0, moments.x_mean / np.where(d > 0, d, 1.0), 0.0)
+        spread = np.sqrt(np.maximum(np.diag(moments.yty), 0.0) / moments.weight_sum)
+        scale = np.maximum(np.abs(np.atleast_1d(intercept)), np.nan_to_num(spread))
+        rel = beta * np.linalg.norm(mean_over_d) / scale
+    rel = np.where(np.isnan(rel), np.inf, rel)
+    return float(np.max(rel, initial=0.0))
+
+
 def intercept_error(problem: LeastSquaresProblem, solution: Solution) -> float:
     """Bound on the intercepts' error relative to :func:`intercept_scale`, worst over
     targets.

@@ -133,6 +133,15 @@ def _bound_at(trainer, problem: StandardizedProblem, certificate, coef, intercep
     return float(grad_norm / problem.strong_convexity / max(size, 1e-300))
 
 
+def _target(problem: StandardizedProblem, config: TrainingConfig, coef, intercept) -> float:
+    """The bound to reach: ``tol``, divided by the intercept's amplification of the
+    parameters' error when the problem tracks it (``problem.amplification``)."""
+    amplify = getattr(problem, "amplification", None)
+    if amplify is None:
+        return config.tol
+    return config.tol / max(1.0, float(amplify(coef, intercept)))
+
+
 def _validation_loss(validation, problem: StandardizedProblem, coef, intercept) -> float:
     """The validation MSE in the data's units: ``validation`` is ``(Z_val, T_val)`` in
     the standardized coordinates, or a callable of the standardized parameters (a
@@ -231,7 +240,8 @@ def train(
                         break
             if progress and epoch % 100 == 0:
                 progress[0].update(progress[1], completed=epoch)
-            if certified if certificate is not None else bound <= config.tol:
+            if certified if certificate is not None else bound <= _target(problem, config,
+                                                                          coef, intercept):
                 converged, stopped = True, "tol"
                 break
     finally:

@@ -44,6 +44,10 @@ class StandardizedProblem:
     lipschitz: float  # largest eigenvalue of J's Hessian
     strong_convexity: float  # smallest eigenvalue (0 when singular)
     rank: int  # numerical rank of the standardized Gram matrix
+    #: ``(coef, intercept) -> a``: the intercept in the data's units carries ``a`` times
+    #: the parameters' relative error (None: no intercept, or not tracked); training
+    #: stops once the bound is below ``tol / max(1, a)`` (see :func:`track_intercept`)
+    amplification: object = None
 
     @property
     def n_samples(self) -> int:
@@ -157,3 +161,19 @@ def standardize(X, Y, w, fit_intercept: bool, alpha, moments: Moments, dtype=np.
         c.strong_convexity,
         c.rank,
     )
+
+
+def track_intercept(problem: StandardizedProblem, moments: Moments) -> StandardizedProblem:
+    """Set ``problem.amplification`` (with an intercept): the factor by which the
+    intercept in the data's units amplifies the certified relative error of the
+    standardized parameters (:func:`linreg.solvers.certify.intercept_amplification`),
+    so that the trainers stop when the intercept meets ``tol`` as well."""
+    if problem.fit_intercept:
+        from ..solvers.certify import intercept_amplification
+
+        def amplification(coef, intercept):
+            user_coef, user_intercept = problem.to_user_units(coef, intercept)
+            return intercept_amplification(moments, user_coef, user_intercept)
+
+        problem.amplification = amplification
+    return problem

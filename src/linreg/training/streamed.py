@@ -34,7 +34,7 @@ from .gd import batch_gradient, minibatch_lr, reduced_gradient
 from .loop import TrainingConfig, train
 from .minibatches import Minibatches
 from .objective import MomentsObjective, user_units_mse
-from .problem import StandardizedProblem, curvature
+from .problem import StandardizedProblem, curvature, track_intercept
 
 
 def fit_streamed(solver: str, source, moments, fit_intercept: bool, alpha,
@@ -48,6 +48,7 @@ def fit_streamed(solver: str, source, moments, fit_intercept: bool, alpha,
         None, None, None, c.x_shift, c.x_scale, c.y_shift, c.y_scale, c.penalty,
         fit_intercept, c.lipschitz, c.strong_convexity, c.rank,
     )  # fmt: skip
+    track_intercept(problem, moments)
     objective = MomentsObjective(moments, c, fit_intercept)
     n = int(moments.n_samples)
     batch = config.batch_size
@@ -238,7 +239,7 @@ class StreamedTorch:
         self.loss = PenalizedWeightedMSE(torch.as_tensor(problem.penalty, device=self.device))
         reduced = batches is not None and config.variance_reduction  # plain loop: 1/L
         step = automatic_lr(problem.lipschitz, p, config.optimizer,
-                            batches.batch_size if reduced else None)  # fmt: skip
+                            batches.batch_size if reduced else None, standardize.rows)  # fmt: skip
         self.optimizer = make_optimizer(list(self.model.parameters()), config, step)
         steps = 1
         if batches is not None:
