@@ -268,13 +268,9 @@ class StreamedTorch:
         else:
             self._minibatch_epoch()
         stats = self.full_gradient()
-        if self.scheduler is not None:
-            if self.schedule_on == "loss":
-                self.scheduler.step(float(np.mean(stats[0])))
-            elif self.schedule_on == "grad":
-                self.scheduler.step(stats[1])
-            else:
-                self.scheduler.step()
+        from .torch_module import step_scheduler
+
+        step_scheduler(self.scheduler, self.schedule_on, stats)
         return None
 
     def _minibatch_epoch(self):

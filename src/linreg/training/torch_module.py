@@ -268,13 +268,7 @@ class TorchTrainer:
             # The exact full-batch loss and gradient at the parameters the epoch ended
             # on (for the scheduler, and handed to the loop's full_gradient() call).
             stats = self.full_gradient()
-        if self.scheduler is not None:
-            if self.schedule_on == "loss":
-                self.scheduler.step(float(np.mean(stats[0])))
-            elif self.schedule_on == "grad":
-                self.scheduler.step(stats[1])
-            else:
-                self.scheduler.step()
+        step_scheduler(self.scheduler, self.schedule_on, stats)
         if self._reuse_start:
             return stats  # at the parameters the epoch started from
         self._end_stats = stats
@@ -435,6 +429,20 @@ def make_scheduler(opt, config: TrainingConfig, steps_per_epoch: int = 1):
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.max_iter), None
     step = max(1, config.max_iter // 10)
     return torch.optim.lr_scheduler.StepLR(opt, step_size=step, gamma=0.5), None
+
+
+def step_scheduler(scheduler, schedule_on, stats) -> None:
+    """Step ``scheduler`` (None: nothing) on what it watches: the epoch's training loss
+    (``"loss"``), J's exact gradient norm (``"grad"``), or the epoch count (None);
+    ``stats = (mse per target, ||grad J||)`` at the epoch's end."""
+    if scheduler is None:
+        return
+    if schedule_on == "loss":
+        scheduler.step(float(np.mean(stats[0])))
+    elif schedule_on == "grad":
+        scheduler.step(stats[1])
+    else:
+        scheduler.step()
 
 
 def control_variate(Zb, Tb, wb, weight0, bias0, full, penalty):
