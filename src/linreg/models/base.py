@@ -482,7 +482,9 @@ class ExactLinearModel(LinearModel):
                 f"{self.moments_.n_targets}: every partial_fit call gives the same targets"
             )
         moments = chunk if first else self.moments_.merge(chunk)
-        rows = _PartialFitRows(getattr(self, "feature_names_in_", None), y_was_1d)
+        from ..training.partial import RowsNotKept
+
+        rows = RowsNotKept(getattr(self, "feature_names_in_", None), y_was_1d)
         return self._fit_source(MomentsSource(moments, rows), dtype)
 
     def _set_solution(self, solution, y_was_1d, dtype=np.float64, history=None):
@@ -937,26 +939,6 @@ def _refuse_with_absorbed(model, what: str) -> None:
             f"{what} is not available for a model with absorbed effects "
             f"({', '.join(absorbed.names)}): the effects' own estimation error is not in "
             "the demeaned fit it would be computed from"
-        )
-
-
-class _PartialFitRows:
-    """What ``partial_fit`` knows of the rows behind its Moments (the ``like`` of its
-    :class:`~linreg.cross_validation.MomentsSource`): their names and the shape of y,
-    not the rows, so a second pass refuses saying what it needs."""
-
-    weighted = False
-
-    def __init__(self, feature_names, y_was_1d: bool):
-        self.feature_names = None if feature_names is None else list(feature_names)
-        self.y_was_1d = bool(y_was_1d)
-
-    def reduce(self, func):
-        raise ValueError(
-            "this model was fitted by partial_fit, which keeps the Moments of the rows "
-            "seen, not the rows; summary() and prediction intervals need a pass over "
-            "them: pass X=, y= (and sample_weight=) of all the rows seen to summary(), "
-            "or fit(X, y) on them"
         )
 
 

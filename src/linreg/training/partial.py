@@ -557,7 +557,8 @@ def _write(model, state: PartialState, seen: Moments, check: Certificate, config
 class RowsNotKept:
     """What ``partial_fit`` knows of the rows behind its Moments (the ``like`` of its
     :class:`~linreg.cross_validation.MomentsSource`): their names and the shape of y,
-    not the rows, so a second pass (``summary()``) refuses saying what it needs."""
+    not the rows, so a second pass (``summary()``) refuses saying what it needs (the
+    exact and the iterative ``partial_fit`` share it)."""
 
     weighted = False
 
@@ -567,7 +568,7 @@ class RowsNotKept:
 
     def reduce(self, func):
         raise ValueError(
-            "this model was trained by partial_fit, which keeps the Moments of the rows "
+            "this model was fitted by partial_fit, which keeps the Moments of the rows "
             "seen, not the rows; summary() and prediction intervals need a pass over "
             "them: pass X=, y= (and sample_weight=) of all the rows seen to summary(), "
             "or fit(X, y) on them"
