@@ -46,6 +46,12 @@ sgd_regressor
     scikit-learn's ``make_pipeline(StandardScaler(), SGDRegressor(max_iter=epochs,
     tol=None, random_state=0))`` in memory, otherwise its defaults: as many epochs as
     ``stream_adam`` took.
+floor
+    What ``stream_adam``'s process holds before it reads a row: ``import linreg``, a
+    scan opened (pyarrow, and scikit-learn with what it imports: pandas, scipy), ``import
+    torch`` and one step of ``torch.optim.Adam`` on ``nn.Linear`` (its first step
+    imports ``torch._dynamo`` and sympy).  ``stream_adam``'s peak less this is what its
+    data path (reading, shuffle buffer, minibatches, Moments) adds.
 
 Figures
 -------
@@ -101,6 +107,7 @@ NAMES = {
     "predict_memory": "predict(X) in memory",
     "torch_tutorial": "PyTorch tutorial loop (memory, float32)",
     "sgd_regressor": "scikit-learn SGDRegressor (memory)",
+    "floor": "no data: linreg, a scan, torch and one torch.optim.Adam step",
 }
 #: The pickled exact fit the prediction runs use.
 MODEL = "exact_model.pkl"
@@ -232,6 +239,24 @@ def dask_child(name, args):
         cluster.close()
 
 
+def floor_child(args):
+    """The ``floor`` run (see the module): no data read."""
+    import torch
+
+    import linreg
+
+    linreg.scan(parquet(args), "y")
+
+    def step():
+        net = torch.nn.Linear(args.cols, 1, dtype=torch.float64)
+        opt = torch.optim.Adam(net.parameters())
+        net(torch.zeros(1, args.cols, dtype=torch.float64)).sum().backward()
+        opt.step()
+
+    _, seconds, cpu, _ = timed(step)
+    return {"seconds": seconds, "cpu": cpu}
+
+
 # -------------------------------------------------------------------- child: predict
 
 
@@ -346,6 +371,8 @@ def child(name, args):
             result = tutorial_child(args, args.epochs)
         elif name == "sgd_regressor":
             result = sgd_child(args, args.epochs)
+        elif name == "floor":
+            result = floor_child(args)
         else:
             result = fit_child(name, args)
     except Exception as err:  # noqa: BLE001 -- reported as the run's figure
@@ -543,6 +570,13 @@ def trainer_verdicts(by, dist, ref, tol):
                 f"{kind} streamed peak RSS {s['peak_mb']:.0f} MB < {RSS_BAR_MB:.0f}: "
                 + _verdict(s["peak_mb"] < RSS_BAR_MB)
             )
+            floor = by.get("floor")
+            if kind == "adam" and floor and "error" not in floor:
+                out.append(
+                    f"adam streamed: {floor['peak_mb']:.0f} MB held with no data (floor run: "
+                    f"imports and one torch.optim step), {s['peak_mb'] - floor['peak_mb']:.0f} "
+                    "MB added by the data path"
+                )
             if m and "error" not in m:
                 agree = dist(m["coef"], m["intercept"], s["coef"], s["intercept"])
                 out.append(

@@ -312,21 +312,45 @@ def iter_batches(src, columns, sep=None, *, rows=BATCH_ROWS, block_size=CSV_BLOC
         if c not in names:
             raise unknown_column(src, c, names)
     if src.kind == "parquet":
-        yield from _parquet_batches(src, columns, rows, parquet_buffer)
+        yield from _parquet_batches(src, columns, rows, parquet_buffer, threads)
     else:
         yield from _csv_batches(src, columns, names, block_size, threads)
 
 
-def _parquet_batches(src, columns, rows, buffer):
+def release_unused_memory() -> None:
+    """Return the memory pyarrow's allocator holds but no longer uses to the system (its
+    default pool caches freed pages, which count in the process's resident set)."""
+    import sys
+
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+
+
+def _parquet_batches(src, columns, rows, buffer, threads=False):
+    """Record batches of at most ``rows`` rows, row group by row group.
+
+    A batch never straddles two row groups (pyarrow would copy both groups' pieces into
+    a new buffer), and each group is cut into equal batches (a 65,536-row group read 10,000
+    rows at a time gives 7 batches of 9,363 rows, not six and a 3,536-row tail).  pyarrow
+    decodes a batch's columns on its thread pool only with ``threads``: the scan's reader
+    thread already overlaps decoding with the caller, and the pool's per-thread heaps
+    cost memory (2M x 101 in batches of 10,000 rows: 20 MB more peak RSS, no faster).
+    """
     import pyarrow.parquet as pq
 
     kw = {"buffer_size": buffer, "pre_buffer": False} if buffer else {}
     pf = pq.ParquetFile(src.path, **kw)
     size, n = os.path.getsize(src.path), max(pf.metadata.num_rows, 1)
     row = 0
-    for batch in pf.iter_batches(batch_size=rows, columns=list(columns)):
-        yield Batch(row, batch, int(size * (row + batch.num_rows) / n))
-        row += batch.num_rows
+    for group in range(pf.metadata.num_row_groups):
+        group_rows = pf.metadata.row_group(group).num_rows
+        if group_rows == 0:
+            continue
+        pieces = -(-group_rows // rows)
+        for batch in pf.iter_batches(batch_size=-(-group_rows // pieces), row_groups=[group],
+                                     columns=list(columns), use_threads=threads):  # fmt: skip
+            yield Batch(row, batch, int(size * (row + batch.num_rows) / n))
+            row += batch.num_rows
 
 
 def _csv_batches(src, columns, names, block_size, threads):

@@ -35,8 +35,9 @@ class DualityGapCertificate:
     ``delta^2 / 2`` for an intercept ``delta`` away from its optimum given ``b`` (exact:
     the data term is quadratic in the intercept with unit curvature), and the KKT
     violation (``delta`` included).  Converged, per target: ``gap <= tol * F`` (or at
-    its rounding floor) and KKT violation ``<= max(1e-8 alpha, 1e3 eps max||x_j|| ||y||/W)``,
-    the same rule as coordinate descent.  Returns ``(max relative gap, converged)``.
+    its rounding floor, that of the gradient ``g`` included) and KKT violation
+    ``<= max(1e-8 alpha, 1e3 eps max||x_j|| ||y||/W)``, the same rule as coordinate
+    descent.  Returns ``(max relative gap, converged)``.
     """
 
     what = "relative duality gap"
@@ -52,6 +53,7 @@ class DualityGapCertificate:
         self.l1, self.l2, self.tol = float(l1), float(l2), float(tol)
         self.positive = bool(positive)
         diag = np.diag(self.data.G)
+        self._abs_gram = np.abs(self.data.G)
         self.gscale = np.sqrt(max(np.max(diag, initial=0.0), 0.0) * np.maximum(self.data.c, 0.0))
         # weighted means of the standardized columns (zero up to rounding), for the
         # optimal intercept c*(B) = tbar - zbar'B; exactly zero for a streamed problem,
@@ -85,6 +87,10 @@ class DualityGapCertificate:
             gap_t, primal, _, floor = K.duality_gap(b, g, rr, self.l1, self.l2, self.positive)
             excess = 0.5 * delta[t] ** 2
             gap[t], obj[t] = gap_t + excess, primal + excess
+            # g = q - G b carries rounding of about eps (|q| + |G| |b|) per entry, which
+            # w'g (so the gap) carries times |b|: large for an uncentred G (no intercept,
+            # columns far from 0), where the kernel's floor, given g, does not see it
+            floor += 2.0 * K.EPS * (np.abs(b) @ (np.abs(d.q[:, t]) + self._abs_gram @ np.abs(b)))
             small = gap[t] <= self.tol * obj[t] or gap[t] <= floor
             kkt = max(K.kkt_violation(b, g, self.l1, self.l2, self.positive), abs(delta[t]))
             ok[t] = small and kkt <= max(kkt_tol, 1e3 * K.EPS * self.gscale[t])

@@ -14,7 +14,7 @@ the next rows; with ``shuffle`` the rows pass through a buffer of
 ``max(SHUFFLE_ROWS, 8 batch_size)`` rows from which each minibatch is drawn at random
 without replacement (the buffer refills from the stream; what is left at the end of
 the epoch is drawn in a random order), as ``tf.data``'s shuffle buffer does: a row
-comes out at most the buffer's size plus a chunk before its place in the file, and
+comes out at most the buffer's size before its place in the file, and
 typically about the buffer's size after it (each draw keeps a row in the buffer with
 probability ``1 - batch_size / capacity``, so a few stay much longer), so files sorted
 by some column are mixed locally, not globally.  The draws come from
@@ -53,13 +53,15 @@ def source_chunks(source, part: tuple[int, int] = (0, 1)):
     :class:`linreg.sources.Scan`, a :class:`linreg.sources.dask.DaskSource`, a
     :class:`linreg.split.PartSource` or an :class:`ArraySource`) in row order;
     ``part = (i, count)`` keeps chunks i, i + count, ... only (a DataLoader worker's
-    share)."""
+    share).  A scan's chunks come as ``(x_columns, y_columns, w)``: lists of its batch's
+    1-D columns (no batch-sized block of their own: the buffers copy from them)."""
     from ..sources.dask import DaskSource
     from ..sources.scan import Scan
 
     i, count = part
     if isinstance(source, Scan):
-        chunks = ((X, Y.reshape(Y.shape[0], -1), w) for X, Y, w in source)
+        p = source.n_features
+        chunks = ((cols[:p], cols[p:], w) for cols, w in source.column_batches())
     elif isinstance(source, DaskSource):
         chunks = source.ordered_map(_PartitionArrays(), window=DASK_WINDOW)
     elif hasattr(source, "batches"):  # linreg.split.PartSource: one part of a scan's rows
@@ -115,69 +117,101 @@ class Minibatches:
         return _shuffled(chunks, self.batch_size, self.capacity, rng)
 
 
-def _stack(X, Y, w):
-    """``[X, Y, w]`` as one float64 block (w a column of ones when None)."""
-    m = X.shape[0]
-    out = np.empty((m, X.shape[1] + Y.shape[1] + 1))
-    out[:, : X.shape[1]] = X
-    out[:, X.shape[1] : -1] = Y
-    out[:, -1] = 1.0 if w is None else w
-    return out
+class _RowBuffer:
+    """Rows ``[X, Y, w]`` in a row-major float64 array (``w`` 1 when unweighted), from
+    which minibatches are gathered (one row gather; a scan's columns are written in
+    column by column: no chunk-sized block is made)."""
+
+    def __init__(self, rows: int, chunk):
+        x, y, _ = chunk
+        self.p, self.k = _width(x), _width(y)
+        self.data = np.empty((rows, self.p + self.k + 1))
+        self.count, self.weighted = 0, False
+
+    @property
+    def free(self) -> int:
+        return self.data.shape[0] - self.count
+
+    def append(self, chunk, start: int, take: int) -> None:
+        """Copy rows ``start ... start + take`` of ``chunk`` after the rows held."""
+        X, Y, w = chunk
+        at = slice(self.count, self.count + take)
+        rows = slice(start, start + take)
+        for offset, part in ((0, X), (self.p, Y)):
+            if isinstance(part, list):  # a scan's columns
+                for j, col in enumerate(part):
+                    self.data[at, offset + j] = col[rows]
+            else:
+                self.data[at, offset : offset + part.shape[1]] = part[rows]
+        self.weighted = self.weighted or w is not None
+        self.data[at, -1] = 1.0 if w is None else w[rows]
+        self.count += take
+
+    def split(self, block):
+        return block[:, : self.p], block[:, self.p : -1], (block[:, -1] if self.weighted else None)
 
 
-def _split(block, p: int, weighted: bool):
-    return block[:, :p], block[:, p:-1], (block[:, -1] if weighted else None)
+def _width(part) -> int:
+    return len(part) if isinstance(part, list) else part.shape[1]
+
+
+def _rows_of(chunk) -> int:
+    X = chunk[0]
+    if isinstance(X, list):
+        return len(X[0]) if X else len(chunk[1][0])
+    return X.shape[0]
 
 
 def _in_order(chunks, batch_size: int):
     """Consecutive rows, ``batch_size`` at a time, across chunk boundaries."""
-    carry, p, weighted = None, None, False
-    for X, Y, w in chunks:
-        p, weighted = X.shape[1], weighted or w is not None
-        block = _stack(X, Y, w)
-        if carry is not None and carry.shape[0]:
-            block = np.concatenate([carry, block])
-        full = block.shape[0] - block.shape[0] % batch_size
-        for start in range(0, full, batch_size):
-            yield _split(block[start : start + batch_size], p, weighted)
-        carry = block[full:].copy()
-    if carry is not None and carry.shape[0]:
-        yield _split(carry, p, weighted)
+    buffer = None
+    for chunk in chunks:
+        if buffer is None:
+            buffer = _RowBuffer(batch_size, chunk)
+        start, m = 0, _rows_of(chunk)
+        while start < m:
+            take = min(m - start, buffer.free)
+            buffer.append(chunk, start, take)
+            start += take
+            if buffer.free == 0:
+                yield buffer.split(buffer.data[:batch_size].copy())
+                buffer.count = 0
+    if buffer is not None and buffer.count:
+        yield buffer.split(buffer.data[: buffer.count].copy())
 
 
 def _shuffled(chunks, batch_size: int, capacity: int, rng):
     """Minibatches drawn at random from a buffer of ``capacity`` rows (see the module)."""
-    buffer, count, p, weighted = None, 0, None, False
-    for X, Y, w in chunks:
-        p, weighted = X.shape[1], weighted or w is not None
-        block = _stack(X, Y, w)
+    buffer = None
+    for chunk in chunks:
         if buffer is None:
-            buffer = np.empty((capacity + block.shape[0], block.shape[1]))
-        start = 0
-        while start < block.shape[0]:
-            take = min(block.shape[0] - start, buffer.shape[0] - count)
-            buffer[count : count + take] = block[start : start + take]
-            count, start = count + take, start + take
-            while count >= capacity:
-                rows, count = _draw(buffer, count, batch_size, rng)
-                yield _split(rows, p, weighted)
+            buffer = _RowBuffer(capacity, chunk)
+        start, m = 0, _rows_of(chunk)
+        while start < m:
+            take = min(m - start, buffer.free)
+            buffer.append(chunk, start, take)
+            start += take
+            if buffer.free == 0:
+                yield buffer.split(_draw(buffer, batch_size, rng))
     if buffer is None:
         return
-    order = rng.permutation(count)
-    for start in range(0, count, batch_size):
-        yield _split(buffer[order[start : start + batch_size]], p, weighted)
+    order = rng.permutation(buffer.count)
+    for start in range(0, buffer.count, batch_size):
+        yield buffer.split(buffer.data[order[start : start + batch_size]])
 
 
-def _draw(buffer, count: int, batch_size: int, rng):
-    """Take ``batch_size`` random rows out of ``buffer[:count]``: returns them and the
-    new count; the rows left are moved to the front (the tail fills the holes)."""
+def _draw(buffer: _RowBuffer, batch_size: int, rng) -> np.ndarray:
+    """Take ``batch_size`` random rows out of the buffer: returns them; the rows left
+    are moved to the front (the tail fills the holes)."""
+    count = buffer.count
     chosen = rng.choice(count, size=batch_size, replace=False)
-    rows = buffer[chosen]
+    rows = buffer.data[chosen]
     cut = count - batch_size
     holes = chosen[chosen < cut]
     tail = np.setdiff1d(np.arange(cut, count), chosen, assume_unique=True)
-    buffer[holes] = buffer[tail]
-    return rows, cut
+    buffer.data[holes] = buffer.data[tail]
+    buffer.count = cut
+    return rows
 
 
 # ---------------------------------------------------------------------------- torch
