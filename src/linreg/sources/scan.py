@@ -2,9 +2,11 @@
 
 Files are read with pyarrow in record batches (``ParquetFile.iter_batches`` with a small
 read buffer, ``pyarrow.csv.open_csv``'s streaming reader), so memory stays bounded by a
-few batches whatever the file size.  A reader thread decodes and converts the next
-batch (pyarrow and NumPy release the GIL) while the calling thread multiplies the
-current one, so the fit costs about what reading the file to NumPy costs.
+few batches whatever the file size (Parquet row group by row group, in equal batches
+that never straddle two groups; pyarrow's freed pages are handed back after each pass).
+A reader thread decodes and converts the next batch (pyarrow and NumPy release the GIL)
+while the calling thread multiplies the current one, so the fit costs about what reading
+the file to NumPy costs.
 """
 
 from __future__ import annotations
