@@ -198,3 +198,55 @@ def test_parquet_rows_and_types(tmp_path):
     assert np.array_equal(in_memory(path, ["i", "b", "d"]), want, equal_nan=True)
     assert np.array_equal(read_all(path, ["i", "b", "d"], rows=2), want, equal_nan=True)
     assert tables.source(path).where(4) == "row 5"
+
+
+# ------------------------------------------------------------- Parquet batches by row group
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    groups=st.lists(st.integers(0, 40), min_size=1, max_size=12),
+    rows=st.integers(1, 30),
+)
+def test_parquet_batches_follow_the_row_groups(tmp_path_factory, groups, rows):
+    """Every row once, in file order, in batches of at most ``rows`` rows; a row group of
+    at least ``rows`` rows is cut into equal batches of its own; smaller consecutive
+    groups are read whole, together (pyarrow's own writer, groups of any sizes)."""
+    total = sum(groups)
+    if total == 0:
+        return
+    path = tmp_path_factory.mktemp("rg") / "d.parquet"
+    values = np.arange(total, dtype=np.float64)
+    with pq.ParquetWriter(path, pa.schema([("x", pa.float64())])) as writer:
+        start = 0
+        for size in groups:
+            writer.write_table(
+                pa.table({"x": values[start : start + size]}), row_group_size=max(size, 1)
+            )
+            start += size
+    starts = np.cumsum([0] + [g for g in groups if g])  # first row of each non-empty group
+    got, first_rows = [], []
+    for batch in tables.iter_batches(tables.as_source(path), ["x"], rows=rows):
+        part = batch.data.column("x").to_numpy()
+        assert 0 < len(part) <= rows
+        assert batch.first_row == len(np.concatenate(got)) if got else batch.first_row == 0
+        got.append(part)
+        first_rows.append(batch.first_row)
+    np.testing.assert_array_equal(np.concatenate(got), values)
+    ends = set(starts.tolist())
+    sizes = [g for g in groups if g]
+    for first, part in zip(first_rows, got):
+        last = first + len(part)
+        # the group holding the batch's first row
+        g = int(np.searchsorted(starts, first, side="right")) - 1
+        if sizes[g] >= rows:  # inside one big group, an equal share of it
+            assert last <= starts[g] + sizes[g]
+            pieces = -(-sizes[g] // rows)
+            assert len(part) in (
+                -(-sizes[g] // pieces),
+                sizes[g] - (pieces - 1) * -(-sizes[g] // pieces),
+            )
+        else:  # whole small groups
+            assert first in ends and last in ends
