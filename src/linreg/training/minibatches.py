@@ -162,42 +162,42 @@ def _rows_of(chunk) -> int:
     return X.shape[0]
 
 
-def _in_order(chunks, batch_size: int):
-    """Consecutive rows, ``batch_size`` at a time, across chunk boundaries."""
+def _filled(chunks, rows: int):
+    """Copy the chunks' rows, in order, into a :class:`_RowBuffer` of ``rows`` rows:
+    yield ``(buffer, True)`` each time it is full (the caller takes rows out, lowering
+    ``buffer.count``), and ``(buffer, False)`` once at the end (nothing without rows)."""
     buffer = None
     for chunk in chunks:
         if buffer is None:
-            buffer = _RowBuffer(batch_size, chunk)
+            buffer = _RowBuffer(rows, chunk)
         start, m = 0, _rows_of(chunk)
         while start < m:
             take = min(m - start, buffer.free)
             buffer.append(chunk, start, take)
             start += take
             if buffer.free == 0:
-                yield buffer.split(buffer.data[:batch_size].copy())
-                buffer.count = 0
-    if buffer is not None and buffer.count:
-        yield buffer.split(buffer.data[: buffer.count].copy())
+                yield buffer, True
+    if buffer is not None:
+        yield buffer, False
+
+
+def _in_order(chunks, batch_size: int):
+    """Consecutive rows, ``batch_size`` at a time, across chunk boundaries."""
+    for buffer, _ in _filled(chunks, batch_size):
+        if buffer.count:
+            yield buffer.split(buffer.data[: buffer.count].copy())
+            buffer.count = 0
 
 
 def _shuffled(chunks, batch_size: int, capacity: int, rng):
     """Minibatches drawn at random from a buffer of ``capacity`` rows (see the module)."""
-    buffer = None
-    for chunk in chunks:
-        if buffer is None:
-            buffer = _RowBuffer(capacity, chunk)
-        start, m = 0, _rows_of(chunk)
-        while start < m:
-            take = min(m - start, buffer.free)
-            buffer.append(chunk, start, take)
-            start += take
-            if buffer.free == 0:
-                yield buffer.split(_draw(buffer, batch_size, rng))
-    if buffer is None:
-        return
-    order = rng.permutation(buffer.count)
-    for start in range(0, buffer.count, batch_size):
-        yield buffer.split(buffer.data[order[start : start + batch_size]])
+    for buffer, full in _filled(chunks, capacity):
+        if full:
+            yield buffer.split(_draw(buffer, batch_size, rng))
+            continue
+        order = rng.permutation(buffer.count)
+        for start in range(0, buffer.count, batch_size):
+            yield buffer.split(buffer.data[order[start : start + batch_size]])
 
 
 def _draw(buffer: _RowBuffer, batch_size: int, rng) -> np.ndarray:
