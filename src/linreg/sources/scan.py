@@ -365,7 +365,7 @@ class Scan(ChunkSource):
                     pass
             thread.join()
             # pyarrow's allocator keeps the pass's freed pages (2M x 101 from Parquet:
-            # 53 MB) and the next pass would be added on top: hand them back
+            # 55 MB) and the next pass would be added on top: hand them back
             tables.release_unused_memory()
 
     def _report(self, nbytes: int) -> None:
