@@ -122,6 +122,66 @@ def _progress(config: TrainingConfig, name: str):
     return bar, task
 
 
+def _gradient_after(trainer, stats, previous, coef, intercept):
+    """``(mse, ||grad J||, step)`` after an epoch: the gradient at the new parameters
+    (step 0), or, when ``run_epoch`` reported ``stats``, the gradient at the parameters
+    it started from (``previous``) and the distance moved since."""
+    if stats is None:
+        mse, grad_norm = trainer.full_gradient()
+        return mse, grad_norm, 0.0
+    mse, grad_norm = stats
+    step = np.sqrt(np.sum((coef - previous[0]) ** 2) + np.sum((intercept - previous[1]) ** 2))
+    return mse, grad_norm, step
+
+
+def _check_divergence(trainer, problem: StandardizedProblem, name: str, epoch: int, coef,
+                      intercept, mse, start: float) -> None:  # fmt: skip
+    """DivergenceError when the parameters are not finite or the loss grew
+    :data:`DIVERGENCE_FACTOR` times over its starting value ``start``."""
+    loss = float(np.mean(mse))
+    finite = np.isfinite(coef).all() and np.isfinite(intercept).all()
+    if finite and np.isfinite(loss) and loss <= DIVERGENCE_FACTOR * max(start, 1e-300):
+        return
+    raise DivergenceError(
+        f"{name} diverged at epoch {epoch} with lr={trainer.lr:.4g}: the training "
+        f"loss grew from {start:.3g} to {loss:.3g} (standardized units). The "
+        f"largest stable step of plain gradient descent on this problem is "
+        f"{problem.largest_stable_lr:.4g}; use lr={problem.auto_lr:.4g}, or "
+        "lr=None to choose it automatically."
+    )
+
+
+def _epoch_bound(problem: StandardizedProblem, config: TrainingConfig, certificate, coef,
+                 intercept, grad_norm, step, previous_bound: float):  # fmt: skip
+    """``(bound, certified)`` after an epoch: the ``certificate``'s measure and verdict,
+    else ``(||grad J|| / mu + step) / ||theta||`` against :func:`_target` (the previous
+    bound, infinite at first, when J is not strongly convex: it never certifies)."""
+    if certificate is not None:
+        bound, certified = certificate(coef, intercept)
+        return bound, bool(certified)
+    bound = previous_bound
+    if problem.strong_convexity > 0:
+        size = np.sqrt(np.sum(coef**2) + np.sum(intercept**2))
+        bound = (grad_norm / problem.strong_convexity + step) / max(size, 1e-300)
+    return bound, bool(bound <= _target(problem, config, coef, intercept))
+
+
+class _EarlyStopping:
+    """The best validation loss so far, its parameters, and the epochs since."""
+
+    def __init__(self, patience: int):
+        self.best, self.params, self.stale, self.patience = np.inf, None, 0, int(patience)
+
+    def should_stop(self, val: float, coef, intercept) -> bool:
+        """Record an epoch's validation loss; whether ``patience`` epochs have passed
+        without improvement."""
+        if val < self.best * (1 - 1e-12):
+            self.best, self.params, self.stale = val, (coef.copy(), intercept.copy()), 0
+        else:
+            self.stale += 1
+        return self.stale >= self.patience
+
+
 def _bound_at(trainer, problem: StandardizedProblem, certificate, coef, intercept) -> float:
     """The bound of :func:`train` at the trainer's current parameters (no step term)."""
     if certificate is not None:
@@ -186,11 +246,8 @@ def train(
     mse0, _ = trainer.full_gradient()
     start = float(np.mean(mse0))
     previous = trainer.parameters()
-    best = (np.inf, None)
-    stale = 0
-    converged = False
-    stopped = "max_iter"
-    bound = np.inf
+    early = _EarlyStopping(config.n_iter_no_change) if config.early_stopping else None
+    converged, stopped, bound = False, "max_iter", np.inf
     progress = _progress(config, name)
     if progress:
         progress[0].start()
@@ -199,49 +256,24 @@ def train(
         for epoch in range(1, config.max_iter + 1):
             stats = trainer.run_epoch()
             coef, intercept = trainer.parameters()
-            if stats is None:
-                mse, grad_norm = trainer.full_gradient()
-                step = 0.0
-            else:  # the gradient at ``previous``
-                mse, grad_norm = stats
-                step = np.sqrt(
-                    np.sum((coef - previous[0]) ** 2) + np.sum((intercept - previous[1]) ** 2)
-                )
+            mse, grad_norm, step = _gradient_after(trainer, stats, previous, coef, intercept)
             previous = (coef, intercept)
-            loss = float(np.mean(mse))
-            finite = np.isfinite(coef).all() and np.isfinite(intercept).all()
-            if not finite or not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(start, 1e-300):
-                raise DivergenceError(
-                    f"{name} diverged at epoch {epoch} with lr={trainer.lr:.4g}: the training "
-                    f"loss grew from {start:.3g} to {loss:.3g} (standardized units). The "
-                    f"largest stable step of plain gradient descent on this problem is "
-                    f"{problem.largest_stable_lr:.4g}; use lr={problem.auto_lr:.4g}, or "
-                    "lr=None to choose it automatically."
-                )
+            _check_divergence(trainer, problem, name, epoch, coef, intercept, mse, start)
             history["train_loss"].append(float(np.mean(problem.user_mse(mse))))
-            size = np.sqrt(np.sum(coef**2) + np.sum(intercept**2))
-            if certificate is not None:
-                bound, certified = certificate(coef, intercept)
-            elif problem.strong_convexity > 0:
-                bound = (grad_norm / problem.strong_convexity + step) / max(size, 1e-300)
+            bound, certified = _epoch_bound(problem, config, certificate, coef, intercept,
+                                            grad_norm, step, bound)  # fmt: skip
             if "error_bound" in history:  # the streamed trainers record it per epoch
                 history["error_bound"].append(float(bound))
             if validation is not None:
                 val = _validation_loss(validation, problem, coef, intercept)
                 history["val_loss"].append(val)
-                if config.early_stopping:
-                    if val < best[0] * (1 - 1e-12):
-                        best, stale = (val, (coef.copy(), intercept.copy())), 0
-                    else:
-                        stale += 1
-                    if stale >= config.n_iter_no_change:
-                        trainer.set_parameters(*best[1])
-                        converged, stopped = True, "early_stopping"
-                        break
+                if early is not None and early.should_stop(val, coef, intercept):
+                    trainer.set_parameters(*early.params)
+                    converged, stopped = True, "early_stopping"
+                    break
             if progress and epoch % 100 == 0:
                 progress[0].update(progress[1], completed=epoch)
-            if certified if certificate is not None else bound <= _target(problem, config,
-                                                                          coef, intercept):
+            if certified:
                 converged, stopped = True, "tol"
                 break
     finally:
