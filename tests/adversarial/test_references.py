@@ -339,6 +339,20 @@ def test_absorbed_fuzz_seed_441_shift_rounding():
     assert result.cls == "ok", result.repro()
 
 
+@pytest.mark.parametrize("seed", [535, 462, 613, 888])
+def test_absorbed_fuzz_seeds_nearly_exact_clustered(seed):
+    """Fuzz absorbed 535 and 462 (nearly exact fits, clustered standard errors): the
+    demeaning stopped once the residuals were certified to 2e-12 and 3e-14, and the
+    clusters' cancelling score sums amplified what was left into standard errors 1.2e-6
+    and 1.1e-6 off the exact rational ones, silently; small problems now refine to the
+    residuals' rounding floor, in memory and (613, 888: 1.4e-6 and 1.1e-6 off) from a
+    scan, whose refinements looked at the coefficients' bound only."""
+    from . import runner
+
+    result = runner.run("absorbed", seed)
+    assert result.cls == "ok", result.repro()
+
+
 @pytest.mark.parametrize("offset", [1.159e9, -3.7e11])
 def test_absorbed_large_offset_no_false_warning(offset):
     """Columns of very different scales: the residuals' bound takes each column's

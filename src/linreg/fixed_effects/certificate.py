@@ -159,3 +159,16 @@ def residual_bound(cross, coef, live, x_error, y_error) -> float:
             continue
         worst = max(worst, error / scale if scale > 0 else np.inf)
     return worst
+
+
+def residual_floor(cross, coef, live, target_norms, p) -> float:
+    """The rounding floor of the residuals relative to their norm: forming a demeaned
+    value commits about eps times the magnitude of what it is formed from (the target
+    minus its mean, whose norm is ``target_norms``), which no refinement removes."""
+    worst = 0.0
+    for j, b in enumerate(np.atleast_2d(coef)):
+        yy = float(cross[p + j, p + j])
+        rss = max(yy - float(b @ cross[:p, p + j][live]), 0.0)
+        if rss > 0:
+            worst = max(worst, 2 * EPS * float(target_norms[j]) / np.sqrt(rss))
+    return worst

@@ -46,9 +46,15 @@ from .._warnings import external_stacklevel
 from ..moments import Moments
 from ..solution import RankDeficientWarning
 from ..sources.base import ChunkSource
-from .certificate import coefficient_bound, demeaning_error_bounds, rounding_estimate
+from .certificate import (
+    coefficient_bound,
+    demeaning_error_bounds,
+    residual_bound,
+    residual_floor,
+    rounding_estimate,
+)
 from .factors import cell_nesting
-from .fit import COEF_RTOL, COLLINEAR_RTOL, MAX_REFINEMENTS, AbsorbedEffects, set_effects
+from .fit import COLLINEAR_RTOL, AbsorbedEffects, demeaning_done, set_effects
 
 __all__ = ["DemeanedSource", "fit_stream"]
 
@@ -660,6 +666,7 @@ def fit_stream(model, source, dtype, absorb):
     del cells
     eigenvalue = float(system.smallest_nonzero_eigenvalue())
     original = np.sqrt(part.squares[:p])
+    target_norms = np.sqrt(np.maximum(part.squares[p:], 0.0))  # about the shift
     alpha, info = system.solve(part.gradient)
     refinements, collinear_checked = 0, False
     while True:
@@ -677,7 +684,12 @@ def fit_stream(model, source, dtype, absorb):
         rhs = cross[np.ix_(live, np.arange(p, cross.shape[0]))]
         coef = np.linalg.lstsq(gram, rhs, rcond=None)[0].T if live.size else np.zeros((0, 0))
         bound = coefficient_bound(gram, coef, bounds[:p][live], bounds[p:])
-        if bound <= COEF_RTOL or refinements >= MAX_REFINEMENTS:
+        mask = np.zeros(p, dtype=bool)
+        mask[live] = True
+        resid = residual_bound(cross, coef, mask, bounds[:p][live], bounds[p:])
+        floor = residual_floor(cross, coef, mask, target_norms, p)
+        entries = int(part.moments.n_samples) * cross.shape[0]
+        if demeaning_done(bound, resid, floor, entries, refinements):
             break
         refinements += 1
         delta, info = system.solve(part.gradient)
@@ -702,6 +714,8 @@ def fit_stream(model, source, dtype, absorb):
         "coef_bound": float(bound),
         "rounding": float(rounding_estimate(original[live], demeaned_norms, gram)),
         "eigenvalue": eigenvalue,
+        "residual_bound": float(resid),
+        "residual_floor": float(floor),
         "refinements": refinements,
         "method": str(info.get("method", "")),
         "passes": 3 + refinements + (1 if zero.size else 0),
