@@ -274,7 +274,7 @@ class StreamedTorch:
         return None
 
     def _minibatch_epoch(self):
-        from .torch_module import control_variate
+        from .torch_module import add_control_variate
 
         torch, lin = self.torch, self.model.linear
         reduce = self.config.variance_reduction
@@ -290,10 +290,7 @@ class StreamedTorch:
             loss, _ = self.loss(self.model(Z), T, w, lin.weight)
             loss.backward()
             if reduce:
-                d_weight, d_bias = control_variate(Z, T, w, weight0, bias0, full, penalty)
-                lin.weight.grad += d_weight
-                if d_bias is not None:
-                    lin.bias.grad += d_bias
+                add_control_variate(lin, Z, T, w, weight0, bias0, full, penalty)
             _short_batch_share(self.model, Z.shape[0], self.batches.batch_size)
             self.optimizer.step()
 

@@ -297,10 +297,7 @@ class TorchTrainer:
             loss, _ = self._batch_loss(Zb, Tb, w)
             loss.backward()
             if reduce:
-                d_weight, d_bias = control_variate(Zb, Tb, w, weight0, bias0, full, penalty)
-                lin.weight.grad += d_weight
-                if d_bias is not None:
-                    lin.bias.grad += d_bias
+                add_control_variate(lin, Zb, Tb, w, weight0, bias0, full, penalty)
             if reduce and len(idx) < self.batch_size:  # short last batch: its rows' share
                 # (the plain loop steps as the tutorials' DataLoader loop does)
                 for param in self.model.parameters():
@@ -468,3 +465,12 @@ def control_variate(Zb, Tb, wb, weight0, bias0, full, penalty):
         d_weight = full[0] - grad_w
         d_bias = None if bias0 is None else full[1] + wr.sum(dim=0) / m
         return d_weight, d_bias
+
+
+def add_control_variate(linear, Zb, Tb, wb, weight0, bias0, full, penalty) -> None:
+    """Add :func:`control_variate` to the gradients of ``linear`` (an ``nn.Linear``
+    whose minibatch loss has just been back-propagated)."""
+    d_weight, d_bias = control_variate(Zb, Tb, wb, weight0, bias0, full, penalty)
+    linear.weight.grad += d_weight
+    if d_bias is not None:
+        linear.bias.grad += d_bias
